@@ -1,0 +1,177 @@
+package dev.securedelivery.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+
+/**
+ * An HTTPS server on a loopback address (the JDK's own {@code HttpsServer}), answering every
+ * request with the current {@link Responder}, and counting the requests it saw.
+ */
+public final class TestHttpsServer implements AutoCloseable {
+    /** How the server answers a request. */
+    @FunctionalInterface
+    public interface Responder {
+        void respond(HttpExchange exchange) throws IOException;
+    }
+
+    private final HttpsServer server;
+    private final ExecutorService executor;
+    private final AtomicReference<Responder> responder = new AtomicReference<>(notFound());
+    private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicReference<String> lastPath = new AtomicReference<>();
+    private final AtomicReference<String> lastHost = new AtomicReference<>();
+
+    private TestHttpsServer(HttpsServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /** Starts a server on {@code address}, on an ephemeral port, presenting {@code tls}'s certificate. */
+    public static TestHttpsServer start(InetAddress address, SSLContext tls) {
+        try {
+            HttpsServer server = HttpsServer.create(new InetSocketAddress(address, 0), 50);
+            server.setHttpsConfigurator(new HttpsConfigurator(tls));
+            ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
+                Thread thread = new Thread(runnable, "test-https-server");
+                thread.setDaemon(true);
+                return thread;
+            });
+            server.setExecutor(executor);
+            TestHttpsServer testServer = new TestHttpsServer(server, executor);
+            server.createContext("/", exchange -> {
+                testServer.requests.incrementAndGet();
+                testServer.lastPath.set(exchange.getRequestURI().getPath());
+                testServer.lastHost.set(exchange.getRequestHeaders().getFirst("Host"));
+                try {
+                    testServer.responder.get().respond(exchange);
+                } finally {
+                    exchange.close();
+                }
+            });
+            server.start();
+            return testServer;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public void respondWith(Responder next) {
+        responder.set(next);
+    }
+
+    /** Requests seen since the start. */
+    public int requestCount() {
+        return requests.get();
+    }
+
+    public String lastPath() {
+        return lastPath.get();
+    }
+
+    public String lastHostHeader() {
+        return lastHost.get();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    // ---- responders ----
+
+    /** 200 with a Content-Length. */
+    public static Responder ok(String contentType, String body) {
+        return status(200, contentType, body);
+    }
+
+    /** {@code status} with a Content-Length. */
+    public static Responder status(int status, String contentType, String body) {
+        return exchange -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            if (contentType != null) {
+                exchange.getResponseHeaders().set("Content-Type", contentType);
+            }
+            exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        };
+    }
+
+    /** 200 sent with chunked transfer coding, {@code chunkSize} bytes at a time. */
+    public static Responder chunked(String contentType, byte[] body, int chunkSize) {
+        return exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                for (int offset = 0; offset < body.length; offset += chunkSize) {
+                    out.write(body, offset, Math.min(chunkSize, body.length - offset));
+                    out.flush();
+                }
+            }
+        };
+    }
+
+    /** A redirect to {@code location}. */
+    public static Responder redirect(int status, String location) {
+        return exchange -> {
+            exchange.getResponseHeaders().set("Location", location);
+            exchange.sendResponseHeaders(status, -1);
+        };
+    }
+
+    /** Sends nothing at all for {@code stall}, then 404. */
+    public static Responder stallBeforeHeaders(Duration stall) {
+        return exchange -> {
+            sleep(stall);
+            exchange.sendResponseHeaders(404, -1);
+        };
+    }
+
+    /** Sends headers and then one byte of a valid-looking body every {@code interval}, forever. */
+    public static Responder drip(String contentType, Duration interval) {
+        return exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                byte[] line = "version: STSv1\n".getBytes(StandardCharsets.US_ASCII);
+                for (int i = 0; ; i = (i + 1) % line.length) {
+                    out.write(line[i]);
+                    out.flush();
+                    sleep(interval);
+                }
+            }
+        };
+    }
+
+    public static Responder notFound() {
+        return status(404, "text/plain", "not found");
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(new IOException("server stopped"));
+        }
+    }
+}
