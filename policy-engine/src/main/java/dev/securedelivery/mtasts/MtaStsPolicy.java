@@ -62,17 +62,19 @@ public final class MtaStsPolicy {
     /**
      * Parses a policy body by the grammar of RFC 8461 3.2.
      *
-     * <p>Lines end in LF or CRLF. {@code version}, {@code mode} and {@code max_age} appear exactly
-     * once; {@code enforce} and {@code testing} need at least one {@code mx}. Field names are
-     * case-sensitive, so {@code Mode} is an extension field, and extension fields are checked
-     * against the grammar and otherwise ignored.
+     * <p>Lines end in LF or CRLF. {@code version}, {@code mode} and {@code max_age} are required;
+     * {@code enforce} and {@code testing} need at least one {@code mx}. Field names are
+     * case-sensitive, so {@code Mode} is an extension field. Extension fields are checked against
+     * the grammar and otherwise ignored (RFC 8461 3.2). A repeated {@code version}, {@code mode} or
+     * {@code max_age} is ignored after its first occurrence (RFC 8461 3.2), with a warning, but
+     * must still be well-formed: a known field with a malformed value fails the policy rather than
+     * being read as an extension field.
      *
-     * <p>Two departures, each reported in {@code warnings} rather than failing the policy, because
-     * failing would silently drop the domain's protection over a harmless slip: a {@code max_age}
-     * over {@link #MAX_AGE_LIMIT_SECONDS} is capped to it, and empty lines at the very end of the
-     * body are ignored.
+     * <p>Two departures from the grammar are warnings rather than failures, because failing would
+     * silently drop the domain's protection over a harmless slip: a {@code max_age} over {@link
+     * #MAX_AGE_LIMIT_SECONDS} is capped to it, and empty lines at the very end are ignored.
      *
-     * @param warnings receives one line per departure
+     * @param warnings receives one line per repeated field or departure
      * @throws MtaStsSyntaxException naming the line and what is wrong with it
      */
     public static MtaStsPolicy parse(String body, List<String> warnings) throws MtaStsSyntaxException {
@@ -116,27 +118,33 @@ public final class MtaStsPolicy {
             String where = "line " + lineNumber + ": " + name;
             switch (name) {
                 case "version":
-                    versionLine = once(versionLine, lineNumber, name);
                     if (!value.equals("STSv1")) {
                         throw new MtaStsSyntaxException(where + ": expected STSv1, got \"" + printable(value) + "\"");
                     }
+                    versionLine = first(versionLine, lineNumber, name, warnings);
                     break;
                 case "mode":
-                    modeLine = once(modeLine, lineNumber, name);
-                    mode = MtaStsMode.fromKeyword(value);
-                    if (mode == null) {
+                    MtaStsMode parsedMode = MtaStsMode.fromKeyword(value);
+                    if (parsedMode == null) {
                         throw new MtaStsSyntaxException(where + ": expected enforce, testing or none, got \""
                                 + printable(value) + "\"");
                     }
+                    if (modeLine == 0) {
+                        mode = parsedMode;
+                    }
+                    modeLine = first(modeLine, lineNumber, name, warnings);
                     break;
                 case "max_age":
-                    maxAgeLine = once(maxAgeLine, lineNumber, name);
-                    maxAge = parseMaxAge(value, where);
-                    if (maxAge > MAX_AGE_LIMIT_SECONDS) {
-                        warnings.add(where + ": " + maxAge + " is over the limit of " + MAX_AGE_LIMIT_SECONDS
-                                + " seconds (RFC 8461 3.2); using " + MAX_AGE_LIMIT_SECONDS);
-                        maxAge = MAX_AGE_LIMIT_SECONDS;
+                    long parsedMaxAge = parseMaxAge(value, where);
+                    if (maxAgeLine == 0) {
+                        maxAge = parsedMaxAge;
+                        if (maxAge > MAX_AGE_LIMIT_SECONDS) {
+                            warnings.add(where + ": " + maxAge + " is over the limit of " + MAX_AGE_LIMIT_SECONDS
+                                    + " seconds (RFC 8461 3.2); using " + MAX_AGE_LIMIT_SECONDS);
+                            maxAge = MAX_AGE_LIMIT_SECONDS;
+                        }
                     }
+                    maxAgeLine = first(maxAgeLine, lineNumber, name, warnings);
                     break;
                 case "mx":
                     patterns.add(checkPattern(value, where));
@@ -215,12 +223,14 @@ public final class MtaStsPolicy {
         return line.substring(begin, end);
     }
 
-    private static int once(int seenOnLine, int lineNumber, String name) throws MtaStsSyntaxException {
-        if (seenOnLine != 0) {
-            throw new MtaStsSyntaxException("line " + lineNumber + ": " + name
-                    + " appears a second time (first on line " + seenOnLine + ")");
+    // RFC 8461 3.2: "If any non-repeated field [...] is duplicated, all entries except for the
+    // first SHALL be ignored."
+    private static int first(int firstLine, int lineNumber, String name, List<String> warnings) {
+        if (firstLine == 0) {
+            return lineNumber;
         }
-        return lineNumber;
+        warnings.add("line " + lineNumber + ": " + name + " repeats line " + firstLine + " and is ignored");
+        return firstLine;
     }
 
     // sts-policy-max-age-value = 1*10(DIGIT)
@@ -251,12 +261,12 @@ public final class MtaStsPolicy {
         return value.toLowerCase(java.util.Locale.ROOT);
     }
 
-    // sts-policy-ext-value = sts-policy-vchar *(*WSP sts-policy-vchar): visible characters,
-    // UTF-8 included, and no controls.
+    // sts-policy-ext-value = sts-policy-vchar [*(%x20 / sts-policy-vchar) sts-policy-vchar]:
+    // visible characters, UTF-8 included, and spaces between them; no tabs or other controls.
     private static void checkExtensionValue(String value, String where) throws MtaStsSyntaxException {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if ((c < 0x21 && !isWsp(c)) || c == 0x7f) {
+            if (c < 0x20 || c == 0x7f) {
                 throw new MtaStsSyntaxException(where + ": control character 0x"
                         + Integer.toHexString(c) + " in the value");
             }

@@ -46,7 +46,8 @@ public final class MtaStsRecord {
      * sts-id          = %s"id=" 1*32(ALPHA / DIGIT)
      * sts-extension   = sts-ext-name "=" sts-ext-value
      * </pre>
-     * {@code id} is required and may appear only once.
+     * {@code id} is required. A repeated field must be well-formed but is ignored after its first
+     * occurrence (RFC 8461 3.2 says so for TXT records and policies alike).
      */
     public static MtaStsRecord parse(String text) throws MtaStsSyntaxException {
         Objects.requireNonNull(text, "text");
@@ -81,12 +82,11 @@ public final class MtaStsRecord {
             }
             String value = text.substring(nameEnd + 1, valueEnd);
             if (name.equals("id")) {
-                if (id != null) {
-                    throw new MtaStsSyntaxException("id appears twice");
-                }
-                id = checkId(value);
+                String parsedId = checkId(value);
+                // RFC 8461 3.2: a repeated field is ignored after its first occurrence.
+                id = id == null ? parsedId : id;
             } else {
-                extensions.put(checkExtensionName(name), checkExtensionValue(name, value));
+                extensions.putIfAbsent(checkExtensionName(name), checkExtensionValue(name, value));
             }
             pos = valueEnd;
         }

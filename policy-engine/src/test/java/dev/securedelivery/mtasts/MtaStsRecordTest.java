@@ -38,7 +38,7 @@ class MtaStsRecordTest {
         "v=STSv1; id=",                   // empty id
         "v=STSv1; id=123456789012345678901234567890123", // 33 characters
         "v=STSv1; id=2016-08-31",         // not alphanumeric
-        "v=STSv1; id=a; id=b",            // twice
+        "v=STSv1; id=a; id=b-c",          // a repeated id must be well-formed too
         "v=STSv1; id=a;; x=1",            // empty field
         "v=STSv1; id=a b",                // no delimiter between fields
         "v=STSv1; id=1 ",                 // whitespace without a following ";"
@@ -60,7 +60,14 @@ class MtaStsRecordTest {
         assertThatThrownBy(() -> MtaStsRecord.parse("v=STSv1;")).hasMessage("the record has no id field");
         assertThatThrownBy(() -> MtaStsRecord.parse("v=STSv1; id=a-b"))
                 .hasMessage("id must be 1 to 32 letters and digits, got \"a-b\"");
-        assertThatThrownBy(() -> MtaStsRecord.parse("v=STSv1; id=a; id=b")).hasMessage("id appears twice");
+    }
+
+    @Test
+    void aRepeatedFieldIsIgnoredAfterItsFirstOccurrence() throws Exception {
+        MtaStsRecord record = MtaStsRecord.parse("v=STSv1; id=first; x=1; id=second; x=2");
+
+        assertThat(record.id()).isEqualTo("first");
+        assertThat(record.extensions()).isEqualTo(Map.of("x", "1"));
     }
 
     @Test
