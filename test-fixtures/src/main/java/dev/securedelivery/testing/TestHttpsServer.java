@@ -10,6 +10,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,6 +35,7 @@ public final class TestHttpsServer implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicReference<String> lastPath = new AtomicReference<>();
     private final AtomicReference<String> lastHost = new AtomicReference<>();
+    private final AtomicReference<Map<String, List<String>>> lastHeaders = new AtomicReference<>(Map.of());
 
     private TestHttpsServer(HttpsServer server, ExecutorService executor) {
         this.server = server;
@@ -55,6 +58,7 @@ public final class TestHttpsServer implements AutoCloseable {
                 testServer.requests.incrementAndGet();
                 testServer.lastPath.set(exchange.getRequestURI().getPath());
                 testServer.lastHost.set(exchange.getRequestHeaders().getFirst("Host"));
+                testServer.lastHeaders.set(Map.copyOf(exchange.getRequestHeaders()));
                 try {
                     testServer.responder.get().respond(exchange);
                 } finally {
@@ -87,6 +91,11 @@ public final class TestHttpsServer implements AutoCloseable {
 
     public String lastHostHeader() {
         return lastHost.get();
+    }
+
+    /** The last request's headers, names as the JDK server normalises them ("Cookie", "User-agent"). */
+    public Map<String, List<String>> lastRequestHeaders() {
+        return lastHeaders.get();
     }
 
     @Override
@@ -159,6 +168,21 @@ public final class TestHttpsServer implements AutoCloseable {
                     sleep(interval);
                 }
             }
+        };
+    }
+
+    /** A 200 that also sets a cookie, to see whether the client sends it back. */
+    public static Responder withCookie(Responder responder) {
+        return exchange -> {
+            exchange.getResponseHeaders().add("Set-Cookie", "session=tracked; Path=/; Secure");
+            responder.respond(exchange);
+        };
+    }
+
+    /** Closes the connection without any response. */
+    public static Responder hangUp() {
+        return exchange -> {
+            throw new IOException("hanging up on purpose");
         };
     }
 

@@ -1,0 +1,72 @@
+package dev.securedelivery.mtasts;
+
+import dev.securedelivery.dns.DnsAnswer;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+
+/**
+ * Resolves the policy host for HttpClient through the engine's own DNS resolver rather than the
+ * JVM's, so that a configured upstream (and later DNSSEC validation) also covers the fetch.
+ * IPv4 addresses come first: a host without IPv6 connectivity would otherwise wait out the
+ * connect timeout on every IPv6 address before trying IPv4.
+ */
+final class PolicyHostResolver implements org.apache.hc.client5.http.DnsResolver {
+    private final dev.securedelivery.dns.DnsResolver dns;
+
+    PolicyHostResolver(dev.securedelivery.dns.DnsResolver dns) {
+        this.dns = dns;
+    }
+
+    @Override
+    public InetAddress[] resolve(String host) throws UnknownHostException {
+        Name name;
+        try {
+            name = Name.fromString(host, Name.root);
+        } catch (TextParseException e) {
+            throw new UnknownHostException(host + ": not a host name");
+        }
+        CompletableFuture<DnsAnswer> v4 = dns.lookup(name, Type.A);
+        CompletableFuture<DnsAnswer> v6 = dns.lookup(name, Type.AAAA);
+        DnsAnswer a = join(v4, name, Type.A);
+        DnsAnswer aaaa = join(v6, name, Type.AAAA);
+
+        List<InetAddress> addresses = new ArrayList<>();
+        a.records(ARecord.class).forEach(record -> addresses.add(record.getAddress()));
+        aaaa.records(AAAARecord.class).forEach(record -> addresses.add(record.getAddress()));
+        if (!addresses.isEmpty()) {
+            return addresses.toArray(new InetAddress[0]);
+        }
+        if (!a.isAnswered()) {
+            throw new UnknownHostException(host + ": DNS lookup failed: " + a.failureReason());
+        }
+        if (!aaaa.isAnswered()) {
+            throw new UnknownHostException(host + ": DNS lookup failed: " + aaaa.failureReason());
+        }
+        throw new UnknownHostException(host + (a.nameExists() ? ": no address records" : ": no such host (NXDOMAIN)"));
+    }
+
+    @Override
+    public String resolveCanonicalHostname(String host) {
+        // Only used for Kerberos-style authentication, which the fetch never does.
+        return host;
+    }
+
+    private DnsAnswer join(CompletableFuture<DnsAnswer> lookup, Name name, int type) {
+        try {
+            return lookup.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return DnsAnswer.failed(name, type, "interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return DnsAnswer.failed(name, type, String.valueOf(e.getCause()));
+        }
+    }
+}
