@@ -97,14 +97,19 @@ public final class MtaStsRecord {
     }
 
     private static String checkId(String value) throws MtaStsSyntaxException {
+        if (!isValidId(value)) {
+            throw new MtaStsSyntaxException("id must be 1 to 32 letters and digits, got \"" + value + "\"");
+        }
+        return value;
+    }
+
+    // sts-id = %s"id=" 1*32(ALPHA / DIGIT)
+    static boolean isValidId(String value) {
         boolean valid = !value.isEmpty() && value.length() <= MAX_ID_LENGTH;
         for (int i = 0; valid && i < value.length(); i++) {
             valid = DomainNames.isLetterOrDigit(value.charAt(i));
         }
-        if (!valid) {
-            throw new MtaStsSyntaxException("id must be 1 to 32 letters and digits, got \"" + value + "\"");
-        }
-        return value;
+        return valid;
     }
 
     // sts-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")

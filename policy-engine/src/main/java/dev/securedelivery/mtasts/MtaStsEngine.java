@@ -1,0 +1,621 @@
+package dev.securedelivery.mtasts;
+
+import dev.securedelivery.dns.DnsResolver;
+import dev.securedelivery.tlsrpt.ResultType;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MTA-STS policy of any destination domain, in one call per delivery: {@link #lookup(String)}.
+ *
+ * <p>What it does, and where RFC 8461 asks for it:
+ * <ul>
+ *   <li>Discovery (3.1) through {@link MtaStsDiscovery} and fetch (3.3) through {@link
+ *       MtaStsFetcher}; a DNS failure without a cached policy is a {@link
+ *       MtaStsLookup.Outcome#TEMPORARY_FAILURE}, never "no policy".
+ *   <li>A fetched policy applies until {@code max_age} (3.2). The TXT record is checked again when
+ *       its TTL runs out (clamped to {@value #MIN_RECHECK_SECONDS} s to {@value
+ *       #MAX_RECHECK_SECONDS} s), so a delivery costs no DNS query while the record is fresh and
+ *       a changed {@code id} is seen within one TTL (8.1); then the policy is fetched again. A
+ *       failed fetch, a missing record or a failed lookup leaves a cached policy in force (3.1,
+ *       3.3) and is logged as a warning unless the policy's mode is {@code none} (3.3, 10.2).
+ *   <li>Cached policies are fetched again in the background before they expire, whatever the TXT
+ *       record says (3.3, 10.2): once per {@code refreshInterval} (daily by default) or after three
+ *       quarters of {@code max_age} if sooner, spread by a per-domain jitter of up to a tenth.
+ *       Records of domains in use are re-checked in the background before their TTL runs out.
+ *   <li>Failed fetches are retried after 5 minutes (3.3 asks for at least that per id), doubling
+ *       to an hour; failed DNS lookups after 30 seconds, doubling to 5 minutes. Until then every
+ *       caller gets the last answer at once.
+ *   <li>Policies are kept on disk when a cache directory is set, and read back after a restart.
+ *   <li>{@link #refresh(String)} checks the record at once, for a sender about to fail a message
+ *       permanently because of an enforce policy (5, 5.1).
+ * </ul>
+ *
+ * <p>Concurrency: all callers for one domain share one update (one TXT lookup, at most one fetch);
+ * updates of different domains run in parallel on a bounded pool; no caller waits longer than
+ * {@code lookupTimeout}, after which it gets the cached policy if one is unexpired, else a
+ * temporary failure, while the update goes on.
+ */
+public final class MtaStsEngine implements Closeable {
+    static final long MIN_RECHECK_SECONDS = 60;
+    static final long MAX_RECHECK_SECONDS = 3600;
+    static final long FETCH_RETRY_MILLIS = Duration.ofMinutes(5).toMillis();
+    static final long MAX_FETCH_RETRY_MILLIS = Duration.ofHours(1).toMillis();
+    static final long DNS_RETRY_MILLIS = Duration.ofSeconds(30).toMillis();
+    static final long MAX_DNS_RETRY_MILLIS = Duration.ofMinutes(5).toMillis();
+    /** A domain looked up this recently is kept fresh in the background. */
+    static final long HOT_MILLIS = Duration.ofMinutes(10).toMillis();
+    static final long STORE_CLEANING_MILLIS = Duration.ofDays(1).toMillis();
+    /** Time left for a background renewal to finish before the answer it renews goes stale. */
+    static final long RENEWAL_MARGIN_MILLIS = Duration.ofSeconds(5).toMillis();
+
+    private static final Logger LOGGER = LoggerFactory.getLogger(MtaStsEngine.class);
+
+    private final ConcurrentHashMap<String, MtaStsLookup> cache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<MtaStsLookup>> updates = new ConcurrentHashMap<>();
+    private final MtaStsDiscovery discovery;
+    private final MtaStsFetcher fetcher;
+    private final boolean ownsFetcher;
+    private final PolicyStore store;
+    private final Clock clock;
+    private final long lookupTimeoutMillis;
+    private final long refreshIntervalMillis;
+    private final long idleEvictionMillis;
+    private final int maxEntries;
+    private final long sweepIntervalMillis;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService sweeper;
+    private volatile long storeCleanedAt;
+
+    private MtaStsEngine(Builder builder, MtaStsFetcher fetcher, PolicyStore store) {
+        this.discovery = new MtaStsDiscovery(builder.dns);
+        this.fetcher = fetcher;
+        this.ownsFetcher = builder.fetcher == null;
+        this.store = store;
+        this.clock = builder.clock;
+        this.lookupTimeoutMillis = builder.lookupTimeout.toMillis();
+        this.refreshIntervalMillis = builder.refreshInterval.toMillis();
+        this.idleEvictionMillis = builder.idleEviction.toMillis();
+        this.maxEntries = builder.maxEntries;
+        this.sweepIntervalMillis = builder.sweepInterval.toMillis();
+        this.workers = Executors.newFixedThreadPool(builder.updateThreads, daemonThreads("mta-sts-update"));
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("mta-sts-refresh"));
+        this.storeCleanedAt = clock.millis() - STORE_CLEANING_MILLIS;
+        if (builder.automaticSweeps) {
+            sweeper.scheduleWithFixedDelay(this::sweep, sweepIntervalMillis, sweepIntervalMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    public static Builder builder(DnsResolver dns) {
+        return new Builder(dns);
+    }
+
+    /**
+     * The policy of {@code domain} (the domain part of a recipient address, any case, U-labels or
+     * A-labels). Answers from the cache while it is fresh; otherwise waits for the update, but
+     * never longer than the lookup timeout.
+     */
+    public MtaStsLookup lookup(String domain) {
+        String key = DomainNames.normalize(domain);
+        if (key == null) {
+            return notADomain(domain);
+        }
+        long now = clock.millis();
+        MtaStsLookup cached = cache.get(key);
+        if (cached != null) {
+            cached.touch(now);
+            if (now < cached.freshUntilMillis) {
+                return cached;
+            }
+        }
+        return await(key, update(key, false), cached);
+    }
+
+    /** {@link #lookup(String)} without blocking; the future completes within the lookup timeout. */
+    public CompletableFuture<MtaStsLookup> lookupAsync(String domain) {
+        String key = DomainNames.normalize(domain);
+        if (key == null) {
+            return CompletableFuture.completedFuture(notADomain(domain));
+        }
+        long now = clock.millis();
+        MtaStsLookup cached = cache.get(key);
+        if (cached != null) {
+            cached.touch(now);
+            if (now < cached.freshUntilMillis) {
+                return CompletableFuture.completedFuture(cached);
+            }
+        }
+        return update(key, false).copy()
+                .completeOnTimeout(stillUpdating(key, cached), lookupTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Checks the TXT record of {@code domain} now, whatever its TTL, and fetches the policy again if
+     * its id changed. RFC 8461 5 and 5.1 ask for this before a message is failed permanently
+     * because of an enforce policy. Waits at most the lookup timeout.
+     */
+    public MtaStsLookup refresh(String domain) {
+        String key = DomainNames.normalize(domain);
+        if (key == null) {
+            return notADomain(domain);
+        }
+        return await(key, update(key, true), cache.get(key));
+    }
+
+    /** Every cached answer, policies and negative answers alike. */
+    public List<MtaStsLookup> cached() {
+        return new ArrayList<>(cache.values());
+    }
+
+    /** Forgets what is known of {@code domain}, on disk too. */
+    public void purge(String domain) {
+        String key = DomainNames.normalize(domain);
+        if (key != null) {
+            cache.remove(key);
+            if (store != null) {
+                store.delete(key);
+            }
+        }
+    }
+
+    // ---- updates ----
+
+    private CompletableFuture<MtaStsLookup> update(String key, boolean force) {
+        CompletableFuture<MtaStsLookup> mine = new CompletableFuture<>();
+        CompletableFuture<MtaStsLookup> running = updates.putIfAbsent(key, mine);
+        if (running != null) {
+            // A forced update must look at DNS after it was asked for; the running one may not.
+            return force ? running.thenCompose(ignored -> update(key, true)) : running;
+        }
+        try {
+            workers.execute(() -> runUpdate(key, force, mine));
+        } catch (RejectedExecutionException e) {
+            updates.remove(key, mine);
+            mine.complete(MtaStsLookup.temporaryFailure(key,
+                    new MtaStsFailure(null, "the MTA-STS engine is shut down"), 0, 0));
+        }
+        return mine;
+    }
+
+    private void runUpdate(String key, boolean force, CompletableFuture<MtaStsLookup> mine) {
+        MtaStsLookup inCache = cache.get(key);
+        MtaStsLookup previous = inCache;
+        MtaStsLookup result;
+        try {
+            long now = clock.millis();
+            if (!force && previous != null && now < previous.freshUntilMillis) {
+                // Another update finished between this caller's cache miss and its start.
+                result = previous;
+            } else {
+                if (previous == null) {
+                    previous = fromStore(key);
+                }
+                result = decide(key, previous);
+            }
+        } catch (RuntimeException e) {
+            LOGGER.error("MTA-STS update of {} failed unexpectedly", key, e);
+            result = failed(key, previous, new MtaStsFailure(null, "internal error: " + e), clock.millis());
+        }
+        // Whoever asked for this update uses the domain now, or used it when the entry was last touched.
+        int lastUsed = inCache == null ? (int) (clock.millis() / 60_000) : inCache.lastUsedMinute;
+        result.lastUsedMinute = Math.max(lastUsed, result.lastUsedMinute);
+        cache.put(key, result);
+        updates.remove(key, mine);
+        mine.complete(result);
+        if (cache.size() > maxEntries) {
+            sweeper.execute(this::sweep);
+        }
+    }
+
+    private MtaStsLookup fromStore(String key) {
+        if (store == null) {
+            return null;
+        }
+        PolicyStore.Stored stored = store.load(key);
+        if (stored == null || stored.expiresAtMillis() <= clock.millis()) {
+            return null;
+        }
+        // Fresh until now: the record is checked before the stored policy is relied on.
+        return MtaStsLookup.policy(key, stored.policy, stored.id, stored.fetchedAtMillis, 0);
+    }
+
+    /** The new answer for {@code key}, from a TXT lookup and, if needed, a fetch. */
+    private MtaStsLookup decide(String key, MtaStsLookup previous) {
+        MtaStsDiscovery.Result txt = discovery.discover(key).join();
+        long now = clock.millis();
+        boolean cachedValid = previous != null && previous.isUnexpiredPolicy(now);
+        boolean refetchDue = cachedValid && refetchDue(previous, now);
+        switch (txt.kind()) {
+            case FOUND: {
+                String id = txt.record().id();
+                long freshUntil = now + recheckMillis(txt.ttlSeconds());
+                if (cachedValid && id.equals(previous.policyId().orElse(null)) && !refetchDue) {
+                    return previous.refreshed(freshUntil, 0, null);
+                }
+                return fetch(key, id, cachedValid ? previous : null, previous, freshUntil);
+            }
+            case ABSENT: {
+                long freshUntil = now + recheckMillis(txt.ttlSeconds());
+                if (!cachedValid) {
+                    LOGGER.debug("{}: no MTA-STS policy: {}", key, txt.failure());
+                    return MtaStsLookup.noPolicy(key, txt.failure(), freshUntil, 0);
+                }
+                if (refetchDue) {
+                    // RFC 8461 10.2: refresh the live policy whatever the state of the record.
+                    return fetch(key, previous.policyId().orElseThrow(), previous, previous, freshUntil);
+                }
+                warnUnlessNone(previous, "{}: {}; the cached MTA-STS policy (id {}) applies until {} (RFC 8461 3.1)",
+                        key, txt.failure(), previous.policyId().orElse(""), previous.expiresAt().orElse(null));
+                return previous.refreshed(freshUntil, 0, txt.failure());
+            }
+            default: {
+                if (cachedValid && refetchDue) {
+                    return fetch(key, previous.policyId().orElseThrow(), previous, previous,
+                            now + recheckMillis(MIN_RECHECK_SECONDS));
+                }
+                if (cachedValid) {
+                    warnUnlessNone(previous, "{}: {}; the cached MTA-STS policy (id {}) applies until {}",
+                            key, txt.failure(), previous.policyId().orElse(""), previous.expiresAt().orElse(null));
+                } else {
+                    LOGGER.warn("{}: {}; deliveries wait until it can be told whether an MTA-STS policy exists"
+                            + " (RFC 8461 3.1)", key, txt.failure());
+                }
+                return failed(key, previous, txt.failure(), now);
+            }
+        }
+    }
+
+    /**
+     * Fetches the policy published under {@code id}.
+     *
+     * @param cached the unexpired cached policy, kept if the fetch fails; null if there is none
+     * @param previous the previous answer of any kind, for the failure count
+     */
+    private MtaStsLookup fetch(String key, String id, MtaStsLookup cached, MtaStsLookup previous, long freshUntil) {
+        try {
+            FetchedPolicy fetched = fetcher.fetch(key);
+            long now = clock.millis();
+            MtaStsLookup result = MtaStsLookup.policy(key, fetched.policy(), id, now, freshUntil);
+            boolean changed = cached == null || !cached.policy().orElseThrow().equals(fetched.policy())
+                    || !id.equals(cached.policyId().orElse(null));
+            if (changed) {
+                LOGGER.info("{}: MTA-STS policy id {}: mode {}, mx {}, max_age {}{}", key, id,
+                        fetched.policy().mode(), fetched.policy().mxPatterns(), fetched.policy().maxAgeSeconds(),
+                        fetched.warnings().isEmpty() ? "" : " (" + String.join("; ", fetched.warnings()) + ")");
+            } else {
+                LOGGER.debug("{}: MTA-STS policy id {} refreshed unchanged", key, id);
+            }
+            if (store != null) {
+                store.save(key, id, now, fetched.text());
+            }
+            return result;
+        } catch (PolicyFetchException e) {
+            long now = clock.millis();
+            int failures = (previous == null ? 0 : previous.failures) + 1;
+            long retryAt = now + backoff(FETCH_RETRY_MILLIS, MAX_FETCH_RETRY_MILLIS, failures);
+            MtaStsFailure failure = new MtaStsFailure(e.resultType(), e.getMessage());
+            if (cached != null) {
+                warnUnlessNone(cached, "{}: could not refresh the MTA-STS policy: {}; the cached policy (id {})"
+                        + " applies until {}; next attempt at {}", key, failure, cached.policyId().orElse(""),
+                        cached.expiresAt().orElse(null), Instant.ofEpochMilli(retryAt));
+                return cached.refreshed(retryAt, failures, failure);
+            }
+            LOGGER.warn("{}: publishes an MTA-STS record (id {}) but its policy could not be fetched: {};"
+                    + " delivering as without MTA-STS (RFC 8461 3.3); next attempt at {}", key, id, failure,
+                    Instant.ofEpochMilli(retryAt));
+            return MtaStsLookup.noPolicy(key, failure, retryAt, failures);
+        }
+    }
+
+    /** After a failed lookup: the cached policy if it still applies, else a temporary failure. */
+    private MtaStsLookup failed(String key, MtaStsLookup previous, MtaStsFailure failure, long now) {
+        int failures = (previous == null ? 0 : previous.failures) + 1;
+        long retryAt = now + backoff(DNS_RETRY_MILLIS, MAX_DNS_RETRY_MILLIS, failures);
+        if (previous != null && previous.isUnexpiredPolicy(now)) {
+            return previous.refreshed(retryAt, failures, failure);
+        }
+        return MtaStsLookup.temporaryFailure(key, failure, retryAt, failures);
+    }
+
+    // RFC 8461 3.3 and 10.2: refresh before expiry, daily by default; per-domain jitter spreads
+    // the refreshes of policies fetched together (after a restart, say).
+    private boolean refetchDue(MtaStsLookup cached, long now) {
+        long interval = Math.min(refreshIntervalMillis, cached.policy().orElseThrow().maxAgeSeconds() * 750);
+        long jitter = interval / 10 * Math.floorMod(cached.domain().hashCode(), 1000) / 1000;
+        return now >= cached.fetchedAtMillis() + interval - jitter;
+    }
+
+    private static long recheckMillis(long ttlSeconds) {
+        return Math.max(MIN_RECHECK_SECONDS, Math.min(MAX_RECHECK_SECONDS, ttlSeconds)) * 1000;
+    }
+
+    static long backoff(long first, long max, int failures) {
+        long delay = first << Math.min(Math.max(failures - 1, 0), 20);
+        return Math.min(delay, max);
+    }
+
+    private MtaStsLookup await(String key, CompletableFuture<MtaStsLookup> update, MtaStsLookup cached) {
+        try {
+            return update.get(lookupTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return stillUpdating(key, cached);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return stillUpdating(key, cached);
+        } catch (ExecutionException e) {
+            return MtaStsLookup.temporaryFailure(key, new MtaStsFailure(null, "update failed: " + e.getCause()), 0, 0);
+        }
+    }
+
+    // RFC 8461 3.3: an unexpired cached policy applies while no live one can be had.
+    private MtaStsLookup stillUpdating(String key, MtaStsLookup cached) {
+        if (cached != null && cached.isUnexpiredPolicy(clock.millis())) {
+            return cached;
+        }
+        return MtaStsLookup.temporaryFailure(key, new MtaStsFailure(ResultType.STS_POLICY_FETCH_ERROR,
+                "MTA-STS discovery did not finish within " + lookupTimeoutMillis + " ms; it goes on in the background"),
+                0, 0);
+    }
+
+    private static MtaStsLookup notADomain(String domain) {
+        // RFC 8461 3.4: address literals, like anything that is not a domain name, have no policy.
+        return MtaStsLookup.noPolicy(String.valueOf(domain),
+                new MtaStsFailure(null, "\"" + domain + "\" is not a domain name"), 0, 0);
+    }
+
+    private static void warnUnlessNone(MtaStsLookup cached, String format, Object... arguments) {
+        // RFC 8461 3.3 and 10.2: alert on refresh failures, except for mode none (clean removal, 8.3).
+        if (cached.policy().orElseThrow().mode() == MtaStsMode.NONE) {
+            LOGGER.debug(format, arguments);
+        } else {
+            LOGGER.warn(format, arguments);
+        }
+    }
+
+    // ---- background work ----
+
+    /**
+     * Keeps domains in use fresh, refreshes policies before they expire, and evicts what is unused:
+     * runs every sweep interval on one thread.
+     */
+    void sweep() {
+        try {
+            long now = clock.millis();
+            int minute = (int) (now / 60_000);
+            for (Map.Entry<String, MtaStsLookup> entry : cache.entrySet()) {
+                MtaStsLookup cached = entry.getValue();
+                long idle = (minute - cached.lastUsedMinute) * 60_000L;
+                boolean policy = cached.outcome() == MtaStsLookup.Outcome.POLICY;
+                boolean hot = idle <= HOT_MILLIS;
+                if (idle > idleEvictionMillis
+                        || (policy && now >= cached.expiresAtMillis())
+                        || (!policy && !hot && now >= cached.freshUntilMillis)) {
+                    cache.remove(entry.getKey(), cached);
+                    continue;
+                }
+                // Answers of domains in use are renewed a little before they go stale, so that
+                // deliveries never wait for DNS; after a failure, not before the back-off ends.
+                long renewAt = cached.failures == 0
+                        ? cached.freshUntilMillis - sweepIntervalMillis - RENEWAL_MARGIN_MILLIS
+                        : cached.freshUntilMillis;
+                boolean due = (hot && now >= renewAt)
+                        || (policy && now >= cached.freshUntilMillis && refetchDue(cached, now));
+                if (due && !updates.containsKey(entry.getKey())) {
+                    update(entry.getKey(), true);
+                }
+            }
+            if (cache.size() > maxEntries) {
+                evictLeastRecentlyUsed();
+            }
+            if (store != null && now - storeCleanedAt >= STORE_CLEANING_MILLIS) {
+                storeCleanedAt = now;
+                store.deleteExpired(now);
+            }
+        } catch (RuntimeException e) {
+            // Never let one bad sweep stop the schedule.
+            LOGGER.error("MTA-STS cache sweep failed", e);
+        }
+    }
+
+    private void evictLeastRecentlyUsed() {
+        List<Map.Entry<String, MtaStsLookup>> entries = new ArrayList<>(cache.entrySet());
+        long[] order = new long[entries.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = ((long) entries.get(i).getValue().lastUsedMinute << 32) | i;
+        }
+        Arrays.sort(order);
+        // Down to nine tenths, so that the next few inserts do not each trigger an eviction.
+        int excess = entries.size() - maxEntries * 9 / 10;
+        for (int i = 0; i < excess; i++) {
+            Map.Entry<String, MtaStsLookup> oldest = entries.get((int) order[i]);
+            cache.remove(oldest.getKey(), oldest.getValue());
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        sweeper.shutdownNow();
+        workers.shutdownNow();
+        if (ownsFetcher) {
+            fetcher.close();
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Settings of an engine; every one but the DNS resolver has a default. */
+    public static final class Builder {
+        private final DnsResolver dns;
+        private MtaStsFetcher fetcher;
+        private X509TrustManager trustManager;
+        private Duration connectTimeout = MtaStsFetcher.DEFAULT_CONNECT_TIMEOUT;
+        private Duration readTimeout = MtaStsFetcher.DEFAULT_READ_TIMEOUT;
+        private Duration fetchTimeout = MtaStsFetcher.DEFAULT_FETCH_TIMEOUT;
+        private int httpsPort = 443;
+        private Path cacheDirectory;
+        private Clock clock = Clock.systemUTC();
+        private Duration lookupTimeout = Duration.ofSeconds(30);
+        private Duration refreshInterval = Duration.ofDays(1);
+        private Duration idleEviction = Duration.ofDays(30);
+        private int maxEntries = 100_000;
+        private Duration sweepInterval = Duration.ofSeconds(30);
+        private int updateThreads = 8;
+        private boolean automaticSweeps = true;
+
+        private Builder(DnsResolver dns) {
+            this.dns = Objects.requireNonNull(dns, "dns");
+        }
+
+        /** A fetcher to use instead of one built from the settings below; the engine does not close it. */
+        public Builder fetcher(MtaStsFetcher fetcher) {
+            this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
+            return this;
+        }
+
+        /** Whom to trust for policy hosts' certificates; the JDK's default trust store otherwise. */
+        public Builder trustManager(X509TrustManager trustManager) {
+            this.trustManager = Objects.requireNonNull(trustManager, "trustManager");
+            return this;
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive(timeout, "connect timeout");
+            return this;
+        }
+
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeout = positive(timeout, "read timeout");
+            return this;
+        }
+
+        public Builder fetchTimeout(Duration timeout) {
+            this.fetchTimeout = positive(timeout, "fetch timeout");
+            return this;
+        }
+
+        /** See {@link MtaStsFetcher.Builder#port(int)}: for tests only. */
+        public Builder httpsPort(int port) {
+            this.httpsPort = port;
+            return this;
+        }
+
+        /** Where policies are kept across restarts; in memory only if unset. */
+        public Builder cacheDirectory(Path directory) {
+            this.cacheDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The longest a caller waits for discovery before it gets the cached policy or a temporary failure. */
+        public Builder lookupTimeout(Duration timeout) {
+            this.lookupTimeout = positive(timeout, "lookup timeout");
+            return this;
+        }
+
+        /** How often a cached policy in use is fetched again, whatever its record says. */
+        public Builder refreshInterval(Duration interval) {
+            this.refreshInterval = positive(interval, "refresh interval");
+            return this;
+        }
+
+        /** How long an answer nobody asks for stays in memory (a stored policy stays on disk). */
+        public Builder idleEviction(Duration idle) {
+            this.idleEviction = positive(idle, "idle eviction");
+            return this;
+        }
+
+        /** The most answers kept in memory; the least recently used go first. */
+        public Builder maxEntries(int maxEntries) {
+            if (maxEntries < 1) {
+                throw new IllegalArgumentException("maxEntries must be at least 1, got " + maxEntries);
+            }
+            this.maxEntries = maxEntries;
+            return this;
+        }
+
+        /** How often the background refresh and eviction run. */
+        public Builder sweepInterval(Duration interval) {
+            this.sweepInterval = positive(interval, "sweep interval");
+            return this;
+        }
+
+        /** For tests: sweeps run only when the test calls {@link MtaStsEngine#sweep()}. */
+        Builder manualSweeps() {
+            this.automaticSweeps = false;
+            return this;
+        }
+
+        /** How many domains are discovered and fetched at once. */
+        public Builder updateThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("updateThreads must be at least 1, got " + threads);
+            }
+            this.updateThreads = threads;
+            return this;
+        }
+
+        /**
+         * Builds the engine.
+         *
+         * @throws IOException if the cache directory cannot be created or written
+         */
+        public MtaStsEngine build() throws IOException {
+            PolicyStore store = cacheDirectory == null ? null : new PolicyStore(cacheDirectory);
+            MtaStsFetcher policyFetcher = fetcher;
+            if (policyFetcher == null) {
+                MtaStsFetcher.Builder fetcherBuilder = MtaStsFetcher.builder(dns)
+                        .connectTimeout(connectTimeout)
+                        .readTimeout(readTimeout)
+                        .fetchTimeout(fetchTimeout)
+                        .maxConcurrentFetches(updateThreads)
+                        .port(httpsPort);
+                if (trustManager != null) {
+                    fetcherBuilder.trustManager(trustManager);
+                }
+                policyFetcher = fetcherBuilder.build();
+            }
+            return new MtaStsEngine(this, policyFetcher, store);
+        }
+
+        private static Duration positive(Duration duration, String what) {
+            if (duration.isZero() || duration.isNegative()) {
+                throw new IllegalArgumentException(what + " must be positive, got " + duration);
+            }
+            return duration;
+        }
+    }
+}
