@@ -1,0 +1,163 @@
+package dev.securedelivery.configuration;
+
+import dev.securedelivery.dns.DnsResolver;
+import dev.securedelivery.mtasts.MtaStsEngine;
+import dev.securedelivery.mtasts.MtaStsFetcher;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * The keys of the configuration file that set up DNS and the MTA-STS engine, read and checked at
+ * once. README lists them with their defaults.
+ */
+public final class PolicyEngineConfiguration {
+    public static final String DNS_SERVERS = "dns.servers";
+    public static final String DNS_TIMEOUT = "dns.timeout";
+    public static final String CACHE_DIRECTORY = "mta-sts.cache.directory";
+    public static final String CACHE_MAX_ENTRIES = "mta-sts.cache.max-entries";
+    public static final String CACHE_IDLE_EVICTION = "mta-sts.cache.idle-eviction";
+    public static final String REFRESH_INTERVAL = "mta-sts.refresh-interval";
+    public static final String LOOKUP_TIMEOUT = "mta-sts.lookup-timeout";
+    public static final String UPDATE_THREADS = "mta-sts.update-threads";
+    public static final String CONNECT_TIMEOUT = "mta-sts.fetch.connect-timeout";
+    public static final String READ_TIMEOUT = "mta-sts.fetch.read-timeout";
+    public static final String FETCH_TIMEOUT = "mta-sts.fetch.timeout";
+    public static final String TRUSTED_CERTIFICATES = "mta-sts.fetch.trusted-certificates";
+
+    public static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final Set<String> DNS_KEYS = Set.of(DNS_SERVERS, DNS_TIMEOUT);
+    private static final Set<String> MTA_STS_KEYS = Set.of(CACHE_DIRECTORY, CACHE_MAX_ENTRIES, CACHE_IDLE_EVICTION,
+            REFRESH_INTERVAL, LOOKUP_TIMEOUT, UPDATE_THREADS, CONNECT_TIMEOUT, READ_TIMEOUT, FETCH_TIMEOUT,
+            TRUSTED_CERTIFICATES);
+
+    private final List<InetSocketAddress> dnsServers;
+    private final Duration dnsTimeout;
+    private final Optional<Path> cacheDirectory;
+    private final int maxEntries;
+    private final Duration idleEviction;
+    private final Duration refreshInterval;
+    private final Duration lookupTimeout;
+    private final int updateThreads;
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+    private final Duration fetchTimeout;
+    private final Optional<X509TrustManager> trustManager;
+
+    private PolicyEngineConfiguration(Settings settings) throws ConfigurationException {
+        settings.rejectUnknown("dns.", DNS_KEYS);
+        settings.rejectUnknown("mta-sts.", MTA_STS_KEYS);
+        this.dnsServers = settings.socketAddresses(DNS_SERVERS, 53);
+        this.dnsTimeout = settings.duration(DNS_TIMEOUT, DEFAULT_DNS_TIMEOUT);
+        this.cacheDirectory = settings.path(CACHE_DIRECTORY);
+        this.maxEntries = settings.integer(CACHE_MAX_ENTRIES, 100_000, 1);
+        this.idleEviction = settings.duration(CACHE_IDLE_EVICTION, Duration.ofDays(30));
+        this.refreshInterval = settings.duration(REFRESH_INTERVAL, Duration.ofDays(1));
+        this.lookupTimeout = settings.duration(LOOKUP_TIMEOUT, Duration.ofSeconds(30));
+        this.updateThreads = settings.integer(UPDATE_THREADS, 8, 1);
+        this.connectTimeout = settings.duration(CONNECT_TIMEOUT, MtaStsFetcher.DEFAULT_CONNECT_TIMEOUT);
+        this.readTimeout = settings.duration(READ_TIMEOUT, MtaStsFetcher.DEFAULT_READ_TIMEOUT);
+        this.fetchTimeout = settings.duration(FETCH_TIMEOUT, MtaStsFetcher.DEFAULT_FETCH_TIMEOUT);
+        Optional<Path> certificates = settings.path(TRUSTED_CERTIFICATES);
+        this.trustManager = certificates.isEmpty()
+                ? Optional.empty()
+                : Optional.of(trustManagerFrom(TRUSTED_CERTIFICATES, certificates.get()));
+    }
+
+    /** Reads and checks {@code properties}. */
+    public static PolicyEngineConfiguration from(Properties properties) throws ConfigurationException {
+        return new PolicyEngineConfiguration(new Settings(properties));
+    }
+
+    /** Reads and checks a properties file (UTF-8). */
+    public static PolicyEngineConfiguration load(Path file) throws IOException, ConfigurationException {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        }
+        return from(properties);
+    }
+
+    /** The resolver {@code dns.servers} and {@code dns.timeout} describe. */
+    public DnsResolver dnsResolver() {
+        // The upstream gets most of the budget per query, the whole lookup twice that for CNAMEs.
+        return new DnsResolver(dnsServers.isEmpty()
+                ? DnsResolver.systemUpstream(dnsTimeout)
+                : DnsResolver.upstreamFor(dnsServers, dnsTimeout), false, dnsTimeout.multipliedBy(2));
+    }
+
+    /** An engine builder with the {@code mta-sts.*} settings applied; the caller may adjust it and build. */
+    public MtaStsEngine.Builder mtaStsEngine(DnsResolver dns) {
+        MtaStsEngine.Builder builder = MtaStsEngine.builder(dns)
+                .maxEntries(maxEntries)
+                .idleEviction(idleEviction)
+                .refreshInterval(refreshInterval)
+                .lookupTimeout(lookupTimeout)
+                .updateThreads(updateThreads)
+                .connectTimeout(connectTimeout)
+                .readTimeout(readTimeout)
+                .fetchTimeout(fetchTimeout);
+        cacheDirectory.ifPresent(builder::cacheDirectory);
+        trustManager.ifPresent(builder::trustManager);
+        return builder;
+    }
+
+    public List<InetSocketAddress> dnsServers() {
+        return dnsServers;
+    }
+
+    public Optional<Path> cacheDirectory() {
+        return cacheDirectory;
+    }
+
+    // A PEM bundle, as administrators keep CA files; it replaces the JDK's trust store.
+    private static X509TrustManager trustManagerFrom(String key, Path file) throws ConfigurationException {
+        Collection<? extends Certificate> certificates;
+        try (InputStream in = Files.newInputStream(file)) {
+            certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+        } catch (IOException e) {
+            throw new ConfigurationException(key, "cannot read " + file + ": " + e, e);
+        } catch (GeneralSecurityException e) {
+            throw new ConfigurationException(key, file + " is not a file of PEM certificates: " + e.getMessage(), e);
+        }
+        if (certificates.isEmpty()) {
+            throw new ConfigurationException(key, file + " holds no certificate");
+        }
+        try {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            int index = 0;
+            for (Certificate certificate : certificates) {
+                store.setCertificateEntry("ca-" + index++, certificate);
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(store);
+            for (TrustManager manager : factory.getTrustManagers()) {
+                if (manager instanceof X509TrustManager) {
+                    return (X509TrustManager) manager;
+                }
+            }
+            throw new ConfigurationException(key, "the JDK offers no X.509 trust manager");
+        } catch (GeneralSecurityException | IOException e) {
+            throw new ConfigurationException(key, "cannot build a trust store from " + file + ": " + e, e);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.securedelivery.configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.securedelivery.dns.DnsResolver;
+import dev.securedelivery.mtasts.MtaStsEngine;
+import dev.securedelivery.mtasts.MtaStsLookup;
+import dev.securedelivery.testing.InMemoryDns;
+import dev.securedelivery.testing.TestCertificateAuthority;
+import dev.securedelivery.testing.TestHttpsServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PolicyEngineConfigurationTest {
+    @TempDir
+    Path directory;
+
+    @Test
+    void anEmptyFileGivesTheDocumentedDefaults() throws Exception {
+        PolicyEngineConfiguration configuration = PolicyEngineConfiguration.from(new Properties());
+
+        assertThat(configuration.dnsServers()).isEmpty();
+        assertThat(configuration.cacheDirectory()).isEmpty();
+        assertThat(configuration.dnsResolver().timeout()).isEqualTo(Duration.ofSeconds(10));
+        try (MtaStsEngine engine = configuration.mtaStsEngine(configuration.dnsResolver()).build()) {
+            assertThat(engine.cached()).isEmpty();
+        }
+    }
+
+    @Test
+    void dnsServersAreIpAddressesWithOptionalPorts() throws Exception {
+        PolicyEngineConfiguration configuration = PolicyEngineConfiguration.from(properties(
+                "dns.servers", "192.0.2.53, 192.0.2.54:5353,[2001:db8::53]:53, 2001:db8::54"));
+
+        assertThat(configuration.dnsServers()).containsExactly(
+                new InetSocketAddress(InetAddress.getByName("192.0.2.53"), 53),
+                new InetSocketAddress(InetAddress.getByName("192.0.2.54"), 5353),
+                new InetSocketAddress(InetAddress.getByName("2001:db8::53"), 53),
+                new InetSocketAddress(InetAddress.getByName("2001:db8::54"), 53));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "dns.servers | resolver.example | dns.servers: \"resolver.example\" is not an IP address",
+        "dns.servers | 192.0.2.300 | dns.servers: \"192.0.2.300\" is not an IP address",
+        "dns.servers | 192.0.2.53:99999 | dns.servers: bad port in \"192.0.2.53:99999\"",
+        "dns.servers | 192.0.2.53,,192.0.2.54 | dns.servers: empty entry",
+        "dns.servers | [2001:db8::53 | dns.servers: missing ] in \"[2001:db8::53\"",
+        "dns.timeout | soon | dns.timeout: expected a duration such as 500ms, 30s, 5m, 12h, 7d or PT1M, got \"soon\"",
+        "mta-sts.fetch.timeout | 0s | mta-sts.fetch.timeout: must be positive, got 0s",
+        "mta-sts.cache.max-entries | many | mta-sts.cache.max-entries: expected a whole number, got \"many\"",
+        "mta-sts.update-threads | 0 | mta-sts.update-threads: must be at least 1, got 0",
+        "mta-sts.fetch.conect-timeout | 5s | mta-sts.fetch.conect-timeout: unknown key; the keys under mta-sts. are",
+        "dns.server | 192.0.2.53 | dns.server: unknown key; the keys under dns. are [dns.servers, dns.timeout]",
+    })
+    void aBadValueIsReportedWithItsKey(String key, String value, String message) {
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties(key, value)))
+                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.key()).isEqualTo(key))
+                .hasMessageStartingWith(message);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"500ms, PT0.5S", "30s, PT30S", "5m, PT5M", "12h, PT12H", "7d, PT168H", "PT1M, PT1M", "2 H, PT2H"})
+    void durationsTakeAUnitOrIso8601(String text, String expected) throws Exception {
+        assertThat(new Settings(properties("x", text)).duration("x", Duration.ZERO)).isEqualTo(Duration.parse(expected));
+    }
+
+    @Test
+    void trustedCertificatesReplaceTheJdkTrustStoreForPolicyFetches() throws Exception {
+        TestCertificateAuthority ca = TestCertificateAuthority.root("Configured Root");
+        Path pem = directory.resolve("ca.pem");
+        Files.writeString(pem, ca.rootPem());
+        InMemoryDns dns = new InMemoryDns().addTxt("_mta-sts.example.test.", 300, "v=STSv1; id=1")
+                .addA("mta-sts.example.test.", "127.0.0.1");
+        try (TestHttpsServer server = TestHttpsServer.start(InetAddress.getLoopbackAddress(),
+                ca.issue("mta-sts.example.test").serverContext())) {
+            server.respondWith(TestHttpsServer.ok("text/plain",
+                    "version: STSv1\nmode: enforce\nmx: mx.example.test\nmax_age: 86400\n"));
+            PolicyEngineConfiguration configuration = PolicyEngineConfiguration.from(properties(
+                    "mta-sts.fetch.trusted-certificates", pem.toString(),
+                    "mta-sts.cache.directory", directory.resolve("cache").toString()));
+
+            try (MtaStsEngine engine = configuration.mtaStsEngine(new DnsResolver(dns, false, Duration.ofSeconds(2)))
+                    .httpsPort(server.port()).build()) {
+                assertThat(engine.lookup("example.test").outcome()).isEqualTo(MtaStsLookup.Outcome.POLICY);
+            }
+            assertThat(directory.resolve("cache").resolve("example.test")).exists();
+        }
+    }
+
+    @Test
+    void aMissingOrEmptyCertificateFileIsReported() throws Exception {
+        Path empty = directory.resolve("empty.pem");
+        Files.writeString(empty, "");
+
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties(
+                "mta-sts.fetch.trusted-certificates", directory.resolve("missing.pem").toString())))
+                .hasMessageStartingWith("mta-sts.fetch.trusted-certificates: cannot read ");
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties(
+                "mta-sts.fetch.trusted-certificates", empty.toString())))
+                .hasMessageStartingWith("mta-sts.fetch.trusted-certificates: ")
+                .hasMessageContaining("holds no certificate");
+    }
+
+    @Test
+    void aFileIsReadAsUtf8Properties() throws Exception {
+        Path file = directory.resolve("secure-delivery.properties");
+        Files.writeString(file, "# comment\ndns.servers = 127.0.0.1:5353\nmta-sts.lookup-timeout = 5s\n");
+
+        assertThat(PolicyEngineConfiguration.load(file).dnsServers())
+                .containsExactly(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 5353));
+    }
+
+    private static Properties properties(String... keysAndValues) {
+        Properties properties = new Properties();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            properties.setProperty(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return properties;
+    }
+}
