@@ -181,6 +181,11 @@ public final class MtaStsEngine implements Closeable {
         }
     }
 
+    /** Puts an answer in the cache as an update would; for the heap footprint report only. */
+    void remember(MtaStsLookup lookup) {
+        cache.put(lookup.domain(), lookup);
+    }
+
     // ---- updates ----
 
     private CompletableFuture<MtaStsLookup> update(String key, boolean force) {
