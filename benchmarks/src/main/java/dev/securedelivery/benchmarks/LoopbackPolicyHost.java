@@ -2,6 +2,7 @@ package dev.securedelivery.benchmarks;
 
 import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.mtasts.MtaStsEngine;
+import dev.securedelivery.mtasts.MtaStsFetcher;
 import dev.securedelivery.testing.InMemoryDns;
 import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.testing.TestHttpsServer;
@@ -37,9 +38,9 @@ final class LoopbackPolicyHost implements AutoCloseable {
                     .addA("mta-sts." + domain + ".", "127.0.0.1");
         }
         dns.delay(dnsDelay);
-        engine = MtaStsEngine.builder(new DnsResolver(dns, false, Duration.ofSeconds(5)))
-                .trustManager(ca.trustManager())
-                .httpsPort(server.port())
+        DnsResolver resolver = new DnsResolver(dns, false, Duration.ofSeconds(5));
+        engine = MtaStsEngine.builder(resolver)
+                .fetcher(MtaStsFetcher.builder(resolver).trustManager(ca.trustManager()).port(server.port()).build())
                 .build();
     }
 

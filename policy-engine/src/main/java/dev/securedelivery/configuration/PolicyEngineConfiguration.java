@@ -104,19 +104,30 @@ public final class PolicyEngineConfiguration {
                 : DnsResolver.upstreamFor(dnsServers, dnsTimeout), false, dnsTimeout.multipliedBy(2));
     }
 
-    /** An engine builder with the {@code mta-sts.*} settings applied; the caller may adjust it and build. */
-    public MtaStsEngine.Builder mtaStsEngine(DnsResolver dns) {
+    /** A policy fetcher with the {@code mta-sts.fetch.*} settings applied; the caller may adjust it and build. */
+    public MtaStsFetcher.Builder mtaStsFetcher(DnsResolver dns) {
+        MtaStsFetcher.Builder builder = MtaStsFetcher.builder(dns)
+                .connectTimeout(connectTimeout)
+                .readTimeout(readTimeout)
+                .fetchTimeout(fetchTimeout)
+                .maxConcurrentFetches(updateThreads);
+        trustManager.ifPresent(builder::trustManager);
+        return builder;
+    }
+
+    /**
+     * An engine builder with the {@code mta-sts.*} settings applied, fetching with {@code fetcher}
+     * (see {@link #mtaStsFetcher}); the caller may adjust it and build.
+     */
+    public MtaStsEngine.Builder mtaStsEngine(DnsResolver dns, MtaStsFetcher fetcher) {
         MtaStsEngine.Builder builder = MtaStsEngine.builder(dns)
+                .fetcher(fetcher)
                 .maxEntries(maxEntries)
                 .idleEviction(idleEviction)
                 .refreshInterval(refreshInterval)
                 .lookupTimeout(lookupTimeout)
-                .updateThreads(updateThreads)
-                .connectTimeout(connectTimeout)
-                .readTimeout(readTimeout)
-                .fetchTimeout(fetchTimeout);
+                .updateThreads(updateThreads);
         cacheDirectory.ifPresent(builder::cacheDirectory);
-        trustManager.ifPresent(builder::trustManager);
         return builder;
     }
 

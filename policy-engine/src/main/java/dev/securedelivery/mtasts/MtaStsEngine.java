@@ -24,7 +24,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +77,6 @@ public final class MtaStsEngine implements Closeable {
     private final ConcurrentHashMap<String, CompletableFuture<MtaStsLookup>> updates = new ConcurrentHashMap<>();
     private final MtaStsDiscovery discovery;
     private final MtaStsFetcher fetcher;
-    private final boolean ownsFetcher;
     private final PolicyStore store;
     private final Clock clock;
     private final long lookupTimeoutMillis;
@@ -93,7 +91,6 @@ public final class MtaStsEngine implements Closeable {
     private MtaStsEngine(Builder builder, MtaStsFetcher fetcher, PolicyStore store) {
         this.discovery = new MtaStsDiscovery(builder.dns);
         this.fetcher = fetcher;
-        this.ownsFetcher = builder.fetcher == null;
         this.store = store;
         this.clock = builder.clock;
         this.lookupTimeoutMillis = builder.lookupTimeout.toMillis();
@@ -464,9 +461,7 @@ public final class MtaStsEngine implements Closeable {
     public void close() throws IOException {
         sweeper.shutdownNow();
         workers.shutdownNow();
-        if (ownsFetcher) {
-            fetcher.close();
-        }
+        fetcher.close();
     }
 
     private static ThreadFactory daemonThreads(String name) {
@@ -482,11 +477,6 @@ public final class MtaStsEngine implements Closeable {
     public static final class Builder {
         private final DnsResolver dns;
         private MtaStsFetcher fetcher;
-        private X509TrustManager trustManager;
-        private Duration connectTimeout = MtaStsFetcher.DEFAULT_CONNECT_TIMEOUT;
-        private Duration readTimeout = MtaStsFetcher.DEFAULT_READ_TIMEOUT;
-        private Duration fetchTimeout = MtaStsFetcher.DEFAULT_FETCH_TIMEOUT;
-        private int httpsPort = 443;
         private Path cacheDirectory;
         private Clock clock = Clock.systemUTC();
         private Duration lookupTimeout = Duration.ofSeconds(30);
@@ -501,36 +491,12 @@ public final class MtaStsEngine implements Closeable {
             this.dns = Objects.requireNonNull(dns, "dns");
         }
 
-        /** A fetcher to use instead of one built from the settings below; the engine does not close it. */
+        /**
+         * The fetcher for policies; the engine closes it. Without one, the engine builds one with
+         * the defaults of {@link MtaStsFetcher.Builder} and one connection per update thread.
+         */
         public Builder fetcher(MtaStsFetcher fetcher) {
             this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
-            return this;
-        }
-
-        /** Whom to trust for policy hosts' certificates; the JDK's default trust store otherwise. */
-        public Builder trustManager(X509TrustManager trustManager) {
-            this.trustManager = Objects.requireNonNull(trustManager, "trustManager");
-            return this;
-        }
-
-        public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = positive(timeout, "connect timeout");
-            return this;
-        }
-
-        public Builder readTimeout(Duration timeout) {
-            this.readTimeout = positive(timeout, "read timeout");
-            return this;
-        }
-
-        public Builder fetchTimeout(Duration timeout) {
-            this.fetchTimeout = positive(timeout, "fetch timeout");
-            return this;
-        }
-
-        /** See {@link MtaStsFetcher.Builder#port(int)}: for tests only. */
-        public Builder httpsPort(int port) {
-            this.httpsPort = port;
             return this;
         }
 
@@ -600,19 +566,9 @@ public final class MtaStsEngine implements Closeable {
          */
         public MtaStsEngine build() throws IOException {
             PolicyStore store = cacheDirectory == null ? null : new PolicyStore(cacheDirectory);
-            MtaStsFetcher policyFetcher = fetcher;
-            if (policyFetcher == null) {
-                MtaStsFetcher.Builder fetcherBuilder = MtaStsFetcher.builder(dns)
-                        .connectTimeout(connectTimeout)
-                        .readTimeout(readTimeout)
-                        .fetchTimeout(fetchTimeout)
-                        .maxConcurrentFetches(updateThreads)
-                        .port(httpsPort);
-                if (trustManager != null) {
-                    fetcherBuilder.trustManager(trustManager);
-                }
-                policyFetcher = fetcherBuilder.build();
-            }
+            MtaStsFetcher policyFetcher = fetcher != null
+                    ? fetcher
+                    : MtaStsFetcher.builder(dns).maxConcurrentFetches(updateThreads).build();
             return new MtaStsEngine(this, policyFetcher, store);
         }
 

@@ -31,7 +31,8 @@ class PolicyEngineConfigurationTest {
         assertThat(configuration.dnsServers()).isEmpty();
         assertThat(configuration.cacheDirectory()).isEmpty();
         assertThat(configuration.dnsResolver().timeout()).isEqualTo(Duration.ofSeconds(10));
-        try (MtaStsEngine engine = configuration.mtaStsEngine(configuration.dnsResolver()).build()) {
+        DnsResolver dns = configuration.dnsResolver();
+        try (MtaStsEngine engine = configuration.mtaStsEngine(dns, configuration.mtaStsFetcher(dns).build()).build()) {
             assertThat(engine.cached()).isEmpty();
         }
     }
@@ -89,8 +90,9 @@ class PolicyEngineConfigurationTest {
                     "mta-sts.fetch.trusted-certificates", pem.toString(),
                     "mta-sts.cache.directory", directory.resolve("cache").toString()));
 
-            try (MtaStsEngine engine = configuration.mtaStsEngine(new DnsResolver(dns, false, Duration.ofSeconds(2)))
-                    .httpsPort(server.port()).build()) {
+            DnsResolver resolver = new DnsResolver(dns, false, Duration.ofSeconds(2));
+            try (MtaStsEngine engine = configuration.mtaStsEngine(resolver,
+                    configuration.mtaStsFetcher(resolver).port(server.port()).build()).build()) {
                 assertThat(engine.lookup("example.test").outcome()).isEqualTo(MtaStsLookup.Outcome.POLICY);
             }
             assertThat(directory.resolve("cache").resolve("example.test")).exists();

@@ -777,12 +777,15 @@ class MtaStsEngineTest {
     }
 
     private MtaStsEngine engine(java.util.function.Consumer<MtaStsEngine.Builder> settings) {
-        MtaStsEngine.Builder builder = MtaStsEngine.builder(resolver())
-                .trustManager(CA.trustManager())
-                .httpsPort(server.port())
+        DnsResolver dns = resolver();
+        MtaStsEngine.Builder builder = MtaStsEngine.builder(dns)
+                .fetcher(MtaStsFetcher.builder(dns)
+                        .trustManager(CA.trustManager())
+                        .port(server.port())
+                        .fetchTimeout(Duration.ofSeconds(5))
+                        .readTimeout(Duration.ofSeconds(5))
+                        .build())
                 .clock(clock)
-                .fetchTimeout(Duration.ofSeconds(5))
-                .readTimeout(Duration.ofSeconds(5))
                 .manualSweeps();
         settings.accept(builder);
         try {
