@@ -120,13 +120,9 @@ public final class MtaStsEngine implements Closeable {
         if (key == null) {
             return notADomain(domain);
         }
-        long now = clock.millis();
-        MtaStsLookup cached = cache.get(key);
-        if (cached != null) {
-            cached.touch(now);
-            if (now < cached.freshUntilMillis) {
-                return cached;
-            }
+        MtaStsLookup cached = use(key);
+        if (cached != null && clock.millis() < cached.freshUntilMillis) {
+            return cached;
         }
         return await(key, update(key, false), cached);
     }
@@ -137,13 +133,9 @@ public final class MtaStsEngine implements Closeable {
         if (key == null) {
             return CompletableFuture.completedFuture(notADomain(domain));
         }
-        long now = clock.millis();
-        MtaStsLookup cached = cache.get(key);
-        if (cached != null) {
-            cached.touch(now);
-            if (now < cached.freshUntilMillis) {
-                return CompletableFuture.completedFuture(cached);
-            }
+        MtaStsLookup cached = use(key);
+        if (cached != null && clock.millis() < cached.freshUntilMillis) {
+            return CompletableFuture.completedFuture(cached);
         }
         return update(key, false).copy()
                 .completeOnTimeout(stillUpdating(key, cached), lookupTimeoutMillis, TimeUnit.MILLISECONDS);
@@ -160,6 +152,15 @@ public final class MtaStsEngine implements Closeable {
             return notADomain(domain);
         }
         return await(key, update(key, true), cache.get(key));
+    }
+
+    /** The cached answer for {@code key}, noted as used now; null if there is none. */
+    private MtaStsLookup use(String key) {
+        MtaStsLookup cached = cache.get(key);
+        if (cached != null) {
+            cached.touch(clock.millis());
+        }
+        return cached;
     }
 
     /** Every cached answer, policies and negative answers alike. */
