@@ -15,10 +15,32 @@ public final class IssuedCertificate {
 
     private final PrivateKey privateKey;
     private final List<X509Certificate> chain;
+    private final X509Certificate root;
 
-    IssuedCertificate(PrivateKey privateKey, List<X509Certificate> chain) {
+    IssuedCertificate(PrivateKey privateKey, List<X509Certificate> chain, X509Certificate root) {
         this.privateKey = privateKey;
         this.chain = List.copyOf(chain);
+        this.root = root;
+    }
+
+    /** The same key and chain, with the root appended, as some servers send it. */
+    public IssuedCertificate sendingRoot() {
+        List<X509Certificate> withRoot = new java.util.ArrayList<>(chain);
+        withRoot.add(root);
+        return new IssuedCertificate(privateKey, withRoot, root);
+    }
+
+    /** The same key and leaf, sent with other issuer certificates: a misconfigured or forged chain. */
+    public IssuedCertificate withIssuers(X509Certificate... issuers) {
+        List<X509Certificate> replaced = new java.util.ArrayList<>();
+        replaced.add(leaf());
+        replaced.addAll(List.of(issuers));
+        return new IssuedCertificate(privateKey, replaced, root);
+    }
+
+    /** The root the chain leads to. */
+    public X509Certificate root() {
+        return root;
     }
 
     public PrivateKey privateKey() {

@@ -92,7 +92,7 @@ public final class TestCertificateAuthority {
         chain.add(leaf);
         // Servers send the intermediates but not the root, as real servers do.
         chain.addAll(path.subList(0, path.size() - 1));
-        return new IssuedCertificate(keys.getPrivate(), chain);
+        return new IssuedCertificate(keys.getPrivate(), chain, rootCertificate());
     }
 
     public X509Certificate certificate() {
