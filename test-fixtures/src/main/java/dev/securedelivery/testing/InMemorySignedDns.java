@@ -1,0 +1,183 @@
+package dev.securedelivery.testing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.NSECRecord;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.RRSIGRecord;
+import org.xbill.DNS.RRset;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.TSIG;
+import org.xbill.DNS.Type;
+
+/**
+ * A DNS upstream inside the JVM that answers from {@link SignedZone}s the way a recursive resolver
+ * answers a validator: RRSIGs with every signed RRset, CNAMEs chased, NODATA and NXDOMAIN with
+ * the SOA and the NSEC records that prove them, DS queries answered by the parent zone. It can
+ * also misbehave: strip the signatures of a name, fail, or stay silent.
+ */
+public final class InMemorySignedDns implements Resolver {
+    private final List<SignedZone> zones = new ArrayList<>();
+    private final Set<Name> stripped = ConcurrentHashMap.newKeySet();
+    private final Set<Name> failing = ConcurrentHashMap.newKeySet();
+    private final Map<String, AtomicInteger> queries = new ConcurrentHashMap<>();
+
+    /** The zones: a tree whose top zone is the trust anchor's, each delegated by its parent. */
+    public InMemorySignedDns(SignedZone... zones) {
+        for (SignedZone zone : zones) {
+            this.zones.add(zone);
+        }
+    }
+
+    /** Answers for {@code owner} come without RRSIGs, as from a resolver that strips them. */
+    public InMemorySignedDns stripSignatures(String owner) {
+        stripped.add(InMemoryDns.name(owner));
+        return this;
+    }
+
+    /** Queries for {@code owner} get SERVFAIL. */
+    public InMemorySignedDns servfail(String owner) {
+        failing.add(InMemoryDns.name(owner));
+        return this;
+    }
+
+    public int queryCount(String owner, int type) {
+        AtomicInteger count = queries.get(InMemoryDns.name(owner) + "/" + type);
+        return count == null ? 0 : count.get();
+    }
+
+    @Override
+    public CompletionStage<Message> sendAsync(Message query, Executor executor) {
+        Record question = query.getQuestion();
+        queries.computeIfAbsent(question.getName() + "/" + question.getType(), k -> new AtomicInteger())
+                .incrementAndGet();
+        Message response = new Message(query.getHeader().getID());
+        response.getHeader().setFlag(Flags.QR);
+        response.getHeader().setFlag(Flags.RA);
+        response.addRecord(question, Section.QUESTION);
+        if (failing.contains(question.getName())) {
+            response.getHeader().setRcode(Rcode.SERVFAIL);
+            return CompletableFuture.completedFuture(response);
+        }
+        Set<Record> answer = new LinkedHashSet<>();
+        Set<Record> authority = new LinkedHashSet<>();
+        int rcode = resolve(question.getName(), question.getType(), answer, authority, 0);
+        response.getHeader().setRcode(rcode);
+        answer.forEach(record -> response.addRecord(record, Section.ANSWER));
+        authority.forEach(record -> response.addRecord(record, Section.AUTHORITY));
+        return CompletableFuture.completedFuture(response);
+    }
+
+    @Override
+    public CompletionStage<Message> sendAsync(Message query) {
+        return sendAsync(query, Runnable::run);
+    }
+
+    private int resolve(Name name, int type, Set<Record> answer, Set<Record> authority, int depth) {
+        SignedZone zone = zoneFor(name, type);
+        if (zone == null || depth > 16) {
+            return Rcode.SERVFAIL;
+        }
+        RRset rrset = zone.rrset(name, type);
+        if (rrset != null) {
+            addSigned(zone, rrset, answer);
+            return Rcode.NOERROR;
+        }
+        RRset alias = type == Type.CNAME ? null : zone.rrset(name, Type.CNAME);
+        if (alias != null) {
+            addSigned(zone, alias, answer);
+            return resolve(((CNAMERecord) alias.first()).getTarget(), type, answer, authority, depth + 1);
+        }
+        addSigned(zone, new RRset(zone.soa()), authority);
+        if (zone.exists(name)) {
+            // NODATA: the NSEC at the name shows the type is absent; an empty non-terminal has
+            // none, and the NSEC covering it proves it only has names below.
+            NSECRecord proof = zone.nsecAt(name) != null ? zone.nsecAt(name) : zone.nsecCovering(name);
+            addProof(zone, proof, authority);
+            return Rcode.NOERROR;
+        }
+        // NXDOMAIN: no such name, and no wildcard at the closest encloser either.
+        addProof(zone, zone.nsecCovering(name), authority);
+        try {
+            addProof(zone, zone.nsecCovering(Name.concatenate(Name.fromConstantString("*"), zone.closestEncloser(name))),
+                    authority);
+        } catch (org.xbill.DNS.NameTooLongException e) {
+            // no wildcard name can be that long either
+        }
+        return Rcode.NXDOMAIN;
+    }
+
+    /** The deepest zone holding {@code name}; for DS at a zone's apex, its parent (RFC 4035 3.1.4.1). */
+    private SignedZone zoneFor(Name name, int type) {
+        SignedZone best = null;
+        for (SignedZone zone : zones) {
+            boolean apexDs = type == Type.DS && name.equals(zone.origin());
+            if (name.subdomain(zone.origin()) && !apexDs
+                    && (best == null || zone.origin().labels() > best.origin().labels())) {
+                best = zone;
+            }
+        }
+        return best;
+    }
+
+    private void addSigned(SignedZone zone, RRset rrset, Set<Record> section) {
+        rrset.rrs().forEach(section::add);
+        RRSIGRecord signature = zone.signature(rrset.getName(), rrset.getType());
+        if (signature != null && !stripped.contains(rrset.getName())) {
+            section.add(signature);
+        }
+    }
+
+    private void addProof(SignedZone zone, NSECRecord proof, Set<Record> authority) {
+        if (proof != null) {
+            addSigned(zone, new RRset(proof), authority);
+        }
+    }
+
+    // ---- Resolver settings: nothing to set for an in-memory upstream ----
+
+    @Override
+    public void setPort(int port) {
+    }
+
+    @Override
+    public void setTCP(boolean flag) {
+    }
+
+    @Override
+    public void setIgnoreTruncation(boolean flag) {
+    }
+
+    @Override
+    public void setEDNS(int version, int payloadSize, int flags, List<EDNSOption> options) {
+    }
+
+    @Override
+    public void setTSIGKey(TSIG key) {
+    }
+
+    @Override
+    public void setTimeout(Duration timeout) {
+    }
+
+    @Override
+    public String toString() {
+        return "InMemorySignedDns" + zones;
+    }
+}
