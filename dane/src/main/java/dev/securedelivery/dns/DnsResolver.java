@@ -55,19 +55,33 @@ public final class DnsResolver {
     private final Resolver upstream;
     private final boolean adBitTrusted;
     private final Duration timeout;
+    private final DnsCache cache;
 
     /**
+     * A resolver without a cache.
+     *
      * @param upstream where queries go
      * @param adBitTrusted whether the upstream's AD flag means "validated" (see the class comment)
      * @param timeout the most one lookup may take, all CNAME links included
      */
     public DnsResolver(Resolver upstream, boolean adBitTrusted, Duration timeout) {
+        this(upstream, adBitTrusted, timeout, null);
+    }
+
+    /** A resolver that keeps answers in {@code cache} (null for none). */
+    public DnsResolver(Resolver upstream, boolean adBitTrusted, Duration timeout, DnsCache cache) {
         this.upstream = Objects.requireNonNull(upstream, "upstream");
         this.adBitTrusted = adBitTrusted;
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
+        this.cache = cache;
+    }
+
+    /** The same upstream and settings, answers kept in {@code cache}. */
+    public DnsResolver withCache(DnsCache cache) {
+        return new DnsResolver(upstream, adBitTrusted, timeout, Objects.requireNonNull(cache, "cache"));
     }
 
     /** An upstream that sends to {@code servers} in turn, each query given {@code timeout}. */
@@ -102,11 +116,21 @@ public final class DnsResolver {
 
     /** Looks up {@code type} records at {@code name}, following CNAMEs. */
     public CompletableFuture<DnsAnswer> lookup(Name name, int type) {
+        if (cache != null) {
+            DnsAnswer cached = cache.get(name, type);
+            if (cached != null) {
+                return CompletableFuture.completedFuture(cached);
+            }
+        }
         CompletableFuture<DnsAnswer> result = new CompletableFuture<>();
         new Chase(name, type, result).query(name);
-        return result.completeOnTimeout(
+        CompletableFuture<DnsAnswer> bounded = result.completeOnTimeout(
                 DnsAnswer.failed(name, type, "no answer within " + timeout.toMillis() + " ms"),
                 timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (cache != null) {
+            bounded.thenAccept(cache::put);
+        }
+        return bounded;
     }
 
     /** {@link #lookup(Name, int)} for callers that have a thread to block; never waits past the timeout. */
