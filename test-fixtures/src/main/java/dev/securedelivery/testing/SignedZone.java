@@ -219,6 +219,9 @@ public final class SignedZone {
     /** The NSEC record whose span covers {@code name} (owner before it, next after it). */
     NSECRecord nsecCovering(Name name) {
         sign();
+        if (nsec.isEmpty()) {
+            return null;
+        }
         Map.Entry<Name, NSECRecord> before = nsec.lowerEntry(name);
         return before != null ? before.getValue() : nsec.lastEntry().getValue();
     }
