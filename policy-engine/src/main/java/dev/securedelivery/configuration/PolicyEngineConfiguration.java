@@ -1,6 +1,8 @@
 package dev.securedelivery.configuration;
 
+import dev.securedelivery.dns.DnsCache;
 import dev.securedelivery.dns.DnsResolver;
+import dev.securedelivery.dns.DnssecValidation;
 import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.mtasts.MtaStsFetcher;
 import java.io.IOException;
@@ -14,6 +16,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -23,6 +26,7 @@ import java.util.Set;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.xbill.DNS.Resolver;
 
 /**
  * The keys of the configuration file that set up DNS and the MTA-STS engine, read and checked at
@@ -31,6 +35,9 @@ import javax.net.ssl.X509TrustManager;
 public final class PolicyEngineConfiguration {
     public static final String DNS_SERVERS = "dns.servers";
     public static final String DNS_TIMEOUT = "dns.timeout";
+    public static final String DNS_DNSSEC = "dns.dnssec";
+    public static final String DNS_TRUST_ANCHOR = "dns.trust-anchor";
+    public static final String DNS_CACHE_MAX_ENTRIES = "dns.cache.max-entries";
     public static final String CACHE_DIRECTORY = "mta-sts.cache.directory";
     public static final String CACHE_MAX_ENTRIES = "mta-sts.cache.max-entries";
     public static final String CACHE_IDLE_EVICTION = "mta-sts.cache.idle-eviction";
@@ -44,13 +51,31 @@ public final class PolicyEngineConfiguration {
 
     public static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(5);
 
-    private static final Set<String> DNS_KEYS = Set.of(DNS_SERVERS, DNS_TIMEOUT);
+    private static final Set<String> DNS_KEYS = Set.of(DNS_SERVERS, DNS_TIMEOUT, DNS_DNSSEC, DNS_TRUST_ANCHOR,
+            DNS_CACHE_MAX_ENTRIES);
+
+    /** How answers get their DNSSEC status ({@code dns.dnssec}). */
+    public enum DnssecMode {
+        /** Validated in the JVM by dnsjava from {@code dns.trust-anchor}. */
+        VALIDATE("validate"),
+        /** The AD flag of the validating resolvers in {@code dns.servers}, all on loopback addresses. */
+        TRUST_LOOPBACK_AD("trust-loopback-ad");
+
+        private final String keyword;
+
+        DnssecMode(String keyword) {
+            this.keyword = keyword;
+        }
+    }
     private static final Set<String> MTA_STS_KEYS = Set.of(CACHE_DIRECTORY, CACHE_MAX_ENTRIES, CACHE_IDLE_EVICTION,
             REFRESH_INTERVAL, LOOKUP_TIMEOUT, UPDATE_THREADS, CONNECT_TIMEOUT, READ_TIMEOUT, FETCH_TIMEOUT,
             TRUSTED_CERTIFICATES);
 
     private final List<InetSocketAddress> dnsServers;
     private final Duration dnsTimeout;
+    private final DnssecMode dnssecMode;
+    private final byte[] trustAnchors;
+    private final int dnsCacheEntries;
     private final Optional<Path> cacheDirectory;
     private final int maxEntries;
     private final Duration idleEviction;
@@ -67,6 +92,20 @@ public final class PolicyEngineConfiguration {
         settings.rejectUnknown("mta-sts.", MTA_STS_KEYS);
         this.dnsServers = settings.socketAddresses(DNS_SERVERS, 53);
         this.dnsTimeout = settings.duration(DNS_TIMEOUT, DEFAULT_DNS_TIMEOUT);
+        this.dnssecMode = dnssecMode(settings);
+        if (dnssecMode == DnssecMode.TRUST_LOOPBACK_AD) {
+            if (dnsServers.isEmpty()) {
+                throw new ConfigurationException(DNS_SERVERS, "trust-loopback-ad needs the loopback resolvers listed here");
+            }
+            for (InetSocketAddress server : dnsServers) {
+                if (!server.getAddress().isLoopbackAddress()) {
+                    throw new ConfigurationException(DNS_SERVERS, "with dns.dnssec = trust-loopback-ad every server must be"
+                            + " on a loopback address, and " + server.getAddress().getHostAddress() + " is not");
+                }
+            }
+        }
+        this.trustAnchors = trustAnchors(settings);
+        this.dnsCacheEntries = settings.integer(DNS_CACHE_MAX_ENTRIES, 10_000, 1);
         this.cacheDirectory = settings.path(CACHE_DIRECTORY);
         this.maxEntries = settings.integer(CACHE_MAX_ENTRIES, 100_000, 1);
         this.idleEviction = settings.duration(CACHE_IDLE_EVICTION, Duration.ofDays(30));
@@ -96,12 +135,58 @@ public final class PolicyEngineConfiguration {
         return from(properties);
     }
 
-    /** The resolver {@code dns.servers} and {@code dns.timeout} describe. */
-    public DnsResolver dnsResolver() {
-        // The upstream gets most of the budget per query, the whole lookup twice that for CNAMEs.
-        return new DnsResolver(dnsServers.isEmpty()
-                ? DnsResolver.systemUpstream(dnsTimeout)
-                : DnsResolver.upstreamFor(dnsServers, dnsTimeout), false, dnsTimeout.multipliedBy(2));
+    /**
+     * The resolver the {@code dns.*} keys describe: DNSSEC-validating (in the JVM or by a loopback
+     * resolver), with a cache.
+     *
+     * @throws ConfigurationException if the trust anchors cannot be used
+     */
+    public DnsResolver dnsResolver(Clock clock) throws ConfigurationException {
+        DnsResolver resolver;
+        if (dnssecMode == DnssecMode.TRUST_LOOPBACK_AD) {
+            resolver = DnssecValidation.trustingLoopbackValidator(dnsServers, dnsTimeout);
+        } else {
+            Resolver upstream = dnsServers.isEmpty()
+                    ? DnsResolver.systemUpstream(dnsTimeout)
+                    : DnsResolver.upstreamFor(dnsServers, dnsTimeout);
+            try {
+                // The validator's own DS and DNSKEY queries count against the lookup: give it room.
+                resolver = DnssecValidation.validating(upstream, trustAnchors, clock, dnsTimeout.multipliedBy(3));
+            } catch (IOException e) {
+                throw new ConfigurationException(DNS_TRUST_ANCHOR, "unusable trust anchors: " + e.getMessage(), e);
+            }
+        }
+        return resolver.withCache(new DnsCache(dnsCacheEntries, clock));
+    }
+
+    public DnssecMode dnssecMode() {
+        return dnssecMode;
+    }
+
+    private static DnssecMode dnssecMode(Settings settings) throws ConfigurationException {
+        String value = settings.string(DNS_DNSSEC).orElse(DnssecMode.VALIDATE.keyword);
+        for (DnssecMode mode : DnssecMode.values()) {
+            if (mode.keyword.equals(value)) {
+                return mode;
+            }
+        }
+        throw new ConfigurationException(DNS_DNSSEC, "expected validate or trust-loopback-ad, got \"" + value + "\"");
+    }
+
+    private static byte[] trustAnchors(Settings settings) throws ConfigurationException {
+        Optional<Path> file = settings.path(DNS_TRUST_ANCHOR);
+        if (file.isEmpty()) {
+            return DnssecValidation.rootTrustAnchors();
+        }
+        try {
+            byte[] anchors = DnssecValidation.trustAnchorsFrom(file.get());
+            // Parsed now, so that a bad file stops the start rather than the first delivery.
+            DnssecValidation.validating(new org.xbill.DNS.SimpleResolver(), anchors, Clock.systemUTC(),
+                    Duration.ofSeconds(1));
+            return anchors;
+        } catch (IOException e) {
+            throw new ConfigurationException(DNS_TRUST_ANCHOR, "cannot use " + file.get() + ": " + e.getMessage(), e);
+        }
     }
 
     /** A policy fetcher with the {@code mta-sts.fetch.*} settings applied; the caller may adjust it and build. */

@@ -7,12 +7,14 @@ import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.testing.InMemoryDns;
+import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.testing.TestHttpsServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -30,8 +32,9 @@ class PolicyEngineConfigurationTest {
 
         assertThat(configuration.dnsServers()).isEmpty();
         assertThat(configuration.cacheDirectory()).isEmpty();
-        assertThat(configuration.dnsResolver().timeout()).isEqualTo(Duration.ofSeconds(10));
-        DnsResolver dns = configuration.dnsResolver();
+        assertThat(configuration.dnssecMode()).isEqualTo(PolicyEngineConfiguration.DnssecMode.VALIDATE);
+        DnsResolver dns = configuration.dnsResolver(Clock.systemUTC());
+        assertThat(dns.timeout()).isEqualTo(Duration.ofSeconds(15));
         try (MtaStsEngine engine = configuration.mtaStsEngine(dns, configuration.mtaStsFetcher(dns).build()).build()) {
             assertThat(engine.cached()).isEmpty();
         }
@@ -61,7 +64,8 @@ class PolicyEngineConfigurationTest {
         "mta-sts.cache.max-entries | many | mta-sts.cache.max-entries: expected a whole number, got \"many\"",
         "mta-sts.update-threads | 0 | mta-sts.update-threads: must be at least 1, got 0",
         "mta-sts.fetch.conect-timeout | 5s | mta-sts.fetch.conect-timeout: unknown key; the keys under mta-sts. are",
-        "dns.server | 192.0.2.53 | dns.server: unknown key; the keys under dns. are [dns.servers, dns.timeout]",
+        "dns.server | 192.0.2.53 | dns.server: unknown key; the keys under dns. are [dns.cache.max-entries,",
+        "dns.dnssec | maybe | dns.dnssec: expected validate or trust-loopback-ad, got \"maybe\"",
     })
     void aBadValueIsReportedWithItsKey(String key, String value, String message) {
         assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties(key, value)))
@@ -111,6 +115,35 @@ class PolicyEngineConfigurationTest {
                 "mta-sts.fetch.trusted-certificates", empty.toString())))
                 .hasMessageStartingWith("mta-sts.fetch.trusted-certificates: ")
                 .hasMessageContaining("holds no certificate");
+    }
+
+    @Test
+    void theAdFlagIsTrustedOnlyFromLoopbackResolvers() {
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("dns.dnssec", "trust-loopback-ad")))
+                .hasMessage("dns.servers: trust-loopback-ad needs the loopback resolvers listed here");
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties(
+                "dns.dnssec", "trust-loopback-ad", "dns.servers", "127.0.0.1:5353, 192.0.2.53")))
+                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.key()).isEqualTo("dns.servers"))
+                .hasMessage("dns.servers: with dns.dnssec = trust-loopback-ad every server must be on a loopback"
+                        + " address, and 192.0.2.53 is not");
+    }
+
+    @Test
+    void aTrustAnchorFileIsCheckedAtStart() throws Exception {
+        Path good = directory.resolve("anchor.ds");
+        Files.writeString(good, SignedZone.signed("test.").ds() + "\n");
+        Path bad = directory.resolve("bad.ds");
+        Files.writeString(bad, "test. IN DS not a record\n");
+
+        assertThat(PolicyEngineConfiguration.from(properties("dns.trust-anchor", good.toString()))
+                .dnsResolver(Clock.systemUTC())).isNotNull();
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("dns.trust-anchor", bad.toString())))
+                .isInstanceOfSatisfying(ConfigurationException.class,
+                        e -> assertThat(e.key()).isEqualTo("dns.trust-anchor"))
+                .hasMessageStartingWith("dns.trust-anchor: cannot use " + bad);
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("dns.trust-anchor",
+                directory.resolve("missing.ds").toString())))
+                .hasMessageStartingWith("dns.trust-anchor: cannot use ");
     }
 
     @Test
