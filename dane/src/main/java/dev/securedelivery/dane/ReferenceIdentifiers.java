@@ -122,6 +122,9 @@ public final class ReferenceIdentifiers {
 
     private static String normalize(String name) {
         String trimmed = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        if (trimmed.chars().allMatch(c -> c < 0x80)) {
+            return trimmed.toLowerCase(Locale.ROOT);
+        }
         try {
             return IDN.toASCII(trimmed, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException e) {
