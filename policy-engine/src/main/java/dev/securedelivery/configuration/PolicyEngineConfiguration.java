@@ -5,9 +5,12 @@ import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.dns.DnssecValidation;
 import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.mtasts.MtaStsFetcher;
+import dev.securedelivery.policy.DeliveryPolicy;
+import dev.securedelivery.policy.DomainOverride;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
+import java.net.IDN;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,9 +23,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -48,6 +54,9 @@ public final class PolicyEngineConfiguration {
     public static final String READ_TIMEOUT = "mta-sts.fetch.read-timeout";
     public static final String FETCH_TIMEOUT = "mta-sts.fetch.timeout";
     public static final String TRUSTED_CERTIFICATES = "mta-sts.fetch.trusted-certificates";
+
+    /** {@code tls-policy.<domain> = dane-only | mta-sts-enforce | require-tls | opportunistic | none}. */
+    public static final String TLS_POLICY_PREFIX = "tls-policy.";
 
     public static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(5);
 
@@ -86,6 +95,7 @@ public final class PolicyEngineConfiguration {
     private final Duration readTimeout;
     private final Duration fetchTimeout;
     private final Optional<X509TrustManager> trustManager;
+    private final Map<String, DomainOverride> overrides;
 
     private PolicyEngineConfiguration(Settings settings) throws ConfigurationException {
         settings.rejectUnknown("dns.", DNS_KEYS);
@@ -119,6 +129,33 @@ public final class PolicyEngineConfiguration {
         this.trustManager = certificates.isEmpty()
                 ? Optional.empty()
                 : Optional.of(trustManagerFrom(TRUSTED_CERTIFICATES, certificates.get()));
+        this.overrides = overrides(settings);
+    }
+
+    private static Map<String, DomainOverride> overrides(Settings settings) throws ConfigurationException {
+        Map<String, DomainOverride> overrides = new TreeMap<>();
+        for (String key : settings.keysStartingWith(TLS_POLICY_PREFIX)) {
+            String domain = key.substring(TLS_POLICY_PREFIX.length());
+            String normalized = normalizedDomain(domain);
+            if (normalized == null) {
+                throw new ConfigurationException(key, "\"" + domain + "\" is not a domain name");
+            }
+            String value = settings.string(key).orElse("");
+            DomainOverride override = DomainOverride.fromKeyword(value).orElseThrow(() -> new ConfigurationException(key,
+                    "expected dane-only, mta-sts-enforce, require-tls, opportunistic or none, got \"" + value + "\""));
+            overrides.put(normalized, override);
+        }
+        return overrides;
+    }
+
+    private static String normalizedDomain(String domain) {
+        String name = domain.endsWith(".") ? domain.substring(0, domain.length() - 1) : domain;
+        try {
+            String ascii = IDN.toASCII(name, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
+            return ascii.isEmpty() || ascii.startsWith(".") || ascii.contains("..") ? null : ascii;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** Reads and checks {@code properties}. */
@@ -157,6 +194,20 @@ public final class PolicyEngineConfiguration {
             }
         }
         return resolver.withCache(new DnsCache(dnsCacheEntries, clock));
+    }
+
+    /** The per-domain overrides of the {@code tls-policy.*} keys, by lower-case A-label domain. */
+    public Map<String, DomainOverride> overrides() {
+        return overrides;
+    }
+
+    /**
+     * Everything the delivery needs, built from this configuration: the DNS resolver, the MTA-STS
+     * engine with its fetcher, and the overrides.
+     */
+    public DeliveryPolicy deliveryPolicy(Clock clock) throws ConfigurationException, IOException {
+        DnsResolver dns = dnsResolver(clock);
+        return new DeliveryPolicy(dns, mtaStsEngine(dns, mtaStsFetcher(dns).build()).clock(clock).build(), overrides);
     }
 
     public DnssecMode dnssecMode() {

@@ -189,6 +189,17 @@ public final class Settings {
         throw new ConfigurationException(key, "bad port in \"" + entry + "\"");
     }
 
+    /** The keys that start with {@code prefix}, sorted. */
+    public Set<String> keysStartingWith(String prefix) {
+        Set<String> keys = new TreeSet<>();
+        for (String key : properties.stringPropertyNames()) {
+            if (key.startsWith(prefix)) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
     /** Fails on any key under {@code prefix} that is not in {@code known}: a typo must not pass unnoticed. */
     public void rejectUnknown(String prefix, Set<String> known) throws ConfigurationException {
         for (String key : new TreeSet<>(properties.stringPropertyNames())) {

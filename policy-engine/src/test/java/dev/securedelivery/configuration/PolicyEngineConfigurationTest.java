@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.mtasts.MtaStsLookup;
+import dev.securedelivery.policy.DomainOverride;
 import dev.securedelivery.testing.InMemoryDns;
 import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.TestCertificateAuthority;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,6 +146,28 @@ class PolicyEngineConfigurationTest {
         assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("dns.trust-anchor",
                 directory.resolve("missing.ds").toString())))
                 .hasMessageStartingWith("dns.trust-anchor: cannot use ");
+    }
+
+    @Test
+    void tlsPoliciesOverrideDomainsByTheirALabelName() throws Exception {
+        PolicyEngineConfiguration configuration = PolicyEngineConfiguration.from(properties(
+                "tls-policy.Example.COM", "dane-only",
+                "tls-policy.bücher.example", "require-tls",
+                "tls-policy.broken.example.", " None "));
+
+        assertThat(configuration.overrides()).containsExactly(
+                Map.entry("broken.example", DomainOverride.NONE),
+                Map.entry("example.com", DomainOverride.DANE_ONLY),
+                Map.entry("xn--bcher-kva.example", DomainOverride.REQUIRE_TLS));
+    }
+
+    @Test
+    void aBadTlsPolicyNamesItsKey() {
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("tls-policy.example.com", "strict")))
+                .hasMessage("tls-policy.example.com: expected dane-only, mta-sts-enforce, require-tls, opportunistic"
+                        + " or none, got \"strict\"");
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("tls-policy.bad..name", "none")))
+                .hasMessage("tls-policy.bad..name: \"bad..name\" is not a domain name");
     }
 
     @Test

@@ -32,7 +32,7 @@ import org.xbill.DNS.Type;
  * A DNS zone built in the test: records, delegations to child zones, and, when signed, one
  * ECDSA P-256 key (algorithm 13) that signs every authoritative RRset, with the NSEC chain that
  * proves what does not exist (RFC 4034, 4035). {@link InMemorySignedDns} answers from it like a
- * recursive resolver would.
+ * recursive resolver would. Safe to use from several threads: it signs lazily, under its lock.
  */
 public final class SignedZone {
     static final long TTL = 300;
@@ -114,7 +114,7 @@ public final class SignedZone {
         return add(new TXTRecord(InMemoryDns.name(owner), DClass.IN, TTL, List.of(strings)));
     }
 
-    public SignedZone add(Record record) {
+    public synchronized SignedZone add(Record record) {
         if (!record.getName().subdomain(origin)) {
             throw new IllegalArgumentException(record.getName() + " is not in " + origin);
         }
@@ -129,7 +129,7 @@ public final class SignedZone {
      * Replaces the data of an RRset but keeps its signature: a forgery a validator must catch.
      * Call it last: any later change re-signs the zone.
      */
-    public SignedZone forge(String owner, int type, String rdata) {
+    public synchronized SignedZone forge(String owner, int type, String rdata) {
         Name name = InMemoryDns.name(owner);
         sign();
         RRSIGRecord signature = signatures.get(name).get(type);
@@ -150,7 +150,7 @@ public final class SignedZone {
     }
 
     /** As {@link #delegate(SignedZone)}, choosing whether the DS record is published. */
-    public SignedZone delegate(SignedZone child, boolean withDs) {
+    public synchronized SignedZone delegate(SignedZone child, boolean withDs) {
         if (!child.origin.subdomain(origin) || child.origin.equals(origin)) {
             throw new IllegalArgumentException(child.origin + " is not below " + origin);
         }
@@ -163,7 +163,7 @@ public final class SignedZone {
     }
 
     /** Signs with signatures valid between the two instants (the default: an hour ago to 30 days on). */
-    public SignedZone signatureValidity(Instant inception, Instant expiration) {
+    public synchronized SignedZone signatureValidity(Instant inception, Instant expiration) {
         this.inception = inception;
         this.expiration = expiration;
         invalidate();
@@ -176,12 +176,12 @@ public final class SignedZone {
 
     // ---- what InMemorySignedDns reads ----
 
-    RRset rrset(Name owner, int type) {
+    synchronized RRset rrset(Name owner, int type) {
         Map<Integer, RRset> types = data.get(owner);
         return types == null ? null : types.get(type);
     }
 
-    RRSIGRecord signature(Name owner, int type) {
+    synchronized RRSIGRecord signature(Name owner, int type) {
         if (!signed) {
             return null;
         }
@@ -190,18 +190,18 @@ public final class SignedZone {
         return owned == null ? null : owned.get(type);
     }
 
-    SOARecord soa() {
+    synchronized SOARecord soa() {
         return (SOARecord) rrset(origin, Type.SOA).first();
     }
 
     /** Whether {@code name} exists: it owns records, or names below it do (an empty non-terminal). */
-    boolean exists(Name name) {
+    synchronized boolean exists(Name name) {
         Name next = data.ceilingKey(name);
         return next != null && next.subdomain(name);
     }
 
     /** The delegation point at or above {@code name}, below the apex; null if none. */
-    Name delegationAbove(Name name) {
+    synchronized Name delegationAbove(Name name) {
         for (Name current = name; current.labels() > origin.labels(); current = new Name(current, 1)) {
             if (!current.equals(origin) && delegations.containsKey(current)) {
                 return current;
@@ -211,13 +211,13 @@ public final class SignedZone {
     }
 
     /** The NSEC record owned by {@code name}, or null. */
-    NSECRecord nsecAt(Name name) {
+    synchronized NSECRecord nsecAt(Name name) {
         sign();
         return nsec.get(name);
     }
 
     /** The NSEC record whose span covers {@code name} (owner before it, next after it). */
-    NSECRecord nsecCovering(Name name) {
+    synchronized NSECRecord nsecCovering(Name name) {
         sign();
         if (nsec.isEmpty()) {
             return null;
@@ -227,7 +227,7 @@ public final class SignedZone {
     }
 
     /** The longest existing ancestor of {@code name} in this zone. */
-    Name closestEncloser(Name name) {
+    synchronized Name closestEncloser(Name name) {
         Name current = name;
         while (current.labels() > origin.labels() && !exists(current)) {
             current = new Name(current, 1);
@@ -241,7 +241,7 @@ public final class SignedZone {
     }
 
     /** Computes the NSEC chain and the signatures if the data changed since the last time. */
-    private void sign() {
+    private synchronized void sign() {
         if (!signed || !nsec.isEmpty()) {
             return;
         }

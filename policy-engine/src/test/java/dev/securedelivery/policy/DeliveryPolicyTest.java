@@ -1,0 +1,255 @@
+package dev.securedelivery.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.securedelivery.dns.DnsResolver;
+import dev.securedelivery.dns.DnssecValidation;
+import dev.securedelivery.mtasts.MtaStsEngine;
+import dev.securedelivery.mtasts.MtaStsFetcher;
+import dev.securedelivery.testing.InMemorySignedDns;
+import dev.securedelivery.testing.SignedZone;
+import dev.securedelivery.testing.TestCertificateAuthority;
+import dev.securedelivery.testing.TestHttpsServer;
+import dev.securedelivery.tlsrpt.ResultType;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Type;
+
+/**
+ * The combination of MX resolution, DANE and MTA-STS into one plan per domain, over zones signed in
+ * the test and MTA-STS policies on an HTTPS server on 127.0.0.1.
+ */
+class DeliveryPolicyTest {
+    private static final String TLSA = "3 1 1 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    private static final String UNUSABLE_TLSA = "1 1 1 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    private static final TestCertificateAuthority CA = TestCertificateAuthority.root("Policy Test Root");
+
+    private final SignedZone tld = SignedZone.signed("test.");
+    private final SignedZone example = SignedZone.signed("example.test.")
+            .add("example.test.", Type.MX, "10 dane.example.test.")
+            .add("example.test.", Type.MX, "20 pkix.example.test.")
+            .add("example.test.", Type.MX, "30 mx.elsewhere.test.")
+            .add("dane.example.test.", Type.A, "127.0.0.2")
+            .add("_25._tcp.dane.example.test.", Type.TLSA, TLSA)
+            .add("pkix.example.test.", Type.A, "127.0.0.3")
+            .add("mta-sts.example.test.", Type.A, "127.0.0.1")
+            .add("nomx.example.test.", Type.A, "127.0.0.4")
+            .add("nullmx.example.test.", Type.MX, "0 .")
+            .add("unusable.example.test.", Type.MX, "10 encrypt.example.test.")
+            .add("encrypt.example.test.", Type.A, "127.0.0.5")
+            .add("_25._tcp.encrypt.example.test.", Type.TLSA, UNUSABLE_TLSA);
+    private final SignedZone elsewhere = SignedZone.signed("elsewhere.test.")
+            .add("mx.elsewhere.test.", Type.A, "127.0.0.6");
+    private final SignedZone insecure = SignedZone.unsigned("insecure.test.")
+            .add("insecure.test.", Type.MX, "10 mx.insecure.test.")
+            .add("mx.insecure.test.", Type.A, "127.0.0.7")
+            .add("mta-sts.insecure.test.", Type.A, "127.0.0.1")
+            .add("_25._tcp.mx.insecure.test.", Type.TLSA, TLSA);
+    private final Map<String, TestHttpsServer.Responder> policies = new HashMap<>();
+    private final Map<String, DomainOverride> overrides = new HashMap<>();
+    private InMemorySignedDns upstream;
+    private TestHttpsServer server;
+    private DeliveryPolicy policy;
+
+    @BeforeEach
+    void startPolicyHost() {
+        server = TestHttpsServer.start(InetAddress.getLoopbackAddress(),
+                CA.issue("mta-sts.example.test", "mta-sts.insecure.test").serverContext());
+        server.respondWith(exchange -> {
+            String host = exchange.getRequestHeaders().getFirst("Host").replaceFirst(":\\d+$", "");
+            policies.getOrDefault(host.substring("mta-sts.".length()), TestHttpsServer.notFound()).respond(exchange);
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (policy != null) {
+            policy.close();
+        }
+        server.close();
+    }
+
+    private DeliveryPlan plan(String domain) throws Exception {
+        if (upstream == null) {
+            tld.delegate(example).delegate(elsewhere).delegate(insecure);
+            upstream = new InMemorySignedDns(tld, example, elsewhere, insecure);
+        }
+        if (policy == null) {
+            DnsResolver dns = DnssecValidation.validating(upstream, tld.ds().toString().getBytes(StandardCharsets.US_ASCII),
+                    Clock.systemUTC(), Duration.ofSeconds(5));
+            MtaStsEngine engine = MtaStsEngine.builder(dns)
+                    .fetcher(MtaStsFetcher.builder(dns).trustManager(CA.trustManager()).port(server.port()).build())
+                    .lookupTimeout(Duration.ofSeconds(5))
+                    .build();
+            policy = new DeliveryPolicy(dns, engine, overrides);
+        }
+        return policy.plan(domain).get();
+    }
+
+    private void publishMtaSts(String domain, String mode, String... mx) {
+        StringBuilder body = new StringBuilder("version: STSv1\nmode: " + mode + "\n");
+        for (String pattern : mx) {
+            body.append("mx: ").append(pattern).append('\n');
+        }
+        body.append("max_age: 86400\n");
+        (domain.equals("example.test") ? example : insecure).addTxt("_mta-sts." + domain + ".", "v=STSv1; id=1");
+        policies.put(domain, TestHttpsServer.ok("text/plain", body.toString()));
+    }
+
+    private static List<String> summary(DeliveryPlan plan) {
+        return plan.hosts().stream().map(host -> host.host() + " "
+                + host.requirement().map(Object::toString).orElse("excluded")).collect(java.util.stream.Collectors.toList());
+    }
+
+    @Test
+    void withoutMtaStsEachHostGetsWhatDaneSaysInMxOrder() throws Exception {
+        DeliveryPlan plan = plan("example.test");
+
+        assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DELIVER);
+        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test opportunistic",
+                "mx.elsewhere.test opportunistic");
+        assertThat(plan.hosts().get(0).dane().orElseThrow().records()).hasSize(1);
+        assertThat(plan.explain()).startsWith("example.test: deliver via dane.example.test (10) dane [1 secure TLSA")
+                .contains("mta-sts: none");
+    }
+
+    @Test
+    void anEnforcePolicyRequiresPkixAndSkipsHostsOutsideItsPatternsButDaneDecidesWhereItApplies() throws Exception {
+        publishMtaSts("example.test", "enforce", "pkix.example.test");
+
+        DeliveryPlan plan = plan("example.test");
+
+        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test pkix",
+                "mx.elsewhere.test excluded");
+        MxHostPlan outside = plan.hosts().get(2);
+        assertThat(outside.exclusion()).get().asString().contains("not in the MTA-STS policy [pkix.example.test]");
+        assertThat(outside.exclusionType()).contains(ResultType.VALIDATION_FAILURE);
+        assertThat(plan.enforcesMtaSts()).isTrue();
+        assertThat(plan.hosts().get(1).rule()).isEqualTo("mta-sts enforce id 1");
+    }
+
+    @Test
+    void aTestingPolicyNeverBlocksButItsVerdictIsNoted() throws Exception {
+        publishMtaSts("example.test", "testing", "pkix.example.test");
+
+        DeliveryPlan plan = plan("example.test");
+
+        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test opportunistic",
+                "mx.elsewhere.test opportunistic");
+        assertThat(plan.hosts().get(1).rule()).endsWith("mta-sts testing id 1: would require PKIX");
+        assertThat(plan.hosts().get(2).rule()).endsWith("mta-sts testing id 1: would exclude this host");
+        assertThat(plan.enforcesMtaSts()).isFalse();
+    }
+
+    @Test
+    void theOverrideMtaStsEnforceEnforcesATestingPolicy() throws Exception {
+        publishMtaSts("example.test", "testing", "pkix.example.test");
+        overrides.put("example.test", DomainOverride.MTA_STS_ENFORCE);
+
+        DeliveryPlan plan = plan("example.test");
+
+        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test pkix",
+                "mx.elsewhere.test excluded");
+        assertThat(plan.explain()).endsWith("; override: mta-sts-enforce");
+    }
+
+    @Test
+    void anUnknownMtaStsPolicyLeavesOnlyDaneHosts() throws Exception {
+        upstream = null;
+        tld.delegate(example).delegate(elsewhere).delegate(insecure);
+        upstream = new InMemorySignedDns(tld, example, elsewhere, insecure).servfail("_mta-sts.example.test.");
+
+        DeliveryPlan plan = plan("example.test");
+
+        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test excluded",
+                "mx.elsewhere.test excluded");
+        assertThat(plan.hosts().get(1).exclusion()).get().asString().startsWith("the MTA-STS policy is unknown");
+    }
+
+    @Test
+    void anInsecureDomainIsOpportunisticEvenWithTlsaRecords() throws Exception {
+        DeliveryPlan plan = plan("insecure.test");
+
+        assertThat(summary(plan)).containsExactly("mx.insecure.test opportunistic");
+    }
+
+    @Test
+    void unusableTlsaRecordsRequireEncryption() throws Exception {
+        assertThat(summary(plan("unusable.example.test"))).containsExactly("encrypt.example.test encrypt");
+    }
+
+    @Test
+    void aDomainWithoutMxRecordsIsItsOwnMxHost() throws Exception {
+        DeliveryPlan plan = plan("nomx.example.test");
+
+        assertThat(summary(plan)).containsExactly("nomx.example.test opportunistic");
+        assertThat(plan.hosts().get(0).preference()).isZero();
+    }
+
+    @Test
+    void aNullMxMeansNoMail() throws Exception {
+        DeliveryPlan plan = plan("nullmx.example.test");
+
+        assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.NULL_MX);
+        assertThat(plan.hosts()).isEmpty();
+    }
+
+    @Test
+    void aDomainThatDoesNotExistSaysSo() throws Exception {
+        assertThat(plan("nothing.example.test").outcome()).isEqualTo(DeliveryPlan.Outcome.NO_SUCH_DOMAIN);
+    }
+
+    @Test
+    void bogusMxRecordsDefer() throws Exception {
+        tld.delegate(example).delegate(elsewhere).delegate(insecure);
+        upstream = new InMemorySignedDns(tld, example, elsewhere, insecure).stripSignatures("example.test.");
+
+        DeliveryPlan plan = plan("example.test");
+
+        assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
+        assertThat(plan.failureType()).contains(ResultType.DNSSEC_INVALID);
+        assertThat(plan.explain()).startsWith("example.test: defer (the MX records are bogus");
+    }
+
+    @Test
+    void overridesNoneOpportunisticAndRequireTlsDecideAlone() throws Exception {
+        overrides.put("example.test", DomainOverride.NONE);
+        overrides.put("unusable.example.test", DomainOverride.REQUIRE_TLS);
+        overrides.put("insecure.test", DomainOverride.OPPORTUNISTIC);
+
+        assertThat(summary(plan("example.test"))).containsExactly("dane.example.test none", "pkix.example.test none",
+                "mx.elsewhere.test none");
+        assertThat(summary(plan("unusable.example.test"))).containsExactly("encrypt.example.test pkix");
+        assertThat(summary(plan("insecure.test"))).containsExactly("mx.insecure.test opportunistic");
+    }
+
+    @Test
+    void daneOnlySkipsHostsWithoutUsableTlsaRecords() throws Exception {
+        overrides.put("example.test", DomainOverride.DANE_ONLY);
+        overrides.put("insecure.test", DomainOverride.DANE_ONLY);
+
+        assertThat(summary(plan("example.test"))).containsExactly("dane.example.test dane", "pkix.example.test excluded",
+                "mx.elsewhere.test excluded");
+        DeliveryPlan insecurePlan = plan("insecure.test");
+        assertThat(insecurePlan.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
+        assertThat(insecurePlan.failureType()).contains(ResultType.DANE_REQUIRED);
+    }
+
+    @Test
+    void anEnforcePolicyThatExcludesEveryHostDefersRatherThanFails() throws Exception {
+        publishMtaSts("insecure.test", "enforce", "*.provider.test");
+
+        DeliveryPlan plan = plan("insecure.test");
+
+        assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
+        assertThat(plan.enforcesMtaSts()).isTrue();
+    }
+}
