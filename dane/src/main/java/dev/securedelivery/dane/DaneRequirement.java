@@ -43,7 +43,8 @@ public final class DaneRequirement {
         this.failureType = failureType;
     }
 
-    static DaneRequirement tlsa(String host, List<InetAddress> addresses, List<TlsaRecord> records,
+    /** Secure TLSA records for {@code host}: {@link Kind#DANE} if one is usable, else {@link Kind#ENCRYPT}. */
+    public static DaneRequirement tlsa(String host, List<InetAddress> addresses, List<TlsaRecord> records,
             ReferenceIdentifiers names, String reason) {
         boolean usable = records.stream().anyMatch(TlsaRecord::isUsable);
         return new DaneRequirement(host, usable ? Kind.DANE : Kind.ENCRYPT, addresses, records, names, reason, null);

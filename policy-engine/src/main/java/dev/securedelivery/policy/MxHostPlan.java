@@ -33,12 +33,14 @@ public final class MxHostPlan {
         this.exclusionType = exclusionType;
     }
 
-    static MxHostPlan usable(String host, int preference, List<InetAddress> addresses, TlsRequirement requirement,
+    /** A host to try, with what its connection must achieve and the rule that says so. */
+    public static MxHostPlan usable(String host, int preference, List<InetAddress> addresses, TlsRequirement requirement,
             DaneRequirement dane, String rule) {
         return new MxHostPlan(host, preference, addresses, Objects.requireNonNull(requirement), dane, rule, null, null);
     }
 
-    static MxHostPlan excluded(String host, int preference, String reason, ResultType type) {
+    /** A host that gets no mail this time, and why. */
+    public static MxHostPlan excluded(String host, int preference, String reason, ResultType type) {
         return new MxHostPlan(host, preference, List.of(), null, null, reason, reason, type);
     }
 

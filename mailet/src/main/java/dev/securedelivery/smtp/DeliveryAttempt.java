@@ -1,0 +1,172 @@
+package dev.securedelivery.smtp;
+
+import dev.securedelivery.policy.TlsRequirement;
+import dev.securedelivery.tlsrpt.ResultType;
+import java.net.InetAddress;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One connection to one address of one MX host and how it ended: delivered (with how the peer was
+ * authenticated), failed for now (try the next host, then later), or refused for good (a 5xx).
+ */
+public final class DeliveryAttempt {
+    /** How the attempt ended. */
+    public enum Outcome { DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE }
+
+    private final String host;
+    private final InetAddress address;
+    private final TlsRequirement requirement;
+    private final Outcome outcome;
+    private final String tlsProtocol;
+    private final String cipherSuite;
+    private final String authentication;
+    private final String detail;
+    private final String status;
+    private final ResultType resultType;
+    private final boolean policyFailure;
+
+    private DeliveryAttempt(Builder builder) {
+        this.host = Objects.requireNonNull(builder.host);
+        this.address = Objects.requireNonNull(builder.address);
+        this.requirement = Objects.requireNonNull(builder.requirement);
+        this.outcome = Objects.requireNonNull(builder.outcome);
+        this.tlsProtocol = builder.tlsProtocol;
+        this.cipherSuite = builder.cipherSuite;
+        this.authentication = builder.authentication;
+        this.detail = builder.detail;
+        this.status = builder.status;
+        this.resultType = builder.resultType;
+        this.policyFailure = builder.policyFailure;
+    }
+
+    static Builder builder(String host, InetAddress address, TlsRequirement requirement) {
+        return new Builder(host, address, requirement);
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public InetAddress address() {
+        return address;
+    }
+
+    public TlsRequirement requirement() {
+        return requirement;
+    }
+
+    public Outcome outcome() {
+        return outcome;
+    }
+
+    /** The TLS version, when STARTTLS happened. */
+    public Optional<String> tlsProtocol() {
+        return Optional.ofNullable(tlsProtocol);
+    }
+
+    public Optional<String> cipherSuite() {
+        return Optional.ofNullable(cipherSuite);
+    }
+
+    /**
+     * How the peer was authenticated: {@code DANE-EE} or {@code DANE-TA} with the matching record,
+     * {@code PKIX}, {@code none} (TLS without authentication) or {@code plaintext}.
+     */
+    public String authentication() {
+        return authentication == null ? (tlsProtocol == null ? "plaintext" : "none") : authentication;
+    }
+
+    /** What happened, for logs and bounces. */
+    public String detail() {
+        return detail == null ? "" : detail;
+    }
+
+    /** The enhanced status code (RFC 3463) of a failure: the server's, or ours for a policy failure. */
+    public Optional<String> status() {
+        return Optional.ofNullable(status);
+    }
+
+    /** For a failure the TLS policy caused: its RFC 8460 result type. */
+    public Optional<ResultType> resultType() {
+        return Optional.ofNullable(resultType);
+    }
+
+    /** Whether the TLS policy, not the network or the server's SMTP answer, stopped this attempt. */
+    public boolean isPolicyFailure() {
+        return policyFailure;
+    }
+
+    /** One line with every fact of the attempt, as the delivery log writes it. */
+    public String describe() {
+        StringBuilder line = new StringBuilder()
+                .append("mx=").append(host)
+                .append(" ip=").append(address.getHostAddress())
+                .append(" requirement=").append(requirement)
+                .append(" outcome=").append(outcome.name().toLowerCase(java.util.Locale.ROOT))
+                .append(" tls=").append(tlsProtocol == null ? "none" : tlsProtocol)
+                .append(" cipher=").append(cipherSuite == null ? "none" : cipherSuite)
+                .append(" authentication=").append(authentication());
+        status().ifPresent(code -> line.append(" status=").append(code));
+        resultType().ifPresent(type -> line.append(" result-type=").append(type.reportName()));
+        if (detail != null && !detail.isEmpty()) {
+            // One line, whatever the server's reply held.
+            line.append(" detail=\"").append(detail.replaceAll("\\s+", " ").trim().replace('"', '\'')).append('"');
+        }
+        return line.toString();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    static final class Builder {
+        private final String host;
+        private final InetAddress address;
+        private final TlsRequirement requirement;
+        private Outcome outcome;
+        private String tlsProtocol;
+        private String cipherSuite;
+        private String authentication;
+        private String detail;
+        private String status;
+        private ResultType resultType;
+        private boolean policyFailure;
+
+        private Builder(String host, InetAddress address, TlsRequirement requirement) {
+            this.host = host;
+            this.address = address;
+            this.requirement = requirement;
+        }
+
+        Builder tls(String protocol, String cipher) {
+            this.tlsProtocol = protocol;
+            this.cipherSuite = cipher;
+            return this;
+        }
+
+        Builder authentication(String authentication) {
+            this.authentication = authentication;
+            return this;
+        }
+
+        Builder detail(String detail) {
+            this.detail = detail;
+            return this;
+        }
+
+        DeliveryAttempt delivered() {
+            this.outcome = Outcome.DELIVERED;
+            return new DeliveryAttempt(this);
+        }
+
+        DeliveryAttempt failed(Outcome failure, String status, ResultType type, boolean policy) {
+            this.outcome = failure;
+            this.status = status;
+            this.resultType = type;
+            this.policyFailure = policy;
+            return new DeliveryAttempt(this);
+        }
+    }
+}

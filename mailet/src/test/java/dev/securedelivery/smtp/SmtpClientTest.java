@@ -1,0 +1,265 @@
+package dev.securedelivery.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.securedelivery.dane.DaneRequirement;
+import dev.securedelivery.dane.ReferenceIdentifiers;
+import dev.securedelivery.dane.TlsaRecord;
+import dev.securedelivery.policy.MxHostPlan;
+import dev.securedelivery.policy.TlsRequirement;
+import dev.securedelivery.testing.IssuedCertificate;
+import dev.securedelivery.testing.StartTlsStrippingProxy;
+import dev.securedelivery.testing.TestCertificateAuthority;
+import dev.securedelivery.testing.TestSmtpServer;
+import dev.securedelivery.tlsrpt.ResultType;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import javax.mail.Session;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One connection per requirement against real SMTP servers on 127.0.0.1 that speak STARTTLS with
+ * test-CA certificates, and against an attacker that strips STARTTLS.
+ */
+class SmtpClientTest {
+    private static final String MX = "mx.example.test";
+    private static final String SECRET = "secret-content-4711";
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    private static TestCertificateAuthority root;
+    private static TestCertificateAuthority intermediate;
+    private static IssuedCertificate good;
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @BeforeAll
+    static void issue() {
+        root = TestCertificateAuthority.root("SMTP Test Root");
+        intermediate = root.intermediate("SMTP Test Intermediate");
+        good = intermediate.issue(MX);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable closeable : closeables) {
+            closeable.close();
+        }
+    }
+
+    @Test
+    void opportunisticUsesStartTlsWhenOffered() throws Exception {
+        TestSmtpServer server = tlsServer(good);
+
+        DeliveryAttempt attempt = send(server.address(), plan(TlsRequirement.OPPORTUNISTIC, null));
+
+        assertThat(attempt.outcome()).as(attempt.describe()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
+        assertThat(attempt.tlsProtocol()).get().asString().startsWith("TLSv1.");
+        assertThat(attempt.authentication()).isEqualTo("none");
+        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.overTls).isTrue());
+    }
+
+    @Test
+    void opportunisticDeliversInPlaintextWhereStartTlsIsNotOffered() throws Exception {
+        TestSmtpServer server = TestSmtpServer.plaintext(LOOPBACK);
+        closeables.add(server);
+
+        DeliveryAttempt attempt = send(server.address(), plan(TlsRequirement.OPPORTUNISTIC, null));
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
+        assertThat(attempt.authentication()).isEqualTo("plaintext");
+        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.overTls).isFalse());
+    }
+
+    @Test
+    void opportunisticFallsBackToPlaintextWhenStartTlsIsRefused() throws Exception {
+        TestSmtpServer server = tlsServer(good);
+        StartTlsStrippingProxy proxy = proxy(server, StartTlsStrippingProxy.Variant.REFUSE_454);
+
+        DeliveryAttempt attempt = send(proxy.address(), plan(TlsRequirement.OPPORTUNISTIC, null));
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
+        assertThat(attempt.detail()).startsWith("TLS failed (TLS is required, but was not offered: 454");
+        assertThat(server.received()).hasSize(1);
+    }
+
+    @Test
+    void encryptionIsRequiredWhereTheRequirementSaysSo() throws Exception {
+        TestSmtpServer server = TestSmtpServer.plaintext(LOOPBACK);
+        closeables.add(server);
+
+        DeliveryAttempt attempt = send(server.address(), plan(TlsRequirement.ENCRYPT, null));
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
+        assertThat(attempt.status()).contains("4.7.4");
+        assertThat(attempt.resultType()).contains(ResultType.STARTTLS_NOT_SUPPORTED);
+        assertThat(server.received()).isEmpty();
+    }
+
+    @Test
+    void pkixAcceptsAValidChainForTheMxName() throws Exception {
+        DeliveryAttempt attempt = send(tlsServer(good).address(), plan(TlsRequirement.PKIX, null));
+
+        assertThat(attempt.outcome()).as(attempt.describe()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
+        assertThat(attempt.authentication()).isEqualTo("PKIX");
+    }
+
+    @Test
+    void pkixRefusesACertificateForAnotherName() throws Exception {
+        TestSmtpServer server = tlsServer(intermediate.issue("mx.elsewhere.test"));
+
+        DeliveryAttempt attempt = send(server.address(), plan(TlsRequirement.PKIX, null));
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
+        assertThat(attempt.status()).contains("4.7.5");
+        assertThat(attempt.resultType()).contains(ResultType.CERTIFICATE_HOST_MISMATCH);
+        assertThat(server.received()).isEmpty();
+    }
+
+    @Test
+    void pkixRefusesAnUntrustedOrExpiredCertificate() throws Exception {
+        Instant now = Instant.now();
+        DeliveryAttempt untrusted = send(tlsServer(TestCertificateAuthority.root("Stranger").issue(MX)).address(),
+                plan(TlsRequirement.PKIX, null));
+        DeliveryAttempt expired = send(tlsServer(intermediate.issue(now.minus(Duration.ofDays(9)),
+                now.minus(Duration.ofDays(1)), MX)).address(), plan(TlsRequirement.PKIX, null));
+
+        assertThat(untrusted.resultType()).contains(ResultType.CERTIFICATE_NOT_TRUSTED);
+        assertThat(expired.resultType()).contains(ResultType.CERTIFICATE_EXPIRED);
+    }
+
+    @Test
+    void aStrippedStartTlsStopsARequiredTlsConnectionBeforeAnyContentIsSent() throws Exception {
+        for (StartTlsStrippingProxy.Variant variant : StartTlsStrippingProxy.Variant.values()) {
+            TestSmtpServer server = tlsServer(good);
+            StartTlsStrippingProxy proxy = proxy(server, variant);
+
+            DeliveryAttempt attempt = send(proxy.address(), plan(TlsRequirement.PKIX, null));
+
+            assertThat(attempt.outcome()).as(variant.name()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
+            assertThat(attempt.status()).as(variant.name()).contains("4.7.4");
+            assertThat(attempt.isPolicyFailure()).isTrue();
+            assertThat(proxy.seenFromClients()).as(variant.name()).doesNotContain(SECRET).doesNotContain("RCPT");
+            assertThat(server.received()).isEmpty();
+        }
+    }
+
+    @Test
+    void daneAuthenticatesByTheMatchingRecordAndSaysWhich() throws Exception {
+        TlsaRecord ee = TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256,
+                good.leaf());
+        TlsaRecord ta = TlsaRecord.forCertificate(TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_CERT, TlsaRecord.MATCH_SHA256,
+                intermediate.certificate());
+
+        DeliveryAttempt byEe = send(tlsServer(good).address(), plan(TlsRequirement.DANE, dane(ee)));
+        DeliveryAttempt byTa = send(tlsServer(good).address(), plan(TlsRequirement.DANE, dane(ta)));
+
+        assertThat(byEe.outcome()).as(byEe.describe()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
+        assertThat(byEe.authentication()).isEqualTo("DANE-EE " + ee);
+        assertThat(byTa.authentication()).isEqualTo("DANE-TA " + ta);
+    }
+
+    @Test
+    void aTlsaMismatchStopsTheConnection() throws Exception {
+        TlsaRecord other = TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
+                TlsaRecord.MATCH_SHA256, intermediate.issue(MX).leaf());
+        TestSmtpServer server = tlsServer(good);
+
+        DeliveryAttempt attempt = send(server.address(), plan(TlsRequirement.DANE, dane(other)));
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
+        assertThat(attempt.status()).contains("4.7.5");
+        assertThat(attempt.resultType()).contains(ResultType.TLSA_INVALID);
+        assertThat(server.received()).isEmpty();
+    }
+
+    @Test
+    void noTlsMeansPlaintextEvenWhereStartTlsIsOffered() throws Exception {
+        TestSmtpServer server = tlsServer(good);
+
+        DeliveryAttempt attempt = send(server.address(), plan(TlsRequirement.NO_TLS, null));
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
+        assertThat(attempt.authentication()).isEqualTo("plaintext");
+        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.overTls).isFalse());
+    }
+
+    @Test
+    void aRecipientRefusedWith5xxIsAPermanentFailure() throws Exception {
+        TestSmtpServer server = tlsServer(good).refuse("user@example.test");
+
+        DeliveryAttempt attempt = send(server.address(), plan(TlsRequirement.OPPORTUNISTIC, null));
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.PERMANENT_FAILURE);
+        assertThat(attempt.isPolicyFailure()).isFalse();
+    }
+
+    @Test
+    void anUnreachableAddressIsATemporaryFailure() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0, 1, LOOPBACK)) {
+            closed = socket.getLocalPort();
+        }
+
+        DeliveryAttempt attempt = send(new InetSocketAddress(LOOPBACK, closed), plan(TlsRequirement.PKIX, null));
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
+        assertThat(attempt.status()).contains("4.4.1");
+        assertThat(attempt.isPolicyFailure()).isFalse();
+    }
+
+    @Test
+    void theAttemptDescribesItselfInOneLine() throws Exception {
+        DeliveryAttempt attempt = send(tlsServer(good).address(), plan(TlsRequirement.PKIX, null));
+
+        assertThat(attempt.describe()).matches("mx=mx\\.example\\.test ip=127\\.0\\.0\\.1 requirement=pkix"
+                + " outcome=delivered tls=TLSv1\\.[23] cipher=TLS_\\S+ authentication=PKIX detail=\".*\"");
+    }
+
+    // ---- fixtures ----
+
+    private TestSmtpServer tlsServer(IssuedCertificate certificate) {
+        TestSmtpServer server = TestSmtpServer.withStartTls(LOOPBACK, certificate);
+        closeables.add(server);
+        return server;
+    }
+
+    private StartTlsStrippingProxy proxy(TestSmtpServer server, StartTlsStrippingProxy.Variant variant) {
+        StartTlsStrippingProxy proxy = StartTlsStrippingProxy.start(LOOPBACK, server.address(), variant);
+        closeables.add(proxy);
+        return proxy;
+    }
+
+    private static DaneRequirement dane(TlsaRecord record) {
+        return DaneRequirement.tlsa(MX, List.of(LOOPBACK), List.of(record), ReferenceIdentifiers.of(MX, "example.test"),
+                "test record");
+    }
+
+    private static MxHostPlan plan(TlsRequirement requirement, DaneRequirement dane) {
+        return MxHostPlan.usable(MX, 10, List.of(LOOPBACK), requirement, dane, "test");
+    }
+
+    private static DeliveryAttempt send(InetSocketAddress server, MxHostPlan host) throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("mail.smtp.timeout", "10000");
+        properties.setProperty("mail.smtp.connectiontimeout", "5000");
+        properties.setProperty("mail.smtp.localhost", "sender.test");
+        SmtpClient client = new SmtpClient(properties, server.getPort(), root.trustManager(), Clock.systemUTC());
+        MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
+        message.setFrom(new InternetAddress("sender@sender.test"));
+        message.setSubject("test");
+        message.setText("The body carries " + SECRET + ".");
+        message.saveChanges();
+        return client.send(message, "sender@sender.test", List.of("user@example.test"), host, server.getAddress());
+    }
+}

@@ -1,0 +1,143 @@
+package dev.securedelivery.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import org.subethamail.smtp.MessageContext;
+import org.subethamail.smtp.MessageHandler;
+import org.subethamail.smtp.RejectException;
+import org.subethamail.smtp.server.SMTPServer;
+import org.subethamail.smtp.server.Session;
+
+/**
+ * A receiving MX for tests: subethasmtp's SMTP server on a loopback address, offering STARTTLS
+ * with a test-CA certificate (or not at all), keeping every message it accepts together with
+ * whether it came over TLS. Recipients it is told to refuse get a 550.
+ */
+public final class TestSmtpServer implements AutoCloseable {
+    /** One accepted message. */
+    public static final class Received {
+        public final String from;
+        public final List<String> recipients;
+        public final String data;
+        public final boolean overTls;
+
+        Received(String from, List<String> recipients, String data, boolean overTls) {
+            this.from = from;
+            this.recipients = List.copyOf(recipients);
+            this.data = data;
+            this.overTls = overTls;
+        }
+    }
+
+    private final SMTPServer server;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<String> refused = new CopyOnWriteArrayList<>();
+
+    private TestSmtpServer(InetAddress address, int port, SSLContext tls) {
+        this.server = new SMTPServer(this::handler) {
+            @Override
+            public SSLSocket createSSLSocket(Socket socket) throws IOException {
+                InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+                SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(socket, remote.getHostString(),
+                        socket.getPort(), true);
+                ssl.setUseClientMode(false);
+                return ssl;
+            }
+        };
+        server.setBindAddress(address);
+        server.setPort(port);
+        server.setHostName("mx.test");
+        server.setEnableTLS(tls != null);
+        server.setHideTLS(tls == null);
+        server.start();
+    }
+
+    /** A server offering STARTTLS with {@code certificate}'s chain. */
+    public static TestSmtpServer withStartTls(InetAddress address, IssuedCertificate certificate) {
+        return new TestSmtpServer(address, freePort(address), certificate.serverContext());
+    }
+
+    /** A server that does not offer STARTTLS. */
+    public static TestSmtpServer plaintext(InetAddress address) {
+        return new TestSmtpServer(address, freePort(address), null);
+    }
+
+    /** A server on a given port, e.g. the one every MX of a test listens on. */
+    public static TestSmtpServer withStartTls(InetAddress address, int port, IssuedCertificate certificate) {
+        return new TestSmtpServer(address, port, certificate.serverContext());
+    }
+
+    public InetSocketAddress address() {
+        return new InetSocketAddress(server.getBindAddress(), server.getPort());
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Recipients answered with 550. */
+    public TestSmtpServer refuse(String recipient) {
+        refused.add(recipient.toLowerCase(java.util.Locale.ROOT));
+        return this;
+    }
+
+    public List<Received> received() {
+        return List.copyOf(received);
+    }
+
+    private MessageHandler handler(MessageContext context) {
+        return new MessageHandler() {
+            private String from;
+            private final List<String> recipients = new ArrayList<>();
+
+            @Override
+            public void from(String sender) {
+                this.from = sender;
+            }
+
+            @Override
+            public void recipient(String recipient) throws RejectException {
+                if (refused.contains(recipient.toLowerCase(java.util.Locale.ROOT))) {
+                    throw new RejectException(550, "5.1.1 no such user: " + recipient);
+                }
+                recipients.add(recipient);
+            }
+
+            @Override
+            public void data(InputStream data) throws IOException {
+                ByteArrayOutputStream content = new ByteArrayOutputStream();
+                data.transferTo(content);
+                received.add(new Received(from, recipients, content.toString(StandardCharsets.UTF_8),
+                        ((Session) context).isTLSStarted()));
+            }
+
+            @Override
+            public void done() {
+            }
+        };
+    }
+
+    static int freePort(InetAddress address) {
+        try (ServerSocket socket = new ServerSocket(0, 1, address)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}
