@@ -156,6 +156,15 @@ public final class DeliveryAttempt {
             return this;
         }
 
+        /** The facts known once the connection is secured as far as it will be, for a trace header. */
+        String trace() {
+            return "mx=" + host + "; ip=" + address.getHostAddress() + "; requirement=" + requirement
+                    + "; tls=" + (tlsProtocol == null ? "none" : tlsProtocol)
+                    + "; cipher=" + (cipherSuite == null ? "none" : cipherSuite)
+                    + "; authentication=" + (authentication != null ? authentication
+                            : tlsProtocol == null ? "plaintext" : "none");
+        }
+
         DeliveryAttempt delivered() {
             this.outcome = Outcome.DELIVERED;
             return new DeliveryAttempt(this);

@@ -51,19 +51,25 @@ public final class SmtpClient {
     private final int port;
     private final X509TrustManager pkixTrust;
     private final Clock clock;
+    private final String traceHeader;
 
     /**
      * @param baseProperties javax.mail settings every connection shares: {@code mail.smtp.timeout},
-     *     {@code mail.smtp.connectiontimeout}, {@code mail.smtp.localhost} (the HELO name)...
+     *     {@code mail.smtp.connectiontimeout}, {@code mail.smtp.localhost} (the HELO name),
+     *     {@code mail.smtp.sendpartial}...
      * @param port the SMTP port of MX hosts: 25, but for tests
      * @param pkixTrust whom to trust for PKIX-verified connections
+     * @param traceHeader a header to stamp each message with, once the connection is secured as
+     *     far as it will be, saying how it leaves; null for none
      */
-    public SmtpClient(Properties baseProperties, int port, X509TrustManager pkixTrust, Clock clock) {
+    public SmtpClient(Properties baseProperties, int port, X509TrustManager pkixTrust, Clock clock,
+            String traceHeader) {
         this.baseProperties = new Properties();
         this.baseProperties.putAll(baseProperties);
         this.port = port;
         this.pkixTrust = Objects.requireNonNull(pkixTrust, "pkixTrust");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.traceHeader = traceHeader;
     }
 
     /**
@@ -101,7 +107,6 @@ public final class SmtpClient {
         // An object, not a class name: javax.mail looks it up with Properties.get at STARTTLS.
         properties.put("mail.smtp.ssl.socketFactory", tls);
         properties.put("mail.smtp.ssl.checkserveridentity", "false");
-        properties.put("mail.smtp.sendpartial", "true");
         properties.put("mail.smtp.from", sender == null || sender.isEmpty() ? "<>" : sender);
         Session session = Session.getInstance(properties);
 
@@ -117,6 +122,14 @@ public final class SmtpClient {
                 // javax.mail enforces starttls.required; this is the belt to its braces.
                 return result.detail("no TLS was negotiated").failed(DeliveryAttempt.Outcome.TEMPORARY_FAILURE,
                         "4.7.4", ResultType.STARTTLS_NOT_SUPPORTED, true);
+            }
+            if (traceHeader != null) {
+                try {
+                    message.setHeader(traceHeader, result.trace());
+                } catch (MessagingException e) {
+                    return result.detail("cannot stamp the trace header: " + e.getMessage())
+                            .failed(DeliveryAttempt.Outcome.TEMPORARY_FAILURE, "4.3.0", null, false);
+                }
             }
             return sendOver(transport, message, recipients, result);
         } catch (MessagingException e) {
@@ -144,7 +157,7 @@ public final class SmtpClient {
         }
     }
 
-    // With sendpartial, a refused recipient does not stop the others; what the server said of each decides.
+    // What the server said of each recipient decides; with mail.smtp.sendpartial some may have been sent.
     private static DeliveryAttempt sendFailure(DeliveryAttempt.Builder result, SendFailedException e,
             SMTPTransport transport) {
         Map<String, Integer> codes = new LinkedHashMap<>();

@@ -219,6 +219,17 @@ class SmtpClientTest {
     }
 
     @Test
+    void theMessageCarriesATraceHeaderSayingHowItLeft() throws Exception {
+        TestSmtpServer server = tlsServer(good);
+
+        send(server.address(), plan(TlsRequirement.PKIX, null));
+
+        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.data)
+                .containsPattern("X-Secure-Delivery: mx=mx\\.example\\.test; ip=127\\.0\\.0\\.1; requirement=pkix;"
+                        + "\\s+tls=TLSv1\\.[23]; cipher=TLS_\\S+; authentication=PKIX"));
+    }
+
+    @Test
     void theAttemptDescribesItselfInOneLine() throws Exception {
         DeliveryAttempt attempt = send(tlsServer(good).address(), plan(TlsRequirement.PKIX, null));
 
@@ -254,7 +265,8 @@ class SmtpClientTest {
         properties.setProperty("mail.smtp.timeout", "10000");
         properties.setProperty("mail.smtp.connectiontimeout", "5000");
         properties.setProperty("mail.smtp.localhost", "sender.test");
-        SmtpClient client = new SmtpClient(properties, server.getPort(), root.trustManager(), Clock.systemUTC());
+        SmtpClient client = new SmtpClient(properties, server.getPort(), root.trustManager(), Clock.systemUTC(),
+                "X-Secure-Delivery");
         MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
         message.setFrom(new InternetAddress("sender@sender.test"));
         message.setSubject("test");

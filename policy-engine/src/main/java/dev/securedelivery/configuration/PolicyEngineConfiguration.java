@@ -53,7 +53,8 @@ public final class PolicyEngineConfiguration {
     public static final String CONNECT_TIMEOUT = "mta-sts.fetch.connect-timeout";
     public static final String READ_TIMEOUT = "mta-sts.fetch.read-timeout";
     public static final String FETCH_TIMEOUT = "mta-sts.fetch.timeout";
-    public static final String TRUSTED_CERTIFICATES = "mta-sts.fetch.trusted-certificates";
+    /** The CAs trusted for PKIX: MTA-STS policy fetches and PKIX-verified SMTP connections. */
+    public static final String TRUSTED_CERTIFICATES = "tls.trusted-certificates";
 
     /** {@code tls-policy.<domain> = dane-only | mta-sts-enforce | require-tls | opportunistic | none}. */
     public static final String TLS_POLICY_PREFIX = "tls-policy.";
@@ -77,8 +78,8 @@ public final class PolicyEngineConfiguration {
         }
     }
     private static final Set<String> MTA_STS_KEYS = Set.of(CACHE_DIRECTORY, CACHE_MAX_ENTRIES, CACHE_IDLE_EVICTION,
-            REFRESH_INTERVAL, LOOKUP_TIMEOUT, UPDATE_THREADS, CONNECT_TIMEOUT, READ_TIMEOUT, FETCH_TIMEOUT,
-            TRUSTED_CERTIFICATES);
+            REFRESH_INTERVAL, LOOKUP_TIMEOUT, UPDATE_THREADS, CONNECT_TIMEOUT, READ_TIMEOUT, FETCH_TIMEOUT);
+    private static final Set<String> TLS_KEYS = Set.of(TRUSTED_CERTIFICATES);
 
     private final List<InetSocketAddress> dnsServers;
     private final Duration dnsTimeout;
@@ -100,6 +101,7 @@ public final class PolicyEngineConfiguration {
     private PolicyEngineConfiguration(Settings settings) throws ConfigurationException {
         settings.rejectUnknown("dns.", DNS_KEYS);
         settings.rejectUnknown("mta-sts.", MTA_STS_KEYS);
+        settings.rejectUnknown("tls.", TLS_KEYS);
         this.dnsServers = settings.socketAddresses(DNS_SERVERS, 53);
         this.dnsTimeout = settings.duration(DNS_TIMEOUT, DEFAULT_DNS_TIMEOUT);
         this.dnssecMode = dnssecMode(settings);
@@ -194,6 +196,14 @@ public final class PolicyEngineConfiguration {
             }
         }
         return resolver.withCache(new DnsCache(dnsCacheEntries, clock));
+    }
+
+    /**
+     * Whom to trust for PKIX: the certificates of {@code tls.trusted-certificates}, else the JDK's
+     * default trust store.
+     */
+    public X509TrustManager pkixTrustManager() {
+        return trustManager.orElseGet(MtaStsFetcher::defaultTrustManager);
     }
 
     /** The per-domain overrides of the {@code tls-policy.*} keys, by lower-case A-label domain. */

@@ -77,6 +77,7 @@ public final class MtaStsEngine implements Closeable {
     private final ConcurrentHashMap<String, CompletableFuture<MtaStsLookup>> updates = new ConcurrentHashMap<>();
     private final MtaStsDiscovery discovery;
     private final MtaStsFetcher fetcher;
+    private final FetchListener fetchListener;
     private final PolicyStore store;
     private final Clock clock;
     private final long lookupTimeoutMillis;
@@ -91,6 +92,7 @@ public final class MtaStsEngine implements Closeable {
     private MtaStsEngine(Builder builder, MtaStsFetcher fetcher, PolicyStore store) {
         this.discovery = new MtaStsDiscovery(builder.dns);
         this.fetcher = fetcher;
+        this.fetchListener = builder.fetchListener;
         this.store = store;
         this.clock = builder.clock;
         this.lookupTimeoutMillis = builder.lookupTimeout.toMillis();
@@ -298,8 +300,10 @@ public final class MtaStsEngine implements Closeable {
      * @param previous the previous answer of any kind, for the failure count
      */
     private MtaStsLookup fetch(String key, String id, MtaStsLookup cached, MtaStsLookup previous, long freshUntil) {
+        long started = System.nanoTime();
         try {
             FetchedPolicy fetched = fetcher.fetch(key);
+            fetchListener.fetched(key, Duration.ofNanos(System.nanoTime() - started), null);
             long now = clock.millis();
             MtaStsLookup result = MtaStsLookup.policy(key, fetched.policy(), id, now, freshUntil);
             boolean changed = cached == null || !cached.policy().orElseThrow().equals(fetched.policy())
@@ -316,6 +320,7 @@ public final class MtaStsEngine implements Closeable {
             }
             return result;
         } catch (PolicyFetchException e) {
+            fetchListener.fetched(key, Duration.ofNanos(System.nanoTime() - started), e.resultType());
             long now = clock.millis();
             int failures = (previous == null ? 0 : previous.failures) + 1;
             long retryAt = now + backoff(FETCH_RETRY_MILLIS, MAX_FETCH_RETRY_MILLIS, failures);
@@ -487,6 +492,7 @@ public final class MtaStsEngine implements Closeable {
         private Duration sweepInterval = Duration.ofSeconds(30);
         private int updateThreads = 8;
         private boolean automaticSweeps = true;
+        private FetchListener fetchListener = FetchListener.NONE;
 
         private Builder(DnsResolver dns) {
             this.dns = Objects.requireNonNull(dns, "dns");
@@ -542,6 +548,12 @@ public final class MtaStsEngine implements Closeable {
         /** How often the background refresh and eviction run. */
         public Builder sweepInterval(Duration interval) {
             this.sweepInterval = positive(interval, "sweep interval");
+            return this;
+        }
+
+        /** Told of every policy fetch, for metrics. */
+        public Builder fetchListener(FetchListener listener) {
+            this.fetchListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

@@ -93,7 +93,7 @@ class PolicyEngineConfigurationTest {
             server.respondWith(TestHttpsServer.ok("text/plain",
                     "version: STSv1\nmode: enforce\nmx: mx.example.test\nmax_age: 86400\n"));
             PolicyEngineConfiguration configuration = PolicyEngineConfiguration.from(properties(
-                    "mta-sts.fetch.trusted-certificates", pem.toString(),
+                    "tls.trusted-certificates", pem.toString(),
                     "mta-sts.cache.directory", directory.resolve("cache").toString()));
 
             DnsResolver resolver = new DnsResolver(dns, false, Duration.ofSeconds(2));
@@ -111,11 +111,11 @@ class PolicyEngineConfigurationTest {
         Files.writeString(empty, "");
 
         assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties(
-                "mta-sts.fetch.trusted-certificates", directory.resolve("missing.pem").toString())))
-                .hasMessageStartingWith("mta-sts.fetch.trusted-certificates: cannot read ");
+                "tls.trusted-certificates", directory.resolve("missing.pem").toString())))
+                .hasMessageStartingWith("tls.trusted-certificates: cannot read ");
         assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties(
-                "mta-sts.fetch.trusted-certificates", empty.toString())))
-                .hasMessageStartingWith("mta-sts.fetch.trusted-certificates: ")
+                "tls.trusted-certificates", empty.toString())))
+                .hasMessageStartingWith("tls.trusted-certificates: ")
                 .hasMessageContaining("holds no certificate");
     }
 
