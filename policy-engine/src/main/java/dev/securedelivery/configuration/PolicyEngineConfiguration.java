@@ -3,6 +3,7 @@ package dev.securedelivery.configuration;
 import dev.securedelivery.dns.DnsCache;
 import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.dns.DnssecValidation;
+import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.mtasts.MtaStsFetcher;
 import dev.securedelivery.policy.DeliveryPolicy;
@@ -53,6 +54,8 @@ public final class PolicyEngineConfiguration {
     public static final String CONNECT_TIMEOUT = "mta-sts.fetch.connect-timeout";
     public static final String READ_TIMEOUT = "mta-sts.fetch.read-timeout";
     public static final String FETCH_TIMEOUT = "mta-sts.fetch.timeout";
+    /** For tests only: RFC 8461 3.3 fixes the policy host's port at 443. */
+    public static final String FETCH_PORT = "mta-sts.fetch.port";
     /** The CAs trusted for PKIX: MTA-STS policy fetches and PKIX-verified SMTP connections. */
     public static final String TRUSTED_CERTIFICATES = "tls.trusted-certificates";
 
@@ -78,7 +81,7 @@ public final class PolicyEngineConfiguration {
         }
     }
     private static final Set<String> MTA_STS_KEYS = Set.of(CACHE_DIRECTORY, CACHE_MAX_ENTRIES, CACHE_IDLE_EVICTION,
-            REFRESH_INTERVAL, LOOKUP_TIMEOUT, UPDATE_THREADS, CONNECT_TIMEOUT, READ_TIMEOUT, FETCH_TIMEOUT);
+            REFRESH_INTERVAL, LOOKUP_TIMEOUT, UPDATE_THREADS, CONNECT_TIMEOUT, READ_TIMEOUT, FETCH_TIMEOUT, FETCH_PORT);
     private static final Set<String> TLS_KEYS = Set.of(TRUSTED_CERTIFICATES);
 
     private final List<InetSocketAddress> dnsServers;
@@ -95,6 +98,7 @@ public final class PolicyEngineConfiguration {
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final Duration fetchTimeout;
+    private final int fetchPort;
     private final Optional<X509TrustManager> trustManager;
     private final Map<String, DomainOverride> overrides;
 
@@ -127,6 +131,10 @@ public final class PolicyEngineConfiguration {
         this.connectTimeout = settings.duration(CONNECT_TIMEOUT, MtaStsFetcher.DEFAULT_CONNECT_TIMEOUT);
         this.readTimeout = settings.duration(READ_TIMEOUT, MtaStsFetcher.DEFAULT_READ_TIMEOUT);
         this.fetchTimeout = settings.duration(FETCH_TIMEOUT, MtaStsFetcher.DEFAULT_FETCH_TIMEOUT);
+        this.fetchPort = settings.integer(FETCH_PORT, 443, 1);
+        if (fetchPort > 65535) {
+            throw new ConfigurationException(FETCH_PORT, "not a port: " + fetchPort);
+        }
         Optional<Path> certificates = settings.path(TRUSTED_CERTIFICATES);
         this.trustManager = certificates.isEmpty()
                 ? Optional.empty()
@@ -216,8 +224,14 @@ public final class PolicyEngineConfiguration {
      * engine with its fetcher, and the overrides.
      */
     public DeliveryPolicy deliveryPolicy(Clock clock) throws ConfigurationException, IOException {
+        return deliveryPolicy(clock, FetchListener.NONE);
+    }
+
+    /** {@link #deliveryPolicy(Clock)}, with {@code fetches} told of every MTA-STS policy fetch. */
+    public DeliveryPolicy deliveryPolicy(Clock clock, FetchListener fetches) throws ConfigurationException, IOException {
         DnsResolver dns = dnsResolver(clock);
-        return new DeliveryPolicy(dns, mtaStsEngine(dns, mtaStsFetcher(dns).build()).clock(clock).build(), overrides);
+        return new DeliveryPolicy(dns, mtaStsEngine(dns, mtaStsFetcher(dns).build()).clock(clock)
+                .fetchListener(fetches).build(), overrides);
     }
 
     public DnssecMode dnssecMode() {
@@ -256,7 +270,8 @@ public final class PolicyEngineConfiguration {
                 .connectTimeout(connectTimeout)
                 .readTimeout(readTimeout)
                 .fetchTimeout(fetchTimeout)
-                .maxConcurrentFetches(updateThreads);
+                .maxConcurrentFetches(updateThreads)
+                .port(fetchPort);
         trustManager.ifPresent(builder::trustManager);
         return builder;
     }

@@ -1,15 +1,19 @@
 package dev.securedelivery.mtasts;
 
 import dev.securedelivery.tlsrpt.ResultType;
-import java.time.Duration;
 
-/** Told of every policy fetch the engine makes, for metrics. */
+/** Told when each policy fetch starts and ends, for metrics such as fetch latency. */
 @FunctionalInterface
 public interface FetchListener {
-    /**
-     * @param failure the failure's result type, or null for a successful fetch
-     */
-    void fetched(String domain, Duration elapsed, ResultType failure);
+    /** A fetch of {@code domain}'s policy starts; the returned callback is told when it ends. */
+    Completion started(String domain);
 
-    FetchListener NONE = (domain, elapsed, failure) -> { };
+    /** The end of one fetch. */
+    @FunctionalInterface
+    interface Completion {
+        /** @param failure the failure's result type, or null for a fetched policy */
+        void ended(ResultType failure);
+    }
+
+    FetchListener NONE = domain -> failure -> { };
 }

@@ -300,10 +300,10 @@ public final class MtaStsEngine implements Closeable {
      * @param previous the previous answer of any kind, for the failure count
      */
     private MtaStsLookup fetch(String key, String id, MtaStsLookup cached, MtaStsLookup previous, long freshUntil) {
-        long started = System.nanoTime();
+        FetchListener.Completion completion = fetchListener.started(key);
         try {
             FetchedPolicy fetched = fetcher.fetch(key);
-            fetchListener.fetched(key, Duration.ofNanos(System.nanoTime() - started), null);
+            completion.ended(null);
             long now = clock.millis();
             MtaStsLookup result = MtaStsLookup.policy(key, fetched.policy(), id, now, freshUntil);
             boolean changed = cached == null || !cached.policy().orElseThrow().equals(fetched.policy())
@@ -320,7 +320,7 @@ public final class MtaStsEngine implements Closeable {
             }
             return result;
         } catch (PolicyFetchException e) {
-            fetchListener.fetched(key, Duration.ofNanos(System.nanoTime() - started), e.resultType());
+            completion.ended(e.resultType());
             long now = clock.millis();
             int failures = (previous == null ? 0 : previous.failures) + 1;
             long retryAt = now + backoff(FETCH_RETRY_MILLIS, MAX_FETCH_RETRY_MILLIS, failures);

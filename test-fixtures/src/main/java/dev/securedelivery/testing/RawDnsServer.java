@@ -54,6 +54,28 @@ public final class RawDnsServer implements AutoCloseable {
         throw new UncheckedIOException(new IOException("no port free for both UDP and TCP"));
     }
 
+    /**
+     * A real DNS server (UDP and TCP on 127.0.0.1) answering from an in-JVM upstream, e.g. zones
+     * signed in the test: what James's configured resolver can be pointed at.
+     */
+    public static RawDnsServer serving(org.xbill.DNS.Resolver upstream) {
+        return start(query -> {
+            try {
+                org.xbill.DNS.Message request = new org.xbill.DNS.Message(query);
+                org.xbill.DNS.Message response = upstream.sendAsync(request).toCompletableFuture()
+                        .get(5, java.util.concurrent.TimeUnit.SECONDS);
+                // Keep EDNS with DO, so that the answer may be large and signatures pass through.
+                if (request.getOPT() != null && response.getOPT() == null) {
+                    response.addRecord(new org.xbill.DNS.OPTRecord(1232, 0, 0, org.xbill.DNS.ExtendedFlags.DO),
+                            org.xbill.DNS.Section.ADDITIONAL);
+                }
+                return response.toWire(65535);
+            } catch (Exception e) {
+                return null;
+            }
+        });
+    }
+
     public InetSocketAddress address() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), tcp.getLocalPort());
     }

@@ -43,6 +43,7 @@ public final class TestSmtpServer implements AutoCloseable {
     private final SMTPServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger sessions = new java.util.concurrent.atomic.AtomicInteger();
 
     private TestSmtpServer(InetAddress address, int port, SSLContext tls) {
         this.server = new SMTPServer(this::handler) {
@@ -55,6 +56,7 @@ public final class TestSmtpServer implements AutoCloseable {
                 return ssl;
             }
         };
+        server.setSessionIdFactory(() -> "session-" + sessions.incrementAndGet());
         server.setBindAddress(address);
         server.setPort(port);
         server.setHostName("mx.test");
@@ -90,6 +92,11 @@ public final class TestSmtpServer implements AutoCloseable {
     public TestSmtpServer refuse(String recipient) {
         refused.add(recipient.toLowerCase(java.util.Locale.ROOT));
         return this;
+    }
+
+    /** SMTP sessions opened so far: whether a client ever connected. */
+    public int sessions() {
+        return sessions.get();
     }
 
     public List<Received> received() {

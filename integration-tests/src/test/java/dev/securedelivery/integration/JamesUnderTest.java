@@ -1,0 +1,166 @@
+package dev.securedelivery.integration;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import javax.mail.Message;
+import javax.mail.MessagingException;
+import javax.mail.Session;
+import javax.mail.Transport;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+import org.apache.james.GuiceJamesServer;
+import org.apache.james.MemoryJamesConfiguration;
+import org.apache.james.MemoryJamesServerMain;
+
+/**
+ * A real James 3.8.1 memory server in this JVM, configured as an administrator would: its own
+ * {@code conf/} directory, the delivery mailet in {@code mailetcontainer.xml} in place of
+ * RemoteDelivery, the Guice module in {@code extensions.properties}, and
+ * {@code secure-delivery.properties}. Only SMTP is enabled, on 127.0.0.1.
+ */
+final class JamesUnderTest implements AutoCloseable {
+    private final GuiceJamesServer server;
+    private final int smtpPort;
+
+    private JamesUnderTest(GuiceJamesServer server, int smtpPort) {
+        this.server = server;
+        this.smtpPort = smtpPort;
+    }
+
+    /**
+     * @param mailetParameters the delivery mailet's parameters, written into mailetcontainer.xml
+     * @param secureDelivery the lines of conf/secure-delivery.properties
+     */
+    static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
+            Properties secureDelivery) throws Exception {
+        Path conf = Files.createDirectories(workingDirectory.resolve("conf"));
+        int smtpPort = freePort();
+        write(conf, "domainlist.xml", "<domainlist>\n  <autodetect>false</autodetect>\n"
+                + "  <autodetectIP>false</autodetectIP>\n  <defaultDomain>localhost</defaultDomain>\n</domainlist>\n");
+        write(conf, "dnsservice.xml", "<dnsservice>\n  <autodiscover>true</autodiscover>\n"
+                + "  <authoritative>false</authoritative>\n  <maxcachesize>1000</maxcachesize>\n</dnsservice>\n");
+        write(conf, "usersrepository.xml", "<usersrepository name=\"LocalUsers\">\n"
+                + "  <algorithm>PBKDF2-SHA512</algorithm>\n  <enableVirtualHosting>true</enableVirtualHosting>\n"
+                + "</usersrepository>\n");
+        write(conf, "mailrepositorystore.xml", "<mailrepositorystore>\n  <defaultProtocol>memory</defaultProtocol>\n"
+                + "  <mailrepositories>\n"
+                + "    <mailrepository class=\"org.apache.james.mailrepository.memory.MemoryMailRepository\">\n"
+                + "      <protocols><protocol>memory</protocol></protocols>\n"
+                + "    </mailrepository>\n  </mailrepositories>\n</mailrepositorystore>\n");
+        write(conf, "smtpserver.xml", "<smtpservers>\n  <smtpserver enabled=\"true\">\n"
+                + "    <jmxName>smtpserver</jmxName>\n"
+                + "    <bind>127.0.0.1:" + smtpPort + "</bind>\n"
+                + "    <tls socketTLS=\"false\" startTLS=\"false\"/>\n"
+                + "    <connectiontimeout>360</connectiontimeout>\n"
+                + "    <auth><announce>never</announce><requireSSL>false</requireSSL></auth>\n"
+                + "    <authorizedAddresses>127.0.0.0/8</authorizedAddresses>\n"
+                + "    <verifyIdentity>false</verifyIdentity>\n"
+                + "    <maxmessagesize>0</maxmessagesize>\n"
+                + "    <handlerchain>\n"
+                + "      <handler class=\"org.apache.james.smtpserver.CoreCmdHandlerLoader\"/>\n"
+                + "    </handlerchain>\n  </smtpserver>\n</smtpservers>\n");
+        write(conf, "imapserver.xml", "<imapservers>\n  <imapserver enabled=\"false\"/>\n</imapservers>\n");
+        write(conf, "pop3server.xml", "<pop3servers>\n  <pop3server enabled=\"false\"/>\n</pop3servers>\n");
+        write(conf, "lmtpserver.xml", "<lmtpservers>\n  <lmtpserver enabled=\"false\"/>\n</lmtpservers>\n");
+        write(conf, "managesieveserver.xml", "<managesieveservers>\n  <managesieveserver enabled=\"false\"/>\n"
+                + "</managesieveservers>\n");
+        write(conf, "jmap.properties", "enabled=false\n");
+        write(conf, "webadmin.properties", "enabled=false\n");
+        write(conf, "extensions.properties", "guice.extension.module=dev.securedelivery.mailet.SecureDeliveryModule\n");
+        write(conf, "mailetcontainer.xml", mailetContainer(mailetParameters));
+        try (var out = Files.newBufferedWriter(conf.resolve("secure-delivery.properties"), StandardCharsets.UTF_8)) {
+            secureDelivery.store(out, "written by JamesUnderTest");
+        }
+
+        MemoryJamesConfiguration configuration = MemoryJamesConfiguration.builder()
+                .workingDirectory(workingDirectory.toFile())
+                .build();
+        GuiceJamesServer server = MemoryJamesServerMain.createServer(configuration);
+        server.start();
+        return new JamesUnderTest(server, smtpPort);
+    }
+
+    // A stock-like container: relay from 127.0.0.0/8, the delivery mailet in the relay processor,
+    // DSNs from the bounces processor.
+    private static String mailetContainer(Map<String, String> parameters) {
+        StringBuilder mailet = new StringBuilder();
+        parameters.forEach((name, value) -> mailet.append("        <").append(name).append('>').append(value)
+                .append("</").append(name).append(">\n"));
+        return "<mailetcontainer enableJmx=\"false\">\n"
+                + "  <context><postmaster>postmaster@localhost</postmaster></context>\n"
+                + "  <spooler><threads>4</threads><errorRepository>memory://var/mail/error/</errorRepository></spooler>\n"
+                + "  <processors>\n"
+                + "    <processor state=\"root\" enableJmx=\"false\">\n"
+                + "      <mailet match=\"All\" class=\"ToProcessor\"><processor>transport</processor></mailet>\n"
+                + "    </processor>\n"
+                + "    <processor state=\"error\" enableJmx=\"false\">\n"
+                + "      <mailet match=\"All\" class=\"ToRepository\">\n"
+                + "        <repositoryPath>memory://var/mail/error/</repositoryPath>\n"
+                + "      </mailet>\n"
+                + "    </processor>\n"
+                + "    <processor state=\"transport\" enableJmx=\"false\">\n"
+                // James refuses to start without it: Bcc must not leave the server.
+                + "      <mailet match=\"All\" class=\"RemoveMimeHeader\"><name>bcc</name></mailet>\n"
+                + "      <mailet match=\"RecipientIsLocal\" class=\"ToProcessor\"><processor>local</processor></mailet>\n"
+                + "      <mailet match=\"SMTPIsAuthNetwork\" class=\"ToProcessor\"><processor>relay</processor></mailet>\n"
+                + "      <mailet match=\"SentByMailet\" class=\"ToProcessor\"><processor>relay</processor></mailet>\n"
+                + "      <mailet match=\"All\" class=\"ToRepository\">\n"
+                + "        <repositoryPath>memory://var/mail/relay-denied/</repositoryPath>\n"
+                + "      </mailet>\n"
+                + "    </processor>\n"
+                + "    <processor state=\"local\" enableJmx=\"false\">\n"
+                + "      <mailet match=\"All\" class=\"ToRepository\">\n"
+                + "        <repositoryPath>memory://var/mail/local/</repositoryPath>\n"
+                + "      </mailet>\n"
+                + "    </processor>\n"
+                + "    <processor state=\"relay\" enableJmx=\"false\">\n"
+                + "      <mailet match=\"All\" class=\"dev.securedelivery.mailet.SecureRemoteDelivery\">\n"
+                + mailet
+                + "      </mailet>\n"
+                + "    </processor>\n"
+                + "    <processor state=\"bounces\" enableJmx=\"false\">\n"
+                + "      <mailet match=\"All\" class=\"DSNBounce\"><passThrough>false</passThrough></mailet>\n"
+                + "    </processor>\n"
+                + "  </processors>\n"
+                + "</mailetcontainer>\n";
+    }
+
+    /** Hands a message to James's SMTP server, as a mail client on the allowed network would. */
+    void send(String from, String to, String subject, String body) throws MessagingException {
+        Properties properties = new Properties();
+        properties.setProperty("mail.smtp.host", "127.0.0.1");
+        properties.setProperty("mail.smtp.port", String.valueOf(smtpPort));
+        properties.setProperty("mail.smtp.localhost", "client.test");
+        Session session = Session.getInstance(properties);
+        MimeMessage message = new MimeMessage(session);
+        message.setFrom(new InternetAddress(from));
+        message.setRecipient(Message.RecipientType.TO, new InternetAddress(to));
+        message.setSubject(subject);
+        message.setText(body);
+        Transport.send(message);
+    }
+
+    private static void write(Path conf, String name, String content) throws IOException {
+        Files.writeString(conf.resolve(name), "<?xml version=\"1.0\"?>\n".repeat(name.endsWith(".xml") ? 1 : 0)
+                + content, StandardCharsets.UTF_8);
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}

@@ -1,0 +1,206 @@
+package dev.securedelivery.mailet;
+
+import dev.securedelivery.policy.DeliveryPlan;
+import dev.securedelivery.policy.DeliveryPolicy;
+import dev.securedelivery.policy.MxHostPlan;
+import dev.securedelivery.smtp.DeliveryAttempt;
+import dev.securedelivery.smtp.SmtpClient;
+import dev.securedelivery.tlsrpt.ResultType;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.mail.MessagingException;
+import javax.mail.internet.MimeMessage;
+import org.apache.james.core.MailAddress;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One delivery of one message to the MX hosts of its (single) recipient domain: the plan, then the
+ * hosts in order and each host's addresses in order, until one takes the message or refuses it for
+ * good. A host the TLS policy stops is like one that cannot be reached: the next is tried (RFC 8461
+ * 8.4), and when none is left the message waits for the next attempt.
+ */
+final class DomainDelivery {
+    /** The attempt that delivered the message, in the one-line form of the log. */
+    static final AttributeName OUTCOME = AttributeName.of("dev.securedelivery.delivery");
+
+    private static final Logger LOGGER = LoggerFactory.getLogger(DomainDelivery.class);
+    private static final long PLAN_TIMEOUT_SECONDS = 120;
+
+    /** How one delivery ended. */
+    static final class Result {
+        enum Kind { DELIVERED, TEMPORARY, PERMANENT }
+
+        final Kind kind;
+        /** An enhanced status code (RFC 3463) and what happened, as a bounce shows it. */
+        final String explanation;
+        final DeliveryPlan plan;
+
+        private Result(Kind kind, String explanation, DeliveryPlan plan) {
+            this.kind = kind;
+            this.explanation = explanation;
+            this.plan = plan;
+        }
+
+        static Result delivered(DeliveryPlan plan) {
+            return new Result(Kind.DELIVERED, "", plan);
+        }
+
+        static Result temporary(String status, String why, DeliveryPlan plan) {
+            return new Result(Kind.TEMPORARY, status + " " + why, plan);
+        }
+
+        static Result permanent(String status, String why, DeliveryPlan plan) {
+            return new Result(Kind.PERMANENT, status + " " + why, plan);
+        }
+
+        /** The same failure made permanent: its status code's class becomes 5 (RFC 3463 3.1). */
+        String asPermanent() {
+            return explanation.startsWith("4.") ? "5" + explanation.substring(1) : explanation;
+        }
+
+        boolean enforcesMtaSts() {
+            return plan != null && plan.enforcesMtaSts();
+        }
+    }
+
+    private final DeliveryPolicy policy;
+    private final SmtpClient client;
+    private final MetricFactory metrics;
+
+    DomainDelivery(DeliveryPolicy policy, SmtpClient client, MetricFactory metrics) {
+        this.policy = policy;
+        this.client = client;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Delivers {@code mail}, whose recipients are all in one domain.
+     *
+     * @param domainMissingIsTemporary whether a domain that does not exist is still worth retrying
+     *     (RemoteDelivery's maxDnsProblemRetries)
+     */
+    Result deliver(Mail mail, boolean domainMissingIsTemporary) {
+        String domain = mail.getRecipients().iterator().next().getDomain().asString().toLowerCase(Locale.ROOT);
+        MDC.put("domain", domain);
+        try {
+            DeliveryPlan plan;
+            try {
+                plan = metrics.decorateSupplierWithTimerMetric(Metrics.PLAN, () -> plan(domain));
+            } catch (PlanUnavailableException e) {
+                return Result.temporary("4.4.3", "the delivery plan for " + domain + " could not be made: "
+                        + e.getMessage(), null);
+            }
+            switch (plan.outcome()) {
+                case NO_SUCH_DOMAIN:
+                    return domainMissingIsTemporary
+                            ? Result.temporary("4.1.2", domain + ": " + plan.reason().orElse(""), plan)
+                            : Result.permanent("5.1.2", domain + ": " + plan.reason().orElse(""), plan);
+                case NULL_MX:
+                    return Result.permanent("5.1.10", domain + ": " + plan.reason().orElse(""), plan);
+                case DEFER:
+                    return Result.temporary(deferralStatus(plan.failureType().orElse(null)),
+                            domain + ": " + plan.reason().orElse("") + exclusions(plan), plan);
+                default:
+                    return attempt(mail, plan);
+            }
+        } finally {
+            MDC.remove("domain");
+        }
+    }
+
+    private DeliveryPlan plan(String domain) {
+        try {
+            return policy.plan(domain).get(PLAN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PlanUnavailableException("interrupted");
+        } catch (ExecutionException e) {
+            throw new PlanUnavailableException(String.valueOf(e.getCause()));
+        } catch (TimeoutException e) {
+            throw new PlanUnavailableException("no plan within " + PLAN_TIMEOUT_SECONDS + " s");
+        }
+    }
+
+    private static final class PlanUnavailableException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PlanUnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    private Result attempt(Mail mail, DeliveryPlan plan) {
+        MimeMessage message;
+        try {
+            message = mail.getMessage();
+        } catch (MessagingException e) {
+            return Result.temporary("4.3.0", "the message cannot be read: " + e.getMessage(), plan);
+        }
+        String sender = mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(null);
+        List<String> recipients = new ArrayList<>();
+        mail.getRecipients().forEach(recipient -> recipients.add(recipient.asString()));
+
+        DeliveryAttempt decisive = null;
+        for (MxHostPlan host : plan.usableHosts()) {
+            for (InetAddress address : host.addresses()) {
+                DeliveryAttempt attempt = client.send(message, sender, recipients, host, address);
+                LOGGER.info("secure-delivery: mail={} domain={} {}", mail.getName(), plan.domain(), attempt.describe());
+                metrics.generate(Metrics.ATTEMPT + "." + attempt.outcome().name().toLowerCase(Locale.ROOT) + "."
+                        + metricLabel(attempt.authentication())).increment();
+                switch (attempt.outcome()) {
+                    case DELIVERED:
+                        mail.setAttribute(new Attribute(OUTCOME, AttributeValue.of(attempt.describe())));
+                        return Result.delivered(plan);
+                    case PERMANENT_FAILURE:
+                        return Result.permanent(attempt.status().orElse("5.0.0"), host.host() + " refused the message: "
+                                + attempt.detail(), plan);
+                    default:
+                        // A policy failure says more about why the mail waits than a later timeout.
+                        if (decisive == null || (attempt.isPolicyFailure() && !decisive.isPolicyFailure())) {
+                            decisive = attempt;
+                        }
+                }
+            }
+        }
+        if (decisive == null) {
+            return Result.temporary("4.4.1", plan.domain() + ": no MX host address to try" + exclusions(plan), plan);
+        }
+        return Result.temporary(decisive.status().orElse("4.4.1"), decisive.host() + " ("
+                + decisive.address().getHostAddress() + "): " + decisive.detail() + exclusions(plan), plan);
+    }
+
+    // Where the TLS policy excluded hosts, the bounce should say why: that is the cause, not the last timeout.
+    private static String exclusions(DeliveryPlan plan) {
+        List<String> excluded = new ArrayList<>();
+        for (MxHostPlan host : plan.hosts()) {
+            host.exclusion().ifPresent(reason -> excluded.add(host.host() + ": " + reason));
+        }
+        return excluded.isEmpty() ? "" : "; excluded: " + String.join("; ", excluded);
+    }
+
+    // RFC 3463: X.7.5 a cryptographic or policy failure; X.4.3 a directory (DNS) failure.
+    static String deferralStatus(ResultType type) {
+        if (type == ResultType.DNSSEC_INVALID || type == ResultType.DANE_REQUIRED
+                || type == ResultType.VALIDATION_FAILURE || type == ResultType.TLSA_INVALID) {
+            return "4.7.5";
+        }
+        return "4.4.3";
+    }
+
+    private static String metricLabel(String authentication) {
+        String kind = authentication.split(" ")[0];
+        return kind.toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,20 @@
+package dev.securedelivery.mailet;
+
+/**
+ * The metric names the extension publishes through James's MetricFactory (seen with WebAdmin's
+ * metrics routes): counters of attempts by security level and outcome, timers of policy lookups
+ * and MTA-STS fetches.
+ */
+final class Metrics {
+    /** Timer: one MTA-STS policy fetch; with ".ok" or ".<result type>" a counter of fetches by outcome. */
+    static final String MTA_STS_FETCH = "secureDelivery.mtaSts.fetch";
+    /** Timer: computing the delivery plan of a domain (MX, DANE, MTA-STS). */
+    static final String PLAN = "secureDelivery.plan";
+    /** Counter prefix: {@code .<outcome>.<authentication>} per attempt, e.g. ".delivered.dane-ee". */
+    static final String ATTEMPT = "secureDelivery.attempt";
+    /** Counter prefix: {@code .delivered}, {@code .deferred}, {@code .bounced} per message. */
+    static final String MAIL = "secureDelivery.mail";
+
+    private Metrics() {
+    }
+}

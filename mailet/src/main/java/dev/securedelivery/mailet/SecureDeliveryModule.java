@@ -1,0 +1,76 @@
+package dev.securedelivery.mailet;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import dev.securedelivery.configuration.ConfigurationException;
+import dev.securedelivery.configuration.PolicyEngineConfiguration;
+import java.io.File;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Properties;
+import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.metrics.api.TimeMetric;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Guice module James loads from {@code extensions.properties}
+ * ({@code guice.extension.module=dev.securedelivery.mailet.SecureDeliveryModule}): it builds the
+ * one {@link SecureDeliveryEngine} every delivery mailet shares, from
+ * {@code conf/secure-delivery.properties} (defaults if the file is missing). A bad configuration
+ * stops James with a message that names the key.
+ */
+public final class SecureDeliveryModule extends AbstractModule {
+    static final String CONFIGURATION_FILE = "file://conf/secure-delivery.properties";
+
+    private static final Logger LOGGER = LoggerFactory.getLogger(SecureDeliveryModule.class);
+
+    @Provides
+    @Singleton
+    SecureDeliveryEngine engine(FileSystem fileSystem, MetricFactory metrics) throws IOException {
+        PolicyEngineConfiguration configuration;
+        try {
+            configuration = configuration(fileSystem);
+        } catch (ConfigurationException e) {
+            throw new IllegalStateException("secure-delivery: bad configuration in conf/secure-delivery.properties: "
+                    + e.getMessage(), e);
+        }
+        try {
+            SecureDeliveryEngine engine = SecureDeliveryEngine.from(configuration, Clock.systemUTC(), domain -> {
+                TimeMetric latency = metrics.timer(Metrics.MTA_STS_FETCH);
+                return failure -> {
+                    latency.stopAndPublish();
+                    metrics.generate(Metrics.MTA_STS_FETCH + "." + (failure == null ? "ok" : failure.reportName()))
+                            .increment();
+                };
+            });
+            LOGGER.info("secure-delivery: DNSSEC {}, {} DNS server(s){}, {} domain override(s)",
+                    configuration.dnssecMode(),
+                    configuration.dnsServers().isEmpty() ? "system" : configuration.dnsServers().size(),
+                    configuration.cacheDirectory().map(directory -> ", MTA-STS cache in " + directory).orElse(""),
+                    configuration.overrides().size());
+            return engine;
+        } catch (ConfigurationException e) {
+            throw new IllegalStateException("secure-delivery: bad configuration in conf/secure-delivery.properties: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static PolicyEngineConfiguration configuration(FileSystem fileSystem)
+            throws IOException, ConfigurationException {
+        File file;
+        try {
+            file = fileSystem.getFile(CONFIGURATION_FILE);
+        } catch (FileNotFoundException e) {
+            file = null;
+        }
+        if (file == null || !file.exists()) {
+            LOGGER.info("secure-delivery: no conf/secure-delivery.properties, using the defaults");
+            return PolicyEngineConfiguration.from(new Properties());
+        }
+        return PolicyEngineConfiguration.load(file.toPath());
+    }
+}

@@ -1,0 +1,262 @@
+package dev.securedelivery.mailet;
+
+import dev.securedelivery.smtp.SmtpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+import org.apache.james.core.Domain;
+import org.apache.james.core.MailAddress;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.lifecycle.api.LifecycleUtil;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.transport.mailets.remote.delivery.Bouncer;
+import org.apache.james.transport.mailets.remote.delivery.DeliveryRetriesHelper;
+import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
+import org.apache.mailet.Mail;
+import org.apache.mailet.ProcessingState;
+import org.apache.mailet.base.GenericMailet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Outbound delivery that honours the recipient domain's transport-security policy: a drop-in
+ * replacement for James's RemoteDelivery in {@code mailetcontainer.xml}.
+ *
+ * <p>Like RemoteDelivery it splits a message per recipient domain into the outgoing queue and
+ * delivers from there on its own threads, retrying with the configured delays and bouncing once
+ * the retries are spent; it reads RemoteDelivery's parameters with James's own
+ * {@link RemoteDeliveryConfiguration} ({@code outgoing}, {@code delayTime}, {@code maxRetries},
+ * {@code maxDnsProblemRetries}, {@code timeout}, {@code connectiontimeout}, {@code heloName},
+ * {@code bounceProcessor}, {@code onSuccess}, {@code sendpartial}, {@code mail.*}) and bounces with
+ * James's {@link Bouncer}. Unlike it, every connection is held to the plan of
+ * {@link dev.securedelivery.policy.DeliveryPolicy}: DANE, MTA-STS, the local overrides.
+ *
+ * <p>Its own parameters: {@code deliveryThreads} (1), {@code traceHeader} (false: when true,
+ * messages carry an {@code X-Secure-Delivery} header saying how they left) and {@code smtpPort}
+ * (25; for tests only). {@code gateway} is refused: a smart host is a policy domain of its own
+ * (RFC 8461 3.4), which this mailet does not handle yet.
+ */
+public final class SecureRemoteDelivery extends GenericMailet {
+    static final String TRACE_HEADER = "X-Secure-Delivery";
+
+    private static final Logger LOGGER = LoggerFactory.getLogger(SecureRemoteDelivery.class);
+
+    private final DomainList domainList;
+    private final MailQueueFactory<?> queueFactory;
+    private final MetricFactory metrics;
+    private final SecureDeliveryEngine engine;
+
+    private RemoteDeliveryConfiguration configuration;
+    private MailQueue queue;
+    private Bouncer bouncer;
+    private DomainDelivery delivery;
+    private Scheduler scheduler;
+    private Disposable dequeuing;
+
+    @Inject
+    public SecureRemoteDelivery(DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metrics,
+            SecureDeliveryEngine engine) {
+        this.domainList = domainList;
+        this.queueFactory = queueFactory;
+        this.metrics = metrics;
+        this.engine = engine;
+    }
+
+    @Override
+    public void init() throws MessagingException {
+        configuration = new RemoteDeliveryConfiguration(getMailetConfig(), domainList);
+        if (!configuration.getGatewayServer().isEmpty()) {
+            throw new MessagingException("SecureRemoteDelivery: the gateway parameter is not supported; a smart host"
+                    + " is its own policy domain (RFC 8461 3.4). Use RemoteDelivery for gateway delivery.");
+        }
+        int threads = positiveParameter("deliveryThreads", 1);
+        int port = positiveParameter("smtpPort", 25);
+        if (port > 65535) {
+            throw new MessagingException("SecureRemoteDelivery: smtpPort must be a port, got " + port);
+        }
+        boolean traceHeader = booleanParameter("traceHeader");
+
+        Properties javaMail = new Properties();
+        javaMail.putAll(configuration.getJavaxAdditionalProperties());
+        javaMail.setProperty("mail.smtp.timeout", String.valueOf(configuration.getSmtpTimeout()));
+        javaMail.setProperty("mail.smtp.connectiontimeout", String.valueOf(configuration.getConnectionTimeout()));
+        javaMail.setProperty("mail.smtp.localhost", configuration.getHeloNameProvider().getHeloName());
+        javaMail.setProperty("mail.smtp.sendpartial", String.valueOf(configuration.isSendPartial()));
+        SmtpClient client = new SmtpClient(javaMail, port, engine.pkixTrust(), engine.clock(),
+                traceHeader ? TRACE_HEADER : null);
+
+        delivery = new DomainDelivery(engine.policy(), client, metrics);
+        bouncer = new Bouncer(configuration, getMailetContext());
+        queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
+        scheduler = Schedulers.newBoundedElastic(threads, Integer.MAX_VALUE, "secure-delivery");
+        dequeuing = Flux.from(queue.deQueue())
+                .flatMap(item -> Mono.fromRunnable(() -> process(item)).subscribeOn(scheduler), threads)
+                .subscribe();
+        LOGGER.info("SecureRemoteDelivery: {} delivery thread(s) on queue {}, {} retries, delays {}", threads,
+                configuration.getOutGoingQueueName().asString(), configuration.getMaxRetries(),
+                configuration.getDelayTimes());
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return "SecureRemoteDelivery: delivery that honours DANE, MTA-STS and local TLS policies";
+    }
+
+    @Override
+    public Collection<ProcessingState> requiredProcessingState() {
+        List<ProcessingState> states = new ArrayList<>();
+        configuration.getBounceProcessor().ifPresent(states::add);
+        configuration.getOnSuccess().ifPresent(states::add);
+        return states;
+    }
+
+    /** Queues one copy of {@code mail} per recipient domain; the original goes no further. */
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        Map<Domain, List<MailAddress>> byDomain = new LinkedHashMap<>();
+        for (MailAddress recipient : mail.getRecipients()) {
+            byDomain.computeIfAbsent(recipient.getDomain(), domain -> new ArrayList<>()).add(recipient);
+        }
+        for (Map.Entry<Domain, List<MailAddress>> entry : byDomain.entrySet()) {
+            Mail copy = mail.duplicate();
+            try {
+                copy.setRecipients(entry.getValue());
+                copy.setName(mail.getName() + "-to-" + entry.getKey().asString());
+                DeliveryRetriesHelper.initRetries(copy);
+                queue.enQueue(copy);
+            } finally {
+                LifecycleUtil.dispose(copy);
+            }
+        }
+        mail.setState(Mail.GHOST);
+    }
+
+    private void process(MailQueue.MailQueueItem item) {
+        Mail mail = item.getMail();
+        try {
+            handle(mail);
+            item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+        } catch (Exception e) {
+            // Whatever went wrong, the queue keeps the message: it is tried again, never lost.
+            LOGGER.error("SecureRemoteDelivery: {} stays queued after an unexpected failure", mail.getName(), e);
+            try {
+                item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
+            } catch (Exception retry) {
+                LOGGER.error("SecureRemoteDelivery: cannot hand {} back to the queue", mail.getName(), retry);
+            }
+        } finally {
+            LifecycleUtil.dispose(mail);
+        }
+    }
+
+    private void handle(Mail mail) throws MessagingException {
+        int retries = DeliveryRetriesHelper.retrieveRetries(mail);
+        DomainDelivery.Result result = delivery.deliver(mail, retries < configuration.getDnsProblemRetry());
+        if (result.kind == DomainDelivery.Result.Kind.TEMPORARY && retries >= configuration.getMaxRetries()
+                && result.enforcesMtaSts()) {
+            // RFC 8461 5 and 5.1: no permanent failure under an enforce policy before checking for a new one.
+            String domain = result.plan.domain();
+            String before = result.plan.mtaSts().flatMap(lookup -> lookup.policyId()).orElse("");
+            String after = engine.policy().refreshMtaSts(domain).policyId().orElse("");
+            if (!before.equals(after)) {
+                LOGGER.info("SecureRemoteDelivery: {}: MTA-STS policy changed from id {} to {}; trying {} again",
+                        domain, before, after, mail.getName());
+                result = delivery.deliver(mail, false);
+            }
+        }
+        switch (result.kind) {
+            case DELIVERED:
+                metrics.generate(Metrics.MAIL + ".delivered").increment();
+                if (configuration.getOnSuccess().isPresent()) {
+                    getMailetContext().sendMail(mail, configuration.getOnSuccess().get().getValue());
+                }
+                return;
+            case PERMANENT:
+                bounce(mail, result.explanation);
+                return;
+            default:
+                if (retries < configuration.getMaxRetries()) {
+                    defer(mail, retries, result.explanation);
+                } else {
+                    bounce(mail, result.asPermanent() + " (after " + retries + " retries)");
+                }
+        }
+    }
+
+    private void defer(Mail mail, int retries, String why) throws MessagingException {
+        DeliveryRetriesHelper.incrementRetries(mail);
+        mail.setLastUpdated(new Date());
+        List<Duration> delays = configuration.getDelayTimes();
+        Duration delay = delays.get(Math.min(retries, delays.size() - 1));
+        LOGGER.info("SecureRemoteDelivery: {} deferred for {} (attempt {} of {}): {}", mail.getName(), delay,
+                retries + 1, configuration.getMaxRetries() + 1, why);
+        metrics.generate(Metrics.MAIL + ".deferred").increment();
+        queue.enQueue(mail, delay);
+    }
+
+    private void bounce(Mail mail, String explanation) {
+        LOGGER.info("SecureRemoteDelivery: {} bounced: {}", mail.getName(), explanation);
+        metrics.generate(Metrics.MAIL + ".bounced").increment();
+        bouncer.bounce(mail, new MessagingException(explanation));
+    }
+
+    private int positiveParameter(String name, int defaultValue) throws MessagingException {
+        String value = getInitParameter(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            int number = Integer.parseInt(value.trim());
+            if (number >= 1) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new MessagingException("SecureRemoteDelivery: " + name + " must be a positive whole number, got \""
+                + value + "\"");
+    }
+
+    private boolean booleanParameter(String name) throws MessagingException {
+        String value = getInitParameter(name);
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true":
+            case "yes":
+                return true;
+            case "false":
+            case "no":
+                return false;
+            default:
+                throw new MessagingException("SecureRemoteDelivery: " + name + " must be true or false, got \""
+                        + value + "\"");
+        }
+    }
+
+    @Override
+    public void destroy() {
+        if (dequeuing != null) {
+            dequeuing.dispose();
+        }
+        if (scheduler != null) {
+            scheduler.dispose();
+        }
+    }
+}
