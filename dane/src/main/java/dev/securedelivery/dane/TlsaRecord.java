@@ -220,6 +220,16 @@ public final class TlsaRecord {
         return Objects.hash(usage, selector, matchingType, Arrays.hashCode(data));
     }
 
+    /** Presentation format with all the data in lower-case hex, as a zone file has it (RFC 6698 2.2). */
+    public String toPresentation() {
+        StringBuilder text = new StringBuilder().append(usage).append(' ').append(selector).append(' ')
+                .append(matchingType).append(' ');
+        for (byte octet : data) {
+            text.append(String.format(Locale.ROOT, "%02x", octet));
+        }
+        return text.toString();
+    }
+
     /** Presentation format, the data in lower-case hex (shortened past 32 bytes). */
     @Override
     public String toString() {

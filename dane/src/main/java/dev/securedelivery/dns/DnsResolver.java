@@ -122,6 +122,14 @@ public final class DnsResolver {
                 return CompletableFuture.completedFuture(cached);
             }
         }
+        return lookupFresh(name, type);
+    }
+
+    /**
+     * {@link #lookup(Name, int)} past this resolver's cache (the answer still goes into it): for
+     * a check that must see a change now, such as RFC 8461 5.1's before a permanent failure.
+     */
+    public CompletableFuture<DnsAnswer> lookupFresh(Name name, int type) {
         CompletableFuture<DnsAnswer> result = new CompletableFuture<>();
         new Chase(name, type, result).query(name);
         CompletableFuture<DnsAnswer> bounded = result.completeOnTimeout(

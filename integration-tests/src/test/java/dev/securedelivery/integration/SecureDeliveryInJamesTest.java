@@ -109,7 +109,50 @@ class SecureDeliveryInJamesTest {
         mx(zone("testing.test", true), "mx.testing.test", 10, CA.issue("wrong.name.test"));
         publish("testing.test", "1", "testing", "mx.testing.test");
 
+        // DANE: DANE-EE and DANE-TA records that match, one that does not, and STARTTLS stripped.
+        IssuedCertificate daneEe = CA.issue("mx.daneee.test");
+        SignedZone daneeeZone = zone("daneee.test", true);
+        mx(daneeeZone, "mx.daneee.test", 10, daneEe);
+        tlsa(daneeeZone, "mx.daneee.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
+                TlsaRecord.MATCH_SHA256, daneEe.leaf()));
+        SignedZone danetaZone = zone("daneta.test", true);
+        mx(danetaZone, "mx.daneta.test", 10, CA.issue("mx.daneta.test"));
+        tlsa(danetaZone, "mx.daneta.test", TlsaRecord.forCertificate(TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_CERT,
+                TlsaRecord.MATCH_SHA256, CA.certificate()));
+        SignedZone danebadZone = zone("danebad.test", true);
+        mx(danebadZone, "mx.danebad.test", 10, CA.issue("mx.danebad.test"));
+        tlsa(danebadZone, "mx.danebad.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
+                TlsaRecord.MATCH_SHA256, CA.issue("mx.danebad.test").leaf()));
+        IssuedCertificate stripCertificate = CA.issue("mx.danestrip.test");
+        SignedZone danestripZone = zone("danestrip.test", true);
+        daneProxy = proxyFor("mx.danestrip.test", danestripZone, server("mx.danestrip.test", stripCertificate),
+                StartTlsStrippingProxy.Variant.HIDE);
+        tlsa(danestripZone, "mx.danestrip.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
+                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, stripCertificate.leaf()));
+        // Bogus DNSSEC: the MX host's address records lose their signatures on the way.
+        mx(zone("bogus.test", true), "mx.bogus.test", 10, CA.issue("mx.bogus.test"));
+        // An unsigned zone publishing TLSA records: they cannot be trusted, so opportunistic.
+        IssuedCertificate insecureCertificate = CA.issue("mx.insecuredane.test");
+        SignedZone insecureZone = zone("insecuredane.test", false);
+        mx(insecureZone, "mx.insecuredane.test", 10, insecureCertificate);
+        tlsa(insecureZone, "mx.insecuredane.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
+                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, CA.issue("mx.insecuredane.test").leaf()));
+        // DANE and MTA-STS both published: the policy lists only mx2, mx1 has TLSA records.
+        IssuedCertificate bothCertificate = CA.issue("mx1.both.test");
+        SignedZone bothZone = zone("both.test", true);
+        mx(bothZone, "mx1.both.test", 10, bothCertificate);
+        mx(bothZone, "mx2.both.test", 20, CA.issue("mx2.both.test"));
+        tlsa(bothZone, "mx1.both.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
+                TlsaRecord.MATCH_SHA256, bothCertificate.leaf()));
+        enforce("both.test", "1", "mx2.both.test");
+        // A peer whose TLS is broken, named in an override "none".
+        mx(zone("broken.test", false), "mx.broken.test", 10, CA.issue("wrong.name.test"));
+        // An enforce policy that excludes the only MX, fixed while the message waits.
+        mx(zone("fixed.test", true), "mx.fixed.test", 10, CA.issue("mx.fixed.test"));
+        enforce("fixed.test", "1", "mx.elsewhere.test");
+
         upstream = new InMemorySignedDns(allZones());
+        upstream.stripSignatures("mx.bogus.test.");
         RawDnsServer dns = RawDnsServer.serving(upstream);
         CLOSEABLES.add(dns);
 
@@ -218,6 +261,93 @@ class SecureDeliveryInJamesTest {
                 && line.contains("mta-sts testing id 1: would require PKIX"));
     }
 
+    @Test
+    void daneEeAuthenticatesTheServerByItsTlsaRecord() throws Exception {
+        james.send("sender@sink.test", "user@daneee.test", "dane-ee", SECRET + "dane-ee");
+
+        TestSmtpServer.Received received = awaitOne("mx.daneee.test");
+        assertThat(received.overTls).isTrue();
+        assertThat(received.data).contains("requirement=dane").contains("authentication=DANE-EE 3 1 1");
+    }
+
+    @Test
+    void daneTaAuthenticatesTheServerByItsIssuer() throws Exception {
+        james.send("sender@sink.test", "user@daneta.test", "dane-ta", SECRET + "dane-ta");
+
+        TestSmtpServer.Received received = awaitOne("mx.daneta.test");
+        assertThat(received.data).contains("authentication=DANE-TA 2 0 1");
+    }
+
+    @Test
+    void aTlsaMismatchDefersAndFinallyBounces() throws Exception {
+        james.send("sender@sink.test", "user@danebad.test", "dane-bad", SECRET + "dane-bad");
+
+        String dsn = awaitBounceFor("user@danebad.test");
+        assertThat(dsn).contains("Status: 5.7.5");
+        assertThat(MX.get("mx.danebad.test").received()).isEmpty();
+        assertThat(logLines()).anyMatch(line -> line.contains("domain=danebad.test")
+                && line.contains("result-type=tlsa-invalid"));
+        assertThat(logLines()).anyMatch(line -> line.contains("-to-danebad.test deferred"));
+    }
+
+    @Test
+    void daneWithStartTlsStrippedNeverLetsTheMessageThrough() throws Exception {
+        james.send("sender@sink.test", "user@danestrip.test", "dane-strip", SECRET + "dane-strip");
+
+        String dsn = awaitBounceFor("user@danestrip.test");
+        assertThat(dsn).contains("Status: 5.7.4");
+        assertThat(MX.get("mx.danestrip.test").received()).isEmpty();
+        assertThat(daneProxy.seenFromClients()).doesNotContain(SECRET).doesNotContain("RCPT TO");
+    }
+
+    @Test
+    void bogusDnssecDefersAndFinallyBounces() throws Exception {
+        james.send("sender@sink.test", "user@bogus.test", "bogus", SECRET + "bogus");
+
+        String dsn = awaitBounceFor("user@bogus.test");
+        assertThat(dsn).contains("Status: 5.7.5");
+        assertThat(MX.get("mx.bogus.test").sessions()).isZero();
+    }
+
+    @Test
+    void tlsaRecordsInAnUnsignedZoneLeaveDeliveryOpportunistic() throws Exception {
+        james.send("sender@sink.test", "user@insecuredane.test", "insecure", SECRET + "insecure");
+
+        TestSmtpServer.Received received = awaitOne("mx.insecuredane.test");
+        assertThat(received.data).contains("requirement=opportunistic");
+    }
+
+    @Test
+    void whereDaneAndMtaStsAreBothPublishedDaneDecides() throws Exception {
+        james.send("sender@sink.test", "user@both.test", "both", SECRET + "both");
+
+        TestSmtpServer.Received received = awaitOne("mx1.both.test");
+        assertThat(received.data).contains("requirement=dane").contains("authentication=DANE-EE");
+        assertThat(MX.get("mx2.both.test").received()).isEmpty();
+    }
+
+    @Test
+    void theOverrideNoneDeliversToItsPeerWithoutTls() throws Exception {
+        james.send("sender@sink.test", "user@broken.test", "broken", SECRET + "broken");
+
+        TestSmtpServer.Received received = awaitOne("mx.broken.test");
+        assertThat(received.overTls).isFalse();
+        assertThat(received.data).contains("requirement=none");
+    }
+
+    @Test
+    void aPolicyFixedWhileTheMessageWaitsLetsItThroughOnRetry() throws Exception {
+        james.send("sender@sink.test", "user@fixed.test", "fixed", SECRET + "fixed");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> logLines().stream()
+                .anyMatch(line -> line.contains("-to-fixed.test deferred")));
+        enforce("fixed.test", "2", "mx.fixed.test");
+
+        TestSmtpServer.Received received = awaitOne("mx.fixed.test");
+        assertThat(received.data).contains("requirement=pkix");
+        assertThat(MX.get("mx.sink.test").received()).noneMatch(mail -> mail.data.contains("user@fixed.test"));
+    }
+
     // ---- the world ----
 
     private static TestSmtpServer.Received awaitOne(String mxHost) {
@@ -302,12 +432,12 @@ class SecureDeliveryInJamesTest {
             body.append("mx: ").append(pattern).append("\r\n");
         }
         body.append("max_age: 86400\r\n");
-        ZONES.get(domain).addTxt("_mta-sts." + domain + ".", "v=STSv1; id=" + id);
+        ZONES.get(domain).remove("_mta-sts." + domain + ".", Type.TXT).addTxt("_mta-sts." + domain + ".",
+                "v=STSv1; id=" + id);
         POLICIES.put(domain, TestHttpsServer.ok("text/plain", body.toString()));
     }
 
-    @SuppressWarnings("unused")
-    private static TlsaRecord tlsa(int usage, int selector, int matching, java.security.cert.X509Certificate certificate) {
-        return TlsaRecord.forCertificate(usage, selector, matching, certificate);
+    private static void tlsa(SignedZone zone, String host, TlsaRecord record) {
+        zone.add("_25._tcp." + host + ".", Type.TLSA, record.toPresentation());
     }
 }

@@ -84,6 +84,11 @@ public final class MtaStsDiscovery {
 
     /** Looks up the record of {@code domain}, an A-label name without trailing dot. */
     public CompletableFuture<Result> discover(String domain) {
+        return discover(domain, false);
+    }
+
+    /** As {@link #discover(String)}; {@code fresh} skips the resolver's cache, for a forced check. */
+    public CompletableFuture<Result> discover(String domain, boolean fresh) {
         Name name;
         try {
             name = Name.fromString(recordName(domain), Name.root);
@@ -91,7 +96,8 @@ public final class MtaStsDiscovery {
             return CompletableFuture.completedFuture(new Result(Result.Kind.ABSENT, null,
                     new MtaStsFailure(null, domain + " is not a domain name"), 0));
         }
-        return dns.lookup(name, Type.TXT).thenApply(answer -> interpret(domain, answer));
+        return (fresh ? dns.lookupFresh(name, Type.TXT) : dns.lookup(name, Type.TXT))
+                .thenApply(answer -> interpret(domain, answer));
     }
 
     static Result interpret(String domain, DnsAnswer answer) {

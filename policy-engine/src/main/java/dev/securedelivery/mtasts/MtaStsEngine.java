@@ -218,7 +218,7 @@ public final class MtaStsEngine implements Closeable {
                 if (previous == null) {
                     previous = fromStore(key);
                 }
-                result = decide(key, previous);
+                result = decide(key, previous, force);
             }
         } catch (RuntimeException e) {
             LOGGER.error("MTA-STS update of {} failed unexpectedly", key, e);
@@ -248,8 +248,9 @@ public final class MtaStsEngine implements Closeable {
     }
 
     /** The new answer for {@code key}, from a TXT lookup and, if needed, a fetch. */
-    private MtaStsLookup decide(String key, MtaStsLookup previous) {
-        MtaStsDiscovery.Result txt = discovery.discover(key).join();
+    private MtaStsLookup decide(String key, MtaStsLookup previous, boolean force) {
+        // A forced update must see the record as DNS has it now, not as the resolver cached it.
+        MtaStsDiscovery.Result txt = discovery.discover(key, force).join();
         long now = clock.millis();
         boolean cachedValid = previous != null && previous.isUnexpiredPolicy(now);
         boolean refetchDue = cachedValid && refetchDue(previous, now);

@@ -125,6 +125,19 @@ public final class SignedZone {
         return this;
     }
 
+    /** Removes the RRset of {@code type} at {@code owner}, re-signing the zone (the NSEC chain changes too). */
+    public synchronized SignedZone remove(String owner, int type) {
+        Map<Integer, RRset> types = data.get(InMemoryDns.name(owner));
+        if (types != null) {
+            types.remove(type);
+            if (types.isEmpty()) {
+                data.remove(InMemoryDns.name(owner));
+            }
+        }
+        invalidate();
+        return this;
+    }
+
     /**
      * Replaces the data of an RRset but keeps its signature: a forgery a validator must catch.
      * Call it last: any later change re-signs the zone.
