@@ -2,7 +2,6 @@ package dev.securedelivery.integration;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +13,7 @@ import javax.mail.Session;
 import javax.mail.Transport;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
+import dev.securedelivery.testing.LoopbackPorts;
 import org.apache.james.GuiceJamesServer;
 import org.apache.james.MemoryJamesConfiguration;
 import org.apache.james.MemoryJamesServerMain;
@@ -40,7 +40,7 @@ final class JamesUnderTest implements AutoCloseable {
     static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
             Properties secureDelivery) throws Exception {
         Path conf = Files.createDirectories(workingDirectory.resolve("conf"));
-        int smtpPort = freePort();
+        int smtpPort = LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
         write(conf, "domainlist.xml", "<domainlist>\n  <autodetect>false</autodetect>\n"
                 + "  <autodetectIP>false</autodetectIP>\n  <defaultDomain>localhost</defaultDomain>\n</domainlist>\n");
         write(conf, "dnsservice.xml", "<dnsservice>\n  <autodiscover>true</autodiscover>\n"
@@ -149,14 +149,6 @@ final class JamesUnderTest implements AutoCloseable {
     private static void write(Path conf, String name, String content) throws IOException {
         Files.writeString(conf.resolve(name), "<?xml version=\"1.0\"?>\n".repeat(name.endsWith(".xml") ? 1 : 0)
                 + content, StandardCharsets.UTF_8);
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     @Override

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.securedelivery.dane.TlsaRecord;
 import dev.securedelivery.testing.InMemorySignedDns;
+import dev.securedelivery.testing.LoopbackPorts;
 import dev.securedelivery.testing.IssuedCertificate;
 import dev.securedelivery.testing.RawDnsServer;
 import dev.securedelivery.testing.SignedZone;
@@ -67,7 +68,7 @@ class SecureDeliveryInJamesTest {
     static void startTheWorld() throws Exception {
         LOG.start();
         ((Logger) LoggerFactory.getLogger("dev.securedelivery")).addAppender(LOG);
-        smtpPort = JamesUnderTest.freePort();
+        smtpPort = LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
         TestHttpsServer policyHost = TestHttpsServer.start(InetAddress.getLoopbackAddress(), CA.issue(
                 "mta-sts.sts.test", "mta-sts.stripped.test", "mta-sts.stripped454.test", "mta-sts.badcert.test",
                 "mta-sts.outside.test", "mta-sts.testing.test", "mta-sts.both.test", "mta-sts.fixed.test")

@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
-import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedErrorCodeOption;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -22,10 +21,8 @@ import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
-import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.TSIG;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -34,7 +31,7 @@ import org.xbill.DNS.Type;
  * (CNAME chains chased, NXDOMAIN and NODATA with an SOA for the negative TTL), and fails on
  * demand (SERVFAIL, no answer, an exception, a delay). Counts the queries it receives.
  */
-public final class InMemoryDns implements Resolver {
+public final class InMemoryDns extends InMemoryUpstream {
     private static final Name ZONE = name("test.");
 
     private final List<Record> records = new CopyOnWriteArrayList<>();
@@ -187,11 +184,6 @@ public final class InMemoryDns implements Resolver {
                 CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS, executor));
     }
 
-    @Override
-    public CompletionStage<Message> sendAsync(Message query) {
-        return sendAsync(query, Runnable::run);
-    }
-
     private Message answer(Message query) {
         Record question = query.getQuestion();
         Message response = reply(query, Rcode.NOERROR);
@@ -257,33 +249,6 @@ public final class InMemoryDns implements Resolver {
         return name.toString().toLowerCase(java.util.Locale.ROOT);
     }
 
-    // ---- Resolver settings: nothing to set for an in-memory upstream ----
-
-    @Override
-    public void setPort(int port) {
-    }
-
-    @Override
-    public void setTCP(boolean flag) {
-    }
-
-    @Override
-    public void setIgnoreTruncation(boolean flag) {
-    }
-
-    @Override
-    public void setEDNS(int version, int payloadSize, int flags, List<EDNSOption> options) {
-    }
-
-    @Override
-    public void setTSIGKey(TSIG key) {
-    }
-
-    @Override
-    public void setTimeout(Duration timeout) {
-    }
-
-    /** Shown in failure messages of the code under test. */
     @Override
     public String toString() {
         return "InMemoryDns";

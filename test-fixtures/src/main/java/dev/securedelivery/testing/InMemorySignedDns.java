@@ -1,6 +1,5 @@
 package dev.securedelivery.testing;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xbill.DNS.CNAMERecord;
-import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.NSECRecord;
@@ -21,9 +19,7 @@ import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.RRset;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
-import org.xbill.DNS.Resolver;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.TSIG;
 import org.xbill.DNS.Type;
 
 /**
@@ -32,7 +28,7 @@ import org.xbill.DNS.Type;
  * the SOA and the NSEC records that prove them, DS queries answered by the parent zone. It can
  * also misbehave: strip the signatures of a name, fail, or stay silent.
  */
-public final class InMemorySignedDns implements Resolver {
+public final class InMemorySignedDns extends InMemoryUpstream {
     private final List<SignedZone> zones = new ArrayList<>();
     private final Set<Name> stripped = ConcurrentHashMap.newKeySet();
     private final Set<Name> failing = ConcurrentHashMap.newKeySet();
@@ -82,11 +78,6 @@ public final class InMemorySignedDns implements Resolver {
         answer.forEach(record -> response.addRecord(record, Section.ANSWER));
         authority.forEach(record -> response.addRecord(record, Section.AUTHORITY));
         return CompletableFuture.completedFuture(response);
-    }
-
-    @Override
-    public CompletionStage<Message> sendAsync(Message query) {
-        return sendAsync(query, Runnable::run);
     }
 
     private int resolve(Name name, int type, Set<Record> answer, Set<Record> authority, int depth) {
@@ -148,32 +139,6 @@ public final class InMemorySignedDns implements Resolver {
         if (proof != null) {
             addSigned(zone, new RRset(proof), authority);
         }
-    }
-
-    // ---- Resolver settings: nothing to set for an in-memory upstream ----
-
-    @Override
-    public void setPort(int port) {
-    }
-
-    @Override
-    public void setTCP(boolean flag) {
-    }
-
-    @Override
-    public void setIgnoreTruncation(boolean flag) {
-    }
-
-    @Override
-    public void setEDNS(int version, int payloadSize, int flags, List<EDNSOption> options) {
-    }
-
-    @Override
-    public void setTSIGKey(TSIG key) {
-    }
-
-    @Override
-    public void setTimeout(Duration timeout) {
     }
 
     @Override

@@ -1,11 +1,8 @@
 package dev.securedelivery.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,8 +97,8 @@ public final class KnotAndUnbound implements AutoCloseable {
         Files.createDirectories(directory.resolve("zones"));
         Files.createDirectories(directory.resolve("db"));
         Files.createDirectories(directory.resolve("run"));
-        int knotPort = freePort();
-        int unboundPort = freePort();
+        int knotPort = LoopbackPorts.freeUdpAndTcpPort();
+        int unboundPort = LoopbackPorts.freeUdpAndTcpPort();
         Path knotConf = directory.resolve("knot.conf");
         Files.writeString(knotConf, knotConfiguration(directory, knotPort, zones));
 
@@ -318,19 +315,5 @@ public final class KnotAndUnbound implements AutoCloseable {
             throw new IOException(String.join(" ", command) + " failed: " + output);
         }
         return output;
-    }
-
-    // A port free for both UDP and TCP on 127.0.0.1 right now.
-    private static int freePort() {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                    DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-                            tcp.getLocalPort()))) {
-                return tcp.getLocalPort();
-            } catch (IOException e) {
-                // taken for UDP: try another
-            }
-        }
-        throw new UncheckedIOException(new IOException("no free port on 127.0.0.1"));
     }
 }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -67,12 +66,12 @@ public final class TestSmtpServer implements AutoCloseable {
 
     /** A server offering STARTTLS with {@code certificate}'s chain. */
     public static TestSmtpServer withStartTls(InetAddress address, IssuedCertificate certificate) {
-        return new TestSmtpServer(address, freePort(address), certificate.serverContext());
+        return new TestSmtpServer(address, LoopbackPorts.freeTcpPort(address), certificate.serverContext());
     }
 
     /** A server that does not offer STARTTLS. */
     public static TestSmtpServer plaintext(InetAddress address) {
-        return new TestSmtpServer(address, freePort(address), null);
+        return new TestSmtpServer(address, LoopbackPorts.freeTcpPort(address), null);
     }
 
     /** A server on a given port, e.g. the one every MX of a test listens on. */
@@ -133,14 +132,6 @@ public final class TestSmtpServer implements AutoCloseable {
             public void done() {
             }
         };
-    }
-
-    static int freePort(InetAddress address) {
-        try (ServerSocket socket = new ServerSocket(0, 1, address)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     @Override
