@@ -39,6 +39,16 @@ final class JamesUnderTest implements AutoCloseable {
      */
     static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
             Properties secureDelivery) throws Exception {
+        return start(workingDirectory, mailetParameters, secureDelivery, null, null);
+    }
+
+    /**
+     * As {@link #start(Path, Map, Properties)}, and mail for {@code stockDomain} goes through James's
+     * stock RemoteDelivery instead, with STARTTLS, to the gateway {@code stockGateway} (host:port):
+     * the same James compares both.
+     */
+    static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
+            Properties secureDelivery, String stockDomain, String stockGateway) throws Exception {
         Path conf = Files.createDirectories(workingDirectory.resolve("conf"));
         int smtpPort = LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
         write(conf, "domainlist.xml", "<domainlist>\n  <autodetect>false</autodetect>\n"
@@ -73,7 +83,7 @@ final class JamesUnderTest implements AutoCloseable {
         write(conf, "jmap.properties", "enabled=false\n");
         write(conf, "webadmin.properties", "enabled=false\n");
         write(conf, "extensions.properties", "guice.extension.module=dev.securedelivery.mailet.SecureDeliveryModule\n");
-        write(conf, "mailetcontainer.xml", mailetContainer(mailetParameters));
+        write(conf, "mailetcontainer.xml", mailetContainer(mailetParameters, stockDomain, stockGateway));
         try (var out = Files.newBufferedWriter(conf.resolve("secure-delivery.properties"), StandardCharsets.UTF_8)) {
             secureDelivery.store(out, "written by JamesUnderTest");
         }
@@ -88,7 +98,24 @@ final class JamesUnderTest implements AutoCloseable {
 
     // A stock-like container: relay from 127.0.0.0/8, the delivery mailet in the relay processor,
     // DSNs from the bounces processor.
-    private static String mailetContainer(Map<String, String> parameters) {
+    private static String mailetContainer(Map<String, String> parameters, String stockDomain, String stockGateway) {
+        String stockRoute = stockDomain == null ? ""
+                : "      <mailet match=\"HostIs=" + stockDomain + "\" class=\"ToProcessor\"><processor>relay-stock</processor></mailet>\n";
+        String stockProcessor = stockDomain == null ? ""
+                : "    <processor state=\"relay-stock\" enableJmx=\"false\">\n"
+                + "      <mailet match=\"All\" class=\"RemoteDelivery\">\n"
+                + "        <outgoing>outgoing-stock</outgoing>\n"
+                + "        <gateway>" + stockGateway.substring(0, stockGateway.lastIndexOf(':')) + "</gateway>\n"
+                + "        <gatewayPort>" + stockGateway.substring(stockGateway.lastIndexOf(':') + 1) + "</gatewayPort>\n"
+                + "        <startTLS>true</startTLS>\n"
+                + "        <mail.smtp.ssl.trust>*</mail.smtp.ssl.trust>\n"
+                + "        <verifyServerIdentity>false</verifyServerIdentity>\n"
+                + "        <deliveryThreads>" + parameters.getOrDefault("deliveryThreads", "1") + "</deliveryThreads>\n"
+                + "        <delayTime>" + parameters.getOrDefault("delayTime", "5000") + "</delayTime>\n"
+                + "        <maxRetries>" + parameters.getOrDefault("maxRetries", "3") + "</maxRetries>\n"
+                + "        <bounceProcessor>bounces</bounceProcessor>\n"
+                + "      </mailet>\n"
+                + "    </processor>\n";
         StringBuilder mailet = new StringBuilder();
         parameters.forEach((name, value) -> mailet.append("        <").append(name).append('>').append(value)
                 .append("</").append(name).append(">\n"));
@@ -108,6 +135,7 @@ final class JamesUnderTest implements AutoCloseable {
                 // James refuses to start without it: Bcc must not leave the server.
                 + "      <mailet match=\"All\" class=\"RemoveMimeHeader\"><name>bcc</name></mailet>\n"
                 + "      <mailet match=\"RecipientIsLocal\" class=\"ToProcessor\"><processor>local</processor></mailet>\n"
+                + stockRoute
                 + "      <mailet match=\"SMTPIsAuthNetwork\" class=\"ToProcessor\"><processor>relay</processor></mailet>\n"
                 + "      <mailet match=\"SentByMailet\" class=\"ToProcessor\"><processor>relay</processor></mailet>\n"
                 + "      <mailet match=\"All\" class=\"ToRepository\">\n"
@@ -124,6 +152,7 @@ final class JamesUnderTest implements AutoCloseable {
                 + mailet
                 + "      </mailet>\n"
                 + "    </processor>\n"
+                + stockProcessor
                 + "    <processor state=\"bounces\" enableJmx=\"false\">\n"
                 + "      <mailet match=\"All\" class=\"DSNBounce\"><passThrough>false</passThrough></mailet>\n"
                 + "    </processor>\n"
@@ -144,6 +173,25 @@ final class JamesUnderTest implements AutoCloseable {
         message.setSubject(subject);
         message.setText(body);
         Transport.send(message);
+    }
+
+    /** Hands {@code count} messages to James over one SMTP connection. */
+    void sendMany(String from, String to, int count) throws MessagingException {
+        Properties properties = new Properties();
+        properties.setProperty("mail.smtp.localhost", "client.test");
+        Session session = Session.getInstance(properties);
+        try (Transport transport = session.getTransport("smtp")) {
+            transport.connect("127.0.0.1", smtpPort, null, null);
+            for (int i = 0; i < count; i++) {
+                MimeMessage message = new MimeMessage(session);
+                message.setFrom(new InternetAddress(from));
+                message.setRecipient(Message.RecipientType.TO, new InternetAddress(to));
+                message.setSubject("message " + i);
+                message.setText("Message " + i + " of " + count + ".");
+                message.saveChanges();
+                transport.sendMessage(message, message.getAllRecipients());
+            }
+        }
     }
 
     private static void write(Path conf, String name, String content) throws IOException {

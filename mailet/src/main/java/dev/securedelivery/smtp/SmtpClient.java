@@ -26,6 +26,7 @@ import javax.mail.Session;
 import javax.mail.internet.AddressException;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -52,6 +53,10 @@ public final class SmtpClient {
     private final X509TrustManager pkixTrust;
     private final Clock clock;
     private final String traceHeader;
+    // Shared, so that sessions resume across connections as they do for javax.mail's default factory.
+    // DANE gets a context per connection: its trust manager holds that host's TLSA records.
+    private final SSLContext unauthenticated;
+    private final SSLContext pkix;
 
     /**
      * @param baseProperties javax.mail settings every connection shares: {@code mail.smtp.timeout},
@@ -70,6 +75,8 @@ public final class SmtpClient {
         this.pkixTrust = Objects.requireNonNull(pkixTrust, "pkixTrust");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.traceHeader = traceHeader;
+        this.unauthenticated = StartTlsSocketFactory.contextFor(AcceptingTrustManager.INSTANCE);
+        this.pkix = StartTlsSocketFactory.contextFor(pkixTrust);
     }
 
     /**
@@ -95,9 +102,9 @@ public final class SmtpClient {
             InetAddress address, TlsRequirement requirement) {
         DeliveryAttempt.Builder result = DeliveryAttempt.builder(host.host(), address, requirement);
         DaneTrustManager dane = requirement == TlsRequirement.DANE ? host.dane().orElseThrow().trustManager(clock) : null;
-        X509TrustManager trust = dane != null ? dane
-                : requirement == TlsRequirement.PKIX ? pkixTrust : AcceptingTrustManager.INSTANCE;
-        StartTlsSocketFactory tls = new StartTlsSocketFactory(trust, host.serverName(),
+        SSLContext context = dane != null ? StartTlsSocketFactory.contextFor(dane)
+                : requirement == TlsRequirement.PKIX ? pkix : unauthenticated;
+        StartTlsSocketFactory tls = new StartTlsSocketFactory(context, host.serverName(),
                 requirement == TlsRequirement.PKIX);
 
         Properties properties = new Properties();

@@ -28,16 +28,25 @@ final class StartTlsSocketFactory extends SSLSocketFactory {
     private final boolean checkName;
     private volatile SSLSocket socket;
 
-    StartTlsSocketFactory(X509TrustManager trustManager, String serverName, boolean checkName) {
+    /**
+     * @param context the TLS context, whose trust manager decides about the chain; contexts shared
+     *     between connections also share their session cache, so that TLS sessions resume
+     */
+    StartTlsSocketFactory(SSLContext context, String serverName, boolean checkName) {
+        this.delegate = context.getSocketFactory();
+        this.serverName = serverName;
+        this.checkName = checkName;
+    }
+
+    /** A TLS context whose only trust decision is {@code trustManager}'s. */
+    static SSLContext contextFor(X509TrustManager trustManager) {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {trustManager}, null);
-            this.delegate = context.getSocketFactory();
+            return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot set up TLS", e);
         }
-        this.serverName = serverName;
-        this.checkName = checkName;
     }
 
     /** The TLS socket of the connection, once STARTTLS happened. */
