@@ -162,6 +162,11 @@ final class JamesUnderTest implements AutoCloseable {
 
     /** Hands a message to James's SMTP server, as a mail client on the allowed network would. */
     void send(String from, String to, String subject, String body) throws MessagingException {
+        send(from, java.util.List.of(to), subject, body);
+    }
+
+    /** Hands one message for several recipients to James's SMTP server. */
+    void send(String from, java.util.List<String> to, String subject, String body) throws MessagingException {
         Properties properties = new Properties();
         properties.setProperty("mail.smtp.host", "127.0.0.1");
         properties.setProperty("mail.smtp.port", String.valueOf(smtpPort));
@@ -169,7 +174,9 @@ final class JamesUnderTest implements AutoCloseable {
         Session session = Session.getInstance(properties);
         MimeMessage message = new MimeMessage(session);
         message.setFrom(new InternetAddress(from));
-        message.setRecipient(Message.RecipientType.TO, new InternetAddress(to));
+        for (String recipient : to) {
+            message.addRecipient(Message.RecipientType.TO, new InternetAddress(recipient));
+        }
         message.setSubject(subject);
         message.setText(body);
         Transport.send(message);

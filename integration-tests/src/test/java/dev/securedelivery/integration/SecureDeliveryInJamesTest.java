@@ -82,6 +82,9 @@ class SecureDeliveryInJamesTest {
         // No policy, unsigned zone: opportunistic.
         IssuedCertificate plainCertificate = CA.issue("mx.plain.test");
         mx(zone("plain.test", false), "mx.plain.test", 10, plainCertificate);
+        // A server that refuses one of two recipients.
+        mx(zone("partial.test", false), "mx.partial.test", 10, CA.issue("mx.partial.test"))
+                .refuse("nobody@partial.test");
         // The DSN sink for bounces to sender@sink.test.
         mx(zone("sink.test", false), "mx.sink.test", 10, CA.issue("mx.sink.test"));
         // MTA-STS enforce, good.
@@ -176,6 +179,7 @@ class SecureDeliveryInJamesTest {
         mailet.put("timeout", "10000");
         mailet.put("connectiontimeout", "5000");
         mailet.put("bounceProcessor", "bounces");
+        mailet.put("sendpartial", "true");
         mailet.put("deliveryThreads", "4");
         mailet.put("smtpPort", String.valueOf(smtpPort));
         mailet.put("traceHeader", "true");
@@ -260,6 +264,17 @@ class SecureDeliveryInJamesTest {
         assertThat(received.data).contains("requirement=opportunistic");
         assertThat(logLines()).anyMatch(line -> line.startsWith("testing.test: deliver via mx.testing.test")
                 && line.contains("mta-sts testing id 1: would require PKIX"));
+    }
+
+    @Test
+    void aRecipientRefusedBesideAnAcceptedOneIsBouncedAndTheOtherDelivered() throws Exception {
+        james.send("sender@sink.test", List.of("user@partial.test", "nobody@partial.test"), "partial",
+                SECRET + "partial");
+
+        TestSmtpServer.Received received = awaitOne("mx.partial.test");
+        assertThat(received.recipients).containsExactly("user@partial.test");
+        String dsn = awaitBounceFor("nobody@partial.test");
+        assertThat(dsn).contains("Status: 5.1.1").doesNotContain("Final-Recipient: rfc822; user@partial.test");
     }
 
     @Test

@@ -46,15 +46,26 @@ final class DomainDelivery {
         /** An enhanced status code (RFC 3463) and what happened, as a bounce shows it. */
         final String explanation;
         final DeliveryPlan plan;
+        /** After a partial delivery: the recipients refused for good, each with the server's reply. */
+        final java.util.Map<String, String> refused;
+        /** After a partial delivery: the recipients not sent to for now. */
+        final List<String> unsent;
 
-        private Result(Kind kind, String explanation, DeliveryPlan plan) {
+        private Result(Kind kind, String explanation, DeliveryPlan plan, java.util.Map<String, String> refused,
+                List<String> unsent) {
             this.kind = kind;
             this.explanation = explanation;
             this.plan = plan;
+            this.refused = refused;
+            this.unsent = unsent;
         }
 
-        static Result delivered(DeliveryPlan plan) {
-            return new Result(Kind.DELIVERED, "", plan);
+        private Result(Kind kind, String explanation, DeliveryPlan plan) {
+            this(kind, explanation, plan, java.util.Map.of(), List.of());
+        }
+
+        static Result delivered(DeliveryPlan plan, DeliveryAttempt attempt) {
+            return new Result(Kind.DELIVERED, "", plan, attempt.refusedRecipients(), attempt.unsentRecipients());
         }
 
         static Result temporary(String status, String why, DeliveryPlan plan) {
@@ -162,7 +173,7 @@ final class DomainDelivery {
                 switch (attempt.outcome()) {
                     case DELIVERED:
                         mail.setAttribute(new Attribute(OUTCOME, AttributeValue.of(attempt.describe())));
-                        return Result.delivered(plan);
+                        return Result.delivered(plan, attempt);
                     case PERMANENT_FAILURE:
                         return Result.permanent(attempt.status().orElse("5.0.0"), host.host() + " refused the message: "
                                 + attempt.detail(), plan);

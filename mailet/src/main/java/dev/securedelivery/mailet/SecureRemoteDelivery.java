@@ -182,6 +182,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
         switch (result.kind) {
             case DELIVERED:
                 metrics.generate(Metrics.MAIL + ".delivered").increment();
+                handlePartialDelivery(mail, retries, result);
                 if (configuration.getOnSuccess().isPresent()) {
                     getMailetContext().sendMail(mail, configuration.getOnSuccess().get().getValue());
                 }
@@ -196,6 +197,56 @@ public final class SecureRemoteDelivery extends GenericMailet {
                     bounce(mail, result.asPermanent() + " (after " + retries + " retries)");
                 }
         }
+    }
+
+    // With sendpartial the server may take some recipients and not others: the refused ones are
+    // bounced, the ones not sent yet wait in a copy of their own. None is dropped.
+    private void handlePartialDelivery(Mail mail, int retries, DomainDelivery.Result result) throws MessagingException {
+        if (!result.refused.isEmpty()) {
+            Mail refused = copyFor(mail, result.refused.keySet(), "-refused");
+            try {
+                Map.Entry<String, String> first = result.refused.entrySet().iterator().next();
+                bounce(refused, statusIn(first.getValue(), "5.0.0") + " " + result.plan.domain() + " refused "
+                        + String.join(", ", result.refused.keySet()) + ": " + first.getValue());
+            } finally {
+                LifecycleUtil.dispose(refused);
+            }
+        }
+        if (!result.unsent.isEmpty()) {
+            Mail unsent = copyFor(mail, result.unsent, "-unsent");
+            try {
+                String why = "4.0.0 " + result.plan.domain() + " did not take " + String.join(", ", result.unsent)
+                        + " this time";
+                if (retries < configuration.getMaxRetries()) {
+                    defer(unsent, retries, why);
+                } else {
+                    bounce(unsent, "5" + why.substring(1) + " (after " + retries + " retries)");
+                }
+            } finally {
+                LifecycleUtil.dispose(unsent);
+            }
+        }
+    }
+
+    private static Mail copyFor(Mail mail, Collection<String> recipients, String suffix) throws MessagingException {
+        Mail copy = mail.duplicate();
+        List<MailAddress> addresses = new ArrayList<>();
+        for (String recipient : recipients) {
+            try {
+                addresses.add(new MailAddress(recipient));
+            } catch (javax.mail.internet.AddressException e) {
+                throw new MessagingException("unusable recipient " + recipient, e);
+            }
+        }
+        copy.setRecipients(addresses);
+        copy.setName(mail.getName() + suffix);
+        return copy;
+    }
+
+    private static String statusIn(String reply, String fallback) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\\b([245]\\.\\d{1,3}\\.\\d{1,3})\\b")
+                .matcher(reply);
+        return matcher.find() ? matcher.group(1) : fallback;
     }
 
     private void defer(Mail mail, int retries, String why) throws MessagingException {

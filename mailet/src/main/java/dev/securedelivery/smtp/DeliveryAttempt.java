@@ -25,6 +25,8 @@ public final class DeliveryAttempt {
     private final String status;
     private final ResultType resultType;
     private final boolean policyFailure;
+    private final java.util.Map<String, String> refused;
+    private final java.util.List<String> unsent;
 
     private DeliveryAttempt(Builder builder) {
         this.host = Objects.requireNonNull(builder.host);
@@ -38,6 +40,8 @@ public final class DeliveryAttempt {
         this.status = builder.status;
         this.resultType = builder.resultType;
         this.policyFailure = builder.policyFailure;
+        this.refused = java.util.Map.copyOf(builder.refused);
+        this.unsent = java.util.List.copyOf(builder.unsent);
     }
 
     static Builder builder(String host, InetAddress address, TlsRequirement requirement) {
@@ -97,6 +101,19 @@ public final class DeliveryAttempt {
         return policyFailure;
     }
 
+    /**
+     * For a message delivered to some recipients only ({@code mail.smtp.sendpartial}): those the
+     * server refused for good (5xx), with its reply. They must be bounced.
+     */
+    public java.util.Map<String, String> refusedRecipients() {
+        return refused;
+    }
+
+    /** For a message delivered to some recipients only: those it was not sent to for now (4xx). */
+    public java.util.List<String> unsentRecipients() {
+        return unsent;
+    }
+
     /** One line with every fact of the attempt, as the delivery log writes it. */
     public String describe() {
         StringBuilder line = new StringBuilder()
@@ -133,6 +150,8 @@ public final class DeliveryAttempt {
         private String status;
         private ResultType resultType;
         private boolean policyFailure;
+        private final java.util.Map<String, String> refused = new java.util.LinkedHashMap<>();
+        private final java.util.List<String> unsent = new java.util.ArrayList<>();
 
         private Builder(String host, InetAddress address, TlsRequirement requirement) {
             this.host = host;
@@ -148,6 +167,16 @@ public final class DeliveryAttempt {
 
         Builder authentication(String authentication) {
             this.authentication = authentication;
+            return this;
+        }
+
+        Builder refused(String recipient, String reply) {
+            refused.put(recipient, reply);
+            return this;
+        }
+
+        Builder unsent(String recipient) {
+            unsent.add(recipient);
             return this;
         }
 

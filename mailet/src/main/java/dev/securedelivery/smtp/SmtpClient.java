@@ -164,24 +164,41 @@ public final class SmtpClient {
         }
     }
 
-    // What the server said of each recipient decides; with mail.smtp.sendpartial some may have been sent.
+    // What the server said of each recipient decides; with mail.smtp.sendpartial some may have been
+    // sent, and then every other recipient is either refused for good (5xx) or not sent yet.
     private static DeliveryAttempt sendFailure(DeliveryAttempt.Builder result, SendFailedException e,
             SMTPTransport transport) {
-        Map<String, Integer> codes = new LinkedHashMap<>();
+        Map<String, SMTPAddressFailedException> failures = new LinkedHashMap<>();
         for (Exception next = e; next != null; next = next instanceof MessagingException
                 ? ((MessagingException) next).getNextException() : null) {
             if (next instanceof SMTPAddressFailedException) {
                 SMTPAddressFailedException failed = (SMTPAddressFailedException) next;
-                codes.put(failed.getAddress().getAddress(), failed.getReturnCode());
+                failures.put(failed.getAddress().getAddress(), failed);
             }
         }
         int code = e instanceof SMTPSendFailedException ? ((SMTPSendFailedException) e).getReturnCode() : -1;
         Address[] sent = e.getValidSentAddresses();
         boolean anySent = sent != null && sent.length > 0;
-        boolean permanent = code >= 500 || (!anySent && !codes.isEmpty() && codes.values().stream().allMatch(c -> c >= 500));
-        String detail = e.getMessage() + (codes.isEmpty() ? "" : " " + codes);
-        result.detail(detail);
+        boolean permanent = code >= 500 || (!anySent && !failures.isEmpty()
+                && failures.values().stream().allMatch(failure -> failure.getReturnCode() >= 500));
+        StringBuilder detail = new StringBuilder(String.valueOf(e.getMessage()).trim());
+        failures.forEach((address, failure) -> detail.append("; ").append(address).append(": ")
+                .append(String.valueOf(failure.getMessage()).trim()));
+        result.detail(detail.toString());
         if (anySent) {
+            failures.forEach((address, failure) -> {
+                if (failure.getReturnCode() >= 500) {
+                    result.refused(address, String.valueOf(failure.getMessage()).trim());
+                } else {
+                    result.unsent(address);
+                }
+            });
+            Address[] unsent = e.getValidUnsentAddresses();
+            if (unsent != null) {
+                for (Address address : unsent) {
+                    result.unsent(((InternetAddress) address).getAddress());
+                }
+            }
             return result.delivered();
         }
         return permanent

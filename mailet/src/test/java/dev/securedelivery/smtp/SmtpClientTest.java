@@ -205,6 +205,24 @@ class SmtpClientTest {
     }
 
     @Test
+    void withSendPartialTheRefusedRecipientsAreReportedForBouncingAndTheOthersDelivered() throws Exception {
+        TestSmtpServer server = tlsServer(good).refuse("nobody@example.test");
+        Properties properties = new Properties();
+        properties.setProperty("mail.smtp.sendpartial", "true");
+        SmtpClient client = new SmtpClient(properties, server.port(), root.trustManager(), Clock.systemUTC(), null);
+
+        DeliveryAttempt attempt = client.send(message(), "sender@sender.test",
+                List.of("user@example.test", "nobody@example.test"), plan(TlsRequirement.PKIX, null), LOOPBACK);
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
+        assertThat(attempt.refusedRecipients()).containsOnlyKeys("nobody@example.test");
+        assertThat(attempt.refusedRecipients().get("nobody@example.test")).contains("5.1.1");
+        assertThat(attempt.unsentRecipients()).isEmpty();
+        assertThat(server.received()).singleElement()
+                .satisfies(mail -> assertThat(mail.recipients).containsExactly("user@example.test"));
+    }
+
+    @Test
     void anUnreachableAddressIsATemporaryFailure() throws Exception {
         int closed;
         try (ServerSocket socket = new ServerSocket(0, 1, LOOPBACK)) {
@@ -267,11 +285,15 @@ class SmtpClientTest {
         properties.setProperty("mail.smtp.localhost", "sender.test");
         SmtpClient client = new SmtpClient(properties, server.getPort(), root.trustManager(), Clock.systemUTC(),
                 "X-Secure-Delivery");
+        return client.send(message(), "sender@sender.test", List.of("user@example.test"), host, server.getAddress());
+    }
+
+    private static MimeMessage message() throws Exception {
         MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
         message.setFrom(new InternetAddress("sender@sender.test"));
         message.setSubject("test");
         message.setText("The body carries " + SECRET + ".");
         message.saveChanges();
-        return client.send(message, "sender@sender.test", List.of("user@example.test"), host, server.getAddress());
+        return message;
     }
 }
