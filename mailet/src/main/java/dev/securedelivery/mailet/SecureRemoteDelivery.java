@@ -32,6 +32,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * Outbound delivery that honours the recipient domain's transport-security policy: a drop-in
@@ -66,6 +67,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
     private Bouncer bouncer;
     private DomainDelivery delivery;
     private Scheduler scheduler;
+    private Scheduler dequeueThread;
     private Disposable dequeuing;
 
     @Inject
@@ -104,8 +106,17 @@ public final class SecureRemoteDelivery extends GenericMailet {
         bouncer = new Bouncer(configuration, getMailetContext());
         queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
         scheduler = Schedulers.newBoundedElastic(threads, Integer.MAX_VALUE, "secure-delivery");
+        dequeueThread = Schedulers.newSingle("secure-delivery-dequeue");
         dequeuing = Flux.from(queue.deQueue())
                 .flatMap(item -> Mono.fromRunnable(() -> process(item)).subscribeOn(scheduler), threads)
+                // A dequeue failure (a broker hiccup, a message the queue cannot read back) must not stop
+                // delivery for good: log it and take from the queue again, backing off.
+                .doOnError(e -> LOGGER.error("SecureRemoteDelivery: reading queue {} failed; reading it again",
+                        configuration.getOutGoingQueueName().asString(), e))
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofMinutes(1)))
+                // Persistent (JMS) queues block the subscribing thread while they wait for mail: never
+                // James's start-up thread.
+                .subscribeOn(dequeueThread)
                 .subscribe();
         LOGGER.info("SecureRemoteDelivery: {} delivery thread(s) on queue {}, {} retries, delays {}", threads,
                 configuration.getOutGoingQueueName().asString(), configuration.getMaxRetries(),
@@ -254,10 +265,11 @@ public final class SecureRemoteDelivery extends GenericMailet {
         mail.setLastUpdated(new Date());
         List<Duration> delays = configuration.getDelayTimes();
         Duration delay = delays.get(Math.min(retries, delays.size() - 1));
+        queue.enQueue(mail, delay);
+        // Said once the queue holds it: "deferred" in the log means the message waits in the queue.
         LOGGER.info("SecureRemoteDelivery: {} deferred for {} (attempt {} of {}): {}", mail.getName(), delay,
                 retries + 1, configuration.getMaxRetries() + 1, why);
         metrics.generate(Metrics.MAIL + ".deferred").increment();
-        queue.enQueue(mail, delay);
     }
 
     private void bounce(Mail mail, String explanation) {
@@ -305,6 +317,9 @@ public final class SecureRemoteDelivery extends GenericMailet {
     public void destroy() {
         if (dequeuing != null) {
             dequeuing.dispose();
+        }
+        if (dequeueThread != null) {
+            dequeueThread.dispose();
         }
         if (scheduler != null) {
             scheduler.dispose();
