@@ -1,10 +1,14 @@
 package dev.securedelivery.integration;
 
+import com.google.inject.Module;
+import com.google.inject.multibindings.Multibinder;
+import dev.securedelivery.testing.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import javax.mail.Message;
@@ -13,10 +17,10 @@ import javax.mail.Session;
 import javax.mail.Transport;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
-import dev.securedelivery.testing.LoopbackPorts;
 import org.apache.james.GuiceJamesServer;
 import org.apache.james.MemoryJamesConfiguration;
 import org.apache.james.MemoryJamesServerMain;
+import org.apache.james.utils.GuiceProbe;
 
 /**
  * A real James 3.8.1 memory server in this JVM, configured as an administrator would: its own
@@ -39,7 +43,17 @@ final class JamesUnderTest implements AutoCloseable {
      */
     static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
             Properties secureDelivery) throws Exception {
-        return start(workingDirectory, mailetParameters, secureDelivery, null, null);
+        return start(workingDirectory, mailetParameters, secureDelivery, null, null, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, Map, Properties)}, with James's persistent ActiveMQ mail queue in place of
+     * the memory one: what was queued in {@code workingDirectory} is there again after a restart.
+     */
+    static JamesUnderTest startWithPersistentQueue(Path workingDirectory, Map<String, String> mailetParameters,
+            Properties secureDelivery) throws Exception {
+        return start(workingDirectory, mailetParameters, secureDelivery, null, null,
+                List.of(new PersistentMailQueueModule()));
     }
 
     /**
@@ -49,6 +63,12 @@ final class JamesUnderTest implements AutoCloseable {
      */
     static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
             Properties secureDelivery, String stockDomain, String stockGateway) throws Exception {
+        return start(workingDirectory, mailetParameters, secureDelivery, stockDomain, stockGateway, List.of());
+    }
+
+    private static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
+            Properties secureDelivery, String stockDomain, String stockGateway, List<Module> overrides)
+            throws Exception {
         Path conf = Files.createDirectories(workingDirectory.resolve("conf"));
         int smtpPort = LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
         write(conf, "domainlist.xml", "<domainlist>\n  <autodetect>false</autodetect>\n"
@@ -91,7 +111,10 @@ final class JamesUnderTest implements AutoCloseable {
         MemoryJamesConfiguration configuration = MemoryJamesConfiguration.builder()
                 .workingDirectory(workingDirectory.toFile())
                 .build();
-        GuiceJamesServer server = MemoryJamesServerMain.createServer(configuration);
+        GuiceJamesServer server = MemoryJamesServerMain.createServer(configuration)
+                .combineWith(binder -> Multibinder.newSetBinder(binder, GuiceProbe.class).addBinding()
+                        .to(MetricsProbe.class))
+                .overrideWith(overrides.toArray(new Module[0]));
         server.start();
         return new JamesUnderTest(server, smtpPort);
     }
@@ -160,13 +183,18 @@ final class JamesUnderTest implements AutoCloseable {
                 + "</mailetcontainer>\n";
     }
 
+    /** The count of the counter {@code name} in James's MetricFactory. */
+    long counter(String name) {
+        return server.getProbe(MetricsProbe.class).count(name);
+    }
+
     /** Hands a message to James's SMTP server, as a mail client on the allowed network would. */
     void send(String from, String to, String subject, String body) throws MessagingException {
-        send(from, java.util.List.of(to), subject, body);
+        send(from, List.of(to), subject, body);
     }
 
     /** Hands one message for several recipients to James's SMTP server. */
-    void send(String from, java.util.List<String> to, String subject, String body) throws MessagingException {
+    void send(String from, List<String> to, String subject, String body) throws MessagingException {
         Properties properties = new Properties();
         properties.setProperty("mail.smtp.host", "127.0.0.1");
         properties.setProperty("mail.smtp.port", String.valueOf(smtpPort));
