@@ -8,6 +8,7 @@ import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Properties;
 import org.apache.james.filesystem.api.FileSystem;
@@ -67,10 +68,13 @@ public final class SecureDeliveryModule extends AbstractModule {
         } catch (FileNotFoundException e) {
             file = null;
         }
+        // Relative paths in the file (the MTA-STS cache, a trust anchor) are relative to James's
+        // working directory, as James's own file://conf/... paths are.
+        Path workingDirectory = fileSystem.getBasedir().toPath();
         if (file == null || !file.exists()) {
             LOGGER.info("secure-delivery: no conf/secure-delivery.properties, using the defaults");
-            return PolicyEngineConfiguration.from(new Properties());
+            return PolicyEngineConfiguration.from(new Properties(), workingDirectory);
         }
-        return PolicyEngineConfiguration.load(file.toPath());
+        return PolicyEngineConfiguration.load(file.toPath(), workingDirectory);
     }
 }

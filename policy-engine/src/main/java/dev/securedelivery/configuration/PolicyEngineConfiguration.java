@@ -106,6 +106,7 @@ public final class PolicyEngineConfiguration {
         settings.rejectUnknown("dns.", DNS_KEYS);
         settings.rejectUnknown("mta-sts.", MTA_STS_KEYS);
         settings.rejectUnknown("tls.", TLS_KEYS);
+        settings.rejectUnknownKeys(Set.of(), Set.of("dns.", "mta-sts.", "tls.", TLS_POLICY_PREFIX));
         this.dnsServers = settings.socketAddresses(DNS_SERVERS, 53);
         this.dnsTimeout = settings.duration(DNS_TIMEOUT, DEFAULT_DNS_TIMEOUT);
         this.dnssecMode = dnssecMode(settings);
@@ -173,13 +174,29 @@ public final class PolicyEngineConfiguration {
         return new PolicyEngineConfiguration(new Settings(properties));
     }
 
-    /** Reads and checks a properties file (UTF-8). */
+    /** Reads and checks {@code properties}; relative paths in them are relative to {@code baseDirectory}. */
+    public static PolicyEngineConfiguration from(Properties properties, Path baseDirectory)
+            throws ConfigurationException {
+        return new PolicyEngineConfiguration(new Settings(properties, baseDirectory));
+    }
+
+    /** Reads and checks a properties file (UTF-8); relative paths are relative to the current directory. */
     public static PolicyEngineConfiguration load(Path file) throws IOException, ConfigurationException {
+        return from(read(file));
+    }
+
+    /** Reads and checks a properties file (UTF-8); relative paths are relative to {@code baseDirectory}. */
+    public static PolicyEngineConfiguration load(Path file, Path baseDirectory)
+            throws IOException, ConfigurationException {
+        return from(read(file), baseDirectory);
+    }
+
+    private static Properties read(Path file) throws IOException {
         Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             properties.load(reader);
         }
-        return from(properties);
+        return properties;
     }
 
     /**

@@ -27,9 +27,17 @@ public final class Settings {
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     private final Properties properties;
+    private final Path baseDirectory;
 
+    /** Settings whose relative paths are relative to the current directory. */
     public Settings(Properties properties) {
+        this(properties, null);
+    }
+
+    /** Settings whose relative paths are relative to {@code baseDirectory} (null: the current directory). */
+    public Settings(Properties properties, Path baseDirectory) {
         this.properties = properties;
+        this.baseDirectory = baseDirectory;
     }
 
     public Optional<String> string(String key) {
@@ -105,7 +113,8 @@ public final class Settings {
             return Optional.empty();
         }
         try {
-            return Optional.of(Paths.get(value.get()));
+            Path path = Paths.get(value.get());
+            return Optional.of(baseDirectory == null ? path : baseDirectory.resolve(path));
         } catch (InvalidPathException e) {
             throw new ConfigurationException(key, "not a path: " + e.getMessage());
         }
@@ -206,6 +215,18 @@ public final class Settings {
             if (key.startsWith(prefix) && !known.contains(key)) {
                 throw new ConfigurationException(key, "unknown key; the keys under " + prefix + " are "
                         + new TreeSet<>(known));
+            }
+        }
+    }
+
+    /**
+     * Refuses any key that is neither one of {@code known} nor under one of {@code prefixes}: a
+     * misspelt key would otherwise be ignored without a word.
+     */
+    public void rejectUnknownKeys(Set<String> known, Set<String> prefixes) throws ConfigurationException {
+        for (String key : new TreeSet<>(properties.stringPropertyNames())) {
+            if (!known.contains(key) && prefixes.stream().noneMatch(key::startsWith)) {
+                throw new ConfigurationException(key, "unknown key; see the configuration keys in README");
             }
         }
     }

@@ -68,6 +68,8 @@ class PolicyEngineConfigurationTest {
         "mta-sts.fetch.conect-timeout | 5s | mta-sts.fetch.conect-timeout: unknown key; the keys under mta-sts. are",
         "dns.server | 192.0.2.53 | dns.server: unknown key; the keys under dns. are [dns.cache.max-entries,",
         "dns.dnssec | maybe | dns.dnssec: expected validate or trust-loopback-ad, got \"maybe\"",
+        "dsn.servers | 192.0.2.53 | dsn.servers: unknown key; see the configuration keys in README",
+        "tls-polciy.example.com | none | tls-polciy.example.com: unknown key",
     })
     void aBadValueIsReportedWithItsKey(String key, String value, String message) {
         assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties(key, value)))
@@ -103,6 +105,19 @@ class PolicyEngineConfigurationTest {
             }
             assertThat(directory.resolve("cache").resolve("example.test")).exists();
         }
+    }
+
+    @Test
+    void relativePathsAreRelativeToTheBaseDirectoryGiven() throws Exception {
+        Path james = Files.createDirectories(directory.resolve("james"));
+        Properties relative = properties("mta-sts.cache.directory", "var/mta-sts");
+
+        assertThat(PolicyEngineConfiguration.from(relative, james).cacheDirectory())
+                .contains(james.resolve("var/mta-sts"));
+        assertThat(PolicyEngineConfiguration.from(relative).cacheDirectory()).contains(Path.of("var/mta-sts"));
+        Path absolute = directory.resolve("elsewhere");
+        assertThat(PolicyEngineConfiguration.from(properties("mta-sts.cache.directory", absolute.toString()), james)
+                .cacheDirectory()).contains(absolute);
     }
 
     @Test

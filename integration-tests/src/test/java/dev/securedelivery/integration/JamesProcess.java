@@ -1,0 +1,142 @@
+package dev.securedelivery.integration;
+
+import dev.securedelivery.testing.LoopbackPorts;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import javax.mail.Message;
+import javax.mail.MessagingException;
+import javax.mail.Session;
+import javax.mail.Transport;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+
+/**
+ * James 3.8.1 started exactly as the README's main command starts it: {@code bin/james}, its own
+ * JVM, James's own class path, the extension jar in {@code extensions-jars/} and the distribution's
+ * {@code conf/}. A test only changes what a local administrator would: the listening ports (free
+ * ones instead of 2525, 1143 and 8000), {@code secure-delivery.properties}, and the delivery
+ * mailet's {@code smtpPort} (the test MX servers do not listen on 25).
+ */
+final class JamesProcess implements AutoCloseable {
+    static final Path REPOSITORY = Path.of(System.getProperty("secure-delivery.repository")).toAbsolutePath().normalize();
+    private static final Path DISTRIBUTION_CONF = REPOSITORY.resolve("james-conf/target/conf");
+
+    private final Process process;
+    private final Path output;
+    private final int smtpPort;
+    private final int webAdminPort;
+
+    private JamesProcess(Process process, Path output, int smtpPort, int webAdminPort) {
+        this.process = process;
+        this.output = output;
+        this.smtpPort = smtpPort;
+        this.webAdminPort = webAdminPort;
+    }
+
+    /**
+     * Prepares {@code home} and runs {@code bin/james} in it; returns at once (see {@link #awaitStarted}).
+     *
+     * @param secureDelivery conf/secure-delivery.properties
+     * @param mxPort the delivery mailet's smtpPort
+     */
+    static JamesProcess launch(Path home, Properties secureDelivery, int mxPort) throws IOException {
+        Path conf = Files.createDirectories(home.resolve("conf"));
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        int smtpPort = LoopbackPorts.freeTcpPort(loopback);
+        int imapPort = LoopbackPorts.freeTcpPort(loopback);
+        int webAdminPort = LoopbackPorts.freeTcpPort(loopback);
+        rewrite(conf, "smtpserver.xml", "127.0.0.1:2525", "127.0.0.1:" + smtpPort);
+        rewrite(conf, "imapserver.xml", "127.0.0.1:1143", "127.0.0.1:" + imapPort);
+        rewrite(conf, "webadmin.properties", "port=8000", "port=" + webAdminPort);
+        rewrite(conf, "mailetcontainer.xml", "<outgoing>outgoing</outgoing>",
+                "<outgoing>outgoing</outgoing>\n                <smtpPort>" + mxPort + "</smtpPort>"
+                        + "\n                <traceHeader>true</traceHeader>");
+        rewrite(conf, "mailetcontainer.xml", "<traceHeader>false</traceHeader>", "");
+        try (OutputStream out = Files.newOutputStream(conf.resolve("secure-delivery.properties"))) {
+            secureDelivery.store(out, "written by JamesProcess");
+        }
+
+        Path output = home.resolve("james.out");
+        ProcessBuilder builder = new ProcessBuilder(REPOSITORY.resolve("bin/james").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        builder.environment().put("JAMES_HOME", home.toString());
+        builder.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        builder.environment().put("JAVA_OPTS", "-Xmx512m");
+        return new JamesProcess(builder.start(), output, smtpPort, webAdminPort);
+    }
+
+    private static void rewrite(Path conf, String file, String from, String to) throws IOException {
+        Path target = conf.resolve(file);
+        String text = Files.readString(Files.exists(target) ? target : DISTRIBUTION_CONF.resolve(file));
+        if (!text.contains(from)) {
+            throw new IllegalStateException(file + " in the distribution no longer holds " + from);
+        }
+        Files.writeString(target, text.replace(from, to));
+    }
+
+    /** Waits until James says it started; fails with its output if it stops or takes too long. */
+    JamesProcess awaitStarted(Duration timeout) throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            if (output().contains("JAMES server started")) {
+                return this;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("James exited with " + process.exitValue() + ":\n" + output());
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("James did not start within " + timeout + ":\n" + output());
+    }
+
+    /** Waits for the process to end, and returns its exit code. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("James still runs after " + timeout);
+        }
+        return process.exitValue();
+    }
+
+    /** Everything James wrote to standard output and error so far. */
+    String output() throws IOException {
+        return Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
+    }
+
+    int webAdminPort() {
+        return webAdminPort;
+    }
+
+    /** Hands a message to James's SMTP server, as a client on this machine would. */
+    void send(String from, String to, String subject, String body) throws MessagingException {
+        Properties properties = new Properties();
+        properties.setProperty("mail.smtp.host", "127.0.0.1");
+        properties.setProperty("mail.smtp.port", String.valueOf(smtpPort));
+        properties.setProperty("mail.smtp.localhost", "client.test");
+        Session session = Session.getInstance(properties);
+        MimeMessage message = new MimeMessage(session);
+        message.setFrom(new InternetAddress(from));
+        message.setRecipient(Message.RecipientType.TO, new InternetAddress(to));
+        message.setSubject(subject);
+        message.setText(body);
+        Transport.send(message);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        // bin/james execs java: this is James's JVM, and SIGTERM runs its shutdown hooks.
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
