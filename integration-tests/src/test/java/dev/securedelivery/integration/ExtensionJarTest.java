@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Properties;
@@ -23,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,6 +81,42 @@ class ExtensionJarTest {
                         "dev/securedelivery/mailet/SecureDeliveryModule.class",
                         "dev/securedelivery/shaded/dnsjava/dnssec/ValidatingResolver.class",
                         "dev/securedelivery/shaded/hc/client5/http/impl/classic/CloseableHttpClient.class");
+    }
+
+    @Test
+    void ourClassesInTheJarAreTheOnesJustBuilt() throws IOException {
+        List<Path> builds = List.of("tlsrpt", "dane", "policy-engine", "mailet").stream()
+                .map(module -> REPOSITORY.resolve(module).resolve("target/classes")).collect(Collectors.toList());
+        List<String> stale = new ArrayList<>();
+        int compared = 0;
+        try (JarFile jar = new JarFile(JAR.toFile())) {
+            for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
+                JarEntry entry = entries.nextElement();
+                if (!entry.getName().endsWith(".class") || entry.getName().startsWith("dev/securedelivery/shaded/")) {
+                    continue;
+                }
+                Path built = builds.stream().map(classes -> classes.resolve(entry.getName())).filter(Files::exists)
+                        .findFirst().orElse(null);
+                if (built == null) {
+                    stale.add(entry.getName() + " (no such class in the modules)");
+                    continue;
+                }
+                try (InputStream in = jar.getInputStream(entry)) {
+                    // Relocation rewrites references to the libraries: compare only classes without any.
+                    byte[] inJar = in.readAllBytes();
+                    byte[] fresh = Files.readAllBytes(built);
+                    if (!new String(inJar, StandardCharsets.ISO_8859_1).contains("dev/securedelivery/shaded/")) {
+                        compared++;
+                        if (!Arrays.equals(inJar, fresh)) {
+                            stale.add(entry.getName());
+                        }
+                    }
+                }
+            }
+        }
+
+        assertThat(compared).isGreaterThan(20);
+        assertThat(stale).isEmpty();
     }
 
     @Test
