@@ -2,10 +2,16 @@ package dev.securedelivery.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.securedelivery.dane.TlsaRecord;
 import dev.securedelivery.testing.IssuedCertificate;
 import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.TestSmtpServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
@@ -23,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JamesProcessTest {
     private static final Duration START = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Nested
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -39,6 +47,9 @@ class JamesProcessTest {
                     TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, pinned.leaf()));
             world.mx(world.zone("policy.test", false), "mx.policy.test", 10, world.ca().issue("mx.policy.test"));
             world.enforce("policy.test", "7", "mx.policy.test");
+            world.mx(world.zone("counted.test", false), "mx.counted.test", 10, world.ca().issue("mx.counted.test"));
+            world.mx(world.zone("planned.test", false), "mx.planned.test", 10, world.ca().issue("mx.planned.test"));
+            world.enforce("planned.test", "42", "mx.planned.test");
             world.start();
             james = JamesProcess.launch(directory.resolve("james"), world.configuration(directory), world.smtpPort())
                     .awaitStarted(START);
@@ -72,6 +83,86 @@ class JamesProcessTest {
             assertThat(received.overTls).isTrue();
             assertThat(received.data).contains("Under an enforce policy.").contains("requirement=pkix")
                     .contains("authentication=PKIX");
+        }
+
+        // ---- WebAdmin: the routes of extensions.routes, over HTTP ----
+
+        @Test
+        void thePlanOfADomainNamesItsHostsTheirRequirementAndWhy() throws Exception {
+            HttpResponse<String> response = get("/secure-delivery/plans/pinned.test");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            JsonNode plan = JSON.readTree(response.body());
+            assertThat(plan.get("domain").asText()).isEqualTo("pinned.test");
+            assertThat(plan.get("outcome").asText()).isEqualTo("deliver");
+            JsonNode host = plan.get("hosts").get(0);
+            assertThat(host.get("host").asText()).isEqualTo("mx.pinned.test");
+            assertThat(host.get("requirement").asText()).isEqualTo("dane");
+            assertThat(host.get("usable").asBoolean()).isTrue();
+            assertThat(host.get("addresses").get(0).asText()).startsWith("127.0.0.");
+            assertThat(plan.get("explanation").asText()).startsWith("pinned.test: deliver via mx.pinned.test");
+        }
+
+        @Test
+        void aNameThatIsNoDomainIsABadRequest() throws Exception {
+            HttpResponse<String> response = get("/secure-delivery/plans/not_a..domain");
+
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(response.body()).get("type").asText()).isEqualTo("InvalidArgument");
+        }
+
+        @Test
+        void cachedMtaStsPoliciesAreListedRefreshedAndPurged() throws Exception {
+            assertThat(get("/secure-delivery/plans/planned.test").statusCode()).isEqualTo(200);
+
+            JsonNode listed = JSON.readTree(get("/secure-delivery/mta-sts").body());
+            assertThat(listed).anySatisfy(policy -> {
+                assertThat(policy.get("domain").asText()).isEqualTo("planned.test");
+                assertThat(policy.get("outcome").asText()).isEqualTo("policy");
+                assertThat(policy.get("id").asText()).isEqualTo("42");
+                assertThat(policy.get("mode").asText()).isEqualTo("enforce");
+                assertThat(policy.get("mx").get(0).asText()).isEqualTo("mx.planned.test");
+            });
+
+            world.enforce("planned.test", "43", "mx.planned.test");
+            HttpResponse<String> refreshed = send("POST", "/secure-delivery/mta-sts/planned.test/refresh");
+            assertThat(refreshed.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(refreshed.body()).get("id").asText()).isEqualTo("43");
+
+            assertThat(send("DELETE", "/secure-delivery/mta-sts/planned.test").statusCode()).isEqualTo(204);
+            assertThat(get("/secure-delivery/mta-sts/planned.test").statusCode()).isEqualTo(404);
+        }
+
+        @Test
+        void outcomesAreCountedPerDestinationDomain() throws Exception {
+            james.send(Destinations.SENDER, "user@counted.test", "counted", "Counted.");
+            world.awaitOne("mx.counted.test");
+
+            JsonNode counted = null;
+            for (int i = 0; i < 50 && counted == null; i++) {
+                HttpResponse<String> response = get("/secure-delivery/outcomes/counted.test");
+                if (response.statusCode() == 200 && response.body().contains("\"delivered\"")) {
+                    counted = JSON.readTree(response.body());
+                } else {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(counted).as("outcomes of counted.test").isNotNull();
+            assertThat(counted.get("messages").get("delivered").asLong()).isEqualTo(1);
+            assertThat(counted.get("attempts").get("none delivered").asLong()).isEqualTo(1);
+            assertThat(counted.get("lastAttempt").asText()).contains("mx=mx.counted.test");
+            assertThat(JSON.readTree(get("/secure-delivery/outcomes").body()).get("domains"))
+                    .anySatisfy(domain -> assertThat(domain.get("domain").asText()).isEqualTo("counted.test"));
+            assertThat(get("/secure-delivery/outcomes/never.test").statusCode()).isEqualTo(404);
+        }
+
+        private HttpResponse<String> get(String path) throws Exception {
+            return send("GET", path);
+        }
+
+        private HttpResponse<String> send(String method, String path) throws Exception {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + path))
+                    .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -186,6 +187,12 @@ class SecureDeliveryInJamesTest {
         assertThat(WORLD.server("mx.stripped.test").received()).isEmpty();
         assertThat(hidingProxy.seenFromClients()).doesNotContain(SECRET).doesNotContain("RCPT TO");
         assertThat(logLines()).anyMatch(line -> line.contains("deferred") && line.contains("stripped.test"));
+        // The plan, attempt and deferral lines alike carry the domain in the logging MDC.
+        assertThat(mdcDomainsOf(line -> line.startsWith("stripped.test: "))).isNotEmpty().containsOnly("stripped.test");
+        assertThat(mdcDomainsOf(line -> line.contains(" domain=stripped.test "))).isNotEmpty()
+                .containsOnly("stripped.test");
+        assertThat(mdcDomainsOf(line -> line.contains("-to-stripped.test deferred"))).isNotEmpty()
+                .containsOnly("stripped.test");
         counters.awaitEachGrown();
     }
 
@@ -357,6 +364,19 @@ class SecureDeliveryInJamesTest {
             before.forEach((name, count) -> await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(james.counter(name)).as(name).isGreaterThan(count)));
         }
+    }
+
+    // The "domain" MDC value of every log line that matches.
+    private static List<String> mdcDomainsOf(Predicate<String> line) {
+        List<String> domains = new ArrayList<>();
+        synchronized (LOG) {
+            for (ILoggingEvent event : LOG.list) {
+                if (line.test(event.getFormattedMessage())) {
+                    domains.add(event.getMDCPropertyMap().get("domain"));
+                }
+            }
+        }
+        return domains;
     }
 
     private static List<String> logLines() {

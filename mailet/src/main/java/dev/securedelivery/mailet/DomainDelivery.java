@@ -23,7 +23,6 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * One delivery of one message to the MX hosts of its (single) recipient domain: the plan, then the
@@ -89,10 +88,12 @@ final class DomainDelivery {
     private final DeliveryPolicy policy;
     private final SmtpClient client;
     private final MetricFactory metrics;
+    private final DeliveryOutcomes outcomes;
 
-    DomainDelivery(DeliveryPolicy policy, SmtpClient client, MetricFactory metrics) {
+    DomainDelivery(DeliveryPolicy policy, SmtpClient client, MetricFactory metrics, DeliveryOutcomes outcomes) {
         this.policy = policy;
         this.client = client;
+        this.outcomes = outcomes;
         this.metrics = metrics;
     }
 
@@ -104,30 +105,26 @@ final class DomainDelivery {
      */
     Result deliver(Mail mail, boolean domainMissingIsTemporary) {
         String domain = mail.getRecipients().iterator().next().getDomain().asString().toLowerCase(Locale.ROOT);
-        MDC.put("domain", domain);
+        DeliveryPlan plan;
         try {
-            DeliveryPlan plan;
-            try {
-                plan = metrics.decorateSupplierWithTimerMetric(Metrics.PLAN, () -> plan(domain));
-            } catch (PlanUnavailableException e) {
-                return Result.temporary("4.4.3", "the delivery plan for " + domain + " could not be made: "
-                        + e.getMessage(), null);
-            }
-            switch (plan.outcome()) {
-                case NO_SUCH_DOMAIN:
-                    return domainMissingIsTemporary
-                            ? Result.temporary("4.1.2", domain + ": " + plan.reason().orElse(""), plan)
-                            : Result.permanent("5.1.2", domain + ": " + plan.reason().orElse(""), plan);
-                case NULL_MX:
-                    return Result.permanent("5.1.10", domain + ": " + plan.reason().orElse(""), plan);
-                case DEFER:
-                    return Result.temporary(deferralStatus(plan.failureType().orElse(null)),
-                            domain + ": " + plan.reason().orElse("") + exclusions(plan), plan);
-                default:
-                    return attempt(mail, plan);
-            }
-        } finally {
-            MDC.remove("domain");
+            plan = metrics.decorateSupplierWithTimerMetric(Metrics.PLAN, () -> plan(domain));
+        } catch (PlanUnavailableException e) {
+            return Result.temporary("4.4.3", "the delivery plan for " + domain + " could not be made: "
+                    + e.getMessage(), null);
+        }
+        switch (plan.outcome()) {
+            case NO_SUCH_DOMAIN:
+                return domainMissingIsTemporary
+                        ? Result.temporary("4.1.2", domain + ": " + plan.reason().orElse(""), plan)
+                        : Result.permanent("5.1.2", domain + ": " + plan.reason().orElse(""), plan);
+            case NULL_MX:
+                return Result.permanent("5.1.10", domain + ": " + plan.reason().orElse(""), plan);
+            case DEFER:
+                outcomes.planFailure(domain, plan.failureType(), plan.reason().orElse(""));
+                return Result.temporary(deferralStatus(plan.failureType().orElse(null)),
+                        domain + ": " + plan.reason().orElse("") + exclusions(plan), plan);
+            default:
+                return attempt(mail, plan);
         }
     }
 
@@ -170,6 +167,7 @@ final class DomainDelivery {
                 LOGGER.info("secure-delivery: mail={} domain={} {}", mail.getName(), plan.domain(), attempt.describe());
                 metrics.generate(Metrics.ATTEMPT + "." + attempt.outcome().name().toLowerCase(Locale.ROOT) + "."
                         + metricLabel(attempt.authentication())).increment();
+                outcomes.attempt(plan.domain(), attempt);
                 switch (attempt.outcome()) {
                     case DELIVERED:
                         mail.setAttribute(new Attribute(OUTCOME, AttributeValue.of(attempt.describe())));

@@ -19,12 +19,17 @@ public final class SecureDeliveryEngine implements Closeable {
     private final DeliveryPolicy policy;
     private final X509TrustManager pkixTrust;
     private final Clock clock;
+    private final DeliveryOutcomes outcomes;
 
     public SecureDeliveryEngine(DeliveryPolicy policy, X509TrustManager pkixTrust, Clock clock) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.pkixTrust = Objects.requireNonNull(pkixTrust, "pkixTrust");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.outcomes = new DeliveryOutcomes(clock, OUTCOME_DOMAINS);
     }
+
+    /** Destination domains whose outcomes are kept; beyond, the least recently updated go. */
+    static final int OUTCOME_DOMAINS = 10_000;
 
     /** An engine as {@code configuration} describes it, telling {@code fetches} of MTA-STS policy fetches. */
     public static SecureDeliveryEngine from(PolicyEngineConfiguration configuration, Clock clock,
@@ -43,6 +48,11 @@ public final class SecureDeliveryEngine implements Closeable {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** Per destination domain, what deliveries did since start: for operators. */
+    public DeliveryOutcomes outcomes() {
+        return outcomes;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.securedelivery.mailet;
 
+import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.smtp.SmtpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.GenericMailet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -102,7 +104,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
         SmtpClient client = new SmtpClient(javaMail, port, engine.pkixTrust(), engine.clock(),
                 traceHeader ? TRACE_HEADER : null);
 
-        delivery = new DomainDelivery(engine.policy(), client, metrics);
+        delivery = new DomainDelivery(engine.policy(), client, metrics, engine.outcomes());
         bouncer = new Bouncer(configuration, getMailetContext());
         queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
         scheduler = Schedulers.newBoundedElastic(threads, Integer.MAX_VALUE, "secure-delivery");
@@ -159,6 +161,9 @@ public final class SecureRemoteDelivery extends GenericMailet {
 
     private void process(MailQueue.MailQueueItem item) {
         Mail mail = item.getMail();
+        // Every line about this copy (plan, attempts, deferral, bounce) carries its domain.
+        mail.getRecipients().stream().findFirst().ifPresent(recipient ->
+                MDC.put(DeliveryPolicy.MDC_DOMAIN, recipient.getDomain().asString().toLowerCase(Locale.ROOT)));
         try {
             handle(mail);
             item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
@@ -171,6 +176,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 LOGGER.error("SecureRemoteDelivery: cannot hand {} back to the queue", mail.getName(), retry);
             }
         } finally {
+            MDC.remove(DeliveryPolicy.MDC_DOMAIN);
             LifecycleUtil.dispose(mail);
         }
     }
@@ -192,7 +198,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
         }
         switch (result.kind) {
             case DELIVERED:
-                metrics.generate(Metrics.MAIL + ".delivered").increment();
+                fate(mail, "delivered");
                 handlePartialDelivery(mail, retries, result);
                 if (configuration.getOnSuccess().isPresent()) {
                     getMailetContext().sendMail(mail, configuration.getOnSuccess().get().getValue());
@@ -269,13 +275,20 @@ public final class SecureRemoteDelivery extends GenericMailet {
         // Said once the queue holds it: "deferred" in the log means the message waits in the queue.
         LOGGER.info("SecureRemoteDelivery: {} deferred for {} (attempt {} of {}): {}", mail.getName(), delay,
                 retries + 1, configuration.getMaxRetries() + 1, why);
-        metrics.generate(Metrics.MAIL + ".deferred").increment();
+        fate(mail, "deferred");
     }
 
     private void bounce(Mail mail, String explanation) {
         LOGGER.info("SecureRemoteDelivery: {} bounced: {}", mail.getName(), explanation);
-        metrics.generate(Metrics.MAIL + ".bounced").increment();
+        fate(mail, "bounced");
         bouncer.bounce(mail, new MessagingException(explanation));
+    }
+
+    // Every copy in the queue is for one recipient domain.
+    private void fate(Mail mail, String fate) {
+        metrics.generate(Metrics.MAIL + "." + fate).increment();
+        mail.getRecipients().stream().findFirst()
+                .ifPresent(recipient -> engine.outcomes().message(recipient.getDomain().asString(), fate));
     }
 
     private int positiveParameter(String name, int defaultValue) throws MessagingException {

@@ -8,7 +8,7 @@ import java.util.Locale;
  * digits and inner hyphens, labels of at most 63 octets, at most 253 in all), compared as
  * lower-case A-labels (RFC 8461 4.1).
  */
-final class DomainNames {
+public final class DomainNames {
     static final int MAX_LENGTH = 253;
     static final int MAX_LABEL_LENGTH = 63;
 
@@ -19,7 +19,7 @@ final class DomainNames {
      * The name in the form names are compared and looked up in: lower case, A-labels, no trailing
      * dot. Null when it is not a host name (empty labels, bad characters, an IP address, too long).
      */
-    static String normalize(String name) {
+    public static String normalize(String name) {
         if (name == null || name.isEmpty()) {
             return null;
         }

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The MTA-STS policy of any destination domain, in one call per delivery: {@link #lookup(String)}.
@@ -85,6 +86,9 @@ public final class MtaStsEngine implements Closeable {
     private final long idleEvictionMillis;
     private final int maxEntries;
     private final long sweepIntervalMillis;
+    /** The logging MDC key that holds the domain a log line is about. */
+    public static final String MDC_DOMAIN = "domain";
+
     private final ExecutorService workers;
     private final ScheduledExecutorService sweeper;
     private volatile long storeCleanedAt;
@@ -196,7 +200,15 @@ public final class MtaStsEngine implements Closeable {
             return force ? running.thenCompose(ignored -> update(key, true)) : running;
         }
         try {
-            workers.execute(() -> runUpdate(key, force, mine));
+            workers.execute(() -> {
+                // Log lines of this update carry the domain, as the delivery's lines do.
+                MDC.put(MDC_DOMAIN, key);
+                try {
+                    runUpdate(key, force, mine);
+                } finally {
+                    MDC.remove(MDC_DOMAIN);
+                }
+            });
         } catch (RejectedExecutionException e) {
             updates.remove(key, mine);
             mine.complete(MtaStsLookup.temporaryFailure(key,

@@ -26,6 +26,7 @@ import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Decides, per destination domain, which MX hosts get mail and what each connection must achieve.
@@ -49,6 +50,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeliveryPolicy implements Closeable {
     private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryPolicy.class);
+    /** The MDC key of the destination domain, on plan and delivery log lines alike. */
+    public static final String MDC_DOMAIN = MtaStsEngine.MDC_DOMAIN;
 
     private final DnsResolver dns;
     private final DaneLookup dane;
@@ -90,9 +93,25 @@ public final class DeliveryPolicy implements Closeable {
         return dns.lookup(name, Type.MX)
                 .thenCompose(mx -> hosts(key, mx, override, policy))
                 .thenApply(plan -> {
-                    LOGGER.info("{}", plan.explain());
+                    logWithDomain(plan);
                     return plan;
                 });
+    }
+
+    // The line may be written on a DNS or MTA-STS thread, or on the delivering thread that has already
+    // put the domain in the MDC: put it there either way, and leave the MDC as it was.
+    private static void logWithDomain(DeliveryPlan plan) {
+        String before = MDC.get(MDC_DOMAIN);
+        MDC.put(MDC_DOMAIN, plan.domain());
+        try {
+            LOGGER.info("{}", plan.explain());
+        } finally {
+            if (before == null) {
+                MDC.remove(MDC_DOMAIN);
+            } else {
+                MDC.put(MDC_DOMAIN, before);
+            }
+        }
     }
 
     /** See {@link MtaStsEngine#refresh(String)}: before a message is failed for good under an enforce policy. */

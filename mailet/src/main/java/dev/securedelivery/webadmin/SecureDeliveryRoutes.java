@@ -1,0 +1,171 @@
+package dev.securedelivery.webadmin;
+
+import dev.securedelivery.mailet.DeliveryOutcomes;
+import dev.securedelivery.mailet.SecureDeliveryEngine;
+import dev.securedelivery.mtasts.DomainNames;
+import dev.securedelivery.mtasts.MtaStsLookup;
+import dev.securedelivery.policy.DeliveryPlan;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.inject.Inject;
+import org.apache.james.webadmin.Routes;
+import org.apache.james.webadmin.utils.ErrorResponder;
+import org.apache.james.webadmin.utils.JsonTransformer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import spark.HaltException;
+import spark.Request;
+import spark.Service;
+
+/**
+ * secure-delivery's WebAdmin routes. List the class under {@code extensions.routes} in
+ * {@code conf/webadmin.properties}; James builds it with the injector that holds the engine of
+ * {@code SecureDeliveryModule}, so the routes see the very cache the delivery mailet uses.
+ *
+ * <pre>
+ * GET    /secure-delivery/plans/{domain}              the plan for a domain: MX hosts, requirement, why
+ * GET    /secure-delivery/mta-sts                     every cached MTA-STS answer
+ * GET    /secure-delivery/mta-sts/{domain}            one cached answer (404 if none)
+ * POST   /secure-delivery/mta-sts/{domain}/refresh    check the record now, fetch if changed
+ * DELETE /secure-delivery/mta-sts/{domain}            forget a domain's policy (memory and disk)
+ * DELETE /secure-delivery/mta-sts                     forget every policy
+ * GET    /secure-delivery/outcomes                    per destination domain, what deliveries did
+ * GET    /secure-delivery/outcomes/{domain}           one domain's (404 if none yet)
+ * </pre>
+ */
+public final class SecureDeliveryRoutes implements Routes {
+    static final String BASE = "/secure-delivery";
+    private static final long PLAN_TIMEOUT_SECONDS = 60;
+    private static final Logger LOGGER = LoggerFactory.getLogger(SecureDeliveryRoutes.class);
+
+    private final SecureDeliveryEngine engine;
+    private final JsonTransformer json;
+
+    @Inject
+    public SecureDeliveryRoutes(SecureDeliveryEngine engine, JsonTransformer json) {
+        this.engine = engine;
+        this.json = json;
+    }
+
+    @Override
+    public String getBasePath() {
+        return BASE;
+    }
+
+    @Override
+    public void define(Service service) {
+        service.get(BASE + "/plans/:domain", (request, response) -> plan(domain(request)), json);
+
+        service.get(BASE + "/mta-sts", (request, response) -> cachedPolicies(), json);
+        service.get(BASE + "/mta-sts/:domain", (request, response) -> cachedPolicy(domain(request)), json);
+        service.post(BASE + "/mta-sts/:domain/refresh", (request, response) -> {
+            String domain = domain(request);
+            MtaStsLookup lookup = engine.policy().refreshMtaSts(domain);
+            LOGGER.info("secure-delivery: WebAdmin refreshed the MTA-STS policy of {}: {}", domain, lookup);
+            return SecureDeliveryViews.mtaSts(lookup);
+        }, json);
+        service.delete(BASE + "/mta-sts/:domain", (request, response) -> {
+            String domain = domain(request);
+            engine.policy().mtaSts().purge(domain);
+            LOGGER.info("secure-delivery: WebAdmin purged the MTA-STS policy of {}", domain);
+            response.status(204);
+            return "";
+        });
+        service.delete(BASE + "/mta-sts", (request, response) -> {
+            int count = 0;
+            for (MtaStsLookup lookup : engine.policy().mtaSts().cached()) {
+                engine.policy().mtaSts().purge(lookup.domain());
+                count++;
+            }
+            LOGGER.info("secure-delivery: WebAdmin purged {} cached MTA-STS answer(s)", count);
+            response.status(204);
+            return "";
+        });
+
+        service.get(BASE + "/outcomes", (request, response) -> outcomes(), json);
+        service.get(BASE + "/outcomes/:domain", (request, response) -> {
+            String domain = domain(request);
+            return engine.outcomes().of(domain).map(outcomes -> SecureDeliveryViews.outcomes(domain, outcomes))
+                    .orElseThrow(() -> notFound("No delivery to " + domain + " since start"));
+        }, json);
+    }
+
+    private Map<String, Object> plan(String domain) {
+        try {
+            DeliveryPlan plan = engine.policy().plan(domain).get(PLAN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return SecureDeliveryViews.plan(plan);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw serverError("Interrupted while making the plan for " + domain, e);
+        } catch (ExecutionException e) {
+            throw serverError("The plan for " + domain + " could not be made: " + e.getCause(), e);
+        } catch (TimeoutException e) {
+            throw serverError("No plan for " + domain + " within " + PLAN_TIMEOUT_SECONDS + " s", e);
+        }
+    }
+
+    private List<Map<String, Object>> cachedPolicies() {
+        List<MtaStsLookup> cached = new ArrayList<>(engine.policy().mtaSts().cached());
+        cached.sort(Comparator.comparing(MtaStsLookup::domain));
+        List<Map<String, Object>> views = new ArrayList<>();
+        cached.forEach(lookup -> views.add(SecureDeliveryViews.mtaSts(lookup)));
+        return views;
+    }
+
+    private Map<String, Object> cachedPolicy(String domain) {
+        for (MtaStsLookup lookup : engine.policy().mtaSts().cached()) {
+            if (lookup.domain().equals(domain)) {
+                return SecureDeliveryViews.mtaSts(lookup);
+            }
+        }
+        throw notFound("No cached MTA-STS answer for " + domain);
+    }
+
+    private Map<String, Object> outcomes() {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("since", engine.outcomes().since().toString());
+        List<Map<String, Object>> domains = new ArrayList<>();
+        for (Map.Entry<String, DeliveryOutcomes.DomainOutcomes> entry : engine.outcomes().all().entrySet()) {
+            domains.add(SecureDeliveryViews.outcomes(entry.getKey(), entry.getValue()));
+        }
+        view.put("domains", domains);
+        return view;
+    }
+
+    // Domains as the engine keys them: lower case A-labels without the trailing dot.
+    private static String domain(Request request) {
+        String raw = request.params("domain");
+        String domain = raw == null ? null : DomainNames.normalize(raw);
+        if (domain == null) {
+            throw ErrorResponder.builder()
+                    .statusCode(400)
+                    .type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
+                    .message("Not a domain name: " + raw)
+                    .haltError();
+        }
+        return domain;
+    }
+
+    private static HaltException notFound(String message) {
+        return ErrorResponder.builder()
+                .statusCode(404)
+                .type(ErrorResponder.ErrorType.NOT_FOUND)
+                .message(message)
+                .haltError();
+    }
+
+    private static HaltException serverError(String message, Exception cause) {
+        return ErrorResponder.builder()
+                .statusCode(500)
+                .type(ErrorResponder.ErrorType.SERVER_ERROR)
+                .message(message)
+                .cause(cause)
+                .haltError();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.securedelivery.mailet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.securedelivery.policy.TlsRequirement;
+import dev.securedelivery.smtp.DeliveryAttempts;
+import dev.securedelivery.tlsrpt.ResultType;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class DeliveryOutcomesTest {
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T10:00:00Z"), ZoneOffset.UTC);
+
+    @Test
+    void attemptsAreCountedByAuthenticationAndOutcomeAndFailuresByType() {
+        DeliveryOutcomes outcomes = new DeliveryOutcomes(CLOCK, 10);
+
+        outcomes.attempt("Example.TEST", DeliveryAttempts.policyFailure("mx1.example.test", TlsRequirement.DANE,
+                ResultType.TLSA_INVALID));
+        outcomes.attempt("example.test", DeliveryAttempts.unreachable("mx2.example.test", TlsRequirement.DANE));
+        outcomes.attempt("example.test", DeliveryAttempts.delivered("mx3.example.test", TlsRequirement.DANE,
+                "DANE-EE 3 1 1"));
+        outcomes.message("example.test", "delivered");
+
+        DeliveryOutcomes.DomainOutcomes counts = outcomes.of("example.test").orElseThrow();
+        assertThat(counts.attempts()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "plaintext temporary-failure", 2L, "DANE-EE delivered", 1L));
+        assertThat(counts.failures()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "tlsa-invalid", 1L, DeliveryOutcomes.NOT_A_POLICY_FAILURE, 1L));
+        assertThat(counts.messages()).containsExactly(Map.entry("delivered", 1L));
+        assertThat(counts.lastAttemptAt()).contains(CLOCK.instant());
+        assertThat(counts.lastAttempt()).hasValueSatisfying(line -> assertThat(line)
+                .startsWith("mx=mx3.example.test").contains("authentication=DANE-EE 3 1 1"));
+    }
+
+    @Test
+    void aPlanThatAllowsNoHostIsAFailureOfItsType() {
+        DeliveryOutcomes outcomes = new DeliveryOutcomes(CLOCK, 10);
+
+        outcomes.planFailure("sts.test", Optional.of(ResultType.VALIDATION_FAILURE), "no MX host allowed");
+        outcomes.planFailure("sts.test", Optional.empty(), "every host excluded");
+        outcomes.message("sts.test", "deferred");
+
+        DeliveryOutcomes.DomainOutcomes counts = outcomes.of("sts.test").orElseThrow();
+        assertThat(counts.attempts()).isEmpty();
+        assertThat(counts.failures()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "validation-failure", 1L, "no-usable-mx", 1L));
+        assertThat(counts.lastAttempt()).contains("every host excluded");
+        assertThat(counts.messages()).containsExactly(Map.entry("deferred", 1L));
+    }
+
+    @Test
+    void beyondItsBoundTheDomainUpdatedLeastRecentlyIsForgottenNotTheOneMerelyLookedAt() {
+        DeliveryOutcomes outcomes = new DeliveryOutcomes(CLOCK, 2);
+        outcomes.message("a.test", "delivered");
+        outcomes.message("b.test", "delivered");
+        outcomes.message("a.test", "delivered");
+        outcomes.of("b.test");
+
+        outcomes.message("c.test", "bounced");
+
+        assertThat(outcomes.all()).containsOnlyKeys("a.test", "c.test");
+    }
+
+    @Test
+    void theCountsHandedOutAreCopies() {
+        DeliveryOutcomes outcomes = new DeliveryOutcomes(CLOCK, 10);
+        outcomes.message("a.test", "delivered");
+        DeliveryOutcomes.DomainOutcomes before = outcomes.of("a.test").orElseThrow();
+
+        outcomes.message("a.test", "delivered");
+
+        assertThat(before.messages()).containsExactly(Map.entry("delivered", 1L));
+        assertThat(outcomes.since()).isEqualTo(CLOCK.instant());
+        assertThat(outcomes.of("unknown.test")).isEmpty();
+    }
+}
