@@ -209,9 +209,20 @@ final class Destinations implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
+        // Close everything, and report the first failure.
+        IOException failure = null;
         for (AutoCloseable closeable : closeables) {
-            closeable.close();
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IOException("closing " + closeable, e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

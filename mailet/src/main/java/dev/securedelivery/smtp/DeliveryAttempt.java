@@ -12,7 +12,11 @@ import java.util.Optional;
  */
 public final class DeliveryAttempt {
     /** How the attempt ended. */
-    public enum Outcome { DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE }
+    /**
+     * {@code SECURED} is a probe's success ({@link SmtpClient#probe}): the connection met its
+     * requirement, and no message was sent.
+     */
+    public enum Outcome { DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, SECURED }
 
     private final String host;
     private final InetAddress address;
@@ -192,6 +196,11 @@ public final class DeliveryAttempt {
                     + "; cipher=" + (cipherSuite == null ? "none" : cipherSuite)
                     + "; authentication=" + (authentication != null ? authentication
                             : tlsProtocol == null ? "plaintext" : "none");
+        }
+
+        DeliveryAttempt secured() {
+            this.outcome = Outcome.SECURED;
+            return new DeliveryAttempt(this);
         }
 
         DeliveryAttempt delivered() {

@@ -98,6 +98,17 @@ public final class SmtpClient {
         return attempt;
     }
 
+    /**
+     * Connects to {@code address} as a delivery to {@code host} would (STARTTLS and the certificate
+     * check its requirement asks for), then quits without sending: {@link DeliveryAttempt.Outcome#SECURED},
+     * or the failure a delivery would have met. For the command-line {@code probe}.
+     */
+    public DeliveryAttempt probe(MxHostPlan host, InetAddress address) {
+        TlsRequirement requirement = host.requirement().orElseThrow(() ->
+                new IllegalArgumentException(host.host() + " is excluded from the plan: " + host.exclusion().orElse("")));
+        return attempt(null, null, List.of(), host, address, requirement);
+    }
+
     private DeliveryAttempt attempt(MimeMessage message, String sender, List<String> recipients, MxHostPlan host,
             InetAddress address, TlsRequirement requirement) {
         DeliveryAttempt.Builder result = DeliveryAttempt.builder(host.host(), address, requirement);
@@ -129,6 +140,9 @@ public final class SmtpClient {
                 // javax.mail enforces starttls.required; this is the belt to its braces.
                 return result.detail("no TLS was negotiated").failed(DeliveryAttempt.Outcome.TEMPORARY_FAILURE,
                         "4.7.4", ResultType.STARTTLS_NOT_SUPPORTED, true);
+            }
+            if (message == null) {
+                return result.detail("probe: no message sent").secured();
             }
             if (traceHeader != null) {
                 try {

@@ -70,6 +70,31 @@ class SmtpClientTest {
     }
 
     @Test
+    void aProbeSecuresTheConnectionAsRequiredAndSendsNothing() throws Exception {
+        TestSmtpServer server = tlsServer(good);
+
+        DeliveryAttempt attempt = client(server.address()).probe(plan(TlsRequirement.PKIX, null),
+                server.address().getAddress());
+
+        assertThat(attempt.outcome()).as(attempt.describe()).isEqualTo(DeliveryAttempt.Outcome.SECURED);
+        assertThat(attempt.authentication()).isEqualTo("PKIX");
+        assertThat(attempt.tlsProtocol()).get().asString().startsWith("TLSv1.");
+        assertThat(server.received()).isEmpty();
+    }
+
+    @Test
+    void aProbeMeetsTheFailureADeliveryWould() throws Exception {
+        TestSmtpServer server = tlsServer(good);
+        StartTlsStrippingProxy proxy = proxy(server, StartTlsStrippingProxy.Variant.HIDE);
+
+        DeliveryAttempt attempt = client(proxy.address()).probe(plan(TlsRequirement.PKIX, null),
+                proxy.address().getAddress());
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
+        assertThat(attempt.resultType()).contains(ResultType.STARTTLS_NOT_SUPPORTED);
+    }
+
+    @Test
     void opportunisticDeliversInPlaintextWhereStartTlsIsNotOffered() throws Exception {
         TestSmtpServer server = TestSmtpServer.plaintext(LOOPBACK);
         closeables.add(server);
@@ -278,13 +303,16 @@ class SmtpClientTest {
         return MxHostPlan.usable(MX, 10, List.of(LOOPBACK), requirement, dane, "test");
     }
 
-    private static DeliveryAttempt send(InetSocketAddress server, MxHostPlan host) throws Exception {
+    private static SmtpClient client(InetSocketAddress server) {
         Properties properties = new Properties();
         properties.setProperty("mail.smtp.timeout", "10000");
         properties.setProperty("mail.smtp.connectiontimeout", "5000");
         properties.setProperty("mail.smtp.localhost", "sender.test");
-        SmtpClient client = new SmtpClient(properties, server.getPort(), root.trustManager(), Clock.systemUTC(),
-                "X-Secure-Delivery");
+        return new SmtpClient(properties, server.getPort(), root.trustManager(), Clock.systemUTC(), "X-Secure-Delivery");
+    }
+
+    private static DeliveryAttempt send(InetSocketAddress server, MxHostPlan host) throws Exception {
+        SmtpClient client = client(server);
         return client.send(message(), "sender@sender.test", List.of("user@example.test"), host, server.getAddress());
     }
 

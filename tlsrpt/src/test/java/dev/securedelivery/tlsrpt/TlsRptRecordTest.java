@@ -1,0 +1,55 @@
+package dev.securedelivery.tlsrpt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TlsRptRecordTest {
+    @Test
+    void theExampleOfRfc8460Parses() throws Exception {
+        TlsRptRecord record = TlsRptRecord.parse("v=TLSRPTv1;rua=mailto:reports@example.com");
+
+        assertThat(record.reportUris()).containsExactly(URI.create("mailto:reports@example.com"));
+    }
+
+    @Test
+    void severalReportUrisAndExtensionsAreKeptInOrder() throws Exception {
+        TlsRptRecord record = TlsRptRecord.parse(
+                "v=TLSRPTv1; rua=mailto:tlsrpt@example.com, https://reports.example.com/v1 ; ext_1=yes;");
+
+        assertThat(record.reportUris()).containsExactly(URI.create("mailto:tlsrpt@example.com"),
+                URI.create("https://reports.example.com/v1"));
+        assertThat(record.extensions()).containsEntry("ext_1", "yes");
+        assertThat(record.toString())
+                .isEqualTo("v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://reports.example.com/v1; ext_1=yes");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "v=TLSRPTv2; rua=mailto:a@example.com | must start with v=TLSRPTv1",
+        "rua=mailto:a@example.com; v=TLSRPTv1 | must start with v=TLSRPTv1",
+        "v=TLSRPTv1 | no rua field",
+        "v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com | more than one rua field",
+        "v=TLSRPTv1; rua=http://reports.example.com/ | must be mailto: or https:",
+        "v=TLSRPTv1; rua=mailto:example.com | has no mail address",
+        "v=TLSRPTv1; rua=https:///v1 | has no host",
+        "v=TLSRPTv1; rua=mailto:a@example.com,,https://r.example.com/ | empty URI in rua",
+        "v=TLSRPTv1;; rua=mailto:a@example.com | empty field",
+        "v=TLSRPTv1; rua=mailto:a@example.com; bad field | is not name=value",
+        "v=TLSRPTv1; rua=mailto:a@example.com; -ext=1 | is not a valid extension",
+    })
+    void aRecordThatBreaksTheGrammarIsRejectedSayingWhy(String text, String message) {
+        assertThatThrownBy(() -> TlsRptRecord.parse(text)).isInstanceOf(TlsRptSyntaxException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void onlyRecordsStartingWithTheVersionAreTlsRptRecords() {
+        assertThat(TlsRptRecord.isTlsRptRecord("v=TLSRPTv1; rua=mailto:a@example.com")).isTrue();
+        assertThat(TlsRptRecord.isTlsRptRecord("v=spf1 -all")).isFalse();
+    }
+}
