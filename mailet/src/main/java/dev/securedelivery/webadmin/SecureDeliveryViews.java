@@ -16,15 +16,15 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The JSON shapes of the WebAdmin routes, as plain maps and lists (rendered by James's own
+ * The JSON shapes of the WebAdmin routes (and of the command-line tool), as plain maps and lists (rendered by James's own
  * {@code JsonTransformer}): no JSON library of ours, no annotations for James's Jackson to
  * interpret. Absent values are {@code null}, so every field is always there.
  */
-final class SecureDeliveryViews {
+public final class SecureDeliveryViews {
     private SecureDeliveryViews() {
     }
 
-    static Map<String, Object> plan(DeliveryPlan plan) {
+    public static Map<String, Object> plan(DeliveryPlan plan) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("domain", plan.domain());
         view.put("outcome", plan.outcome().name().toLowerCase(Locale.ROOT).replace('_', '-'));
@@ -54,7 +54,7 @@ final class SecureDeliveryViews {
         return view;
     }
 
-    static Map<String, Object> mtaSts(MtaStsLookup lookup) {
+    public static Map<String, Object> mtaSts(MtaStsLookup lookup) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("domain", lookup.domain());
         view.put("outcome", lookup.outcome().name().toLowerCase(Locale.ROOT).replace('_', '-'));

@@ -1,0 +1,208 @@
+package dev.securedelivery.cli;
+
+import dev.securedelivery.configuration.ConfigurationException;
+import dev.securedelivery.configuration.PolicyEngineConfiguration;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * {@code bin/secure-delivery COMMAND [OPTIONS] ARGUMENT}; see {@link #USAGE}.
+ */
+public final class SecureDeliveryCli {
+    static final String USAGE = String.join("\n",
+            "usage: secure-delivery COMMAND [OPTIONS] ARGUMENT",
+            "",
+            "commands:",
+            "  check DOMAIN        the delivery plan, as the mailet would use it",
+            "  probe DOMAIN        the plan, then a connection to each MX address with its requirement",
+            "  verify DOMAIN       for the domain's owner: _mta-sts record, policy, MX coverage,",
+            "                      certificates, TLSA records, _smtp._tls record; each problem with its fix",
+            "  lint-policy FILE    check an MTA-STS policy body offline (- for standard input)",
+            "  lint-txt RECORD     check an _mta-sts (v=STSv1) or _smtp._tls (v=TLSRPTv1) TXT value offline",
+            "",
+            "options:",
+            "  --config FILE         secure-delivery.properties to start from (its cache directory is ignored)",
+            "  --dns HOST[:PORT]     a DNS resolver (repeatable); replaces dns.servers",
+            "  --trust-anchor FILE   DNSSEC trust anchors (DS or DNSKEY records); replaces dns.trust-anchor",
+            "  --ca FILE             PEM CA certificates for PKIX; replaces tls.trusted-certificates",
+            "  --smtp-port PORT      the MX servers' port (default 25; for tests)",
+            "  --json                one JSON document instead of text",
+            "",
+            "exit codes: 0 all well, 1 invalid input, 2 problems found, 3 a lookup failed");
+
+    private SecureDeliveryCli() {
+    }
+
+    public static void main(String[] args) {
+        // dnsjava and HttpClient log through SLF4J: keep their chatter off the report.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+        System.exit(run(args, System.in, System.out, System.err));
+    }
+
+    /** Runs one command; returns its exit code. */
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("secure-delivery: " + e.getMessage());
+            err.println(USAGE);
+            return Report.INVALID_INPUT;
+        }
+        if (options.help) {
+            out.println(USAGE);
+            return Report.OK;
+        }
+        try {
+            Report report;
+            switch (options.command) {
+                case "lint-policy":
+                    report = Lint.policy(options.argument, in);
+                    break;
+                case "lint-txt":
+                    report = Lint.txt(options.argument);
+                    break;
+                case "check":
+                case "probe":
+                    report = Plans.run(options.command, options.argument, configuration(options), options.smtpPort);
+                    break;
+                case "verify":
+                    report = Verify.run(options.argument, configuration(options), options.smtpPort);
+                    break;
+                default:
+                    err.println("secure-delivery: unknown command \"" + options.command + "\"");
+                    err.println(USAGE);
+                    return Report.INVALID_INPUT;
+            }
+            report.print(out, options.json);
+            return report.exitCode();
+        } catch (InvalidInputException e) {
+            err.println("secure-delivery: " + e.getMessage());
+            return Report.INVALID_INPUT;
+        }
+    }
+
+    /** The configuration file, if any, with the command line's replacements; never the cache directory. */
+    static PolicyEngineConfiguration configuration(Options options) throws InvalidInputException {
+        Properties properties = new Properties();
+        if (options.config != null) {
+            try (Reader reader = Files.newBufferedReader(options.config, StandardCharsets.UTF_8)) {
+                properties.load(reader);
+            } catch (IOException e) {
+                throw new InvalidInputException("cannot read " + options.config + ": " + e.getMessage());
+            }
+        }
+        // The tool looks; it never writes into the mailet's policy cache.
+        properties.remove(PolicyEngineConfiguration.CACHE_DIRECTORY);
+        if (!options.dns.isEmpty()) {
+            properties.setProperty(PolicyEngineConfiguration.DNS_SERVERS, String.join(",", options.dns));
+        }
+        if (options.trustAnchor != null) {
+            properties.setProperty(PolicyEngineConfiguration.DNS_TRUST_ANCHOR, options.trustAnchor.toString());
+        }
+        if (options.ca != null) {
+            properties.setProperty(PolicyEngineConfiguration.TRUSTED_CERTIFICATES, options.ca.toString());
+        }
+        try {
+            Path base = options.config == null ? null : options.config.toAbsolutePath().getParent();
+            return base == null ? PolicyEngineConfiguration.from(properties)
+                    : PolicyEngineConfiguration.from(properties, base);
+        } catch (ConfigurationException e) {
+            throw new InvalidInputException("bad configuration: " + e.getMessage());
+        }
+    }
+
+    /** Input the tool cannot work with: exit code 1. */
+    static final class InvalidInputException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        InvalidInputException(String message) {
+            super(message);
+        }
+    }
+
+    static final class Options {
+        String command;
+        String argument;
+        final List<String> dns = new ArrayList<>();
+        Path trustAnchor;
+        Path ca;
+        Path config;
+        int smtpPort = 25;
+        boolean json;
+        boolean help;
+
+        static Options parse(String[] args) {
+            Options options = new Options();
+            List<String> positional = new ArrayList<>();
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                switch (arg) {
+                    case "--json":
+                        options.json = true;
+                        break;
+                    case "-h":
+                    case "--help":
+                        options.help = true;
+                        break;
+                    case "--dns":
+                        options.dns.add(value(args, ++i, arg));
+                        break;
+                    case "--trust-anchor":
+                        options.trustAnchor = Path.of(value(args, ++i, arg));
+                        break;
+                    case "--ca":
+                        options.ca = Path.of(value(args, ++i, arg));
+                        break;
+                    case "--config":
+                        options.config = Path.of(value(args, ++i, arg));
+                        break;
+                    case "--smtp-port":
+                        options.smtpPort = port(value(args, ++i, arg));
+                        break;
+                    default:
+                        if (arg.startsWith("--")) {
+                            throw new IllegalArgumentException("unknown option " + arg);
+                        }
+                        positional.add(arg);
+                }
+            }
+            if (options.help) {
+                return options;
+            }
+            if (positional.size() != 2) {
+                throw new IllegalArgumentException("expected a command and one argument, got " + positional);
+            }
+            options.command = positional.get(0);
+            options.argument = positional.get(1);
+            return options;
+        }
+
+        private static String value(String[] args, int index, String option) {
+            if (index >= args.length) {
+                throw new IllegalArgumentException(option + " needs a value");
+            }
+            return args[index];
+        }
+
+        private static int port(String text) {
+            try {
+                int port = Integer.parseInt(text);
+                if (port >= 1 && port <= 65535) {
+                    return port;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("--smtp-port needs a port, got " + text);
+        }
+    }
+}
