@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.securedelivery.cli.SecureDeliveryCli;
 import dev.securedelivery.dane.TlsaRecord;
-import dev.securedelivery.testing.IssuedCertificate;
 import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.StartTlsStrippingProxy;
 import dev.securedelivery.testing.TestSmtpServer;
@@ -42,11 +41,7 @@ class CommandLineTest {
     @BeforeAll
     static void declareTheWorld() throws Exception {
         // good.test: everything right.
-        IssuedCertificate good = WORLD.ca().issue("mx.good.test");
-        SignedZone goodZone = WORLD.zone("good.test", true);
-        WORLD.mx(goodZone, "mx.good.test", 10, good);
-        WORLD.tlsa(goodZone, "mx.good.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
-                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, good.leaf()));
+        SignedZone goodZone = WORLD.daneDomain("good.test", "mx.good.test");
         WORLD.enforce("good.test", "1", "mx.good.test");
         goodZone.addTxt("_smtp._tls.good.test.", "v=TLSRPTv1; rua=mailto:tlsrpt@good.test");
 

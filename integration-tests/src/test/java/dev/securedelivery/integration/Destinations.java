@@ -104,6 +104,16 @@ final class Destinations implements AutoCloseable {
         return proxy;
     }
 
+    /** A signed zone {@code domain} whose one MX, {@code host}, is pinned by a DANE-EE 3 1 1 record of its key. */
+    SignedZone daneDomain(String domain, String host) {
+        IssuedCertificate certificate = ca.issue(host);
+        SignedZone zone = zone(domain, true);
+        mx(zone, host, 10, certificate);
+        tlsa(zone, host, TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
+                TlsaRecord.MATCH_SHA256, certificate.leaf()));
+        return zone;
+    }
+
     void tlsa(SignedZone zone, String host, TlsaRecord record) {
         zone.add("_25._tcp." + host + ".", Type.TLSA, record.toPresentation());
     }

@@ -2,9 +2,6 @@ package dev.securedelivery.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.securedelivery.dane.TlsaRecord;
-import dev.securedelivery.testing.IssuedCertificate;
-import dev.securedelivery.testing.SignedZone;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,11 +46,7 @@ class ExtensionJarTest {
 
     @BeforeAll
     static void declareTheWorld() throws Exception {
-        IssuedCertificate mx = WORLD.ca().issue("mx.pinned.test");
-        SignedZone pinned = WORLD.zone("pinned.test", true);
-        WORLD.mx(pinned, "mx.pinned.test", 10, mx);
-        WORLD.tlsa(pinned, "mx.pinned.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
-                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, mx.leaf()));
+        WORLD.daneDomain("pinned.test", "mx.pinned.test");
         WORLD.mx(WORLD.zone("policy.test", false), "mx.policy.test", 10, WORLD.ca().issue("mx.policy.test"));
         WORLD.enforce("policy.test", "20261122", "mx.policy.test");
         WORLD.start();

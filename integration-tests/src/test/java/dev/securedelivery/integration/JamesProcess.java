@@ -9,14 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import javax.mail.Message;
 import javax.mail.MessagingException;
-import javax.mail.Session;
-import javax.mail.Transport;
-import javax.mail.internet.InternetAddress;
-import javax.mail.internet.MimeMessage;
 
 /**
  * James 3.8.1 started exactly as the README's main command starts it: {@code bin/james}, its own
@@ -117,17 +113,7 @@ final class JamesProcess implements AutoCloseable {
 
     /** Hands a message to James's SMTP server, as a client on this machine would. */
     void send(String from, String to, String subject, String body) throws MessagingException {
-        Properties properties = new Properties();
-        properties.setProperty("mail.smtp.host", "127.0.0.1");
-        properties.setProperty("mail.smtp.port", String.valueOf(smtpPort));
-        properties.setProperty("mail.smtp.localhost", "client.test");
-        Session session = Session.getInstance(properties);
-        MimeMessage message = new MimeMessage(session);
-        message.setFrom(new InternetAddress(from));
-        message.setRecipient(Message.RecipientType.TO, new InternetAddress(to));
-        message.setSubject(subject);
-        message.setText(body);
-        Transport.send(message);
+        JamesUnderTest.submit(smtpPort, from, List.of(to), subject, body);
     }
 
     @Override

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.securedelivery.dane.TlsaRecord;
-import dev.securedelivery.testing.IssuedCertificate;
-import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.TestSmtpServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,11 +37,7 @@ class JamesProcessTest {
 
         @BeforeAll
         void start(@TempDir Path directory) throws Exception {
-            IssuedCertificate pinned = world.ca().issue("mx.pinned.test");
-            SignedZone zone = world.zone("pinned.test", true);
-            world.mx(zone, "mx.pinned.test", 10, pinned);
-            world.tlsa(zone, "mx.pinned.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
-                    TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, pinned.leaf()));
+            world.daneDomain("pinned.test", "mx.pinned.test");
             world.mx(world.zone("policy.test", false), "mx.policy.test", 10, world.ca().issue("mx.policy.test"));
             world.enforce("policy.test", "7", "mx.policy.test");
             world.mx(world.zone("counted.test", false), "mx.counted.test", 10, world.ca().issue("mx.counted.test"));

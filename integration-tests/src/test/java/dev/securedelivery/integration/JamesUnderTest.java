@@ -195,9 +195,15 @@ final class JamesUnderTest implements AutoCloseable {
 
     /** Hands one message for several recipients to James's SMTP server. */
     void send(String from, List<String> to, String subject, String body) throws MessagingException {
+        submit(smtpPort, from, to, subject, body);
+    }
+
+    /** Hands a message to the SMTP server on 127.0.0.1:{@code port}, as a mail client on this machine would. */
+    static void submit(int port, String from, List<String> to, String subject, String body)
+            throws MessagingException {
         Properties properties = new Properties();
         properties.setProperty("mail.smtp.host", "127.0.0.1");
-        properties.setProperty("mail.smtp.port", String.valueOf(smtpPort));
+        properties.setProperty("mail.smtp.port", String.valueOf(port));
         properties.setProperty("mail.smtp.localhost", "client.test");
         Session session = Session.getInstance(properties);
         MimeMessage message = new MimeMessage(session);
