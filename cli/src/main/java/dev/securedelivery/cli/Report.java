@@ -1,5 +1,6 @@
 package dev.securedelivery.cli;
 
+import dev.securedelivery.tlsrpt.Json;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,8 +1,14 @@
 /**
  * SMTP TLS Reporting, RFC 8460.
  *
- * <p>For now this package holds the vocabulary of section 4.3: the result types that every
- * transport-security failure of the other packages is classified by, so that a daily report can be
- * built from them later without re-interpreting error messages.
+ * <ul>
+ *   <li>{@link dev.securedelivery.tlsrpt.ResultType}: the result types of section 4.3, which every
+ *       transport-security failure of the other packages is classified by;</li>
+ *   <li>{@link dev.securedelivery.tlsrpt.TlsRptRecord}: the {@code _smtp._tls} record of section 3;</li>
+ *   <li>{@link dev.securedelivery.tlsrpt.SessionCounts} and {@link dev.securedelivery.tlsrpt.SessionJournal}:
+ *       sessions counted per period, policy domain and policy (section 4), kept across restarts;</li>
+ *   <li>{@link dev.securedelivery.tlsrpt.TlsRptReport}: the aggregate report's JSON of section 4.4.</li>
+ * </ul>
+ * Recording from the delivery mailet, and sending reports (section 5), are still to come.
  */
 package dev.securedelivery.tlsrpt;

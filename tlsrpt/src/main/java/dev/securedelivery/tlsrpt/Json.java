@@ -1,14 +1,17 @@
-package dev.securedelivery.cli;
+package dev.securedelivery.tlsrpt;
 
 import java.util.Iterator;
 import java.util.Map;
 
-/** Writes maps, lists, strings, numbers, booleans and nulls as JSON (RFC 8259); nothing else. */
-final class Json {
+/**
+ * Writes maps, lists, strings, numbers, booleans and nulls as JSON (RFC 8259); nothing else. The
+ * reports of RFC 8460 4.4 need no more, and the extension then carries no JSON library of its own.
+ */
+public final class Json {
     private Json() {
     }
 
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder out = new StringBuilder();
         write(value, out);
         return out.toString();

@@ -1,0 +1,239 @@
+package dev.securedelivery.tlsrpt;
+
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link SessionCounts} that survive a restart (RFC 8460 reports cover a whole day, and a restart must
+ * not lose part of it): every session is counted in memory at once and appended, by a writer thread
+ * of its own, to the journal of its period ({@code <directory>/<period start>.journal}, one line per
+ * session). The delivery path never waits for the disk; a crash loses at most the lines not yet
+ * written, a few milliseconds' worth. Opening a journal directory replays it.
+ */
+public final class SessionJournal implements Closeable {
+    private static final String SUFFIX = ".journal";
+    private static final String NULL = "~";
+    private static final String STOP = "";
+
+    private final Path directory;
+    private final SessionCounts counts;
+    private final BlockingQueue<String> pending = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private final int skippedLines;
+    private volatile IOException writeFailure;
+
+    private SessionJournal(Path directory, SessionCounts counts, int skippedLines) {
+        this.directory = directory;
+        this.counts = counts;
+        this.skippedLines = skippedLines;
+        this.writer = new Thread(this::write, "tlsrpt-journal");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /** Opens (creating it if need be) the journal in {@code directory}, replaying it into fresh counts. */
+    public static SessionJournal open(Path directory, java.time.Duration periodLength) throws IOException {
+        Files.createDirectories(directory);
+        SessionCounts counts = new SessionCounts(periodLength);
+        int skipped = 0;
+        try (DirectoryStream<Path> journals = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
+            for (Path journal : journals) {
+                for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
+                    if (!replay(line, counts)) {
+                        skipped++;
+                    }
+                }
+            }
+        }
+        return new SessionJournal(directory, counts, skipped);
+    }
+
+    /** The counts, as recorded so far. */
+    public SessionCounts counts() {
+        return counts;
+    }
+
+    /** Lines of the journal that could not be read back at opening (a line cut by a crash). */
+    public int skippedLines() {
+        return skippedLines;
+    }
+
+    /** The last failure to write the journal, if any: the counts in memory are still right. */
+    public IOException writeFailure() {
+        return writeFailure;
+    }
+
+    public void success(ReportedPolicy policy, Instant at) {
+        counts.success(policy, at);
+        pending.add(line("S", policy, null, at));
+    }
+
+    public void failure(ReportedPolicy policy, FailureDetail detail, Instant at) {
+        counts.failure(policy, detail, at);
+        pending.add(line("F", policy, detail, at));
+    }
+
+    /** Forgets a period whose reports are out, on disk too. */
+    public void forget(ReportPeriod period) throws IOException {
+        counts.forget(period);
+        Files.deleteIfExists(journalOf(period.start()));
+    }
+
+    private Path journalOf(Instant periodStart) {
+        return directory.resolve(periodStart.toString().replace(':', '-') + SUFFIX);
+    }
+
+    private String line(String kind, ReportedPolicy policy, FailureDetail detail, Instant at) {
+        List<String> fields = new ArrayList<>(Arrays.asList(kind, String.valueOf(at.toEpochMilli()),
+                policy.type().name(), encode(policy.policyDomain()), list(policy.policyStrings()), list(policy.mxHosts())));
+        if (detail != null) {
+            fields.addAll(Arrays.asList(encode(detail.resultType()), encode(detail.sendingMtaIp()),
+                    encode(detail.receivingMxHostname()), encode(detail.receivingMxHelo()), encode(detail.receivingIp()),
+                    encode(detail.additionalInformation()), encode(detail.failureReasonCode())));
+        }
+        return String.join("\t", fields);
+    }
+
+    private static boolean replay(String line, SessionCounts counts) {
+        try {
+            String[] fields = line.split("\t", -1);
+            Instant at = Instant.ofEpochMilli(Long.parseLong(fields[1]));
+            ReportedPolicy policy = ReportedPolicy.of(PolicyType.valueOf(fields[2]), unlist(fields[4]),
+                    decode(fields[3]), unlist(fields[5]));
+            if (fields[0].equals("S") && fields.length == 6) {
+                counts.success(policy, at);
+                return true;
+            }
+            if (fields[0].equals("F") && fields.length == 13) {
+                counts.failure(policy, FailureDetail.builder(decode(fields[6]), decode(fields[7]), decode(fields[8]),
+                        decode(fields[10])).receivingMxHelo(decode(fields[9])).additionalInformation(decode(fields[11]))
+                        .failureReasonCode(decode(fields[12])).build(), at);
+                return true;
+            }
+            return false;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void write() {
+        Map<Path, BufferedWriter> writers = new HashMap<>();
+        try {
+            while (true) {
+                String line = pending.poll(1, TimeUnit.SECONDS);
+                if (line == null) {
+                    continue;
+                }
+                List<String> batch = new ArrayList<>();
+                batch.add(line);
+                pending.drainTo(batch);
+                boolean stop = false;
+                for (String entry : batch) {
+                    if (entry.equals(STOP)) {
+                        stop = true;
+                        continue;
+                    }
+                    Instant at = Instant.ofEpochMilli(Long.parseLong(entry.split("\t", 3)[1]));
+                    Path journal = journalOf(ReportPeriod.containing(at, counts.periodLength()).start());
+                    try {
+                        BufferedWriter out = writers.get(journal);
+                        if (out == null) {
+                            out = Files.newBufferedWriter(journal, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                                    StandardOpenOption.APPEND);
+                            writers.put(journal, out);
+                        }
+                        out.write(entry);
+                        out.write('\n');
+                    } catch (IOException e) {
+                        writeFailure = e;
+                    }
+                }
+                for (BufferedWriter out : writers.values()) {
+                    try {
+                        out.flush();
+                    } catch (IOException e) {
+                        writeFailure = e;
+                    }
+                }
+                if (stop) {
+                    return;
+                }
+                // A forgotten period's file is gone: do not keep writing into a deleted file.
+                writers.entrySet().removeIf(entry -> {
+                    if (Files.exists(entry.getKey())) {
+                        return false;
+                    }
+                    closeQuietly(entry.getValue());
+                    return true;
+                });
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            writers.values().forEach(SessionJournal::closeQuietly);
+        }
+    }
+
+    private static void closeQuietly(BufferedWriter out) {
+        try {
+            out.close();
+        } catch (IOException e) {
+            // Already flushed, or reported as writeFailure.
+        }
+    }
+
+    /** Writes what is pending, then stops the writer. */
+    @Override
+    public void close() throws IOException {
+        pending.add(STOP);
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (writeFailure != null) {
+            throw new IOException("the TLS-RPT journal could not be written", writeFailure);
+        }
+    }
+
+    private static String encode(String value) {
+        return value == null ? NULL : URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static String decode(String field) {
+        return field.equals(NULL) ? null : URLDecoder.decode(field, StandardCharsets.UTF_8);
+    }
+
+    private static String list(List<String> values) {
+        List<String> encoded = new ArrayList<>();
+        values.forEach(value -> encoded.add(encode(value)));
+        return String.join(",", encoded);
+    }
+
+    private static List<String> unlist(String field) {
+        List<String> values = new ArrayList<>();
+        if (!field.isEmpty()) {
+            for (String value : field.split(",", -1)) {
+                values.add(decode(value));
+            }
+        }
+        return values;
+    }
+}
