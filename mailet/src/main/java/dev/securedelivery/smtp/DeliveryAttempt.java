@@ -3,6 +3,7 @@ package dev.securedelivery.smtp;
 import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.net.InetAddress;
+import java.security.cert.X509Certificate;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,9 +12,8 @@ import java.util.Optional;
  * authenticated), failed for now (try the next host, then later), or refused for good (a 5xx).
  */
 public final class DeliveryAttempt {
-    /** How the attempt ended. */
     /**
-     * {@code SECURED} is a probe's success ({@link SmtpClient#probe}): the connection met its
+     * How the attempt ended. {@code SECURED} is a probe's success ({@link SmtpClient#probe}): the connection met its
      * requirement, and no message was sent.
      */
     public enum Outcome { DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, SECURED }
@@ -31,6 +31,7 @@ public final class DeliveryAttempt {
     private final boolean policyFailure;
     private final java.util.Map<String, String> refused;
     private final java.util.List<String> unsent;
+    private final java.util.List<X509Certificate> peerCertificates;
 
     private DeliveryAttempt(Builder builder) {
         this.host = Objects.requireNonNull(builder.host);
@@ -46,6 +47,15 @@ public final class DeliveryAttempt {
         this.policyFailure = builder.policyFailure;
         this.refused = java.util.Map.copyOf(builder.refused);
         this.unsent = java.util.List.copyOf(builder.unsent);
+        this.peerCertificates = java.util.List.copyOf(builder.peerCertificates);
+    }
+
+    /**
+     * The chain the server presented, leaf first, when TLS was negotiated (checked or not): what an
+     * MTA-STS policy in testing mode is evaluated against for the TLS report.
+     */
+    public java.util.List<X509Certificate> peerCertificates() {
+        return peerCertificates;
     }
 
     static Builder builder(String host, InetAddress address, TlsRequirement requirement) {
@@ -156,6 +166,7 @@ public final class DeliveryAttempt {
         private boolean policyFailure;
         private final java.util.Map<String, String> refused = new java.util.LinkedHashMap<>();
         private final java.util.List<String> unsent = new java.util.ArrayList<>();
+        private java.util.List<X509Certificate> peerCertificates = java.util.List.of();
 
         private Builder(String host, InetAddress address, TlsRequirement requirement) {
             this.host = host;
@@ -166,6 +177,11 @@ public final class DeliveryAttempt {
         Builder tls(String protocol, String cipher) {
             this.tlsProtocol = protocol;
             this.cipherSuite = cipher;
+            return this;
+        }
+
+        Builder peerCertificates(java.util.List<X509Certificate> chain) {
+            this.peerCertificates = chain;
             return this;
         }
 

@@ -10,8 +10,10 @@ import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.net.InetAddress;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +30,7 @@ import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509TrustManager;
@@ -247,6 +250,15 @@ public final class SmtpClient {
         }
         SSLSession session = socket.getSession();
         result.tls(session.getProtocol(), session.getCipherSuite());
+        try {
+            List<X509Certificate> chain = new ArrayList<>();
+            for (Certificate certificate : session.getPeerCertificates()) {
+                chain.add((X509Certificate) certificate);
+            }
+            result.peerCertificates(chain);
+        } catch (SSLPeerUnverifiedException e) {
+            // An anonymous suite: no chain to keep.
+        }
         if (dane != null) {
             dane.verification().flatMap(DaneVerification::method).ifPresent(method -> result.authentication(
                     method + " " + dane.verification().get().matchedRecord().map(Object::toString).orElse("")));

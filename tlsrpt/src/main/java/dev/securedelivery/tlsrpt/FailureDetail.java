@@ -7,8 +7,9 @@ import java.util.Objects;
 /**
  * One kind of failed session in RFC 8460 4.4's {@code failure-details}: sessions that failed alike
  * (same result type, same sending and receiving ends) are counted together. {@code sending-mta-ip}
- * and {@code receiving-ip} are always known to us and always reported; the MX's HELO name, extra
- * information and a reason code only where there is one.
+ * and {@code receiving-mx-hostname} are always reported; {@code receiving-ip} wherever a connection
+ * was made (an MX a policy rules out is never connected to), the MX's HELO name, extra information
+ * and a reason code only where there is one.
  */
 public final class FailureDetail {
     private final String resultType;
@@ -24,7 +25,7 @@ public final class FailureDetail {
         this.sendingMtaIp = Objects.requireNonNull(builder.sendingMtaIp, "sendingMtaIp");
         this.receivingMxHostname = Objects.requireNonNull(builder.receivingMxHostname, "receivingMxHostname");
         this.receivingMxHelo = builder.receivingMxHelo;
-        this.receivingIp = Objects.requireNonNull(builder.receivingIp, "receivingIp");
+        this.receivingIp = builder.receivingIp;
         this.additionalInformation = builder.additionalInformation;
         this.failureReasonCode = builder.failureReasonCode;
     }
@@ -32,6 +33,7 @@ public final class FailureDetail {
     /**
      * @param resultType a {@link ResultType} report name, or one of RFC 8460 4.3.2.3's general ones
      *     ({@code validation-failure}); never free text
+     * @param receivingIp null where no connection was made
      */
     public static Builder builder(String resultType, String sendingMtaIp, String receivingMxHostname,
             String receivingIp) {
@@ -80,7 +82,9 @@ public final class FailureDetail {
         if (receivingMxHelo != null) {
             json.put("receiving-mx-helo", receivingMxHelo);
         }
-        json.put("receiving-ip", receivingIp);
+        if (receivingIp != null) {
+            json.put("receiving-ip", receivingIp);
+        }
         json.put("failed-session-count", failedSessionCount);
         if (additionalInformation != null) {
             json.put("additional-information", additionalInformation);
@@ -99,7 +103,7 @@ public final class FailureDetail {
         FailureDetail that = (FailureDetail) other;
         return resultType.equals(that.resultType) && sendingMtaIp.equals(that.sendingMtaIp)
                 && receivingMxHostname.equals(that.receivingMxHostname)
-                && Objects.equals(receivingMxHelo, that.receivingMxHelo) && receivingIp.equals(that.receivingIp)
+                && Objects.equals(receivingMxHelo, that.receivingMxHelo) && Objects.equals(receivingIp, that.receivingIp)
                 && Objects.equals(additionalInformation, that.additionalInformation)
                 && Objects.equals(failureReasonCode, that.failureReasonCode);
     }

@@ -1,0 +1,197 @@
+package dev.securedelivery.mailet;
+
+import dev.securedelivery.dane.ReferenceIdentifiers;
+import dev.securedelivery.dane.TlsaRecord;
+import dev.securedelivery.mtasts.MtaStsMode;
+import dev.securedelivery.mtasts.MtaStsPolicy;
+import dev.securedelivery.policy.DeliveryPlan;
+import dev.securedelivery.policy.DomainOverride;
+import dev.securedelivery.policy.MxHostPlan;
+import dev.securedelivery.policy.TlsRequirement;
+import dev.securedelivery.smtp.DeliveryAttempt;
+import dev.securedelivery.tlsrpt.FailureDetail;
+import dev.securedelivery.tlsrpt.PolicyType;
+import dev.securedelivery.tlsrpt.ReportedPolicy;
+import dev.securedelivery.tlsrpt.ResultType;
+import dev.securedelivery.tlsrpt.SessionJournal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Records every delivery session for the TLS reports of RFC 8460, under the policy the session was
+ * held to (4.3, 4.4):
+ * <ul>
+ *   <li>an MX held to DANE: {@code tlsa}, the MX host and its TLSA records;</li>
+ *   <li>an MX held to an MTA-STS policy, {@code enforce} or {@code testing}: {@code sts}. Under
+ *       {@code testing} the session is delivered opportunistically, and recorded as the policy would
+ *       have judged it: the MX must match the policy, offer STARTTLS and present a PKIX-valid
+ *       certificate for its name (RFC 8461 5: testing mode is for reports);</li>
+ *   <li>anything else: {@code no-policy-found}, a success when TLS was negotiated, a
+ *       {@code starttls-not-supported} failure when the message went in plaintext.</li>
+ * </ul>
+ * A local override (require-tls, none, ...) is no published policy: its sessions count as
+ * {@code no-policy-found}. A connection that failed before any TLS (refused, timed out) is no
+ * session and is not recorded. The policy domain is always the recipient domain.
+ */
+public final class TlsRptRecorder {
+    private static final int MAX_REASON_LENGTH = 200;
+
+    private final SessionJournal journal;
+    private final X509TrustManager pkix;
+    private final Clock clock;
+    private final Function<InetAddress, String> sendingAddress;
+
+    /**
+     * @param sendingAddress the address this host sends from towards a receiving address
+     *     ({@link #routeSource} in production)
+     */
+    public TlsRptRecorder(SessionJournal journal, X509TrustManager pkix, Clock clock,
+            Function<InetAddress, String> sendingAddress) {
+        this.journal = journal;
+        this.pkix = pkix;
+        this.clock = clock;
+        this.sendingAddress = sendingAddress;
+    }
+
+    /** The local address the system routes towards {@code destination} from; no packet is sent. */
+    public static String routeSource(InetAddress destination) {
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.connect(destination, 25);
+            return socket.getLocalAddress().getHostAddress();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** One connection to one MX address. */
+    public void attempt(DeliveryPlan plan, MxHostPlan host, DeliveryAttempt attempt) {
+        boolean tls = attempt.tlsProtocol().isPresent();
+        Optional<ResultType> failure = attempt.resultType();
+        boolean completed = attempt.outcome() == DeliveryAttempt.Outcome.DELIVERED
+                || attempt.outcome() == DeliveryAttempt.Outcome.SECURED;
+        if (!tls && failure.isEmpty() && !completed) {
+            // Refused, timed out, or an SMTP error before any TLS: no TLS session to report.
+            return;
+        }
+        ReportedPolicy policy = policyOf(plan, host);
+        if (policy.type() == PolicyType.STS
+                && host.requirement().orElse(null) == TlsRequirement.OPPORTUNISTIC) {
+            // Testing mode: delivered opportunistically, judged as the policy would have.
+            failure = testingVerdict(plan, host, attempt);
+        } else if (policy.type() == PolicyType.NO_POLICY_FOUND && !tls && completed) {
+            failure = Optional.of(ResultType.STARTTLS_NOT_SUPPORTED);
+        }
+        if (failure.isEmpty()) {
+            journal.success(policy, clock.instant());
+        } else {
+            journal.failure(policy, FailureDetail.builder(failure.get(), sendingAddress.apply(attempt.address()),
+                    host.host(), attempt.address().getHostAddress()).failureReasonCode(reason(attempt.detail()))
+                    .build(), clock.instant());
+        }
+    }
+
+    /**
+     * A host the plan ruled out for a published policy (an MX outside an enforce policy, bogus
+     * DNSSEC): a failed session for the report, though no connection was made.
+     */
+    public void excluded(DeliveryPlan plan, MxHostPlan host) {
+        Optional<ResultType> type = host.exclusionType();
+        if (type.isEmpty() || type.get() == ResultType.DANE_REQUIRED) {
+            // DNS failures are nobody's policy; dane-required comes from a local override.
+            return;
+        }
+        ReportedPolicy policy = type.get() == ResultType.DNSSEC_INVALID
+                ? ReportedPolicy.tlsa(plan.domain(), host.host(), List.of())
+                : stsPolicy(plan).orElse(ReportedPolicy.noPolicyFound(plan.domain()));
+        InetAddress towards = host.addresses().isEmpty() ? null : host.addresses().get(0);
+        String sender = towards == null ? localAddress() : sendingAddress.apply(towards);
+        journal.failure(policy, FailureDetail.builder(type.get(), sender, host.host(), null)
+                .failureReasonCode(reason(host.exclusion().orElse(""))).build(), clock.instant());
+    }
+
+    private ReportedPolicy policyOf(DeliveryPlan plan, MxHostPlan host) {
+        TlsRequirement requirement = host.requirement().orElse(TlsRequirement.OPPORTUNISTIC);
+        if ((requirement == TlsRequirement.DANE || requirement == TlsRequirement.ENCRYPT) && host.dane().isPresent()) {
+            List<String> records = new ArrayList<>();
+            for (TlsaRecord record : host.dane().get().records()) {
+                records.add(record.toPresentation());
+            }
+            return ReportedPolicy.tlsa(plan.domain(), host.host(), records);
+        }
+        // require-tls, opportunistic and none replace the published policies with a local rule.
+        boolean local = plan.override().filter(override -> override == DomainOverride.REQUIRE_TLS
+                || override == DomainOverride.OPPORTUNISTIC || override == DomainOverride.NONE).isPresent();
+        Optional<ReportedPolicy> sts = stsPolicy(plan);
+        if (!local && sts.isPresent()
+                && (requirement == TlsRequirement.PKIX || requirement == TlsRequirement.OPPORTUNISTIC && isTesting(plan))) {
+            return sts.get();
+        }
+        return ReportedPolicy.noPolicyFound(plan.domain());
+    }
+
+    private static Optional<ReportedPolicy> stsPolicy(DeliveryPlan plan) {
+        return plan.mtaSts().flatMap(lookup -> lookup.policy()).filter(policy -> policy.mode() != MtaStsMode.NONE)
+                .map(policy -> ReportedPolicy.sts(plan.domain(), policy.toPolicyText(), policy.mxPatterns()));
+    }
+
+    private static boolean isTesting(DeliveryPlan plan) {
+        return plan.mtaSts().flatMap(lookup -> lookup.policy()).map(MtaStsPolicy::mode)
+                .filter(mode -> mode == MtaStsMode.TESTING).isPresent();
+    }
+
+    private Optional<ResultType> testingVerdict(DeliveryPlan plan, MxHostPlan host, DeliveryAttempt attempt) {
+        MtaStsPolicy policy = plan.mtaSts().flatMap(lookup -> lookup.policy()).orElseThrow();
+        if (!policy.matches(host.host())) {
+            return Optional.of(ResultType.VALIDATION_FAILURE);
+        }
+        List<X509Certificate> chain = attempt.peerCertificates();
+        if (attempt.tlsProtocol().isEmpty() || chain.isEmpty()) {
+            return Optional.of(ResultType.STARTTLS_NOT_SUPPORTED);
+        }
+        try {
+            pkix.checkServerTrusted(chain.toArray(new X509Certificate[0]), "UNKNOWN");
+        } catch (CertificateException e) {
+            return Optional.of(causedByExpiry(e) ? ResultType.CERTIFICATE_EXPIRED : ResultType.CERTIFICATE_NOT_TRUSTED);
+        }
+        if (ReferenceIdentifiers.of(host.host()).matchingName(chain.get(0)) == null) {
+            return Optional.of(ResultType.CERTIFICATE_HOST_MISMATCH);
+        }
+        return Optional.empty();
+    }
+
+    private static boolean causedByExpiry(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CertificateExpiredException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String reason(String detail) {
+        if (detail == null || detail.isBlank()) {
+            return null;
+        }
+        String oneLine = detail.replaceAll("\\s+", " ").trim();
+        return oneLine.length() <= MAX_REASON_LENGTH ? oneLine : oneLine.substring(0, MAX_REASON_LENGTH);
+    }
+
+    private static String localAddress() {
+        try {
+            return InetAddress.getLocalHost().getHostAddress();
+        } catch (IOException e) {
+            return "0.0.0.0";
+        }
+    }
+}
