@@ -32,14 +32,8 @@ public final class SecureDeliveryModule extends AbstractModule {
     @Provides
     @Singleton
     SecureDeliveryEngine engine(FileSystem fileSystem, MetricFactory metrics) throws IOException {
-        PolicyEngineConfiguration configuration;
         try {
-            configuration = configuration(fileSystem);
-        } catch (ConfigurationException e) {
-            throw new IllegalStateException("secure-delivery: bad configuration in conf/secure-delivery.properties: "
-                    + e.getMessage(), e);
-        }
-        try {
+            PolicyEngineConfiguration configuration = configuration(fileSystem);
             SecureDeliveryEngine engine = SecureDeliveryEngine.from(configuration, Clock.systemUTC(), domain -> {
                 TimeMetric latency = metrics.timer(Metrics.MTA_STS_FETCH);
                 return failure -> {
@@ -55,6 +49,7 @@ public final class SecureDeliveryModule extends AbstractModule {
                     configuration.overrides().size());
             return engine;
         } catch (ConfigurationException e) {
+            // Reading the file and building from it (trust anchors, certificates) fail alike: name the key.
             throw new IllegalStateException("secure-delivery: bad configuration in conf/secure-delivery.properties: "
                     + e.getMessage(), e);
         }
