@@ -20,6 +20,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.X509TrustManager;
 
 /** {@code check} (the plan, as the mailet would use it) and {@code probe} (the plan, then each MX). */
 final class Plans {
@@ -94,11 +95,7 @@ final class Plans {
 
     private static void probe(DeliveryPlan plan, PolicyEngineConfiguration configuration, int smtpPort, Clock clock,
             Report report) {
-        Properties properties = new Properties();
-        properties.setProperty("mail.smtp.connectiontimeout", "10000");
-        properties.setProperty("mail.smtp.timeout", "30000");
-        properties.setProperty("mail.smtp.localhost", localName());
-        SmtpClient client = new SmtpClient(properties, smtpPort, configuration.pkixTrustManager(), clock, null);
+        SmtpClient client = smtpClient(configuration.pkixTrustManager(), smtpPort, clock);
         List<String> attempts = new ArrayList<>();
         for (MxHostPlan host : plan.usableHosts()) {
             for (InetAddress address : host.addresses()) {
@@ -117,6 +114,15 @@ final class Plans {
             }
         }
         report.data("attempts", attempts);
+    }
+
+    /** The mailet's SMTP client, as the tool connects with it: no trace header, this host's name in EHLO. */
+    static SmtpClient smtpClient(X509TrustManager pkix, int smtpPort, Clock clock) {
+        Properties properties = new Properties();
+        properties.setProperty("mail.smtp.connectiontimeout", "10000");
+        properties.setProperty("mail.smtp.timeout", "30000");
+        properties.setProperty("mail.smtp.localhost", localName());
+        return new SmtpClient(properties, smtpPort, pkix, clock, null);
     }
 
     private static String localName() {

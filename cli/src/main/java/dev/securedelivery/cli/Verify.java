@@ -19,6 +19,9 @@ import dev.securedelivery.mtasts.MtaStsPolicy;
 import dev.securedelivery.mtasts.MtaStsRecord;
 import dev.securedelivery.mtasts.MtaStsSyntaxException;
 import dev.securedelivery.mtasts.PolicyFetchException;
+import dev.securedelivery.policy.MxHostPlan;
+import dev.securedelivery.policy.TlsRequirement;
+import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.tlsrpt.ResultType;
 import dev.securedelivery.tlsrpt.TlsRptRecord;
 import dev.securedelivery.tlsrpt.TlsRptSyntaxException;
@@ -204,20 +207,23 @@ final class Verify {
         }
         InetAddress address = addresses.get(0);
         String about = host + " [" + address.getHostAddress() + "]";
-        PeerCertificates peer;
-        try {
-            peer = PeerCertificates.fetch(host, address, smtpPort);
-        } catch (PeerCertificates.NoStartTlsException e) {
-            report.problem(about, e.getMessage(), Fixes.forType(ResultType.STARTTLS_NOT_SUPPORTED));
-            return;
-        } catch (PeerCertificates.UnreachableException e) {
-            report.lookupFailure(about, "cannot connect: " + e.getMessage());
+        // STARTTLS required, the chain taken as presented: judged below by PKIX and by TLSA, each
+        // with its own verdict.
+        DeliveryAttempt peer = Plans.smtpClient(pkix, smtpPort, clock).probe(MxHostPlan.usable(host, 0,
+                List.of(address), TlsRequirement.ENCRYPT, null, "verify"), address);
+        if (peer.outcome() != DeliveryAttempt.Outcome.SECURED || peer.peerCertificates().isEmpty()) {
+            if (peer.resultType().isPresent()) {
+                report.problem(about, peer.detail(), Fixes.forType(peer.resultType().get()));
+            } else {
+                report.lookupFailure(about, "cannot connect: " + peer.detail());
+            }
             return;
         }
-        report.ok(about, "STARTTLS: " + peer.protocol + " " + peer.cipherSuite);
-        certificate(host, about, peer.chain, policy, pkix, clock, report);
+        List<X509Certificate> chain = peer.peerCertificates();
+        report.ok(about, "STARTTLS: " + peer.tlsProtocol().orElse("") + " " + peer.cipherSuite().orElse(""));
+        certificate(host, about, chain, policy, pkix, clock, report);
         if (dane.kind() == DaneRequirement.Kind.DANE) {
-            DaneVerification verification = DaneVerifier.verify(peer.chain, dane.records(),
+            DaneVerification verification = DaneVerifier.verify(chain, dane.records(),
                     dane.referenceIdentifiers().orElse(ReferenceIdentifiers.of(host)), clock.instant());
             if (verification.isVerified()) {
                 report.ok(about, "TLSA: " + verification.method().map(Object::toString).orElse("")
@@ -225,7 +231,7 @@ final class Verify {
             } else {
                 report.problem(about, "TLSA records match nothing the server presents: " + verification.failures(),
                         "publish \"" + TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
-                                TlsaRecord.MATCH_SHA256, peer.chain.get(0)) + "\" at _25._tcp." + host
+                                TlsaRecord.MATCH_SHA256, chain.get(0)) + "\" at _25._tcp." + host
                                 + " (the key the server presents now), before removing the old records");
             }
         }
