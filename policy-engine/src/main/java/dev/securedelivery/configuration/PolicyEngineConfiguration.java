@@ -3,6 +3,7 @@ package dev.securedelivery.configuration;
 import dev.securedelivery.dns.DnsCache;
 import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.dns.DnssecValidation;
+import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.mtasts.MtaStsFetcher;
@@ -11,7 +12,6 @@ import dev.securedelivery.policy.DomainOverride;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
-import java.net.IDN;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -147,7 +146,8 @@ public final class PolicyEngineConfiguration {
         Map<String, DomainOverride> overrides = new TreeMap<>();
         for (String key : settings.keysStartingWith(TLS_POLICY_PREFIX)) {
             String domain = key.substring(TLS_POLICY_PREFIX.length());
-            String normalized = normalizedDomain(domain);
+            // The form the engine looks domains up in (lower-case A-labels, no trailing dot).
+            String normalized = DomainNames.normalize(domain);
             if (normalized == null) {
                 throw new ConfigurationException(key, "\"" + domain + "\" is not a domain name");
             }
@@ -157,16 +157,6 @@ public final class PolicyEngineConfiguration {
             overrides.put(normalized, override);
         }
         return overrides;
-    }
-
-    private static String normalizedDomain(String domain) {
-        String name = domain.endsWith(".") ? domain.substring(0, domain.length() - 1) : domain;
-        try {
-            String ascii = IDN.toASCII(name, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
-            return ascii.isEmpty() || ascii.startsWith(".") || ascii.contains("..") ? null : ascii;
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 
     /** Reads and checks {@code properties}. */

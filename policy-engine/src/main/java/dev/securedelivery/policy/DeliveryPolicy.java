@@ -5,6 +5,7 @@ import dev.securedelivery.dane.DaneRequirement;
 import dev.securedelivery.dns.DnsAnswer;
 import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.dns.DnsStatus;
+import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.mtasts.MtaStsMode;
@@ -12,7 +13,6 @@ import dev.securedelivery.mtasts.MtaStsPolicy;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.IDN;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -252,16 +252,15 @@ public final class DeliveryPolicy implements Closeable {
         return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.OPPORTUNISTIC, null, rule);
     }
 
+    // The engine's form of a name (DomainNames); a name that is none is kept, lower-cased, so that
+    // the plan can say so.
     private static String normalize(String domain) {
         String name = domain.trim();
-        if (name.endsWith(".")) {
-            name = name.substring(0, name.length() - 1);
+        String normalized = DomainNames.normalize(name);
+        if (normalized != null) {
+            return normalized;
         }
-        try {
-            return IDN.toASCII(name, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-        } catch (IllegalArgumentException e) {
-            return name.toLowerCase(Locale.ROOT);
-        }
+        return (name.endsWith(".") ? name.substring(0, name.length() - 1) : name).toLowerCase(Locale.ROOT);
     }
 
     @Override
