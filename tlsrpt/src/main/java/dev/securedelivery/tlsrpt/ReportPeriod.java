@@ -21,12 +21,18 @@ public final class ReportPeriod {
     /** The period of {@code length} that holds {@code instant}. */
     public static ReportPeriod containing(Instant instant, Duration length) {
         Objects.requireNonNull(instant, "instant");
-        if (length.isNegative() || length.isZero() || Duration.ofDays(1).toMillis() % length.toMillis() != 0) {
-            throw new IllegalArgumentException("a report period must divide a day evenly, got " + length);
-        }
+        requireDividesDay(length);
         Instant day = instant.truncatedTo(ChronoUnit.DAYS);
         long periods = Duration.between(day, instant).toMillis() / length.toMillis();
         return new ReportPeriod(day.plus(length.multipliedBy(periods)), length);
+    }
+
+    /** Refuses a period length that does not divide the UTC day evenly. */
+    static Duration requireDividesDay(Duration length) {
+        if (length.isNegative() || length.isZero() || Duration.ofDays(1).toMillis() % length.toMillis() != 0) {
+            throw new IllegalArgumentException("a report period must divide a day evenly, got " + length);
+        }
+        return length;
     }
 
     /** The UTC day that holds {@code instant}. */

@@ -17,8 +17,7 @@ public final class SessionCounts {
     private final Map<ReportPeriod, Map<String, Map<ReportedPolicy, PolicyResults>>> periods = new LinkedHashMap<>();
 
     public SessionCounts(Duration periodLength) {
-        this.periodLength = periodLength;
-        ReportPeriod.containing(Instant.EPOCH, periodLength);
+        this.periodLength = ReportPeriod.requireDividesDay(periodLength);
     }
 
     /** A session that met {@code policy} at {@code at}. */
