@@ -311,10 +311,7 @@ final class Verify {
         for (int type : new int[] {Type.A, Type.AAAA}) {
             DnsAnswer answer = dns.lookupNow(name(host), type);
             if (answer.isAnswered()) {
-                answer.records().stream().filter(record -> record.getType() == type)
-                        .forEach(record -> addresses.add(type == Type.A
-                                ? ((org.xbill.DNS.ARecord) record).getAddress()
-                                : ((org.xbill.DNS.AAAARecord) record).getAddress()));
+                addresses.addAll(answer.addresses());
             } else if (answer.status() == DnsStatus.FAILED) {
                 report.lookupFailure(host, Type.string(type) + " lookup: " + answer.failureReason());
             }

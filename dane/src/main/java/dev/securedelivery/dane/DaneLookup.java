@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import org.xbill.DNS.AAAARecord;
-import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.TLSARecord;
 import org.xbill.DNS.TextParseException;
@@ -69,7 +67,7 @@ public final class DaneLookup {
         final String nextHopDomain;
         final DnsAnswer a;
         final DnsAnswer aaaa;
-        final List<InetAddress> addresses = new ArrayList<>();
+        final List<InetAddress> addresses;
 
         Candidate(String host, Name name, boolean hostNameSecure, String nextHopDomain, DnsAnswer a, DnsAnswer aaaa) {
             this.host = host;
@@ -78,8 +76,8 @@ public final class DaneLookup {
             this.nextHopDomain = nextHopDomain;
             this.a = a;
             this.aaaa = aaaa;
-            a.records(ARecord.class).forEach(record -> addresses.add(record.getAddress()));
-            aaaa.records(AAAARecord.class).forEach(record -> addresses.add(record.getAddress()));
+            this.addresses = new ArrayList<>(a.addresses());
+            addresses.addAll(aaaa.addresses());
         }
 
         /** The CNAME-expanded name, when the addresses came through a secure chain to another name. */

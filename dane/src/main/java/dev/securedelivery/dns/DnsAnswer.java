@@ -1,9 +1,12 @@
 package dev.securedelivery.dns;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Type;
@@ -25,7 +28,7 @@ public final class DnsAnswer {
     private final long ttlSeconds;
     private final String failureReason;
 
-    private DnsAnswer(Name name, int type, DnsStatus status, Name canonicalName, List<Record> records,
+    private DnsAnswer(Name name, int type, DnsStatus status, Name canonicalName, List<? extends Record> records,
             boolean nameExists, long ttlSeconds, String failureReason) {
         this.name = Objects.requireNonNull(name, "name");
         this.type = type;
@@ -41,7 +44,7 @@ public final class DnsAnswer {
     public static DnsAnswer records(Name name, int type, boolean secure, Name canonicalName,
             List<? extends Record> records, long ttlSeconds) {
         return new DnsAnswer(name, type, secure ? DnsStatus.SECURE : DnsStatus.INSECURE, canonicalName,
-                new ArrayList<>(records), true, ttlSeconds, null);
+                records, true, ttlSeconds, null);
     }
 
     /** The (canonical) name exists but has no records of the asked type. */
@@ -101,6 +104,19 @@ public final class DnsAnswer {
             }
         }
         return typed;
+    }
+
+    /** The addresses of an A or AAAA answer (empty for any other type). */
+    public List<InetAddress> addresses() {
+        List<InetAddress> addresses = new ArrayList<>(records.size());
+        for (Record record : records) {
+            if (record instanceof ARecord) {
+                addresses.add(((ARecord) record).getAddress());
+            } else if (record instanceof AAAARecord) {
+                addresses.add(((AAAARecord) record).getAddress());
+            }
+        }
+        return addresses;
     }
 
     /** False only for an answered NXDOMAIN. */

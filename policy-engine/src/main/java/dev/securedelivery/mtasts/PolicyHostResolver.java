@@ -6,8 +6,6 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.xbill.DNS.ARecord;
-import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
@@ -38,9 +36,8 @@ final class PolicyHostResolver implements org.apache.hc.client5.http.DnsResolver
         DnsAnswer a = join(v4, name, Type.A);
         DnsAnswer aaaa = join(v6, name, Type.AAAA);
 
-        List<InetAddress> addresses = new ArrayList<>();
-        a.records(ARecord.class).forEach(record -> addresses.add(record.getAddress()));
-        aaaa.records(AAAARecord.class).forEach(record -> addresses.add(record.getAddress()));
+        List<InetAddress> addresses = new ArrayList<>(a.addresses());
+        addresses.addAll(aaaa.addresses());
         if (!addresses.isEmpty()) {
             return addresses.toArray(new InetAddress[0]);
         }
