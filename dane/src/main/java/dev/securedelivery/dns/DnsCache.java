@@ -70,12 +70,6 @@ public final class DnsCache {
         }
     }
 
-    public void clear() {
-        synchronized (entries) {
-            entries.clear();
-        }
-    }
-
     private static final class Key {
         private final Name name;
         private final int type;

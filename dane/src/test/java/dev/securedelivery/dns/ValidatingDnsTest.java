@@ -8,10 +8,13 @@ import dev.securedelivery.testing.InMemorySignedDns;
 import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.TestClock;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Type;
 
@@ -168,5 +171,15 @@ class ValidatingDnsTest {
 
         assertThat(anchors).contains(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D")
                 .contains(". IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16");
+    }
+
+    // Needs no DNS server: it runs wherever the tests run, not only where knot and unbound are installed.
+    @Test
+    void theAdFlagOfAResolverOffLoopbackIsNeverTrusted() throws Exception {
+        InetSocketAddress remote = new InetSocketAddress(InetAddress.getByName("192.0.2.53"), 53);
+
+        assertThatThrownBy(() -> DnssecValidation.trustingLoopbackValidator(List.of(remote), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not 192.0.2.53");
     }
 }
