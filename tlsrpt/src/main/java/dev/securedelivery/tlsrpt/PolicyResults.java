@@ -10,7 +10,6 @@ import java.util.Map;
  */
 public final class PolicyResults {
     private long successes;
-    private long failures;
     private final Map<FailureDetail, Long> failureDetails = new LinkedHashMap<>();
 
     void success() {
@@ -18,14 +17,12 @@ public final class PolicyResults {
     }
 
     void failure(FailureDetail detail) {
-        failures++;
         failureDetails.merge(detail, 1L, Long::sum);
     }
 
     PolicyResults copy() {
         PolicyResults copy = new PolicyResults();
         copy.successes = successes;
-        copy.failures = failures;
         copy.failureDetails.putAll(failureDetails);
         return copy;
     }
@@ -35,6 +32,10 @@ public final class PolicyResults {
     }
 
     public long failedSessions() {
+        long failures = 0;
+        for (long count : failureDetails.values()) {
+            failures += count;
+        }
         return failures;
     }
 

@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -30,11 +32,10 @@ import java.util.concurrent.TimeUnit;
 public final class SessionJournal implements Closeable {
     private static final String SUFFIX = ".journal";
     private static final String NULL = "~";
-    private static final String STOP = "";
 
     private final Path directory;
     private final SessionCounts counts;
-    private final BlockingQueue<String> pending = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Entry> pending = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final int skippedLines;
     private volatile IOException writeFailure;
@@ -75,29 +76,39 @@ public final class SessionJournal implements Closeable {
         return skippedLines;
     }
 
-    /** The last failure to write the journal, if any: the counts in memory are still right. */
-    public IOException writeFailure() {
-        return writeFailure;
-    }
-
     public void success(ReportedPolicy policy, Instant at) {
         counts.success(policy, at);
-        pending.add(line("S", policy, null, at));
+        pending.add(Entry.line(journalOf(at), line("S", policy, null, at)));
     }
 
     public void failure(ReportedPolicy policy, FailureDetail detail, Instant at) {
         counts.failure(policy, detail, at);
-        pending.add(line("F", policy, detail, at));
+        pending.add(Entry.line(journalOf(at), line("F", policy, detail, at)));
     }
 
     /** Forgets a period whose reports are out, on disk too. */
     public void forget(ReportPeriod period) throws IOException {
         counts.forget(period);
-        Files.deleteIfExists(journalOf(period.start()));
+        Path journal = journalOf(period.start());
+        if (!writer.isAlive()) {
+            Files.deleteIfExists(journal);
+            return;
+        }
+        // The writer may hold the file open, and lines for it may wait in the queue: it deletes it.
+        Entry forget = Entry.forget(journal);
+        pending.add(forget);
+        try {
+            forget.done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IOException("cannot delete " + journal, e.getCause());
+        }
     }
 
-    private Path journalOf(Instant periodStart) {
-        return directory.resolve(periodStart.toString().replace(':', '-') + SUFFIX);
+    private Path journalOf(Instant at) {
+        Instant start = ReportPeriod.containing(at, counts.periodLength()).start();
+        return directory.resolve(start.toString().replace(':', '-') + SUFFIX);
     }
 
     private String line(String kind, ReportedPolicy policy, FailureDetail detail, Instant at) {
@@ -137,32 +148,26 @@ public final class SessionJournal implements Closeable {
         Map<Path, BufferedWriter> writers = new HashMap<>();
         try {
             while (true) {
-                String line = pending.poll(1, TimeUnit.SECONDS);
-                if (line == null) {
-                    continue;
-                }
-                List<String> batch = new ArrayList<>();
-                batch.add(line);
+                List<Entry> batch = new ArrayList<>();
+                batch.add(pending.take());
                 pending.drainTo(batch);
                 boolean stop = false;
-                for (String entry : batch) {
-                    if (entry.equals(STOP)) {
+                for (Entry entry : batch) {
+                    if (entry.journal == null) {
                         stop = true;
-                        continue;
-                    }
-                    Instant at = Instant.ofEpochMilli(Long.parseLong(entry.split("\t", 3)[1]));
-                    Path journal = journalOf(ReportPeriod.containing(at, counts.periodLength()).start());
-                    try {
-                        BufferedWriter out = writers.get(journal);
-                        if (out == null) {
-                            out = Files.newBufferedWriter(journal, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                                    StandardOpenOption.APPEND);
-                            writers.put(journal, out);
+                    } else if (entry.line != null) {
+                        append(writers, entry);
+                    } else {
+                        BufferedWriter open = writers.remove(entry.journal);
+                        if (open != null) {
+                            closeQuietly(open);
                         }
-                        out.write(entry);
-                        out.write('\n');
-                    } catch (IOException e) {
-                        writeFailure = e;
+                        try {
+                            Files.deleteIfExists(entry.journal);
+                            entry.done.complete(null);
+                        } catch (IOException e) {
+                            entry.done.completeExceptionally(e);
+                        }
                     }
                 }
                 for (BufferedWriter out : writers.values()) {
@@ -175,19 +180,26 @@ public final class SessionJournal implements Closeable {
                 if (stop) {
                     return;
                 }
-                // A forgotten period's file is gone: do not keep writing into a deleted file.
-                writers.entrySet().removeIf(entry -> {
-                    if (Files.exists(entry.getKey())) {
-                        return false;
-                    }
-                    closeQuietly(entry.getValue());
-                    return true;
-                });
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             writers.values().forEach(SessionJournal::closeQuietly);
+        }
+    }
+
+    private void append(Map<Path, BufferedWriter> writers, Entry entry) {
+        try {
+            BufferedWriter out = writers.get(entry.journal);
+            if (out == null) {
+                out = Files.newBufferedWriter(entry.journal, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+                writers.put(entry.journal, out);
+            }
+            out.write(entry.line);
+            out.write('\n');
+        } catch (IOException e) {
+            writeFailure = e;
         }
     }
 
@@ -202,7 +214,7 @@ public final class SessionJournal implements Closeable {
     /** Writes what is pending, then stops the writer. */
     @Override
     public void close() throws IOException {
-        pending.add(STOP);
+        pending.add(Entry.STOP);
         try {
             writer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
@@ -235,5 +247,27 @@ public final class SessionJournal implements Closeable {
             }
         }
         return values;
+    }
+
+    // What the writer is handed: a line for a journal, a journal to close and delete, or the end.
+    private static final class Entry {
+        static final Entry STOP = new Entry(null, null);
+
+        final Path journal;
+        final String line;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        private Entry(Path journal, String line) {
+            this.journal = journal;
+            this.line = line;
+        }
+
+        static Entry line(Path journal, String line) {
+            return new Entry(journal, line);
+        }
+
+        static Entry forget(Path journal) {
+            return new Entry(journal, null);
+        }
     }
 }
