@@ -26,13 +26,11 @@ final class LoopbackPolicyHost implements AutoCloseable {
         TestCertificateAuthority ca = TestCertificateAuthority.root("Benchmark Root");
         String[] hosts = domains.stream().map(domain -> "mta-sts." + domain).toArray(String[]::new);
         server = TestHttpsServer.start(InetAddress.getLoopbackAddress(), ca.issue(hosts).serverContext());
-        server.respondWith(exchange -> {
+        server.respondWith(TestHttpsServer.byPolicyDomain(domain -> {
             fetches.incrementAndGet();
-            String host = exchange.getRequestHeaders().getFirst("Host").replaceFirst(":\\d+$", "");
-            String domain = host.substring("mta-sts.".length());
-            TestHttpsServer.ok("text/plain", "version: STSv1\r\nmode: enforce\r\nmx: mx1." + domain
-                    + "\r\nmx: *.mail." + domain + "\r\nmax_age: 604800\r\n").respond(exchange);
-        });
+            return TestHttpsServer.ok("text/plain", "version: STSv1\r\nmode: enforce\r\nmx: mx1." + domain
+                    + "\r\nmx: *.mail." + domain + "\r\nmax_age: 604800\r\n");
+        }));
         for (String domain : domains) {
             dns.addTxt("_mta-sts." + domain + ".", 3600, "v=STSv1; id=20261122T083000;")
                     .addA("mta-sts." + domain + ".", "127.0.0.1");

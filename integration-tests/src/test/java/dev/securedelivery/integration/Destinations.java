@@ -154,10 +154,8 @@ final class Destinations implements AutoCloseable {
         policyHost = TestHttpsServer.start(InetAddress.getLoopbackAddress(),
                 ca.issue(policyHosts.toArray(new String[0])).serverContext());
         closeables.add(policyHost);
-        policyHost.respondWith(exchange -> {
-            String host = exchange.getRequestHeaders().getFirst("Host").replaceFirst(":\\d+$", "");
-            policies.getOrDefault(host.substring("mta-sts.".length()), TestHttpsServer.notFound()).respond(exchange);
-        });
+        policyHost.respondWith(TestHttpsServer.byPolicyDomain(
+                domain -> policies.getOrDefault(domain, TestHttpsServer.notFound())));
     }
 
     /** The DNS the world serves, for tampering with answers on the way. */

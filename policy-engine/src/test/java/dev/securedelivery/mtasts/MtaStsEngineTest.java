@@ -58,12 +58,10 @@ class MtaStsEngineTest {
     void startPolicyHost() {
         String[] names = DOMAINS.stream().map(domain -> "mta-sts." + domain).toArray(String[]::new);
         server = TestHttpsServer.start(InetAddress.getLoopbackAddress(), CA.issue(names).serverContext());
-        server.respondWith(exchange -> {
-            String host = exchange.getRequestHeaders().getFirst("Host").replaceFirst(":\\d+$", "");
-            String domain = host.substring("mta-sts.".length());
+        server.respondWith(TestHttpsServer.byPolicyDomain(domain -> {
             fetches.computeIfAbsent(domain, d -> new AtomicInteger()).incrementAndGet();
-            policies.getOrDefault(domain, TestHttpsServer.notFound()).respond(exchange);
-        });
+            return policies.getOrDefault(domain, TestHttpsServer.notFound());
+        }));
         for (String domain : DOMAINS) {
             dns.addA("mta-sts." + domain + ".", "127.0.0.1");
         }

@@ -63,10 +63,8 @@ class DeliveryPolicyTest {
     void startPolicyHost() {
         server = TestHttpsServer.start(InetAddress.getLoopbackAddress(),
                 CA.issue("mta-sts.example.test", "mta-sts.insecure.test").serverContext());
-        server.respondWith(exchange -> {
-            String host = exchange.getRequestHeaders().getFirst("Host").replaceFirst(":\\d+$", "");
-            policies.getOrDefault(host.substring("mta-sts.".length()), TestHttpsServer.notFound()).respond(exchange);
-        });
+        server.respondWith(TestHttpsServer.byPolicyDomain(
+                domain -> policies.getOrDefault(domain, TestHttpsServer.notFound())));
     }
 
     @AfterEach

@@ -38,15 +38,6 @@ public final class IssuedCertificate {
         return new IssuedCertificate(privateKey, replaced, root);
     }
 
-    /** The root the chain leads to. */
-    public X509Certificate root() {
-        return root;
-    }
-
-    public PrivateKey privateKey() {
-        return privateKey;
-    }
-
     public X509Certificate leaf() {
         return chain.get(0);
     }

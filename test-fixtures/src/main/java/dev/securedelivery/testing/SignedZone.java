@@ -183,10 +183,6 @@ public final class SignedZone {
         return this;
     }
 
-    Map<Name, SignedZone> delegations() {
-        return delegations;
-    }
-
     // ---- what InMemorySignedDns reads ----
 
     synchronized RRset rrset(Name owner, int type) {

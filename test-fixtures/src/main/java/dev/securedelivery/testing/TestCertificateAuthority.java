@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -122,17 +121,6 @@ public final class TestCertificateAuthority {
             TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             factory.init(trustStore());
             return (X509TrustManager) factory.getTrustManagers()[0];
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** A client TLS context trusting this CA's root only. */
-    public SSLContext clientContext() {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new javax.net.ssl.TrustManager[] {trustManager()}, RANDOM);
-            return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -183,6 +184,17 @@ public final class TestHttpsServer implements AutoCloseable {
     public static Responder hangUp() {
         return exchange -> {
             throw new IOException("hanging up on purpose");
+        };
+    }
+
+    /**
+     * One server as the MTA-STS policy host of many domains: the answer for the domain whose
+     * {@code mta-sts.<domain>} the request's Host header names, as {@code policies} gives it.
+     */
+    public static Responder byPolicyDomain(Function<String, Responder> policies) {
+        return exchange -> {
+            String host = exchange.getRequestHeaders().getFirst("Host").replaceFirst(":\\d+$", "");
+            policies.apply(host.substring("mta-sts.".length())).respond(exchange);
         };
     }
 

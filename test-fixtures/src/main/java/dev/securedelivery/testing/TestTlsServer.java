@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
@@ -22,7 +21,6 @@ public final class TestTlsServer implements AutoCloseable {
     private final SSLServerSocket socket;
     private final Thread acceptor;
     private final List<String> serverNames = new CopyOnWriteArrayList<>();
-    private final AtomicInteger handshakes = new AtomicInteger();
 
     private TestTlsServer(SSLServerSocket socket) {
         this.socket = socket;
@@ -50,17 +48,12 @@ public final class TestTlsServer implements AutoCloseable {
         return List.copyOf(serverNames);
     }
 
-    public int handshakes() {
-        return handshakes.get();
-    }
-
     private void serve() {
         while (!socket.isClosed()) {
             try (SSLSocket client = (SSLSocket) socket.accept()) {
                 client.setSoTimeout(5000);
                 try {
                     client.startHandshake();
-                    handshakes.incrementAndGet();
                     serverNames.add(requestedName(client));
                     client.getOutputStream().write('.');
                     client.getOutputStream().flush();
