@@ -50,6 +50,28 @@ public final class DeliveryAttempt {
         this.peerCertificates = java.util.List.copyOf(builder.peerCertificates);
     }
 
+    private DeliveryAttempt(DeliveryAttempt attempt, TlsRequirement requirement, String detail) {
+        this.host = attempt.host;
+        this.address = attempt.address;
+        this.requirement = requirement;
+        this.outcome = attempt.outcome;
+        this.tlsProtocol = attempt.tlsProtocol;
+        this.cipherSuite = attempt.cipherSuite;
+        this.authentication = attempt.authentication;
+        this.detail = detail;
+        this.status = attempt.status;
+        this.resultType = attempt.resultType;
+        this.policyFailure = attempt.policyFailure;
+        this.refused = attempt.refused;
+        this.unsent = attempt.unsent;
+        this.peerCertificates = attempt.peerCertificates;
+    }
+
+    /** This attempt under {@code requirement}, with {@code detail}; everything else (recipients refused or not sent included) kept. */
+    DeliveryAttempt as(TlsRequirement requirement, String detail) {
+        return new DeliveryAttempt(this, requirement, detail);
+    }
+
     /**
      * The chain the server presented, leaf first, when TLS was negotiated (checked or not): what an
      * MTA-STS policy in testing mode is evaluated against for the TLS report.

@@ -95,7 +95,7 @@ public final class SmtpClient {
             // Opportunistic TLS must not keep mail from a server whose TLS is broken: plaintext it is.
             DeliveryAttempt plain = attempt(message, sender, recipients, host, address, TlsRequirement.NO_TLS);
             return plain.outcome() == DeliveryAttempt.Outcome.DELIVERED
-                    ? withDetail(plain, host, address, requirement, "TLS failed (" + attempt.detail() + "); sent in plaintext")
+                    ? plain.as(requirement, "TLS failed (" + attempt.detail() + "); sent in plaintext; " + plain.detail())
                     : plain;
         }
         return attempt;
@@ -309,13 +309,6 @@ public final class SmtpClient {
     private static boolean isNameMismatch(CertificateException certificate) {
         String message = String.valueOf(certificate.getMessage());
         return message.contains("No subject alternative") || message.contains("No name matching");
-    }
-
-    private static DeliveryAttempt withDetail(DeliveryAttempt attempt, MxHostPlan host, InetAddress address,
-            TlsRequirement requirement, String detail) {
-        DeliveryAttempt.Builder builder = DeliveryAttempt.builder(host.host(), address, requirement)
-                .detail(detail + "; " + attempt.detail());
-        return builder.delivered();
     }
 
     private static <T extends Throwable> T causeOfType(Throwable failure, Class<T> type) {

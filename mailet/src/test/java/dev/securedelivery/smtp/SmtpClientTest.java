@@ -248,6 +248,26 @@ class SmtpClientTest {
     }
 
     @Test
+    void afterAPlaintextFallbackTheRefusedRecipientsAreStillReportedForBouncing() throws Exception {
+        TestSmtpServer server = tlsServer(good).refuse("nobody@example.test");
+        StartTlsStrippingProxy proxy = proxy(server, StartTlsStrippingProxy.Variant.REFUSE_454);
+        Properties properties = new Properties();
+        properties.setProperty("mail.smtp.sendpartial", "true");
+        SmtpClient client = new SmtpClient(properties, proxy.address().getPort(), root.trustManager(),
+                Clock.systemUTC(), null);
+
+        DeliveryAttempt attempt = client.send(message(), "sender@sender.test",
+                List.of("user@example.test", "nobody@example.test"), plan(TlsRequirement.OPPORTUNISTIC, null),
+                proxy.address().getAddress());
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
+        assertThat(attempt.detail()).startsWith("TLS failed (");
+        assertThat(attempt.refusedRecipients()).containsOnlyKeys("nobody@example.test");
+        assertThat(server.received()).singleElement()
+                .satisfies(mail -> assertThat(mail.recipients).containsExactly("user@example.test"));
+    }
+
+    @Test
     void anUnreachableAddressIsATemporaryFailure() throws Exception {
         int closed;
         try (ServerSocket socket = new ServerSocket(0, 1, LOOPBACK)) {
