@@ -1,5 +1,6 @@
 package dev.securedelivery.mailet;
 
+import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.MxHostPlan;
@@ -104,7 +105,7 @@ final class DomainDelivery {
      *     (RemoteDelivery's maxDnsProblemRetries)
      */
     Result deliver(Mail mail, boolean domainMissingIsTemporary) {
-        String domain = mail.getRecipients().iterator().next().getDomain().asString().toLowerCase(Locale.ROOT);
+        String domain = destinationOf(mail);
         DeliveryPlan plan;
         try {
             plan = metrics.decorateSupplierWithTimerMetric(Metrics.PLAN, () -> plan(domain));
@@ -120,12 +121,22 @@ final class DomainDelivery {
             case NULL_MX:
                 return Result.permanent("5.1.10", domain + ": " + plan.reason().orElse(""), plan);
             case DEFER:
-                outcomes.planFailure(domain, plan.failureType(), plan.reason().orElse(""));
+                outcomes.planFailure(plan.domain(), plan.failureType(), plan.reason().orElse(""));
                 return Result.temporary(deferralStatus(plan.failureType().orElse(null)),
                         domain + ": " + plan.reason().orElse("") + exclusions(plan), plan);
             default:
                 return attempt(mail, plan);
         }
+    }
+
+    /**
+     * The destination domain of a queued copy (every recipient of one copy is in one domain), in the
+     * form plans, logs and outcomes name it: lower-case A-labels (DomainNames).
+     */
+    static String destinationOf(Mail mail) {
+        String domain = mail.getRecipients().iterator().next().getDomain().asString();
+        String normalized = DomainNames.normalize(domain);
+        return normalized != null ? normalized : domain.toLowerCase(Locale.ROOT);
     }
 
     private DeliveryPlan plan(String domain) {

@@ -162,8 +162,9 @@ public final class SecureRemoteDelivery extends GenericMailet {
     private void process(MailQueue.MailQueueItem item) {
         Mail mail = item.getMail();
         // Every line about this copy (plan, attempts, deferral, bounce) carries its domain.
-        mail.getRecipients().stream().findFirst().ifPresent(recipient ->
-                MDC.put(DeliveryPolicy.MDC_DOMAIN, recipient.getDomain().asString().toLowerCase(Locale.ROOT)));
+        if (!mail.getRecipients().isEmpty()) {
+            MDC.put(DeliveryPolicy.MDC_DOMAIN, DomainDelivery.destinationOf(mail));
+        }
         try {
             handle(mail);
             item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
@@ -287,8 +288,9 @@ public final class SecureRemoteDelivery extends GenericMailet {
     // Every copy in the queue is for one recipient domain.
     private void fate(Mail mail, String fate) {
         metrics.generate(Metrics.MAIL + "." + fate).increment();
-        mail.getRecipients().stream().findFirst()
-                .ifPresent(recipient -> engine.outcomes().message(recipient.getDomain().asString(), fate));
+        if (!mail.getRecipients().isEmpty()) {
+            engine.outcomes().message(DomainDelivery.destinationOf(mail), fate);
+        }
     }
 
     private int positiveParameter(String name, int defaultValue) throws MessagingException {
