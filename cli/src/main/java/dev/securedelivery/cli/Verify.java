@@ -13,6 +13,7 @@ import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.dns.DnsStatus;
 import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.FetchedPolicy;
+import dev.securedelivery.mtasts.MtaStsDiscovery;
 import dev.securedelivery.mtasts.MtaStsFetcher;
 import dev.securedelivery.mtasts.MtaStsMode;
 import dev.securedelivery.mtasts.MtaStsPolicy;
@@ -151,7 +152,19 @@ final class Verify {
         boolean secure = answer.status() == DnsStatus.SECURE;
         List<String> hosts = new ArrayList<>();
         for (MXRecord record : records) {
-            hosts.add(DomainNames.normalize(record.getTarget().toString(true)));
+            if (record.getTarget().equals(Name.root)) {
+                // RFC 7505: a null MX; the domain accepts no mail.
+                report.problem(domain + " MX", "null MX (RFC 7505): the domain accepts no mail",
+                        "remove the null MX record if the domain should receive mail");
+                return;
+            }
+            String host = DomainNames.normalize(record.getTarget().toString(true));
+            if (host == null) {
+                report.problem(domain + " MX", record.getTarget() + " is not a host name",
+                        "point the MX record at a host name (RFC 5321 2.3.5)");
+            } else {
+                hosts.add(host);
+            }
         }
         if (hosts.isEmpty()) {
             report.info(domain + " MX", "no MX records: senders use the domain's own addresses (RFC 5321 5.1)",
@@ -301,7 +314,8 @@ final class Verify {
         }
         List<String> texts = new ArrayList<>();
         for (TXTRecord record : answer.records(TXTRecord.class)) {
-            texts.add(String.join("", record.getStrings()));
+            // As the engine reads it: the raw bytes, not the escaped presentation form.
+            texts.add(MtaStsDiscovery.joined(record));
         }
         return texts;
     }

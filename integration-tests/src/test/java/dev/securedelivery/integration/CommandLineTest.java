@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.Type;
 
 /**
  * {@code bin/secure-delivery}, each command and each exit code, against the test world: a domain set
@@ -60,6 +61,9 @@ class CommandLineTest {
         TestSmtpServer hidden = WORLD.server("real.stripped.test", WORLD.ca().issue("mx.stripped.test"));
         WORLD.proxyFor("mx.stripped.test", strippedZone, hidden, StartTlsStrippingProxy.Variant.HIDE);
         WORLD.enforce("stripped.test", "1", "mx.stripped.test");
+
+        // nullmx.test: accepts no mail (RFC 7505).
+        WORLD.zone("nullmx.test", false).add("nullmx.test.", Type.MX, "0 .");
 
         WORLD.start();
         config = directory.resolve("secure-delivery.properties");
@@ -151,6 +155,14 @@ class CommandLineTest {
                         && problem.contains("TLSA records match nothing"))
                 .anyMatch(problem -> problem.startsWith("_smtp._tls.broken.test: ")
                         && problem.contains("must be mailto: or https:"));
+    }
+
+    @Test
+    void verifyReportsANullMxAsAProblem() {
+        Run run = run("verify", "nullmx.test", "--config", config.toString(), "--smtp-port", port());
+
+        assertThat(run.exit).as(run.out + run.err).isEqualTo(2);
+        assertThat(run.out).contains("null MX (RFC 7505)");
     }
 
     // ---- lint-policy and lint-txt ----

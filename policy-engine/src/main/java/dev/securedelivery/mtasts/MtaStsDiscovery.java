@@ -132,9 +132,12 @@ public final class MtaStsDiscovery {
         }
     }
 
-    // RFC 8461 3.1: the strings of one record are concatenated without adding spaces. The grammar
-    // is US-ASCII; any other byte maps to a character the parser rejects.
-    private static String joined(TXTRecord txt) {
+    /**
+     * The text of one TXT record as MTA-STS and TLS-RPT read it. RFC 8461 3.1: the strings of one
+     * record are concatenated without adding spaces. The grammar is US-ASCII; any other byte maps
+     * to a character the parser rejects.
+     */
+    public static String joined(TXTRecord txt) {
         StringBuilder text = new StringBuilder();
         for (byte[] string : txt.getStringsAsByteArrays()) {
             text.append(new String(string, StandardCharsets.ISO_8859_1));
