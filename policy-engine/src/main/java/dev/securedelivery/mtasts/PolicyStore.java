@@ -129,7 +129,9 @@ final class PolicyStore {
         }
         for (Path file : files) {
             String name = file.getFileName().toString();
-            if (name.equals(TEMPORARY_DIRECTORY) || DomainNames.normalize(name) == null) {
+            // Only files this store writes: a foreign file (Example.com, notes.txt) is left alone and
+            // must not stop the cleanup of the rest.
+            if (name.equals(TEMPORARY_DIRECTORY) || !name.equals(DomainNames.normalize(name))) {
                 continue;
             }
             Stored stored = load(name);

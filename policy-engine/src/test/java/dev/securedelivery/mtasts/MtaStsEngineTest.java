@@ -642,6 +642,21 @@ class MtaStsEngineTest {
         }
 
         @Test
+        void aForeignFileInTheCacheDirectoryIsLeftAloneAndDoesNotStopTheCleanup() throws Exception {
+            publish(DOMAIN, "1", 300, policy("enforce", 600, "mx.example.test"));
+            MtaStsEngine engine = engine(builder -> builder.cacheDirectory(cacheDirectory));
+            engine.lookup(DOMAIN);
+            // Upper case: a domain name, but never one of the store's own file names.
+            Path foreign = Files.writeString(cacheDirectory.resolve("Example.com"), "an administrator's note");
+
+            clock.advance(Duration.ofDays(1).plusSeconds(1));
+            engine.sweep();
+
+            assertThat(cacheDirectory.resolve(DOMAIN)).doesNotExist();
+            assertThat(foreign).hasContent("an administrator's note");
+        }
+
+        @Test
         void anUnwritableCacheDirectoryIsReportedAtBuildTime() throws Exception {
             Path file = cacheDirectory.resolve("a-file");
             Files.writeString(file, "not a directory");
