@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExtensionJarTest {
     private static final Path JAR = Path.of(System.getProperty("secure-delivery.extension-jar"));
-    private static final Path REPOSITORY = Path.of(System.getProperty("secure-delivery.repository"));
+    private static final Path REPOSITORY = JamesProcess.REPOSITORY;
     private static final Path OLDER_LIBRARIES = Path.of(System.getProperty("secure-delivery.james-older-libraries"));
 
     private static final Destinations WORLD = new Destinations();

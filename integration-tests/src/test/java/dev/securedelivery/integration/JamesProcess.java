@@ -23,7 +23,7 @@ import javax.mail.MessagingException;
  */
 final class JamesProcess implements AutoCloseable {
     static final Path REPOSITORY = Path.of(System.getProperty("secure-delivery.repository")).toAbsolutePath().normalize();
-    private static final Path DISTRIBUTION_CONF = REPOSITORY.resolve("james-conf/target/conf");
+    static final Path DISTRIBUTION_CONF = REPOSITORY.resolve("james-conf/target/conf");
 
     private final Process process;
     private final Path output;
@@ -52,10 +52,8 @@ final class JamesProcess implements AutoCloseable {
         rewrite(conf, "smtpserver.xml", "127.0.0.1:2525", "127.0.0.1:" + smtpPort);
         rewrite(conf, "imapserver.xml", "127.0.0.1:1143", "127.0.0.1:" + imapPort);
         rewrite(conf, "webadmin.properties", "port=8000", "port=" + webAdminPort);
-        rewrite(conf, "mailetcontainer.xml", "<outgoing>outgoing</outgoing>",
-                "<outgoing>outgoing</outgoing>\n                <smtpPort>" + mxPort + "</smtpPort>"
-                        + "\n                <traceHeader>true</traceHeader>");
-        rewrite(conf, "mailetcontainer.xml", "<traceHeader>false</traceHeader>", "");
+        rewrite(conf, "mailetcontainer.xml", "<traceHeader>false</traceHeader>",
+                "<traceHeader>true</traceHeader>\n                <smtpPort>" + mxPort + "</smtpPort>");
         try (OutputStream out = Files.newOutputStream(conf.resolve("secure-delivery.properties"))) {
             secureDelivery.store(out, "written by JamesProcess");
         }

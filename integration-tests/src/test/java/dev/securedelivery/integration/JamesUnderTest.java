@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -71,18 +72,13 @@ final class JamesUnderTest implements AutoCloseable {
             throws Exception {
         Path conf = Files.createDirectories(workingDirectory.resolve("conf"));
         int smtpPort = LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
-        write(conf, "domainlist.xml", "<domainlist>\n  <autodetect>false</autodetect>\n"
-                + "  <autodetectIP>false</autodetectIP>\n  <defaultDomain>localhost</defaultDomain>\n</domainlist>\n");
-        write(conf, "dnsservice.xml", "<dnsservice>\n  <autodiscover>true</autodiscover>\n"
-                + "  <authoritative>false</authoritative>\n  <maxcachesize>1000</maxcachesize>\n</dnsservice>\n");
-        write(conf, "usersrepository.xml", "<usersrepository name=\"LocalUsers\">\n"
-                + "  <algorithm>PBKDF2-SHA512</algorithm>\n  <enableVirtualHosting>true</enableVirtualHosting>\n"
-                + "</usersrepository>\n");
-        write(conf, "mailrepositorystore.xml", "<mailrepositorystore>\n  <defaultProtocol>memory</defaultProtocol>\n"
-                + "  <mailrepositories>\n"
-                + "    <mailrepository class=\"org.apache.james.mailrepository.memory.MemoryMailRepository\">\n"
-                + "      <protocols><protocol>memory</protocol></protocols>\n"
-                + "    </mailrepository>\n  </mailrepositories>\n</mailrepositorystore>\n");
+        // The files a local James of the distribution has (bin/james), as they are.
+        for (String file : List.of("domainlist.xml", "dnsservice.xml", "usersrepository.xml", "mailrepositorystore.xml",
+                "pop3server.xml", "lmtpserver.xml", "managesieveserver.xml", "jmap.properties", "jmx.properties",
+                "extensions.properties")) {
+            Files.copy(JamesProcess.DISTRIBUTION_CONF.resolve(file), conf.resolve(file),
+                    StandardCopyOption.REPLACE_EXISTING);
+        }
         write(conf, "smtpserver.xml", "<smtpservers>\n  <smtpserver enabled=\"true\">\n"
                 + "    <jmxName>smtpserver</jmxName>\n"
                 + "    <bind>127.0.0.1:" + smtpPort + "</bind>\n"
@@ -96,13 +92,7 @@ final class JamesUnderTest implements AutoCloseable {
                 + "      <handler class=\"org.apache.james.smtpserver.CoreCmdHandlerLoader\"/>\n"
                 + "    </handlerchain>\n  </smtpserver>\n</smtpservers>\n");
         write(conf, "imapserver.xml", "<imapservers>\n  <imapserver enabled=\"false\"/>\n</imapservers>\n");
-        write(conf, "pop3server.xml", "<pop3servers>\n  <pop3server enabled=\"false\"/>\n</pop3servers>\n");
-        write(conf, "lmtpserver.xml", "<lmtpservers>\n  <lmtpserver enabled=\"false\"/>\n</lmtpservers>\n");
-        write(conf, "managesieveserver.xml", "<managesieveservers>\n  <managesieveserver enabled=\"false\"/>\n"
-                + "</managesieveservers>\n");
-        write(conf, "jmap.properties", "enabled=false\n");
         write(conf, "webadmin.properties", "enabled=false\n");
-        write(conf, "extensions.properties", "guice.extension.module=dev.securedelivery.mailet.SecureDeliveryModule\n");
         write(conf, "mailetcontainer.xml", mailetContainer(mailetParameters, stockDomain, stockGateway));
         try (var out = Files.newBufferedWriter(conf.resolve("secure-delivery.properties"), StandardCharsets.UTF_8)) {
             secureDelivery.store(out, "written by JamesUnderTest");
