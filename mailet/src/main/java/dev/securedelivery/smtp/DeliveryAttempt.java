@@ -92,10 +92,6 @@ public final class DeliveryAttempt {
         return address;
     }
 
-    public TlsRequirement requirement() {
-        return requirement;
-    }
-
     public Outcome outcome() {
         return outcome;
     }

@@ -53,7 +53,6 @@ import javax.net.ssl.X509TrustManager;
 public final class SmtpClient {
     private final Properties baseProperties;
     private final int port;
-    private final X509TrustManager pkixTrust;
     private final Clock clock;
     private final String traceHeader;
     // Shared, so that sessions resume across connections as they do for javax.mail's default factory.
@@ -75,11 +74,10 @@ public final class SmtpClient {
         this.baseProperties = new Properties();
         this.baseProperties.putAll(baseProperties);
         this.port = port;
-        this.pkixTrust = Objects.requireNonNull(pkixTrust, "pkixTrust");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.traceHeader = traceHeader;
         this.unauthenticated = StartTlsSocketFactory.contextFor(AcceptingTrustManager.INSTANCE);
-        this.pkix = StartTlsSocketFactory.contextFor(pkixTrust);
+        this.pkix = StartTlsSocketFactory.contextFor(Objects.requireNonNull(pkixTrust, "pkixTrust"));
     }
 
     /**
