@@ -53,8 +53,8 @@ public final class TlsRptRecorder {
     private final Function<InetAddress, String> sendingAddress;
 
     /**
-     * @param sendingAddress the address this host sends from towards a receiving address
-     *     ({@link #routeSource} in production)
+     * @param sendingAddress the address this host sends from towards a receiving address, or null
+     *     for none ({@link #routeSource} in production)
      */
     public TlsRptRecorder(SessionJournal journal, X509TrustManager pkix, Clock clock,
             Function<InetAddress, String> sendingAddress) {
@@ -64,8 +64,18 @@ public final class TlsRptRecorder {
         this.sendingAddress = sendingAddress;
     }
 
-    /** The local address the system routes towards {@code destination} from; no packet is sent. */
+    /**
+     * The local address the system routes towards {@code destination} from; no packet is sent. For
+     * no destination (a host without addresses), this host's address.
+     */
     public static String routeSource(InetAddress destination) {
+        if (destination == null) {
+            try {
+                return InetAddress.getLocalHost().getHostAddress();
+            } catch (IOException e) {
+                return "0.0.0.0";
+            }
+        }
         try (DatagramSocket socket = new DatagramSocket()) {
             socket.connect(destination, 25);
             return socket.getLocalAddress().getHostAddress();
@@ -115,7 +125,7 @@ public final class TlsRptRecorder {
                 ? ReportedPolicy.tlsa(plan.domain(), host.host(), List.of())
                 : stsPolicy(plan).orElse(ReportedPolicy.noPolicyFound(plan.domain()));
         InetAddress towards = host.addresses().isEmpty() ? null : host.addresses().get(0);
-        String sender = towards == null ? localAddress() : sendingAddress.apply(towards);
+        String sender = sendingAddress.apply(towards);
         journal.failure(policy, FailureDetail.builder(type.get(), sender, host.host(), null)
                 .failureReasonCode(reason(host.exclusion().orElse(""))).build(), clock.instant());
     }
@@ -185,13 +195,5 @@ public final class TlsRptRecorder {
         }
         String oneLine = detail.replaceAll("\\s+", " ").trim();
         return oneLine.length() <= MAX_REASON_LENGTH ? oneLine : oneLine.substring(0, MAX_REASON_LENGTH);
-    }
-
-    private static String localAddress() {
-        try {
-            return InetAddress.getLocalHost().getHostAddress();
-        } catch (IOException e) {
-            return "0.0.0.0";
-        }
     }
 }
