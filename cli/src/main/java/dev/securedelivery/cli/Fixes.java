@@ -7,6 +7,16 @@ final class Fixes {
     private Fixes() {
     }
 
+    /** For an {@code _mta-sts} record that is missing or invalid. */
+    static final String STS_RECORD = "publish \"v=STSv1; id=<1 to 32 letters or digits>\" (RFC 8461 3.1),"
+            + " a new id whenever the policy changes";
+
+    /** For an {@code _smtp._tls} record that is missing or invalid, with reports going to {@code address}. */
+    static String tlsRptRecord(String address) {
+        return "publish \"v=TLSRPTv1; rua=mailto:" + address + "\" (RFC 8460 3); rua takes mailto: and https:"
+                + " URIs, comma separated";
+    }
+
     static String forType(ResultType type) {
         if (type == null) {
             return "check that the host accepts SMTP connections on port 25";

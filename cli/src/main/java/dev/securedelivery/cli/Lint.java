@@ -64,16 +64,14 @@ final class Lint {
                 MtaStsRecord parsed = MtaStsRecord.parse(text);
                 report.ok("_mta-sts", "valid MTA-STS record, id " + parsed.id());
             } catch (MtaStsSyntaxException e) {
-                report.problem("_mta-sts", e.getMessage(), "publish \"v=STSv1; id=<1 to 32 letters or digits>\""
-                        + " (RFC 8461 3.1), a new id whenever the policy changes");
+                report.problem("_mta-sts", e.getMessage(), Fixes.STS_RECORD);
             }
         } else if (TlsRptRecord.isTlsRptRecord(text)) {
             try {
                 TlsRptRecord parsed = TlsRptRecord.parse(text);
                 report.ok("_smtp._tls", "valid TLS-RPT record, reports to " + parsed.reportUris());
             } catch (TlsRptSyntaxException e) {
-                report.problem("_smtp._tls", e.getMessage(), "publish \"v=TLSRPTv1; rua=mailto:you@example.com\""
-                        + " (RFC 8460 3); rua takes mailto: and https: URIs, comma separated");
+                report.problem("_smtp._tls", e.getMessage(), Fixes.tlsRptRecord("you@example.com"));
             }
         } else {
             report.problem("record", "neither an MTA-STS (v=STSv1) nor a TLS-RPT (v=TLSRPTv1) record",

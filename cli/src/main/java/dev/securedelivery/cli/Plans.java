@@ -2,7 +2,6 @@ package dev.securedelivery.cli;
 
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
-import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
@@ -31,10 +30,7 @@ final class Plans {
 
     static Report run(String command, String argument, PolicyEngineConfiguration configuration, int smtpPort)
             throws SecureDeliveryCli.InvalidInputException {
-        String domain = DomainNames.normalize(argument);
-        if (domain == null) {
-            throw new SecureDeliveryCli.InvalidInputException("\"" + argument + "\" is not a domain name");
-        }
+        String domain = SecureDeliveryCli.domainArgument(argument);
         Report report = new Report(command, domain);
         Clock clock = Clock.systemUTC();
         try (DeliveryPolicy policy = configuration.deliveryPolicy(clock, FetchListener.NONE)) {

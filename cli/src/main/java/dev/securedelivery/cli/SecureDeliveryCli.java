@@ -2,6 +2,7 @@ package dev.securedelivery.cli;
 
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
+import dev.securedelivery.mtasts.DomainNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -118,6 +119,15 @@ public final class SecureDeliveryCli {
         } catch (ConfigurationException e) {
             throw new InvalidInputException("bad configuration: " + e.getMessage());
         }
+    }
+
+    /** A DOMAIN argument in the engine's form (lower-case A-labels). */
+    static String domainArgument(String argument) throws InvalidInputException {
+        String domain = DomainNames.normalize(argument);
+        if (domain == null) {
+            throw new InvalidInputException("\"" + argument + "\" is not a domain name");
+        }
+        return domain;
     }
 
     /** Input the tool cannot work with: exit code 1. */

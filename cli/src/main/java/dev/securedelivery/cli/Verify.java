@@ -23,6 +23,7 @@ import dev.securedelivery.mtasts.PolicyFetchException;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.smtp.DeliveryAttempt;
+import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.tlsrpt.ResultType;
 import dev.securedelivery.tlsrpt.TlsRptRecord;
 import dev.securedelivery.tlsrpt.TlsRptSyntaxException;
@@ -65,10 +66,7 @@ final class Verify {
 
     static Report run(String argument, PolicyEngineConfiguration configuration, int smtpPort)
             throws SecureDeliveryCli.InvalidInputException {
-        String domain = DomainNames.normalize(argument);
-        if (domain == null) {
-            throw new SecureDeliveryCli.InvalidInputException("\"" + argument + "\" is not a domain name");
-        }
+        String domain = SecureDeliveryCli.domainArgument(argument);
         Clock clock = Clock.systemUTC();
         DnsResolver dns;
         try {
@@ -78,7 +76,8 @@ final class Verify {
         }
         Report report = new Report("verify", domain);
         MtaStsPolicy policy = mtaSts(domain, dns, configuration, report);
-        mxHosts(domain, dns, policy, configuration.pkixTrustManager(), smtpPort, clock, report);
+        X509TrustManager pkix = configuration.pkixTrustManager();
+        mxHosts(domain, dns, policy, pkix, Plans.smtpClient(pkix, smtpPort, clock), clock, report);
         tlsRpt(domain, dns, report);
         return report;
     }
@@ -106,7 +105,7 @@ final class Verify {
             MtaStsRecord record = MtaStsRecord.parse(records.get(0));
             report.ok(owner, "id " + record.id() + " (\"" + records.get(0) + "\")");
         } catch (MtaStsSyntaxException e) {
-            report.problem(owner, e.getMessage(), "publish \"v=STSv1; id=<1 to 32 letters or digits>\" (RFC 8461 3.1)");
+            report.problem(owner, e.getMessage(), Fixes.STS_RECORD);
             return null;
         }
         String url = MtaStsFetcher.policyUrl(domain);
@@ -138,7 +137,7 @@ final class Verify {
     }
 
     private static void mxHosts(String domain, DnsResolver dns, MtaStsPolicy policy, X509TrustManager pkix,
-            int smtpPort, Clock clock, Report report) {
+            SmtpClient client, Clock clock, Report report) {
         DnsAnswer answer = dns.lookupNow(name(domain), Type.MX);
         if (!answered(answer, domain + " MX", report)) {
             return;
@@ -175,12 +174,12 @@ final class Verify {
                     + (secure ? " (DNSSEC-signed)" : " (not DNSSEC-signed: DANE cannot apply, RFC 7672 2.2.1)"));
         }
         for (String host : hosts) {
-            mxHost(domain, host, secure, dns, policy, pkix, smtpPort, clock, report);
+            mxHost(domain, host, secure, dns, policy, pkix, client, clock, report);
         }
     }
 
     private static void mxHost(String domain, String host, boolean mxSecure, DnsResolver dns, MtaStsPolicy policy,
-            X509TrustManager pkix, int smtpPort, Clock clock, Report report) {
+            X509TrustManager pkix, SmtpClient client, Clock clock, Report report) {
         if (policy != null && policy.mode() != MtaStsMode.NONE && !policy.matches(host)) {
             report.problem(host, "not covered by the MTA-STS policy's mx patterns " + policy.mxPatterns()
                     + ": senders enforcing it never deliver here (RFC 8461 4.1)",
@@ -222,7 +221,7 @@ final class Verify {
         String about = host + " [" + address.getHostAddress() + "]";
         // STARTTLS required, the chain taken as presented: judged below by PKIX and by TLSA, each
         // with its own verdict.
-        DeliveryAttempt peer = Plans.smtpClient(pkix, smtpPort, clock).probe(MxHostPlan.usable(host, 0,
+        DeliveryAttempt peer = client.probe(MxHostPlan.usable(host, 0,
                 List.of(address), TlsRequirement.ENCRYPT, null, "verify"), address);
         if (peer.outcome() != DeliveryAttempt.Outcome.SECURED || peer.peerCertificates().isEmpty()) {
             if (peer.resultType().isPresent()) {
@@ -293,7 +292,7 @@ final class Verify {
         List<String> records = texts.stream().filter(TlsRptRecord::isTlsRptRecord).collect(Collectors.toList());
         if (records.isEmpty()) {
             report.info(owner, "no TLS-RPT record: senders send you no reports of failed TLS",
-                    "publish \"v=TLSRPTv1; rua=mailto:tlsrpt@" + domain + "\" at " + owner);
+                    Fixes.tlsRptRecord("tlsrpt@" + domain) + ", at " + owner);
         } else if (records.size() > 1) {
             report.problem(owner, records.size() + " TLS-RPT records: senders send no reports (RFC 8460 3)",
                     "keep exactly one v=TLSRPTv1 record");
@@ -301,7 +300,7 @@ final class Verify {
             try {
                 report.ok(owner, "reports go to " + TlsRptRecord.parse(records.get(0)).reportUris());
             } catch (TlsRptSyntaxException e) {
-                report.problem(owner, e.getMessage(), "publish \"v=TLSRPTv1; rua=mailto:tlsrpt@" + domain + "\"");
+                report.problem(owner, e.getMessage(), Fixes.tlsRptRecord("tlsrpt@" + domain));
             }
         }
     }
