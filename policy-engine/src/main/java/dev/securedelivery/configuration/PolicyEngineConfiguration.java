@@ -98,14 +98,15 @@ public final class PolicyEngineConfiguration {
     private final Duration readTimeout;
     private final Duration fetchTimeout;
     private final int fetchPort;
-    private final Optional<X509TrustManager> trustManager;
+    // Resolved once: the JDK's trust store is read at start-up, not again for each user.
+    private final X509TrustManager trustManager;
     private final Map<String, DomainOverride> overrides;
 
     private PolicyEngineConfiguration(Settings settings) throws ConfigurationException {
         settings.rejectUnknown("dns.", DNS_KEYS);
         settings.rejectUnknown("mta-sts.", MTA_STS_KEYS);
         settings.rejectUnknown("tls.", TLS_KEYS);
-        settings.rejectUnknownKeys(Set.of(), Set.of("dns.", "mta-sts.", "tls.", TLS_POLICY_PREFIX));
+        settings.rejectUnknownKeys(Set.of("dns.", "mta-sts.", "tls.", TLS_POLICY_PREFIX));
         this.dnsServers = settings.socketAddresses(DNS_SERVERS, 53);
         this.dnsTimeout = settings.duration(DNS_TIMEOUT, DEFAULT_DNS_TIMEOUT);
         this.dnssecMode = dnssecMode(settings);
@@ -137,8 +138,8 @@ public final class PolicyEngineConfiguration {
         }
         Optional<Path> certificates = settings.path(TRUSTED_CERTIFICATES);
         this.trustManager = certificates.isEmpty()
-                ? Optional.empty()
-                : Optional.of(trustManagerFrom(TRUSTED_CERTIFICATES, certificates.get()));
+                ? MtaStsFetcher.defaultTrustManager()
+                : trustManagerFrom(TRUSTED_CERTIFICATES, certificates.get());
         this.overrides = overrides(settings);
     }
 
@@ -218,7 +219,7 @@ public final class PolicyEngineConfiguration {
      * default trust store.
      */
     public X509TrustManager pkixTrustManager() {
-        return trustManager.orElseGet(MtaStsFetcher::defaultTrustManager);
+        return trustManager;
     }
 
     /** The per-domain overrides of the {@code tls-policy.*} keys, by lower-case A-label domain. */
@@ -226,15 +227,7 @@ public final class PolicyEngineConfiguration {
         return overrides;
     }
 
-    /**
-     * Everything the delivery needs, built from this configuration: the DNS resolver, the MTA-STS
-     * engine with its fetcher, and the overrides.
-     */
-    public DeliveryPolicy deliveryPolicy(Clock clock) throws ConfigurationException, IOException {
-        return deliveryPolicy(clock, FetchListener.NONE);
-    }
-
-    /** {@link #deliveryPolicy(Clock)}, with {@code fetches} told of every MTA-STS policy fetch. */
+    /** The delivery policy these settings describe, with {@code fetches} told of every MTA-STS policy fetch. */
     public DeliveryPolicy deliveryPolicy(Clock clock, FetchListener fetches) throws ConfigurationException, IOException {
         DnsResolver dns = dnsResolver(clock);
         return new DeliveryPolicy(dns, mtaStsEngine(dns, mtaStsFetcher(dns).build()).clock(clock)
@@ -278,8 +271,8 @@ public final class PolicyEngineConfiguration {
                 .readTimeout(readTimeout)
                 .fetchTimeout(fetchTimeout)
                 .maxConcurrentFetches(updateThreads)
-                .port(fetchPort);
-        trustManager.ifPresent(builder::trustManager);
+                .port(fetchPort)
+                .trustManager(trustManager);
         return builder;
     }
 

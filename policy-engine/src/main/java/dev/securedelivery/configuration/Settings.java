@@ -220,12 +220,12 @@ public final class Settings {
     }
 
     /**
-     * Refuses any key that is neither one of {@code known} nor under one of {@code prefixes}: a
-     * misspelt key would otherwise be ignored without a word.
+     * Refuses any key that is not under one of {@code prefixes}: a misspelt key would otherwise be
+     * ignored without a word.
      */
-    public void rejectUnknownKeys(Set<String> known, Set<String> prefixes) throws ConfigurationException {
+    public void rejectUnknownKeys(Set<String> prefixes) throws ConfigurationException {
         for (String key : new TreeSet<>(properties.stringPropertyNames())) {
-            if (!known.contains(key) && prefixes.stream().noneMatch(key::startsWith)) {
+            if (prefixes.stream().noneMatch(key::startsWith)) {
                 throw new ConfigurationException(key, "unknown key; see the configuration keys in README");
             }
         }

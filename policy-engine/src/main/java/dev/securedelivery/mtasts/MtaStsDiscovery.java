@@ -82,12 +82,7 @@ public final class MtaStsDiscovery {
         return "_mta-sts." + domain;
     }
 
-    /** Looks up the record of {@code domain}, an A-label name without trailing dot. */
-    public CompletableFuture<Result> discover(String domain) {
-        return discover(domain, false);
-    }
-
-    /** As {@link #discover(String)}; {@code fresh} skips the resolver's cache, for a forced check. */
+    /** The record of {@code domain} (an A-label name, no trailing dot); {@code fresh} skips the resolver's cache, for a forced check. */
     public CompletableFuture<Result> discover(String domain, boolean fresh) {
         Name name;
         try {

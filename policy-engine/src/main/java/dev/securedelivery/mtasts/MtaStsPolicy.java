@@ -1,7 +1,6 @@
 package dev.securedelivery.mtasts;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -292,11 +291,6 @@ public final class MtaStsPolicy {
 
     public MtaStsMode mode() {
         return mode;
-    }
-
-    /** {@code max_age}, capped to {@link #MAX_AGE_LIMIT_SECONDS}. */
-    public Duration maxAge() {
-        return Duration.ofSeconds(maxAgeSeconds);
     }
 
     public long maxAgeSeconds() {

@@ -62,10 +62,6 @@ final class PolicyStore {
         }
     }
 
-    Path directory() {
-        return directory;
-    }
-
     /** Stores {@code domain}'s policy; a failure is logged, the policy then lives in memory only. */
     void save(String domain, String id, long fetchedAtMillis, String policyText) {
         String content = MAGIC + "\ndomain: " + domain + "\nid: " + id + "\nfetched: " + fetchedAtMillis

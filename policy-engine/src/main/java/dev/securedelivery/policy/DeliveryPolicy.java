@@ -73,11 +73,6 @@ public final class DeliveryPolicy implements Closeable {
         return mtaSts;
     }
 
-    /** The override configured for {@code domain}, if any. */
-    public DomainOverride overrideFor(String domain) {
-        return overrides.get(normalize(domain));
-    }
-
     /** The plan for mail to {@code domain}; logged at INFO in one line. */
     public CompletableFuture<DeliveryPlan> plan(String domain) {
         String key = normalize(domain);

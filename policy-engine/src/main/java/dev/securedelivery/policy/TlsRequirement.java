@@ -24,11 +24,6 @@ public enum TlsRequirement {
         return this == DANE || this == PKIX || this == ENCRYPT;
     }
 
-    /** Whether the server must be authenticated. */
-    public boolean requiresAuthentication() {
-        return this == DANE || this == PKIX;
-    }
-
     @Override
     public String toString() {
         return label;
