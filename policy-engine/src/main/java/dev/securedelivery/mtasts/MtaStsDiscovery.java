@@ -82,7 +82,10 @@ public final class MtaStsDiscovery {
         return "_mta-sts." + domain;
     }
 
-    /** The record of {@code domain} (an A-label name, no trailing dot); {@code fresh} skips the resolver's cache, for a forced check. */
+    /**
+     * The record of {@code domain} (an A-label name, no trailing dot); {@code fresh} skips the
+     * resolver's cache, for a forced check.
+     */
     public CompletableFuture<Result> discover(String domain, boolean fresh) {
         Name name;
         try {
