@@ -23,13 +23,13 @@ import dev.securedelivery.mtasts.PolicyFetchException;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.smtp.DeliveryAttempt;
+import dev.securedelivery.smtp.PkixFailure;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.tlsrpt.ResultType;
 import dev.securedelivery.tlsrpt.TlsRptRecord;
 import dev.securedelivery.tlsrpt.TlsRptSyntaxException;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.security.cert.CertificateException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -39,6 +39,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -262,24 +263,15 @@ final class Verify {
         } else if (Duration.between(now, leaf.getNotAfter().toInstant()).compareTo(EXPIRY_WARNING) < 0) {
             report.problem(about, "the certificate expires in " + days + " days", "renew it now");
         }
-        String pkixFailure = null;
-        try {
-            pkix.checkServerTrusted(chain.toArray(new X509Certificate[0]), "UNKNOWN");
-            if (ReferenceIdentifiers.of(host).matchingName(leaf) == null) {
-                pkixFailure = "the certificate does not name " + host;
-            }
-        } catch (CertificateException e) {
-            pkixFailure = "not trusted: " + e.getMessage();
-        }
+        Optional<PkixFailure> failure = PkixFailure.of(pkix, host, chain);
         boolean enforced = policy != null && policy.mode() != MtaStsMode.NONE;
-        if (pkixFailure == null) {
+        if (failure.isEmpty()) {
             report.ok(about, "PKIX: valid for " + host);
         } else if (enforced) {
-            report.problem(about, "PKIX: " + pkixFailure + "; the MTA-STS policy needs it (RFC 8461 4.2)",
-                    Fixes.forType(pkixFailure.startsWith("not trusted") ? ResultType.CERTIFICATE_NOT_TRUSTED
-                            : ResultType.CERTIFICATE_HOST_MISMATCH));
+            report.problem(about, "PKIX: " + failure.get().detail() + "; the MTA-STS policy needs it (RFC 8461 4.2)",
+                    Fixes.forType(failure.get().type()));
         } else {
-            report.info(about, "PKIX: " + pkixFailure + " (no MTA-STS policy needs it)");
+            report.info(about, "PKIX: " + failure.get().detail() + " (no MTA-STS policy needs it)");
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.securedelivery.mailet;
 
-import dev.securedelivery.dane.ReferenceIdentifiers;
 import dev.securedelivery.dane.TlsaRecord;
 import dev.securedelivery.mtasts.MtaStsMode;
 import dev.securedelivery.mtasts.MtaStsPolicy;
@@ -9,6 +8,7 @@ import dev.securedelivery.policy.DomainOverride;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.smtp.DeliveryAttempt;
+import dev.securedelivery.smtp.PkixFailure;
 import dev.securedelivery.tlsrpt.FailureDetail;
 import dev.securedelivery.tlsrpt.PolicyType;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
@@ -18,8 +18,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateExpiredException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -169,24 +167,7 @@ public final class TlsRptRecorder {
         if (attempt.tlsProtocol().isEmpty() || chain.isEmpty()) {
             return Optional.of(ResultType.STARTTLS_NOT_SUPPORTED);
         }
-        try {
-            pkix.checkServerTrusted(chain.toArray(new X509Certificate[0]), "UNKNOWN");
-        } catch (CertificateException e) {
-            return Optional.of(causedByExpiry(e) ? ResultType.CERTIFICATE_EXPIRED : ResultType.CERTIFICATE_NOT_TRUSTED);
-        }
-        if (ReferenceIdentifiers.of(host.host()).matchingName(chain.get(0)) == null) {
-            return Optional.of(ResultType.CERTIFICATE_HOST_MISMATCH);
-        }
-        return Optional.empty();
-    }
-
-    private static boolean causedByExpiry(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof CertificateExpiredException) {
-                return true;
-            }
-        }
-        return false;
+        return PkixFailure.of(pkix, host.host(), chain).map(PkixFailure::type);
     }
 
     private static String reason(String detail) {
