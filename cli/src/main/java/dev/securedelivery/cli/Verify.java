@@ -281,19 +281,17 @@ final class Verify {
         if (texts == null) {
             return;
         }
-        List<String> records = texts.stream().filter(TlsRptRecord::isTlsRptRecord).collect(Collectors.toList());
-        if (records.isEmpty()) {
-            report.info(owner, "no TLS-RPT record: senders send you no reports of failed TLS",
-                    Fixes.tlsRptRecord("tlsrpt@" + domain) + ", at " + owner);
-        } else if (records.size() > 1) {
-            report.problem(owner, records.size() + " TLS-RPT records: senders send no reports (RFC 8460 3)",
-                    "keep exactly one v=TLSRPTv1 record");
-        } else {
-            try {
-                report.ok(owner, "reports go to " + TlsRptRecord.parse(records.get(0)).reportUris());
-            } catch (TlsRptSyntaxException e) {
-                report.problem(owner, e.getMessage(), Fixes.tlsRptRecord("tlsrpt@" + domain));
+        try {
+            Optional<TlsRptRecord> record = TlsRptRecord.select(texts);
+            if (record.isPresent()) {
+                report.ok(owner, "reports go to " + record.get().reportUris());
+            } else {
+                report.info(owner, "no TLS-RPT record: senders send you no reports of failed TLS",
+                        Fixes.tlsRptRecord("tlsrpt@" + domain) + ", at " + owner);
             }
+        } catch (TlsRptSyntaxException e) {
+            // Several records, or an invalid one: senders send no reports (RFC 8460 3).
+            report.problem(owner, e.getMessage() + ": senders send no reports", Fixes.tlsRptRecord("tlsrpt@" + domain));
         }
     }
 

@@ -49,6 +49,21 @@ public final class ReportPeriod {
         return start.plus(length);
     }
 
+    /**
+     * This period cut short after the second {@code now} is in, for a report of the sessions so
+     * far; never beyond the period's own end.
+     */
+    public ReportPeriod upTo(Instant now) {
+        Instant cut = now.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        if (cut.isAfter(end())) {
+            cut = end();
+        }
+        if (!cut.isAfter(start)) {
+            cut = start.plusSeconds(1);
+        }
+        return new ReportPeriod(start, Duration.between(start, cut));
+    }
+
     /** The period after this one. */
     public ReportPeriod next() {
         return new ReportPeriod(end(), length);
@@ -59,7 +74,12 @@ public final class ReportPeriod {
      * example ({@code 2016-04-01T23:59:59Z}).
      */
     String endDatetime() {
-        return end().minusSeconds(1).toString();
+        return lastSecond().toString();
+    }
+
+    /** The period's last whole second: what reports give as its end (4.4, and 5.1's end-timestamp). */
+    public Instant lastSecond() {
+        return end().minusSeconds(1);
     }
 
     @Override

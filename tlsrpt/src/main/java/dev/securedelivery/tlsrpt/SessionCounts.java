@@ -2,7 +2,10 @@ package dev.securedelivery.tlsrpt;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -46,7 +49,14 @@ public final class SessionCounts {
 
     /** The policy domains with sessions in {@code period}. */
     public synchronized Iterable<String> domains(ReportPeriod period) {
-        return new java.util.ArrayList<>(periods.getOrDefault(period, Map.of()).keySet());
+        return new ArrayList<>(periods.getOrDefault(period, Map.of()).keySet());
+    }
+
+    /** The periods with sessions, oldest first. */
+    public synchronized List<ReportPeriod> periods() {
+        List<ReportPeriod> list = new ArrayList<>(periods.keySet());
+        list.sort(Comparator.comparing(ReportPeriod::start));
+        return list;
     }
 
     /** Forgets {@code period}, once its reports are out. */

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -53,13 +55,37 @@ public final class SessionJournal implements Closeable {
     public static SessionJournal open(Path directory, java.time.Duration periodLength) throws IOException {
         Files.createDirectories(directory);
         SessionCounts counts = new SessionCounts(periodLength);
-        int skipped = 0;
+        List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> journals = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
-            for (Path journal : journals) {
-                for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
-                    if (!replay(line, counts)) {
-                        skipped++;
-                    }
+            journals.forEach(files::add);
+        }
+        int skipped = 0;
+        boolean misplaced = false;
+        Map<Path, List<String>> layout = new TreeMap<>();
+        for (Path journal : files) {
+            for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
+                Instant at = replay(line, counts);
+                if (at == null) {
+                    skipped++;
+                    continue;
+                }
+                Path file = journalOf(directory, at, periodLength);
+                layout.computeIfAbsent(file, key -> new ArrayList<>()).add(line);
+                misplaced |= !file.equals(journal);
+            }
+        }
+        if (misplaced) {
+            // Written with another period length: each period's lines go to its own file, the one
+            // forget() deletes, or a later start would replay a reported period again.
+            for (Map.Entry<Path, List<String>> file : layout.entrySet()) {
+                Path temporary = directory.resolve(file.getKey().getFileName() + ".tmp");
+                Files.write(temporary, file.getValue(), StandardCharsets.UTF_8);
+                Files.move(temporary, file.getKey(), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            }
+            for (Path journal : files) {
+                if (!layout.containsKey(journal)) {
+                    Files.delete(journal);
                 }
             }
         }
@@ -107,7 +133,11 @@ public final class SessionJournal implements Closeable {
     }
 
     private Path journalOf(Instant at) {
-        Instant start = ReportPeriod.containing(at, counts.periodLength()).start();
+        return journalOf(directory, at, counts.periodLength());
+    }
+
+    private static Path journalOf(Path directory, Instant at, java.time.Duration periodLength) {
+        Instant start = ReportPeriod.containing(at, periodLength).start();
         return directory.resolve(start.toString().replace(':', '-') + SUFFIX);
     }
 
@@ -122,7 +152,8 @@ public final class SessionJournal implements Closeable {
         return String.join("\t", fields);
     }
 
-    private static boolean replay(String line, SessionCounts counts) {
+    // The instant of the session the line records, once counted; null for a line that cannot be read.
+    private static Instant replay(String line, SessionCounts counts) {
         try {
             String[] fields = line.split("\t", -1);
             Instant at = Instant.ofEpochMilli(Long.parseLong(fields[1]));
@@ -130,17 +161,17 @@ public final class SessionJournal implements Closeable {
                     decode(fields[3]), unlist(fields[5]));
             if (fields[0].equals("S") && fields.length == 6) {
                 counts.success(policy, at);
-                return true;
+                return at;
             }
             if (fields[0].equals("F") && fields.length == 13) {
                 counts.failure(policy, FailureDetail.builder(decode(fields[6]), decode(fields[7]), decode(fields[8]),
                         decode(fields[10])).receivingMxHelo(decode(fields[9])).additionalInformation(decode(fields[11]))
                         .failureReasonCode(decode(fields[12])).build(), at);
-                return true;
+                return at;
             }
-            return false;
+            return null;
         } catch (RuntimeException e) {
-            return false;
+            return null;
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +38,30 @@ public final class TlsRptRecord {
     /** Whether a TXT string is meant as a TLS-RPT record (starts with the version field, 3). */
     public static boolean isTlsRptRecord(String text) {
         return text.trim().startsWith(VERSION);
+    }
+
+    /**
+     * The record among the TXT records at {@code _smtp._tls.<domain>} (each record's strings
+     * concatenated): RFC 8460 3 discards the records that do not start with {@code v=TLSRPTv1}; if
+     * then not exactly one is left, the domain does not implement TLS-RPT.
+     *
+     * @return empty if no record is a TLS-RPT record
+     * @throws TlsRptSyntaxException if there are several, or the one is invalid: no reports either
+     */
+    public static Optional<TlsRptRecord> select(List<String> texts) throws TlsRptSyntaxException {
+        List<String> records = new ArrayList<>();
+        for (String text : texts) {
+            if (isTlsRptRecord(text)) {
+                records.add(text);
+            }
+        }
+        if (records.isEmpty()) {
+            return Optional.empty();
+        }
+        if (records.size() > 1) {
+            throw new TlsRptSyntaxException(records.size() + " TLS-RPT records; exactly one is allowed (RFC 8460 3)");
+        }
+        return Optional.of(parse(records.get(0)));
     }
 
     /** Parses the text of one TXT record (its strings concatenated). */

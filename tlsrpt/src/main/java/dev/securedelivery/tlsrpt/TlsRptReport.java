@@ -54,23 +54,31 @@ public final class TlsRptReport {
         json.put("date-range", dateRange);
         json.put("contact-info", contactInfo);
         json.put("report-id", reportId);
+        json.put("policies", policies(policies));
+        return Json.write(json);
+    }
+
+    /**
+     * RFC 8460 4.4's {@code policies} array for {@code results}: each {@code policy}, its
+     * {@code summary}, and {@code failure-details} when there were failures.
+     */
+    public static List<Map<String, Object>> policies(Map<ReportedPolicy, PolicyResults> results) {
         List<Map<String, Object>> policyList = new ArrayList<>();
-        policies.forEach((policy, results) -> {
+        results.forEach((policy, counts) -> {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("policy", policy.toJson());
             Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("total-successful-session-count", results.successfulSessions());
-            summary.put("total-failure-session-count", results.failedSessions());
+            summary.put("total-successful-session-count", counts.successfulSessions());
+            summary.put("total-failure-session-count", counts.failedSessions());
             entry.put("summary", summary);
             List<Map<String, Object>> details = new ArrayList<>();
-            results.failureDetails().forEach((detail, count) -> details.add(detail.toJson(count)));
+            counts.failureDetails().forEach((detail, count) -> details.add(detail.toJson(count)));
             // RFC 8460 4.4: failure-details is present when there were failures.
             if (!details.isEmpty()) {
                 entry.put("failure-details", details);
             }
             policyList.add(entry);
         });
-        json.put("policies", policyList);
-        return Json.write(json);
+        return policyList;
     }
 }

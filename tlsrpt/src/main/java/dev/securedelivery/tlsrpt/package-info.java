@@ -9,6 +9,7 @@
  *       sessions counted per period, policy domain and policy (section 4), kept across restarts;</li>
  *   <li>{@link dev.securedelivery.tlsrpt.TlsRptReport}: the aggregate report's JSON of section 4.4.</li>
  * </ul>
- * Recording from the delivery mailet, and sending reports (section 5), are still to come.
+ * Recording from the delivery mailet and sending reports (section 5) live with the mailet, in
+ * {@code dev.securedelivery.reports}.
  */
 package dev.securedelivery.tlsrpt;

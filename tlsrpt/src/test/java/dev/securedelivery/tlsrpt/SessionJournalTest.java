@@ -75,6 +75,36 @@ class SessionJournalTest {
         }
     }
 
+    @Test
+    void aJournalWrittenWithAnotherPeriodLengthIsSplitSoThatAForgottenPeriodStaysForgotten() throws Exception {
+        try (SessionJournal daily = SessionJournal.open(directory, Duration.ofDays(1))) {
+            daily.success(STS, NOON);
+            daily.success(STS, NOON.plus(Duration.ofHours(2)));
+        }
+
+        ReportPeriod noonHour = ReportPeriod.containing(NOON, Duration.ofHours(1));
+        try (SessionJournal hourly = SessionJournal.open(directory, Duration.ofHours(1))) {
+            assertThat(hourly.counts().periods()).containsExactly(noonHour,
+                    ReportPeriod.containing(NOON.plus(Duration.ofHours(2)), Duration.ofHours(1)));
+            hourly.forget(noonHour);
+        }
+
+        try (SessionJournal again = SessionJournal.open(directory, Duration.ofHours(1))) {
+            assertThat(again.counts().periods()).as("the noon hour was reported: never again")
+                    .containsExactly(ReportPeriod.containing(NOON.plus(Duration.ofHours(2)), Duration.ofHours(1)));
+        }
+    }
+
+    @Test
+    void aReportSoFarEndsWithTheCurrentSecond() {
+        ReportPeriod day = ReportPeriod.dayOf(NOON);
+
+        assertThat(day.upTo(NOON.plusMillis(300)).lastSecond()).isEqualTo(NOON);
+        assertThat(day.upTo(NOON).start()).isEqualTo(day.start());
+        assertThat(day.upTo(day.end().plusSeconds(5)).lastSecond()).as("never past the period").isEqualTo(
+                day.lastSecond());
+    }
+
     private static String report(SessionCounts counts) {
         return new TlsRptReport("org", "contact@sender.example", "id", DAY, counts.of(DAY, "recipient.example")).toJson();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,6 +27,29 @@ class TlsRptRecordTest {
         assertThat(record.extensions()).containsEntry("ext_1", "yes");
         assertThat(record.toString())
                 .isEqualTo("v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://reports.example.com/v1; ext_1=yes");
+    }
+
+    @Test
+    void ofTheTxtRecordsAtTheNameOnlyTheOneTlsRptRecordCounts() throws Exception {
+        // RFC 8460 3: records not starting with v=TLSRPTv1 are discarded.
+        assertThat(TlsRptRecord.select(List.of("google-site-verification=abc", "v=TLSRPTv1; rua=mailto:a@example.com")))
+                .map(TlsRptRecord::reportUris).contains(List.of(URI.create("mailto:a@example.com")));
+        assertThat(TlsRptRecord.select(List.of("v=spf1 -all"))).isEmpty();
+        assertThat(TlsRptRecord.select(List.of())).isEmpty();
+    }
+
+    @Test
+    void twoTlsRptRecordsMeanTheDomainGetsNoReport() {
+        // RFC 8460 3: if the number of records left is not one, the domain does not implement TLS-RPT.
+        assertThatThrownBy(() -> TlsRptRecord.select(List.of("v=TLSRPTv1; rua=mailto:a@example.com",
+                "v=TLSRPTv1; rua=mailto:b@example.com")))
+                .isInstanceOf(TlsRptSyntaxException.class).hasMessageContaining("2 TLS-RPT records");
+    }
+
+    @Test
+    void theOneRecordMustBeValid() {
+        assertThatThrownBy(() -> TlsRptRecord.select(List.of("v=TLSRPTv1; rua=ftp://reports.example.com/")))
+                .isInstanceOf(TlsRptSyntaxException.class).hasMessageContaining("must be mailto: or https:");
     }
 
     @ParameterizedTest
