@@ -101,12 +101,14 @@ public final class PolicyEngineConfiguration {
     // Resolved once: the JDK's trust store is read at start-up, not again for each user.
     private final X509TrustManager trustManager;
     private final Map<String, DomainOverride> overrides;
+    private final TlsReportingConfiguration tlsReports;
 
     private PolicyEngineConfiguration(Settings settings) throws ConfigurationException {
         settings.rejectUnknown("dns.", DNS_KEYS);
         settings.rejectUnknown("mta-sts.", MTA_STS_KEYS);
         settings.rejectUnknown("tls.", TLS_KEYS);
-        settings.rejectUnknownKeys(Set.of("dns.", "mta-sts.", "tls.", TLS_POLICY_PREFIX));
+        settings.rejectUnknownKeys(Set.of("dns.", "mta-sts.", "tls.", TLS_POLICY_PREFIX,
+                TlsReportingConfiguration.PREFIX));
         this.dnsServers = settings.socketAddresses(DNS_SERVERS, 53);
         this.dnsTimeout = settings.duration(DNS_TIMEOUT, DEFAULT_DNS_TIMEOUT);
         this.dnssecMode = dnssecMode(settings);
@@ -141,6 +143,7 @@ public final class PolicyEngineConfiguration {
                 ? MtaStsFetcher.defaultTrustManager()
                 : trustManagerFrom(TRUSTED_CERTIFICATES, certificates.get());
         this.overrides = overrides(settings);
+        this.tlsReports = TlsReportingConfiguration.from(settings);
     }
 
     private static Map<String, DomainOverride> overrides(Settings settings) throws ConfigurationException {
@@ -225,6 +228,11 @@ public final class PolicyEngineConfiguration {
     /** The per-domain overrides of the {@code tls-policy.*} keys, by lower-case A-label domain. */
     public Map<String, DomainOverride> overrides() {
         return overrides;
+    }
+
+    /** The {@code tls-reports.*} keys: RFC 8460 reports. */
+    public TlsReportingConfiguration tlsReports() {
+        return tlsReports;
     }
 
     /** The delivery policy these settings describe, with {@code fetches} told of every MTA-STS policy fetch. */

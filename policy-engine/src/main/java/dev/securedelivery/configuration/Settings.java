@@ -89,6 +89,22 @@ public final class Settings {
         }
     }
 
+    /** {@code true} or {@code false}. */
+    public boolean bool(String key, boolean defaultValue) throws ConfigurationException {
+        Optional<String> value = string(key);
+        if (value.isEmpty()) {
+            return defaultValue;
+        }
+        switch (value.get().toLowerCase(Locale.ROOT)) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw new ConfigurationException(key, "expected true or false, got \"" + value.get() + "\"");
+        }
+    }
+
     /** An integer of at least {@code min}. */
     public int integer(String key, int defaultValue, int min) throws ConfigurationException {
         Optional<String> value = string(key);
@@ -105,6 +121,15 @@ public final class Settings {
             throw new ConfigurationException(key, "must be at least " + min + ", got " + number);
         }
         return number;
+    }
+
+    /** {@code key}'s path, else {@code defaultValue}; either relative to the base directory. */
+    public Path path(String key, Path defaultValue) throws ConfigurationException {
+        Optional<Path> path = path(key);
+        if (path.isPresent()) {
+            return path.get();
+        }
+        return baseDirectory == null ? defaultValue : baseDirectory.resolve(defaultValue);
     }
 
     public Optional<Path> path(String key) throws ConfigurationException {

@@ -11,15 +11,15 @@ import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
 /**
- * Resolves the policy host for HttpClient through the engine's own DNS resolver rather than the
- * JVM's, so that a configured upstream (and later DNSSEC validation) also covers the fetch.
+ * Resolves HTTPS hosts for HttpClient (MTA-STS policy hosts, TLS report endpoints) through the
+ * engine's own DNS resolver rather than the JVM's, so that a configured upstream also covers them.
  * IPv4 addresses come first: a host without IPv6 connectivity would otherwise wait out the
  * connect timeout on every IPv6 address before trying IPv4.
  */
-final class PolicyHostResolver implements org.apache.hc.client5.http.DnsResolver {
+public final class PolicyHostResolver implements org.apache.hc.client5.http.DnsResolver {
     private final dev.securedelivery.dns.DnsResolver dns;
 
-    PolicyHostResolver(dev.securedelivery.dns.DnsResolver dns) {
+    public PolicyHostResolver(dev.securedelivery.dns.DnsResolver dns) {
         this.dns = dns;
     }
 

@@ -73,6 +73,11 @@ public final class DeliveryPolicy implements Closeable {
         return mtaSts;
     }
 
+    /** The resolver plans are made with, for other lookups that should see the same DNS. */
+    public DnsResolver dns() {
+        return dns;
+    }
+
     /** The plan for mail to {@code domain}; logged at INFO in one line. */
     public CompletableFuture<DeliveryPlan> plan(String domain) {
         String key = normalize(domain);

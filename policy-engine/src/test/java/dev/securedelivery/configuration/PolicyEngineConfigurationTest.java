@@ -70,6 +70,12 @@ class PolicyEngineConfigurationTest {
         "dns.dnssec | maybe | dns.dnssec: expected validate or trust-loopback-ad, got \"maybe\"",
         "dsn.servers | 192.0.2.53 | dsn.servers: unknown key; see the configuration keys in README",
         "tls-polciy.example.com | none | tls-polciy.example.com: unknown key",
+        "tls-reports.enabled | yes | tls-reports.enabled: expected true or false, got \"yes\"",
+        "tls-reports.period | 7h | tls-reports.period: must be a whole number of seconds that divides a day evenly",
+        "tls-reports.period | 1500ms | tls-reports.period: must be a whole number of seconds that divides a day",
+        "tls-reports.sender | TLS reports <tlsrpt@example.com> | tls-reports.sender: expected a mail address",
+        "tls-reports.sender | tlsrpt@ | tls-reports.sender: expected a mail address",
+        "tls-reports.organisation-name | Example | tls-reports.organisation-name: unknown key; the keys under",
     })
     void aBadValueIsReportedWithItsKey(String key, String value, String message) {
         assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties(key, value)))
@@ -183,6 +189,27 @@ class PolicyEngineConfigurationTest {
                         + " or none, got \"strict\"");
         assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("tls-policy.bad..name", "none")))
                 .hasMessage("tls-policy.bad..name: \"bad..name\" is not a domain name");
+    }
+
+    @Test
+    void tlsReportsAreOffUntilSwitchedOnWithWhoSendsThem() throws Exception {
+        TlsReportingConfiguration off = PolicyEngineConfiguration.from(new Properties()).tlsReports();
+        assertThat(off.enabled()).isFalse();
+        assertThat(off.period()).isEqualTo(Duration.ofDays(1));
+
+        Path base = Path.of("/srv/james");
+        TlsReportingConfiguration on = PolicyEngineConfiguration.from(properties("tls-reports.enabled", "true",
+                "tls-reports.organization-name", "Example Inc.", "tls-reports.contact-info", "tlsrpt-admin@example.com",
+                "tls-reports.sender", "TLSRPT@Mail.Example.COM", "tls-reports.period", "1h"), base).tlsReports();
+        assertThat(on.enabled()).isTrue();
+        assertThat(on.submitter()).as("the sender's domain, RFC 8460 5.3").isEqualTo("mail.example.com");
+        assertThat(on.period()).isEqualTo(Duration.ofHours(1));
+        assertThat(on.directory()).isEqualTo(base.resolve("var/secure-delivery/tls-reports"));
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("tls-reports.enabled", "true",
+                "tls-reports.organization-name", "Example Inc.", "tls-reports.sender", "tlsrpt@example.com")))
+                .hasMessageStartingWith("tls-reports.contact-info: required when tls-reports.enabled = true");
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("tls-reports.enabled", "true")))
+                .hasMessageStartingWith("tls-reports.organization-name: required when tls-reports.enabled = true");
     }
 
     @Test

@@ -37,6 +37,8 @@ public final class TestHttpsServer implements AutoCloseable {
     private final AtomicReference<String> lastPath = new AtomicReference<>();
     private final AtomicReference<String> lastHost = new AtomicReference<>();
     private final AtomicReference<Map<String, List<String>>> lastHeaders = new AtomicReference<>(Map.of());
+    private final AtomicReference<String> lastMethod = new AtomicReference<>();
+    private final AtomicReference<byte[]> lastBody = new AtomicReference<>(new byte[0]);
 
     private TestHttpsServer(HttpsServer server, ExecutorService executor) {
         this.server = server;
@@ -56,10 +58,13 @@ public final class TestHttpsServer implements AutoCloseable {
             server.setExecutor(executor);
             TestHttpsServer testServer = new TestHttpsServer(server, executor);
             server.createContext("/", exchange -> {
-                testServer.requests.incrementAndGet();
                 testServer.lastPath.set(exchange.getRequestURI().getPath());
                 testServer.lastHost.set(exchange.getRequestHeaders().getFirst("Host"));
                 testServer.lastHeaders.set(Map.copyOf(exchange.getRequestHeaders()));
+                testServer.lastMethod.set(exchange.getRequestMethod());
+                // Read before the answer: the request counts as seen only with its body.
+                testServer.lastBody.set(exchange.getRequestBody().readAllBytes());
+                testServer.requests.incrementAndGet();
                 try {
                     testServer.responder.get().respond(exchange);
                 } finally {
@@ -97,6 +102,16 @@ public final class TestHttpsServer implements AutoCloseable {
     /** The last request's headers, names as the JDK server normalises them ("Cookie", "User-agent"). */
     public Map<String, List<String>> lastRequestHeaders() {
         return lastHeaders.get();
+    }
+
+    /** The last request's method (GET, POST, ...). */
+    public String lastMethod() {
+        return lastMethod.get();
+    }
+
+    /** The last request's body, as received (empty for none). */
+    public byte[] lastRequestBody() {
+        return lastBody.get().clone();
     }
 
     @Override

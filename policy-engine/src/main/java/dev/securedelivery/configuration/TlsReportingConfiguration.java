@@ -1,0 +1,124 @@
+package dev.securedelivery.configuration;
+
+import dev.securedelivery.mtasts.DomainNames;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The {@code tls-reports.*} keys: whether and how this MTA sends RFC 8460 aggregate reports. Off by
+ * default: reports are mail (or HTTPS requests) to third parties, sent in the administrator's name,
+ * so they are sent only once the administrator says who sends them. When on, the organization
+ * name, the contact and the sender address are required (RFC 8460 4.4 requires the first two in
+ * every report; 5.3 requires the sender's domain as {@code TLS-Report-Submitter}).
+ */
+public final class TlsReportingConfiguration {
+    public static final String PREFIX = "tls-reports.";
+    public static final String ENABLED = PREFIX + "enabled";
+    public static final String ORGANIZATION_NAME = PREFIX + "organization-name";
+    public static final String CONTACT_INFO = PREFIX + "contact-info";
+    public static final String SENDER = PREFIX + "sender";
+    public static final String PERIOD = PREFIX + "period";
+    public static final String DIRECTORY = PREFIX + "directory";
+    static final Set<String> KEYS = Set.of(ENABLED, ORGANIZATION_NAME, CONTACT_INFO, SENDER, PERIOD, DIRECTORY);
+
+    /** Where journals and unsent reports are kept unless {@code tls-reports.directory} says otherwise. */
+    public static final Path DEFAULT_DIRECTORY = Paths.get("var", "secure-delivery", "tls-reports");
+
+    private static final Duration DAY = Duration.ofDays(1);
+
+    private final boolean enabled;
+    private final String organizationName;
+    private final String contactInfo;
+    private final String sender;
+    private final Duration period;
+    private final Path directory;
+
+    private TlsReportingConfiguration(boolean enabled, String organizationName, String contactInfo, String sender,
+            Duration period, Path directory) {
+        this.enabled = enabled;
+        this.organizationName = organizationName;
+        this.contactInfo = contactInfo;
+        this.sender = sender;
+        this.period = period;
+        this.directory = directory;
+    }
+
+    static TlsReportingConfiguration from(Settings settings) throws ConfigurationException {
+        settings.rejectUnknown(PREFIX, KEYS);
+        boolean enabled = settings.bool(ENABLED, false);
+        Duration period = settings.duration(PERIOD, DAY);
+        // RFC 8460 4.1: a day by default; other periods must tile the UTC day, so that reports of
+        // consecutive periods neither overlap nor leave gaps.
+        if (DAY.toMillis() % period.toMillis() != 0 || period.toMillis() % 1000 != 0) {
+            throw new ConfigurationException(PERIOD, "must be a whole number of seconds that divides a day evenly"
+                    + " (such as 1d, 12h, 1h, 10m), got " + period);
+        }
+        Path directory = settings.path(DIRECTORY, DEFAULT_DIRECTORY);
+        Optional<String> organization = settings.string(ORGANIZATION_NAME);
+        Optional<String> contact = settings.string(CONTACT_INFO);
+        Optional<String> sender = settings.string(SENDER);
+        if (sender.isPresent()) {
+            checkAddress(sender.get());
+        }
+        if (enabled) {
+            // RFC 8460 4.4: organization-name and contact-info are required fields of every report.
+            require(organization, ORGANIZATION_NAME, "the organization the reports come from, such as Example Inc.");
+            require(contact, CONTACT_INFO, "an address or URL the receiving domain can reach you at");
+            require(sender, SENDER, "the address reports are sent from, such as tlsrpt@example.com");
+        }
+        return new TlsReportingConfiguration(enabled, organization.orElse(null), contact.orElse(null),
+                sender.orElse(null), period, directory);
+    }
+
+    private static void require(Optional<String> value, String key, String what) throws ConfigurationException {
+        if (value.isEmpty()) {
+            throw new ConfigurationException(key, "required when " + ENABLED + " = true: " + what);
+        }
+    }
+
+    private static void checkAddress(String address) throws ConfigurationException {
+        int at = address.lastIndexOf('@');
+        if (at <= 0 || address.chars().anyMatch(c -> c <= ' ' || c == '<' || c == '>' || c == ',')
+                || DomainNames.normalize(address.substring(at + 1)) == null) {
+            throw new ConfigurationException(SENDER, "expected a mail address such as tlsrpt@example.com, got \""
+                    + address + "\"");
+        }
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public String organizationName() {
+        return organizationName;
+    }
+
+    public String contactInfo() {
+        return contactInfo;
+    }
+
+    /** The address reports come from: the message's From and envelope sender. */
+    public String sender() {
+        return sender;
+    }
+
+    /**
+     * The sending MTA's domain, {@code TLS-Report-Submitter} and the first part of a report's file
+     * name: RFC 8460 5.3 has it match the From domain.
+     */
+    public String submitter() {
+        return DomainNames.normalize(sender.substring(sender.lastIndexOf('@') + 1));
+    }
+
+    public Duration period() {
+        return period;
+    }
+
+    /** Holds the session journals ({@code journal/}) and the reports still to be sent ({@code outbox/}). */
+    public Path directory() {
+        return directory;
+    }
+}
