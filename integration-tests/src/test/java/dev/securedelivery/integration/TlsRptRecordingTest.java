@@ -3,7 +3,7 @@ package dev.securedelivery.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
-import dev.securedelivery.mailet.TlsRptRecorder;
+import dev.securedelivery.reports.TlsRptRecorder;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;

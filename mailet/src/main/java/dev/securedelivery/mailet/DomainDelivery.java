@@ -4,6 +4,8 @@ import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.MxHostPlan;
+import dev.securedelivery.reports.TlsReports;
+import dev.securedelivery.reports.TlsRptRecorder;
 import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.tlsrpt.ResultType;
@@ -90,12 +92,16 @@ final class DomainDelivery {
     private final SmtpClient client;
     private final MetricFactory metrics;
     private final DeliveryOutcomes outcomes;
+    private final TlsRptRecorder recorder;
 
-    DomainDelivery(DeliveryPolicy policy, SmtpClient client, MetricFactory metrics, DeliveryOutcomes outcomes) {
+    /** @param recorder where sessions are recorded for TLS reports, or null for nowhere */
+    DomainDelivery(DeliveryPolicy policy, SmtpClient client, MetricFactory metrics, DeliveryOutcomes outcomes,
+            TlsRptRecorder recorder) {
         this.policy = policy;
         this.client = client;
         this.outcomes = outcomes;
         this.metrics = metrics;
+        this.recorder = recorder;
     }
 
     /**
@@ -122,6 +128,7 @@ final class DomainDelivery {
                 return Result.permanent("5.1.10", domain + ": " + plan.reason().orElse(""), plan);
             case DEFER:
                 outcomes.planFailure(plan.domain(), plan.failureType(), plan.reason().orElse(""));
+                recordExclusions(mail, plan);
                 return Result.temporary(deferralStatus(plan.failureType().orElse(null)),
                         domain + ": " + plan.reason().orElse("") + exclusions(plan), plan);
             default:
@@ -171,11 +178,15 @@ final class DomainDelivery {
         List<String> recipients = new ArrayList<>();
         mail.getRecipients().forEach(recipient -> recipients.add(recipient.asString()));
 
+        recordExclusions(mail, plan);
         DeliveryAttempt decisive = null;
         for (MxHostPlan host : plan.usableHosts()) {
             for (InetAddress address : host.addresses()) {
                 DeliveryAttempt attempt = client.send(message, sender, recipients, host, address);
                 LOGGER.info("secure-delivery: mail={} domain={} {}", mail.getName(), plan.domain(), attempt.describe());
+                if (isRecorded(mail)) {
+                    record(() -> recorder.attempt(plan, host, attempt));
+                }
                 metrics.generate(Metrics.ATTEMPT + "." + attempt.outcome().name().toLowerCase(Locale.ROOT) + "."
                         + metricLabel(attempt.authentication())).increment();
                 outcomes.attempt(plan.domain(), attempt);
@@ -199,6 +210,40 @@ final class DomainDelivery {
         }
         return Result.temporary(decisive.status().orElse("4.4.1"), decisive.host() + " ("
                 + decisive.address().getHostAddress() + "): " + decisive.detail() + exclusions(plan), plan);
+    }
+
+    // Hosts a published policy ruled out are failed sessions of that policy's report (RFC 8460 4.3).
+    private void recordExclusions(Mail mail, DeliveryPlan plan) {
+        if (!isRecorded(mail)) {
+            return;
+        }
+        for (MxHostPlan host : plan.hosts()) {
+            if (host.exclusion().isPresent()) {
+                record(() -> recorder.excluded(plan, host));
+            }
+        }
+    }
+
+    // Never a report on reports: the delivery of a report (TLS-Report-Domain, RFC 8460 5.3) is not
+    // counted, so that a domain's broken TLS cannot feed reports that fail to reach it back into more.
+    private boolean isRecorded(Mail mail) {
+        if (recorder == null) {
+            return false;
+        }
+        try {
+            return mail.getMessage().getHeader(TlsReports.REPORT_DOMAIN_HEADER) == null;
+        } catch (MessagingException e) {
+            return true;
+        }
+    }
+
+    // Reporting is never a reason for a delivery to fail.
+    private static void record(Runnable recording) {
+        try {
+            recording.run();
+        } catch (RuntimeException e) {
+            LOGGER.warn("secure-delivery: a session could not be recorded for TLS reports", e);
+        }
     }
 
     // Where the TLS policy excluded hosts, the bounce should say why: that is the cause, not the last timeout.

@@ -2,40 +2,81 @@ package dev.securedelivery.mailet;
 
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
+import dev.securedelivery.configuration.TlsReportingConfiguration;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.policy.DeliveryPolicy;
+import dev.securedelivery.reports.TlsReports;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every delivery mailet of one James shares: the delivery policy (DNS resolver, MTA-STS cache,
- * overrides) and the PKIX trust. One instance per James, bound as a singleton by {@link
+ * overrides), the PKIX trust, and TLS reporting. One instance per James, bound as a singleton by {@link
  * SecureDeliveryModule}, so that every mailet sees the same policy cache.
  */
 public final class SecureDeliveryEngine implements Closeable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(SecureDeliveryEngine.class);
+
     private final DeliveryPolicy policy;
     private final X509TrustManager pkixTrust;
     private final Clock clock;
     private final DeliveryOutcomes outcomes;
+    private final TlsReports tlsReports;
+    private final AtomicInteger users = new AtomicInteger();
 
     public SecureDeliveryEngine(DeliveryPolicy policy, X509TrustManager pkixTrust, Clock clock) {
+        this(policy, pkixTrust, clock, null);
+    }
+
+    /** @param tlsReports RFC 8460 reporting, or null for none */
+    public SecureDeliveryEngine(DeliveryPolicy policy, X509TrustManager pkixTrust, Clock clock,
+            TlsReports tlsReports) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.pkixTrust = Objects.requireNonNull(pkixTrust, "pkixTrust");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.outcomes = new DeliveryOutcomes(clock, OUTCOME_DOMAINS);
+        this.tlsReports = tlsReports;
     }
 
     /** Destination domains whose outcomes are kept; beyond, the least recently updated go. */
     static final int OUTCOME_DOMAINS = 10_000;
 
-    /** An engine as {@code configuration} describes it, telling {@code fetches} of MTA-STS policy fetches. */
+    /**
+     * An engine as {@code configuration} describes it, telling {@code fetches} of MTA-STS policy
+     * fetches, without TLS reports.
+     */
     public static SecureDeliveryEngine from(PolicyEngineConfiguration configuration, Clock clock,
             FetchListener fetches) throws ConfigurationException, IOException {
         return new SecureDeliveryEngine(configuration.deliveryPolicy(clock, fetches),
                 configuration.pkixTrustManager(), clock);
+    }
+
+    /**
+     * An engine as {@code configuration} describes it, with TLS reports if {@code tls-reports.enabled},
+     * their mail handed to {@code mail}.
+     */
+    public static SecureDeliveryEngine from(PolicyEngineConfiguration configuration, Clock clock,
+            FetchListener fetches, TlsReports.MailSubmission mail) throws ConfigurationException, IOException {
+        DeliveryPolicy policy = configuration.deliveryPolicy(clock, fetches);
+        TlsReports reports = null;
+        if (configuration.tlsReports().enabled()) {
+            try {
+                reports = TlsReports.start(configuration.tlsReports(), policy.dns(), configuration.pkixTrustManager(),
+                        mail, clock);
+            } catch (IOException e) {
+                policy.close();
+                throw new ConfigurationException(TlsReportingConfiguration.DIRECTORY, "cannot use "
+                        + configuration.tlsReports().directory() + ": " + e, e);
+            }
+        }
+        return new SecureDeliveryEngine(policy, configuration.pkixTrustManager(), clock, reports);
     }
 
     public DeliveryPolicy policy() {
@@ -55,8 +96,40 @@ public final class SecureDeliveryEngine implements Closeable {
         return outcomes;
     }
 
+    /** A delivery mailet starts using this engine. */
+    void attach() {
+        users.incrementAndGet();
+    }
+
+    /**
+     * A delivery mailet is done with this engine (James stops: Guice closes nothing it got from a
+     * provider method). When the last is, TLS reporting stops: its journal is written out and its
+     * thread ends, so that a James started again in the same process and directory is the only one
+     * sending reports.
+     */
+    void detach() {
+        if (users.decrementAndGet() == 0 && tlsReports != null) {
+            try {
+                tlsReports.close();
+            } catch (IOException e) {
+                LOGGER.error("secure-delivery: TLS reporting did not stop cleanly", e);
+            }
+        }
+    }
+
+    /** RFC 8460 reporting, if {@code tls-reports.enabled}. */
+    public Optional<TlsReports> tlsReports() {
+        return Optional.ofNullable(tlsReports);
+    }
+
     @Override
     public void close() throws IOException {
-        policy.close();
+        try {
+            if (tlsReports != null) {
+                tlsReports.close();
+            }
+        } finally {
+            policy.close();
+        }
     }
 }

@@ -10,10 +10,13 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Properties;
+import org.apache.james.core.MailAddress;
 import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.metrics.api.TimeMetric;
+import org.apache.mailet.MailetContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +34,8 @@ public final class SecureDeliveryModule extends AbstractModule {
 
     @Provides
     @Singleton
-    SecureDeliveryEngine engine(FileSystem fileSystem, MetricFactory metrics) throws IOException {
+    SecureDeliveryEngine engine(FileSystem fileSystem, MetricFactory metrics, MailetContext mailetContext)
+            throws IOException {
         try {
             PolicyEngineConfiguration configuration = configuration(fileSystem);
             SecureDeliveryEngine engine = SecureDeliveryEngine.from(configuration, Clock.systemUTC(), domain -> {
@@ -41,7 +45,10 @@ public final class SecureDeliveryModule extends AbstractModule {
                     metrics.generate(Metrics.MTA_STS_FETCH + "." + (failure == null ? "ok" : failure.reportName()))
                             .increment();
                 };
-            });
+            }, (sender, recipient, message) ->
+                // Into the root processor, as any mail James sends itself: the administrator's
+                // mailets (DKIMSign among them) handle it before delivery.
+                mailetContext.sendMail(new MailAddress(sender), List.of(new MailAddress(recipient)), message));
             LOGGER.info("secure-delivery: DNSSEC {}, {} DNS server(s){}, {} domain override(s)",
                     configuration.dnssecMode(),
                     configuration.dnsServers().isEmpty() ? "system" : configuration.dnsServers().size(),

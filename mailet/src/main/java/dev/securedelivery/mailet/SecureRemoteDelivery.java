@@ -104,7 +104,9 @@ public final class SecureRemoteDelivery extends GenericMailet {
         SmtpClient client = new SmtpClient(javaMail, port, engine.pkixTrust(), engine.clock(),
                 traceHeader ? TRACE_HEADER : null);
 
-        delivery = new DomainDelivery(engine.policy(), client, metrics, engine.outcomes());
+        engine.attach();
+        delivery = new DomainDelivery(engine.policy(), client, metrics, engine.outcomes(),
+                engine.tlsReports().map(reports -> reports.recorder()).orElse(null));
         bouncer = new Bouncer(configuration, getMailetContext());
         queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
         scheduler = Schedulers.newBoundedElastic(threads, Integer.MAX_VALUE, "secure-delivery");
@@ -338,6 +340,9 @@ public final class SecureRemoteDelivery extends GenericMailet {
         }
         if (scheduler != null) {
             scheduler.dispose();
+        }
+        if (delivery != null) {
+            engine.detach();
         }
     }
 }

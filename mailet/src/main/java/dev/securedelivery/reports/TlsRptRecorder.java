@@ -1,4 +1,4 @@
-package dev.securedelivery.mailet;
+package dev.securedelivery.reports;
 
 import dev.securedelivery.dane.TlsaRecord;
 import dev.securedelivery.mtasts.MtaStsMode;
@@ -15,7 +15,6 @@ import dev.securedelivery.tlsrpt.ReportedPolicy;
 import dev.securedelivery.tlsrpt.ResultType;
 import dev.securedelivery.tlsrpt.SessionJournal;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.security.cert.X509Certificate;
@@ -78,7 +77,8 @@ public final class TlsRptRecorder {
             socket.connect(destination, 25);
             return socket.getLocalAddress().getHostAddress();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // No route (an IPv6 MX on an IPv4-only host): no session either; say who we are.
+            return routeSource(null);
         }
     }
 

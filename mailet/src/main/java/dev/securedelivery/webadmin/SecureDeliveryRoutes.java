@@ -5,6 +5,7 @@ import dev.securedelivery.mailet.SecureDeliveryEngine;
 import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.policy.DeliveryPlan;
+import dev.securedelivery.reports.TlsReports;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -37,7 +38,11 @@ import spark.Service;
  * DELETE /secure-delivery/mta-sts                     forget every policy
  * GET    /secure-delivery/outcomes                    per destination domain, what deliveries did
  * GET    /secure-delivery/outcomes/{domain}           one domain's (404 if none yet)
+ * GET    /secure-delivery/tls-reports                 this period's session counts per policy domain,
+ *                                                     and the reports waiting to be sent
+ * POST   /secure-delivery/tls-reports/{domain}/send   send the domain's report of this period so far, now
  * </pre>
+ * The TLS report routes answer 404 while {@code tls-reports.enabled} is false.
  */
 public final class SecureDeliveryRoutes implements Routes {
     static final String BASE = "/secure-delivery";
@@ -94,6 +99,29 @@ public final class SecureDeliveryRoutes implements Routes {
             return engine.outcomes().of(domain).map(outcomes -> SecureDeliveryViews.outcomes(domain, outcomes))
                     .orElseThrow(() -> notFound("No delivery to " + domain + " since start"));
         }, json);
+
+        defineTlsReports(service);
+    }
+
+    private void defineTlsReports(Service service) {
+        service.get(BASE + "/tls-reports", (request, response) -> {
+            TlsReports reports = tlsReports();
+            return SecureDeliveryViews.tlsReports(reports.currentPeriod(), reports.currentCounts(), reports.pending());
+        }, json);
+        service.post(BASE + "/tls-reports/:domain/send", (request, response) -> {
+            String domain = domain(request);
+            TlsReports.Sending sending = tlsReports().sendNow(domain)
+                    .orElseThrow(() -> notFound("No session to " + domain + " in this report period"));
+            LOGGER.info("secure-delivery: WebAdmin sent the TLS report {} for {}: sent to {}, failed {}{}",
+                    sending.reportId(), domain, sending.sentTo(), sending.failed(),
+                    sending.notSent().map(why -> ", not sent: " + why).orElse(""));
+            return SecureDeliveryViews.sending(sending);
+        }, json);
+    }
+
+    private TlsReports tlsReports() {
+        return engine.tlsReports().orElseThrow(() -> notFound("TLS reports are off: set tls-reports.enabled = true"
+                + " in conf/secure-delivery.properties"));
     }
 
     private Map<String, Object> plan(String domain) {

@@ -6,6 +6,12 @@ import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.mtasts.MtaStsPolicy;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.MxHostPlan;
+import dev.securedelivery.reports.PendingReport;
+import dev.securedelivery.reports.TlsReports;
+import dev.securedelivery.tlsrpt.PolicyResults;
+import dev.securedelivery.tlsrpt.ReportPeriod;
+import dev.securedelivery.tlsrpt.ReportedPolicy;
+import dev.securedelivery.tlsrpt.TlsRptReport;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.net.InetAddress;
 import java.time.Instant;
@@ -80,6 +86,50 @@ public final class SecureDeliveryViews {
         view.put("failures", outcomes.failures());
         view.put("lastAttemptAt", outcomes.lastAttemptAt().map(Instant::toString).orElse(null));
         view.put("lastAttempt", outcomes.lastAttempt().orElse(null));
+        return view;
+    }
+
+    /** The current report period's counts per policy domain (as RFC 8460 4.4's policies), and unsent reports. */
+    public static Map<String, Object> tlsReports(ReportPeriod period,
+            Map<String, Map<ReportedPolicy, PolicyResults>> counts, List<PendingReport> pending) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        Map<String, Object> periodView = new LinkedHashMap<>();
+        periodView.put("start", period.start().toString());
+        periodView.put("end", period.end().toString());
+        view.put("period", periodView);
+        List<Map<String, Object>> domains = new ArrayList<>();
+        counts.forEach((domain, results) -> {
+            Map<String, Object> domainView = new LinkedHashMap<>();
+            domainView.put("policy-domain", domain);
+            domainView.put("policies", TlsRptReport.policies(results));
+            domains.add(domainView);
+        });
+        view.put("domains", domains);
+        List<Map<String, Object>> waiting = new ArrayList<>();
+        for (PendingReport report : pending) {
+            Map<String, Object> reportView = new LinkedHashMap<>();
+            reportView.put("report-id", report.reportId());
+            reportView.put("policy-domain", report.policyDomain());
+            reportView.put("targets", report.targets().map(uris -> {
+                List<String> texts = new ArrayList<>();
+                uris.forEach(uri -> texts.add(uri.toString()));
+                return texts;
+            }).orElse(null));
+            reportView.put("attempts", report.attempts());
+            reportView.put("next-attempt", report.nextAttempt().toString());
+            waiting.add(reportView);
+        }
+        view.put("pending", waiting);
+        return view;
+    }
+
+    /** What became of a report sent on request. */
+    public static Map<String, Object> sending(TlsReports.Sending sending) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("report-id", sending.reportId());
+        view.put("sent-to", sending.sentTo());
+        view.put("failed", sending.failed());
+        view.put("not-sent", sending.notSent().orElse(null));
         return view;
     }
 }

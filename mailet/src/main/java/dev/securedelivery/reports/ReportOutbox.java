@@ -1,0 +1,127 @@
+package dev.securedelivery.reports;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reports not yet sent everywhere, one pair of files each in one directory: the report
+ * ({@code <file name>}, gzip as sent) and where its sending stands ({@code <file name>.state}).
+ * Each file is written to a temporary name and moved into place, the report before its state: a
+ * crash leaves either a whole entry or a report without state, which {@link #load} deletes
+ * (its period's journal was not yet forgotten, so the report is built again).
+ */
+final class ReportOutbox {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ReportOutbox.class);
+    private static final String STATE = ".state";
+
+    private final Path directory;
+
+    ReportOutbox(Path directory) throws IOException {
+        this.directory = Files.createDirectories(directory);
+    }
+
+    /** Writes {@code report} and its state, replacing what was there. */
+    void save(PendingReport report) throws IOException {
+        Path data = directory.resolve(report.fileName());
+        if (!Files.exists(data)) {
+            atomicWrite(data, report.gzip());
+        }
+        Properties state = new Properties();
+        state.setProperty("report-id", report.reportId());
+        state.setProperty("policy-domain", report.policyDomain());
+        state.setProperty("created", report.created().toString());
+        state.setProperty("attempts", String.valueOf(report.attempts()));
+        state.setProperty("next-attempt", report.nextAttempt().toString());
+        report.targets().ifPresent(targets -> {
+            List<String> uris = new ArrayList<>();
+            targets.forEach(uri -> uris.add(uri.toString()));
+            state.setProperty("targets", String.join(" ", uris));
+        });
+        StringWriter text = new StringWriter();
+        state.store(text, null);
+        atomicWrite(directory.resolve(report.fileName() + STATE), text.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Forgets {@code report}: sent everywhere, or given up. */
+    void remove(PendingReport report) throws IOException {
+        Files.deleteIfExists(directory.resolve(report.fileName() + STATE));
+        Files.deleteIfExists(directory.resolve(report.fileName()));
+    }
+
+    /** Every whole entry; what is left of an interrupted write is deleted. */
+    List<PendingReport> load() throws IOException {
+        List<PendingReport> reports = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            entries.forEach(files::add);
+        }
+        for (Path file : files) {
+            String name = file.getFileName().toString();
+            if (name.startsWith(".")) {
+                Files.deleteIfExists(file);
+            } else if (name.endsWith(STATE)) {
+                PendingReport report = read(file, name.substring(0, name.length() - STATE.length()));
+                if (report != null) {
+                    reports.add(report);
+                }
+            } else if (!Files.exists(directory.resolve(name + STATE))) {
+                LOGGER.warn("TLS reports: {} has no state file (an interrupted write); deleted", file);
+                Files.deleteIfExists(file);
+            }
+        }
+        return reports;
+    }
+
+    private PendingReport read(Path stateFile, String fileName) throws IOException {
+        Path data = directory.resolve(fileName);
+        try {
+            Properties state = new Properties();
+            try (Reader reader = Files.newBufferedReader(stateFile, StandardCharsets.UTF_8)) {
+                state.load(reader);
+            }
+            String targets = state.getProperty("targets");
+            List<URI> uris = null;
+            if (targets != null) {
+                uris = new ArrayList<>();
+                for (String uri : targets.trim().split(" +")) {
+                    if (!uri.isEmpty()) {
+                        uris.add(URI.create(uri));
+                    }
+                }
+            }
+            return new PendingReport(state.getProperty("report-id"), state.getProperty("policy-domain"), fileName,
+                    Files.readAllBytes(data), Instant.parse(state.getProperty("created")),
+                    Integer.parseInt(state.getProperty("attempts")), Instant.parse(state.getProperty("next-attempt")),
+                    uris);
+        } catch (IOException | RuntimeException e) {
+            LOGGER.warn("TLS reports: cannot read the unsent report {} ({}); deleted", stateFile, e.toString());
+            Files.deleteIfExists(stateFile);
+            Files.deleteIfExists(data);
+            return null;
+        }
+    }
+
+    private void atomicWrite(Path target, byte[] bytes) throws IOException {
+        Path temporary = directory.resolve("." + target.getFileName() + ".tmp");
+        Files.write(temporary, bytes);
+        try {
+            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}

@@ -1,0 +1,388 @@
+package dev.securedelivery.reports;
+
+import dev.securedelivery.configuration.TlsReportingConfiguration;
+import dev.securedelivery.dns.DnsResolver;
+import dev.securedelivery.tlsrpt.PolicyResults;
+import dev.securedelivery.tlsrpt.ReportPeriod;
+import dev.securedelivery.tlsrpt.ReportedPolicy;
+import dev.securedelivery.tlsrpt.SessionJournal;
+import dev.securedelivery.tlsrpt.TlsRptReport;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.zip.GZIPOutputStream;
+import javax.mail.MessagingException;
+import javax.mail.internet.MimeMessage;
+import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * RFC 8460 reporting, end to end: sessions are recorded into a {@link SessionJournal} (by the
+ * {@link #recorder()} the delivery mailet calls); when a period has ended, one report per policy
+ * domain is built and kept in the {@link ReportOutbox}, and the period's journal is forgotten; each
+ * report then goes to the {@code rua} URIs of the domain's {@code _smtp._tls} record as it stands
+ * at sending time, {@code mailto:} through James's pipeline and {@code https:} by POST. A report
+ * that some URI did not take is tried again with exponential back-off (RFC 8460 5.5: SHOULD, for up
+ * to 24 hours after the first attempt), across restarts.
+ *
+ * <p>All building and sending happens on one thread of its own; deliveries only append to the
+ * journal's queue.
+ */
+public final class TlsReports implements Closeable {
+    /** The header every report by mail carries (RFC 8460 5.3); delivery does not record its sessions. */
+    public static final String REPORT_DOMAIN_HEADER = "TLS-Report-Domain";
+    /** RFC 8460 5.5: retries for up to 24 hours. */
+    static final Duration RETRY_WINDOW = Duration.ofHours(24);
+    static final Duration FIRST_RETRY = Duration.ofMinutes(1);
+    static final Duration LONGEST_RETRY = Duration.ofHours(4);
+    private static final Duration LONGEST_TICK = Duration.ofMinutes(1);
+    private static final int SENDING_ADDRESSES = 1_000;
+    private static final Logger LOGGER = LoggerFactory.getLogger(TlsReports.class);
+
+    /** Hands a message to the mail pipeline: James's {@code MailetContext.sendMail} in production. */
+    public interface MailSubmission {
+        void send(String sender, String recipient, MimeMessage message) throws MessagingException;
+    }
+
+    /** What became of a report sent on request. */
+    public static final class Sending {
+        private final String reportId;
+        private final List<String> sentTo;
+        private final Map<String, String> failed;
+        private final String notSent;
+
+        Sending(String reportId, List<String> sentTo, Map<String, String> failed, String notSent) {
+            this.reportId = reportId;
+            this.sentTo = List.copyOf(sentTo);
+            this.failed = Collections.unmodifiableMap(new LinkedHashMap<>(failed));
+            this.notSent = notSent;
+        }
+
+        public String reportId() {
+            return reportId;
+        }
+
+        /** The URIs that took the report. */
+        public List<String> sentTo() {
+            return sentTo;
+        }
+
+        /** The URIs that did not, each with why; they are tried again. */
+        public Map<String, String> failed() {
+            return failed;
+        }
+
+        /** Why the report went nowhere (no or an invalid record), or empty. */
+        public Optional<String> notSent() {
+            return Optional.ofNullable(notSent);
+        }
+    }
+
+    private final TlsReportingConfiguration configuration;
+    private final SessionJournal journal;
+    private final ReportOutbox outbox;
+    private final TlsRptDiscovery discovery;
+    private final ReportUpload upload;
+    private final MailSubmission mail;
+    private final Clock clock;
+    private final TlsRptRecorder recorder;
+    private final Duration tick;
+    private final Map<String, PendingReport> pending = new ConcurrentHashMap<>();
+    private final Map<InetAddress, String> sendingAddresses = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService worker;
+
+    private TlsReports(TlsReportingConfiguration configuration, SessionJournal journal, ReportOutbox outbox,
+            DnsResolver dns, X509TrustManager pkix, MailSubmission mail, Clock clock) {
+        this.configuration = configuration;
+        this.journal = journal;
+        this.outbox = outbox;
+        this.discovery = new TlsRptDiscovery(dns);
+        this.upload = new ReportUpload(dns, pkix);
+        this.mail = mail;
+        this.clock = clock;
+        this.recorder = new TlsRptRecorder(journal, pkix, clock, this::sendingAddress);
+        Duration quarter = configuration.period().dividedBy(4);
+        this.tick = quarter.compareTo(LONGEST_TICK) < 0 ? quarter : LONGEST_TICK;
+        this.worker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "tlsrpt-reports");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Opens the journal and the outbox under {@code configuration.directory()} (replaying both) and
+     * starts sending: reports of periods that ended while James was down go out at once.
+     */
+    public static TlsReports start(TlsReportingConfiguration configuration, DnsResolver dns, X509TrustManager pkix,
+            MailSubmission mail, Clock clock) throws IOException {
+        SessionJournal journal = SessionJournal.open(configuration.directory().resolve("journal"),
+                configuration.period());
+        if (journal.skippedLines() > 0) {
+            LOGGER.warn("TLS reports: {} unreadable line(s) of the session journal skipped (cut by a crash)",
+                    journal.skippedLines());
+        }
+        ReportOutbox outbox = new ReportOutbox(configuration.directory().resolve("outbox"));
+        TlsReports reports = new TlsReports(configuration, journal, outbox, dns, pkix, mail, clock);
+        for (PendingReport report : outbox.load()) {
+            reports.pending.put(report.fileName(), report);
+        }
+        reports.worker.scheduleWithFixedDelay(reports::tick, 0, reports.tick.toMillis(), TimeUnit.MILLISECONDS);
+        LOGGER.info("TLS reports: on, every {} as {} <{}>; {} report(s) waiting to be sent; journal and outbox in {}",
+                configuration.period(), configuration.organizationName(), configuration.sender(),
+                reports.pending.size(), configuration.directory());
+        return reports;
+    }
+
+    SessionJournal journal() {
+        return journal;
+    }
+
+    /** What the delivery mailet records its sessions with. */
+    public TlsRptRecorder recorder() {
+        return recorder;
+    }
+
+    /** The period sessions are being counted in now. */
+    public ReportPeriod currentPeriod() {
+        return ReportPeriod.containing(clock.instant(), configuration.period());
+    }
+
+    /** The policy domains with sessions in the current period, each with its counts so far. */
+    public Map<String, Map<ReportedPolicy, PolicyResults>> currentCounts() {
+        ReportPeriod period = currentPeriod();
+        Map<String, Map<ReportedPolicy, PolicyResults>> counts = new java.util.TreeMap<>();
+        for (String domain : journal.counts().domains(period)) {
+            counts.put(domain, journal.counts().of(period, domain));
+        }
+        return counts;
+    }
+
+    /** Reports built and not yet sent to every URI. */
+    public List<PendingReport> pending() {
+        List<PendingReport> reports = new ArrayList<>(pending.values());
+        reports.sort((a, b) -> a.fileName().compareTo(b.fileName()));
+        return reports;
+    }
+
+    /**
+     * Builds the report of {@code policyDomain}'s sessions in the current period so far and sends it
+     * now (for an administrator checking the set-up). The period's own report still covers all of it.
+     *
+     * @return empty if the domain has no session in the current period
+     */
+    public Optional<Sending> sendNow(String policyDomain) throws IOException {
+        try {
+            return worker.submit(() -> {
+                Instant now = clock.instant();
+                ReportPeriod period = currentPeriod();
+                Map<ReportedPolicy, PolicyResults> counts = journal.counts().of(period, policyDomain);
+                if (counts.isEmpty()) {
+                    return Optional.<Sending>empty();
+                }
+                PendingReport report = build(policyDomain, period.upTo(now), counts, now);
+                outbox.save(report);
+                pending.put(report.fileName(), report);
+                return Optional.of(attempt(report, now));
+            }).get(2 * ReportUpload.TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IOException("the report for " + policyDomain + " could not be sent: " + e.getCause(),
+                    e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("the report for " + policyDomain + " is still being sent; see the log");
+        }
+    }
+
+    /** Does at once, and waits for, what the next scheduled run would do. */
+    void runNow() throws InterruptedException, ExecutionException {
+        worker.submit(this::tick).get();
+    }
+
+    private void tick() {
+        try {
+            Instant now = clock.instant();
+            closeEndedPeriods(now);
+            for (PendingReport report : pending()) {
+                if (!report.nextAttempt().isAfter(now)) {
+                    attempt(report, now);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // The next tick tries again: nothing is forgotten before its reports are on disk.
+            LOGGER.error("TLS reports: building or sending failed; trying again in {}", tick, e);
+        }
+    }
+
+    // A period is closed a tick after its end, so that a session counted at its last instant is in.
+    private void closeEndedPeriods(Instant now) throws IOException {
+        for (ReportPeriod period : journal.counts().periods()) {
+            if (period.end().plus(tick).isAfter(now)) {
+                continue;
+            }
+            int reports = 0;
+            for (String domain : journal.counts().domains(period)) {
+                PendingReport report = build(domain, period, journal.counts().of(period, domain), now);
+                // Saved before the journal is forgotten: a crash in between builds the same report again,
+                // under the same name and ID, so it replaces the saved one.
+                outbox.save(report);
+                pending.put(report.fileName(), report);
+                reports++;
+            }
+            journal.forget(period);
+            LOGGER.info("TLS reports: period {} closed, {} report(s) to send", period, reports);
+        }
+    }
+
+    private PendingReport build(String domain, ReportPeriod period, Map<ReportedPolicy, PolicyResults> counts,
+            Instant now) throws IOException {
+        String submitter = configuration.submitter();
+        long begin = period.start().getEpochSecond();
+        long end = period.lastSecond().getEpochSecond();
+        // RFC 8460 4.4 leaves the scheme to us; one ID per period, domain and submitter, usable as the
+        // Subject's Report-ID, which 5.3 writes as an RFC 5322 msg-id.
+        String reportId = begin + "." + end + "." + domain + "@" + submitter;
+        // RFC 8460 5.1: sender "!" policy-domain "!" begin-timestamp "!" end-timestamp "." extension.
+        String fileName = submitter + "!" + domain + "!" + begin + "!" + end + ".json.gz";
+        String json = new TlsRptReport(configuration.organizationName(), configuration.contactInfo(), reportId,
+                period, counts).toJson();
+        return PendingReport.of(reportId, domain, fileName, gzip(json), now);
+    }
+
+    private static byte[] gzip(String json) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
+            out.write(json.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
+    }
+
+    private Sending attempt(PendingReport report, Instant now) throws IOException {
+        if (report.targets().isEmpty()) {
+            TlsRptDiscovery.Result found = discovery.discover(report.policyDomain());
+            switch (found.kind) {
+                case FOUND:
+                    report = report.withTargets(found.record.reportUris());
+                    break;
+                case FAILED:
+                    retry(report, now, found.reason);
+                    return new Sending(report.reportId(), List.of(), Map.of("_smtp._tls." + report.policyDomain(),
+                            found.reason), null);
+                default:
+                    // RFC 8460 3: no record, or an invalid one: the domain gets no report.
+                    LOGGER.info("TLS reports: no report {} to {}: {}", report.reportId(), report.policyDomain(),
+                            found.reason);
+                    forget(report);
+                    return new Sending(report.reportId(), List.of(), Map.of(), found.reason);
+            }
+        }
+        List<URI> remaining = new ArrayList<>();
+        List<String> sent = new ArrayList<>();
+        Map<String, String> failed = new LinkedHashMap<>();
+        for (URI target : report.targets().orElseThrow()) {
+            try {
+                deliver(target, report, now);
+                sent.add(target.toString());
+                LOGGER.info("TLS reports: report {} sent to {}", report.reportId(), target);
+            } catch (IOException | MessagingException | RuntimeException e) {
+                remaining.add(target);
+                failed.put(target.toString(), String.valueOf(e.getMessage()));
+                LOGGER.warn("TLS reports: report {} not sent to {}: {}", report.reportId(), target, e.toString());
+            }
+        }
+        if (remaining.isEmpty()) {
+            forget(report);
+        } else {
+            retry(report.withTargets(remaining), now, failed.toString());
+        }
+        return new Sending(report.reportId(), sent, failed, null);
+    }
+
+    private void deliver(URI target, PendingReport report, Instant now) throws IOException, MessagingException {
+        String scheme = target.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals("https")) {
+            upload.post(target, report);
+            return;
+        }
+        // mailto:addr (RFC 6068); what follows "?" (headers such as subject) is not ours to honour.
+        String address = target.getSchemeSpecificPart();
+        int query = address.indexOf('?');
+        String recipient = query < 0 ? address : address.substring(0, query);
+        MimeMessage message = ReportMessage.build(report, configuration.sender(), configuration.submitter(),
+                recipient, now);
+        mail.send(configuration.sender(), recipient, message);
+    }
+
+    private void retry(PendingReport report, Instant now, String why) throws IOException {
+        Duration backOff = FIRST_RETRY.multipliedBy(1L << Math.min(report.attempts(), 16));
+        if (backOff.compareTo(LONGEST_RETRY) > 0) {
+            backOff = LONGEST_RETRY;
+        }
+        Instant next = now.plus(backOff);
+        if (next.isAfter(report.created().plus(RETRY_WINDOW))) {
+            LOGGER.warn("TLS reports: giving up on report {} for {} after {} attempt(s) over {} (RFC 8460 5.5): {}",
+                    report.reportId(), report.policyDomain(), report.attempts() + 1, RETRY_WINDOW, why);
+            forget(report);
+            return;
+        }
+        PendingReport later = report.retriedAt(next);
+        outbox.save(later);
+        pending.put(later.fileName(), later);
+    }
+
+    private void forget(PendingReport report) throws IOException {
+        outbox.remove(report);
+        pending.remove(report.fileName());
+    }
+
+    // The address sessions towards an MX leave from (sending-mta-ip); a lookup of the routing table,
+    // cached, since every session needs it.
+    private String sendingAddress(InetAddress destination) {
+        if (destination == null) {
+            return TlsRptRecorder.routeSource(null);
+        }
+        if (sendingAddresses.size() >= SENDING_ADDRESSES) {
+            sendingAddresses.clear();
+        }
+        return sendingAddresses.computeIfAbsent(destination, TlsRptRecorder::routeSource);
+    }
+
+    /** Stops sending and writes what the journal still holds. */
+    @Override
+    public void close() throws IOException {
+        worker.shutdown();
+        try {
+            worker.awaitTermination(ReportUpload.TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            upload.close();
+        } finally {
+            journal.close();
+            LOGGER.info("TLS reports: stopped; {} report(s) waiting to be sent at the next start", pending.size());
+        }
+    }
+}
