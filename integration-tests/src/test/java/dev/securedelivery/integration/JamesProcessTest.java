@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.TestSmtpServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,8 +44,17 @@ class JamesProcessTest {
             world.mx(world.zone("counted.test", false), "mx.counted.test", 10, world.ca().issue("mx.counted.test"));
             world.mx(world.zone("planned.test", false), "mx.planned.test", 10, world.ca().issue("mx.planned.test"));
             world.enforce("planned.test", "42", "mx.planned.test");
+            SignedZone reported = world.zone("reported.test", false);
+            world.mx(reported, "mx.reported.test", 10, world.ca().issue("mx.reported.test"));
+            reported.addTxt("_smtp._tls.reported.test.", "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test");
+            world.mx(world.zone("reports.test", false), "mx.reports.test", 10, world.ca().issue("mx.reports.test"));
             world.start();
-            james = JamesProcess.launch(directory.resolve("james"), world.configuration(directory), world.smtpPort())
+            Properties configuration = world.configuration(directory);
+            configuration.setProperty("tls-reports.enabled", "true");
+            configuration.setProperty("tls-reports.organization-name", "Process Test");
+            configuration.setProperty("tls-reports.contact-info", "mailto:postmaster@sink.test");
+            configuration.setProperty("tls-reports.sender", "tlsrpt@sink.test");
+            james = JamesProcess.launch(directory.resolve("james"), configuration, world.smtpPort())
                     .awaitStarted(START);
         }
 
@@ -147,6 +157,40 @@ class JamesProcessTest {
             assertThat(JSON.readTree(get("/secure-delivery/outcomes").body()).get("domains"))
                     .anySatisfy(domain -> assertThat(domain.get("domain").asText()).isEqualTo("counted.test"));
             assertThat(get("/secure-delivery/outcomes/never.test").statusCode()).isEqualTo(404);
+        }
+
+        @Test
+        void theCurrentPeriodsTlsReportCountsAreShownAndAReportIsSentOnRequest() throws Exception {
+            james.send(Destinations.SENDER, "user@reported.test", "reported", "Reported on.");
+            world.awaitOne("mx.reported.test");
+
+            JsonNode domain = null;
+            for (int i = 0; i < 50 && domain == null; i++) {
+                for (JsonNode listed : JSON.readTree(get("/secure-delivery/tls-reports").body()).get("domains")) {
+                    if (listed.get("policy-domain").asText().equals("reported.test")) {
+                        domain = listed;
+                    }
+                }
+                if (domain == null) {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(domain).as("reported.test in this period's counts").isNotNull();
+            JsonNode policy = domain.get("policies").get(0);
+            assertThat(policy.get("policy").get("policy-type").asText()).isEqualTo("no-policy-found");
+            assertThat(policy.get("summary").get("total-successful-session-count").asLong()).isEqualTo(1);
+
+            HttpResponse<String> sent = send("POST", "/secure-delivery/tls-reports/reported.test/send");
+            assertThat(sent.statusCode()).isEqualTo(200);
+            JsonNode sending = JSON.readTree(sent.body());
+            assertThat(sending.get("sent-to").get(0).asText()).isEqualTo("mailto:tlsrpt@reports.test");
+            assertThat(sending.get("report-id").asText()).endsWith(".reported.test@sink.test");
+            TestSmtpServer.Received report = world.awaitOne("mx.reports.test");
+            assertThat(report.recipients).containsExactly("tlsrpt@reports.test");
+            assertThat(report.data).contains("TLS-Report-Domain: reported.test")
+                    .contains("Content-Type: application/tlsrpt+gzip");
+
+            assertThat(send("POST", "/secure-delivery/tls-reports/never.test/send").statusCode()).isEqualTo(404);
         }
 
         private HttpResponse<String> get(String path) throws Exception {
