@@ -44,7 +44,16 @@ final class JamesUnderTest implements AutoCloseable {
      */
     static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
             Properties secureDelivery) throws Exception {
-        return start(workingDirectory, mailetParameters, secureDelivery, null, null, List.of());
+        return start(workingDirectory, mailetParameters, secureDelivery, null, null, List.of(), "");
+    }
+
+    /**
+     * As {@link #start(Path, Map, Properties)}, with {@code relayMailets} (mailetcontainer.xml
+     * elements) in the relay processor before the delivery mailet, as an administrator adds DKIMSign.
+     */
+    static JamesUnderTest startWithRelayMailets(Path workingDirectory, Map<String, String> mailetParameters,
+            Properties secureDelivery, String relayMailets) throws Exception {
+        return start(workingDirectory, mailetParameters, secureDelivery, null, null, List.of(), relayMailets);
     }
 
     /**
@@ -54,7 +63,7 @@ final class JamesUnderTest implements AutoCloseable {
     static JamesUnderTest startWithPersistentQueue(Path workingDirectory, Map<String, String> mailetParameters,
             Properties secureDelivery) throws Exception {
         return start(workingDirectory, mailetParameters, secureDelivery, null, null,
-                List.of(new PersistentMailQueueModule()));
+                List.of(new PersistentMailQueueModule()), "");
     }
 
     /**
@@ -64,12 +73,12 @@ final class JamesUnderTest implements AutoCloseable {
      */
     static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
             Properties secureDelivery, String stockDomain, String stockGateway) throws Exception {
-        return start(workingDirectory, mailetParameters, secureDelivery, stockDomain, stockGateway, List.of());
+        return start(workingDirectory, mailetParameters, secureDelivery, stockDomain, stockGateway, List.of(), "");
     }
 
     private static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
-            Properties secureDelivery, String stockDomain, String stockGateway, List<Module> overrides)
-            throws Exception {
+            Properties secureDelivery, String stockDomain, String stockGateway, List<Module> overrides,
+            String relayMailets) throws Exception {
         Path conf = Files.createDirectories(workingDirectory.resolve("conf"));
         int smtpPort = LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
         // The files a local James of the distribution has (bin/james), as they are.
@@ -93,7 +102,7 @@ final class JamesUnderTest implements AutoCloseable {
                 + "    </handlerchain>\n  </smtpserver>\n</smtpservers>\n");
         write(conf, "imapserver.xml", "<imapservers>\n  <imapserver enabled=\"false\"/>\n</imapservers>\n");
         write(conf, "webadmin.properties", "enabled=false\n");
-        write(conf, "mailetcontainer.xml", mailetContainer(mailetParameters, stockDomain, stockGateway));
+        write(conf, "mailetcontainer.xml", mailetContainer(mailetParameters, stockDomain, stockGateway, relayMailets));
         try (var out = Files.newBufferedWriter(conf.resolve("secure-delivery.properties"), StandardCharsets.UTF_8)) {
             secureDelivery.store(out, "written by JamesUnderTest");
         }
@@ -111,7 +120,8 @@ final class JamesUnderTest implements AutoCloseable {
 
     // A stock-like container: relay from 127.0.0.0/8, the delivery mailet in the relay processor,
     // DSNs from the bounces processor.
-    private static String mailetContainer(Map<String, String> parameters, String stockDomain, String stockGateway) {
+    private static String mailetContainer(Map<String, String> parameters, String stockDomain, String stockGateway,
+            String relayMailets) {
         String stockRoute = stockDomain == null ? ""
                 : "      <mailet match=\"HostIs=" + stockDomain + "\" class=\"ToProcessor\"><processor>relay-stock</processor></mailet>\n";
         String stockProcessor = stockDomain == null ? ""
@@ -161,6 +171,7 @@ final class JamesUnderTest implements AutoCloseable {
                 + "      </mailet>\n"
                 + "    </processor>\n"
                 + "    <processor state=\"relay\" enableJmx=\"false\">\n"
+                + relayMailets
                 + "      <mailet match=\"All\" class=\"dev.securedelivery.mailet.SecureRemoteDelivery\">\n"
                 + mailet
                 + "      </mailet>\n"

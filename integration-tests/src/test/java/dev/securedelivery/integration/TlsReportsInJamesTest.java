@@ -12,8 +12,11 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +30,8 @@ import javax.mail.Multipart;
 import javax.mail.Part;
 import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
+import org.apache.james.jdkim.DKIMVerifier;
+import org.apache.james.jdkim.api.SignatureRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -199,6 +204,51 @@ class TlsReportsInJamesTest {
         String json = gunzip(((Multipart) message.getContent()).getBodyPart(1).getInputStream().readAllBytes());
         assertThat(json).contains("\"policy-domain\":\"reported.test\"")
                 .contains("\"total-successful-session-count\":1");
+    }
+
+    @Test
+    void theSampleDkimSignMailetSignsReportMailSoThatItVerifies() throws Exception {
+        declareTheWorld();
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair key = generator.generateKeyPair();
+        james = JamesUnderTest.startWithRelayMailets(home(), mailet(), configuration("10s"), sampleDkimSign(key));
+
+        james.send(Destinations.SENDER, List.of("user@reported.test"), "to reported", "Reported on.");
+        TestSmtpServer reportsMx = world.server("mx.reports.test");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !reportsMx.received().isEmpty());
+
+        String mail = reportsMx.received().get(0).data;
+        assertThat(mail).contains("DKIM-Signature:");
+        // RFC 8460 3: a valid DKIM signature of the reporting domain, the report headers signed (5.3).
+        String publicKey = "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(key.getPublic().getEncoded());
+        List<SignatureRecord> verified = new DKIMVerifier((method, selector, domain) -> {
+            assertThat(selector.toString()).isEqualTo("tlsrpt");
+            assertThat(domain.toString()).isEqualTo("sink.test");
+            return List.of(publicKey);
+        }).verify(new ByteArrayInputStream(mail.getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(verified).singleElement().satisfies(signature -> {
+            assertThat(signature.getDToken().toString()).isEqualTo("sink.test");
+            assertThat(signature.getHeaders().toString().toLowerCase(java.util.Locale.ROOT))
+                    .contains("tls-report-domain").contains("tls-report-submitter");
+        });
+        // Only report mail is signed by this mailet: the delivered message is not.
+        assertThat(world.awaitOne("mx.reported.test").data).doesNotContain("DKIM-Signature:");
+    }
+
+    // The DKIMSign mailet of the shipped mailetcontainer.xml, uncommented as README says: d= the
+    // sender's domain, the private key pasted in.
+    private static String sampleDkimSign(KeyPair key) throws IOException {
+        String sample = Files.readString(JamesProcess.REPOSITORY.resolve("james-conf/src/main/conf/mailetcontainer.xml"));
+        int start = sample.indexOf("<mailet match=\"HasHeader=TLS-Report-Domain\"");
+        int end = sample.indexOf("</mailet>", start) + "</mailet>".length();
+        assertThat(start).as("the sample has the DKIMSign mailet").isPositive();
+        String pem = "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(key.getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n";
+        return sample.substring(start, end).replace("d=example.com", "d=sink.test")
+                .replaceAll("<privateKey>[^<]*</privateKey>", "<privateKey>" + pem + "</privateKey>") + "\n";
     }
 
     private static boolean isEmpty(Path directory) throws IOException {
