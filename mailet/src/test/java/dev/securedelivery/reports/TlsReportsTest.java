@@ -172,18 +172,25 @@ class TlsReportsTest {
         assertThat(attachedReport(message)).contains("\"policy-domain\":\"dest.test\"");
     }
 
+    // An HTTPS report endpoint, reports.dest.test, with a certificate of a CA the reports trust.
+    private TestHttpsServer reportEndpoint() throws IOException {
+        TestCertificateAuthority ca = TestCertificateAuthority.root("Reports CA");
+        Files.writeString(directory.resolve("ca.pem"), ca.rootPem());
+        dns.addA("reports.dest.test.", "127.0.0.1");
+        return TestHttpsServer.start(InetAddress.getLoopbackAddress(), ca.issue("reports.dest.test").serverContext());
+    }
+
+    private TlsReports startTrustingReportEndpoint() throws Exception {
+        return start("tls.trusted-certificates", directory.resolve("ca.pem").toString());
+    }
+
     @Test
     void anHttpsReportIsPostedAsTlsrptGzip() throws Exception {
-        TestCertificateAuthority ca = TestCertificateAuthority.root("Reports CA");
-        Path trusted = directory.resolve("ca.pem");
-        Files.writeString(trusted, ca.rootPem());
-        try (TestHttpsServer server = TestHttpsServer.start(InetAddress.getLoopbackAddress(),
-                ca.issue("reports.dest.test").serverContext())) {
+        try (TestHttpsServer server = reportEndpoint()) {
             server.respondWith(TestHttpsServer.status(201, "text/plain", "thanks"));
-            dns.addA("reports.dest.test.", "127.0.0.1");
             dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port()
                     + "/v1/tlsrpt");
-            TlsReports reports = start("tls.trusted-certificates", trusted.toString());
+            TlsReports reports = startTrustingReportEndpoint();
             recordDay(reports);
             clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
             reports.runNow();
@@ -198,17 +205,29 @@ class TlsReportsTest {
     }
 
     @Test
+    void anHttpsEndpointWhoseCertificateIsNotTrustedGetsNothing() throws Exception {
+        try (TestHttpsServer server = reportEndpoint()) {
+            server.respondWith(TestHttpsServer.status(201, "text/plain", "thanks"));
+            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port() + "/");
+            // The JDK's CAs: the test CA is not among them.
+            TlsReports reports = start();
+            recordDay(reports);
+            clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
+            reports.runNow();
+
+            assertThat(server.requestCount()).as("no request reached the server").isZero();
+            assertThat(reports.pending()).singleElement().satisfies(waiting ->
+                    assertThat(waiting.attempts()).isEqualTo(1));
+        }
+    }
+
+    @Test
     void anHttpsServerThatRefusesTheReportGetsItAgainLater() throws Exception {
-        TestCertificateAuthority ca = TestCertificateAuthority.root("Reports CA");
-        Path trusted = directory.resolve("ca.pem");
-        Files.writeString(trusted, ca.rootPem());
-        try (TestHttpsServer server = TestHttpsServer.start(InetAddress.getLoopbackAddress(),
-                ca.issue("reports.dest.test").serverContext())) {
+        try (TestHttpsServer server = reportEndpoint()) {
             server.respondWith(TestHttpsServer.status(503, "text/plain", "busy"));
-            dns.addA("reports.dest.test.", "127.0.0.1");
             dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=mailto:tlsrpt@dest.test,https://reports.dest.test:"
                     + server.port() + "/");
-            TlsReports reports = start("tls.trusted-certificates", trusted.toString());
+            TlsReports reports = startTrustingReportEndpoint();
             recordDay(reports);
             clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
             reports.runNow();
