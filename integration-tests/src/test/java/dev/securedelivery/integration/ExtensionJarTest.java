@@ -164,7 +164,8 @@ class ExtensionJarTest {
         }
     }
 
-    // SecureDeliveryEngine.from(PolicyEngineConfiguration.from(properties), Clock, FetchListener.NONE), in the loader.
+    // SecureDeliveryEngine.from(PolicyEngineConfiguration.from(properties), Clock, FetchListener.NONE, no mail
+    // submission: TLS reports are off), in the loader.
     private static Object engineIn(ClassLoader extension) throws Exception {
         Properties properties = WORLD.configuration(directory);
         Class<?> configurationType = extension.loadClass("dev.securedelivery.configuration.PolicyEngineConfiguration");
@@ -173,7 +174,7 @@ class ExtensionJarTest {
         Method from = Stream.of(engineType.getMethods()).filter(method -> method.getName().equals("from"))
                 .findFirst().orElseThrow();
         Object noListener = extension.loadClass("dev.securedelivery.mtasts.FetchListener").getField("NONE").get(null);
-        return from.invoke(null, configuration, Clock.systemUTC(), noListener);
+        return from.invoke(null, configuration, Clock.systemUTC(), noListener, null);
     }
 
     private static String plan(Object engine, String domain) throws Exception {

@@ -128,7 +128,7 @@ final class DomainDelivery {
                 return Result.permanent("5.1.10", domain + ": " + plan.reason().orElse(""), plan);
             case DEFER:
                 outcomes.planFailure(plan.domain(), plan.failureType(), plan.reason().orElse(""));
-                recordExclusions(mail, plan);
+                recordExclusions(recorderFor(mail), plan);
                 return Result.temporary(deferralStatus(plan.failureType().orElse(null)),
                         domain + ": " + plan.reason().orElse("") + exclusions(plan), plan);
             default:
@@ -178,14 +178,15 @@ final class DomainDelivery {
         List<String> recipients = new ArrayList<>();
         mail.getRecipients().forEach(recipient -> recipients.add(recipient.asString()));
 
-        recordExclusions(mail, plan);
+        TlsRptRecorder recording = recorderFor(mail);
+        recordExclusions(recording, plan);
         DeliveryAttempt decisive = null;
         for (MxHostPlan host : plan.usableHosts()) {
             for (InetAddress address : host.addresses()) {
                 DeliveryAttempt attempt = client.send(message, sender, recipients, host, address);
                 LOGGER.info("secure-delivery: mail={} domain={} {}", mail.getName(), plan.domain(), attempt.describe());
-                if (isRecorded(mail)) {
-                    record(() -> recorder.attempt(plan, host, attempt));
+                if (recording != null) {
+                    record(() -> recording.attempt(plan, host, attempt));
                 }
                 metrics.generate(Metrics.ATTEMPT + "." + attempt.outcome().name().toLowerCase(Locale.ROOT) + "."
                         + metricLabel(attempt.authentication())).increment();
@@ -213,27 +214,28 @@ final class DomainDelivery {
     }
 
     // Hosts a published policy ruled out are failed sessions of that policy's report (RFC 8460 4.3).
-    private void recordExclusions(Mail mail, DeliveryPlan plan) {
-        if (!isRecorded(mail)) {
+    private static void recordExclusions(TlsRptRecorder recording, DeliveryPlan plan) {
+        if (recording == null) {
             return;
         }
         for (MxHostPlan host : plan.hosts()) {
             if (host.exclusion().isPresent()) {
-                record(() -> recorder.excluded(plan, host));
+                record(() -> recording.excluded(plan, host));
             }
         }
     }
 
-    // Never a report on reports: the delivery of a report (TLS-Report-Domain, RFC 8460 5.3) is not
-    // counted, so that a domain's broken TLS cannot feed reports that fail to reach it back into more.
-    private boolean isRecorded(Mail mail) {
+    // Where this delivery's sessions are recorded: nowhere without reports, and never a report on
+    // reports: the delivery of a report (TLS-Report-Domain, RFC 8460 5.3) is not counted, so that a
+    // domain's broken TLS cannot feed reports that fail to reach it back into more.
+    private TlsRptRecorder recorderFor(Mail mail) {
         if (recorder == null) {
-            return false;
+            return null;
         }
         try {
-            return mail.getMessage().getHeader(TlsReports.REPORT_DOMAIN_HEADER) == null;
+            return mail.getMessage().getHeader(TlsReports.REPORT_DOMAIN_HEADER) == null ? recorder : null;
         } catch (MessagingException e) {
-            return true;
+            return recorder;
         }
     }
 

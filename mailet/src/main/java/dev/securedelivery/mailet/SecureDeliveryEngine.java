@@ -31,10 +31,6 @@ public final class SecureDeliveryEngine implements Closeable {
     private final TlsReports tlsReports;
     private final AtomicInteger users = new AtomicInteger();
 
-    public SecureDeliveryEngine(DeliveryPolicy policy, X509TrustManager pkixTrust, Clock clock) {
-        this(policy, pkixTrust, clock, null);
-    }
-
     /** @param tlsReports RFC 8460 reporting, or null for none */
     public SecureDeliveryEngine(DeliveryPolicy policy, X509TrustManager pkixTrust, Clock clock,
             TlsReports tlsReports) {
@@ -50,23 +46,15 @@ public final class SecureDeliveryEngine implements Closeable {
 
     /**
      * An engine as {@code configuration} describes it, telling {@code fetches} of MTA-STS policy
-     * fetches, without TLS reports.
-     */
-    public static SecureDeliveryEngine from(PolicyEngineConfiguration configuration, Clock clock,
-            FetchListener fetches) throws ConfigurationException, IOException {
-        return new SecureDeliveryEngine(configuration.deliveryPolicy(clock, fetches),
-                configuration.pkixTrustManager(), clock);
-    }
-
-    /**
-     * An engine as {@code configuration} describes it, with TLS reports if {@code tls-reports.enabled},
-     * their mail handed to {@code mail}.
+     * fetches, with TLS reports if {@code tls-reports.enabled}, their mail handed to {@code mail}
+     * (unused, and may be null, while reports are off).
      */
     public static SecureDeliveryEngine from(PolicyEngineConfiguration configuration, Clock clock,
             FetchListener fetches, TlsReports.MailSubmission mail) throws ConfigurationException, IOException {
         DeliveryPolicy policy = configuration.deliveryPolicy(clock, fetches);
         TlsReports reports = null;
         if (configuration.tlsReports().enabled()) {
+            Objects.requireNonNull(mail, "mail: TLS reports are on");
             try {
                 reports = TlsReports.start(configuration.tlsReports(), policy.dns(), configuration.pkixTrustManager(),
                         mail, clock);

@@ -86,10 +86,6 @@ public final class PendingReport {
         return new PendingReport(reportId, policyDomain, fileName, gzip, created, attempts + 1, next, targets);
     }
 
-    PendingReport dueAt(Instant next) {
-        return new PendingReport(reportId, policyDomain, fileName, gzip, created, attempts, next, targets);
-    }
-
     @Override
     public String toString() {
         return reportId + " for " + policyDomain + (targets == null ? "" : " to " + targets);

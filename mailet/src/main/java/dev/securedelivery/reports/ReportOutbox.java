@@ -34,12 +34,14 @@ final class ReportOutbox {
         this.directory = Files.createDirectories(directory);
     }
 
-    /** Writes {@code report} and its state, replacing what was there. */
-    void save(PendingReport report) throws IOException {
-        Path data = directory.resolve(report.fileName());
-        if (!Files.exists(data)) {
-            atomicWrite(data, report.gzip());
-        }
+    /** Writes a new {@code report} and its state, replacing a report of the same name. */
+    void add(PendingReport report) throws IOException {
+        atomicWrite(directory.resolve(report.fileName()), report.gzip());
+        update(report);
+    }
+
+    /** Writes where the sending of {@code report}, already added, stands. */
+    void update(PendingReport report) throws IOException {
         Properties state = new Properties();
         state.setProperty("report-id", report.reportId());
         state.setProperty("policy-domain", report.policyDomain());

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -171,7 +172,7 @@ public final class TlsReports implements Closeable {
     /** The policy domains with sessions in the current period, each with its counts so far. */
     public Map<String, Map<ReportedPolicy, PolicyResults>> currentCounts() {
         ReportPeriod period = currentPeriod();
-        Map<String, Map<ReportedPolicy, PolicyResults>> counts = new java.util.TreeMap<>();
+        Map<String, Map<ReportedPolicy, PolicyResults>> counts = new TreeMap<>();
         for (String domain : journal.counts().domains(period)) {
             counts.put(domain, journal.counts().of(period, domain));
         }
@@ -201,7 +202,7 @@ public final class TlsReports implements Closeable {
                     return Optional.<Sending>empty();
                 }
                 PendingReport report = build(policyDomain, period.upTo(now), counts, now);
-                outbox.save(report);
+                outbox.add(report);
                 pending.put(report.fileName(), report);
                 return Optional.of(attempt(report, now));
             }).get(2 * ReportUpload.TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS);
@@ -247,7 +248,7 @@ public final class TlsReports implements Closeable {
                 PendingReport report = build(domain, period, journal.counts().of(period, domain), now);
                 // Saved before the journal is forgotten: a crash in between builds the same report again,
                 // under the same name and ID, so it replaces the saved one.
-                outbox.save(report);
+                outbox.add(report);
                 pending.put(report.fileName(), report);
                 reports++;
             }
@@ -348,7 +349,7 @@ public final class TlsReports implements Closeable {
             return;
         }
         PendingReport later = report.retriedAt(next);
-        outbox.save(later);
+        outbox.update(later);
         pending.put(later.fileName(), later);
     }
 

@@ -121,7 +121,8 @@ public final class TlsRptRecorder {
         }
         ReportedPolicy policy = type.get() == ResultType.DNSSEC_INVALID
                 ? ReportedPolicy.tlsa(plan.domain(), host.host(), List.of())
-                : stsPolicy(plan).orElse(ReportedPolicy.noPolicyFound(plan.domain()));
+                : published(plan).map(sts -> stsPolicy(plan.domain(), sts))
+                        .orElse(ReportedPolicy.noPolicyFound(plan.domain()));
         InetAddress towards = host.addresses().isEmpty() ? null : host.addresses().get(0);
         String sender = sendingAddress.apply(towards);
         journal.failure(policy, FailureDetail.builder(type.get(), sender, host.host(), null)
@@ -140,26 +141,25 @@ public final class TlsRptRecorder {
         // require-tls, opportunistic and none replace the published policies with a local rule.
         boolean local = plan.override().filter(override -> override == DomainOverride.REQUIRE_TLS
                 || override == DomainOverride.OPPORTUNISTIC || override == DomainOverride.NONE).isPresent();
-        Optional<ReportedPolicy> sts = stsPolicy(plan);
-        if (!local && sts.isPresent()
-                && (requirement == TlsRequirement.PKIX || requirement == TlsRequirement.OPPORTUNISTIC && isTesting(plan))) {
-            return sts.get();
+        Optional<MtaStsPolicy> published = published(plan);
+        if (!local && published.isPresent() && (requirement == TlsRequirement.PKIX
+                || requirement == TlsRequirement.OPPORTUNISTIC && published.get().mode() == MtaStsMode.TESTING)) {
+            return stsPolicy(plan.domain(), published.get());
         }
         return ReportedPolicy.noPolicyFound(plan.domain());
     }
 
-    private static Optional<ReportedPolicy> stsPolicy(DeliveryPlan plan) {
-        return plan.mtaSts().flatMap(lookup -> lookup.policy()).filter(policy -> policy.mode() != MtaStsMode.NONE)
-                .map(policy -> ReportedPolicy.sts(plan.domain(), policy.toPolicyText(), policy.mxPatterns()));
+    // The plan's MTA-STS policy, unless its mode is none (nothing to report on).
+    private static Optional<MtaStsPolicy> published(DeliveryPlan plan) {
+        return plan.mtaSts().flatMap(lookup -> lookup.policy()).filter(policy -> policy.mode() != MtaStsMode.NONE);
     }
 
-    private static boolean isTesting(DeliveryPlan plan) {
-        return plan.mtaSts().flatMap(lookup -> lookup.policy()).map(MtaStsPolicy::mode)
-                .filter(mode -> mode == MtaStsMode.TESTING).isPresent();
+    private static ReportedPolicy stsPolicy(String domain, MtaStsPolicy policy) {
+        return ReportedPolicy.sts(domain, policy.toPolicyText(), policy.mxPatterns());
     }
 
     private Optional<ResultType> testingVerdict(DeliveryPlan plan, MxHostPlan host, DeliveryAttempt attempt) {
-        MtaStsPolicy policy = plan.mtaSts().flatMap(lookup -> lookup.policy()).orElseThrow();
+        MtaStsPolicy policy = published(plan).orElseThrow();
         if (!policy.matches(host.host())) {
             return Optional.of(ResultType.VALIDATION_FAILURE);
         }
