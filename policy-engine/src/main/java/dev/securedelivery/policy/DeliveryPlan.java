@@ -1,6 +1,9 @@
 package dev.securedelivery.policy;
 
 import dev.securedelivery.mtasts.MtaStsLookup;
+import dev.securedelivery.mtasts.MtaStsPolicy;
+import dev.securedelivery.requiretls.MessageSecurity;
+import dev.securedelivery.requiretls.SecurityLevel;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,9 +34,21 @@ public final class DeliveryPlan {
     private final DomainOverride override;
     private final String reason;
     private final ResultType failureType;
+    private final boolean mxSecure;
+    private final MessageSecurity message;
 
     DeliveryPlan(String domain, Outcome outcome, List<MxHostPlan> hosts, MtaStsLookup mtaSts, DomainOverride override,
             String reason, ResultType failureType) {
+        this(domain, outcome, hosts, mtaSts, override, reason, failureType, false, MessageSecurity.NONE);
+    }
+
+    /**
+     * @param mxSecure whether the MX records were DNSSEC-validated (RFC 8689 4.2.1 step 2)
+     * @param message what the message this plan is for demands, or {@link MessageSecurity#NONE} for a
+     *     destination's own plan
+     */
+    DeliveryPlan(String domain, Outcome outcome, List<MxHostPlan> hosts, MtaStsLookup mtaSts, DomainOverride override,
+            String reason, ResultType failureType, boolean mxSecure, MessageSecurity message) {
         this.domain = Objects.requireNonNull(domain, "domain");
         this.outcome = Objects.requireNonNull(outcome, "outcome");
         this.hosts = List.copyOf(hosts);
@@ -41,6 +56,8 @@ public final class DeliveryPlan {
         this.override = override;
         this.reason = reason;
         this.failureType = failureType;
+        this.mxSecure = mxSecure;
+        this.message = Objects.requireNonNull(message, "message");
     }
 
     public String domain() {
@@ -86,6 +103,82 @@ public final class DeliveryPlan {
         return Optional.ofNullable(failureType);
     }
 
+    /** Whether the MX records were DNSSEC-validated. */
+    public boolean mxSecure() {
+        return mxSecure;
+    }
+
+    /** What the message this plan was made for demands ({@link MessageSecurity#NONE} for the destination's own plan). */
+    public MessageSecurity message() {
+        return message;
+    }
+
+    /**
+     * This destination's plan for one message that demands {@code security}: each usable host held
+     * to the stricter of the two. Every rule that combines them is here:
+     * <ol>
+     *   <li>{@code TLS-Required: No} relaxes a host that must have TLS to opportunistic STARTTLS
+     *       (RFC 8689 3), except where a local override demands more ({@code require-tls},
+     *       {@code dane-only}, {@code mta-sts-enforce}). Hosts the plan ruled out stay out.
+     *   <li>Level {@code dane}: a host without usable TLSA records is ruled out for this message.
+     *   <li>Level {@code authenticated} (REQUIRETLS's too, RFC 8689 4.2.1 step 4): a host that would
+     *       not be authenticated is held to PKIX and its MX host name.
+     *   <li>Level {@code tls}: a host that might go plaintext must have STARTTLS.
+     *   <li>REQUIRETLS: a PKIX host whose name neither DNSSEC-signed MX records nor an MTA-STS policy
+     *       in enforce mode vouch for is ruled out (RFC 8689 4.2.1 step 2); the others must offer
+     *       REQUIRETLS (step 5).
+     * </ol>
+     * A plan with no host left defers: the message waits, as for any host the policy rules out.
+     */
+    public DeliveryPlan forMessage(MessageSecurity security) {
+        if (!security.demandsAnything() || outcome != Outcome.DELIVER) {
+            return this;
+        }
+        List<MxHostPlan> adjusted = new ArrayList<>();
+        for (MxHostPlan host : hosts) {
+            adjusted.add(host.isExcluded() ? host : forMessage(host, security));
+        }
+        boolean anyUsable = adjusted.stream().anyMatch(host -> !host.isExcluded());
+        return new DeliveryPlan(domain, anyUsable ? Outcome.DELIVER : Outcome.DEFER, adjusted, mtaSts, override,
+                anyUsable ? null : "no MX host can give what the message demands (" + security + ")", null, mxSecure,
+                security);
+    }
+
+    private MxHostPlan forMessage(MxHostPlan host, MessageSecurity security) {
+        TlsRequirement requirement = host.requirement().orElseThrow();
+        if (security.tlsOptional() && requirement.requiresTls() && !overrideDemandsMore()) {
+            // RFC 8689 3: the destination's policy is ignored, but STARTTLS is still used when offered.
+            requirement = TlsRequirement.OPPORTUNISTIC;
+        }
+        SecurityLevel level = security.level().orElse(null);
+        if (level == SecurityLevel.DANE && requirement != TlsRequirement.DANE) {
+            return host.excludedForMessage(host.host() + " has no usable DANE TLSA records; the message requires level "
+                    + SecurityLevel.DANE);
+        }
+        if (level == SecurityLevel.AUTHENTICATED && requirement != TlsRequirement.DANE
+                && requirement != TlsRequirement.PKIX) {
+            requirement = TlsRequirement.PKIX;
+        }
+        if (level == SecurityLevel.TLS && !requirement.requiresTls()) {
+            requirement = TlsRequirement.ENCRYPT;
+        }
+        if (security.requireTls() && requirement == TlsRequirement.PKIX && !mxSecure && !enforcedPolicyLists(host)) {
+            return host.excludedForMessage("REQUIRETLS: the name " + host.host() + " is vouched for neither by"
+                    + " DNSSEC-signed MX records nor by an MTA-STS policy in enforce mode (RFC 8689 4.2.1)");
+        }
+        return host.forMessage(requirement, security.requireTls(), "message: " + security + ", so " + requirement);
+    }
+
+    private boolean overrideDemandsMore() {
+        return override == DomainOverride.REQUIRE_TLS || override == DomainOverride.DANE_ONLY
+                || override == DomainOverride.MTA_STS_ENFORCE;
+    }
+
+    private boolean enforcedPolicyLists(MxHostPlan host) {
+        MtaStsPolicy policy = mtaSts == null ? null : mtaSts.policy().orElse(null);
+        return policy != null && enforcesMtaSts() && policy.matches(host.host());
+    }
+
     /** Whether an MTA-STS policy in enforce mode shaped this plan (RFC 8461 5.1 asks to refresh it before failing for good). */
     public boolean enforcesMtaSts() {
         return mtaSts != null && mtaSts.policy().isPresent()
@@ -118,6 +211,9 @@ public final class DeliveryPlan {
         }
         if (override != null) {
             line.append("; override: ").append(override);
+        }
+        if (message.demandsAnything()) {
+            line.append("; message: ").append(message);
         }
         return line.toString();
     }

@@ -10,6 +10,7 @@ import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.mtasts.MtaStsMode;
 import dev.securedelivery.mtasts.MtaStsPolicy;
+import dev.securedelivery.requiretls.MessageSecurity;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.io.Closeable;
 import java.io.IOException;
@@ -185,12 +186,14 @@ public final class DeliveryPolicy implements Closeable {
         }
         boolean anyUsable = hosts.stream().anyMatch(host -> !host.isExcluded());
         if (anyUsable) {
-            return new DeliveryPlan(domain, DeliveryPlan.Outcome.DELIVER, hosts, sts, override, null, null);
+            return new DeliveryPlan(domain, DeliveryPlan.Outcome.DELIVER, hosts, sts, override, null, null, mxSecure,
+                    MessageSecurity.NONE);
         }
         ResultType type = hosts.stream().map(MxHostPlan::exclusionType).filter(java.util.Optional::isPresent)
                 .map(java.util.Optional::get).findFirst().orElse(null);
         return new DeliveryPlan(domain, DeliveryPlan.Outcome.DEFER, hosts, sts, override,
-                "no MX host can be used now" + (mxSecure ? "" : " (the MX records are not DNSSEC-signed)"), type);
+                "no MX host can be used now" + (mxSecure ? "" : " (the MX records are not DNSSEC-signed)"), type,
+                mxSecure, MessageSecurity.NONE);
     }
 
     private static MxHostPlan decide(Candidate candidate, DaneRequirement dane, MtaStsLookup sts,

@@ -20,9 +20,10 @@ public final class MxHostPlan {
     private final String rule;
     private final String exclusion;
     private final ResultType exclusionType;
+    private final boolean requireTls;
 
     private MxHostPlan(String host, int preference, List<InetAddress> addresses, TlsRequirement requirement,
-            DaneRequirement dane, String rule, String exclusion, ResultType exclusionType) {
+            DaneRequirement dane, String rule, String exclusion, ResultType exclusionType, boolean requireTls) {
         this.host = Objects.requireNonNull(host, "host");
         this.preference = preference;
         this.addresses = List.copyOf(addresses);
@@ -31,17 +32,38 @@ public final class MxHostPlan {
         this.rule = Objects.requireNonNull(rule, "rule");
         this.exclusion = exclusion;
         this.exclusionType = exclusionType;
+        this.requireTls = requireTls;
     }
 
     /** A host to try, with what its connection must achieve and the rule that says so. */
     public static MxHostPlan usable(String host, int preference, List<InetAddress> addresses, TlsRequirement requirement,
             DaneRequirement dane, String rule) {
-        return new MxHostPlan(host, preference, addresses, Objects.requireNonNull(requirement), dane, rule, null, null);
+        return new MxHostPlan(host, preference, addresses, Objects.requireNonNull(requirement), dane, rule, null, null,
+                false);
     }
 
     /** A host that gets no mail this time, and why. */
     public static MxHostPlan excluded(String host, int preference, String reason, ResultType type) {
-        return new MxHostPlan(host, preference, List.of(), null, null, reason, reason, type);
+        return new MxHostPlan(host, preference, List.of(), null, null, reason, reason, type, false);
+    }
+
+    /**
+     * This usable host held to {@code requirement} for one message, for the reason {@code why}; with
+     * {@code requireTls}, the server must also offer REQUIRETLS and the message is sent with it
+     * (RFC 8689 4.2.1).
+     */
+    MxHostPlan forMessage(TlsRequirement requirement, boolean requireTls, String why) {
+        if (isExcluded()) {
+            throw new IllegalStateException(host + " is excluded");
+        }
+        DaneRequirement kept = requirement == TlsRequirement.DANE ? dane : null;
+        return new MxHostPlan(host, preference, addresses, requirement, kept, rule + "; " + why, null, null,
+                requireTls);
+    }
+
+    /** This host ruled out for one message, for the reason {@code why}. */
+    MxHostPlan excludedForMessage(String why) {
+        return new MxHostPlan(host, preference, List.of(), null, null, why, why, null, false);
     }
 
     public String host() {
@@ -86,6 +108,14 @@ public final class MxHostPlan {
         return Optional.ofNullable(exclusion);
     }
 
+    /**
+     * Whether the message must travel with REQUIRETLS: the server must offer it after STARTTLS, and
+     * MAIL FROM carries the parameter (RFC 8689 4.2.1 step 5).
+     */
+    public boolean requireTls() {
+        return requireTls;
+    }
+
     /** The RFC 8460 result type of the exclusion, where one applies. */
     public Optional<ResultType> exclusionType() {
         return Optional.ofNullable(exclusionType);
@@ -94,6 +124,7 @@ public final class MxHostPlan {
     @Override
     public String toString() {
         String name = host + " (" + preference + ")";
-        return isExcluded() ? "excluded " + name + " [" + exclusion + "]" : name + " " + requirement + " [" + rule + "]";
+        return isExcluded() ? "excluded " + name + " [" + exclusion + "]"
+                : name + " " + requirement + (requireTls ? "+requiretls" : "") + " [" + rule + "]";
     }
 }

@@ -6,6 +6,8 @@ import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.dns.DnssecValidation;
 import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.mtasts.MtaStsFetcher;
+import dev.securedelivery.requiretls.MessageSecurity;
+import dev.securedelivery.requiretls.SecurityLevel;
 import dev.securedelivery.testing.InMemorySignedDns;
 import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.TestCertificateAuthority;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -249,5 +252,141 @@ class DeliveryPolicyTest {
 
         assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
         assertThat(plan.enforcesMtaSts()).isTrue();
+    }
+
+    // What a message demands, applied to its destination's plan (DeliveryPlan.forMessage).
+
+    private static final MessageSecurity REQUIRETLS = MessageSecurity.of(Optional.empty(), true, false);
+    private static final MessageSecurity TLS_NOT_REQUIRED = MessageSecurity.of(Optional.empty(), false, true);
+
+    private static MessageSecurity level(SecurityLevel level) {
+        return MessageSecurity.of(Optional.of(level), false, false);
+    }
+
+    @Test
+    void tlsRequiredNoIgnoresTheDestinationsPolicyButStillAsksForStartTls() throws Exception {
+        publishMtaSts("example.test", "enforce", "pkix.example.test");
+
+        DeliveryPlan plan = plan("example.test").forMessage(TLS_NOT_REQUIRED);
+
+        // RFC 8689 3: DANE and MTA-STS ignored; a host the plan ruled out stays out.
+        assertThat(summary(plan)).containsExactly("dane.example.test opportunistic",
+                "pkix.example.test opportunistic", "mx.elsewhere.test excluded");
+        assertThat(plan.hosts().get(1).rule()).isEqualTo("mta-sts enforce id 1; message: TLS-Required: No, so opportunistic");
+        assertThat(plan.explain()).endsWith("; message: TLS-Required: No");
+    }
+
+    @Test
+    void tlsRequiredNoYieldsToALocalOverrideThatDemandsMore() throws Exception {
+        overrides.put("unusable.example.test", DomainOverride.REQUIRE_TLS);
+        overrides.put("example.test", DomainOverride.DANE_ONLY);
+
+        assertThat(summary(plan("unusable.example.test").forMessage(TLS_NOT_REQUIRED)))
+                .containsExactly("encrypt.example.test pkix");
+        assertThat(summary(plan("example.test").forMessage(TLS_NOT_REQUIRED)))
+                .containsExactly("dane.example.test dane", "pkix.example.test excluded", "mx.elsewhere.test excluded");
+    }
+
+    @Test
+    void levelDaneRulesOutEveryHostWithoutUsableTlsaRecords() throws Exception {
+        DeliveryPlan plan = plan("example.test").forMessage(level(SecurityLevel.DANE));
+
+        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test excluded",
+                "mx.elsewhere.test excluded");
+        assertThat(plan.hosts().get(1).exclusion()).contains(
+                "pkix.example.test has no usable DANE TLSA records; the message requires level dane");
+
+        DeliveryPlan unusable = plan("unusable.example.test").forMessage(level(SecurityLevel.DANE));
+        assertThat(unusable.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
+        assertThat(unusable.reason()).contains("no MX host can give what the message demands (level dane)");
+    }
+
+    @Test
+    void levelAuthenticatedHoldsUnauthenticatedHostsToPkixAndKeepsDane() throws Exception {
+        assertThat(summary(plan("example.test").forMessage(level(SecurityLevel.AUTHENTICATED))))
+                .containsExactly("dane.example.test dane", "pkix.example.test pkix", "mx.elsewhere.test pkix");
+        assertThat(summary(plan("unusable.example.test").forMessage(level(SecurityLevel.AUTHENTICATED))))
+                .containsExactly("encrypt.example.test pkix");
+        assertThat(summary(plan("insecure.test").forMessage(level(SecurityLevel.AUTHENTICATED))))
+                .containsExactly("mx.insecure.test pkix");
+    }
+
+    @Test
+    void levelTlsForbidsPlaintextEvenWhereAnOverrideSaysNone() throws Exception {
+        overrides.put("example.test", DomainOverride.NONE);
+
+        assertThat(summary(plan("insecure.test").forMessage(level(SecurityLevel.TLS))))
+                .containsExactly("mx.insecure.test encrypt");
+        assertThat(summary(plan("example.test").forMessage(level(SecurityLevel.TLS))))
+                .containsExactly("dane.example.test encrypt", "pkix.example.test encrypt", "mx.elsewhere.test encrypt");
+        assertThat(summary(plan("unusable.example.test").forMessage(level(SecurityLevel.TLS))))
+                .containsExactly("encrypt.example.test encrypt");
+    }
+
+    @Test
+    void requireTlsNeedsAuthenticationAndANameVouchedForByDnssecOrAnEnforcedPolicy() throws Exception {
+        // example.test's MX records are signed: every host's name is vouched for (RFC 8689 4.2.1 step 2).
+        DeliveryPlan signed = plan("example.test").forMessage(REQUIRETLS);
+        assertThat(signed.hosts()).allMatch(MxHostPlan::requireTls);
+        assertThat(summary(signed)).containsExactly("dane.example.test dane", "pkix.example.test pkix",
+                "mx.elsewhere.test pkix");
+
+        // insecure.test's are not, and it publishes no policy: no host may have the message.
+        DeliveryPlan unsigned = plan("insecure.test").forMessage(REQUIRETLS);
+        assertThat(unsigned.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
+        assertThat(unsigned.hosts().get(0).exclusion()).get().asString()
+                .startsWith("REQUIRETLS: the name mx.insecure.test is vouched for neither by DNSSEC-signed MX records");
+    }
+
+    @Test
+    void requireTlsAcceptsAnUnsignedMxListedByAnEnforcedPolicyButNotByATestingOne() throws Exception {
+        publishMtaSts("insecure.test", "testing", "mx.insecure.test");
+        assertThat(summary(plan("insecure.test").forMessage(REQUIRETLS))).containsExactly("mx.insecure.test excluded");
+
+        policy.close();
+        policy = null;
+        publishMtaSts("insecure.test", "enforce", "mx.insecure.test");
+        DeliveryPlan plan = plan("insecure.test").forMessage(REQUIRETLS);
+        assertThat(summary(plan)).containsExactly("mx.insecure.test pkix");
+        assertThat(plan.hosts().get(0).requireTls()).isTrue();
+        assertThat(plan.hosts().get(0).toString()).contains("pkix+requiretls");
+    }
+
+    @Test
+    void requireTlsWinsOverTlsRequiredNo() throws Exception {
+        MessageSecurity both = MessageSecurity.of(Optional.empty(), true, true);
+
+        assertThat(both.tlsOptional()).isFalse();
+        assertThat(both.level()).contains(SecurityLevel.AUTHENTICATED);
+        assertThat(summary(plan("example.test").forMessage(both))).containsExactly("dane.example.test dane",
+                "pkix.example.test pkix", "mx.elsewhere.test pkix");
+    }
+
+    @Test
+    void aMessageThatDemandsNothingGetsTheDestinationsOwnPlanAndAPlanThatDefersStaysDeferred() throws Exception {
+        DeliveryPlan own = plan("example.test");
+        assertThat(own.forMessage(MessageSecurity.NONE)).isSameAs(own);
+
+        DeliveryPlan nullMx = plan("nullmx.example.test");
+        assertThat(nullMx.forMessage(level(SecurityLevel.TLS))).isSameAs(nullMx);
+    }
+
+    @Test
+    void onlyASingleTlsRequiredFieldSayingNoCounts() {
+        assertThat(MessageSecurity.saysTlsNotRequired(new String[] {"No"})).isTrue();
+        assertThat(MessageSecurity.saysTlsNotRequired(new String[] {" no "})).isTrue();
+        // RFC 8689 3: more than one field MUST NOT appear; such a message keeps its destination's policy.
+        assertThat(MessageSecurity.saysTlsNotRequired(new String[] {"No", "No"})).isFalse();
+        assertThat(MessageSecurity.saysTlsNotRequired(new String[] {"Yes"})).isFalse();
+        assertThat(MessageSecurity.saysTlsNotRequired(null)).isFalse();
+    }
+
+    @Test
+    void levelsAreNamedAsInConfigurationAndOrderedWeakestFirst() {
+        assertThat(SecurityLevel.fromKeyword(" Authenticated ")).contains(SecurityLevel.AUTHENTICATED);
+        assertThat(SecurityLevel.fromKeyword("pkix")).isEmpty();
+        assertThat(SecurityLevel.TLS.atLeast(SecurityLevel.DANE)).isEqualTo(SecurityLevel.DANE);
+        assertThat(SecurityLevel.DANE.atLeast(SecurityLevel.TLS)).isEqualTo(SecurityLevel.DANE);
+        assertThat(SecurityLevel.TLS.atLeast(null)).isEqualTo(SecurityLevel.TLS);
     }
 }
