@@ -8,6 +8,7 @@ import dev.securedelivery.dane.DaneTrustManager;
 import dev.securedelivery.dane.DaneVerification;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.policy.TlsRequirement;
+import dev.securedelivery.requiretls.MessageSecurity;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.net.InetAddress;
 import java.security.cert.Certificate;
@@ -46,6 +47,8 @@ import javax.net.ssl.X509TrustManager;
  *       negotiated the same address is tried once more in plaintext, as Postfix does.
  *   <li>{@code none}: no STARTTLS.
  * </ul>
+ * A host that {@linkplain MxHostPlan#requireTls() requires REQUIRETLS} must offer it in its EHLO
+ * reply after STARTTLS, and MAIL FROM then carries the parameter (RFC 8689 4.2.1).
  * The connection goes to the given address (resolved by the plan through the validating resolver,
  * never by the JVM's own lookups); SNI and the PKIX name check use the MX host name or TLSA base
  * domain. Nothing is sent before the TLS the requirement demands is in place.
@@ -127,6 +130,10 @@ public final class SmtpClient {
         properties.put("mail.smtp.ssl.socketFactory", tls);
         properties.put("mail.smtp.ssl.checkserveridentity", "false");
         properties.put("mail.smtp.from", sender == null || sender.isEmpty() ? "<>" : sender);
+        if (host.requireTls()) {
+            // RFC 8689 4.2.1: the message is sent with the REQUIRETLS option on MAIL FROM.
+            properties.put("mail.smtp.mailextension", MessageSecurity.REQUIRETLS);
+        }
         Session session = Session.getInstance(properties);
 
         try (SMTPTransport transport = (SMTPTransport) session.getTransport("smtp")) {
@@ -141,6 +148,11 @@ public final class SmtpClient {
                 // javax.mail enforces starttls.required; this is the belt to its braces.
                 return result.detail("no TLS was negotiated").failed(DeliveryAttempt.Outcome.TEMPORARY_FAILURE,
                         "4.7.4", ResultType.STARTTLS_NOT_SUPPORTED, true);
+            }
+            if (host.requireTls() && !transport.supportsExtension(MessageSecurity.REQUIRETLS)) {
+                // RFC 8689 4.2.1 step 5: the EHLO reply after STARTTLS must offer REQUIRETLS.
+                return result.detail("the server does not offer REQUIRETLS after STARTTLS, and the message requires it"
+                        + " (RFC 8689 4.2.1)").failed(DeliveryAttempt.Outcome.TEMPORARY_FAILURE, "4.7.30", null, true);
             }
             if (message == null) {
                 return result.detail("probe: no message sent").secured();

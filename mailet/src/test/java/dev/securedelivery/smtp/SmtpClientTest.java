@@ -282,6 +282,42 @@ class SmtpClientTest {
     }
 
     @Test
+    void requireTlsGoesToAServerOfferingItAfterStartTlsWithTheParameter() throws Exception {
+        TestSmtpServer server = tlsServer(good).offerRequireTls();
+
+        DeliveryAttempt attempt = send(server.address(), requiringRequireTls(TlsRequirement.PKIX));
+
+        assertThat(attempt.outcome()).as(attempt.describe()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
+        assertThat(server.received()).singleElement().satisfies(mail -> {
+            assertThat(mail.mailParameters).isEqualTo("REQUIRETLS");
+            assertThat(mail.overTls).isTrue();
+        });
+    }
+
+    @Test
+    void requireTlsSendsNothingToAServerThatDoesNotOfferIt() throws Exception {
+        TestSmtpServer server = tlsServer(good);
+
+        DeliveryAttempt attempt = send(server.address(), requiringRequireTls(TlsRequirement.PKIX));
+
+        // RFC 8689 4.2.1 step 5; X.7.30 is "REQUIRETLS support required".
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
+        assertThat(attempt.status()).contains("4.7.30");
+        assertThat(attempt.isPolicyFailure()).isTrue();
+        assertThat(attempt.detail()).contains("does not offer REQUIRETLS");
+        assertThat(server.received()).isEmpty();
+    }
+
+    @Test
+    void aMessageWithoutRequireTlsIsSentWithoutTheParameterEvenWhereItIsOffered() throws Exception {
+        TestSmtpServer server = tlsServer(good).offerRequireTls();
+
+        send(server.address(), plan(TlsRequirement.PKIX, null));
+
+        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.mailParameters).isEmpty());
+    }
+
+    @Test
     void theMessageCarriesATraceHeaderSayingHowItLeft() throws Exception {
         TestSmtpServer server = tlsServer(good);
 
@@ -321,6 +357,10 @@ class SmtpClientTest {
 
     private static MxHostPlan plan(TlsRequirement requirement, DaneRequirement dane) {
         return MxHostPlan.usable(MX, 10, List.of(LOOPBACK), requirement, dane, "test");
+    }
+
+    private static MxHostPlan requiringRequireTls(TlsRequirement requirement) {
+        return plan(requirement, null).forMessage(requirement, true, "REQUIRETLS");
     }
 
     private static SmtpClient client(InetSocketAddress server) {

@@ -52,7 +52,7 @@ public final class MxHostPlan {
      * {@code requireTls}, the server must also offer REQUIRETLS and the message is sent with it
      * (RFC 8689 4.2.1).
      */
-    MxHostPlan forMessage(TlsRequirement requirement, boolean requireTls, String why) {
+    public MxHostPlan forMessage(TlsRequirement requirement, boolean requireTls, String why) {
         if (isExcluded()) {
             throw new IllegalStateException(host + " is excluded");
         }

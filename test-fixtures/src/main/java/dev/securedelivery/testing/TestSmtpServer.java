@@ -9,19 +9,25 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
+import org.subethamail.smtp.DropConnectionException;
 import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
+import org.subethamail.smtp.command.MailCommand;
+import org.subethamail.smtp.server.BaseCommand;
 import org.subethamail.smtp.server.SMTPServer;
 import org.subethamail.smtp.server.Session;
 
 /**
  * A receiving MX for tests: subethasmtp's SMTP server on a loopback address, offering STARTTLS
  * with a test-CA certificate (or not at all), keeping every message it accepts together with
- * whether it came over TLS. Recipients it is told to refuse get a 550.
+ * whether it came over TLS and the parameters of its MAIL FROM command. Recipients it is told to
+ * refuse get a 550. Told to, it offers REQUIRETLS after STARTTLS, as RFC 8689 2 asks.
  */
 public final class TestSmtpServer implements AutoCloseable {
     /** One accepted message. */
@@ -30,12 +36,15 @@ public final class TestSmtpServer implements AutoCloseable {
         public final List<String> recipients;
         public final String data;
         public final boolean overTls;
+        /** What followed the reverse-path on the MAIL FROM line, e.g. {@code "REQUIRETLS"}; empty for nothing. */
+        public final String mailParameters;
 
-        Received(String from, List<String> recipients, String data, boolean overTls) {
+        Received(String from, List<String> recipients, String data, boolean overTls, String mailParameters) {
             this.from = from;
             this.recipients = List.copyOf(recipients);
             this.data = data;
             this.overTls = overTls;
+            this.mailParameters = mailParameters;
         }
     }
 
@@ -43,6 +52,8 @@ public final class TestSmtpServer implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger sessions = new java.util.concurrent.atomic.AtomicInteger();
+    private final Map<MessageContext, String> mailParameters = new ConcurrentHashMap<>();
+    private volatile boolean offersRequireTls;
 
     private TestSmtpServer(InetAddress address, int port, SSLContext tls) {
         this.server = new SMTPServer(this::handler) {
@@ -61,6 +72,8 @@ public final class TestSmtpServer implements AutoCloseable {
         server.setHostName("mx.test");
         server.setEnableTLS(tls != null);
         server.setHideTLS(tls == null);
+        server.getCommandHandler().addCommand(new Ehlo());
+        server.getCommandHandler().addCommand(new MailFrom());
         server.start();
     }
 
@@ -90,6 +103,12 @@ public final class TestSmtpServer implements AutoCloseable {
     /** Recipients answered with 550. */
     public TestSmtpServer refuse(String recipient) {
         refused.add(recipient.toLowerCase(java.util.Locale.ROOT));
+        return this;
+    }
+
+    /** Offers REQUIRETLS in the EHLO reply once STARTTLS is done (RFC 8689 2). */
+    public TestSmtpServer offerRequireTls() {
+        offersRequireTls = true;
         return this;
     }
 
@@ -125,13 +144,57 @@ public final class TestSmtpServer implements AutoCloseable {
                 ByteArrayOutputStream content = new ByteArrayOutputStream();
                 data.transferTo(content);
                 received.add(new Received(from, recipients, content.toString(StandardCharsets.UTF_8),
-                        ((Session) context).isTLSStarted()));
+                        ((Session) context).isTLSStarted(), mailParameters.getOrDefault(context, "")));
             }
 
             @Override
             public void done() {
+                mailParameters.remove(context);
             }
         };
+    }
+
+    // subethasmtp's own EHLO, with REQUIRETLS after STARTTLS when asked for.
+    private final class Ehlo extends BaseCommand {
+        Ehlo() {
+            super("EHLO", "Introduce yourself.", "<hostname>");
+        }
+
+        @Override
+        public void execute(String command, Session session) throws IOException {
+            String[] arguments = getArgs(command);
+            if (arguments.length < 2) {
+                session.sendResponse("501 Syntax: EHLO hostname");
+                return;
+            }
+            session.resetMessageState();
+            session.setHelo(arguments[1]);
+            StringBuilder reply = new StringBuilder("250-").append(session.getServer().getHostName())
+                    .append("\r\n250-8BITMIME");
+            if (session.getServer().getEnableTLS() && !session.getServer().getHideTLS() && !session.isTLSStarted()) {
+                reply.append("\r\n250-STARTTLS");
+            }
+            if (offersRequireTls && session.isTLSStarted()) {
+                reply.append("\r\n250-REQUIRETLS");
+            }
+            session.sendResponse(reply.append("\r\n250 Ok").toString());
+        }
+    }
+
+    // subethasmtp's own MAIL, keeping the parameters it does not look at.
+    private final class MailFrom extends BaseCommand {
+        private final MailCommand mail = new MailCommand();
+
+        MailFrom() {
+            super("MAIL", "Specifies the sender.", "FROM: <sender> [ <parameters> ]");
+        }
+
+        @Override
+        public void execute(String command, Session session) throws IOException, DropConnectionException {
+            int end = command.indexOf('>');
+            mailParameters.put(session, end < 0 ? "" : command.substring(end + 1).trim());
+            mail.execute(command, session);
+        }
     }
 
     @Override
