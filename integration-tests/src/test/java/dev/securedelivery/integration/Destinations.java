@@ -197,11 +197,14 @@ final class Destinations implements AutoCloseable {
 
     /** Waits for the DSN that reports {@code recipient} to {@link #SENDER}, and returns it. */
     String awaitBounceFor(String recipient) {
-        TestSmtpServer sink = servers.get("mx.sink.test");
-        await().atMost(Duration.ofSeconds(60)).until(() -> sink.received().stream()
-                .anyMatch(mail -> mail.data.contains("Final-Recipient: rfc822; " + recipient)));
-        return sink.received().stream().filter(mail -> mail.data.contains("Final-Recipient: rfc822; " + recipient))
-                .findFirst().orElseThrow().data;
+        return awaitReceived("mx.sink.test", mail -> mail.data.contains("Final-Recipient: rfc822; " + recipient)).data;
+    }
+
+    /** Waits for the first message {@code host} receives that {@code wanted} accepts, and returns it. */
+    TestSmtpServer.Received awaitReceived(String host, java.util.function.Predicate<TestSmtpServer.Received> wanted) {
+        TestSmtpServer server = servers.get(host);
+        await().atMost(Duration.ofSeconds(60)).until(() -> server.received().stream().anyMatch(wanted));
+        return server.received().stream().filter(wanted).findFirst().orElseThrow();
     }
 
     private static InetAddress nextLoopback() {

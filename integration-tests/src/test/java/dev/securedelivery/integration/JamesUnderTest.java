@@ -2,7 +2,9 @@ package dev.securedelivery.integration;
 
 import com.google.inject.Module;
 import com.google.inject.multibindings.Multibinder;
+import dev.securedelivery.testing.IssuedCertificate;
 import dev.securedelivery.testing.LoopbackPorts;
+import dev.securedelivery.testing.TestCertificateAuthority;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +32,10 @@ import org.apache.james.utils.GuiceProbe;
  * {@code secure-delivery.properties}. Only SMTP is enabled, on 127.0.0.1.
  */
 final class JamesUnderTest implements AutoCloseable {
+    private static final String KEYSTORE_SECRET = "james72laBalle";
+    private static final IssuedCertificate SMTP_CERTIFICATE = TestCertificateAuthority.root("James SMTP Test Root")
+            .issue("localhost");
+
     private final GuiceJamesServer server;
     private final int smtpPort;
 
@@ -91,15 +97,29 @@ final class JamesUnderTest implements AutoCloseable {
         write(conf, "smtpserver.xml", "<smtpservers>\n  <smtpserver enabled=\"true\">\n"
                 + "    <jmxName>smtpserver</jmxName>\n"
                 + "    <bind>127.0.0.1:" + smtpPort + "</bind>\n"
-                + "    <tls socketTLS=\"false\" startTLS=\"false\"/>\n"
+                // STARTTLS with a key store, as a server that receives REQUIRETLS must have.
+                + "    <tls socketTLS=\"false\" startTLS=\"true\">\n"
+                + "      <keystore>file://conf/keystore</keystore>\n"
+                + "      <keystoreType>PKCS12</keystoreType>\n"
+                + "      <secret>" + KEYSTORE_SECRET + "</secret>\n"
+                + "      <provider>org.bouncycastle.jce.provider.BouncyCastleProvider</provider>\n"
+                + "      <algorithm>SunX509</algorithm>\n"
+                + "    </tls>\n"
                 + "    <connectiontimeout>360</connectiontimeout>\n"
                 + "    <auth><announce>never</announce><requireSSL>false</requireSSL></auth>\n"
                 + "    <authorizedAddresses>127.0.0.0/8</authorizedAddresses>\n"
                 + "    <verifyIdentity>false</verifyIdentity>\n"
                 + "    <maxmessagesize>0</maxmessagesize>\n"
                 + "    <handlerchain>\n"
+                // DSN (RFC 3461) as James documents it, and REQUIRETLS (RFC 8689) from the extension.
+                + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNEhloHook\"/>\n"
+                + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNMailParameterHook\"/>\n"
+                + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNRcptParameterHook\"/>\n"
+                + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNMessageHook\"/>\n"
+                + "      <handler class=\"dev.securedelivery.smtpserver.RequireTlsHandler\"/>\n"
                 + "      <handler class=\"org.apache.james.smtpserver.CoreCmdHandlerLoader\"/>\n"
                 + "    </handlerchain>\n  </smtpserver>\n</smtpservers>\n");
+        SMTP_CERTIFICATE.writePkcs12(conf.resolve("keystore"), KEYSTORE_SECRET);
         write(conf, "imapserver.xml", "<imapservers>\n  <imapserver enabled=\"false\"/>\n</imapservers>\n");
         write(conf, "webadmin.properties", "enabled=false\n");
         write(conf, "mailetcontainer.xml", mailetContainer(mailetParameters, stockDomain, stockGateway, relayMailets));
@@ -215,6 +235,49 @@ final class JamesUnderTest implements AutoCloseable {
         message.setSubject(subject);
         message.setText(body);
         Transport.send(message);
+    }
+
+    /**
+     * Hands a message to James as a mail client that asks for more would: over STARTTLS or not,
+     * with javax.mail session properties {@code smtp} ({@code mail.smtp.mailextension=REQUIRETLS},
+     * {@code mail.smtp.dsn.notify=SUCCESS}) and extra header fields ({@code TLS-Required: No}).
+     */
+    void send(boolean startTls, String from, String to, String subject, String body, Map<String, String> smtp,
+            Map<String, String> headers) throws MessagingException {
+        Session session = Session.getInstance(clientProperties(startTls, smtp));
+        MimeMessage message = new MimeMessage(session);
+        message.setFrom(new InternetAddress(from));
+        message.addRecipient(Message.RecipientType.TO, new InternetAddress(to));
+        message.setSubject(subject);
+        message.setText(body);
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            message.addHeader(header.getKey(), header.getValue());
+        }
+        Transport.send(message);
+    }
+
+    /** Whether James's SMTP server lists {@code keyword} in its EHLO reply, over STARTTLS or not. */
+    boolean offers(String keyword, boolean startTls) throws MessagingException {
+        try (com.sun.mail.smtp.SMTPTransport transport = (com.sun.mail.smtp.SMTPTransport)
+                Session.getInstance(clientProperties(startTls, Map.of())).getTransport("smtp")) {
+            transport.connect();
+            return transport.supportsExtension(keyword);
+        }
+    }
+
+    private Properties clientProperties(boolean startTls, Map<String, String> smtp) {
+        Properties properties = new Properties();
+        properties.setProperty("mail.smtp.host", "127.0.0.1");
+        properties.setProperty("mail.smtp.port", String.valueOf(smtpPort));
+        properties.setProperty("mail.smtp.localhost", "client.test");
+        if (startTls) {
+            properties.setProperty("mail.smtp.starttls.enable", "true");
+            properties.setProperty("mail.smtp.starttls.required", "true");
+            // James's test certificate, for localhost.
+            properties.setProperty("mail.smtp.ssl.trust", "127.0.0.1");
+        }
+        properties.putAll(smtp);
+        return properties;
     }
 
     /** Hands {@code count} messages to James over one SMTP connection. */

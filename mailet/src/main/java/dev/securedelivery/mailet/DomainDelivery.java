@@ -5,6 +5,7 @@ import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.reports.TlsReports;
+import dev.securedelivery.requiretls.MessageSecurity;
 import dev.securedelivery.reports.TlsRptRecorder;
 import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.smtp.SmtpClient;
@@ -53,21 +54,26 @@ final class DomainDelivery {
         /** After a partial delivery: the recipients not sent to for now. */
         final List<String> unsent;
 
+        /** The attempt that delivered the message; null unless delivered. */
+        final DeliveryAttempt delivery;
+
         private Result(Kind kind, String explanation, DeliveryPlan plan, java.util.Map<String, String> refused,
-                List<String> unsent) {
+                List<String> unsent, DeliveryAttempt delivery) {
             this.kind = kind;
             this.explanation = explanation;
             this.plan = plan;
             this.refused = refused;
             this.unsent = unsent;
+            this.delivery = delivery;
         }
 
         private Result(Kind kind, String explanation, DeliveryPlan plan) {
-            this(kind, explanation, plan, java.util.Map.of(), List.of());
+            this(kind, explanation, plan, java.util.Map.of(), List.of(), null);
         }
 
         static Result delivered(DeliveryPlan plan, DeliveryAttempt attempt) {
-            return new Result(Kind.DELIVERED, "", plan, attempt.refusedRecipients(), attempt.unsentRecipients());
+            return new Result(Kind.DELIVERED, "", plan, attempt.refusedRecipients(), attempt.unsentRecipients(),
+                    attempt);
         }
 
         static Result temporary(String status, String why, DeliveryPlan plan) {
@@ -114,6 +120,7 @@ final class DomainDelivery {
         String domain = destinationOf(mail);
         DeliveryPlan plan;
         try {
+            // The destination's own plan: what its DANE, MTA-STS and the local overrides ask.
             plan = metrics.decorateSupplierWithTimerMetric(Metrics.PLAN, () -> plan(domain));
         } catch (PlanUnavailableException e) {
             return Result.temporary("4.4.3", "the delivery plan for " + domain + " could not be made: "
@@ -132,8 +139,37 @@ final class DomainDelivery {
                 return Result.temporary(deferralStatus(plan.failureType().orElse(null)),
                         domain + ": " + plan.reason().orElse("") + exclusions(plan), plan);
             default:
-                return attempt(mail, plan);
+                return deliverAsDemanded(mail, plan);
         }
+    }
+
+    // The destination's plan held to what the message demands (REQUIRETLS, TLS-Required: No, a level).
+    private Result deliverAsDemanded(Mail mail, DeliveryPlan planned) {
+        MessageSecurity security = MessageSecurityAttributes.of(mail);
+        DeliveryPlan plan = planned.forMessage(security);
+        if (plan != planned) {
+            LOGGER.info("secure-delivery: mail={} {}", mail.getName(), plan.explain());
+        }
+        if (plan.outcome() == DeliveryPlan.Outcome.DEFER) {
+            recordExclusions(recorderFor(mail), planned);
+            outcomes.planFailure(plan.domain(), java.util.Optional.empty(), plan.reason().orElse(""));
+            // X.7.30 "REQUIRETLS support required" (RFC 8689 7); X.7.4 "security features not supported".
+            return Result.temporary(security.requireTls() ? "4.7.30" : "4.7.4", plan.domain() + " has no MX host"
+                    + " that can carry this message" + exclusions(plan) + demands(security, planned), plan);
+        }
+        return attempt(mail, planned, plan, security);
+    }
+
+    // What a bounce should say when the message's own demands were not met: what they were, and what
+    // the destination offered.
+    private static String demands(MessageSecurity security, DeliveryPlan planned) {
+        if (security.level().isEmpty()) {
+            return "";
+        }
+        List<String> offered = new ArrayList<>();
+        planned.hosts().forEach(host -> offered.add(host.toString()));
+        return "; the message demands " + security + ", and " + planned.domain() + " offers "
+                + String.join(", ", offered);
     }
 
     /**
@@ -167,7 +203,11 @@ final class DomainDelivery {
         }
     }
 
-    private Result attempt(Mail mail, DeliveryPlan plan) {
+    /**
+     * @param planned the destination's own plan, which TLS reports judge sessions by
+     * @param plan the plan for this message
+     */
+    private Result attempt(Mail mail, DeliveryPlan planned, DeliveryPlan plan, MessageSecurity security) {
         MimeMessage message;
         try {
             message = mail.getMessage();
@@ -179,14 +219,15 @@ final class DomainDelivery {
         mail.getRecipients().forEach(recipient -> recipients.add(recipient.asString()));
 
         TlsRptRecorder recording = recorderFor(mail);
-        recordExclusions(recording, plan);
+        recordExclusions(recording, planned);
         DeliveryAttempt decisive = null;
         for (MxHostPlan host : plan.usableHosts()) {
             for (InetAddress address : host.addresses()) {
                 DeliveryAttempt attempt = client.send(message, sender, recipients, host, address);
                 LOGGER.info("secure-delivery: mail={} domain={} {}", mail.getName(), plan.domain(), attempt.describe());
-                if (recording != null) {
-                    record(() -> recording.attempt(plan, host, attempt));
+                MxHostPlan own = asPlanned(planned, host);
+                if (recording != null && own != null) {
+                    record(() -> recording.attempt(planned, own, attempt));
                 }
                 metrics.generate(Metrics.ATTEMPT + "." + attempt.outcome().name().toLowerCase(Locale.ROOT) + "."
                         + metricLabel(attempt.authentication())).increment();
@@ -209,8 +250,24 @@ final class DomainDelivery {
         if (decisive == null) {
             return Result.temporary("4.4.1", plan.domain() + ": no MX host address to try" + exclusions(plan), plan);
         }
-        return Result.temporary(decisive.status().orElse("4.4.1"), decisive.host() + " ("
-                + decisive.address().getHostAddress() + "): " + decisive.detail() + exclusions(plan), plan);
+        String status = decisive.status().orElse("4.4.1");
+        if (security.requireTls() && decisive.isPolicyFailure() && !status.equals("4.7.30")) {
+            // RFC 8689 4.2.1: a REQUIRETLS message that found no TLS-protected session: X.7.10 "Encryption needed".
+            status = "4.7.10";
+        }
+        return Result.temporary(status, decisive.host() + " (" + decisive.address().getHostAddress() + "): "
+                + decisive.detail() + exclusions(plan) + demands(security, planned), plan);
+    }
+
+    // The destination's own plan of a host the message's plan kept as it was: its sessions are sessions
+    // of the destination's policy, for TLS reports. A host the message held to more is not.
+    private static MxHostPlan asPlanned(DeliveryPlan planned, MxHostPlan host) {
+        for (MxHostPlan own : planned.hosts()) {
+            if (own.host().equals(host.host())) {
+                return own.requirement().equals(host.requirement()) ? own : null;
+            }
+        }
+        return null;
     }
 
     // Hosts a published policy ruled out are failed sessions of that policy's report (RFC 8460 4.3).

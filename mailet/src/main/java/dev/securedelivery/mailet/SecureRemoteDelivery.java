@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,13 +14,17 @@ import java.util.Map;
 import java.util.Properties;
 import javax.inject.Inject;
 import javax.mail.MessagingException;
+import javax.mail.Session;
+import javax.mail.internet.MimeMessage;
 import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.server.core.MailImpl;
 import org.apache.james.transport.mailets.remote.delivery.Bouncer;
 import org.apache.james.transport.mailets.remote.delivery.DeliveryRetriesHelper;
 import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
@@ -202,6 +207,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
         switch (result.kind) {
             case DELIVERED:
                 fate(mail, "delivered");
+                notifySuccess(mail, result);
                 handlePartialDelivery(mail, retries, result);
                 if (configuration.getOnSuccess().isPresent()) {
                     getMailetContext().sendMail(mail, configuration.getOnSuccess().get().getValue());
@@ -216,6 +222,42 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 } else {
                     bounce(mail, result.asPermanent() + " (after " + retries + " retries)");
                 }
+        }
+    }
+
+    // RFC 3461 4.1: NOTIFY=SUCCESS asks for a notice when the message is delivered (or relayed on);
+    // ours carries the delivery trace. The message is delivered by now: nothing here may undo that.
+    private void notifySuccess(Mail mail, DomainDelivery.Result result) {
+        List<MailAddress> delivered = new ArrayList<>();
+        for (MailAddress recipient : mail.getRecipients()) {
+            if (!result.refused.containsKey(recipient.asString()) && !result.unsent.contains(recipient.asString())) {
+                delivered.add(recipient);
+            }
+        }
+        List<MailAddress> requested = SuccessNotification.requestedBy(mail, delivered);
+        if (requested.isEmpty()) {
+            return;
+        }
+        Mail notice = null;
+        try {
+            MailAddress sender = mail.getMaybeSender().get();
+            notice = MailImpl.builder()
+                    .name(mail.getName() + "-relayed")
+                    .sender(MaybeSender.nullSender())
+                    .addRecipient(sender)
+                    .mimeMessage(SuccessNotification.build(mail.getMessage(), sender, requested, result.delivery,
+                            configuration.getHeloNameProvider().getHeloName(), engine.clock().instant()))
+                    .build();
+            getMailetContext().sendMail(notice);
+            LOGGER.info("SecureRemoteDelivery: {}: success notice (NOTIFY=SUCCESS) for {} sent to {}", mail.getName(),
+                    requested, sender.asString());
+        } catch (MessagingException | RuntimeException e) {
+            LOGGER.warn("SecureRemoteDelivery: {} was delivered, but the success notice asked for could not be sent",
+                    mail.getName(), e);
+        } finally {
+            if (notice != null) {
+                LifecycleUtil.dispose(notice);
+            }
         }
     }
 
@@ -284,7 +326,40 @@ public final class SecureRemoteDelivery extends GenericMailet {
     private void bounce(Mail mail, String explanation) {
         LOGGER.info("SecureRemoteDelivery: {} bounced: {}", mail.getName(), explanation);
         fate(mail, "bounced");
+        try {
+            redactForBounce(mail);
+        } catch (MessagingException e) {
+            // Better no bounce than one that carries what the sender wanted only sent over TLS.
+            LOGGER.error("SecureRemoteDelivery: {} cannot be stripped of its body for the bounce; no bounce sent",
+                    mail.getName(), e);
+            return;
+        }
         bouncer.bounce(mail, new MessagingException(explanation));
+    }
+
+    /**
+     * A bounce is a new message to the sender: it does not inherit the transport demands of the
+     * message it reports on, and for a REQUIRETLS message it carries the header but not the body (RFC
+     * 8689 5: as if RET=HDRS), so that it need not itself travel with REQUIRETLS.
+     */
+    static void redactForBounce(Mail mail) throws MessagingException {
+        if (MessageSecurityAttributes.isTaggedRequireTls(mail)) {
+            MimeMessage original = mail.getMessage();
+            MimeMessage headerOnly = new MimeMessage(Session.getInstance(new Properties())) {
+                // The original's Message-ID stays: the sender finds the message it sent by it.
+                @Override
+                protected void updateMessageID() {
+                }
+            };
+            Enumeration<String> lines = original.getAllHeaderLines();
+            while (lines.hasMoreElements()) {
+                headerOnly.addHeaderLine(lines.nextElement());
+            }
+            headerOnly.setText("", "us-ascii");
+            headerOnly.saveChanges();
+            mail.setMessage(headerOnly);
+        }
+        MessageSecurityAttributes.remove(mail);
     }
 
     // Every copy in the queue is for one recipient domain.

@@ -146,6 +146,23 @@ public final class DeliveryAttempt {
         return unsent;
     }
 
+    /**
+     * How the connection was secured, in the form of the trace header: {@code mx=...; ip=...;
+     * requirement=...; tls=...; cipher=...; authentication=...}.
+     */
+    public String trace() {
+        return trace(host, address, requirement, tlsProtocol, cipherSuite, authentication);
+    }
+
+    private static String trace(String host, InetAddress address, TlsRequirement requirement, String tlsProtocol,
+            String cipherSuite, String authentication) {
+        return "mx=" + host + "; ip=" + address.getHostAddress() + "; requirement=" + requirement
+                + "; tls=" + (tlsProtocol == null ? "none" : tlsProtocol)
+                + "; cipher=" + (cipherSuite == null ? "none" : cipherSuite)
+                + "; authentication=" + (authentication != null ? authentication
+                        : tlsProtocol == null ? "plaintext" : "none");
+    }
+
     /** One line with every fact of the attempt, as the delivery log writes it. */
     public String describe() {
         StringBuilder line = new StringBuilder()
@@ -225,11 +242,7 @@ public final class DeliveryAttempt {
 
         /** The facts known once the connection is secured as far as it will be, for a trace header. */
         String trace() {
-            return "mx=" + host + "; ip=" + address.getHostAddress() + "; requirement=" + requirement
-                    + "; tls=" + (tlsProtocol == null ? "none" : tlsProtocol)
-                    + "; cipher=" + (cipherSuite == null ? "none" : cipherSuite)
-                    + "; authentication=" + (authentication != null ? authentication
-                            : tlsProtocol == null ? "plaintext" : "none");
+            return DeliveryAttempt.trace(host, address, requirement, tlsProtocol, cipherSuite, authentication);
         }
 
         DeliveryAttempt secured() {

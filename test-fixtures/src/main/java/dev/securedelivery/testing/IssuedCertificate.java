@@ -49,9 +49,7 @@ public final class IssuedCertificate {
     /** A server TLS context that presents this certificate and chain. */
     public SSLContext serverContext() {
         try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            store.setKeyEntry("server", privateKey, PASSWORD, chain.toArray(new X509Certificate[0]));
+            KeyStore store = keyStore(PASSWORD);
             KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             factory.init(store, PASSWORD);
             SSLContext context = SSLContext.getInstance("TLS");
@@ -60,5 +58,21 @@ public final class IssuedCertificate {
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Writes the key and chain to {@code file} as a PKCS12 key store, as James's {@code <tls>} configuration reads one. */
+    public void writePkcs12(java.nio.file.Path file, String password) {
+        try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(file)) {
+            keyStore(password.toCharArray()).store(out, password.toCharArray());
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private KeyStore keyStore(char[] password) throws GeneralSecurityException, java.io.IOException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("server", privateKey, password, chain.toArray(new X509Certificate[0]));
+        return store;
     }
 }
