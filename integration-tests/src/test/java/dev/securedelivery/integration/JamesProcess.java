@@ -114,6 +114,17 @@ final class JamesProcess implements AutoCloseable {
         JamesUnderTest.submit(smtpPort, from, List.of(to), subject, body);
     }
 
+    /** See {@link JamesUnderTest#submit(int, boolean, String, List, String, String, java.util.Map, java.util.Map)}. */
+    void send(boolean startTls, String from, String to, String subject, String body,
+            java.util.Map<String, String> smtp) throws MessagingException {
+        JamesUnderTest.submit(smtpPort, startTls, from, List.of(to), subject, body, smtp, java.util.Map.of());
+    }
+
+    /** Whether James's SMTP server lists {@code keyword} in its EHLO reply, over STARTTLS or not. */
+    boolean offers(String keyword, boolean startTls) throws MessagingException {
+        return JamesUnderTest.offers(smtpPort, keyword, startTls);
+    }
+
     @Override
     public void close() {
         // bin/james execs java: this is James's JVM, and SIGTERM runs its shutdown hooks.

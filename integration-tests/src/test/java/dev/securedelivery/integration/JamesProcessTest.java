@@ -39,6 +39,8 @@ class JamesProcessTest {
         @BeforeAll
         void start(@TempDir Path directory) throws Exception {
             world.daneDomain("pinned.test", "mx.pinned.test");
+            world.daneDomain("requiretls.test", "mx.requiretls.test");
+            world.server("mx.requiretls.test").offerRequireTls();
             world.mx(world.zone("policy.test", false), "mx.policy.test", 10, world.ca().issue("mx.policy.test"));
             world.enforce("policy.test", "7", "mx.policy.test");
             world.mx(world.zone("counted.test", false), "mx.counted.test", 10, world.ca().issue("mx.counted.test"));
@@ -64,6 +66,23 @@ class JamesProcessTest {
                 james.close();
             }
             world.close();
+        }
+
+        @Test
+        void receivesRequireTlsOverStartTlsAndDeliversItWithTheParameter() throws Exception {
+            // The handler of the sample smtpserver.xml, loaded from extensions-jars/, and the key
+            // store bin/james made.
+            assertThat(james.offers("REQUIRETLS", false)).isFalse();
+            assertThat(james.offers("REQUIRETLS", true)).isTrue();
+
+            james.send(true, Destinations.SENDER, "user@requiretls.test", "requiretls", "Only over DANE.",
+                    java.util.Map.of("mail.smtp.mailextension", "REQUIRETLS"));
+
+            TestSmtpServer.Received received = world.awaitOne("mx.requiretls.test");
+            assertThat(received.mailParameters).isEqualTo("REQUIRETLS");
+            assertThat(received.data).contains("authentication=DANE-EE");
+            assertThat(james.output()).contains("received with REQUIRETLS")
+                    .contains("message: REQUIRETLS, so dane");
         }
 
         @Test

@@ -222,32 +222,23 @@ final class JamesUnderTest implements AutoCloseable {
     /** Hands a message to the SMTP server on 127.0.0.1:{@code port}, as a mail client on this machine would. */
     static void submit(int port, String from, List<String> to, String subject, String body)
             throws MessagingException {
-        Properties properties = new Properties();
-        properties.setProperty("mail.smtp.host", "127.0.0.1");
-        properties.setProperty("mail.smtp.port", String.valueOf(port));
-        properties.setProperty("mail.smtp.localhost", "client.test");
-        Session session = Session.getInstance(properties);
+        submit(port, false, from, to, subject, body, Map.of(), Map.of());
+    }
+
+    /**
+     * Hands a message to the SMTP server on 127.0.0.1:{@code port} as a mail client that asks for
+     * more would: over STARTTLS or not, with javax.mail session properties {@code smtp}
+     * ({@code mail.smtp.mailextension=REQUIRETLS}, {@code mail.smtp.dsn.notify=SUCCESS}) and extra
+     * header fields ({@code TLS-Required: No}).
+     */
+    static void submit(int port, boolean startTls, String from, List<String> to, String subject, String body,
+            Map<String, String> smtp, Map<String, String> headers) throws MessagingException {
+        Session session = Session.getInstance(clientProperties(port, startTls, smtp));
         MimeMessage message = new MimeMessage(session);
         message.setFrom(new InternetAddress(from));
         for (String recipient : to) {
             message.addRecipient(Message.RecipientType.TO, new InternetAddress(recipient));
         }
-        message.setSubject(subject);
-        message.setText(body);
-        Transport.send(message);
-    }
-
-    /**
-     * Hands a message to James as a mail client that asks for more would: over STARTTLS or not,
-     * with javax.mail session properties {@code smtp} ({@code mail.smtp.mailextension=REQUIRETLS},
-     * {@code mail.smtp.dsn.notify=SUCCESS}) and extra header fields ({@code TLS-Required: No}).
-     */
-    void send(boolean startTls, String from, String to, String subject, String body, Map<String, String> smtp,
-            Map<String, String> headers) throws MessagingException {
-        Session session = Session.getInstance(clientProperties(startTls, smtp));
-        MimeMessage message = new MimeMessage(session);
-        message.setFrom(new InternetAddress(from));
-        message.addRecipient(Message.RecipientType.TO, new InternetAddress(to));
         message.setSubject(subject);
         message.setText(body);
         for (Map.Entry<String, String> header : headers.entrySet()) {
@@ -256,24 +247,34 @@ final class JamesUnderTest implements AutoCloseable {
         Transport.send(message);
     }
 
-    /** Whether James's SMTP server lists {@code keyword} in its EHLO reply, over STARTTLS or not. */
-    boolean offers(String keyword, boolean startTls) throws MessagingException {
+    /** As {@link #submit(int, boolean, String, List, String, String, Map, Map)}, to this James. */
+    void send(boolean startTls, String from, String to, String subject, String body, Map<String, String> smtp,
+            Map<String, String> headers) throws MessagingException {
+        submit(smtpPort, startTls, from, List.of(to), subject, body, smtp, headers);
+    }
+
+    /** Whether the SMTP server on 127.0.0.1:{@code port} lists {@code keyword} in its EHLO reply, over STARTTLS or not. */
+    static boolean offers(int port, String keyword, boolean startTls) throws MessagingException {
         try (com.sun.mail.smtp.SMTPTransport transport = (com.sun.mail.smtp.SMTPTransport)
-                Session.getInstance(clientProperties(startTls, Map.of())).getTransport("smtp")) {
+                Session.getInstance(clientProperties(port, startTls, Map.of())).getTransport("smtp")) {
             transport.connect();
             return transport.supportsExtension(keyword);
         }
     }
 
-    private Properties clientProperties(boolean startTls, Map<String, String> smtp) {
+    boolean offers(String keyword, boolean startTls) throws MessagingException {
+        return offers(smtpPort, keyword, startTls);
+    }
+
+    private static Properties clientProperties(int port, boolean startTls, Map<String, String> smtp) {
         Properties properties = new Properties();
         properties.setProperty("mail.smtp.host", "127.0.0.1");
-        properties.setProperty("mail.smtp.port", String.valueOf(smtpPort));
+        properties.setProperty("mail.smtp.port", String.valueOf(port));
         properties.setProperty("mail.smtp.localhost", "client.test");
         if (startTls) {
             properties.setProperty("mail.smtp.starttls.enable", "true");
             properties.setProperty("mail.smtp.starttls.required", "true");
-            // James's test certificate, for localhost.
+            // James's certificate is a test one: trusted by address.
             properties.setProperty("mail.smtp.ssl.trust", "127.0.0.1");
         }
         properties.putAll(smtp);
