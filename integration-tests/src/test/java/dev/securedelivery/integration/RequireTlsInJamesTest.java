@@ -95,6 +95,15 @@ class RequireTlsInJamesTest {
                     assertThat(refused.getReturnCode()).isEqualTo(530);
                     assertThat(refused.getMessage()).contains("5.7.10");
                 });
+        // RFC 8689 2: the parameter has no value.
+        assertThatThrownBy(() -> james.send(true, Destinations.SENDER, "valued@dane.test", "valued", SECRET,
+                Map.of("mail.smtp.mailextension", "REQUIRETLS=YES"), Map.of()))
+                .isInstanceOfSatisfying(SMTPSendFailedException.class, refused -> {
+                    assertThat(refused.getReturnCode()).isEqualTo(501);
+                    assertThat(refused.getMessage()).contains("5.5.4");
+                });
+        assertThat(WORLD.server("mx.dane.test").received())
+                .noneMatch(mail -> mail.recipients.contains("clear@dane.test") || mail.recipients.contains("valued@dane.test"));
     }
 
     @Test

@@ -52,7 +52,11 @@ import reactor.util.retry.Retry;
  * {@code maxDnsProblemRetries}, {@code timeout}, {@code connectiontimeout}, {@code heloName},
  * {@code bounceProcessor}, {@code onSuccess}, {@code sendpartial}, {@code mail.*}) and bounces with
  * James's {@link Bouncer}. Unlike it, every connection is held to the plan of
- * {@link dev.securedelivery.policy.DeliveryPolicy}: DANE, MTA-STS, the local overrides.
+ * {@link dev.securedelivery.policy.DeliveryPolicy}: DANE, MTA-STS, the local overrides; and to what
+ * the message itself demands ({@link MessageSecurityAttributes}: REQUIRETLS, {@code TLS-Required:
+ * No}, a {@link RequireTransportSecurity} level), the stricter of the two
+ * ({@link dev.securedelivery.policy.DeliveryPlan#forMessage}). A REQUIRETLS message is bounced with
+ * its header only (RFC 8689 5); a recipient's NOTIFY=SUCCESS gets a {@link SuccessNotification}.
  *
  * <p>Its own parameters: {@code deliveryThreads} (1), {@code traceHeader} (false: when true,
  * messages carry an {@code X-Secure-Delivery} header saying how they left) and {@code smtpPort}
