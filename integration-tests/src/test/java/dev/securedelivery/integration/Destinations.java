@@ -182,6 +182,25 @@ final class Destinations implements AutoCloseable {
         return configuration;
     }
 
+    /**
+     * The delivery mailet's parameters for a James that sends into this world and gives up fast:
+     * three attempts 300 ms apart, then a bounce through the {@code bounces} processor; the trace
+     * header on. Tests add their own.
+     */
+    Map<String, String> quicklyBouncingMailet() {
+        Map<String, String> mailet = new LinkedHashMap<>();
+        mailet.put("outgoing", "outgoing");
+        mailet.put("delayTime", "300, 300, 300");
+        mailet.put("maxRetries", "2");
+        mailet.put("timeout", "10000");
+        mailet.put("connectiontimeout", "5000");
+        mailet.put("bounceProcessor", "bounces");
+        mailet.put("deliveryThreads", "4");
+        mailet.put("smtpPort", String.valueOf(smtpPort));
+        mailet.put("traceHeader", "true");
+        return mailet;
+    }
+
     /** The server declared as {@code host}. */
     TestSmtpServer server(String host) {
         return servers.get(host);

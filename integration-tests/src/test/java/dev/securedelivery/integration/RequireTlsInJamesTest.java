@@ -53,16 +53,6 @@ class RequireTlsInJamesTest {
         WORLD.start();
 
         Properties configuration = WORLD.configuration(directory);
-        Map<String, String> mailet = new LinkedHashMap<>();
-        mailet.put("outgoing", "outgoing");
-        mailet.put("delayTime", "300, 300, 300");
-        mailet.put("maxRetries", "2");
-        mailet.put("timeout", "10000");
-        mailet.put("connectiontimeout", "5000");
-        mailet.put("bounceProcessor", "bounces");
-        mailet.put("deliveryThreads", "4");
-        mailet.put("smtpPort", String.valueOf(WORLD.smtpPort()));
-        mailet.put("traceHeader", "true");
         // The administrator's rules: one sender's mail must be authenticated; another's is tagged
         // REQUIRETLS through the mail attribute, with James's own SetMailAttribute.
         String rules = "      <mailet match=\"SenderIs=finance@sink.test\""
@@ -72,7 +62,8 @@ class RequireTlsInJamesTest {
                 + "      <mailet match=\"SenderIs=tagged@sink.test\" class=\"SetMailAttribute\">\n"
                 + "        <dev.securedelivery.requiretls>true</dev.securedelivery.requiretls>\n"
                 + "      </mailet>\n";
-        james = JamesUnderTest.startWithRelayMailets(directory.resolve("james"), mailet, configuration, rules);
+        james = JamesUnderTest.startWithRelayMailets(directory.resolve("james"), WORLD.quicklyBouncingMailet(),
+                configuration, rules);
     }
 
     @AfterAll

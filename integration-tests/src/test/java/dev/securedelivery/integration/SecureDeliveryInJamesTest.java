@@ -129,18 +129,9 @@ class SecureDeliveryInJamesTest {
 
         Properties configuration = WORLD.configuration(directory);
         configuration.setProperty("tls-policy.broken.test", "none");
-        Map<String, String> mailet = new LinkedHashMap<>();
-        mailet.put("outgoing", "outgoing");
-        mailet.put("delayTime", "300, 300, 300");
-        mailet.put("maxRetries", "2");
+        Map<String, String> mailet = WORLD.quicklyBouncingMailet();
         mailet.put("maxDnsProblemRetries", "0");
-        mailet.put("timeout", "10000");
-        mailet.put("connectiontimeout", "5000");
-        mailet.put("bounceProcessor", "bounces");
         mailet.put("sendpartial", "true");
-        mailet.put("deliveryThreads", "4");
-        mailet.put("smtpPort", String.valueOf(WORLD.smtpPort()));
-        mailet.put("traceHeader", "true");
         james = JamesUnderTest.start(directory.resolve("james"), mailet, configuration);
     }
 

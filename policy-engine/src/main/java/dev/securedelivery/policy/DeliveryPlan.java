@@ -103,16 +103,6 @@ public final class DeliveryPlan {
         return Optional.ofNullable(failureType);
     }
 
-    /** Whether the MX records were DNSSEC-validated. */
-    public boolean mxSecure() {
-        return mxSecure;
-    }
-
-    /** What the message this plan was made for demands ({@link MessageSecurity#NONE} for the destination's own plan). */
-    public MessageSecurity message() {
-        return message;
-    }
-
     /**
      * This destination's plan for one message that demands {@code security}: each usable host held
      * to the stricter of the two. Every rule that combines them is here:

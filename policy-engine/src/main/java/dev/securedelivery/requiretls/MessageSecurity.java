@@ -61,11 +61,6 @@ public final class MessageSecurity {
         return Optional.ofNullable(requireTls ? SecurityLevel.AUTHENTICATED.atLeast(level) : level);
     }
 
-    /** The level an administrator's rule set, without REQUIRETLS's. */
-    public Optional<SecurityLevel> ruleLevel() {
-        return Optional.ofNullable(level);
-    }
-
     /** Whether the message is to travel only to servers that offer REQUIRETLS, with the parameter (RFC 8689 4.2.1). */
     public boolean requireTls() {
         return requireTls;
