@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.mail.smtp.SMTPSendFailedException;
+import dev.securedelivery.dane.TlsaRecord;
+import dev.securedelivery.testing.IssuedCertificate;
+import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.StartTlsStrippingProxy;
 import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.testing.TestSmtpServer;
@@ -41,6 +44,13 @@ class RequireTlsInJamesTest {
         WORLD.server("mx.dane.test").offerRequireTls();
         // DANE, and a server that does not offer REQUIRETLS.
         WORLD.daneDomain("danenorequire.test", "mx.danenorequire.test");
+        // DANE, and a server offering REQUIRETLS, behind an attacker that hides STARTTLS.
+        IssuedCertificate strippedDane = ca.issue("mx.danestripped.test");
+        SignedZone daneStripped = WORLD.zone("danestripped.test", true);
+        TestSmtpServer behindAttacker = WORLD.server("mx.danestripped.test", strippedDane).offerRequireTls();
+        WORLD.proxyFor("mx.danestripped.test", daneStripped, behindAttacker, StartTlsStrippingProxy.Variant.HIDE);
+        WORLD.tlsa(daneStripped, "mx.danestripped.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
+                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, strippedDane.leaf()));
         // No DNSSEC, no MTA-STS: nothing vouches for the MX name, though its server offers REQUIRETLS.
         WORLD.mx(WORLD.zone("plain.test", false), "mx.plain.test", 10, ca.issue("mx.plain.test")).offerRequireTls();
         // MTA-STS enforce, behind an attacker that hides STARTTLS.
@@ -134,6 +144,17 @@ class RequireTlsInJamesTest {
         // The server was reached over DANE-authenticated TLS, and given nothing.
         assertThat(WORLD.server("mx.danenorequire.test").received()).isEmpty();
         assertThat(WORLD.server("mx.danenorequire.test").sessions()).isPositive();
+    }
+
+    @Test
+    void requireTlsThatFindsNoTlsSessionBouncesWith5710() throws Exception {
+        james.send(true, Destinations.SENDER, "user@danestripped.test", "stripped", SECRET + "danestripped",
+                REQUIRETLS, Map.of());
+
+        // RFC 8689 4.2.1: "Unable to establish TLS-protected SMTP session: 5.7.10 Encryption needed".
+        String dsn = WORLD.awaitBounceFor("user@danestripped.test");
+        assertThat(dsn).contains("Status: 5.7.10").doesNotContain(SECRET);
+        assertThat(WORLD.server("mx.danestripped.test").received()).isEmpty();
     }
 
     @Test
