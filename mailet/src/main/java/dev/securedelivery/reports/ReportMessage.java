@@ -1,5 +1,6 @@
 package dev.securedelivery.reports;
 
+import dev.securedelivery.requiretls.MessageSecurity;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Properties;
@@ -47,7 +48,7 @@ final class ReportMessage {
         // RFC 3834 5: an automatic message; vacation responders must not answer it.
         message.setHeader("Auto-Submitted", "auto-generated");
         // RFC 8689 4.1: a report about a broken TLS set-up must still be able to reach the domain.
-        message.setHeader("TLS-Required", "No");
+        message.setHeader(MessageSecurity.TLS_REQUIRED_HEADER, "No");
 
         MimeBodyPart text = new MimeBodyPart();
         text.setText("This is an aggregate TLS report (RFC 8460) from " + submitter + " about mail sent to "

@@ -142,8 +142,8 @@ public final class DeliveryPlan {
         }
         SecurityLevel level = security.level().orElse(null);
         if (level == SecurityLevel.DANE && requirement != TlsRequirement.DANE) {
-            return host.excludedForMessage(host.host() + " has no usable DANE TLSA records; the message requires level "
-                    + SecurityLevel.DANE);
+            return MxHostPlan.excluded(host.host(), host.preference(), host.host() + " has no usable DANE TLSA"
+                    + " records; the message requires level " + SecurityLevel.DANE, null);
         }
         if (level == SecurityLevel.AUTHENTICATED && requirement != TlsRequirement.DANE
                 && requirement != TlsRequirement.PKIX) {
@@ -153,8 +153,9 @@ public final class DeliveryPlan {
             requirement = TlsRequirement.ENCRYPT;
         }
         if (security.requireTls() && requirement == TlsRequirement.PKIX && !mxSecure && !enforcedPolicyLists(host)) {
-            return host.excludedForMessage("REQUIRETLS: the name " + host.host() + " is vouched for neither by"
-                    + " DNSSEC-signed MX records nor by an MTA-STS policy in enforce mode (RFC 8689 4.2.1)");
+            return MxHostPlan.excluded(host.host(), host.preference(), "REQUIRETLS: the name " + host.host()
+                    + " is vouched for neither by DNSSEC-signed MX records nor by an MTA-STS policy in enforce mode"
+                    + " (RFC 8689 4.2.1)", null);
         }
         return host.forMessage(requirement, security.requireTls(), "message: " + security + ", so " + requirement);
     }

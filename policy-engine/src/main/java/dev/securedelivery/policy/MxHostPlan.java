@@ -61,10 +61,6 @@ public final class MxHostPlan {
                 requireTls);
     }
 
-    /** This host ruled out for one message, for the reason {@code why}. */
-    MxHostPlan excludedForMessage(String why) {
-        return new MxHostPlan(host, preference, List.of(), null, null, why, why, null, false);
-    }
 
     public String host() {
         return host;
