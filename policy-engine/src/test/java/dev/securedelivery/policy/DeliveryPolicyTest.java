@@ -42,6 +42,7 @@ class DeliveryPolicyTest {
             .add("example.test.", Type.MX, "30 mx.elsewhere.test.")
             .add("dane.example.test.", Type.A, "127.0.0.2")
             .add("_25._tcp.dane.example.test.", Type.TLSA, TLSA)
+            .add("onlydane.example.test.", Type.MX, "10 dane.example.test.")
             .add("pkix.example.test.", Type.A, "127.0.0.3")
             .add("mta-sts.example.test.", Type.A, "127.0.0.1")
             .add("nomx.example.test.", Type.A, "127.0.0.4")
@@ -59,6 +60,7 @@ class DeliveryPolicyTest {
     private final Map<String, TestHttpsServer.Responder> policies = new HashMap<>();
     private final Map<String, DomainOverride> overrides = new HashMap<>();
     private InMemorySignedDns upstream;
+    private Duration dnsTimeout = Duration.ofSeconds(5);
     private TestHttpsServer server;
     private DeliveryPolicy policy;
 
@@ -78,14 +80,19 @@ class DeliveryPolicyTest {
         server.close();
     }
 
-    private DeliveryPlan plan(String domain) throws Exception {
+    private InMemorySignedDns upstream() {
         if (upstream == null) {
             tld.delegate(example).delegate(elsewhere).delegate(insecure);
             upstream = new InMemorySignedDns(tld, example, elsewhere, insecure);
         }
+        return upstream;
+    }
+
+    private DeliveryPlan plan(String domain) throws Exception {
+        upstream();
         if (policy == null) {
             DnsResolver dns = DnssecValidation.validating(upstream, tld.ds().toString().getBytes(StandardCharsets.US_ASCII),
-                    Clock.systemUTC(), Duration.ofSeconds(5));
+                    Clock.systemUTC(), dnsTimeout);
             MtaStsEngine engine = MtaStsEngine.builder(dns)
                     .fetcher(MtaStsFetcher.builder(dns).trustManager(CA.trustManager()).port(server.port()).build())
                     .lookupTimeout(Duration.ofSeconds(5))
@@ -252,6 +259,89 @@ class DeliveryPolicyTest {
 
         assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
         assertThat(plan.enforcesMtaSts()).isTrue();
+    }
+
+    // RFC 7672 2.1.1 and 2.2.1: a failed A or AAAA lookup rules a host out only where DANE may apply.
+
+    private static List<String> addresses(MxHostPlan host) {
+        return host.addresses().stream().map(InetAddress::getHostAddress)
+                .collect(java.util.stream.Collectors.toList());
+    }
+
+    @Test
+    void anUnsignedDomainsHostWhoseAaaaLookupTimesOutIsUsedWithItsIpv4Address() throws Exception {
+        dnsTimeout = Duration.ofSeconds(2);
+        upstream().silence("mx.insecure.test.", Type.AAAA);
+
+        DeliveryPlan plan = plan("insecure.test");
+
+        assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DELIVER);
+        assertThat(summary(plan)).containsExactly("mx.insecure.test opportunistic");
+        assertThat(addresses(plan.hosts().get(0))).containsExactly("127.0.0.7");
+        assertThat(plan.hosts().get(0).rule())
+                .startsWith("the MX records naming mx.insecure.test are not DNSSEC-signed (RFC 7672 2.2.1); "
+                        + "the AAAA lookup of mx.insecure.test failed: ")
+                .endsWith("(RFC 7672 2.1.1)");
+    }
+
+    @Test
+    void anUnsignedDomainsHostWhoseAaaaLookupGetsServfailIsUsedWithItsIpv4Address() throws Exception {
+        // Through dnsjava's validator an upstream SERVFAIL is seen as bogus: that family is left out all the same.
+        upstream().servfail("mx.insecure.test.", Type.AAAA);
+
+        DeliveryPlan plan = plan("insecure.test");
+
+        assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DELIVER);
+        assertThat(summary(plan)).containsExactly("mx.insecure.test opportunistic");
+        assertThat(addresses(plan.hosts().get(0))).containsExactly("127.0.0.7");
+        assertThat(plan.hosts().get(0).rule()).contains("; the AAAA ").contains("mx.insecure.test");
+    }
+
+    @Test
+    void anUnsignedDomainsHostIsStillSkippedWhenNoAddressFamilyAnswers() throws Exception {
+        upstream().servfail("mx.insecure.test.", Type.A).servfail("mx.insecure.test.", Type.AAAA);
+
+        DeliveryPlan plan = plan("insecure.test");
+
+        assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
+        assertThat(summary(plan)).containsExactly("mx.insecure.test excluded");
+        assertThat(plan.hosts().get(0).exclusion()).get().asString().startsWith("the A ");
+    }
+
+    @Test
+    void underDaneOnlyAFailedAaaaLookupStillSkipsTheHostOfAnUnsignedDomain() throws Exception {
+        overrides.put("insecure.test", DomainOverride.DANE_ONLY);
+        upstream().servfail("mx.insecure.test.", Type.AAAA);
+
+        DeliveryPlan plan = plan("insecure.test");
+
+        assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
+        assertThat(plan.hosts().get(0).exclusion()).get().asString().startsWith("the AAAA ");
+    }
+
+    @Test
+    void aSignedDomainsDaneHostWhoseAaaaLookupFailsIsStillSkipped() throws Exception {
+        upstream().servfail("dane.example.test.", Type.AAAA);
+
+        DeliveryPlan plan = plan("example.test");
+
+        // RFC 7672 2.2.1: the MX RRset is secure, so the host's addresses must be known securely.
+        assertThat(summary(plan)).containsExactly("dane.example.test excluded", "pkix.example.test opportunistic",
+                "mx.elsewhere.test opportunistic");
+        assertThat(plan.hosts().get(0).exclusion()).get().asString().startsWith("the AAAA ");
+    }
+
+    @Test
+    void aSignedDomainWhoseOnlyDaneHostsAaaaLookupTimesOutDefers() throws Exception {
+        dnsTimeout = Duration.ofSeconds(2);
+        upstream().silence("dane.example.test.", Type.AAAA);
+
+        DeliveryPlan plan = plan("onlydane.example.test");
+
+        assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
+        assertThat(summary(plan)).containsExactly("dane.example.test excluded");
+        assertThat(plan.hosts().get(0).exclusion()).get().asString()
+                .startsWith("the AAAA lookup of dane.example.test failed: ");
     }
 
     // What a message demands, applied to its destination's plan (DeliveryPlan.forMessage).

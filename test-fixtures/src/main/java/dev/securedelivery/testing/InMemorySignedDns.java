@@ -3,6 +3,7 @@ package dev.securedelivery.testing;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -26,12 +27,15 @@ import org.xbill.DNS.Type;
  * A DNS upstream inside the JVM that answers from {@link SignedZone}s the way a recursive resolver
  * answers a validator: RRSIGs with every signed RRset, CNAMEs chased, NODATA and NXDOMAIN with
  * the SOA and the NSEC records that prove them, DS queries answered by the parent zone. It can
- * also misbehave: strip the signatures of a name, fail, or stay silent.
+ * also misbehave: strip the signatures of a name, fail (every query for a name, or one type of
+ * it), or stay silent.
  */
 public final class InMemorySignedDns extends InMemoryUpstream {
     private final List<SignedZone> zones = new ArrayList<>();
     private final Set<Name> stripped = ConcurrentHashMap.newKeySet();
     private final Set<Name> failing = ConcurrentHashMap.newKeySet();
+    /** By lower-case name and type: SERVFAIL, or no answer at all. */
+    private final Map<String, Failure> failingTypes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> queries = new ConcurrentHashMap<>();
 
     /** The zones: a tree whose top zone is the trust anchor's, each delegated by its parent. */
@@ -47,10 +51,34 @@ public final class InMemorySignedDns extends InMemoryUpstream {
         return this;
     }
 
+    private enum Failure { SERVFAIL, SILENCE }
+
     /** Queries for {@code owner} get SERVFAIL. */
     public InMemorySignedDns servfail(String owner) {
         failing.add(InMemoryDns.name(owner));
         return this;
+    }
+
+    /**
+     * Queries for {@code owner} and {@code type} only get SERVFAIL, as from a resolver whose
+     * nameservers time out on that type alone (other types of the name are answered). Through
+     * dnsjava's validating resolver (3.7) an upstream SERVFAIL comes back as SERVFAIL with the
+     * extended error "DNSSEC Bogus", which DnsResolver reads as bogus, not failed;
+     * {@link #silence(String, int)} gives a failure that stays one.
+     */
+    public InMemorySignedDns servfail(String owner, int type) {
+        failingTypes.put(key(InMemoryDns.name(owner), type), Failure.SERVFAIL);
+        return this;
+    }
+
+    /** Queries for {@code owner} and {@code type} are never answered (the caller's timeout must end them). */
+    public InMemorySignedDns silence(String owner, int type) {
+        failingTypes.put(key(InMemoryDns.name(owner), type), Failure.SILENCE);
+        return this;
+    }
+
+    private static String key(Name name, int type) {
+        return name.toString().toLowerCase(Locale.ROOT) + "/" + type;
     }
 
     public int queryCount(String owner, int type) {
@@ -67,7 +95,11 @@ public final class InMemorySignedDns extends InMemoryUpstream {
         response.getHeader().setFlag(Flags.QR);
         response.getHeader().setFlag(Flags.RA);
         response.addRecord(question, Section.QUESTION);
-        if (failing.contains(question.getName())) {
+        Failure failure = failingTypes.get(key(question.getName(), question.getType()));
+        if (failure == Failure.SILENCE) {
+            return new CompletableFuture<>();
+        }
+        if (failure == Failure.SERVFAIL || failing.contains(question.getName())) {
             response.getHeader().setRcode(Rcode.SERVFAIL);
             return CompletableFuture.completedFuture(response);
         }
