@@ -37,10 +37,15 @@ public final class MessageSecurityAttributes {
     private MessageSecurityAttributes() {
     }
 
-    /** What {@code mail} demands of the connections that carry it. */
+    /**
+     * What {@code mail} demands of the connections that carry it. A message tagged REQUIRETLS is held
+     * to it whatever its return path, the null reverse-path ({@code <>}) included: it was received
+     * with the parameter (RFC 8689 4.1) or tagged by the administrator, and is relayed as tagged. The
+     * bounce this extension writes about a REQUIRETLS message is not tagged: {@code remove} takes the
+     * tags off it (RFC 8689 5).
+     */
     static MessageSecurity of(Mail mail) {
-        // RFC 8689 4.2.1: REQUIRETLS holds mail with a return path; a bounce (<>) is never held back by it.
-        boolean requireTls = isTaggedRequireTls(mail) && mail.hasSender();
+        boolean requireTls = isTaggedRequireTls(mail);
         boolean tlsOptional;
         try {
             tlsOptional = MessageSecurity.saysTlsNotRequired(mail.getMessage().getHeader(
@@ -52,7 +57,7 @@ public final class MessageSecurityAttributes {
         return MessageSecurity.of(level(mail), requireTls, tlsOptional);
     }
 
-    /** Whether {@code mail} is tagged REQUIRETLS, whatever its return path. */
+    /** Whether {@code mail} is tagged REQUIRETLS (whatever its return path, the null one included). */
     static boolean isTaggedRequireTls(Mail mail) {
         return mail.getAttribute(REQUIRETLS).map(Attribute::getValue).map(AttributeValue::value)
                 .map(value -> Boolean.TRUE.equals(value) || "true".equalsIgnoreCase(String.valueOf(value).trim()))

@@ -92,11 +92,14 @@ class MessageSecurityInMailTest {
     }
 
     @Test
-    void mailToTheNullReversePathIsNotHeldToRequireTls() throws Exception {
-        // RFC 8689 4.2.1 holds only mail with a return path: a bounce is never held back by it.
-        FakeMail bounce = mail(null, new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of(true)));
+    void mailFromTheNullReversePathTaggedRequireTlsIsHeldToIt() throws Exception {
+        // RFC 8689 4.1: MAIL FROM:<> REQUIRETLS is tagged, and the tag is honoured like any other.
+        FakeMail tagged = mail(null, new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of(true)));
+        FakeMail untagged = mail(null);
 
-        assertThat(MessageSecurityAttributes.of(bounce).requireTls()).isFalse();
+        assertThat(MessageSecurityAttributes.of(tagged).requireTls()).isTrue();
+        assertThat(MessageSecurityAttributes.of(tagged).level()).contains(SecurityLevel.AUTHENTICATED);
+        assertThat(MessageSecurityAttributes.of(untagged).requireTls()).isFalse();
     }
 
     @Test

@@ -35,8 +35,8 @@ public final class MessageSecurity {
 
     /**
      * @param level the minimum an administrator's rule set, if any
-     * @param requireTls whether the message is tagged REQUIRETLS (and has a return path: a bounce,
-     *     sent to the null reverse-path, is not held to it, RFC 8689 4.2.1)
+     * @param requireTls whether the message is tagged REQUIRETLS (RFC 8689 4.2.1), whatever its
+     *     return path
      * @param tlsOptional whether it carries {@code TLS-Required: No}
      */
     public static MessageSecurity of(Optional<SecurityLevel> level, boolean requireTls, boolean tlsOptional) {
