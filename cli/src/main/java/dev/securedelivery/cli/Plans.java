@@ -4,18 +4,20 @@ import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.policy.DeliveryPlan;
+import dev.securedelivery.policy.PlanViews;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.smtp.SmtpClient;
+import dev.securedelivery.smtp.SmtpLimits;
+import dev.securedelivery.smtp.SmtpSettings;
 import dev.securedelivery.tlsrpt.ResultType;
-import dev.securedelivery.webadmin.SecureDeliveryViews;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,7 +45,7 @@ final class Plans {
                 Thread.currentThread().interrupt();
                 return report.lookupFailure(domain, "interrupted");
             }
-            report.data("plan", SecureDeliveryViews.plan(plan));
+            report.data("plan", PlanViews.plan(plan));
             describe(plan, report);
             if (command.equals("probe") && plan.outcome() == DeliveryPlan.Outcome.DELIVER) {
                 probe(plan, configuration, smtpPort, clock, report);
@@ -114,11 +116,10 @@ final class Plans {
 
     /** The mailet's SMTP client, as the tool connects with it: no trace header, this host's name in EHLO. */
     static SmtpClient smtpClient(X509TrustManager pkix, int smtpPort, Clock clock) {
-        Properties properties = new Properties();
-        properties.setProperty("mail.smtp.connectiontimeout", "10000");
-        properties.setProperty("mail.smtp.timeout", "30000");
-        properties.setProperty("mail.smtp.localhost", localName());
-        return new SmtpClient(properties, smtpPort, pkix, clock, null);
+        SmtpSettings settings = SmtpSettings.of(localName()).withPort(smtpPort).withLimits(SmtpLimits.DEFAULT
+                .withConnectTimeout(Duration.ofSeconds(10)).withReadTimeout(Duration.ofSeconds(30))
+                .withWriteTimeout(Duration.ofSeconds(30)).withSessionLimit(Duration.ofMinutes(2)));
+        return new SmtpClient(settings, pkix, clock);
     }
 
     private static String localName() {

@@ -187,10 +187,10 @@ class RequireTlsInJamesTest {
                 mail -> mail.recipients.contains("other@unauthenticated.test"));
         assertThat(delivered.data).contains("authentication=none");
         String dsn = WORLD.awaitBounceFor("finance@unauthenticated.test");
-        // The DSN names the level and what the destination offered.
+        // The DSN names the level and what the destination offered (in the Status comment, "(" becomes "[").
         assertThat(dsn).contains("Status: 5.7.")
                 .contains("the message demands level authenticated")
-                .contains("unauthenticated.test offers mx.unauthenticated.test (10) opportunistic");
+                .contains("unauthenticated.test offers mx.unauthenticated.test [10] opportunistic");
         assertThat(WORLD.server("mx.unauthenticated.test").received())
                 .noneMatch(mail -> mail.recipients.contains("finance@unauthenticated.test"));
     }

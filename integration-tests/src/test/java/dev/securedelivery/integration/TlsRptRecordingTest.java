@@ -3,12 +3,13 @@ package dev.securedelivery.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
-import dev.securedelivery.reports.TlsRptRecorder;
+import dev.securedelivery.delivery.TlsRptRecorder;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.smtp.SmtpClient;
+import dev.securedelivery.smtp.SmtpSettings;
 import dev.securedelivery.tlsrpt.FailureDetail;
 import dev.securedelivery.tlsrpt.PolicyResults;
 import dev.securedelivery.tlsrpt.PolicyType;
@@ -144,10 +145,8 @@ class TlsRptRecordingTest {
 
     private Map<ReportedPolicy, PolicyResults> probe(String domain) throws Exception {
         DeliveryPlan plan = policy.plan(domain).get();
-        Properties javaMail = new Properties();
-        javaMail.setProperty("mail.smtp.localhost", "sender.test");
-        SmtpClient client = new SmtpClient(javaMail, WORLD.smtpPort(), configuration.pkixTrustManager(),
-                Clock.systemUTC(), null);
+        SmtpClient client = new SmtpClient(SmtpSettings.of("sender.test").withPort(WORLD.smtpPort()),
+                configuration.pkixTrustManager(), Clock.systemUTC());
         for (MxHostPlan host : plan.usableHosts()) {
             for (InetAddress address : host.addresses()) {
                 recorder.attempt(plan, host, client.probe(host, address));

@@ -1,5 +1,6 @@
 package dev.securedelivery.mailet;
 
+import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.configuration.TlsReportingConfiguration;

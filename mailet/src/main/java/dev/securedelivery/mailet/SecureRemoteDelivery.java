@@ -1,45 +1,45 @@
 package dev.securedelivery.mailet;
 
+import dev.securedelivery.delivery.DeliveryResult;
+import dev.securedelivery.delivery.DomainDelivery;
+import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
+import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.smtp.SmtpClient;
+import dev.securedelivery.smtp.SmtpLimits;
+import dev.securedelivery.smtp.SmtpSettings;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Date;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Random;
+import java.util.function.Supplier;
 import javax.inject.Inject;
 import javax.mail.MessagingException;
-import javax.mail.Session;
-import javax.mail.internet.MimeMessage;
 import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
-import org.apache.james.core.MaybeSender;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
-import org.apache.james.server.core.MailImpl;
-import org.apache.james.transport.mailets.remote.delivery.Bouncer;
 import org.apache.james.transport.mailets.remote.delivery.DeliveryRetriesHelper;
 import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
+import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.GenericMailet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
-import reactor.util.retry.Retry;
 
 /**
  * Outbound delivery that honours the recipient domain's transport-security policy: a drop-in
@@ -59,14 +59,23 @@ import reactor.util.retry.Retry;
  * its header only (RFC 8689 5); a recipient's NOTIFY=SUCCESS gets a {@link SuccessNotification}.
  *
  * <p>Its own parameters: {@code deliveryThreads} (1), {@code traceHeader} (false: when true,
- * messages carry an {@code X-Secure-Delivery} header saying how they left) and {@code smtpPort}
- * (25; for tests only). {@code gateway} is refused: a smart host is a policy domain of its own
- * (RFC 8461 3.4), which this mailet does not handle yet.
+ * messages carry an {@code X-Secure-Delivery} header saying how they left), {@code
+ * shutdownWaitSeconds} (30: how long James's shutdown waits for deliveries in flight) and {@code
+ * smtpPort} (25; for tests only). RemoteDelivery's {@code bind}, {@code usePriority} and {@code
+ * loadBalancing} are honoured. Refused: the {@code gateway} parameters (a smart host is a policy
+ * domain of its own, RFC 8461 3.4, which this mailet does not handle yet), {@code startTLS=false}
+ * and {@code sslEnable=true} (TLS is the destination's policy's to decide).
+ *
+ * <p>The delivery itself is the James-free core ({@link DomainDelivery}); this class reads the
+ * queue ({@link OutgoingQueue}) and gives each recipient its fate in James ({@link MailFates}).
  */
 public final class SecureRemoteDelivery extends GenericMailet {
     static final String TRACE_HEADER = "X-Secure-Delivery";
+    /** The attempt that delivered the message, in the one-line form of the log. */
+    static final AttributeName OUTCOME = AttributeName.of("dev.securedelivery.delivery");
 
     private static final Logger LOGGER = LoggerFactory.getLogger(SecureRemoteDelivery.class);
+    private static final Duration DEFAULT_SHUTDOWN_WAIT = Duration.ofSeconds(30);
 
     private final DomainList domainList;
     private final MailQueueFactory<?> queueFactory;
@@ -75,11 +84,9 @@ public final class SecureRemoteDelivery extends GenericMailet {
 
     private RemoteDeliveryConfiguration configuration;
     private MailQueue queue;
-    private Bouncer bouncer;
     private DomainDelivery delivery;
-    private Scheduler scheduler;
-    private Scheduler dequeueThread;
-    private Disposable dequeuing;
+    private MailFates fates;
+    private OutgoingQueue outgoing;
 
     @Inject
     public SecureRemoteDelivery(DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metrics,
@@ -93,47 +100,85 @@ public final class SecureRemoteDelivery extends GenericMailet {
     @Override
     public void init() throws MessagingException {
         configuration = new RemoteDeliveryConfiguration(getMailetConfig(), domainList);
-        if (!configuration.getGatewayServer().isEmpty()) {
-            throw new MessagingException("SecureRemoteDelivery: the gateway parameter is not supported; a smart host"
-                    + " is its own policy domain (RFC 8461 3.4). Use RemoteDelivery for gateway delivery.");
-        }
+        refuseWhatMeansNothingHere();
         int threads = positiveParameter("deliveryThreads", 1);
         int port = positiveParameter("smtpPort", 25);
         if (port > 65535) {
             throw new MessagingException("SecureRemoteDelivery: smtpPort must be a port, got " + port);
         }
-        boolean traceHeader = booleanParameter("traceHeader");
+        Duration shutdownWait = Duration.ofSeconds(positiveParameter("shutdownWaitSeconds",
+                (int) DEFAULT_SHUTDOWN_WAIT.toSeconds()));
+        boolean traceHeader = booleanParameter("traceHeader", false);
 
-        Properties javaMail = new Properties();
-        javaMail.putAll(configuration.getJavaxAdditionalProperties());
-        javaMail.setProperty("mail.smtp.timeout", String.valueOf(configuration.getSmtpTimeout()));
-        javaMail.setProperty("mail.smtp.connectiontimeout", String.valueOf(configuration.getConnectionTimeout()));
-        javaMail.setProperty("mail.smtp.localhost", configuration.getHeloNameProvider().getHeloName());
-        javaMail.setProperty("mail.smtp.sendpartial", String.valueOf(configuration.isSendPartial()));
-        SmtpClient client = new SmtpClient(javaMail, port, engine.pkixTrust(), engine.clock(),
-                traceHeader ? TRACE_HEADER : null);
+        SmtpSettings settings = SmtpSettings.of(configuration.getHeloNameProvider().getHeloName())
+                .withPort(port)
+                .withSendPartial(configuration.isSendPartial())
+                .withTraceHeader(traceHeader ? TRACE_HEADER : null)
+                .withBindAddress(bindAddress())
+                .withLimits(SmtpLimits.DEFAULT
+                        .withConnectTimeout(Duration.ofMillis(Math.max(1, configuration.getConnectionTimeout())))
+                        .withReadTimeout(Duration.ofMillis(Math.max(1, configuration.getSmtpTimeout())))
+                        .withWriteTimeout(Duration.ofMillis(Math.max(1, configuration.getSmtpTimeout()))));
+        SmtpClient client = new SmtpClient(settings, engine.pkixTrust(), engine.clock());
 
         engine.attach();
-        delivery = new DomainDelivery(engine.policy(), client, metrics, engine.outcomes(),
-                engine.tlsReports().map(reports -> reports.recorder()).orElse(null));
-        bouncer = new Bouncer(configuration, getMailetContext());
+        delivery = new DomainDelivery(engine.policy(), client, engine.outcomes(),
+                engine.tlsReports().map(reports -> reports.recorder()).orElse(null), new MetricsObserver(metrics),
+                configuration.isLoadBalancing() ? new SecureRandom() : new Random(0) {
+                    private static final long serialVersionUID = 1L;
+
+                    // loadBalancing=false: MX hosts of equal preference keep the plan's (name) order.
+                    @Override
+                    public int nextInt(int bound) {
+                        return bound - 1;
+                    }
+                });
         queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
-        scheduler = Schedulers.newBoundedElastic(threads, Integer.MAX_VALUE, "secure-delivery");
-        dequeueThread = Schedulers.newSingle("secure-delivery-dequeue");
-        dequeuing = Flux.from(queue.deQueue())
-                .flatMap(item -> Mono.fromRunnable(() -> process(item)).subscribeOn(scheduler), threads)
-                // A dequeue failure (a broker hiccup, a message the queue cannot read back) must not stop
-                // delivery for good: log it and take from the queue again, backing off.
-                .doOnError(e -> LOGGER.error("SecureRemoteDelivery: reading queue {} failed; reading it again",
-                        configuration.getOutGoingQueueName().asString(), e))
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofMinutes(1)))
-                // Persistent (JMS) queues block the subscribing thread while they wait for mail: never
-                // James's start-up thread.
-                .subscribeOn(dequeueThread)
-                .subscribe();
+        fates = new MailFates(configuration, queue, getMailetContext(), metrics, engine.outcomes(), engine.clock());
+        outgoing = new OutgoingQueue(queue, threads, shutdownWait, this::process);
         LOGGER.info("SecureRemoteDelivery: {} delivery thread(s) on queue {}, {} retries, delays {}", threads,
                 configuration.getOutGoingQueueName().asString(), configuration.getMaxRetries(),
                 configuration.getDelayTimes());
+    }
+
+    // RemoteDelivery parameters this mailet cannot honour are refused rather than ignored.
+    private void refuseWhatMeansNothingHere() throws MessagingException {
+        if (!configuration.getGatewayServer().isEmpty() || getInitParameter("gatewayPort") != null
+                || getInitParameter("gatewayUsername") != null || getInitParameter("gatewayusername") != null
+                || getInitParameter("gatewayPassword") != null) {
+            throw new MessagingException("SecureRemoteDelivery: the gateway parameters are not supported; a smart host"
+                    + " is its own policy domain (RFC 8461 3.4). Use RemoteDelivery for gateway delivery.");
+        }
+        if (!booleanParameter("startTLS", true)) {
+            throw new MessagingException("SecureRemoteDelivery: startTLS=false is not supported: STARTTLS is decided"
+                    + " per destination by its policy. For a destination that must get plaintext, set"
+                    + " tls-policy.<domain>=none in secure-delivery.properties.");
+        }
+        if (booleanParameter("sslEnable", false)) {
+            throw new MessagingException("SecureRemoteDelivery: sslEnable=true (TLS from the first byte) is not"
+                    + " supported: MX hosts are reached on port 25 with STARTTLS (RFC 3207).");
+        }
+    }
+
+    private InetAddress bindAddress() throws MessagingException {
+        if (!configuration.isBindUsed()) {
+            return null;
+        }
+        String bind = configuration.getBindAddress().trim();
+        try {
+            // An address literal only: never a name resolved by the JVM's own lookups.
+            if (!bind.matches("[0-9.]+|\\[?[0-9a-fA-F:.]+\\]?")) {
+                throw new UnknownHostException(bind);
+            }
+            InetAddress address = InetAddress.getByName(bind.replace("[", "").replace("]", ""));
+            if (NetworkInterface.getByInetAddress(address) == null && !address.isAnyLocalAddress()) {
+                throw new MessagingException("SecureRemoteDelivery: bind " + bind + " is not an address of this host");
+            }
+            return address;
+        } catch (UnknownHostException | SocketException e) {
+            throw new MessagingException("SecureRemoteDelivery: bind must be an IP address of this host, got \""
+                    + bind + "\"");
+        }
     }
 
     @Override
@@ -170,208 +215,44 @@ public final class SecureRemoteDelivery extends GenericMailet {
         mail.setState(Mail.GHOST);
     }
 
-    private void process(MailQueue.MailQueueItem item) {
+    /** Delivers one queued copy and gives each recipient its fate; never throws. */
+    private MailQueue.MailQueueItem.CompletionStatus process(MailQueue.MailQueueItem item) {
         Mail mail = item.getMail();
-        // Every line about this copy (plan, attempts, deferral, bounce) carries its domain.
-        if (!mail.getRecipients().isEmpty()) {
-            MDC.put(DeliveryPolicy.MDC_DOMAIN, DomainDelivery.destinationOf(mail));
-        }
         try {
-            handle(mail);
-            item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
-        } catch (Exception e) {
-            // Whatever went wrong, the queue keeps the message: it is tried again, never lost.
-            LOGGER.error("SecureRemoteDelivery: {} stays queued after an unexpected failure", mail.getName(), e);
-            try {
-                item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
-            } catch (Exception retry) {
-                LOGGER.error("SecureRemoteDelivery: cannot hand {} back to the queue", mail.getName(), retry);
+            if (mail.getRecipients().isEmpty()) {
+                LOGGER.warn("SecureRemoteDelivery: {} has no recipient left; nothing to deliver", mail.getName());
+                return MailQueue.MailQueueItem.CompletionStatus.SUCCESS;
             }
+            // Every line about this copy (plan, attempts, deferral, bounce) carries its domain.
+            MDC.put(DeliveryPolicy.MDC_DOMAIN, MailEnvelopes.destinationOf(mail).asciiName());
+            int retries = DeliveryRetriesHelper.retrieveRetries(mail);
+            DeliveryResult result;
+            try {
+                result = delivery.deliver(MailEnvelopes.of(mail), retries >= configuration.getMaxRetries(),
+                        retries < configuration.getDnsProblemRetry());
+            } catch (Throwable e) {
+                // An Error (a LinkageError, an OOM) or a bug: a deferral with its retry count and delay,
+                // never an immediate re-queue and never a loss.
+                return completion(fates.deferAfterFailure(mail, retries, e));
+            }
+            return completion(fates.apply(mail, result, retries));
+        } catch (Throwable e) {
+            LOGGER.error("SecureRemoteDelivery: {} could not be handled; the queue keeps it", mail.getName(), e);
+            return MailQueue.MailQueueItem.CompletionStatus.RETRY;
         } finally {
             MDC.remove(DeliveryPolicy.MDC_DOMAIN);
             LifecycleUtil.dispose(mail);
         }
     }
 
-    private void handle(Mail mail) throws MessagingException {
-        int retries = DeliveryRetriesHelper.retrieveRetries(mail);
-        DomainDelivery.Result result = delivery.deliver(mail, retries < configuration.getDnsProblemRetry());
-        if (result.kind == DomainDelivery.Result.Kind.TEMPORARY && retries >= configuration.getMaxRetries()
-                && result.enforcesMtaSts()) {
-            // RFC 8461 5 and 5.1: no permanent failure under an enforce policy before checking for a new one.
-            String domain = result.plan.domain();
-            String before = result.plan.mtaSts().flatMap(lookup -> lookup.policyId()).orElse("");
-            String after = engine.policy().refreshMtaSts(domain).policyId().orElse("");
-            if (!before.equals(after)) {
-                LOGGER.info("SecureRemoteDelivery: {}: MTA-STS policy changed from id {} to {}; trying {} again",
-                        domain, before, after, mail.getName());
-                result = delivery.deliver(mail, false);
-            }
-        }
-        switch (result.kind) {
-            case DELIVERED:
-                fate(mail, "delivered");
-                notifySuccess(mail, result);
-                handlePartialDelivery(mail, retries, result);
-                if (configuration.getOnSuccess().isPresent()) {
-                    getMailetContext().sendMail(mail, configuration.getOnSuccess().get().getValue());
-                }
-                return;
-            case PERMANENT:
-                bounce(mail, result.explanation);
-                return;
-            default:
-                if (retries < configuration.getMaxRetries()) {
-                    defer(mail, retries, result.explanation);
-                } else {
-                    bounce(mail, result.asPermanent() + " (after " + retries + " retries)");
-                }
-        }
+    private static MailQueue.MailQueueItem.CompletionStatus completion(MailFates.Completion completion) {
+        return completion == MailFates.Completion.HAND_BACK ? MailQueue.MailQueueItem.CompletionStatus.RETRY
+                : MailQueue.MailQueueItem.CompletionStatus.SUCCESS;
     }
 
-    // RFC 3461 4.1: NOTIFY=SUCCESS asks for a notice when the message is delivered (or relayed on);
-    // ours carries the delivery trace. The message is delivered by now: nothing here may undo that.
-    private void notifySuccess(Mail mail, DomainDelivery.Result result) {
-        List<MailAddress> delivered = new ArrayList<>();
-        for (MailAddress recipient : mail.getRecipients()) {
-            if (!result.refused.containsKey(recipient.asString()) && !result.unsent.contains(recipient.asString())) {
-                delivered.add(recipient);
-            }
-        }
-        List<MailAddress> requested = SuccessNotification.requestedBy(mail, delivered);
-        if (requested.isEmpty()) {
-            return;
-        }
-        Mail notice = null;
-        try {
-            MailAddress sender = mail.getMaybeSender().get();
-            notice = MailImpl.builder()
-                    .name(mail.getName() + "-relayed")
-                    .sender(MaybeSender.nullSender())
-                    .addRecipient(sender)
-                    .mimeMessage(SuccessNotification.build(mail.getMessage(), sender, requested, result.delivery,
-                            configuration.getHeloNameProvider().getHeloName(), engine.clock().instant()))
-                    .build();
-            getMailetContext().sendMail(notice);
-            LOGGER.info("SecureRemoteDelivery: {}: success notice (NOTIFY=SUCCESS) for {} sent to {}", mail.getName(),
-                    requested, sender.asString());
-        } catch (MessagingException | RuntimeException e) {
-            LOGGER.warn("SecureRemoteDelivery: {} was delivered, but the success notice asked for could not be sent",
-                    mail.getName(), e);
-        } finally {
-            if (notice != null) {
-                LifecycleUtil.dispose(notice);
-            }
-        }
-    }
-
-    // With sendpartial the server may take some recipients and not others: the refused ones are
-    // bounced, the ones not sent yet wait in a copy of their own. None is dropped.
-    private void handlePartialDelivery(Mail mail, int retries, DomainDelivery.Result result) throws MessagingException {
-        if (!result.refused.isEmpty()) {
-            Mail refused = copyFor(mail, result.refused.keySet(), "-refused");
-            try {
-                Map.Entry<String, String> first = result.refused.entrySet().iterator().next();
-                bounce(refused, statusIn(first.getValue(), "5.0.0") + " " + result.plan.domain() + " refused "
-                        + String.join(", ", result.refused.keySet()) + ": " + first.getValue());
-            } finally {
-                LifecycleUtil.dispose(refused);
-            }
-        }
-        if (!result.unsent.isEmpty()) {
-            Mail unsent = copyFor(mail, result.unsent, "-unsent");
-            try {
-                String why = "4.0.0 " + result.plan.domain() + " did not take " + String.join(", ", result.unsent)
-                        + " this time";
-                if (retries < configuration.getMaxRetries()) {
-                    defer(unsent, retries, why);
-                } else {
-                    bounce(unsent, "5" + why.substring(1) + " (after " + retries + " retries)");
-                }
-            } finally {
-                LifecycleUtil.dispose(unsent);
-            }
-        }
-    }
-
-    private static Mail copyFor(Mail mail, Collection<String> recipients, String suffix) throws MessagingException {
-        Mail copy = mail.duplicate();
-        List<MailAddress> addresses = new ArrayList<>();
-        for (String recipient : recipients) {
-            try {
-                addresses.add(new MailAddress(recipient));
-            } catch (javax.mail.internet.AddressException e) {
-                throw new MessagingException("unusable recipient " + recipient, e);
-            }
-        }
-        copy.setRecipients(addresses);
-        copy.setName(mail.getName() + suffix);
-        return copy;
-    }
-
-    private static String statusIn(String reply, String fallback) {
-        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\\b([245]\\.\\d{1,3}\\.\\d{1,3})\\b")
-                .matcher(reply);
-        return matcher.find() ? matcher.group(1) : fallback;
-    }
-
-    private void defer(Mail mail, int retries, String why) throws MessagingException {
-        DeliveryRetriesHelper.incrementRetries(mail);
-        mail.setLastUpdated(new Date());
-        List<Duration> delays = configuration.getDelayTimes();
-        Duration delay = delays.get(Math.min(retries, delays.size() - 1));
-        queue.enQueue(mail, delay);
-        // Said once the queue holds it: "deferred" in the log means the message waits in the queue.
-        LOGGER.info("SecureRemoteDelivery: {} deferred for {} (attempt {} of {}): {}", mail.getName(), delay,
-                retries + 1, configuration.getMaxRetries() + 1, why);
-        fate(mail, "deferred");
-    }
-
-    private void bounce(Mail mail, String explanation) {
-        LOGGER.info("SecureRemoteDelivery: {} bounced: {}", mail.getName(), explanation);
-        fate(mail, "bounced");
-        try {
-            redactForBounce(mail);
-        } catch (MessagingException e) {
-            // Better no bounce than one that carries what the sender wanted only sent over TLS.
-            LOGGER.error("SecureRemoteDelivery: {} cannot be stripped of its body for the bounce; no bounce sent",
-                    mail.getName(), e);
-            return;
-        }
-        bouncer.bounce(mail, new MessagingException(explanation));
-    }
-
-    /**
-     * A bounce is a new message to the sender: it does not inherit the transport demands of the
-     * message it reports on, and for a REQUIRETLS message it carries the header but not the body (RFC
-     * 8689 5: as if RET=HDRS), so that it need not itself travel with REQUIRETLS.
-     */
+    /** See {@link MailFates#redactForBounce}. */
     static void redactForBounce(Mail mail) throws MessagingException {
-        if (MessageSecurityAttributes.isTaggedRequireTls(mail)) {
-            MimeMessage original = mail.getMessage();
-            MimeMessage headerOnly = new MimeMessage(Session.getInstance(new Properties())) {
-                // The original's Message-ID stays: the sender finds the message it sent by it.
-                @Override
-                protected void updateMessageID() {
-                }
-            };
-            Enumeration<String> lines = original.getAllHeaderLines();
-            while (lines.hasMoreElements()) {
-                headerOnly.addHeaderLine(lines.nextElement());
-            }
-            headerOnly.setText("", "us-ascii");
-            headerOnly.saveChanges();
-            mail.setMessage(headerOnly);
-        }
-        MessageSecurityAttributes.remove(mail);
-    }
-
-    // Every copy in the queue is for one recipient domain.
-    private void fate(Mail mail, String fate) {
-        metrics.generate(Metrics.MAIL + "." + fate).increment();
-        if (!mail.getRecipients().isEmpty()) {
-            engine.outcomes().message(DomainDelivery.destinationOf(mail), fate);
-        }
+        MailFates.redactForBounce(mail);
     }
 
     private int positiveParameter(String name, int defaultValue) throws MessagingException {
@@ -391,10 +272,10 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 + value + "\"");
     }
 
-    private boolean booleanParameter(String name) throws MessagingException {
+    private boolean booleanParameter(String name, boolean defaultValue) throws MessagingException {
         String value = getInitParameter(name);
         if (value == null || value.isBlank()) {
-            return false;
+            return defaultValue;
         }
         switch (value.trim().toLowerCase(Locale.ROOT)) {
             case "true":
@@ -411,17 +292,31 @@ public final class SecureRemoteDelivery extends GenericMailet {
 
     @Override
     public void destroy() {
-        if (dequeuing != null) {
-            dequeuing.dispose();
-        }
-        if (dequeueThread != null) {
-            dequeueThread.dispose();
-        }
-        if (scheduler != null) {
-            scheduler.dispose();
+        if (outgoing != null) {
+            outgoing.close();
         }
         if (delivery != null) {
             engine.detach();
+        }
+    }
+
+    /** James's metrics of the delivery core: the plan timer and attempt counters. */
+    private static final class MetricsObserver implements DomainDelivery.Observer {
+        private final MetricFactory metrics;
+
+        MetricsObserver(MetricFactory metrics) {
+            this.metrics = metrics;
+        }
+
+        @Override
+        public DeliveryPlan planning(Supplier<DeliveryPlan> plan) {
+            return metrics.decorateSupplierWithTimerMetric(Metrics.PLAN, plan);
+        }
+
+        @Override
+        public void attempted(DeliveryAttempt attempt) {
+            metrics.generate(Metrics.ATTEMPT + "." + attempt.outcome().name().toLowerCase(Locale.ROOT) + "."
+                    + attempt.authentication().split(" ")[0].toLowerCase(Locale.ROOT)).increment();
         }
     }
 }

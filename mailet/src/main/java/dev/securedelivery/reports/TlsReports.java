@@ -1,5 +1,6 @@
 package dev.securedelivery.reports;
 
+import dev.securedelivery.delivery.TlsRptRecorder;
 import dev.securedelivery.configuration.TlsReportingConfiguration;
 import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.tlsrpt.PolicyResults;

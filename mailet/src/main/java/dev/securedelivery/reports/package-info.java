@@ -2,7 +2,7 @@
  * SMTP TLS Reporting, RFC 8460, in the delivery mailet: recording its sessions and sending the
  * aggregate reports (the counting and the report's JSON are in {@code dev.securedelivery.tlsrpt}):
  * <ul>
- *   <li>{@link dev.securedelivery.reports.TlsRptRecorder}: each session under the policy it was held
+ *   <li>{@link dev.securedelivery.delivery.TlsRptRecorder} (in the delivery core): each session under the policy it was held
  *       to (4.3, 4.4);</li>
  *   <li>{@link dev.securedelivery.reports.TlsReports}: at the end of each period (a UTC day by
  *       default, 4.1) one report per policy domain, to the {@code rua} URIs of its

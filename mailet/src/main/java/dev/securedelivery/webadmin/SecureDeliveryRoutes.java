@@ -1,6 +1,6 @@
 package dev.securedelivery.webadmin;
 
-import dev.securedelivery.mailet.DeliveryOutcomes;
+import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.mailet.SecureDeliveryEngine;
 import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.MtaStsLookup;

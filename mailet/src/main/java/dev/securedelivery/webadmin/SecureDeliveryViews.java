@@ -1,11 +1,9 @@
 package dev.securedelivery.webadmin;
 
-import dev.securedelivery.mailet.DeliveryOutcomes;
-import dev.securedelivery.mtasts.MtaStsFailure;
+import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.mtasts.MtaStsLookup;
-import dev.securedelivery.mtasts.MtaStsPolicy;
 import dev.securedelivery.policy.DeliveryPlan;
-import dev.securedelivery.policy.MxHostPlan;
+import dev.securedelivery.policy.PlanViews;
 import dev.securedelivery.reports.PendingReport;
 import dev.securedelivery.reports.TlsReports;
 import dev.securedelivery.tlsrpt.PolicyResults;
@@ -13,7 +11,6 @@ import dev.securedelivery.tlsrpt.ReportPeriod;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
 import dev.securedelivery.tlsrpt.TlsRptReport;
 import dev.securedelivery.tlsrpt.ResultType;
-import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,51 +28,11 @@ public final class SecureDeliveryViews {
     }
 
     public static Map<String, Object> plan(DeliveryPlan plan) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("domain", plan.domain());
-        view.put("outcome", plan.outcome().name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        view.put("reason", plan.reason().orElse(null));
-        view.put("failureType", plan.failureType().map(ResultType::reportName).orElse(null));
-        view.put("override", plan.override().map(override -> override.keyword()).orElse(null));
-        view.put("mtaSts", plan.mtaSts().map(SecureDeliveryViews::mtaSts).orElse(null));
-        List<Map<String, Object>> hosts = new ArrayList<>();
-        for (MxHostPlan host : plan.hosts()) {
-            Map<String, Object> hostView = new LinkedHashMap<>();
-            hostView.put("host", host.host());
-            hostView.put("preference", host.preference());
-            hostView.put("usable", !host.isExcluded());
-            hostView.put("requirement", host.requirement().map(Object::toString).orElse(null));
-            hostView.put("rule", host.isExcluded() ? null : host.rule());
-            hostView.put("exclusion", host.exclusion().orElse(null));
-            hostView.put("exclusionType", host.exclusionType().map(ResultType::reportName).orElse(null));
-            List<String> addresses = new ArrayList<>();
-            for (InetAddress address : host.addresses()) {
-                addresses.add(address.getHostAddress());
-            }
-            hostView.put("addresses", addresses);
-            hosts.add(hostView);
-        }
-        view.put("hosts", hosts);
-        view.put("explanation", plan.explain());
-        return view;
+        return PlanViews.plan(plan);
     }
 
     public static Map<String, Object> mtaSts(MtaStsLookup lookup) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("domain", lookup.domain());
-        view.put("outcome", lookup.outcome().name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        view.put("id", lookup.policyId().orElse(null));
-        MtaStsPolicy policy = lookup.policy().orElse(null);
-        view.put("mode", policy == null ? null : policy.mode().toString());
-        view.put("mx", policy == null ? null : policy.mxPatterns());
-        view.put("maxAge", policy == null ? null : policy.maxAgeSeconds());
-        view.put("fetchedAt", lookup.fetchedAt().map(Instant::toString).orElse(null));
-        view.put("expiresAt", lookup.expiresAt().map(Instant::toString).orElse(null));
-        MtaStsFailure failure = lookup.failure().orElse(null);
-        view.put("failure", failure == null ? null : failure.detail());
-        view.put("failureType", failure == null ? null
-                : failure.resultType().map(ResultType::reportName).orElse(null));
-        return view;
+        return PlanViews.mtaSts(lookup);
     }
 
     static Map<String, Object> outcomes(String domain, DeliveryOutcomes.DomainOutcomes outcomes) {

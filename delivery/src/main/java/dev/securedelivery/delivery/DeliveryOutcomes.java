@@ -1,4 +1,4 @@
-package dev.securedelivery.mailet;
+package dev.securedelivery.delivery;
 
 import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.tlsrpt.ResultType;

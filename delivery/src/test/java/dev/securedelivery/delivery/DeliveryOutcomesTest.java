@@ -1,4 +1,4 @@
-package dev.securedelivery.mailet;
+package dev.securedelivery.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.securedelivery.reports;
+package dev.securedelivery.delivery;
 
 import dev.securedelivery.dane.TlsaRecord;
 import dev.securedelivery.mtasts.MtaStsMode;

@@ -20,10 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
-import javax.mail.Session;
-import javax.mail.internet.InternetAddress;
-import javax.mail.internet.MimeMessage;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,7 +111,7 @@ class SmtpClientTest {
         DeliveryAttempt attempt = send(proxy.address(), plan(TlsRequirement.OPPORTUNISTIC, null));
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
-        assertThat(attempt.detail()).startsWith("TLS failed (TLS is required, but was not offered: 454");
+        assertThat(attempt.detail()).startsWith("TLS failed (STARTTLS was refused: 454");
         assertThat(server.received()).hasSize(1);
     }
 
@@ -126,7 +123,7 @@ class SmtpClientTest {
         DeliveryAttempt attempt = send(server.address(), plan(TlsRequirement.ENCRYPT, null));
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
-        assertThat(attempt.status()).contains("4.7.4");
+        assertThat(attempt.status().map(Object::toString)).contains("4.7.4");
         assertThat(attempt.resultType()).contains(ResultType.STARTTLS_NOT_SUPPORTED);
         assertThat(server.received()).isEmpty();
     }
@@ -146,7 +143,7 @@ class SmtpClientTest {
         DeliveryAttempt attempt = send(server.address(), plan(TlsRequirement.PKIX, null));
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
-        assertThat(attempt.status()).contains("4.7.5");
+        assertThat(attempt.status().map(Object::toString)).contains("4.7.5");
         assertThat(attempt.resultType()).contains(ResultType.CERTIFICATE_HOST_MISMATCH);
         assertThat(server.received()).isEmpty();
     }
@@ -172,7 +169,7 @@ class SmtpClientTest {
             DeliveryAttempt attempt = send(proxy.address(), plan(TlsRequirement.PKIX, null));
 
             assertThat(attempt.outcome()).as(variant.name()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
-            assertThat(attempt.status()).as(variant.name()).contains("4.7.4");
+            assertThat(attempt.status().map(Object::toString)).as(variant.name()).contains("4.7.4");
             assertThat(attempt.isPolicyFailure()).isTrue();
             assertThat(proxy.seenFromClients()).as(variant.name()).doesNotContain(SECRET).doesNotContain("RCPT");
             assertThat(server.received()).isEmpty();
@@ -203,7 +200,7 @@ class SmtpClientTest {
         DeliveryAttempt attempt = send(server.address(), plan(TlsRequirement.DANE, dane(other)));
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
-        assertThat(attempt.status()).contains("4.7.5");
+        assertThat(attempt.status().map(Object::toString)).contains("4.7.5");
         assertThat(attempt.resultType()).contains(ResultType.TLSA_INVALID);
         assertThat(server.received()).isEmpty();
     }
@@ -232,17 +229,16 @@ class SmtpClientTest {
     @Test
     void withSendPartialTheRefusedRecipientsAreReportedForBouncingAndTheOthersDelivered() throws Exception {
         TestSmtpServer server = tlsServer(good).refuse("nobody@example.test");
-        Properties properties = new Properties();
-        properties.setProperty("mail.smtp.sendpartial", "true");
-        SmtpClient client = new SmtpClient(properties, server.port(), root.trustManager(), Clock.systemUTC(), null);
+        SmtpClient client = new SmtpClient(SmtpSettings.of("sender.test").withPort(server.port()).withSendPartial(true),
+                root.trustManager(), Clock.systemUTC());
 
-        DeliveryAttempt attempt = client.send(message(), "sender@sender.test",
+        DeliveryAttempt attempt = client.send(content(), "sender@sender.test",
                 List.of("user@example.test", "nobody@example.test"), plan(TlsRequirement.PKIX, null), LOOPBACK);
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
-        assertThat(attempt.refusedRecipients()).containsOnlyKeys("nobody@example.test");
-        assertThat(attempt.refusedRecipients().get("nobody@example.test")).contains("5.1.1");
-        assertThat(attempt.unsentRecipients()).isEmpty();
+        assertThat(attempt.recipients()).extracting(RecipientResult::kind)
+                .containsExactly(RecipientResult.Kind.ACCEPTED, RecipientResult.Kind.REFUSED);
+        assertThat(attempt.recipient("nobody@example.test").get().status().toString()).isEqualTo("5.1.1");
         assertThat(server.received()).singleElement()
                 .satisfies(mail -> assertThat(mail.recipients).containsExactly("user@example.test"));
     }
@@ -251,18 +247,16 @@ class SmtpClientTest {
     void afterAPlaintextFallbackTheRefusedRecipientsAreStillReportedForBouncing() throws Exception {
         TestSmtpServer server = tlsServer(good).refuse("nobody@example.test");
         StartTlsStrippingProxy proxy = proxy(server, StartTlsStrippingProxy.Variant.REFUSE_454);
-        Properties properties = new Properties();
-        properties.setProperty("mail.smtp.sendpartial", "true");
-        SmtpClient client = new SmtpClient(properties, proxy.address().getPort(), root.trustManager(),
-                Clock.systemUTC(), null);
+        SmtpClient client = new SmtpClient(SmtpSettings.of("sender.test").withPort(proxy.address().getPort())
+                .withSendPartial(true), root.trustManager(), Clock.systemUTC());
 
-        DeliveryAttempt attempt = client.send(message(), "sender@sender.test",
+        DeliveryAttempt attempt = client.send(content(), "sender@sender.test",
                 List.of("user@example.test", "nobody@example.test"), plan(TlsRequirement.OPPORTUNISTIC, null),
                 proxy.address().getAddress());
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
         assertThat(attempt.detail()).startsWith("TLS failed (");
-        assertThat(attempt.refusedRecipients()).containsOnlyKeys("nobody@example.test");
+        assertThat(attempt.recipient("nobody@example.test").get().kind()).isEqualTo(RecipientResult.Kind.REFUSED);
         assertThat(server.received()).singleElement()
                 .satisfies(mail -> assertThat(mail.recipients).containsExactly("user@example.test"));
     }
@@ -277,7 +271,7 @@ class SmtpClientTest {
         DeliveryAttempt attempt = send(new InetSocketAddress(LOOPBACK, closed), plan(TlsRequirement.PKIX, null));
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
-        assertThat(attempt.status()).contains("4.4.1");
+        assertThat(attempt.status().map(Object::toString)).contains("4.4.1");
         assertThat(attempt.isPolicyFailure()).isFalse();
     }
 
@@ -302,7 +296,7 @@ class SmtpClientTest {
 
         // RFC 8689 4.2.1 step 5; X.7.30 is "REQUIRETLS support required".
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
-        assertThat(attempt.status()).contains("4.7.30");
+        assertThat(attempt.status().map(Object::toString)).contains("4.7.30");
         assertThat(attempt.isPolicyFailure()).isTrue();
         assertThat(attempt.detail()).contains("does not offer REQUIRETLS");
         assertThat(server.received()).isEmpty();
@@ -364,24 +358,20 @@ class SmtpClientTest {
     }
 
     private static SmtpClient client(InetSocketAddress server) {
-        Properties properties = new Properties();
-        properties.setProperty("mail.smtp.timeout", "10000");
-        properties.setProperty("mail.smtp.connectiontimeout", "5000");
-        properties.setProperty("mail.smtp.localhost", "sender.test");
-        return new SmtpClient(properties, server.getPort(), root.trustManager(), Clock.systemUTC(), "X-Secure-Delivery");
+        SmtpSettings settings = SmtpSettings.of("sender.test").withPort(server.getPort())
+                .withTraceHeader("X-Secure-Delivery").withLimits(SmtpLimits.DEFAULT
+                        .withConnectTimeout(Duration.ofSeconds(5)).withReadTimeout(Duration.ofSeconds(10)));
+        return new SmtpClient(settings, root.trustManager(), Clock.systemUTC());
     }
 
     private static DeliveryAttempt send(InetSocketAddress server, MxHostPlan host) throws Exception {
         SmtpClient client = client(server);
-        return client.send(message(), "sender@sender.test", List.of("user@example.test"), host, server.getAddress());
+        return client.send(content(), "sender@sender.test", List.of("user@example.test"), host, server.getAddress());
     }
 
-    private static MimeMessage message() throws Exception {
-        MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
-        message.setFrom(new InternetAddress("sender@sender.test"));
-        message.setSubject("test");
-        message.setText("The body carries " + SECRET + ".");
-        message.saveChanges();
-        return message;
+    private static MessageContent content() {
+        byte[] message = ("From: sender@sender.test\r\nSubject: test\r\n\r\nThe body carries " + SECRET + ".\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        return out -> out.write(message);
     }
 }

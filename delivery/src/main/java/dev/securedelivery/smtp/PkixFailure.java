@@ -25,6 +25,9 @@ public final class PkixFailure {
 
     /** The failure of {@code chain} (leaf first) for {@code host}, if it fails. */
     public static Optional<PkixFailure> of(X509TrustManager pkix, String host, List<X509Certificate> chain) {
+        if (chain.isEmpty()) {
+            return Optional.of(new PkixFailure(ResultType.CERTIFICATE_NOT_TRUSTED, "no certificate"));
+        }
         try {
             pkix.checkServerTrusted(chain.toArray(new X509Certificate[0]), "UNKNOWN");
         } catch (CertificateException e) {

@@ -1,0 +1,321 @@
+package dev.securedelivery.smtp;
+
+import dev.securedelivery.policy.TlsRequirement;
+import dev.securedelivery.tlsrpt.ResultType;
+import java.net.InetAddress;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One SMTP session with one address of one MX host, and what it did: how far it got, how the peer
+ * was authenticated, and per recipient whether the server accepted the message, refused it for good
+ * or it was not sent ({@link RecipientResult}). A session that ended before the transaction (no
+ * connection, no TLS where TLS was required, a reply the session could not go on from) carries the
+ * status of that failure, and whether the TLS policy caused it with its RFC 8460 result type.
+ */
+public final class DeliveryAttempt {
+    /**
+     * The session as a whole. {@code DELIVERED}: the server took the message for at least one
+     * recipient. {@code PERMANENT_FAILURE}: it refused every recipient for good. {@code SECURED}: a
+     * probe's success ({@link SmtpClient#probe}), the requirement met and nothing sent.
+     * {@code TEMPORARY_FAILURE}: anything else.
+     */
+    public enum Outcome { DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, SECURED }
+
+    /** Where a session stopped. */
+    public enum Stage { CONNECT, GREETING, EHLO, STARTTLS, TLS, AUTHENTICATION, REQUIRETLS, MAIL, RCPT, DATA,
+        MESSAGE, COMPLETE }
+
+    private final String host;
+    private final InetAddress address;
+    private final TlsRequirement requirement;
+    private final Outcome outcome;
+    private final Stage stage;
+    private final String tlsProtocol;
+    private final String cipherSuite;
+    private final String authentication;
+    private final String detail;
+    private final EnhancedStatus status;
+    private final ResultType resultType;
+    private final boolean policyFailure;
+    private final Map<String, RecipientResult> recipients;
+    private final List<X509Certificate> peerCertificates;
+
+    private DeliveryAttempt(Builder builder, Outcome outcome, TlsRequirement requirement, String detail) {
+        this.host = Objects.requireNonNull(builder.host);
+        this.address = Objects.requireNonNull(builder.address);
+        this.requirement = Objects.requireNonNull(requirement);
+        this.outcome = Objects.requireNonNull(outcome);
+        this.stage = builder.stage;
+        this.tlsProtocol = builder.tlsProtocol;
+        this.cipherSuite = builder.cipherSuite;
+        this.authentication = builder.authentication;
+        this.detail = detail;
+        this.status = builder.status;
+        this.resultType = builder.resultType;
+        this.policyFailure = builder.policyFailure;
+        this.recipients = Map.copyOf(builder.recipients);
+        List<String> order = new ArrayList<>();
+        for (String recipient : builder.order) {
+            if (builder.recipients.containsKey(recipient) && !order.contains(recipient)) {
+                order.add(recipient);
+            }
+        }
+        for (String recipient : builder.recipients.keySet()) {
+            if (!order.contains(recipient)) {
+                order.add(recipient);
+            }
+        }
+        this.recipientOrder = List.copyOf(order);
+        this.peerCertificates = List.copyOf(builder.peerCertificates);
+    }
+
+    private final List<String> recipientOrder;
+
+    /**
+     * This attempt under {@code requirement}, with {@code detail} (a plaintext delivery standing for
+     * an opportunistic one whose TLS failed); everything else kept.
+     */
+    DeliveryAttempt as(TlsRequirement requirement, String detail) {
+        Builder copy = new Builder(host, address, requirement);
+        copy.stage = stage;
+        copy.tlsProtocol = tlsProtocol;
+        copy.cipherSuite = cipherSuite;
+        copy.authentication = authentication;
+        copy.status = status;
+        copy.resultType = resultType;
+        copy.policyFailure = policyFailure;
+        recipientOrder.forEach(recipient -> copy.recipients.put(recipient, recipients.get(recipient)));
+        copy.order = recipientOrder;
+        copy.peerCertificates = peerCertificates;
+        return new DeliveryAttempt(copy, outcome, requirement, PeerText.clean(detail));
+    }
+
+    static Builder builder(String host, InetAddress address, TlsRequirement requirement) {
+        return new Builder(host, address, requirement);
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public InetAddress address() {
+        return address;
+    }
+
+    public TlsRequirement requirement() {
+        return requirement;
+    }
+
+    public Outcome outcome() {
+        return outcome;
+    }
+
+    /** Where the session stopped; {@link Stage#COMPLETE} when the transaction was carried through. */
+    public Stage stage() {
+        return stage;
+    }
+
+    /** The TLS version, when STARTTLS happened. */
+    public Optional<String> tlsProtocol() {
+        return Optional.ofNullable(tlsProtocol);
+    }
+
+    public Optional<String> cipherSuite() {
+        return Optional.ofNullable(cipherSuite);
+    }
+
+    /**
+     * The chain the server presented, leaf first, when TLS was negotiated (checked or not): what an
+     * MTA-STS policy in testing mode is evaluated against for the TLS report.
+     */
+    public List<X509Certificate> peerCertificates() {
+        return peerCertificates;
+    }
+
+    /**
+     * How the peer was authenticated: {@code DANE-EE} or {@code DANE-TA} with the matching record,
+     * {@code PKIX}, {@code none} (TLS without authentication) or {@code plaintext}.
+     */
+    public String authentication() {
+        return authentication == null ? (tlsProtocol == null ? "plaintext" : "none") : authentication;
+    }
+
+    /** What happened, cleaned, for logs and DSNs. */
+    public String detail() {
+        return detail == null ? "" : detail;
+    }
+
+    /** The enhanced status of a session that ended before its transaction: the server's, or ours for a policy failure. */
+    public Optional<EnhancedStatus> status() {
+        return Optional.ofNullable(status);
+    }
+
+    /** For a failure the TLS policy caused: its RFC 8460 result type. */
+    public Optional<ResultType> resultType() {
+        return Optional.ofNullable(resultType);
+    }
+
+    /** Whether the TLS policy, not the network or the server's SMTP answer, stopped this attempt. */
+    public boolean isPolicyFailure() {
+        return policyFailure;
+    }
+
+    /** What the session did for each recipient, in the order they were given. */
+    public List<RecipientResult> recipients() {
+        List<RecipientResult> results = new ArrayList<>();
+        recipientOrder.forEach(recipient -> results.add(recipients.get(recipient)));
+        return results;
+    }
+
+    /** The result for {@code recipient}, if it was in this session. */
+    public Optional<RecipientResult> recipient(String recipient) {
+        return Optional.ofNullable(recipients.get(recipient));
+    }
+
+    /**
+     * How the connection was secured, in the form of the trace header: {@code mx=...; ip=...;
+     * requirement=...; tls=...; cipher=...; authentication=...}.
+     */
+    public String trace() {
+        return trace(host, address, requirement, tlsProtocol, cipherSuite, authentication());
+    }
+
+    private static String trace(String host, InetAddress address, TlsRequirement requirement, String tlsProtocol,
+            String cipherSuite, String authentication) {
+        return "mx=" + host + "; ip=" + address.getHostAddress() + "; requirement=" + requirement
+                + "; tls=" + (tlsProtocol == null ? "none" : tlsProtocol)
+                + "; cipher=" + (cipherSuite == null ? "none" : cipherSuite)
+                + "; authentication=" + authentication;
+    }
+
+    /** One line with every fact of the attempt, as the delivery log writes it. */
+    public String describe() {
+        StringBuilder line = new StringBuilder()
+                .append("mx=").append(host)
+                .append(" ip=").append(address.getHostAddress())
+                .append(" requirement=").append(requirement)
+                .append(" outcome=").append(outcome.name().toLowerCase(Locale.ROOT))
+                .append(" tls=").append(tlsProtocol == null ? "none" : tlsProtocol)
+                .append(" cipher=").append(cipherSuite == null ? "none" : cipherSuite)
+                .append(" authentication=").append(authentication());
+        if (stage != Stage.COMPLETE) {
+            line.append(" stage=").append(stage.name().toLowerCase(Locale.ROOT));
+        }
+        status().ifPresent(code -> line.append(" status=").append(code));
+        resultType().ifPresent(type -> line.append(" result-type=").append(type.reportName()));
+        if (detail != null && !detail.isEmpty()) {
+            line.append(" detail=\"").append(detail.replace('"', '\'')).append('"');
+        }
+        return line.toString();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    /** Collects the facts of an attempt as the session goes. */
+    static final class Builder {
+        private final String host;
+        private final InetAddress address;
+        private final TlsRequirement requirement;
+        private Stage stage = Stage.CONNECT;
+        private String tlsProtocol;
+        private String cipherSuite;
+        private String authentication;
+        private EnhancedStatus status;
+        private ResultType resultType;
+        private boolean policyFailure;
+        private final Map<String, RecipientResult> recipients = new LinkedHashMap<>();
+        private List<X509Certificate> peerCertificates = List.of();
+        private List<String> order = List.of();
+
+        private Builder(String host, InetAddress address, TlsRequirement requirement) {
+            this.host = host;
+            this.address = address;
+            this.requirement = requirement;
+        }
+
+        /** The recipients of the session, in the order results are listed. */
+        Builder order(List<String> recipients) {
+            this.order = List.copyOf(recipients);
+            return this;
+        }
+
+        Builder stage(Stage reached) {
+            this.stage = reached;
+            return this;
+        }
+
+        Builder tls(String protocol, String cipher) {
+            this.tlsProtocol = protocol;
+            this.cipherSuite = cipher;
+            return this;
+        }
+
+        Builder peerCertificates(List<X509Certificate> chain) {
+            this.peerCertificates = chain;
+            return this;
+        }
+
+        Builder authentication(String authenticated) {
+            this.authentication = authenticated;
+            return this;
+        }
+
+        Builder recipient(RecipientResult result) {
+            recipients.put(result.recipient(), result);
+            return this;
+        }
+
+        /** Whether the TLS is in place as the requirement asks: for the trace header, before DATA. */
+        String trace() {
+            return DeliveryAttempt.trace(host, address, requirement, tlsProtocol, cipherSuite,
+                    authentication != null ? authentication : tlsProtocol == null ? "plaintext" : "none");
+        }
+
+        DeliveryAttempt secured(String detail) {
+            stage = Stage.COMPLETE;
+            return new DeliveryAttempt(this, Outcome.SECURED, requirement, PeerText.clean(detail));
+        }
+
+        /** The transaction was carried through: every recipient has its result. */
+        DeliveryAttempt completed(String detail) {
+            stage = Stage.COMPLETE;
+            return finish(detail);
+        }
+
+        /**
+         * The session ended at the current stage with {@code failure}: every recipient without a
+         * result yet is not sent, with {@code failure} as its status.
+         */
+        DeliveryAttempt failed(Collection<String> all, EnhancedStatus failure, ResultType type, boolean policy,
+                String detail) {
+            this.status = failure;
+            this.resultType = type;
+            this.policyFailure = policy;
+            String reason = PeerText.clean(detail);
+            for (String recipient : all) {
+                recipients.computeIfAbsent(recipient, missing -> RecipientResult.notSent(missing, failure, reason));
+            }
+            return finish(reason);
+        }
+
+        private DeliveryAttempt finish(String detail) {
+            boolean accepted = recipients.values().stream().anyMatch(r -> r.kind() == RecipientResult.Kind.ACCEPTED);
+            boolean allRefused = !recipients.isEmpty()
+                    && recipients.values().stream().allMatch(r -> r.kind() == RecipientResult.Kind.REFUSED);
+            Outcome outcome = accepted ? Outcome.DELIVERED
+                    : allRefused ? Outcome.PERMANENT_FAILURE : Outcome.TEMPORARY_FAILURE;
+            return new DeliveryAttempt(this, outcome, requirement, PeerText.clean(detail));
+        }
+    }
+}

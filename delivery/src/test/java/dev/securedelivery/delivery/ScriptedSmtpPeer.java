@@ -1,0 +1,247 @@
+package dev.securedelivery.delivery;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * An SMTP server on a loopback address that answers each stage of a session as its script says:
+ * the normal reply, a 4xx, a 5xx, or a dropped connection. It offers STARTTLS when given a TLS
+ * context. It keeps every RCPT TO it saw per session and every message it accepted (with the
+ * recipients it was accepted for), so that tests count copies.
+ */
+final class ScriptedSmtpPeer implements AutoCloseable {
+    /** The stages a script answers. */
+    enum Stage { GREETING, EHLO, STARTTLS, TLS_EHLO, MAIL, RCPT, DATA, END_OF_DATA, QUIT }
+
+    /** How a stage is answered. */
+    enum Answer { OK, TRANSIENT, PERMANENT, DROP }
+
+    /** A script: one answer per stage, and one per RCPT in order (missing ones are OK). */
+    static final class Script {
+        final Map<Stage, Answer> stages = new EnumMap<>(Stage.class);
+        final List<Answer> recipients = new ArrayList<>();
+
+        Script at(Stage stage, Answer answer) {
+            stages.put(stage, answer);
+            return this;
+        }
+
+        Script rcpt(Answer... answers) {
+            recipients.addAll(List.of(answers));
+            return this;
+        }
+
+        Answer answer(Stage stage) {
+            return stages.getOrDefault(stage, Answer.OK);
+        }
+
+        Answer rcpt(int index) {
+            return index < recipients.size() ? recipients.get(index) : Answer.OK;
+        }
+    }
+
+    /** One accepted message. */
+    static final class Accepted {
+        final List<String> recipients;
+        final String data;
+
+        Accepted(List<String> recipients, String data) {
+            this.recipients = List.copyOf(recipients);
+            this.data = data;
+        }
+    }
+
+    private final ServerSocket server;
+    private final SSLContext tls;
+    private final Script script;
+    private final List<Accepted> accepted = new CopyOnWriteArrayList<>();
+    private final List<List<String>> rcptsPerSession = new CopyOnWriteArrayList<>();
+    private final Thread thread;
+
+    private ScriptedSmtpPeer(InetAddress address, int port, SSLContext tls, Script script) throws IOException {
+        this.server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(address, port));
+        this.tls = tls;
+        this.script = script;
+        this.thread = new Thread(this::serve, "scripted-smtp-peer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    static ScriptedSmtpPeer start(InetAddress address, int port, SSLContext tls, Script script) throws IOException {
+        return new ScriptedSmtpPeer(address, port, tls, script);
+    }
+
+    List<Accepted> accepted() {
+        return List.copyOf(accepted);
+    }
+
+    /** Every session's RCPT TO addresses, in order. */
+    List<List<String>> rcptsPerSession() {
+        return List.copyOf(rcptsPerSession);
+    }
+
+    private void serve() {
+        while (!server.isClosed()) {
+            try (Socket socket = server.accept()) {
+                socket.setSoTimeout(10_000);
+                session(socket);
+            } catch (IOException e) {
+                // The session ended; the next one is served.
+            }
+        }
+    }
+
+    private void session(Socket plain) throws IOException {
+        List<String> rcpts = new CopyOnWriteArrayList<>();
+        rcptsPerSession.add(rcpts);
+        Socket socket = plain;
+        if (!reply(socket, script.answer(Stage.GREETING), "220 peer.test ESMTP", "421 4.3.2 not now",
+                "554 5.7.1 no service")) {
+            return;
+        }
+        BufferedReader in = reader(socket);
+        boolean secured = false;
+        List<String> recipients = new ArrayList<>();
+        int rcptIndex = 0;
+        while (true) {
+            String line = in.readLine();
+            if (line == null) {
+                return;
+            }
+            String command = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line;
+            switch (command) {
+                case "EHLO": {
+                    Stage stage = secured ? Stage.TLS_EHLO : Stage.EHLO;
+                    String ok = "250-peer.test\r\n250-8BITMIME\r\n" + (tls != null && !secured ? "250-STARTTLS\r\n" : "")
+                            + "250 SIZE 10000000";
+                    if (!reply(socket, script.answer(stage), ok, "421 4.3.2 busy", "550 5.5.1 no EHLO for you")) {
+                        return;
+                    }
+                    break;
+                }
+                case "HELO":
+                    write(socket, "250 peer.test");
+                    break;
+                case "STAR": {
+                    if (!reply(socket, script.answer(Stage.STARTTLS), "220 2.0.0 go ahead", "454 4.7.0 TLS not available",
+                            "554 5.7.0 no TLS")) {
+                        return;
+                    }
+                    if (script.answer(Stage.STARTTLS) == Answer.OK) {
+                        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(socket, null, socket.getPort(),
+                                true);
+                        ssl.setUseClientMode(false);
+                        ssl.startHandshake();
+                        socket = ssl;
+                        in = reader(socket);
+                        secured = true;
+                    }
+                    break;
+                }
+                case "MAIL":
+                    recipients.clear();
+                    rcptIndex = 0;
+                    if (!reply(socket, script.answer(Stage.MAIL), "250 2.1.0 ok", "451 4.3.0 try later",
+                            "550 5.7.1 sender refused")) {
+                        return;
+                    }
+                    break;
+                case "RCPT": {
+                    String address = line.substring(line.indexOf('<') + 1, line.lastIndexOf('>'));
+                    rcpts.add(address);
+                    Answer answer = script.rcpt(rcptIndex++);
+                    if (!reply(socket, answer, "250 2.1.5 ok", "450 4.2.1 mailbox busy", "550 5.1.1 no such user")) {
+                        return;
+                    }
+                    if (answer == Answer.OK) {
+                        recipients.add(address);
+                    }
+                    break;
+                }
+                case "DATA": {
+                    if (!reply(socket, script.answer(Stage.DATA), "354 go on", "451 4.3.0 not now",
+                            "554 5.6.0 no data for you")) {
+                        return;
+                    }
+                    if (script.answer(Stage.DATA) != Answer.OK) {
+                        break;
+                    }
+                    StringBuilder data = new StringBuilder();
+                    for (String next = in.readLine(); next != null && !next.equals("."); next = in.readLine()) {
+                        data.append(next.startsWith(".") ? next.substring(1) : next).append('\n');
+                    }
+                    if (!reply(socket, script.answer(Stage.END_OF_DATA), "250 2.0.0 queued", "451 4.3.0 disk full",
+                            "554 5.6.0 content refused")) {
+                        return;
+                    }
+                    if (script.answer(Stage.END_OF_DATA) == Answer.OK) {
+                        accepted.add(new Accepted(recipients, data.toString()));
+                    }
+                    break;
+                }
+                case "RSET":
+                    recipients.clear();
+                    rcptIndex = 0;
+                    write(socket, "250 2.0.0 reset");
+                    break;
+                case "QUIT":
+                    reply(socket, script.answer(Stage.QUIT), "221 2.0.0 bye", "421 4.0.0 bye", "554 5.0.0 bye");
+                    return;
+                default:
+                    write(socket, "502 5.5.2 unknown command");
+            }
+        }
+    }
+
+    private static BufferedReader reader(Socket socket) throws IOException {
+        return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    // False when the connection is dropped.
+    private static boolean reply(Socket socket, Answer answer, String ok, String transientReply, String permanent)
+            throws IOException {
+        switch (answer) {
+            case OK:
+                write(socket, ok);
+                return true;
+            case TRANSIENT:
+                write(socket, transientReply);
+                return true;
+            case PERMANENT:
+                write(socket, permanent);
+                return true;
+            default:
+                socket.close();
+                return false;
+        }
+    }
+
+    private static void write(Socket socket, String reply) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write((reply + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        thread.interrupt();
+    }
+}

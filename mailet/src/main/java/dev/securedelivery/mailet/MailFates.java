@@ -1,0 +1,376 @@
+package dev.securedelivery.mailet;
+
+import dev.securedelivery.delivery.DeliveryOutcomes;
+import dev.securedelivery.delivery.DeliveryResult;
+import dev.securedelivery.delivery.Fate;
+import dev.securedelivery.delivery.RecipientFate;
+import dev.securedelivery.smtp.EnhancedStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import javax.mail.MessagingException;
+import javax.mail.Session;
+import javax.mail.internet.AddressException;
+import javax.mail.internet.MimeMessage;
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
+import org.apache.james.lifecycle.api.LifecycleUtil;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailPrioritySupport;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.server.core.MailImpl;
+import org.apache.james.transport.mailets.remote.delivery.Bouncer;
+import org.apache.james.transport.mailets.remote.delivery.DeliveryRetriesHelper;
+import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives each recipient of a queued message the fate the delivery core decided, in James: the
+ * delivered are counted, noticed (NOTIFY=SUCCESS) and passed to {@code onSuccess}; the deferred wait
+ * in a copy of their own, queued again with their retry count and the configured delay (and bounced
+ * once the retries are spent); the bounced get a DSN.
+ *
+ * <p>The rule: once any recipient has a fate, the message is never handed back to the queue whole;
+ * a failure after that point is logged and the remaining recipients still get their own copy. A
+ * copy that cannot be queued or bounced goes to James's {@code error} processor (kept for the
+ * operator, never dropped). Only when nothing happened at all may the queue have it back.
+ */
+final class MailFates {
+    private static final Logger LOGGER = LoggerFactory.getLogger(MailFates.class);
+
+    /** Whether the queue item is to be handed back whole (nothing was given a fate). */
+    enum Completion { DONE, HAND_BACK }
+
+    private final RemoteDeliveryConfiguration configuration;
+    private final MailQueue queue;
+    private final MailetContext context;
+    private final MetricFactory metrics;
+    private final DeliveryOutcomes outcomes;
+    private final Clock clock;
+
+    MailFates(RemoteDeliveryConfiguration configuration, MailQueue queue, MailetContext context,
+            MetricFactory metrics, DeliveryOutcomes outcomes, Clock clock) {
+        this.configuration = configuration;
+        this.queue = queue;
+        this.context = context;
+        this.metrics = metrics;
+        this.outcomes = outcomes;
+        this.clock = clock;
+    }
+
+    /**
+     * Applies {@code result}, the delivery of {@code mail} after {@code retries} earlier tries.
+     * Never throws.
+     */
+    Completion apply(Mail mail, DeliveryResult result, int retries) {
+        List<RecipientFate> delivered = result.withFate(Fate.DELIVERED);
+        List<RecipientFate> bounced = new ArrayList<>(result.withFate(Fate.BOUNCED));
+        List<RecipientFate> deferred = new ArrayList<>();
+        for (RecipientFate fate : result.withFate(Fate.DEFERRED)) {
+            if (retries >= configuration.getMaxRetries() && !result.interrupted()) {
+                bounced.add(fate.givenUp("after " + retries + " retries"));
+            } else {
+                deferred.add(fate);
+            }
+        }
+        boolean anyFate = false;
+        if (!deferred.isEmpty()) {
+            boolean whole = delivered.isEmpty() && bounced.isEmpty();
+            if (!defer(mail, deferred, retries, !result.interrupted(), whole) && whole) {
+                return Completion.HAND_BACK;
+            }
+            anyFate = true;
+        }
+        if (!delivered.isEmpty()) {
+            fate(result, "delivered");
+            anyFate = true;
+            afterDelivery(mail, result, delivered);
+        }
+        for (List<RecipientFate> group : byCause(bounced).values()) {
+            boolean bouncedOk = bounce(mail, group);
+            if (!bouncedOk && !anyFate && bounced.size() == group.size()) {
+                // Nothing was given a fate, and this one could not be: the queue keeps the message.
+                return Completion.HAND_BACK;
+            }
+            anyFate = true;
+        }
+        return Completion.DONE;
+    }
+
+    /** The whole message deferred after an unexpected failure: its retry count and delay, never an immediate retry. */
+    Completion deferAfterFailure(Mail mail, int retries, Throwable failure) {
+        String why = "unexpected failure: " + failure;
+        if (retries >= configuration.getMaxRetries()) {
+            // Our own failure is no reason to bounce; neither may it be retried for ever.
+            LOGGER.error("SecureRemoteDelivery: {} failed unexpectedly on its last try; it goes to the error"
+                    + " processor for the operator", mail.getName(), failure);
+            return toErrorProcessor(mail, "unexpected failure on the last try") ? Completion.DONE : Completion.HAND_BACK;
+        }
+        try {
+            Mail copy = mail.duplicate();
+            try {
+                copy.setName(mail.getName());
+                enqueueDeferred(copy, retries, true);
+            } finally {
+                LifecycleUtil.dispose(copy);
+            }
+            LOGGER.error("SecureRemoteDelivery: {} deferred after an unexpected failure (attempt {} of {})",
+                    mail.getName(), retries + 1, configuration.getMaxRetries() + 1, failure);
+            fate(mail, "deferred");
+            return Completion.DONE;
+        } catch (Exception | LinkageError e) {
+            LOGGER.error("SecureRemoteDelivery: {} cannot be deferred after an unexpected failure ({}); the queue"
+                    + " keeps it", mail.getName(), why, e);
+            return Completion.HAND_BACK;
+        }
+    }
+
+    private boolean defer(Mail mail, List<RecipientFate> deferred, int retries, boolean countRetry, boolean whole) {
+        Mail copy = null;
+        try {
+            copy = copyFor(mail, deferred, whole ? "" : "-deferred");
+            Duration delay = enqueueDeferred(copy, retries, countRetry);
+            RecipientFate first = deferred.get(0);
+            // Said once the queue holds it: "deferred" in the log means the message waits in the queue.
+            LOGGER.info("SecureRemoteDelivery: {} deferred for {} (attempt {} of {}) for {}: {} {}", copy.getName(),
+                    delay, retries + 1, configuration.getMaxRetries() + 1, recipientsOf(deferred), first.status(),
+                    first.cause());
+            fate(mail, "deferred");
+            return true;
+        } catch (Exception | LinkageError e) {
+            LOGGER.error("SecureRemoteDelivery: {}: the copy for {} cannot be queued again", mail.getName(),
+                    recipientsOf(deferred), e);
+            return !whole && copy != null && toErrorProcessor(copy, "it could not be queued again");
+        } finally {
+            if (copy != null) {
+                LifecycleUtil.dispose(copy);
+            }
+        }
+    }
+
+    private Duration enqueueDeferred(Mail copy, int retries, boolean countRetry) throws Exception {
+        List<Duration> delays = configuration.getDelayTimes();
+        Duration delay = countRetry ? delays.get(Math.min(retries, delays.size() - 1)) : Duration.ZERO;
+        if (countRetry) {
+            DeliveryRetriesHelper.incrementRetries(copy);
+        }
+        copy.setLastUpdated(Date.from(clock.instant()));
+        if (configuration.isUsePriority()) {
+            // RemoteDelivery's usePriority: mail that waits goes behind fresh mail.
+            copy.setAttribute(MailPrioritySupport.LOW_PRIORITY_ATTRIBUTE);
+        }
+        queue.enQueue(copy, delay);
+        return delay;
+    }
+
+    // The message was delivered to these: nothing here may undo that, so every failure is only logged.
+    private void afterDelivery(Mail mail, DeliveryResult result, List<RecipientFate> delivered) {
+        List<MailAddress> addresses;
+        try {
+            addresses = addressesOf(delivered);
+        } catch (AddressException e) {
+            LOGGER.warn("SecureRemoteDelivery: {} was delivered; its recipients cannot be read back", mail.getName(), e);
+            return;
+        }
+        result.delivering().ifPresent(attempt -> mail.setAttribute(new Attribute(SecureRemoteDelivery.OUTCOME,
+                AttributeValue.of(attempt.describe()))));
+        notifySuccess(mail, result, addresses);
+        configuration.getOnSuccess().ifPresent(processor -> {
+            Mail copy = null;
+            try {
+                copy = mail.duplicate();
+                copy.setRecipients(addresses);
+                context.sendMail(copy, processor.getValue());
+            } catch (Exception | LinkageError e) {
+                LOGGER.warn("SecureRemoteDelivery: {} was delivered, but cannot be passed to the onSuccess processor"
+                        + " {}", mail.getName(), processor.getValue(), e);
+            } finally {
+                if (copy != null) {
+                    LifecycleUtil.dispose(copy);
+                }
+            }
+        });
+    }
+
+    // RFC 3461 4.1: NOTIFY=SUCCESS asks for a notice when the message is delivered (or relayed on);
+    // ours carries the delivery trace.
+    private void notifySuccess(Mail mail, DeliveryResult result, List<MailAddress> delivered) {
+        List<MailAddress> requested = SuccessNotification.requestedBy(mail, delivered);
+        if (requested.isEmpty() || result.delivering().isEmpty()) {
+            return;
+        }
+        Mail notice = null;
+        try {
+            MailAddress sender = mail.getMaybeSender().get();
+            notice = MailImpl.builder()
+                    .name(mail.getName() + "-relayed")
+                    .sender(MaybeSender.nullSender())
+                    .addRecipient(sender)
+                    .mimeMessage(SuccessNotification.build(mail.getMessage(), sender, requested,
+                            result.delivering().get(), configuration.getHeloNameProvider().getHeloName(),
+                            clock.instant()))
+                    .build();
+            context.sendMail(notice);
+            LOGGER.info("SecureRemoteDelivery: {}: success notice (NOTIFY=SUCCESS) for {} sent to {}", mail.getName(),
+                    requested, sender.asString());
+        } catch (Exception | LinkageError e) {
+            LOGGER.warn("SecureRemoteDelivery: {} was delivered, but the success notice asked for could not be sent",
+                    mail.getName(), e);
+        } finally {
+            if (notice != null) {
+                LifecycleUtil.dispose(notice);
+            }
+        }
+    }
+
+    // One DSN per distinct status and cause: DSNBounce states one error for every recipient of a mail.
+    private static Map<String, List<RecipientFate>> byCause(List<RecipientFate> bounced) {
+        Map<String, List<RecipientFate>> groups = new LinkedHashMap<>();
+        for (RecipientFate fate : bounced) {
+            groups.computeIfAbsent(fate.status() + " " + fate.cause(), key -> new ArrayList<>()).add(fate);
+        }
+        return groups;
+    }
+
+    /** Bounces {@code group} (one status and cause); false when the DSN could not be handed to James. */
+    private boolean bounce(Mail mail, List<RecipientFate> group) {
+        RecipientFate first = group.get(0);
+        LOGGER.info("SecureRemoteDelivery: {} bounced for {}: {} {}", mail.getName(), recipientsOf(group),
+                first.status(), first.cause());
+        Mail copy = null;
+        try {
+            copy = copyFor(mail, group, "-bounced");
+            fate(mail, "bounced");
+            if (!copy.hasSender()) {
+                // RFC 5321 6.1 / 3461: no notice is ever sent about a notice.
+                LOGGER.info("SecureRemoteDelivery: {} has the null sender: no DSN", mail.getName());
+                return true;
+            }
+            redactForBounce(copy);
+            String deliveryError = deliveryError(first.status(), first.cause());
+            if (configuration.getBounceProcessor().isPresent()) {
+                copy.setAttribute(new Attribute(Bouncer.DELIVERY_ERROR, AttributeValue.of(deliveryError)));
+                context.sendMail(copy, configuration.getBounceProcessor().get().getValue());
+            } else {
+                context.bounce(copy, explanation(group, deliveryError));
+            }
+            return true;
+        } catch (Exception | LinkageError e) {
+            LOGGER.error("SecureRemoteDelivery: {}: the DSN for {} cannot be sent", mail.getName(),
+                    recipientsOf(group), e);
+            return copy != null && toErrorProcessor(copy, "its bounce could not be sent");
+        } finally {
+            if (copy != null) {
+                LifecycleUtil.dispose(copy);
+            }
+        }
+    }
+
+    /**
+     * What DSNBounce writes after {@code Status:} and {@code Diagnostic-Code: X-James;}: the code, then
+     * the cause as a comment (RFC 3464 2.3.4 allows a status code optionally followed by one), with
+     * the characters a comment cannot hold replaced.
+     */
+    static String deliveryError(EnhancedStatus status, String cause) {
+        StringBuilder comment = new StringBuilder();
+        for (char c : cause.toCharArray()) {
+            comment.append(c == '(' ? '[' : c == ')' ? ']' : c == '\\' ? '/' : c);
+        }
+        return comment.length() == 0 ? status.toString() : status + " (" + comment + ")";
+    }
+
+    private String explanation(List<RecipientFate> group, String deliveryError) {
+        StringBuilder text = new StringBuilder()
+                .append("This is the mail server at ").append(configuration.getHeloNameProvider().getHeloName())
+                .append(".\nYour message could not be delivered to the following addresses.\n")
+                .append("This is a permanent error; delivery has stopped.\n\n");
+        for (RecipientFate fate : group) {
+            text.append(fate.recipient()).append('\n');
+        }
+        return text.append(deliveryError).append("\n\n").toString();
+    }
+
+    // The operator's last resort: James's error processor keeps the mail (a mail repository).
+    private boolean toErrorProcessor(Mail mail, String why) {
+        try {
+            context.sendMail(mail, Mail.ERROR);
+            LOGGER.error("SecureRemoteDelivery: {} for {} went to the error processor: {}", mail.getName(),
+                    mail.getRecipients(), why);
+            return true;
+        } catch (Exception | LinkageError e) {
+            LOGGER.error("SecureRemoteDelivery: {} for {} cannot reach the error processor either ({}); it is lost"
+                    + " unless the queue keeps it", mail.getName(), mail.getRecipients(), why, e);
+            return false;
+        }
+    }
+
+    /**
+     * A bounce is a new message to the sender: it does not inherit the transport demands of the
+     * message it reports on, and for a REQUIRETLS message it carries the header but not the body (RFC
+     * 8689 5: as if RET=HDRS), so that it need not itself travel with REQUIRETLS.
+     */
+    static void redactForBounce(Mail mail) throws MessagingException {
+        if (MessageSecurityAttributes.isTaggedRequireTls(mail)) {
+            MimeMessage original = mail.getMessage();
+            MimeMessage headerOnly = new MimeMessage(Session.getInstance(new Properties())) {
+                // The original's Message-ID stays: the sender finds the message it sent by it.
+                @Override
+                protected void updateMessageID() {
+                }
+            };
+            Enumeration<String> lines = original.getAllHeaderLines();
+            while (lines.hasMoreElements()) {
+                headerOnly.addHeaderLine(lines.nextElement());
+            }
+            headerOnly.setText("", "us-ascii");
+            headerOnly.saveChanges();
+            mail.setMessage(headerOnly);
+        }
+        MessageSecurityAttributes.remove(mail);
+    }
+
+    private static Mail copyFor(Mail mail, List<RecipientFate> fates, String suffix) throws MessagingException {
+        Mail copy = mail.duplicate();
+        copy.setRecipients(addressesOf(fates));
+        // duplicate() names the copy anew; a deferred message keeps its name across retries.
+        copy.setName(suffix.isEmpty() || mail.getName().endsWith(suffix) ? mail.getName() : mail.getName() + suffix);
+        return copy;
+    }
+
+    private static List<MailAddress> addressesOf(List<RecipientFate> fates) throws AddressException {
+        List<MailAddress> addresses = new ArrayList<>();
+        for (RecipientFate fate : fates) {
+            addresses.add(new MailAddress(fate.recipient()));
+        }
+        return addresses;
+    }
+
+    private static List<String> recipientsOf(List<RecipientFate> fates) {
+        List<String> recipients = new ArrayList<>();
+        fates.forEach(fate -> recipients.add(fate.recipient()));
+        return recipients;
+    }
+
+    private void fate(DeliveryResult result, String fate) {
+        metrics.generate(Metrics.MAIL + "." + fate).increment();
+        outcomes.message(result.domain().asciiName(), fate);
+    }
+
+    private void fate(Mail mail, String fate) {
+        metrics.generate(Metrics.MAIL + "." + fate).increment();
+        if (!mail.getRecipients().isEmpty()) {
+            outcomes.message(MailEnvelopes.destinationOf(mail).asciiName(), fate);
+        }
+    }
+}
