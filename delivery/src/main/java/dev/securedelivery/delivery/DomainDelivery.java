@@ -105,9 +105,10 @@ public final class DomainDelivery {
             case DEFER:
                 outcomes.planFailure(planned.domain(), planned.failureType(), planned.reason().orElse(""));
                 recordExclusions(envelope, planned);
-                return result.deferAll(deferralStatus(planned.failureType().orElse(null)),
+                result.deferAll(deferralStatus(planned.failureType().orElse(null)),
                         planned.domain() + ": " + planned.reason().orElse("") + exclusions(planned),
-                        planned.failureType().orElse(null)).finish(planned);
+                        planned.failureType().orElse(null));
+                break;
             default:
                 deliverAsDemanded(envelope, planned, result);
         }
