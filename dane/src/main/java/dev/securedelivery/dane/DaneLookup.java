@@ -21,9 +21,10 @@ import org.xbill.DNS.Type;
  * when every link is secure, then at the host name itself (RFC 7672 2.2.2, RFC 7671 7); where they
  * are found is the TLSA base domain, sent as SNI and the first reference identifier.
  *
- * <p>A bogus answer anywhere makes the host {@link DaneRequirement.Kind#UNAVAILABLE} with {@code
+ * <p>A bogus answer makes the host {@link DaneRequirement.Kind#UNAVAILABLE} with {@code
  * dnssec-invalid}, a failed lookup makes it unavailable too: never is either read as "no TLSA
- * records". The resolver must validate ({@link dev.securedelivery.dns.DnssecValidation}): through
+ * records". The one exception is an A or AAAA lookup where DANE cannot apply (the name or its other
+ * addresses are not secure): it only leaves its address family out (RFC 7672 2.1.1). The resolver must validate ({@link dev.securedelivery.dns.DnssecValidation}): through
  * a resolver that does not, every answer is insecure and DANE never applies.
  */
 public final class DaneLookup {
@@ -90,19 +91,40 @@ public final class DaneLookup {
 
     private CompletableFuture<DaneRequirement> tlsa(Candidate candidate) {
         String host = candidate.host;
+        DaneRequirement failure = null;
+        boolean answeredSecurely = true;
         for (DnsAnswer answer : List.of(candidate.a, candidate.aaaa)) {
-            if (answer.status() == DnsStatus.BOGUS) {
-                return done(DaneRequirement.unavailable(host, "the " + Type.string(answer.type())
-                        + " records of " + host + " are bogus: " + answer.failureReason(), ResultType.DNSSEC_INVALID));
-            }
-            if (answer.status() == DnsStatus.FAILED) {
-                return done(DaneRequirement.unavailable(host, "the " + Type.string(answer.type())
-                        + " lookup of " + host + " failed: " + answer.failureReason(), null));
+            if (answer.status() == DnsStatus.BOGUS || answer.status() == DnsStatus.FAILED) {
+                if (failure == null) {
+                    failure = answer.status() == DnsStatus.BOGUS
+                            ? DaneRequirement.unavailable(host, "the " + Type.string(answer.type()) + " records of "
+                                    + host + " are bogus: " + answer.failureReason(), ResultType.DNSSEC_INVALID)
+                            : DaneRequirement.unavailable(host, "the " + Type.string(answer.type()) + " lookup of "
+                                    + host + " failed: " + answer.failureReason(), null);
+                }
+            } else {
+                answeredSecurely &= answer.status() == DnsStatus.SECURE;
             }
         }
+        // RFC 7672 2.1.1, 2.2.1: an address lookup that fails rules the host out where DANE may apply
+        // (a secure name whose answered addresses are secure too: their status must be known before
+        // TLSA records are looked for). Where DANE cannot apply it only leaves its family out, so that
+        // one nameserver timing out on AAAA does not hold mail for a domain DANE does not protect. A
+        // bogus answer alike: through dnsjava's validator an upstream SERVFAIL is seen as bogus, and
+        // bogus records are never used. With no address left, the failure stands.
+        if (failure != null && ((candidate.hostNameSecure && answeredSecurely) || candidate.addresses.isEmpty())) {
+            return done(failure);
+        }
+        String leftOut = failure == null ? ""
+                : "; " + failure.reason() + ": not fatal where DANE cannot apply, the other addresses are used"
+                        + " (RFC 7672 2.1.1)";
         if (!candidate.hostNameSecure) {
             return done(DaneRequirement.none(host, candidate.addresses,
-                    "the MX records naming " + host + " are not DNSSEC-signed (RFC 7672 2.2.1)"));
+                    "the MX records naming " + host + " are not DNSSEC-signed (RFC 7672 2.2.1)" + leftOut, failure));
+        }
+        if (failure != null) {
+            return done(DaneRequirement.none(host, candidate.addresses,
+                    "the address records of " + host + " are not DNSSEC-signed (RFC 7672 2.2)" + leftOut, failure));
         }
         if (candidate.addresses.isEmpty()) {
             return done(DaneRequirement.none(host, candidate.addresses, host + " has no address"));

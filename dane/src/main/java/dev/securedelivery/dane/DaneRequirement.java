@@ -31,9 +31,10 @@ public final class DaneRequirement {
     private final ReferenceIdentifiers names;
     private final String reason;
     private final ResultType failureType;
+    private final DaneRequirement addressFailure;
 
     private DaneRequirement(String host, Kind kind, List<InetAddress> addresses, List<TlsaRecord> records,
-            ReferenceIdentifiers names, String reason, ResultType failureType) {
+            ReferenceIdentifiers names, String reason, ResultType failureType, DaneRequirement addressFailure) {
         this.host = Objects.requireNonNull(host, "host");
         this.kind = Objects.requireNonNull(kind, "kind");
         this.addresses = List.copyOf(addresses);
@@ -41,21 +42,29 @@ public final class DaneRequirement {
         this.names = names;
         this.reason = Objects.requireNonNull(reason, "reason");
         this.failureType = failureType;
+        this.addressFailure = addressFailure;
     }
 
     /** Secure TLSA records for {@code host}: {@link Kind#DANE} if one is usable, else {@link Kind#ENCRYPT}. */
     public static DaneRequirement tlsa(String host, List<InetAddress> addresses, List<TlsaRecord> records,
             ReferenceIdentifiers names, String reason) {
         boolean usable = records.stream().anyMatch(TlsaRecord::isUsable);
-        return new DaneRequirement(host, usable ? Kind.DANE : Kind.ENCRYPT, addresses, records, names, reason, null);
+        return new DaneRequirement(host, usable ? Kind.DANE : Kind.ENCRYPT, addresses, records, names, reason, null,
+                null);
     }
 
     static DaneRequirement none(String host, List<InetAddress> addresses, String reason) {
-        return new DaneRequirement(host, Kind.NONE, addresses, List.of(), null, reason, null);
+        return none(host, addresses, reason, null);
+    }
+
+    /** @param addressFailure an address lookup that failed but, DANE not applying, did not rule the host out */
+    static DaneRequirement none(String host, List<InetAddress> addresses, String reason,
+            DaneRequirement addressFailure) {
+        return new DaneRequirement(host, Kind.NONE, addresses, List.of(), null, reason, null, addressFailure);
     }
 
     static DaneRequirement unavailable(String host, String reason, ResultType failureType) {
-        return new DaneRequirement(host, Kind.UNAVAILABLE, List.of(), List.of(), null, reason, failureType);
+        return new DaneRequirement(host, Kind.UNAVAILABLE, List.of(), List.of(), null, reason, failureType, null);
     }
 
     /** The MX host name, lower case, no trailing dot. */
@@ -95,6 +104,15 @@ public final class DaneRequirement {
     /** For {@link Kind#UNAVAILABLE} after a bogus answer: {@code dnssec-invalid} (RFC 8460 4.3.2.1). */
     public Optional<ResultType> failureType() {
         return Optional.ofNullable(failureType);
+    }
+
+    /**
+     * For {@link Kind#NONE}: an A or AAAA lookup that was bogus or failed where DANE cannot apply, so
+     * that it only left its address family out (RFC 7672 2.1.1); the host as it would be had the
+     * failure counted, for a local policy that demands DANE anyway.
+     */
+    public Optional<DaneRequirement> addressFailure() {
+        return Optional.ofNullable(addressFailure);
     }
 
     /** A trust manager that holds a connection to this host to its TLSA records. */

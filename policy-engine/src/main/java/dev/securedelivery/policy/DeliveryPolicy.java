@@ -14,7 +14,6 @@ import dev.securedelivery.requiretls.MessageSecurity;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -37,9 +36,8 @@ import org.slf4j.MDC;
  * <ol>
  *   <li>An override {@code none}, {@code opportunistic} or {@code require-tls} decides alone.
  *   <li>A host whose DNS lookups were bogus or failed is skipped this time (RFC 7672 2.1.1). Where
- *       DANE cannot apply (the MX RRset is insecure, RFC 7672 2.2.1) and no {@code dane-only}
- *       override asks for it, a failed or bogus A or AAAA lookup only leaves out that address
- *       family: the host is skipped only if the other family gives no address either.
+ *       DANE cannot apply, a failed or bogus A or AAAA lookup only leaves out that address family
+ *       ({@link DaneLookup}), unless a {@code dane-only} override asks for DANE anyway.
  *   <li>{@code dane-only}: a host without usable TLSA records is skipped ({@code dane-required}).
  *   <li>Usable TLSA records: {@link TlsRequirement#DANE}, whatever MTA-STS says (RFC 8461 2).
  *   <li>An MTA-STS policy whose state is unknown (its lookup failed) skips the host: it may be
@@ -143,16 +141,10 @@ public final class DeliveryPolicy implements Closeable {
                     List.of(), null, override, "the domain accepts no mail (null MX, RFC 7505)", null));
         }
         boolean secure = mx.status() == DnsStatus.SECURE;
-        // RFC 7672 2.1.1 and 2.2.1: a failed address lookup rules a host out only where DANE may
-        // apply; with an insecure MX RRset it cannot, unless a local policy demands DANE anyway.
-        boolean failuresFatal = secure || override == DomainOverride.DANE_ONLY;
         List<Candidate> candidates = new ArrayList<>();
         if (records.isEmpty()) {
             // RFC 5321 5.1: without MX records the domain itself is the one, implicit, MX host.
-            CompletableFuture<HostDns> lookup = secure ? fromDane(dane.requirement(domain, true, domain))
-                    : withoutDane(domain, domain, true, failuresFatal,
-                            "the address records of " + domain + " are not DNSSEC-signed (RFC 7672 2.2)");
-            candidates.add(new Candidate(domain, 0, lookup));
+            candidates.add(new Candidate(domain, 0, dane.requirement(domain, true, domain)));
         } else {
             records.sort(Comparator.comparingInt(MXRecord::getPriority)
                     .thenComparing(record -> record.getTarget().toString()));
@@ -161,13 +153,10 @@ public final class DeliveryPolicy implements Closeable {
                     continue;
                 }
                 String host = normalize(record.getTarget().toString());
-                CompletableFuture<HostDns> lookup = secure ? fromDane(dane.requirement(host, true, domain))
-                        : withoutDane(host, domain, false, failuresFatal,
-                                "the MX records naming " + host + " are not DNSSEC-signed (RFC 7672 2.2.1)");
-                candidates.add(new Candidate(host, record.getPriority(), lookup));
+                candidates.add(new Candidate(host, record.getPriority(), dane.requirement(host, secure, domain)));
             }
         }
-        CompletableFuture<?>[] lookups = candidates.stream().map(candidate -> candidate.dns)
+        CompletableFuture<?>[] lookups = candidates.stream().map(candidate -> candidate.dane)
                 .toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(lookups).thenCombine(policy, (done, sts) -> decide(domain, candidates, sts,
                 override, secure));
@@ -182,129 +171,20 @@ public final class DeliveryPolicy implements Closeable {
     private static final class Candidate {
         final String host;
         final int preference;
-        final CompletableFuture<HostDns> dns;
+        final CompletableFuture<DaneRequirement> dane;
 
-        Candidate(String host, int preference, CompletableFuture<HostDns> dns) {
+        Candidate(String host, int preference, CompletableFuture<DaneRequirement> dane) {
             this.host = host;
             this.preference = preference;
-            this.dns = dns;
-        }
-    }
-
-    /**
-     * What DNS says of one MX host: {@link DaneLookup}'s answer where DANE may apply, or, where it
-     * cannot, the host's addresses alone (always {@link DaneRequirement.Kind#NONE} or {@link
-     * DaneRequirement.Kind#UNAVAILABLE}).
-     */
-    private static final class HostDns {
-        final DaneRequirement.Kind kind;
-        final List<InetAddress> addresses;
-        final String reason;
-        final ResultType failureType;
-        /** DaneLookup's answer; null for a host looked up without DANE. */
-        final DaneRequirement dane;
-        /** An address lookup that failed but did not rule the host out, in words; null if none. */
-        final String ignoredFailure;
-
-        private HostDns(DaneRequirement.Kind kind, List<InetAddress> addresses, String reason, ResultType failureType,
-                DaneRequirement dane, String ignoredFailure) {
-            this.kind = kind;
-            this.addresses = List.copyOf(addresses);
-            this.reason = reason;
-            this.failureType = failureType;
             this.dane = dane;
-            this.ignoredFailure = ignoredFailure;
         }
-
-        static HostDns of(DaneRequirement dane) {
-            return new HostDns(dane.kind(), dane.addresses(), dane.reason(), dane.failureType().orElse(null), dane,
-                    null);
-        }
-
-        static HostDns unavailable(String reason, ResultType failureType) {
-            return new HostDns(DaneRequirement.Kind.UNAVAILABLE, List.of(), reason, failureType, null, null);
-        }
-
-        static HostDns none(List<InetAddress> addresses, String reason, String ignoredFailure) {
-            return new HostDns(DaneRequirement.Kind.NONE, addresses, reason, null, null, ignoredFailure);
-        }
-    }
-
-    private static CompletableFuture<HostDns> fromDane(CompletableFuture<DaneRequirement> requirement) {
-        return requirement.thenApply(HostDns::of);
-    }
-
-    /**
-     * The addresses of {@code host}, named by an insecure MX RRset (or, with {@code implicitMx}, the
-     * domain itself after an insecure answer that it has no MX records), without TLSA lookup: DANE
-     * cannot apply to it (RFC 7672 2.2.1; 2.2.2 for the domain itself). Unless {@code failuresFatal},
-     * an A or AAAA lookup that failed counts as that family having no address: RFC 7672 2.1.1 and
-     * 2.2.1 make an address lookup failure fatal only where DANE applies, because only there must
-     * the addresses' DNSSEC status be known before TLSA records are looked up. So one nameserver
-     * timing out on AAAA no longer holds mail for a domain that DANE does not protect; the host is
-     * still skipped when neither family gives an address. A bogus answer is treated alike: through
-     * dnsjava's in-JVM validator an upstream SERVFAIL comes back as bogus (extended error "DNSSEC
-     * Bogus"), so that is how such a timeout is usually seen; and bogus records are never used,
-     * only their family left out.
-     */
-    private CompletableFuture<HostDns> withoutDane(String host, String domain, boolean implicitMx,
-            boolean failuresFatal, String noDane) {
-        Name name;
-        try {
-            name = Name.fromString(host, Name.root);
-        } catch (TextParseException e) {
-            return CompletableFuture.completedFuture(HostDns.unavailable("\"" + host + "\" is not a host name",
-                    null));
-        }
-        CompletableFuture<DnsAnswer> v4 = dns.lookup(name, Type.A);
-        CompletableFuture<DnsAnswer> v6 = dns.lookup(name, Type.AAAA);
-        return v4.thenCompose(a -> v6.thenCompose(aaaa -> {
-            if (implicitMx && (a.status() == DnsStatus.SECURE || aaaa.status() == DnsStatus.SECURE)) {
-                // RFC 7672 2.2.2: for the domain itself, secure addresses would make DANE apply after
-                // all (not expected after an insecure MX answer): DaneLookup decides, as before.
-                return fromDane(dane.requirement(host, true, domain));
-            }
-            return CompletableFuture.completedFuture(addressesOnly(host, a, aaaa, failuresFatal, noDane));
-        }));
-    }
-
-    private static HostDns addressesOnly(String host, DnsAnswer a, DnsAnswer aaaa, boolean failuresFatal,
-            String noDane) {
-        List<InetAddress> addresses = new ArrayList<>();
-        List<String> failures = new ArrayList<>();
-        HostDns firstFailure = null;
-        for (DnsAnswer answer : List.of(a, aaaa)) {
-            if (answer.isAnswered()) {
-                addresses.addAll(answer.addresses());
-                continue;
-            }
-            HostDns failure = answer.status() == DnsStatus.BOGUS
-                    ? HostDns.unavailable("the " + Type.string(answer.type()) + " records of " + host + " are bogus: "
-                            + answer.failureReason(), ResultType.DNSSEC_INVALID)
-                    : HostDns.unavailable("the " + Type.string(answer.type()) + " lookup of " + host + " failed: "
-                            + answer.failureReason(), null);
-            if (failuresFatal) {
-                return failure;
-            }
-            if (firstFailure == null) {
-                firstFailure = failure;
-            }
-            failures.add(failure.reason);
-        }
-        if (addresses.isEmpty() && firstFailure != null) {
-            // Nothing to connect to, and DNS may yet give addresses: skip the host this time.
-            return firstFailure;
-        }
-        String ignored = failures.isEmpty() ? null : String.join("; ", failures)
-                + ": not fatal where DANE cannot apply, the other addresses are used (RFC 7672 2.1.1)";
-        return HostDns.none(addresses, noDane, ignored);
     }
 
     private DeliveryPlan decide(String domain, List<Candidate> candidates, MtaStsLookup sts, DomainOverride override,
             boolean mxSecure) {
         List<MxHostPlan> hosts = new ArrayList<>();
         for (Candidate candidate : candidates) {
-            hosts.add(decide(candidate, candidate.dns.join(), sts, override));
+            hosts.add(decide(candidate, candidate.dane.join(), sts, override));
         }
         boolean anyUsable = hosts.stream().anyMatch(host -> !host.isExcluded());
         if (anyUsable) {
@@ -318,46 +198,38 @@ public final class DeliveryPolicy implements Closeable {
                 mxSecure, MessageSecurity.NONE);
     }
 
-    private static MxHostPlan decide(Candidate candidate, HostDns lookup, MtaStsLookup sts,
-            DomainOverride override) {
-        MxHostPlan plan = decideHost(candidate, lookup, sts, override);
-        if (lookup.ignoredFailure == null || plan.isExcluded()) {
-            return plan;
-        }
-        // Said in the plan's line, so that a host reached over one address family only is seen as such.
-        return MxHostPlan.usable(plan.host(), plan.preference(), plan.addresses(), plan.requirement().orElseThrow(),
-                plan.dane().orElse(null), plan.rule() + "; " + lookup.ignoredFailure);
-    }
-
-    private static MxHostPlan decideHost(Candidate candidate, HostDns lookup, MtaStsLookup sts,
+    private static MxHostPlan decide(Candidate candidate, DaneRequirement dane, MtaStsLookup sts,
             DomainOverride override) {
         String host = candidate.host;
         int preference = candidate.preference;
-        if (lookup.kind == DaneRequirement.Kind.UNAVAILABLE) {
-            return MxHostPlan.excluded(host, preference, lookup.reason, lookup.failureType);
+        if (override == DomainOverride.DANE_ONLY) {
+            // Where DANE is demanded, a failed address lookup counts (RFC 7672 2.1.1).
+            dane = dane.addressFailure().orElse(dane);
         }
-        if (lookup.addresses.isEmpty()) {
+        if (dane.kind() == DaneRequirement.Kind.UNAVAILABLE) {
+            return MxHostPlan.excluded(host, preference, dane.reason(), dane.failureType().orElse(null));
+        }
+        if (dane.addresses().isEmpty()) {
             return MxHostPlan.excluded(host, preference, host + " has no address", null);
         }
         if (override == DomainOverride.NONE) {
-            return MxHostPlan.usable(host, preference, lookup.addresses, TlsRequirement.NO_TLS, null,
+            return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.NO_TLS, null,
                     "override none: no TLS");
         }
         if (override == DomainOverride.OPPORTUNISTIC) {
-            return MxHostPlan.usable(host, preference, lookup.addresses, TlsRequirement.OPPORTUNISTIC, null,
+            return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.OPPORTUNISTIC, null,
                     "override opportunistic");
         }
         if (override == DomainOverride.REQUIRE_TLS) {
-            return MxHostPlan.usable(host, preference, lookup.addresses, TlsRequirement.PKIX, null,
+            return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.PKIX, null,
                     "override require-tls");
         }
-        if (lookup.kind == DaneRequirement.Kind.DANE) {
+        if (dane.kind() == DaneRequirement.Kind.DANE) {
             // RFC 8461 2: where DANE TLSA records are published, DANE decides, not MTA-STS.
-            return MxHostPlan.usable(host, preference, lookup.addresses, TlsRequirement.DANE, lookup.dane,
-                    lookup.reason);
+            return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.DANE, dane, dane.reason());
         }
         if (override == DomainOverride.DANE_ONLY) {
-            return MxHostPlan.excluded(host, preference, "override dane-only, and " + lookup.reason,
+            return MxHostPlan.excluded(host, preference, "override dane-only, and " + dane.reason(),
                     ResultType.DANE_REQUIRED);
         }
         if (sts.outcome() == MtaStsLookup.Outcome.TEMPORARY_FAILURE) {
@@ -376,17 +248,17 @@ public final class DeliveryPolicy implements Closeable {
                 return MxHostPlan.excluded(host, preference, "not in the MTA-STS policy " + policy.mxPatterns()
                         + " (RFC 8461 4.1)", ResultType.VALIDATION_FAILURE);
             }
-            return MxHostPlan.usable(host, preference, lookup.addresses, TlsRequirement.PKIX, null, stsRule);
+            return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.PKIX, null, stsRule);
         }
-        if (lookup.kind == DaneRequirement.Kind.ENCRYPT) {
-            return MxHostPlan.usable(host, preference, lookup.addresses, TlsRequirement.ENCRYPT, lookup.dane,
-                    lookup.reason + ", none usable");
+        if (dane.kind() == DaneRequirement.Kind.ENCRYPT) {
+            return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.ENCRYPT, dane,
+                    dane.reason() + ", none usable");
         }
-        String rule = lookup.reason;
+        String rule = dane.reason();
         if (policy != null && policy.mode() == MtaStsMode.TESTING) {
             rule += "; " + stsRule + (policy.matches(host) ? ": would require PKIX" : ": would exclude this host");
         }
-        return MxHostPlan.usable(host, preference, lookup.addresses, TlsRequirement.OPPORTUNISTIC, null, rule);
+        return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.OPPORTUNISTIC, null, rule);
     }
 
     // The engine's form of a name (DomainNames); a name that is none is kept, lower-cased, so that
