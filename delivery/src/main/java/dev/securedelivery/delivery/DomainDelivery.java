@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
 public final class DomainDelivery {
     private static final Logger LOGGER = LoggerFactory.getLogger(DomainDelivery.class);
     private static final long PLAN_TIMEOUT_SECONDS = 120;
+    /** X.3.0: the mail system (ours) stopped; the recipients wait, no retry spent (see DeliveryResult#interrupted). */
+    private static final EnhancedStatus SHUTDOWN = EnhancedStatus.transientFailure(3, 0);
+    private static final String SHUTTING_DOWN = "delivery stopped: the server is shutting down";
 
     /** What the delivery tells its host: James's metrics, in the mailet. */
     public interface Observer {
@@ -65,7 +68,8 @@ public final class DomainDelivery {
 
     /**
      * @param recorder where sessions are recorded for TLS reports, or null for nowhere
-     * @param random the order of MX hosts of equal preference
+     * @param random the order of MX hosts of equal preference (RFC 5321 5.1); null keeps the plan's
+     *     order (RemoteDelivery's {@code loadBalancing=false})
      */
     public DomainDelivery(DeliveryPolicy policy, SmtpClient client, DeliveryOutcomes outcomes,
             TlsRptRecorder recorder, Observer observer, Random random) {
@@ -74,7 +78,7 @@ public final class DomainDelivery {
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
         this.recorder = recorder;
         this.observer = Objects.requireNonNull(observer, "observer");
-        this.random = Objects.requireNonNull(random, "random");
+        this.random = random;
     }
 
     /**
@@ -86,7 +90,7 @@ public final class DomainDelivery {
      *     (RemoteDelivery's maxDnsProblemRetries)
      */
     public DeliveryResult deliver(Envelope envelope, boolean lastTry, boolean domainMissingIsTemporary) {
-        Outcome result = new Outcome(envelope);
+        Decided result = new Decided(envelope);
         DeliveryPlan planned = plan(envelope, result);
         if (planned == null) {
             return result.finish(null);
@@ -132,7 +136,7 @@ public final class DomainDelivery {
         return result.finish(planned);
     }
 
-    private DeliveryPlan plan(Envelope envelope, Outcome result) {
+    private DeliveryPlan plan(Envelope envelope, Decided result) {
         String domain = envelope.destination().asciiName();
         try {
             // The destination's own plan: what its DANE, MTA-STS and the local overrides ask.
@@ -144,8 +148,7 @@ public final class DomainDelivery {
             return null;
         } catch (PlanInterruptedException e) {
             result.interrupted = true;
-            result.deferUndecided(EnhancedStatus.transientFailure(4, 3), "delivery stopped: the server is shutting down",
-                    null, null);
+            result.deferUndecided(SHUTDOWN, SHUTTING_DOWN, null, null);
             return null;
         }
     }
@@ -176,7 +179,7 @@ public final class DomainDelivery {
     }
 
     // The destination's plan held to what the message demands (REQUIRETLS, TLS-Required: No, a level).
-    private void deliverAsDemanded(Envelope envelope, DeliveryPlan planned, Outcome result) {
+    private void deliverAsDemanded(Envelope envelope, DeliveryPlan planned, Decided result) {
         MessageSecurity security = envelope.security();
         DeliveryPlan plan = planned.forMessage(security);
         if (plan != planned) {
@@ -198,10 +201,10 @@ public final class DomainDelivery {
      * @param planned the destination's own plan, which TLS reports judge sessions by
      * @param plan the plan for this message
      */
-    private void attempt(Envelope envelope, DeliveryPlan planned, DeliveryPlan plan, Outcome result) {
+    private void attempt(Envelope envelope, DeliveryPlan planned, DeliveryPlan plan, Decided result) {
         TlsRptRecorder recording = envelope.reported() ? recorder : null;
         DeliveryAttempt decisive = null;
-        Map<String, RecipientResult> lastNotSent = new LinkedHashMap<>();
+        // The last session each recipient was not sent in: what that server said of it.
         Map<String, DeliveryAttempt> lastAttempt = new LinkedHashMap<>();
         hosts:
         for (MxHostPlan host : inTryingOrder(plan.usableHosts())) {
@@ -236,7 +239,6 @@ public final class DomainDelivery {
                                     null, attempt));
                             break;
                         default:
-                            lastNotSent.put(recipient.recipient(), recipient);
                             lastAttempt.put(recipient.recipient(), attempt);
                     }
                 }
@@ -249,13 +251,13 @@ public final class DomainDelivery {
         }
         String why = exclusions(plan) + demands(envelope.security(), planned);
         for (String recipient : result.undecidedOf(envelope.recipients())) {
-            RecipientResult own = lastNotSent.get(recipient);
+            RecipientResult own = lastAttempt.containsKey(recipient)
+                    ? lastAttempt.get(recipient).recipient(recipient).orElseThrow() : null;
             // A policy failure explains the wait best; else what the server last said of this recipient.
             boolean sessionExplains = decisive != null && (decisive.isPolicyFailure() || own == null);
             DeliveryAttempt by = sessionExplains ? decisive : lastAttempt.get(recipient);
             if (result.interrupted && by == null) {
-                result.decide(RecipientFate.deferred(recipient, EnhancedStatus.transientFailure(4, 1),
-                        "delivery stopped: the server is shutting down", null, null));
+                result.decide(RecipientFate.deferred(recipient, SHUTDOWN, SHUTTING_DOWN, null, null));
             } else if (by == null) {
                 // X.4.1: no answer from host.
                 result.decide(RecipientFate.deferred(recipient, EnhancedStatus.transientFailure(4, 1),
@@ -279,6 +281,9 @@ public final class DomainDelivery {
     private List<MxHostPlan> inTryingOrder(List<MxHostPlan> hosts) {
         List<MxHostPlan> ordered = new ArrayList<>(hosts);
         ordered.sort(Comparator.comparingInt(MxHostPlan::preference));
+        if (random == null) {
+            return ordered;
+        }
         int start = 0;
         while (start < ordered.size()) {
             int end = start + 1;
@@ -354,13 +359,13 @@ public final class DomainDelivery {
     }
 
     /** The fates decided so far, each recipient at most once. */
-    private static final class Outcome {
+    private static final class Decided {
         private final Envelope envelope;
         private final Map<String, RecipientFate> fates = new LinkedHashMap<>();
         private final List<DeliveryAttempt> attempts = new ArrayList<>();
         private boolean interrupted;
 
-        Outcome(Envelope envelope) {
+        Decided(Envelope envelope) {
             this.envelope = envelope;
         }
 
@@ -405,12 +410,12 @@ public final class DomainDelivery {
             }
         }
 
-        Outcome deferAll(EnhancedStatus status, String cause, ResultType type) {
+        Decided deferAll(EnhancedStatus status, String cause, ResultType type) {
             deferUndecided(status, cause, type, null);
             return this;
         }
 
-        Outcome bounceAll(EnhancedStatus status, String cause) {
+        Decided bounceAll(EnhancedStatus status, String cause) {
             for (String recipient : undecidedOf(envelope.recipients())) {
                 decide(RecipientFate.bounced(recipient, status, cause, null, null));
             }

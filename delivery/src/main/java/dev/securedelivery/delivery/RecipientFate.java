@@ -36,8 +36,7 @@ public final class RecipientFate {
     }
 
     static RecipientFate delivered(String recipient, EnhancedStatus status, String reply, DeliveryAttempt attempt) {
-        return new RecipientFate(recipient, Fate.DELIVERED, status.isSuccess() ? status : EnhancedStatus.DELIVERED,
-                reply, null, attempt);
+        return new RecipientFate(recipient, Fate.DELIVERED, status, reply, null, attempt);
     }
 
     static RecipientFate deferred(String recipient, EnhancedStatus status, String cause, ResultType type,

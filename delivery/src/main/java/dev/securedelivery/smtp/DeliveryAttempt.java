@@ -45,7 +45,7 @@ public final class DeliveryAttempt {
     private final EnhancedStatus status;
     private final ResultType resultType;
     private final boolean policyFailure;
-    private final Map<String, RecipientResult> recipients;
+    private final List<RecipientResult> recipients;
     private final List<X509Certificate> peerCertificates;
 
     private DeliveryAttempt(Builder builder, Outcome outcome, TlsRequirement requirement, String detail) {
@@ -61,23 +61,9 @@ public final class DeliveryAttempt {
         this.status = builder.status;
         this.resultType = builder.resultType;
         this.policyFailure = builder.policyFailure;
-        this.recipients = Map.copyOf(builder.recipients);
-        List<String> order = new ArrayList<>();
-        for (String recipient : builder.order) {
-            if (builder.recipients.containsKey(recipient) && !order.contains(recipient)) {
-                order.add(recipient);
-            }
-        }
-        for (String recipient : builder.recipients.keySet()) {
-            if (!order.contains(recipient)) {
-                order.add(recipient);
-            }
-        }
-        this.recipientOrder = List.copyOf(order);
+        this.recipients = builder.ordered();
         this.peerCertificates = List.copyOf(builder.peerCertificates);
     }
-
-    private final List<String> recipientOrder;
 
     /**
      * This attempt under {@code requirement}, with {@code detail} (a plaintext delivery standing for
@@ -92,8 +78,7 @@ public final class DeliveryAttempt {
         copy.status = status;
         copy.resultType = resultType;
         copy.policyFailure = policyFailure;
-        recipientOrder.forEach(recipient -> copy.recipients.put(recipient, recipients.get(recipient)));
-        copy.order = recipientOrder;
+        recipients.forEach(copy::recipient);
         copy.peerCertificates = peerCertificates;
         return new DeliveryAttempt(copy, outcome, requirement, PeerText.clean(detail));
     }
@@ -145,7 +130,11 @@ public final class DeliveryAttempt {
      * {@code PKIX}, {@code none} (TLS without authentication) or {@code plaintext}.
      */
     public String authentication() {
-        return authentication == null ? (tlsProtocol == null ? "plaintext" : "none") : authentication;
+        return authenticationOf(authentication, tlsProtocol);
+    }
+
+    private static String authenticationOf(String authentication, String tlsProtocol) {
+        return authentication != null ? authentication : tlsProtocol == null ? "plaintext" : "none";
     }
 
     /** What happened, cleaned, for logs and DSNs. */
@@ -170,14 +159,12 @@ public final class DeliveryAttempt {
 
     /** What the session did for each recipient, in the order they were given. */
     public List<RecipientResult> recipients() {
-        List<RecipientResult> results = new ArrayList<>();
-        recipientOrder.forEach(recipient -> results.add(recipients.get(recipient)));
-        return results;
+        return recipients;
     }
 
     /** The result for {@code recipient}, if it was in this session. */
     public Optional<RecipientResult> recipient(String recipient) {
-        return Optional.ofNullable(recipients.get(recipient));
+        return recipients.stream().filter(result -> result.recipient().equals(recipient)).findFirst();
     }
 
     /**
@@ -276,10 +263,27 @@ public final class DeliveryAttempt {
             return this;
         }
 
+        // The results in the order the recipients were given; any not given after them.
+        private List<RecipientResult> ordered() {
+            List<RecipientResult> results = new ArrayList<>();
+            for (String recipient : order) {
+                RecipientResult result = recipients.get(recipient);
+                if (result != null && !results.contains(result)) {
+                    results.add(result);
+                }
+            }
+            for (RecipientResult result : recipients.values()) {
+                if (!results.contains(result)) {
+                    results.add(result);
+                }
+            }
+            return List.copyOf(results);
+        }
+
         /** Whether the TLS is in place as the requirement asks: for the trace header, before DATA. */
         String trace() {
             return DeliveryAttempt.trace(host, address, requirement, tlsProtocol, cipherSuite,
-                    authentication != null ? authentication : tlsProtocol == null ? "plaintext" : "none");
+                    authenticationOf(authentication, tlsProtocol));
         }
 
         DeliveryAttempt secured(String detail) {
@@ -290,6 +294,11 @@ public final class DeliveryAttempt {
         /** The transaction was carried through: every recipient has its result. */
         DeliveryAttempt completed(String detail) {
             stage = Stage.COMPLETE;
+            return finish(detail);
+        }
+
+        /** The session ended at the current stage, every recipient with its own result. */
+        DeliveryAttempt ended(String detail) {
             return finish(detail);
         }
 

@@ -56,8 +56,7 @@ public final class EnhancedStatus {
         for (int part = 0; part < 3; part++) {
             int start = at;
             int value = 0;
-            while (at < text.length() && at - start < (part == 0 ? 1 : 3) && Character.isDigit(text.charAt(at))
-                    && text.charAt(at) < 128) {
+            while (at < text.length() && at - start < (part == 0 ? 1 : 3) && isDigit(text.charAt(at))) {
                 value = value * 10 + (text.charAt(at) - '0');
                 at++;
             }
@@ -79,6 +78,10 @@ public final class EnhancedStatus {
             return Optional.empty();
         }
         return Optional.of(new EnhancedStatus(parts[0], parts[1], parts[2]));
+    }
+
+    static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     /** 2, 4 or 5. */

@@ -171,8 +171,8 @@ public final class SmtpClient {
                 return hostFailure(connection, result, recipients, hello, "EHLO: " + hello);
             }
             if (requirement.requiresTls()) {
-                return policyFailure(connection, result, recipients, EnhancedStatus.transientFailure(7, 4),
-                        ResultType.STARTTLS_NOT_SUPPORTED, "TLS is required, but the server refused EHLO: " + hello);
+                return noStartTls(connection, result, recipients,
+                        "TLS is required, but the server refused EHLO: " + hello);
             }
             // RFC 5321 3.2: a server that does not know EHLO may know HELO; it offers no extensions.
             SmtpReply helo = connection.exchange("HELO " + settings.heloName());
@@ -185,8 +185,7 @@ public final class SmtpClient {
             boolean offered = hello != null && hello.offers("STARTTLS");
             if (!offered) {
                 if (requirement.requiresTls()) {
-                    return policyFailure(connection, result, recipients, EnhancedStatus.transientFailure(7, 4),
-                            ResultType.STARTTLS_NOT_SUPPORTED, "TLS is required, but STARTTLS was not offered");
+                    return noStartTls(connection, result, recipients, "TLS is required, but STARTTLS was not offered");
                 }
             } else {
                 result.stage(DeliveryAttempt.Stage.STARTTLS);
@@ -194,8 +193,7 @@ public final class SmtpClient {
                 if (startTls.code() != 220) {
                     // 454, or a 5xx: either way no TLS from this host now (RFC 3207 4); an attacker can
                     // send either, so neither may do more than a missing STARTTLS would.
-                    return policyFailure(connection, result, recipients, EnhancedStatus.transientFailure(7, 4),
-                            ResultType.STARTTLS_NOT_SUPPORTED, "STARTTLS was refused: " + startTls);
+                    return noStartTls(connection, result, recipients, "STARTTLS was refused: " + startTls);
                 }
                 Optional<DeliveryAttempt> tlsFailure = startTls(connection, result, recipients, host, requirement);
                 if (tlsFailure.isPresent()) {
@@ -212,7 +210,7 @@ public final class SmtpClient {
             result.stage(DeliveryAttempt.Stage.REQUIRETLS);
             if (hello == null || !hello.offers(MessageSecurity.REQUIRETLS)) {
                 // RFC 8689 4.2.1 step 5: the EHLO reply after STARTTLS must offer REQUIRETLS. X.7.30.
-                return policyFailure(connection, result, recipients, EnhancedStatus.transientFailure(7, 30), null,
+                return endSession(connection, result, recipients, EnhancedStatus.transientFailure(7, 30), null, true,
                         "the server does not offer REQUIRETLS after STARTTLS, and the message requires it"
                                 + " (RFC 8689 4.2.1)");
             }
@@ -365,7 +363,7 @@ public final class SmtpClient {
         }
         if (accepted.isEmpty()) {
             quit(connection);
-            return result.failed(recipients, EnhancedStatus.TRANSIENT, null, false, "no recipient was accepted");
+            return result.ended("no recipient was accepted");
         }
         if (accepted.size() < recipients.size() && !settings.sendPartial()) {
             // sendpartial off: all or nothing. The refused are refused; the rest wait for a later try.
@@ -375,8 +373,7 @@ public final class SmtpClient {
                 result.recipient(RecipientResult.notSent(recipient, EnhancedStatus.TRANSIENT,
                         "not sent: the server did not take every recipient, and sendpartial is off"));
             }
-            return result.failed(recipients, EnhancedStatus.TRANSIENT, null, false,
-                    "the server did not take every recipient; nothing sent (sendpartial is off)");
+            return result.ended("the server did not take every recipient; nothing sent (sendpartial is off)");
         }
         result.stage(DeliveryAttempt.Stage.DATA);
         SmtpReply data = connection.exchange("DATA");
@@ -420,16 +417,24 @@ public final class SmtpClient {
         }
     }
 
-    private static DeliveryAttempt hostFailure(SmtpConnection connection, DeliveryAttempt.Builder result,
-            List<String> recipients, SmtpReply reply, String detail) {
+    // The session ends before the transaction: the recipients are not sent, with this status.
+    private static DeliveryAttempt endSession(SmtpConnection connection, DeliveryAttempt.Builder result,
+            List<String> recipients, EnhancedStatus status, ResultType type, boolean policy, String detail) {
         quit(connection);
-        return result.failed(recipients, reply.status().asTransient(), null, false, detail);
+        return result.failed(recipients, status, type, policy, detail);
     }
 
-    private static DeliveryAttempt policyFailure(SmtpConnection connection, DeliveryAttempt.Builder result,
-            List<String> recipients, EnhancedStatus status, ResultType type, String detail) {
-        quit(connection);
-        return result.failed(recipients, status, type, true, detail);
+    /** No TLS from this host now, where the requirement demands it: X.7.4, {@code starttls-not-supported}. */
+    private static DeliveryAttempt noStartTls(SmtpConnection connection, DeliveryAttempt.Builder result,
+            List<String> recipients, String detail) {
+        return endSession(connection, result, recipients, EnhancedStatus.transientFailure(7, 4),
+                ResultType.STARTTLS_NOT_SUPPORTED, true, detail);
+    }
+
+    /** A host that turned the session away: its reply's status, as a transient failure of the host. */
+    private static DeliveryAttempt hostFailure(SmtpConnection connection, DeliveryAttempt.Builder result,
+            List<String> recipients, SmtpReply reply, String detail) {
+        return endSession(connection, result, recipients, reply.status().asTransient(), null, false, detail);
     }
 
     // RFC 5321 4.1.1.10: say goodbye; the answer does not matter, so it is not waited for long.

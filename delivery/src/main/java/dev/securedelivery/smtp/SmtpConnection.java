@@ -131,8 +131,8 @@ final class SmtpConnection implements AutoCloseable {
 
     private static boolean isCode(String line) {
         char first = line.charAt(0);
-        return first >= '2' && first <= '5' && Character.isDigit(line.charAt(1)) && line.charAt(1) < 128
-                && Character.isDigit(line.charAt(2)) && line.charAt(2) < 128;
+        return first >= '2' && first <= '5' && EnhancedStatus.isDigit(line.charAt(1))
+                && EnhancedStatus.isDigit(line.charAt(2));
     }
 
     // A line ends with LF (a CR before it is dropped); longer than the bound, the reply is refused.

@@ -93,7 +93,7 @@ final class MailFates {
             anyFate = true;
         }
         if (!delivered.isEmpty()) {
-            fate(result, "delivered");
+            fate(mail, "delivered");
             anyFate = true;
             afterDelivery(mail, result, delivered);
         }
@@ -362,15 +362,9 @@ final class MailFates {
         return recipients;
     }
 
-    private void fate(DeliveryResult result, String fate) {
-        metrics.generate(Metrics.MAIL + "." + fate).increment();
-        outcomes.message(result.domain().asciiName(), fate);
-    }
-
+    // Every copy in the queue is for one recipient domain, and has a recipient.
     private void fate(Mail mail, String fate) {
         metrics.generate(Metrics.MAIL + "." + fate).increment();
-        if (!mail.getRecipients().isEmpty()) {
-            outcomes.message(MailEnvelopes.destinationOf(mail).asciiName(), fate);
-        }
+        outcomes.message(MailEnvelopes.destinationOf(mail).asciiName(), fate);
     }
 }

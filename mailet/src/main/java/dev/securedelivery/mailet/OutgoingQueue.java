@@ -83,11 +83,6 @@ final class OutgoingQueue implements AutoCloseable {
         }
     }
 
-    /** Deliveries running now. */
-    int inFlight() {
-        return inFlight.get();
-    }
-
     @Override
     public void close() {
         dequeuing.dispose();

@@ -2,6 +2,7 @@ package dev.securedelivery.mailet;
 
 import dev.securedelivery.delivery.DeliveryResult;
 import dev.securedelivery.delivery.DomainDelivery;
+import dev.securedelivery.delivery.Fate;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.smtp.DeliveryAttempt;
@@ -20,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Supplier;
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -124,15 +124,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
         engine.attach();
         delivery = new DomainDelivery(engine.policy(), client, engine.outcomes(),
                 engine.tlsReports().map(reports -> reports.recorder()).orElse(null), new MetricsObserver(metrics),
-                configuration.isLoadBalancing() ? new SecureRandom() : new Random(0) {
-                    private static final long serialVersionUID = 1L;
-
-                    // loadBalancing=false: MX hosts of equal preference keep the plan's (name) order.
-                    @Override
-                    public int nextInt(int bound) {
-                        return bound - 1;
-                    }
-                });
+                configuration.isLoadBalancing() ? new SecureRandom() : null);
         queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
         fates = new MailFates(configuration, queue, getMailetContext(), metrics, engine.outcomes(), engine.clock());
         outgoing = new OutgoingQueue(queue, threads, shutdownWait, this::process);
@@ -167,7 +159,8 @@ public final class SecureRemoteDelivery extends GenericMailet {
         String bind = configuration.getBindAddress().trim();
         try {
             // An address literal only: never a name resolved by the JVM's own lookups.
-            if (!bind.matches("[0-9.]+|\\[?[0-9a-fA-F:.]+\\]?")) {
+            // A dotted quad, or an IPv6 literal (with a colon: no host name has one).
+            if (!bind.matches("\\d{1,3}(\\.\\d{1,3}){3}|\\[?[0-9a-fA-F.]*:[0-9a-fA-F:.]*\\]?")) {
                 throw new UnknownHostException(bind);
             }
             InetAddress address = InetAddress.getByName(bind.replace("[", "").replace("]", ""));
@@ -218,6 +211,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
     /** Delivers one queued copy and gives each recipient its fate; never throws. */
     private MailQueue.MailQueueItem.CompletionStatus process(MailQueue.MailQueueItem item) {
         Mail mail = item.getMail();
+        DeliveryResult result = null;
         try {
             if (mail.getRecipients().isEmpty()) {
                 LOGGER.warn("SecureRemoteDelivery: {} has no recipient left; nothing to deliver", mail.getName());
@@ -226,7 +220,6 @@ public final class SecureRemoteDelivery extends GenericMailet {
             // Every line about this copy (plan, attempts, deferral, bounce) carries its domain.
             MDC.put(DeliveryPolicy.MDC_DOMAIN, MailEnvelopes.destinationOf(mail).asciiName());
             int retries = DeliveryRetriesHelper.retrieveRetries(mail);
-            DeliveryResult result;
             try {
                 result = delivery.deliver(MailEnvelopes.of(mail), retries >= configuration.getMaxRetries(),
                         retries < configuration.getDnsProblemRetry());
@@ -237,8 +230,12 @@ public final class SecureRemoteDelivery extends GenericMailet {
             }
             return completion(fates.apply(mail, result, retries));
         } catch (Throwable e) {
-            LOGGER.error("SecureRemoteDelivery: {} could not be handled; the queue keeps it", mail.getName(), e);
-            return MailQueue.MailQueueItem.CompletionStatus.RETRY;
+            // Handed back only if nobody has the message yet: once delivered, never again.
+            boolean delivered = result != null && !result.withFate(Fate.DELIVERED).isEmpty();
+            LOGGER.error("SecureRemoteDelivery: {} could not be handled; {}", mail.getName(), delivered
+                    ? "it was delivered to some recipients, so the queue does not get it back" : "the queue keeps it", e);
+            return delivered ? MailQueue.MailQueueItem.CompletionStatus.SUCCESS
+                    : MailQueue.MailQueueItem.CompletionStatus.RETRY;
         } finally {
             MDC.remove(DeliveryPolicy.MDC_DOMAIN);
             LifecycleUtil.dispose(mail);
@@ -248,11 +245,6 @@ public final class SecureRemoteDelivery extends GenericMailet {
     private static MailQueue.MailQueueItem.CompletionStatus completion(MailFates.Completion completion) {
         return completion == MailFates.Completion.HAND_BACK ? MailQueue.MailQueueItem.CompletionStatus.RETRY
                 : MailQueue.MailQueueItem.CompletionStatus.SUCCESS;
-    }
-
-    /** See {@link MailFates#redactForBounce}. */
-    static void redactForBounce(Mail mail) throws MessagingException {
-        MailFates.redactForBounce(mail);
     }
 
     private int positiveParameter(String name, int defaultValue) throws MessagingException {

@@ -122,7 +122,7 @@ class MessageSecurityInMailTest {
                 new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of(true)),
                 new Attribute(MessageSecurityAttributes.MINIMUM_LEVEL, AttributeValue.of("dane")));
 
-        SecureRemoteDelivery.redactForBounce(mail);
+        MailFates.redactForBounce(mail);
 
         String bounced = text(mail.getMessage());
         assertThat(bounced).contains("Subject: the subject").contains("Message-ID: <original@sender.test>")
@@ -136,7 +136,7 @@ class MessageSecurityInMailTest {
         FakeMail mail = mail("sender@sender.test",
                 new Attribute(MessageSecurityAttributes.MINIMUM_LEVEL, AttributeValue.of("authenticated")));
 
-        SecureRemoteDelivery.redactForBounce(mail);
+        MailFates.redactForBounce(mail);
 
         assertThat(text(mail.getMessage())).contains(BODY);
         assertThat(mail.getAttribute(MessageSecurityAttributes.MINIMUM_LEVEL)).isEmpty();

@@ -70,7 +70,7 @@ class RequireTlsHandlerTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"REQUIRETLS=YES", "requiretls=yes", "RequireTLS=no"})
-    void theParameterInAnyCaseWithAValueIsRefusedWith554(String parameter) throws Exception {
+    void theParameterInAnyCaseWithAValueIsRefusedWith501(String parameter) throws Exception {
         Connection connection = new Connection(true);
 
         // RFC 8689 2: the parameter has no value.
