@@ -8,11 +8,13 @@ import dev.securedelivery.smtp.EnhancedStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Date;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import javax.mail.MessagingException;
 import javax.mail.Session;
@@ -29,6 +31,7 @@ import org.apache.james.transport.mailets.remote.delivery.Bouncer;
 import org.apache.james.transport.mailets.remote.delivery.DeliveryRetriesHelper;
 import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
 import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
@@ -42,12 +45,18 @@ import org.slf4j.LoggerFactory;
  * once the retries are spent); the bounced get a DSN.
  *
  * <p>The rule: once any recipient has a fate, the message is never handed back to the queue whole;
- * a failure after that point is logged and the remaining recipients still get their own copy. A
- * copy that cannot be queued or bounced goes to James's {@code error} processor (kept for the
- * operator, never dropped). Only when nothing happened at all may the queue have it back.
+ * a failure after that point is logged and the remaining recipients still get their own copy. A DSN
+ * James cannot take at once is held in the outgoing queue and tried again with the configured
+ * delays. A copy that cannot be queued, or a bounce still not taken after the retries, goes to
+ * James's {@code error} processor (kept for the operator, never dropped). Only when nothing happened
+ * at all may the queue have the message back.
  */
 final class MailFates {
     private static final Logger LOGGER = LoggerFactory.getLogger(MailFates.class);
+
+    /** A bounce James could not take when it was decided: its status and cause, on the copy that waits. */
+    static final AttributeName HELD_BOUNCE_STATUS = AttributeName.of("dev.securedelivery.held-bounce-status");
+    static final AttributeName HELD_BOUNCE_CAUSE = AttributeName.of("dev.securedelivery.held-bounce-cause");
 
     /** Whether the queue item is to be handed back whole (nothing was given a fate). */
     enum Completion { DONE, HAND_BACK }
@@ -243,37 +252,98 @@ final class MailFates {
         return groups;
     }
 
-    /** Bounces {@code group} (one status and cause); false when the DSN could not be handed to James. */
+    /** Bounces {@code group} (one status and cause); false when neither a DSN nor a later one could be arranged. */
     private boolean bounce(Mail mail, List<RecipientFate> group) {
         RecipientFate first = group.get(0);
         LOGGER.info("SecureRemoteDelivery: {} bounced for {}: {} {}", mail.getName(), recipientsOf(group),
                 first.status(), first.cause());
+        fate(mail, "bounced");
         Mail copy = null;
         try {
             copy = copyFor(mail, group, "-bounced");
-            fate(mail, "bounced");
-            if (!copy.hasSender()) {
-                // RFC 5321 6.1 / 3461: no notice is ever sent about a notice.
-                LOGGER.info("SecureRemoteDelivery: {} has the null sender: no DSN", mail.getName());
+            redactForBounce(copy);
+            if (sendBounce(copy, first.status(), first.cause())) {
                 return true;
             }
-            redactForBounce(copy);
-            String deliveryError = deliveryError(first.status(), first.cause());
-            if (configuration.getBounceProcessor().isPresent()) {
-                copy.setAttribute(new Attribute(Bouncer.DELIVERY_ERROR, AttributeValue.of(deliveryError)));
-                context.sendMail(copy, configuration.getBounceProcessor().get().getValue());
-            } else {
-                context.bounce(copy, explanation(group, deliveryError));
-            }
-            return true;
+            // The bounce's own tries start now.
+            DeliveryRetriesHelper.initRetries(copy);
+            return holdBounce(copy, first.status(), first.cause());
         } catch (Exception | LinkageError e) {
-            LOGGER.error("SecureRemoteDelivery: {}: the DSN for {} cannot be sent", mail.getName(),
+            LOGGER.error("SecureRemoteDelivery: {}: the bounce for {} cannot be prepared", mail.getName(),
                     recipientsOf(group), e);
-            return copy != null && toErrorProcessor(copy, "its bounce could not be sent");
+            return copy != null && toErrorProcessor(copy, "its bounce could not be prepared");
         } finally {
             if (copy != null) {
                 LifecycleUtil.dispose(copy);
             }
+        }
+    }
+
+    /** Whether {@code mail} is a bounce held back because James could not take it when it was decided. */
+    static boolean isHeldBounce(Mail mail) {
+        return mail.getAttribute(HELD_BOUNCE_STATUS).isPresent();
+    }
+
+    /** Tries a held bounce again: sent, held once more, or after the retries the error processor's. */
+    Completion retryHeldBounce(Mail mail, int retries) {
+        Optional<EnhancedStatus> status = mail.getAttribute(HELD_BOUNCE_STATUS).map(Attribute::getValue)
+                .map(AttributeValue::value).map(String::valueOf).flatMap(EnhancedStatus::parse)
+                .filter(EnhancedStatus::isPermanent);
+        String cause = mail.getAttribute(HELD_BOUNCE_CAUSE).map(Attribute::getValue).map(AttributeValue::value)
+                .map(String::valueOf).orElse("");
+        if (status.isEmpty()) {
+            LOGGER.error("SecureRemoteDelivery: {} is a held bounce without a readable status", mail.getName());
+            return toErrorProcessor(mail, "a held bounce without a readable status") ? Completion.DONE
+                    : Completion.HAND_BACK;
+        }
+        if (sendBounce(mail, status.get(), cause)) {
+            return Completion.DONE;
+        }
+        if (retries < configuration.getMaxRetries() && holdBounce(mail, status.get(), cause)) {
+            return Completion.DONE;
+        }
+        return toErrorProcessor(mail, "its bounce could not be sent") ? Completion.DONE : Completion.HAND_BACK;
+    }
+
+    // Hands the DSN of {@code copy} (redacted, for its recipients) to James; false if James did not take it.
+    private boolean sendBounce(Mail copy, EnhancedStatus status, String cause) {
+        if (!copy.hasSender()) {
+            // RFC 3461 / RFC 5321 6.1: no notice is ever sent about a notice.
+            LOGGER.info("SecureRemoteDelivery: {} has the null sender: no DSN", copy.getName());
+            return true;
+        }
+        String deliveryError = deliveryError(status, cause);
+        // The DSN James makes of it inherits its attributes: it must not look held itself.
+        copy.removeAttribute(HELD_BOUNCE_STATUS);
+        copy.removeAttribute(HELD_BOUNCE_CAUSE);
+        try {
+            if (configuration.getBounceProcessor().isPresent()) {
+                copy.setAttribute(new Attribute(Bouncer.DELIVERY_ERROR, AttributeValue.of(deliveryError)));
+                context.sendMail(copy, configuration.getBounceProcessor().get().getValue());
+            } else {
+                context.bounce(copy, explanation(copy.getRecipients(), deliveryError));
+            }
+            return true;
+        } catch (Exception | LinkageError e) {
+            LOGGER.error("SecureRemoteDelivery: {}: the DSN for {} cannot be handed to James", copy.getName(),
+                    copy.getRecipients(), e);
+            return false;
+        }
+    }
+
+    // The bounce waits in the outgoing queue like a deferred message, and is sent, not delivered, next time.
+    private boolean holdBounce(Mail copy, EnhancedStatus status, String cause) {
+        try {
+            copy.setAttribute(new Attribute(HELD_BOUNCE_STATUS, AttributeValue.of(status.toString())));
+            copy.setAttribute(new Attribute(HELD_BOUNCE_CAUSE, AttributeValue.of(cause)));
+            Duration delay = enqueueDeferred(copy, DeliveryRetriesHelper.retrieveRetries(copy), true);
+            LOGGER.info("SecureRemoteDelivery: {}: the bounce for {} is held and tried again in {}", copy.getName(),
+                    copy.getRecipients(), delay);
+            return true;
+        } catch (Exception | LinkageError e) {
+            LOGGER.error("SecureRemoteDelivery: {}: the bounce for {} cannot be held either", copy.getName(),
+                    copy.getRecipients(), e);
+            return toErrorProcessor(copy, "its bounce could not be sent or held");
         }
     }
 
@@ -290,13 +360,13 @@ final class MailFates {
         return comment.length() == 0 ? status.toString() : status + " (" + comment + ")";
     }
 
-    private String explanation(List<RecipientFate> group, String deliveryError) {
+    private String explanation(Collection<MailAddress> recipients, String deliveryError) {
         StringBuilder text = new StringBuilder()
                 .append("This is the mail server at ").append(configuration.getHeloNameProvider().getHeloName())
                 .append(".\nYour message could not be delivered to the following addresses.\n")
                 .append("This is a permanent error; delivery has stopped.\n\n");
-        for (RecipientFate fate : group) {
-            text.append(fate.recipient()).append('\n');
+        for (MailAddress recipient : recipients) {
+            text.append(recipient.asString()).append('\n');
         }
         return text.append(deliveryError).append("\n\n").toString();
     }

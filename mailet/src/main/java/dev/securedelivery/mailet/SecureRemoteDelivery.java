@@ -220,6 +220,10 @@ public final class SecureRemoteDelivery extends GenericMailet {
             // Every line about this copy (plan, attempts, deferral, bounce) carries its domain.
             MDC.put(DeliveryPolicy.MDC_DOMAIN, MailEnvelopes.destinationOf(mail).asciiName());
             int retries = DeliveryRetriesHelper.retrieveRetries(mail);
+            if (MailFates.isHeldBounce(mail)) {
+                // Its recipients have their fate already: only the DSN is left to send.
+                return completion(fates.retryHeldBounce(mail, retries));
+            }
             try {
                 result = delivery.deliver(MailEnvelopes.of(mail), retries >= configuration.getMaxRetries(),
                         retries < configuration.getDnsProblemRetry());
