@@ -85,6 +85,11 @@ final class Destinations implements AutoCloseable {
         return server;
     }
 
+    /** A loopback address of this world's own, for a server a test starts itself. */
+    InetAddress address() {
+        return nextLoopback();
+    }
+
     /** A server published as an MX host of {@code zone}. */
     TestSmtpServer mx(SignedZone zone, String host, int preference, IssuedCertificate certificate) {
         TestSmtpServer server = server(host, certificate);

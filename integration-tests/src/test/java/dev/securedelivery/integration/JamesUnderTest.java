@@ -23,7 +23,9 @@ import javax.mail.internet.MimeMessage;
 import org.apache.james.GuiceJamesServer;
 import org.apache.james.MemoryJamesConfiguration;
 import org.apache.james.MemoryJamesServerMain;
+import org.apache.james.mailrepository.api.MailRepositoryUrl;
 import org.apache.james.utils.GuiceProbe;
+import org.apache.james.utils.MailRepositoryProbeImpl;
 
 /**
  * A real James 3.8.1 memory server in this JVM, configured as an administrator would: its own
@@ -70,6 +72,12 @@ final class JamesUnderTest implements AutoCloseable {
             Properties secureDelivery) throws Exception {
         return start(workingDirectory, mailetParameters, secureDelivery, null, null,
                 List.of(new PersistentMailQueueModule()), "");
+    }
+
+    /** As {@link #start(Path, Map, Properties)}, with Guice modules overriding James's own bindings. */
+    static JamesUnderTest startWithOverrides(Path workingDirectory, Map<String, String> mailetParameters,
+            Properties secureDelivery, Module... overrides) throws Exception {
+        return start(workingDirectory, mailetParameters, secureDelivery, null, null, List.of(overrides), "");
     }
 
     /**
@@ -131,8 +139,11 @@ final class JamesUnderTest implements AutoCloseable {
                 .workingDirectory(workingDirectory.toFile())
                 .build();
         GuiceJamesServer server = MemoryJamesServerMain.createServer(configuration)
-                .combineWith(binder -> Multibinder.newSetBinder(binder, GuiceProbe.class).addBinding()
-                        .to(MetricsProbe.class))
+                .combineWith(binder -> {
+                    Multibinder<GuiceProbe> probes = Multibinder.newSetBinder(binder, GuiceProbe.class);
+                    probes.addBinding().to(MetricsProbe.class);
+                    probes.addBinding().to(MailRepositoryProbeImpl.class);
+                })
                 .overrideWith(overrides.toArray(new Module[0]));
         server.start();
         return new JamesUnderTest(server, smtpPort);
@@ -207,6 +218,11 @@ final class JamesUnderTest implements AutoCloseable {
     /** The count of the counter {@code name} in James's MetricFactory. */
     long counter(String name) {
         return server.getProbe(MetricsProbe.class).count(name);
+    }
+
+    /** The mails in the repository at {@code url}, e.g. {@code memory://var/mail/error/}. */
+    long mailsIn(String url) throws Exception {
+        return server.getProbe(MailRepositoryProbeImpl.class).getRepositoryMailCount(MailRepositoryUrl.from(url));
     }
 
     /** Hands a message to James's SMTP server, as a mail client on the allowed network would. */

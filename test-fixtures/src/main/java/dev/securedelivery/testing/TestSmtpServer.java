@@ -27,7 +27,7 @@ import org.subethamail.smtp.server.Session;
  * A receiving MX for tests: subethasmtp's SMTP server on a loopback address, offering STARTTLS
  * with a test-CA certificate (or not at all), keeping every message it accepts together with
  * whether it came over TLS and the parameters of its MAIL FROM command. Recipients it is told to
- * refuse get a 550. Told to, it offers REQUIRETLS after STARTTLS, as RFC 8689 2 asks.
+ * refuse get a 550, those it is told to defer a 450. Told to, it offers REQUIRETLS after STARTTLS, as RFC 8689 2 asks.
  */
 public final class TestSmtpServer implements AutoCloseable {
     /** One accepted message. */
@@ -51,6 +51,7 @@ public final class TestSmtpServer implements AutoCloseable {
     private final SMTPServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
+    private final List<String> deferred = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger sessions = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<MessageContext, String> mailParameters = new ConcurrentHashMap<>();
     private volatile boolean offersRequireTls;
@@ -106,6 +107,12 @@ public final class TestSmtpServer implements AutoCloseable {
         return this;
     }
 
+    /** Recipients answered with 450: not now. */
+    public TestSmtpServer defer(String recipient) {
+        deferred.add(recipient.toLowerCase(java.util.Locale.ROOT));
+        return this;
+    }
+
     /** Offers REQUIRETLS in the EHLO reply once STARTTLS is done (RFC 8689 2). */
     public TestSmtpServer offerRequireTls() {
         offersRequireTls = true;
@@ -135,6 +142,9 @@ public final class TestSmtpServer implements AutoCloseable {
             public void recipient(String recipient) throws RejectException {
                 if (refused.contains(recipient.toLowerCase(java.util.Locale.ROOT))) {
                     throw new RejectException(550, "5.1.1 no such user: " + recipient);
+                }
+                if (deferred.contains(recipient.toLowerCase(java.util.Locale.ROOT))) {
+                    throw new RejectException(450, "4.2.1 mailbox busy: " + recipient);
                 }
                 recipients.add(recipient);
             }
