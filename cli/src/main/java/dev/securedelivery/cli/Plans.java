@@ -4,9 +4,10 @@ import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.policy.DeliveryPlan;
-import dev.securedelivery.policy.PlanViews;
 import dev.securedelivery.policy.DeliveryPolicy;
+import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.policy.MxHostPlan;
+import dev.securedelivery.policy.PlanViews;
 import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.smtp.SmtpLimits;
@@ -38,7 +39,7 @@ final class Plans {
         try (DeliveryPolicy policy = configuration.deliveryPolicy(clock, FetchListener.NONE)) {
             DeliveryPlan plan;
             try {
-                plan = policy.plan(domain).get(PLAN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                plan = policy.plan(DomainName.of(domain)).get(PLAN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 return report.lookupFailure(domain, "no plan could be made: " + e);
             } catch (InterruptedException e) {

@@ -1,6 +1,7 @@
 package dev.securedelivery.delivery;
 
 import dev.securedelivery.policy.DeliveryPlan;
+import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.smtp.DeliveryAttempt;
 import java.util.ArrayList;
 import java.util.List;

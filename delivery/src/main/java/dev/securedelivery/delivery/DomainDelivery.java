@@ -2,6 +2,7 @@ package dev.securedelivery.delivery;
 
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
+import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.requiretls.MessageSecurity;
 import dev.securedelivery.smtp.DeliveryAttempt;
@@ -120,7 +121,7 @@ public final class DomainDelivery {
         if (lastTry && !deferred.isEmpty() && planned.enforcesMtaSts() && !result.interrupted) {
             // RFC 8461 5 and 5.1: no permanent failure under an enforce policy before checking for a new one.
             String before = planned.mtaSts().flatMap(lookup -> lookup.policyId()).orElse("");
-            String after = policy.refreshMtaSts(planned.domain()).policyId().orElse("");
+            String after = policy.refreshMtaSts(envelope.destination()).policyId().orElse("");
             if (!before.equals(after)) {
                 LOGGER.info("secure-delivery: mail={} domain={} MTA-STS policy changed from id {} to {}; trying {}"
                         + " again", envelope.name(), planned.domain(), before, after, deferred);
@@ -137,7 +138,7 @@ public final class DomainDelivery {
     }
 
     private DeliveryPlan plan(Envelope envelope, Decided result) {
-        String domain = envelope.destination().asciiName();
+        DomainName domain = envelope.destination();
         try {
             // The destination's own plan: what its DANE, MTA-STS and the local overrides ask.
             return observer.planning(() -> planNow(domain));
@@ -153,7 +154,7 @@ public final class DomainDelivery {
         }
     }
 
-    private DeliveryPlan planNow(String domain) {
+    private DeliveryPlan planNow(DomainName domain) {
         try {
             return policy.plan(domain).get(PLAN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

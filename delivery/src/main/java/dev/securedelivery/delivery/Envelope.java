@@ -1,5 +1,6 @@
 package dev.securedelivery.delivery;
 
+import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.requiretls.MessageSecurity;
 import dev.securedelivery.smtp.MessageContent;
 import java.util.LinkedHashSet;

@@ -3,6 +3,7 @@ package dev.securedelivery.delivery;
 import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.policy.DeliveryPolicy;
+import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.policy.DomainOverride;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.smtp.SmtpLimits;

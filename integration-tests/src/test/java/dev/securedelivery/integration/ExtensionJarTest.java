@@ -179,8 +179,11 @@ class ExtensionJarTest {
 
     private static String plan(Object engine, String domain) throws Exception {
         Object policy = engine.getClass().getMethod("policy").invoke(engine);
-        CompletableFuture<?> plan = (CompletableFuture<?>) policy.getClass().getMethod("plan", String.class)
-                .invoke(policy, domain);
+        ClassLoader extension = engine.getClass().getClassLoader();
+        Class<?> domainNameType = extension.loadClass("dev.securedelivery.policy.DomainName");
+        Object name = domainNameType.getMethod("of", String.class).invoke(null, domain);
+        CompletableFuture<?> plan = (CompletableFuture<?>) policy.getClass().getMethod("plan", domainNameType)
+                .invoke(policy, name);
         Object done = plan.get(30, TimeUnit.SECONDS);
         return (String) done.getClass().getMethod("explain").invoke(done);
     }

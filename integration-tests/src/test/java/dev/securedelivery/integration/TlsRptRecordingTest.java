@@ -1,5 +1,6 @@
 package dev.securedelivery.integration;
 
+import dev.securedelivery.policy.DomainName;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
@@ -10,14 +11,14 @@ import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.smtp.SmtpSettings;
+import dev.securedelivery.testing.StartTlsStrippingProxy;
+import dev.securedelivery.testing.TestSmtpServer;
 import dev.securedelivery.tlsrpt.FailureDetail;
 import dev.securedelivery.tlsrpt.PolicyResults;
 import dev.securedelivery.tlsrpt.PolicyType;
 import dev.securedelivery.tlsrpt.ReportPeriod;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
 import dev.securedelivery.tlsrpt.SessionJournal;
-import dev.securedelivery.testing.StartTlsStrippingProxy;
-import dev.securedelivery.testing.TestSmtpServer;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -131,7 +132,7 @@ class TlsRptRecordingTest {
 
     @Test
     void anMxOutsideAnEnforcePolicyIsAValidationFailureWithoutAReceivingIp() throws Exception {
-        DeliveryPlan plan = policy.plan("outside.test").get();
+        DeliveryPlan plan = policy.plan(DomainName.of("outside.test")).get();
         for (MxHostPlan host : plan.hosts()) {
             recorder.excluded(plan, host);
         }
@@ -144,7 +145,7 @@ class TlsRptRecordingTest {
     }
 
     private Map<ReportedPolicy, PolicyResults> probe(String domain) throws Exception {
-        DeliveryPlan plan = policy.plan(domain).get();
+        DeliveryPlan plan = policy.plan(DomainName.of(domain)).get();
         SmtpClient client = new SmtpClient(SmtpSettings.of("sender.test").withPort(WORLD.smtpPort()),
                 configuration.pkixTrustManager(), Clock.systemUTC());
         for (MxHostPlan host : plan.usableHosts()) {

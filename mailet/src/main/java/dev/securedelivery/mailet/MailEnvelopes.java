@@ -1,7 +1,7 @@
 package dev.securedelivery.mailet;
 
-import dev.securedelivery.delivery.DomainName;
 import dev.securedelivery.delivery.Envelope;
+import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.reports.TlsReports;
 import java.io.IOException;
 import java.util.ArrayList;

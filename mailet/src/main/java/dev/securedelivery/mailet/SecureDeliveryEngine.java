@@ -1,9 +1,9 @@
 package dev.securedelivery.mailet;
 
-import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.configuration.TlsReportingConfiguration;
+import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.reports.TlsReports;

@@ -1,7 +1,7 @@
 package dev.securedelivery.reports;
 
-import dev.securedelivery.delivery.TlsRptRecorder;
 import dev.securedelivery.configuration.TlsReportingConfiguration;
+import dev.securedelivery.delivery.TlsRptRecorder;
 import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.tlsrpt.PolicyResults;
 import dev.securedelivery.tlsrpt.ReportPeriod;

@@ -5,6 +5,7 @@ import dev.securedelivery.mailet.SecureDeliveryEngine;
 import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.policy.DeliveryPlan;
+import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.reports.TlsReports;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -71,7 +72,7 @@ public final class SecureDeliveryRoutes implements Routes {
         service.get(BASE + "/mta-sts/:domain", (request, response) -> cachedPolicy(domain(request)), json);
         service.post(BASE + "/mta-sts/:domain/refresh", (request, response) -> {
             String domain = domain(request);
-            MtaStsLookup lookup = engine.policy().refreshMtaSts(domain);
+            MtaStsLookup lookup = engine.policy().refreshMtaSts(DomainName.of(domain));
             LOGGER.info("secure-delivery: WebAdmin refreshed the MTA-STS policy of {}: {}", domain, lookup);
             return SecureDeliveryViews.mtaSts(lookup);
         }, json);
@@ -126,7 +127,7 @@ public final class SecureDeliveryRoutes implements Routes {
 
     private Map<String, Object> plan(String domain) {
         try {
-            DeliveryPlan plan = engine.policy().plan(domain).get(PLAN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            DeliveryPlan plan = engine.policy().plan(DomainName.of(domain)).get(PLAN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             return SecureDeliveryViews.plan(plan);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -3,9 +3,9 @@ package dev.securedelivery.mailet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.requiretls.SecurityLevel;
 import dev.securedelivery.smtp.DeliveryAttempts;
-import dev.securedelivery.policy.TlsRequirement;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

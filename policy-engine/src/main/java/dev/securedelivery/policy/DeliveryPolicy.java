@@ -21,13 +21,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Decides, per destination domain, which MX hosts get mail and what each connection must achieve.
@@ -82,14 +82,14 @@ public final class DeliveryPolicy implements Closeable {
     }
 
     /** The plan for mail to {@code domain}; logged at INFO in one line. */
-    public CompletableFuture<DeliveryPlan> plan(String domain) {
-        String key = normalize(domain);
+    public CompletableFuture<DeliveryPlan> plan(DomainName domain) {
+        String key = domain.asciiName();
         Name name;
         try {
             name = Name.fromString(key, Name.root);
         } catch (TextParseException | IllegalArgumentException e) {
             return CompletableFuture.completedFuture(new DeliveryPlan(key, DeliveryPlan.Outcome.NO_SUCH_DOMAIN,
-                    List.of(), null, null, "\"" + domain + "\" is not a domain name", null));
+                    List.of(), null, null, "\"" + key + "\" is not a domain name", null));
         }
         DomainOverride override = overrides.get(key);
         CompletableFuture<MtaStsLookup> policy = mtaSts.lookupAsync(key);
@@ -118,8 +118,8 @@ public final class DeliveryPolicy implements Closeable {
     }
 
     /** See {@link MtaStsEngine#refresh(String)}: before a message is failed for good under an enforce policy. */
-    public MtaStsLookup refreshMtaSts(String domain) {
-        return mtaSts.refresh(domain);
+    public MtaStsLookup refreshMtaSts(DomainName domain) {
+        return mtaSts.refresh(domain.asciiName());
     }
 
     private CompletableFuture<DeliveryPlan> hosts(String domain, DnsAnswer mx, DomainOverride override,

@@ -99,7 +99,7 @@ class DeliveryPolicyTest {
                     .build();
             policy = new DeliveryPolicy(dns, engine, overrides);
         }
-        return policy.plan(domain).get();
+        return policy.plan(DomainName.of(domain)).get();
     }
 
     private void publishMtaSts(String domain, String mode, String... mx) {

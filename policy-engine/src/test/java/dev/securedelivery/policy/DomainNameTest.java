@@ -1,4 +1,4 @@
-package dev.securedelivery.delivery;
+package dev.securedelivery.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

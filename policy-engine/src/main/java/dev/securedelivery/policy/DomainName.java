@@ -1,4 +1,4 @@
-package dev.securedelivery.delivery;
+package dev.securedelivery.policy;
 
 import dev.securedelivery.mtasts.DomainNames;
 import java.net.IDN;
@@ -6,7 +6,8 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A destination domain, normalised once where it enters (the recipient's address): lower-case
+ * A destination domain, normalised once where it enters (a recipient's address, a WebAdmin route, a
+ * command line): lower-case
  * A-labels without a trailing dot, the form plans, policies, logs, outcomes and reports name it in
  * (RFC 8461 4.1, RFC 5890). Its U-label form is for people. A domain that is not a host name (an
  * address literal, bad syntax) keeps its lower-cased text and says so; its plan will find no MX.
@@ -21,10 +22,13 @@ public final class DomainName {
     }
 
     public static DomainName of(String name) {
-        Objects.requireNonNull(name, "name");
-        String normalized = DomainNames.normalize(name);
-        return normalized != null ? new DomainName(normalized, true)
-                : new DomainName(name.toLowerCase(Locale.ROOT), false);
+        String trimmed = Objects.requireNonNull(name, "name").trim();
+        String normalized = DomainNames.normalize(trimmed);
+        if (normalized != null) {
+            return new DomainName(normalized, true);
+        }
+        String withoutDot = trimmed.endsWith(".") ? trimmed.substring(0, trimmed.length() - 1) : trimmed;
+        return new DomainName(withoutDot.toLowerCase(Locale.ROOT), false);
     }
 
     /** The A-label form: what DNS, policies and reports use. */
