@@ -262,6 +262,20 @@ class SmtpClientTest {
     }
 
     @Test
+    void theSessionLeavesFromTheBindAddress() throws Exception {
+        TestSmtpServer server = tlsServer(good);
+        InetAddress from = InetAddress.getByName("127.0.0.3");
+        SmtpClient client = new SmtpClient(SmtpSettings.of("sender.test").withPort(server.port()).withBindAddress(from),
+                root.trustManager(), Clock.systemUTC());
+
+        client.send(content(), "sender@sender.test", List.of("user@example.test"), plan(TlsRequirement.PKIX, null),
+                LOOPBACK);
+
+        // subethasmtp names the client's address in its Received header.
+        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.data).contains("[127.0.0.3]"));
+    }
+
+    @Test
     void anUnreachableAddressIsATemporaryFailure() throws Exception {
         int closed;
         try (ServerSocket socket = new ServerSocket(0, 1, LOOPBACK)) {

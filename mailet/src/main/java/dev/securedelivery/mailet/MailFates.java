@@ -286,9 +286,7 @@ final class MailFates {
 
     /** Tries a held bounce again: sent, held once more, or after the retries the error processor's. */
     Completion retryHeldBounce(Mail mail, int retries) {
-        Optional<EnhancedStatus> status = mail.getAttribute(HELD_BOUNCE_STATUS).map(Attribute::getValue)
-                .map(AttributeValue::value).map(String::valueOf).flatMap(EnhancedStatus::parse)
-                .filter(EnhancedStatus::isPermanent);
+        Optional<EnhancedStatus> status = heldStatus(mail);
         String cause = mail.getAttribute(HELD_BOUNCE_CAUSE).map(Attribute::getValue).map(AttributeValue::value)
                 .map(String::valueOf).orElse("");
         if (status.isEmpty()) {
@@ -303,6 +301,21 @@ final class MailFates {
             return Completion.DONE;
         }
         return toErrorProcessor(mail, "its bounce could not be sent") ? Completion.DONE : Completion.HAND_BACK;
+    }
+
+    private static Optional<EnhancedStatus> heldStatus(Mail mail) {
+        try {
+            return mail.getAttribute(HELD_BOUNCE_STATUS).map(Attribute::getValue).map(AttributeValue::value)
+                    .filter(List.class::isInstance).map(List.class::cast).filter(parts -> parts.size() == 3)
+                    .map(parts -> EnhancedStatus.of(number(parts.get(0)), number(parts.get(1)), number(parts.get(2))))
+                    .filter(EnhancedStatus::isPermanent);
+        } catch (IllegalArgumentException | ClassCastException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static int number(Object part) {
+        return (Integer) ((AttributeValue<?>) part).value();
     }
 
     // Hands the DSN of {@code copy} (redacted, for its recipients) to James; false if James did not take it.
@@ -334,7 +347,10 @@ final class MailFates {
     // The bounce waits in the outgoing queue like a deferred message, and is sent, not delivered, next time.
     private boolean holdBounce(Mail copy, EnhancedStatus status, String cause) {
         try {
-            copy.setAttribute(new Attribute(HELD_BOUNCE_STATUS, AttributeValue.of(status.toString())));
+            // The status as its three numbers: a value kept, never text read back.
+            copy.setAttribute(new Attribute(HELD_BOUNCE_STATUS, AttributeValue.of(List.of(
+                    AttributeValue.of(status.statusClass()), AttributeValue.of(status.subject()),
+                    AttributeValue.of(status.detail())))));
             copy.setAttribute(new Attribute(HELD_BOUNCE_CAUSE, AttributeValue.of(cause)));
             Duration delay = enqueueDeferred(copy, DeliveryRetriesHelper.retrieveRetries(copy), true);
             LOGGER.info("SecureRemoteDelivery: {}: the bounce for {} is held and tried again in {}", copy.getName(),
