@@ -11,6 +11,7 @@ import dev.securedelivery.smtp.RecipientResult;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -66,6 +67,7 @@ public final class DomainDelivery {
     private final TlsRptRecorder recorder;
     private final Observer observer;
     private final Random random;
+    private final DeliveryLimits limits;
 
     /**
      * @param recorder where sessions are recorded for TLS reports, or null for nowhere
@@ -73,13 +75,14 @@ public final class DomainDelivery {
      *     order (RemoteDelivery's {@code loadBalancing=false})
      */
     public DomainDelivery(DeliveryPolicy policy, SmtpClient client, DeliveryOutcomes outcomes,
-            TlsRptRecorder recorder, Observer observer, Random random) {
+            TlsRptRecorder recorder, Observer observer, Random random, DeliveryLimits limits) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.client = Objects.requireNonNull(client, "client");
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
         this.recorder = recorder;
         this.observer = Objects.requireNonNull(observer, "observer");
         this.random = random;
+        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     /**
@@ -207,6 +210,10 @@ public final class DomainDelivery {
         DeliveryAttempt decisive = null;
         // The last session each recipient was not sent in: what that server said of it.
         Map<String, DeliveryAttempt> lastAttempt = new LinkedHashMap<>();
+        long began = System.nanoTime();
+        int addresses = 0;
+        int sessions = 0;
+        String limitReached = null;
         hosts:
         for (MxHostPlan host : inTryingOrder(plan.usableHosts())) {
             for (InetAddress address : host.addresses()) {
@@ -218,8 +225,22 @@ public final class DomainDelivery {
                     result.interrupted = true;
                     break hosts;
                 }
+                Duration left = limits.timeBudget().minusNanos(System.nanoTime() - began);
+                limitReached = addresses >= limits.addressLimit() ? "mxAddressLimit " + limits.addressLimit()
+                        : sessions >= limits.sessionLimit() ? "mxSessionLimit " + limits.sessionLimit()
+                        : left.isNegative() || left.isZero() ? "deliveryTimeLimit " + limits.timeBudget().toSeconds()
+                        + " s" : null;
+                if (limitReached != null) {
+                    LOGGER.info("secure-delivery: mail={} domain={} {} reached; {} waits for the next attempt",
+                            envelope.name(), plan.domain(), limitReached, remaining);
+                    break hosts;
+                }
+                addresses++;
                 DeliveryAttempt attempt = client.send(envelope.content(), envelope.sender().orElse(null), remaining,
-                        host, address);
+                        host, address, left);
+                if (attempt.completedHandshake()) {
+                    sessions++;
+                }
                 LOGGER.info("secure-delivery: mail={} domain={} {}", envelope.name(), plan.domain(), attempt.describe());
                 MxHostPlan own = asPlanned(planned, host);
                 if (recording != null && own != null) {
@@ -250,7 +271,8 @@ public final class DomainDelivery {
                 }
             }
         }
-        String why = exclusions(plan) + demands(envelope.security(), planned);
+        String why = exclusions(plan) + demands(envelope.security(), planned)
+                + (limitReached == null ? "" : "; " + limitReached + " reached");
         for (String recipient : result.undecidedOf(envelope.recipients())) {
             RecipientResult own = lastAttempt.containsKey(recipient)
                     ? lastAttempt.get(recipient).recipient(recipient).orElseThrow() : null;

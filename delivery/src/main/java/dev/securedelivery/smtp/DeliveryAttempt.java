@@ -108,6 +108,14 @@ public final class DeliveryAttempt {
         return stage;
     }
 
+    /**
+     * Whether the session went past the greeting and EHLO (or HELO): a session in Postfix's sense
+     * ({@code smtp_mx_session_limit}), unlike an address that never answered or turned us away.
+     */
+    public boolean completedHandshake() {
+        return stage.compareTo(Stage.EHLO) > 0;
+    }
+
     /** The TLS version, when STARTTLS happened. */
     public Optional<String> tlsProtocol() {
         return Optional.ofNullable(tlsProtocol);

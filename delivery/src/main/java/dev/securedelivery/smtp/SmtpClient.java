@@ -16,6 +16,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -100,15 +101,26 @@ public final class SmtpClient {
      */
     public DeliveryAttempt send(MessageContent content, String sender, List<String> recipients, MxHostPlan host,
             InetAddress address) {
+        return send(content, sender, recipients, host, address, settings.limits().sessionLimit());
+    }
+
+    /**
+     * {@link #send(MessageContent, String, List, MxHostPlan, InetAddress)}, ended after {@code timeLeft}
+     * if the session's own limit has not ended it before: what is left of the time a whole delivery
+     * may take.
+     */
+    public DeliveryAttempt send(MessageContent content, String sender, List<String> recipients, MxHostPlan host,
+            InetAddress address, Duration timeLeft) {
         Objects.requireNonNull(content, "content");
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("no recipients");
         }
         TlsRequirement requirement = requirementOf(host);
-        DeliveryAttempt attempt = session(content, sender, recipients, host, address, requirement);
+        DeliveryAttempt attempt = session(content, sender, recipients, host, address, requirement, timeLeft);
         if (requirement == TlsRequirement.OPPORTUNISTIC && attempt.isPolicyFailure()) {
             // Opportunistic TLS must not keep mail from a server whose TLS is broken: plaintext it is.
-            DeliveryAttempt plain = session(content, sender, recipients, host, address, TlsRequirement.NO_TLS);
+            DeliveryAttempt plain = session(content, sender, recipients, host, address, TlsRequirement.NO_TLS,
+                    timeLeft);
             return plain.outcome() == DeliveryAttempt.Outcome.DELIVERED
                     ? plain.as(requirement, "TLS failed (" + attempt.detail() + "); sent in plaintext; " + plain.detail())
                     : plain;
@@ -122,7 +134,8 @@ public final class SmtpClient {
      * or the failure a delivery would have met. For the command-line {@code probe}.
      */
     public DeliveryAttempt probe(MxHostPlan host, InetAddress address) {
-        return session(null, null, List.of(), host, address, requirementOf(host));
+        return session(null, null, List.of(), host, address, requirementOf(host),
+                settings.limits().sessionLimit());
     }
 
     private static TlsRequirement requirementOf(MxHostPlan host) {
@@ -131,12 +144,12 @@ public final class SmtpClient {
     }
 
     private DeliveryAttempt session(MessageContent content, String sender, List<String> recipients, MxHostPlan host,
-            InetAddress address, TlsRequirement requirement) {
+            InetAddress address, TlsRequirement requirement, Duration timeLeft) {
         DeliveryAttempt.Builder result = DeliveryAttempt.builder(host.host(), address, requirement).order(recipients);
         SmtpConnection connection;
         try {
             connection = SmtpConnection.open(new InetSocketAddress(address, settings.port()),
-                    settings.bindAddress().orElse(null), settings.limits());
+                    settings.bindAddress().orElse(null), settings.limits(), timeLeft);
         } catch (IOException e) {
             return result.failed(recipients, EnhancedStatus.transientFailure(4, 1), null, false,
                     "cannot connect: " + messageOf(e));

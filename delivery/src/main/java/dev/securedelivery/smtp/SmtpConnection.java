@@ -11,8 +11,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -20,9 +22,10 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * One SMTP connection, bounded in bytes and in time: a reply line is at most
- * {@link SmtpLimits#maxReplyLineBytes} long, a reply at most {@link SmtpLimits#maxReplyLines} lines;
- * every read has the read timeout, every write the write timeout, and the whole connection the
- * session deadline. A peer that breaks a bound gets its connection closed and an
+ * {@link SmtpLimits#maxReplyLineBytes} long, a reply at most {@link SmtpLimits#maxReplyLines} lines and
+ * {@link SmtpLimits#maxReplyBytes} bytes; every whole reply has the read timeout (a server trickling a
+ * byte at a time gains nothing), every write the write timeout, and the whole connection the session
+ * deadline. A peer that breaks a bound gets its connection closed and an
  * {@link IOException}.
  */
 final class SmtpConnection implements AutoCloseable {
@@ -38,15 +41,24 @@ final class SmtpConnection implements AutoCloseable {
         use(socket);
     }
 
-    /** Connects to {@code target}, from {@code bind} if given, within the connect timeout and the session's deadline. */
-    static SmtpConnection open(InetSocketAddress target, InetAddress bind, SmtpLimits limits) throws IOException {
-        long deadline = System.nanoTime() + limits.sessionLimit().toNanos();
+    /**
+     * Connects to {@code target}, from {@code bind} if given, within the connect timeout; the session
+     * ends at its limit or after {@code timeLeft}, whichever comes first.
+     */
+    static SmtpConnection open(InetSocketAddress target, InetAddress bind, SmtpLimits limits, Duration timeLeft)
+            throws IOException {
+        Duration allowed = timeLeft.compareTo(limits.sessionLimit()) < 0 ? timeLeft : limits.sessionLimit();
+        long deadline = System.nanoTime() + allowed.toNanos();
+        long connectMillis = Math.min(limits.connectTimeout().toMillis(), allowed.toMillis());
+        if (connectMillis <= 0) {
+            throw new IOException("no time left for another connection");
+        }
         Socket socket = new Socket();
         try {
             if (bind != null) {
                 socket.bind(new InetSocketAddress(bind, 0));
             }
-            socket.connect(target, (int) Math.min(Integer.MAX_VALUE, limits.connectTimeout().toMillis()));
+            socket.connect(target, (int) Math.min(Integer.MAX_VALUE, connectMillis));
             return new SmtpConnection(socket, limits, deadline);
         } catch (IOException | RuntimeException e) {
             socket.close();
@@ -103,9 +115,15 @@ final class SmtpConnection implements AutoCloseable {
     SmtpReply readReply() throws IOException {
         List<String> lines = new ArrayList<>();
         int code = -1;
+        long deadline = System.nanoTime() + limits.readTimeout().toNanos();
+        int bytes = 0;
         try {
             while (true) {
-                String line = readLine();
+                String line = readLine(deadline);
+                bytes += line.length() + 2;
+                if (bytes > limits.maxReplyBytes()) {
+                    throw new SmtpProtocolException("a reply longer than " + limits.maxReplyBytes() + " bytes");
+                }
                 if (line.length() < 3 || !isCode(line) || (line.length() > 3 && line.charAt(3) != ' '
                         && line.charAt(3) != '-')) {
                     throw new SmtpProtocolException("not an SMTP reply: " + PeerText.clean(line, 80));
@@ -135,10 +153,18 @@ final class SmtpConnection implements AutoCloseable {
                 && EnhancedStatus.isDigit(line.charAt(2));
     }
 
-    // A line ends with LF (a CR before it is dropped); longer than the bound, the reply is refused.
-    private String readLine() throws IOException {
+    // A line ends with LF (a CR before it is dropped); longer than the bound, the reply is refused. The
+    // reply's deadline holds across reads, so that a byte a second does not keep the read timeout away.
+    private String readLine(long deadline) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(128);
         while (true) {
+            if (in.available() == 0) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    throw new SocketTimeoutException("the reply did not end in time");
+                }
+                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+            }
             int next = in.read();
             if (next == -1) {
                 throw new IOException("the server closed the connection");
@@ -189,7 +215,8 @@ final class SmtpConnection implements AutoCloseable {
             return new IOException(expired, e);
         }
         if (e instanceof SocketTimeoutException) {
-            return new IOException("no answer within " + limits.readTimeout().toSeconds() + " s (read timeout)", e);
+            return new IOException("no complete answer within " + limits.readTimeout().toSeconds()
+                    + " s (read timeout)", e);
         }
         return e;
     }

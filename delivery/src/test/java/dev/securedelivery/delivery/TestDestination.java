@@ -36,6 +36,13 @@ final class TestDestination implements AutoCloseable {
      */
     TestDestination(List<String> mxAddresses, DomainOverride override, int port, boolean sendPartial,
             X509TrustManager pkix) throws IOException {
+        this(mxAddresses, override, port, sendPartial, pkix, DeliveryLimits.DEFAULT, SmtpLimits.DEFAULT
+                .withConnectTimeout(Duration.ofSeconds(2)).withReadTimeout(Duration.ofSeconds(5))
+                .withWriteTimeout(Duration.ofSeconds(5)));
+    }
+
+    TestDestination(List<String> mxAddresses, DomainOverride override, int port, boolean sendPartial,
+            X509TrustManager pkix, DeliveryLimits limits, SmtpLimits sessionLimits) throws IOException {
         InMemoryDns dns = new InMemoryDns();
         for (int i = 0; i < mxAddresses.size(); i++) {
             String host = "mx" + (i + 1) + ".dest.test.";
@@ -46,10 +53,9 @@ final class TestDestination implements AutoCloseable {
         this.policy = new DeliveryPolicy(resolver, MtaStsEngine.builder(resolver).lookupTimeout(Duration.ofSeconds(2))
                 .build(), override == null ? Map.of() : Map.of("dest.test", override));
         SmtpSettings settings = SmtpSettings.of("sender.test").withPort(port).withSendPartial(sendPartial)
-                .withLimits(SmtpLimits.DEFAULT.withConnectTimeout(Duration.ofSeconds(2))
-                        .withReadTimeout(Duration.ofSeconds(5)).withWriteTimeout(Duration.ofSeconds(5)));
+                .withLimits(sessionLimits);
         this.delivery = new DomainDelivery(policy, new SmtpClient(settings, pkix, Clock.systemUTC()), outcomes, null,
-                DomainDelivery.Observer.NONE, new Random(1));
+                DomainDelivery.Observer.NONE, new Random(1), limits);
     }
 
     static Envelope envelope(List<String> recipients) {

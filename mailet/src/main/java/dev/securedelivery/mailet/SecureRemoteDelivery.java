@@ -1,5 +1,6 @@
 package dev.securedelivery.mailet;
 
+import dev.securedelivery.delivery.DeliveryLimits;
 import dev.securedelivery.delivery.DeliveryResult;
 import dev.securedelivery.delivery.DomainDelivery;
 import dev.securedelivery.delivery.Fate;
@@ -109,6 +110,11 @@ public final class SecureRemoteDelivery extends GenericMailet {
         Duration shutdownWait = Duration.ofSeconds(positiveParameter("shutdownWaitSeconds",
                 (int) DEFAULT_SHUTDOWN_WAIT.toSeconds()));
         boolean traceHeader = booleanParameter("traceHeader", false);
+        DeliveryLimits limits = DeliveryLimits.of(
+                positiveParameter("mxAddressLimit", DeliveryLimits.DEFAULT.addressLimit()),
+                positiveParameter("mxSessionLimit", DeliveryLimits.DEFAULT.sessionLimit()),
+                Duration.ofSeconds(positiveParameter("deliveryTimeLimitSeconds",
+                        (int) DeliveryLimits.DEFAULT.timeBudget().toSeconds())));
 
         SmtpSettings settings = SmtpSettings.of(configuration.getHeloNameProvider().getHeloName())
                 .withPort(port)
@@ -124,13 +130,13 @@ public final class SecureRemoteDelivery extends GenericMailet {
         engine.attach();
         delivery = new DomainDelivery(engine.policy(), client, engine.outcomes(),
                 engine.tlsReports().map(reports -> reports.recorder()).orElse(null), new MetricsObserver(metrics),
-                configuration.isLoadBalancing() ? new SecureRandom() : null);
+                configuration.isLoadBalancing() ? new SecureRandom() : null, limits);
         queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
         fates = new MailFates(configuration, queue, getMailetContext(), metrics, engine.outcomes(), engine.clock());
         outgoing = new OutgoingQueue(queue, threads, shutdownWait, this::process);
-        LOGGER.info("SecureRemoteDelivery: {} delivery thread(s) on queue {}, {} retries, delays {}", threads,
-                configuration.getOutGoingQueueName().asString(), configuration.getMaxRetries(),
-                configuration.getDelayTimes());
+        LOGGER.info("SecureRemoteDelivery: {} delivery thread(s) on queue {}, {} retries, delays {}, each delivery {}",
+                threads, configuration.getOutGoingQueueName().asString(), configuration.getMaxRetries(),
+                configuration.getDelayTimes(), limits);
     }
 
     // RemoteDelivery parameters this mailet cannot honour are refused rather than ignored.

@@ -49,10 +49,16 @@ import org.xbill.DNS.Type;
  *   <li>Otherwise {@link TlsRequirement#OPPORTUNISTIC}; a {@code testing} policy's verdict is noted.
  * </ol>
  * Skipping is a temporary failure for that host: the next host is tried, and a plan with no host
- * left is {@link DeliveryPlan.Outcome#DEFER}, never a permanent failure (RFC 8461 5).
+ * left is {@link DeliveryPlan.Outcome#DEFER}, never a permanent failure (RFC 8461 5). Only the
+ * {@value #MAX_MX_HOSTS} most preferred MX hosts are planned.
  */
 public final class DeliveryPolicy implements Closeable {
     private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryPolicy.class);
+    /**
+     * The most MX hosts a plan considers, the most preferred first. RFC 5321 sets no limit; real domains
+     * publish a handful, and a delivery tries at most a few addresses anyway (DeliveryLimits).
+     */
+    public static final int MAX_MX_HOSTS = 20;
     /** The MDC key of the destination domain, on plan and delivery log lines alike. */
     public static final String MDC_DOMAIN = MtaStsEngine.MDC_DOMAIN;
 
@@ -151,6 +157,12 @@ public final class DeliveryPolicy implements Closeable {
             for (MXRecord record : records) {
                 if (record.getTarget().equals(Name.root)) {
                     continue;
+                }
+                if (candidates.size() == MAX_MX_HOSTS) {
+                    // Whoever controls the domain chooses how many: 1,000 MX hosts must not cost 3,000 lookups.
+                    LOGGER.info("{}: {} MX records; only the {} most preferred are planned", domain, records.size(),
+                            MAX_MX_HOSTS);
+                    break;
                 }
                 String host = normalize(record.getTarget().toString());
                 candidates.add(new Candidate(host, record.getPriority(), dane.requirement(host, secure, domain)));
