@@ -130,7 +130,7 @@ public final class PolicyEngineConfiguration {
         this.idleEviction = settings.duration(CACHE_IDLE_EVICTION, Duration.ofDays(30));
         this.refreshInterval = settings.duration(REFRESH_INTERVAL, Duration.ofDays(1));
         this.lookupTimeout = settings.duration(LOOKUP_TIMEOUT, Duration.ofSeconds(30));
-        this.updateThreads = settings.integer(UPDATE_THREADS, 8, 1);
+        this.updateThreads = settings.integer(UPDATE_THREADS, 64, 1);
         this.connectTimeout = settings.duration(CONNECT_TIMEOUT, MtaStsFetcher.DEFAULT_CONNECT_TIMEOUT);
         this.readTimeout = settings.duration(READ_TIMEOUT, MtaStsFetcher.DEFAULT_READ_TIMEOUT);
         this.fetchTimeout = settings.duration(FETCH_TIMEOUT, MtaStsFetcher.DEFAULT_FETCH_TIMEOUT);

@@ -18,9 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -69,6 +71,8 @@ public final class MtaStsEngine implements Closeable {
     /** A domain looked up this recently is kept fresh in the background. */
     static final long HOT_MILLIS = Duration.ofMinutes(10).toMillis();
     static final long STORE_CLEANING_MILLIS = Duration.ofDays(1).toMillis();
+    /** How long past its freshness a "no policy" answer is still served while its update runs. */
+    static final long STALE_NO_POLICY_MILLIS = Duration.ofHours(1).toMillis();
     /** Time left for a background renewal to finish before the answer it renews goes stale. */
     static final long RENEWAL_MARGIN_MILLIS = Duration.ofSeconds(5).toMillis();
 
@@ -82,6 +86,7 @@ public final class MtaStsEngine implements Closeable {
     private final PolicyStore store;
     private final Clock clock;
     private final long lookupTimeoutMillis;
+    private final long staleWaitMillis;
     private final long refreshIntervalMillis;
     private final long idleEvictionMillis;
     private final int maxEntries;
@@ -100,11 +105,17 @@ public final class MtaStsEngine implements Closeable {
         this.store = store;
         this.clock = builder.clock;
         this.lookupTimeoutMillis = builder.lookupTimeout.toMillis();
+        this.staleWaitMillis = Math.min(builder.staleWait.toMillis(), lookupTimeoutMillis);
         this.refreshIntervalMillis = builder.refreshInterval.toMillis();
         this.idleEvictionMillis = builder.idleEviction.toMillis();
         this.maxEntries = builder.maxEntries;
         this.sweepIntervalMillis = builder.sweepInterval.toMillis();
-        this.workers = Executors.newFixedThreadPool(builder.updateThreads, daemonThreads("mta-sts-update"));
+        // Threads are made as updates need them, up to updateThreads, and end when idle: many slow
+        // policy hosts at once take threads, not the places of other domains' updates in a short queue.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(builder.updateThreads, builder.updateThreads, 60,
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemonThreads("mta-sts-update"));
+        pool.allowCoreThreadTimeOut(true);
+        this.workers = pool;
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("mta-sts-refresh"));
         this.storeCleanedAt = clock.millis() - STORE_CLEANING_MILLIS;
         if (builder.automaticSweeps) {
@@ -119,7 +130,9 @@ public final class MtaStsEngine implements Closeable {
     /**
      * The policy of {@code domain} (the domain part of a recipient address, any case, U-labels or
      * A-labels). Answers from the cache while it is fresh; otherwise waits for the update, but
-     * never longer than the lookup timeout.
+     * never longer than the lookup timeout, and no longer than the stale wait (2 s by default) where
+     * the stale answer can still be served: an unexpired policy, or "no policy" stale for less than
+     * an hour. A slow policy host or a busy update pool then costs a delivery seconds, not a deferral.
      */
     public MtaStsLookup lookup(String domain) {
         String key = DomainNames.normalize(domain);
@@ -130,7 +143,9 @@ public final class MtaStsEngine implements Closeable {
         if (cached != null && clock.millis() < cached.freshUntilMillis) {
             return cached;
         }
-        return await(key, update(key, false), cached);
+        CompletableFuture<MtaStsLookup> update = update(key, false);
+        return await(key, update, cached, servableWhileUpdating(cached, clock.millis()) ? staleWaitMillis
+                : lookupTimeoutMillis);
     }
 
     /** {@link #lookup(String)} without blocking; the future completes within the lookup timeout. */
@@ -143,8 +158,9 @@ public final class MtaStsEngine implements Closeable {
         if (cached != null && clock.millis() < cached.freshUntilMillis) {
             return CompletableFuture.completedFuture(cached);
         }
-        return update(key, false).copy()
-                .completeOnTimeout(stillUpdating(key, cached), lookupTimeoutMillis, TimeUnit.MILLISECONDS);
+        CompletableFuture<MtaStsLookup> update = update(key, false);
+        long wait = servableWhileUpdating(cached, clock.millis()) ? staleWaitMillis : lookupTimeoutMillis;
+        return update.copy().completeOnTimeout(stillUpdating(key, cached), wait, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -157,7 +173,7 @@ public final class MtaStsEngine implements Closeable {
         if (key == null) {
             return notADomain(domain);
         }
-        return await(key, update(key, true), cache.get(key));
+        return await(key, update(key, true), cache.get(key), lookupTimeoutMillis);
     }
 
     /** The cached answer for {@code key}, noted as used now; null if there is none. */
@@ -232,18 +248,36 @@ public final class MtaStsEngine implements Closeable {
                 }
                 result = decide(key, previous, force);
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Nothing escapes an update: an Error too ends in an answer, so that the domain is not stuck
+            // with an update that never completes. A fatal one is passed on once the callers are answered.
             LOGGER.error("MTA-STS update of {} failed unexpectedly", key, e);
-            result = failed(key, previous, new MtaStsFailure(null, "internal error: " + e), clock.millis());
+            result = failed(key, previous, new MtaStsFailure(null, "internal error: " + e.getClass().getName()),
+                    clock.millis());
+            if (e instanceof VirtualMachineError) {
+                finish(key, inCache, result, mine);
+                throw (VirtualMachineError) e;
+            }
         }
-        // Whoever asked for this update uses the domain now, or used it when the entry was last touched.
-        int lastUsed = inCache == null ? (int) (clock.millis() / 60_000) : inCache.lastUsedMinute;
-        result.lastUsedMinute = Math.max(lastUsed, result.lastUsedMinute);
-        cache.put(key, result);
-        updates.remove(key, mine);
-        mine.complete(result);
+        finish(key, inCache, result, mine);
+    }
+
+    private void finish(String key, MtaStsLookup inCache, MtaStsLookup result, CompletableFuture<MtaStsLookup> mine) {
+        try {
+            // Whoever asked for this update uses the domain now, or used it when the entry was last touched.
+            int lastUsed = inCache == null ? (int) (clock.millis() / 60_000) : inCache.lastUsedMinute;
+            result.lastUsedMinute = Math.max(lastUsed, result.lastUsedMinute);
+            cache.put(key, result);
+        } finally {
+            updates.remove(key, mine);
+            mine.complete(result);
+        }
         if (cache.size() > maxEntries) {
-            sweeper.execute(this::sweep);
+            try {
+                sweeper.execute(this::sweep);
+            } catch (RejectedExecutionException e) {
+                // Shut down: nothing to sweep for.
+            }
         }
     }
 
@@ -378,9 +412,10 @@ public final class MtaStsEngine implements Closeable {
         return Math.min(delay, max);
     }
 
-    private MtaStsLookup await(String key, CompletableFuture<MtaStsLookup> update, MtaStsLookup cached) {
+    private MtaStsLookup await(String key, CompletableFuture<MtaStsLookup> update, MtaStsLookup cached,
+            long waitMillis) {
         try {
-            return update.get(lookupTimeoutMillis, TimeUnit.MILLISECONDS);
+            return update.get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             return stillUpdating(key, cached);
         } catch (InterruptedException e) {
@@ -393,12 +428,30 @@ public final class MtaStsEngine implements Closeable {
 
     // RFC 8461 3.3: an unexpired cached policy applies while no live one can be had.
     private MtaStsLookup stillUpdating(String key, MtaStsLookup cached) {
-        if (cached != null && cached.isUnexpiredPolicy(clock.millis())) {
+        if (servableWhileUpdating(cached, clock.millis())) {
             return cached;
         }
         return MtaStsLookup.temporaryFailure(key, new MtaStsFailure(ResultType.STS_POLICY_FETCH_ERROR,
                 "MTA-STS discovery did not finish within " + lookupTimeoutMillis + " ms; it goes on in the background"),
                 0, 0);
+    }
+
+    /**
+     * Whether {@code cached}, gone stale, still answers when its update takes longer than the stale
+     * wait, so that a slow update (a policy host that trickles, a busy pool) delays no delivery for
+     * long: an unexpired policy (RFC 8461 3.3:
+     * it applies until max_age), or "no policy" gone stale less than {@value #STALE_NO_POLICY_MILLIS} ms
+     * ago. A temporary failure is not an answer, and an older "no policy" is not trusted over a wait.
+     */
+    private static boolean servableWhileUpdating(MtaStsLookup cached, long now) {
+        if (cached == null) {
+            return false;
+        }
+        if (cached.isUnexpiredPolicy(now)) {
+            return true;
+        }
+        return cached.outcome() == MtaStsLookup.Outcome.NO_POLICY
+                && now - cached.freshUntilMillis < STALE_NO_POLICY_MILLIS;
     }
 
     private static MtaStsLookup notADomain(String domain) {
@@ -499,11 +552,12 @@ public final class MtaStsEngine implements Closeable {
         private Path cacheDirectory;
         private Clock clock = Clock.systemUTC();
         private Duration lookupTimeout = Duration.ofSeconds(30);
+        private Duration staleWait = Duration.ofSeconds(2);
         private Duration refreshInterval = Duration.ofDays(1);
         private Duration idleEviction = Duration.ofDays(30);
         private int maxEntries = 100_000;
         private Duration sweepInterval = Duration.ofSeconds(30);
-        private int updateThreads = 8;
+        private int updateThreads = 64;
         private boolean automaticSweeps = true;
         private FetchListener fetchListener = FetchListener.NONE;
 
@@ -534,6 +588,15 @@ public final class MtaStsEngine implements Closeable {
         /** The longest a caller waits for discovery before it gets the cached policy or a temporary failure. */
         public Builder lookupTimeout(Duration timeout) {
             this.lookupTimeout = positive(timeout, "lookup timeout");
+            return this;
+        }
+
+        /**
+         * The longest a caller waits for the update of a stale answer that can still be served (see
+         * {@link MtaStsEngine#lookup}) before it gets that answer; never more than the lookup timeout.
+         */
+        public Builder staleWait(Duration wait) {
+            this.staleWait = positive(wait, "stale wait");
             return this;
         }
 
@@ -576,7 +639,10 @@ public final class MtaStsEngine implements Closeable {
             return this;
         }
 
-        /** How many domains are discovered and fetched at once. */
+        /**
+         * How many domains are discovered and fetched at once (64 by default; threads are made only as
+         * needed): a policy host that trickles its answer holds one for up to the fetch deadline.
+         */
         public Builder updateThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("updateThreads must be at least 1, got " + threads);

@@ -19,12 +19,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -747,6 +749,74 @@ class MtaStsEngineTest {
         }
 
         @Test
+        void whileARecheckIsSlowAStaleNoPolicyAnswerIsServedAfterTheStaleWaitNotATemporaryFailure() {
+            dns.addA("mx.example.test.", "192.0.2.1");
+            MtaStsEngine engine = engine(builder -> builder.lookupTimeout(Duration.ofSeconds(20))
+                    .staleWait(Duration.ofMillis(300)));
+            assertThat(engine.lookup(DOMAIN).outcome()).isEqualTo(MtaStsLookup.Outcome.NO_POLICY);
+
+            dns.silence("_mta-sts.example.test.");
+            clock.advance(Duration.ofMinutes(5));
+            MtaStsLookup lookup = engine.lookup(DOMAIN);
+
+            // The update would have ended in a temporary failure at the resolver's 2 s timeout.
+            assertThat(lookup.outcome()).isEqualTo(MtaStsLookup.Outcome.NO_POLICY);
+        }
+
+        @Test
+        void aNoPolicyAnswerStaleForMoreThanAnHourIsNotServedOverAWait() {
+            dns.addA("mx.example.test.", "192.0.2.1");
+            MtaStsEngine engine = engine(builder -> builder.lookupTimeout(Duration.ofMillis(300))
+                    .staleWait(Duration.ofMillis(100)));
+            engine.lookup(DOMAIN);
+
+            dns.silence("_mta-sts.example.test.");
+            clock.advance(Duration.ofHours(3));
+
+            assertThat(engine.lookup(DOMAIN).outcome()).isEqualTo(MtaStsLookup.Outcome.TEMPORARY_FAILURE);
+        }
+
+        @Test
+        void aPolicyHostThatTricklesDelaysOnlyItsOwnDomainWhenThePoolIsFull() {
+            // One update thread, taken by a policy host that drips its answer; other.test was known.
+            dns.addA("mx.other.test.", "192.0.2.1");
+            dns.addTxt("_mta-sts.example.test.", 300, "v=STSv1; id=1");
+            policies.put(DOMAIN, TestHttpsServer.drip("text/plain", Duration.ofMillis(500)));
+            MtaStsEngine engine = engine(builder -> builder.updateThreads(1).lookupTimeout(Duration.ofSeconds(20))
+                    .staleWait(Duration.ofMillis(300)));
+            assertThat(engine.lookup("other.test").outcome()).isEqualTo(MtaStsLookup.Outcome.NO_POLICY);
+            clock.advance(Duration.ofMinutes(5));
+
+            CompletableFuture<MtaStsLookup> slow = engine.lookupAsync(DOMAIN);
+            MtaStsLookup other = engine.lookup("other.test");
+
+            assertThat(other.outcome()).isEqualTo(MtaStsLookup.Outcome.NO_POLICY);
+            assertThat(slow).isNotDone();
+        }
+
+        @Test
+        void anErrorInAnUpdateEndsInATemporaryFailureAndTheDomainIsUpdatedAgainLater() {
+            publish(DOMAIN, "1", 300, policy("enforce", 86400, "mx.example.test"));
+            AtomicBoolean fail = new AtomicBoolean(true);
+            FetchListener throwing = domain -> {
+                if (fail.get()) {
+                    throw new InjectedError();
+                }
+                return FetchListener.NONE.started(domain);
+            };
+            MtaStsEngine engine = engine(builder -> builder.fetchListener(throwing)
+                    .lookupTimeout(Duration.ofSeconds(20)));
+
+            MtaStsLookup failed = engine.lookup(DOMAIN);
+
+            assertThat(failed.outcome()).isEqualTo(MtaStsLookup.Outcome.TEMPORARY_FAILURE);
+            assertThat(failed.failure().orElseThrow().detail()).contains("internal error").contains("InjectedError");
+            fail.set(false);
+            clock.advance(Duration.ofSeconds(31));
+            assertThat(engine.lookup(DOMAIN).policyId()).contains("1");
+        }
+
+        @Test
         void theAsynchronousLookupAlsoEndsAtTheLookupTimeout() {
             dns.silence("_mta-sts.example.test.");
             MtaStsEngine engine = engine(builder -> builder.lookupTimeout(Duration.ofMillis(300)));
@@ -755,6 +825,11 @@ class MtaStsEngineTest {
 
             assertThat(lookup.outcome()).isEqualTo(MtaStsLookup.Outcome.TEMPORARY_FAILURE);
         }
+    }
+
+    /** Stands for any Error thrown inside an update (a StackOverflowError, a NoClassDefFoundError...). */
+    private static final class InjectedError extends Error {
+        private static final long serialVersionUID = 1L;
     }
 
     // ---- fixtures ----
