@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.securedelivery.testing.InMemoryDns;
 import dev.securedelivery.testing.TestClock;
 import java.time.Duration;
+import java.util.Collections;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Type;
 
@@ -90,5 +91,29 @@ class DnsCacheTest {
         assertThat(cache.size()).isEqualTo(3);
         assertThat(upstream.queryCount("a.example.test.", Type.A)).isEqualTo(1);
         assertThat(upstream.queryCount("b.example.test.", Type.A)).isEqualTo(2);
+    }
+
+    @Test
+    void theAnswersKeptStayWithinTheByteBudgetAndAnOversizedOneIsNotKept() {
+        DnsCache small = new DnsCache(1_000, 16 * 1024, clock);
+        DnsResolver bounded = new DnsResolver(upstream, false, Duration.ofSeconds(1)).withCache(small);
+        String kilobyte = "x".repeat(250);
+        for (int i = 0; i < 100; i++) {
+            // Four strings of 250 bytes: about 1 KiB an answer.
+            upstream.addTxt("t" + i + ".example.test.", 300, kilobyte, kilobyte, kilobyte, kilobyte);
+            bounded.lookupNow(name("t" + i + ".example.test."), Type.TXT);
+        }
+
+        assertThat(small.bytes()).isLessThanOrEqualTo(16 * 1024);
+        assertThat(small.size()).isBetween(10, 16);
+        // The most recent answers are the ones kept.
+        bounded.lookupNow(name("t99.example.test."), Type.TXT);
+        assertThat(upstream.queryCount("t99.example.test.", Type.TXT)).isEqualTo(1);
+
+        // Over a tenth of the budget: asked for again every time rather than crowding out the rest.
+        upstream.addTxt("big.example.test.", 300, Collections.nCopies(8, kilobyte).toArray(new String[0]));
+        bounded.lookupNow(name("big.example.test."), Type.TXT);
+        bounded.lookupNow(name("big.example.test."), Type.TXT);
+        assertThat(upstream.queryCount("big.example.test.", Type.TXT)).isEqualTo(2);
     }
 }

@@ -26,6 +26,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -68,6 +69,10 @@ public final class MtaStsEngine implements Closeable {
     static final long MAX_FETCH_RETRY_MILLIS = Duration.ofHours(1).toMillis();
     static final long DNS_RETRY_MILLIS = Duration.ofSeconds(30).toMillis();
     static final long MAX_DNS_RETRY_MILLIS = Duration.ofMinutes(5).toMillis();
+    /** 64 MiB: 100,000 typical policies (a few hundred bytes each), or a thousand of the largest. */
+    public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
+    /** 256 MiB on disk: 65,536 files of one block, far more policies than a server uses. */
+    public static final long DEFAULT_MAX_STORE_BYTES = 256L * 1024 * 1024;
     /** A domain looked up this recently is kept fresh in the background. */
     static final long HOT_MILLIS = Duration.ofMinutes(10).toMillis();
     static final long STORE_CLEANING_MILLIS = Duration.ofDays(1).toMillis();
@@ -90,6 +95,8 @@ public final class MtaStsEngine implements Closeable {
     private final long refreshIntervalMillis;
     private final long idleEvictionMillis;
     private final int maxEntries;
+    private final long maxBytes;
+    private final AtomicLong bytes = new AtomicLong();
     private final long sweepIntervalMillis;
     /** The logging MDC key that holds the domain a log line is about. */
     public static final String MDC_DOMAIN = "domain";
@@ -109,6 +116,7 @@ public final class MtaStsEngine implements Closeable {
         this.refreshIntervalMillis = builder.refreshInterval.toMillis();
         this.idleEvictionMillis = builder.idleEviction.toMillis();
         this.maxEntries = builder.maxEntries;
+        this.maxBytes = builder.maxBytes;
         this.sweepIntervalMillis = builder.sweepInterval.toMillis();
         // Threads are made as updates need them, up to updateThreads, and end when idle: many slow
         // policy hosts at once take threads, not the places of other domains' updates in a short queue.
@@ -194,7 +202,10 @@ public final class MtaStsEngine implements Closeable {
     public void purge(String domain) {
         String key = DomainNames.normalize(domain);
         if (key != null) {
-            cache.remove(key);
+            MtaStsLookup removed = cache.remove(key);
+            if (removed != null) {
+                bytes.addAndGet(-removed.estimatedBytes());
+            }
             if (store != null) {
                 store.delete(key);
             }
@@ -203,7 +214,7 @@ public final class MtaStsEngine implements Closeable {
 
     /** Puts an answer in the cache as an update would; for the heap footprint report only. */
     void remember(MtaStsLookup lookup) {
-        cache.put(lookup.domain(), lookup);
+        store(lookup.domain(), lookup);
     }
 
     // ---- updates ----
@@ -267,12 +278,12 @@ public final class MtaStsEngine implements Closeable {
             // Whoever asked for this update uses the domain now, or used it when the entry was last touched.
             int lastUsed = inCache == null ? (int) (clock.millis() / 60_000) : inCache.lastUsedMinute;
             result.lastUsedMinute = Math.max(lastUsed, result.lastUsedMinute);
-            cache.put(key, result);
+            store(key, result);
         } finally {
             updates.remove(key, mine);
             mine.complete(result);
         }
-        if (cache.size() > maxEntries) {
+        if (cache.size() > maxEntries || bytes.get() > maxBytes) {
             try {
                 sweeper.execute(this::sweep);
             } catch (RejectedExecutionException e) {
@@ -487,7 +498,7 @@ public final class MtaStsEngine implements Closeable {
                 if (idle > idleEvictionMillis
                         || (policy && now >= cached.expiresAtMillis())
                         || (!policy && !hot && now >= cached.freshUntilMillis)) {
-                    cache.remove(entry.getKey(), cached);
+                    drop(entry.getKey(), cached);
                     continue;
                 }
                 // Answers of domains in use are renewed a little before they go stale, so that
@@ -501,7 +512,7 @@ public final class MtaStsEngine implements Closeable {
                     update(entry.getKey(), true);
                 }
             }
-            if (cache.size() > maxEntries) {
+            if (cache.size() > maxEntries || bytes.get() > maxBytes) {
                 evictLeastRecentlyUsed();
             }
             if (store != null && now - storeCleanedAt >= STORE_CLEANING_MILLIS) {
@@ -523,10 +534,27 @@ public final class MtaStsEngine implements Closeable {
         Arrays.sort(order);
         // Down to nine tenths, so that the next few inserts do not each trigger an eviction.
         int excess = entries.size() - maxEntries * 9 / 10;
-        for (int i = 0; i < excess; i++) {
+        for (int i = 0; i < order.length && (i < excess || bytes.get() > maxBytes / 10 * 9); i++) {
             Map.Entry<String, MtaStsLookup> oldest = entries.get((int) order[i]);
-            cache.remove(oldest.getKey(), oldest.getValue());
+            drop(oldest.getKey(), oldest.getValue());
         }
+    }
+
+    // Every change of the cache goes through store and drop, which keep its size in bytes.
+    private void store(String key, MtaStsLookup lookup) {
+        MtaStsLookup before = cache.put(key, lookup);
+        bytes.addAndGet(lookup.estimatedBytes() - (before == null ? 0 : before.estimatedBytes()));
+    }
+
+    private void drop(String key, MtaStsLookup lookup) {
+        if (cache.remove(key, lookup)) {
+            bytes.addAndGet(-lookup.estimatedBytes());
+        }
+    }
+
+    /** The estimated heap held by the cached answers. */
+    long cachedBytes() {
+        return bytes.get();
     }
 
     @Override
@@ -550,12 +578,14 @@ public final class MtaStsEngine implements Closeable {
         private final DnsResolver dns;
         private MtaStsFetcher fetcher;
         private Path cacheDirectory;
+        private long maxStoreBytes = DEFAULT_MAX_STORE_BYTES;
         private Clock clock = Clock.systemUTC();
         private Duration lookupTimeout = Duration.ofSeconds(30);
         private Duration staleWait = Duration.ofSeconds(2);
         private Duration refreshInterval = Duration.ofDays(1);
         private Duration idleEviction = Duration.ofDays(30);
         private int maxEntries = 100_000;
+        private long maxBytes = DEFAULT_MAX_BYTES;
         private Duration sweepInterval = Duration.ofSeconds(30);
         private int updateThreads = 64;
         private boolean automaticSweeps = true;
@@ -577,6 +607,15 @@ public final class MtaStsEngine implements Closeable {
         /** Where policies are kept across restarts; in memory only if unset. */
         public Builder cacheDirectory(Path directory) {
             this.cacheDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** The most the cache directory may hold, counted in 4 KiB blocks; the oldest files go first. */
+        public Builder maxStoreBytes(long maxBytes) {
+            if (maxBytes < 1024 * 1024) {
+                throw new IllegalArgumentException("maxStoreBytes must be at least 1 MiB, got " + maxBytes);
+            }
+            this.maxStoreBytes = maxBytes;
             return this;
         }
 
@@ -621,6 +660,18 @@ public final class MtaStsEngine implements Closeable {
             return this;
         }
 
+        /**
+         * The most heap the answers kept in memory may hold, estimated from what each holds (a policy
+         * is at most 64 KiB of patterns); the least recently used go first.
+         */
+        public Builder maxBytes(long maxBytes) {
+            if (maxBytes < 64 * 1024) {
+                throw new IllegalArgumentException("maxBytes must be at least 65536, got " + maxBytes);
+            }
+            this.maxBytes = maxBytes;
+            return this;
+        }
+
         /** How often the background refresh and eviction run. */
         public Builder sweepInterval(Duration interval) {
             this.sweepInterval = positive(interval, "sweep interval");
@@ -657,7 +708,7 @@ public final class MtaStsEngine implements Closeable {
          * @throws IOException if the cache directory cannot be created or written
          */
         public MtaStsEngine build() throws IOException {
-            PolicyStore store = cacheDirectory == null ? null : new PolicyStore(cacheDirectory);
+            PolicyStore store = cacheDirectory == null ? null : new PolicyStore(cacheDirectory, maxStoreBytes);
             MtaStsFetcher policyFetcher = fetcher != null
                     ? fetcher
                     : MtaStsFetcher.builder(dns).maxConcurrentFetches(updateThreads).build();

@@ -69,6 +69,12 @@ public final class MtaStsLookup {
                 Objects.requireNonNull(failure, "failure"), freshUntilMillis, failures, 0);
     }
 
+    /** Roughly what this answer holds on the heap, for the engine's cache bounded in bytes. */
+    long estimatedBytes() {
+        return 120 + 2L * domain.length() + (policy == null ? 0 : policy.estimatedBytes())
+                + (policyId == null ? 0 : policyId.length) + (failure == null ? 0 : 2L * failure.detail().length());
+    }
+
     /**
      * The same answer, fresh until {@code freshUntilMillis} (never past the policy's expiry), after
      * {@code failures} failed attempts, the latest of which is {@code failure}.

@@ -298,6 +298,11 @@ public final class MtaStsPolicy {
     }
 
     /** The {@code mx} patterns, lower case, in the order the policy lists them, duplicates removed. */
+    /** Roughly what this policy holds on the heap, for caches bounded in bytes. */
+    int estimatedBytes() {
+        return 48 + mx.length;
+    }
+
     public List<String> mxPatterns() {
         if (mx.length == 0) {
             return List.of();

@@ -10,10 +10,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * policy body exactly as served. Files are written to a temporary file and moved into place, so a
  * reader never sees half a file. A file that cannot be read back is reported and ignored: the
  * next successful fetch replaces it.
+ *
+ * <p>Bounded in bytes (each file counted in whole 4 KiB blocks, as a file system stores it): whoever
+ * controls a domain chooses its policy's size, and anyone can make us fetch policies of many domains.
+ * Beyond the bound the files fetched longest ago go first (a policy in use is fetched at least daily).
  */
 final class PolicyStore {
     private static final Logger LOGGER = LoggerFactory.getLogger(PolicyStore.class);
@@ -33,8 +40,12 @@ final class PolicyStore {
     /** Larger than any valid file (64 KiB of policy and a short header): anything bigger is not ours. */
     private static final long MAX_FILE_BYTES = MtaStsFetcher.MAX_BODY_BYTES + 4096;
 
+    private static final long BLOCK_BYTES = 4096;
+
     private final Path directory;
     private final Path temporary;
+    private final long maxBytes;
+    private final AtomicLong bytes = new AtomicLong();
 
     /** A stored policy: what the engine needs to trust it again after a restart. */
     static final class Stored {
@@ -53,13 +64,25 @@ final class PolicyStore {
         }
     }
 
-    PolicyStore(Path directory) throws IOException {
+    PolicyStore(Path directory, long maxBytes) throws IOException {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.temporary = directory.resolve(TEMPORARY_DIRECTORY);
+        this.maxBytes = maxBytes;
         Files.createDirectories(temporary);
         if (!Files.isWritable(directory)) {
             throw new IOException("the policy cache directory " + directory + " is not writable");
         }
+        for (Path file : ownFiles()) {
+            bytes.addAndGet(blocks(sizeOf(file)));
+        }
+        if (bytes.get() > maxBytes) {
+            prune();
+        }
+    }
+
+    /** The bytes the stored files take, in whole blocks. */
+    long bytes() {
+        return bytes.get();
     }
 
     /** Stores {@code domain}'s policy; a failure is logged, the policy then lives in memory only. */
@@ -74,10 +97,15 @@ final class PolicyStore {
                 channel.write(StandardCharsets.UTF_8.encode(content));
                 channel.force(true);
             }
+            long replaced = blocks(sizeOf(file));
+            long written = blocks(sizeOf(partial));
             try {
                 Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (bytes.addAndGet(written - replaced) > maxBytes) {
+                prune();
             }
         } catch (IOException | RuntimeException e) {
             LOGGER.warn("Could not store the MTA-STS policy of {} in {}: {}; it is kept in memory only",
@@ -108,7 +136,11 @@ final class PolicyStore {
 
     void delete(String domain) {
         try {
-            Files.deleteIfExists(fileOf(domain));
+            Path file = fileOf(domain);
+            long size = blocks(sizeOf(file));
+            if (Files.deleteIfExists(file)) {
+                bytes.addAndGet(-size);
+            }
         } catch (IOException e) {
             LOGGER.warn("Could not delete the MTA-STS policy cache file of {}: {}", domain, e.toString());
         }
@@ -116,20 +148,8 @@ final class PolicyStore {
 
     /** Deletes the files of policies expired at {@code nowMillis} and leftovers of interrupted writes. */
     void deleteExpired(long nowMillis) {
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
-            entries.forEach(files::add);
-        } catch (IOException e) {
-            LOGGER.warn("Could not list the MTA-STS policy cache directory {}: {}", directory, e.toString());
-            return;
-        }
-        for (Path file : files) {
+        for (Path file : ownFiles()) {
             String name = file.getFileName().toString();
-            // Only files this store writes: a foreign file (Example.com, notes.txt) is left alone and
-            // must not stop the cleanup of the rest.
-            if (name.equals(TEMPORARY_DIRECTORY) || !name.equals(DomainNames.normalize(name))) {
-                continue;
-            }
             Stored stored = load(name);
             if (stored != null && stored.expiresAtMillis() <= nowMillis) {
                 delete(name);
@@ -142,6 +162,58 @@ final class PolicyStore {
         } catch (IOException e) {
             LOGGER.warn("Could not clean {}: {}", temporary, e.toString());
         }
+    }
+
+    // Only files this store writes: a foreign file (Example.com, notes.txt) is left alone and must not
+    // stop the cleanup of the rest.
+    private List<Path> ownFiles() {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path file : entries) {
+                String name = file.getFileName().toString();
+                if (!name.equals(TEMPORARY_DIRECTORY) && name.equals(DomainNames.normalize(name))) {
+                    files.add(file);
+                }
+            }
+        } catch (IOException e) {
+            LOGGER.warn("Could not list the MTA-STS policy cache directory {}: {}", directory, e.toString());
+        }
+        return files;
+    }
+
+    // The files fetched longest ago go, down to nine tenths of the bound.
+    private synchronized void prune() {
+        List<Map.Entry<FileTime, Path>> ages = new ArrayList<>();
+        for (Path file : ownFiles()) {
+            try {
+                ages.add(Map.entry(Files.getLastModifiedTime(file), file));
+            } catch (IOException e) {
+                // Gone meanwhile.
+            }
+        }
+        ages.sort(Map.Entry.comparingByKey());
+        int deleted = 0;
+        for (Map.Entry<FileTime, Path> age : ages) {
+            if (bytes.get() <= maxBytes / 10 * 9) {
+                break;
+            }
+            delete(age.getValue().getFileName().toString());
+            deleted++;
+        }
+        LOGGER.info("The MTA-STS policy cache directory {} reached {} bytes; the {} policies fetched longest ago"
+                + " were deleted from it (they stay in memory while in use)", directory, maxBytes, deleted);
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static long blocks(long size) {
+        return (size + BLOCK_BYTES - 1) / BLOCK_BYTES * BLOCK_BYTES;
     }
 
     private Path fileOf(String domain) {

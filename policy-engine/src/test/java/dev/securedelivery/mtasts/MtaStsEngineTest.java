@@ -538,6 +538,30 @@ class MtaStsEngineTest {
         }
 
         @Test
+        void theCacheStaysWithinItsByteBudgetWhateverThePoliciesWeigh() {
+            // Five policies of about 40 KiB of mx patterns each, in a cache of 128 KiB.
+            for (String domain : DOMAINS.subList(0, 5)) {
+                String[] patterns = new String[2_000];
+                for (int i = 0; i < patterns.length; i++) {
+                    patterns[i] = "mx" + i + "." + domain;
+                }
+                publish(domain, "1", 300, policy("enforce", 86400, patterns));
+            }
+            MtaStsEngine engine = engine(builder -> builder.maxBytes(128 * 1024));
+            for (String domain : DOMAINS.subList(0, 5)) {
+                assertThat(engine.lookup(domain).outcome()).isEqualTo(MtaStsLookup.Outcome.POLICY);
+                clock.advance(Duration.ofMinutes(1));
+            }
+
+            engine.sweep();
+
+            assertThat(engine.cachedBytes()).isBetween(1L, 128L * 1024);
+            assertThat(engine.cached()).extracting(MtaStsLookup::domain)
+                    .contains("fifth.test")
+                    .doesNotContain("example.test", "other.test");
+        }
+
+        @Test
         void anExpiredPolicyIsEvicted() {
             publish(DOMAIN, "1", 300, policy("enforce", 600, "mx.example.test"));
             MtaStsEngine engine = engine();
