@@ -1,5 +1,6 @@
 package dev.securedelivery.dns;
 
+import dev.securedelivery.peertext.PeerText;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,12 +62,12 @@ public final class DnsAnswer {
 
     /** The answer failed DNSSEC validation. */
     public static DnsAnswer bogus(Name name, int type, String reason) {
-        return new DnsAnswer(name, type, DnsStatus.BOGUS, name, List.of(), true, 0, reason);
+        return new DnsAnswer(name, type, DnsStatus.BOGUS, name, List.of(), true, 0, PeerText.clean(reason));
     }
 
     /** No usable answer could be had. */
     public static DnsAnswer failed(Name name, int type, String reason) {
-        return new DnsAnswer(name, type, DnsStatus.FAILED, name, List.of(), true, 0, reason);
+        return new DnsAnswer(name, type, DnsStatus.FAILED, name, List.of(), true, 0, PeerText.clean(reason));
     }
 
     public Name name() {

@@ -1,8 +1,8 @@
 package dev.securedelivery.delivery;
 
+import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.smtp.EnhancedStatus;
-import dev.securedelivery.smtp.PeerText;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.util.Locale;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package dev.securedelivery.smtp;
 
+import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.net.InetAddress;

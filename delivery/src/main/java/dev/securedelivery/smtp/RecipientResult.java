@@ -1,5 +1,6 @@
 package dev.securedelivery.smtp;
 
+import dev.securedelivery.peertext.PeerText;
 import java.util.Locale;
 import java.util.Objects;
 

@@ -2,6 +2,7 @@ package dev.securedelivery.smtp;
 
 import dev.securedelivery.dane.DaneTrustManager;
 import dev.securedelivery.dane.DaneVerification;
+import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.requiretls.MessageSecurity;

@@ -1,5 +1,6 @@
 package dev.securedelivery.smtp;
 
+import dev.securedelivery.peertext.PeerText;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,6 @@
 package dev.securedelivery.smtp;
 
+import dev.securedelivery.peertext.PeerText;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;

@@ -2,6 +2,7 @@ package dev.securedelivery.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.securedelivery.peertext.PeerText;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

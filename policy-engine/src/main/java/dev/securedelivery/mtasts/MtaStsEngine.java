@@ -1,6 +1,7 @@
 package dev.securedelivery.mtasts;
 
 import dev.securedelivery.dns.DnsResolver;
+import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.io.Closeable;
 import java.io.IOException;
@@ -369,7 +370,8 @@ public final class MtaStsEngine implements Closeable {
             if (changed) {
                 LOGGER.info("{}: MTA-STS policy id {}: mode {}, mx {}, max_age {}{}", key, id,
                         fetched.policy().mode(), fetched.policy().mxPatterns(), fetched.policy().maxAgeSeconds(),
-                        fetched.warnings().isEmpty() ? "" : " (" + String.join("; ", fetched.warnings()) + ")");
+                        fetched.warnings().isEmpty() ? "" : " (" + PeerText.clean(String.join("; ", fetched.warnings()))
+                        + ")");
             } else {
                 LOGGER.debug("{}: MTA-STS policy id {} refreshed unchanged", key, id);
             }

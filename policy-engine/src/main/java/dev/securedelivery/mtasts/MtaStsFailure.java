@@ -1,5 +1,6 @@
 package dev.securedelivery.mtasts;
 
+import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,7 +16,8 @@ public final class MtaStsFailure {
 
     public MtaStsFailure(ResultType resultType, String detail) {
         this.resultType = resultType;
-        this.detail = Objects.requireNonNull(detail, "detail");
+        // The detail often quotes what a peer sent (a record, a header, a body): it reaches logs and DSNs.
+        this.detail = PeerText.clean(Objects.requireNonNull(detail, "detail"));
     }
 
     public Optional<ResultType> resultType() {

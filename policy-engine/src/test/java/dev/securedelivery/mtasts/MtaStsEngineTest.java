@@ -140,6 +140,17 @@ class MtaStsEngineTest {
         }
 
         @Test
+        void whatTheRecordSaysReachesTheFailureDetailOnOneLine() {
+            dns.addTxt("_mta-sts.example.test.", 300, "v=STSv1; id=abc\r\nFORGED log line\u001b[2J;");
+
+            MtaStsLookup lookup = engine().lookup(DOMAIN);
+
+            assertThat(lookup.outcome()).isEqualTo(MtaStsLookup.Outcome.NO_POLICY);
+            assertThat(lookup.failure().orElseThrow().detail()).contains("got \"abc FORGED\"")
+                    .doesNotContain("\r", "\n", "\u001b");
+        }
+
+        @Test
         void theStringsOfOneRecordAreJoinedWithoutSpaces() {
             dns.addTxt("_mta-sts.example.test.", 300, "v=STSv1; i", "d=split");
             policies.put(DOMAIN, TestHttpsServer.ok("text/plain", policy("enforce", 86400, "mx.example.test")));

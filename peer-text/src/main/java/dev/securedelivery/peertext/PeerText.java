@@ -1,4 +1,4 @@
-package dev.securedelivery.smtp;
+package dev.securedelivery.peertext;
 
 /**
  * Text a peer chose (an SMTP reply, a DNS string, an exception message quoting either), made safe
@@ -41,6 +41,10 @@ public final class PeerText {
         }
         if (clean.length() > max) {
             clean.setLength(max - 1);
+            if (Character.isHighSurrogate(clean.charAt(clean.length() - 1))) {
+                // Never half a character.
+                clean.setLength(clean.length() - 1);
+            }
             clean.append('\u2026');
         }
         return clean.toString();
