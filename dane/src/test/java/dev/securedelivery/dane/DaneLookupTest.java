@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.dns.DnssecValidation;
 import dev.securedelivery.testing.InMemorySignedDns;
+import dev.securedelivery.testing.IssuedCertificate;
 import dev.securedelivery.testing.SignedZone;
+import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Type;
 
@@ -76,6 +79,29 @@ class DaneLookupTest {
                 .containsExactly("mx.example.test", "example.test");
         assertThat(requirement.serverName()).isEqualTo("mx.example.test");
         assertThat(requirement.reason()).isEqualTo("1 secure TLSA record(s) at _25._tcp.mx.example.test");
+    }
+
+    @Test
+    void aTlsaRrsetOfFiveThousandRecordsIsTakenAndVerifiedWhole() throws Exception {
+        // Beyond what a DNS message carries (about 1,400 records of 3 1 1 in 64 KiB): the bound is the
+        // message, and the verification of a chain against every record still ends at once.
+        IssuedCertificate certificate = TestCertificateAuthority.root("Large RRset Root").issue("big.example.test");
+        example.add("big.example.test.", Type.A, "192.0.2.31");
+        for (int i = 0; i < 4_999; i++) {
+            example.add("_25._tcp.big.example.test.", Type.TLSA, String.format("3 1 1 %064x", i));
+        }
+        TlsaRecord matching = TlsaRecord.forCertificate(3, 1, 1, certificate.leaf());
+        example.add("_25._tcp.big.example.test.", Type.TLSA, matching.toPresentation());
+
+        DaneRequirement requirement = requirement("big.example.test");
+
+        assertThat(requirement.kind()).isEqualTo(DaneRequirement.Kind.DANE);
+        assertThat(requirement.records()).hasSize(5_000);
+        assertThat(requirement.reason()).isEqualTo("5000 secure TLSA record(s) at _25._tcp.big.example.test");
+        DaneVerification verification = DaneVerifier.verify(certificate.chain(), requirement.records(),
+                requirement.referenceIdentifiers().orElseThrow(), Instant.now());
+        assertThat(verification.isVerified()).isTrue();
+        assertThat(verification.matchedRecord()).contains(matching);
     }
 
     @Test
