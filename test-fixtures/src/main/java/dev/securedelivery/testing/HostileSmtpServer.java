@@ -63,6 +63,10 @@ public final class HostileSmtpServer implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    public InetAddress address() {
+        return server.getInetAddress();
+    }
+
     /** How many connections it was given. */
     public int connections() {
         return connections.get();
