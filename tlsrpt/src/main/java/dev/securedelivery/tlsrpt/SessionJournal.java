@@ -56,7 +56,7 @@ public final class SessionJournal implements Closeable {
      * most 64 KiB (RFC 8461 3.3, as the fetch enforces) and TLSA records come in one DNS message
      * (64 KiB), at most some 400,000 characters URL-encoded.
      */
-    static final int MAX_LINE_CHARS = 1024 * 1024;
+    public static final int MAX_LINE_CHARS = 1024 * 1024;
     private static final String SUFFIX = ".journal";
     private static final String NULL = "~";
 
