@@ -102,6 +102,8 @@ class TlsReportsInJamesTest {
         configuration.setProperty("tls-reports.contact-info", "mailto:postmaster@sink.test");
         configuration.setProperty("tls-reports.sender", "tlsrpt@sink.test");
         configuration.setProperty("tls-reports.period", period);
+        // The HTTPS report endpoint is on 127.0.0.1, where uploads go only when allowed.
+        configuration.setProperty("tls-reports.upload-allowed-networks", "127.0.0.0/8");
         return configuration;
     }
 

@@ -1,5 +1,6 @@
 package dev.securedelivery.reports;
 
+import dev.securedelivery.tlsrpt.TlsRptRecord;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -12,8 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,11 +101,18 @@ final class ReportOutbox {
             String targets = state.getProperty("targets");
             List<URI> uris = null;
             if (targets != null) {
-                uris = new ArrayList<>();
+                Set<URI> distinct = new LinkedHashSet<>();
                 for (String uri : targets.trim().split(" +")) {
                     if (!uri.isEmpty()) {
-                        uris.add(URI.create(uri));
+                        distinct.add(URI.create(uri));
                     }
+                }
+                uris = new ArrayList<>(distinct);
+                // Saved by a version without the limit: the record's limit holds for it too.
+                if (uris.size() > TlsRptRecord.MAX_REPORT_URIS) {
+                    LOGGER.warn("TLS reports: the unsent report {} has {} targets; only the first {} get it",
+                            fileName, uris.size(), TlsRptRecord.MAX_REPORT_URIS);
+                    uris = new ArrayList<>(uris.subList(0, TlsRptRecord.MAX_REPORT_URIS));
                 }
             }
             return new PendingReport(state.getProperty("report-id"), state.getProperty("policy-domain"), fileName,

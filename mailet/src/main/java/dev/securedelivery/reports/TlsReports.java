@@ -3,10 +3,12 @@ package dev.securedelivery.reports;
 import dev.securedelivery.configuration.TlsReportingConfiguration;
 import dev.securedelivery.delivery.TlsRptRecorder;
 import dev.securedelivery.dns.DnsResolver;
+import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.tlsrpt.PolicyResults;
 import dev.securedelivery.tlsrpt.ReportPeriod;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
 import dev.securedelivery.tlsrpt.SessionJournal;
+import dev.securedelivery.tlsrpt.TlsRptRecord;
 import dev.securedelivery.tlsrpt.TlsRptReport;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -25,12 +27,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
@@ -47,8 +53,10 @@ import org.slf4j.LoggerFactory;
  * that some URI did not take is tried again with exponential back-off (RFC 8460 5.5: SHOULD, for up
  * to 24 hours after the first attempt), across restarts.
  *
- * <p>All building and sending happens on one thread of its own; deliveries only append to the
- * journal's queue.
+ * <p>Periods are closed and reports built on one thread of its own; deliveries only append to the
+ * journal's queue. Reports are sent by {@value #SENDERS} threads of their own, a report to one
+ * thread at a time, each upload bounded by {@link ReportUpload#DEADLINE}: an endpoint that never
+ * answers delays only its own report, and never the closing of a period.
  */
 public final class TlsReports implements Closeable {
     /** The header every report by mail carries (RFC 8460 5.3); delivery does not record its sessions. */
@@ -59,6 +67,9 @@ public final class TlsReports implements Closeable {
     static final Duration LONGEST_RETRY = Duration.ofHours(4);
     private static final Duration LONGEST_TICK = Duration.ofMinutes(1);
     private static final int SENDING_ADDRESSES = 1_000;
+    private static final int MAX_URI_SHOWN = 200;
+    /** Reports being sent at once. */
+    static final int SENDERS = 4;
     private static final Logger LOGGER = LoggerFactory.getLogger(TlsReports.class);
 
     /** Hands a message to the mail pipeline: James's {@code MailetContext.sendMail} in production. */
@@ -109,17 +120,23 @@ public final class TlsReports implements Closeable {
     private final Clock clock;
     private final TlsRptRecorder recorder;
     private final Duration tick;
+    private final Duration uploadDeadline;
     private final Map<String, PendingReport> pending = new ConcurrentHashMap<>();
+    // Reports being sent, by file name: one attempt at a time for each.
+    private final Map<String, CompletableFuture<Sending>> inFlight = new ConcurrentHashMap<>();
     private final Map<InetAddress, String> sendingAddresses = new ConcurrentHashMap<>();
     private final ScheduledExecutorService worker;
+    private final ExecutorService senders;
+    private volatile boolean stopping;
 
     private TlsReports(TlsReportingConfiguration configuration, SessionJournal journal, ReportOutbox outbox,
-            DnsResolver dns, X509TrustManager pkix, MailSubmission mail, Clock clock) {
+            DnsResolver dns, X509TrustManager pkix, MailSubmission mail, Clock clock, Duration uploadDeadline) {
         this.configuration = configuration;
         this.journal = journal;
         this.outbox = outbox;
         this.discovery = new TlsRptDiscovery(dns);
-        this.upload = new ReportUpload(dns, pkix);
+        this.uploadDeadline = uploadDeadline;
+        this.upload = new ReportUpload(dns, pkix, configuration.uploadAllowedNetworks(), uploadDeadline);
         this.mail = mail;
         this.clock = clock;
         this.recorder = new TlsRptRecorder(journal, pkix, clock, this::sendingAddress);
@@ -127,6 +144,12 @@ public final class TlsReports implements Closeable {
         this.tick = quarter.compareTo(LONGEST_TICK) < 0 ? quarter : LONGEST_TICK;
         this.worker = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "tlsrpt-reports");
+            thread.setDaemon(true);
+            return thread;
+        });
+        AtomicInteger senderNumber = new AtomicInteger();
+        this.senders = Executors.newFixedThreadPool(SENDERS, runnable -> {
+            Thread thread = new Thread(runnable, "tlsrpt-send-" + senderNumber.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
@@ -138,14 +161,20 @@ public final class TlsReports implements Closeable {
      */
     public static TlsReports start(TlsReportingConfiguration configuration, DnsResolver dns, X509TrustManager pkix,
             MailSubmission mail, Clock clock) throws IOException {
+        return start(configuration, dns, pkix, mail, clock, ReportUpload.DEADLINE);
+    }
+
+    /** As {@link #start(TlsReportingConfiguration, DnsResolver, X509TrustManager, MailSubmission, Clock)}, for tests. */
+    static TlsReports start(TlsReportingConfiguration configuration, DnsResolver dns, X509TrustManager pkix,
+            MailSubmission mail, Clock clock, Duration uploadDeadline) throws IOException {
         SessionJournal journal = SessionJournal.open(configuration.directory().resolve("journal"),
                 configuration.period());
         if (journal.skippedLines() > 0) {
-            LOGGER.warn("TLS reports: {} unreadable line(s) of the session journal skipped (cut by a crash)",
-                    journal.skippedLines());
+            LOGGER.warn("TLS reports: {} line(s) of the session journal skipped: cut by a crash, garbled, or over"
+                    + " the limit of {} characters", journal.skippedLines(), SessionJournal.MAX_LINE_CHARS);
         }
         ReportOutbox outbox = new ReportOutbox(configuration.directory().resolve("outbox"));
-        TlsReports reports = new TlsReports(configuration, journal, outbox, dns, pkix, mail, clock);
+        TlsReports reports = new TlsReports(configuration, journal, outbox, dns, pkix, mail, clock, uploadDeadline);
         for (PendingReport report : outbox.load()) {
             reports.pending.put(report.fileName(), report);
         }
@@ -195,18 +224,24 @@ public final class TlsReports implements Closeable {
      */
     public Optional<Sending> sendNow(String policyDomain) throws IOException {
         try {
-            return worker.submit(() -> {
+            Optional<PendingReport> built = worker.submit(() -> {
                 Instant now = clock.instant();
                 ReportPeriod period = currentPeriod();
                 Map<ReportedPolicy, PolicyResults> counts = journal.counts().of(period, policyDomain);
                 if (counts.isEmpty()) {
-                    return Optional.<Sending>empty();
+                    return Optional.<PendingReport>empty();
                 }
                 PendingReport report = build(policyDomain, period.upTo(now), counts, now);
                 outbox.add(report);
                 pending.put(report.fileName(), report);
-                return Optional.of(attempt(report, now));
-            }).get(2 * ReportUpload.TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS);
+                return Optional.of(report);
+            }).get(60, TimeUnit.SECONDS);
+            if (built.isEmpty()) {
+                return Optional.empty();
+            }
+            // Each URI gets the upload deadline; a report already being sent is waited for, not sent twice.
+            long wait = uploadDeadline.multipliedBy(TlsRptRecord.MAX_REPORT_URIS).plusSeconds(60).toMillis();
+            return Optional.of(send(built.get()).get(wait, TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -218,24 +253,63 @@ public final class TlsReports implements Closeable {
         }
     }
 
-    /** Does at once, and waits for, what the next scheduled run would do. */
+    /** Does at once, and waits for, what the next scheduled run would do, the sending of its reports included. */
     void runNow() throws InterruptedException, ExecutionException {
-        worker.submit(this::tick).get();
+        List<CompletableFuture<Sending>> sending = worker.submit(this::tick).get();
+        // A failed attempt was logged and is retried; here it only has to be over.
+        CompletableFuture.allOf(sending.toArray(new CompletableFuture<?>[0])).exceptionally(failure -> null).get();
     }
 
-    private void tick() {
+    // Closes the periods that ended and hands the reports due to the senders; returns their sending.
+    private List<CompletableFuture<Sending>> tick() {
+        List<CompletableFuture<Sending>> sending = new ArrayList<>();
         try {
             Instant now = clock.instant();
             closeEndedPeriods(now);
             for (PendingReport report : pending()) {
                 if (!report.nextAttempt().isAfter(now)) {
-                    attempt(report, now);
+                    sending.add(send(report));
                 }
             }
         } catch (IOException | RuntimeException e) {
             // The next tick tries again: nothing is forgotten before its reports are on disk.
             LOGGER.error("TLS reports: building or sending failed; trying again in {}", tick, e);
         }
+        return sending;
+    }
+
+    // One attempt at sending report, on a sender thread; the one under way if there is one.
+    private CompletableFuture<Sending> send(PendingReport report) {
+        CompletableFuture<Sending> sending = new CompletableFuture<>();
+        CompletableFuture<Sending> underWay = inFlight.putIfAbsent(report.fileName(), sending);
+        if (underWay != null) {
+            return underWay;
+        }
+        try {
+            senders.execute(() -> {
+                if (stopping) {
+                    // Not begun: the report stays in the outbox for the next start.
+                    inFlight.remove(report.fileName(), sending);
+                    sending.completeExceptionally(new IOException("stopping"));
+                    return;
+                }
+                try {
+                    Sending sent = attempt(report, clock.instant());
+                    inFlight.remove(report.fileName(), sending);
+                    sending.complete(sent);
+                } catch (IOException | RuntimeException e) {
+                    LOGGER.error("TLS reports: sending report {} failed; trying again in {}", report.reportId(), tick,
+                            e);
+                    inFlight.remove(report.fileName(), sending);
+                    sending.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // Stopping: the report stays in the outbox for the next start.
+            inFlight.remove(report.fileName(), sending);
+            sending.completeExceptionally(e);
+        }
+        return sending;
     }
 
     // A period is closed a tick after its end, so that a session counted at its last instant is in.
@@ -286,6 +360,12 @@ public final class TlsReports implements Closeable {
             TlsRptDiscovery.Result found = discovery.discover(report.policyDomain());
             switch (found.kind) {
                 case FOUND:
+                    if (found.record.droppedReportUris() > 0) {
+                        LOGGER.warn("TLS reports: _smtp._tls.{} names {} more report URI(s) than the {} distinct ones"
+                                + " reports go to (our limit; RFC 8460 3 sets none): report {} does not go to them",
+                                report.policyDomain(), found.record.droppedReportUris(), TlsRptRecord.MAX_REPORT_URIS,
+                                report.reportId());
+                    }
                     report = report.withTargets(found.record.reportUris());
                     break;
                 case FAILED:
@@ -304,14 +384,17 @@ public final class TlsReports implements Closeable {
         List<String> sent = new ArrayList<>();
         Map<String, String> failed = new LinkedHashMap<>();
         for (URI target : report.targets().orElseThrow()) {
+            // The URI is the domain's choice: shown on one line, capped.
+            String shown = PeerText.clean(target.toString(), MAX_URI_SHOWN);
             try {
                 deliver(target, report, now);
                 sent.add(target.toString());
-                LOGGER.info("TLS reports: report {} sent to {}", report.reportId(), target);
+                LOGGER.info("TLS reports: report {} sent to {}", report.reportId(), shown);
             } catch (IOException | MessagingException | RuntimeException e) {
                 remaining.add(target);
-                failed.put(target.toString(), String.valueOf(e.getMessage()));
-                LOGGER.warn("TLS reports: report {} not sent to {}: {}", report.reportId(), target, e.toString());
+                String why = PeerText.clean(reason(e));
+                failed.put(target.toString(), why);
+                LOGGER.warn("TLS reports: report {} not sent to {}: {}", report.reportId(), shown, why);
             }
         }
         if (remaining.isEmpty()) {
@@ -320,6 +403,18 @@ public final class TlsReports implements Closeable {
             retry(report.withTargets(remaining), now, failed.toString());
         }
         return new Sending(report.reportId(), sent, failed, null);
+    }
+
+    // What went wrong, with what caused it where that says more (an upload's deadline, a refused address).
+    private static String reason(Exception failure) {
+        String reason = failure instanceof UploadAddressFilter.RefusedAddressException
+                ? "refused: " + failure.getMessage()
+                : failure.getClass().getSimpleName() + ": " + failure.getMessage();
+        Throwable cause = failure.getCause();
+        if (cause != null && cause.getMessage() != null && !reason.contains(cause.getMessage())) {
+            reason += " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
+        }
+        return reason;
     }
 
     private void deliver(URI target, PendingReport report, Instant now) throws IOException, MessagingException {
@@ -371,12 +466,20 @@ public final class TlsReports implements Closeable {
         return sendingAddresses.computeIfAbsent(destination, TlsRptRecorder::routeSource);
     }
 
-    /** Stops sending and writes what the journal still holds. */
+    /** Stops sending (an upload under way gets its deadline) and writes what the journal still holds. */
     @Override
     public void close() throws IOException {
+        stopping = true;
         worker.shutdown();
+        senders.shutdown();
         try {
-            worker.awaitTermination(ReportUpload.TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
+            worker.awaitTermination(60, TimeUnit.SECONDS);
+            // Reports waiting for a sender are left for the next start; each one being sent is at most its
+            // URIs' deadlines away from done.
+            if (!senders.awaitTermination(uploadDeadline.multipliedBy(TlsRptRecord.MAX_REPORT_URIS).plusSeconds(10)
+                    .toMillis(), TimeUnit.MILLISECONDS)) {
+                senders.shutdownNow();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

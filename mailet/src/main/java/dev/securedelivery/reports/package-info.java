@@ -9,7 +9,9 @@
  *       {@code _smtp._tls} record (3), retried with back-off for 24 hours (5.5);</li>
  *   <li>{@link dev.securedelivery.reports.ReportMessage}: a {@code mailto:} report, the message of
  *       5.3, handed to James's mail pipeline so that the administrator's DKIMSign signs it (3);</li>
- *   <li>{@link dev.securedelivery.reports.ReportUpload}: an {@code https:} report, the POST of 5.4;</li>
+ *   <li>{@link dev.securedelivery.reports.ReportUpload}: an {@code https:} report, the POST of 5.4,
+ *       within a deadline, to global unicast addresses only
+ *       ({@link dev.securedelivery.reports.UploadAddressFilter});</li>
  *   <li>{@link dev.securedelivery.reports.ReportOutbox}: reports not sent yet, on disk, so that a
  *       restart loses none.</li>
  * </ul>

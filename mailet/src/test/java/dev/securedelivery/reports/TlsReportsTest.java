@@ -1,6 +1,7 @@
 package dev.securedelivery.reports;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.dns.DnsResolver;
@@ -22,7 +23,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.zip.GZIPInputStream;
 import javax.mail.MessagingException;
 import javax.mail.Multipart;
@@ -31,6 +34,7 @@ import javax.mail.internet.MimeMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.Type;
 
 /**
  * Reports from recorded sessions to the domains' {@code rua} URIs: when they are built, where they
@@ -72,6 +76,10 @@ class TlsReportsTest {
     }
 
     private TlsReports start(String... extraSettings) throws Exception {
+        return start(ReportUpload.DEADLINE, extraSettings);
+    }
+
+    private TlsReports start(Duration uploadDeadline, String... extraSettings) throws Exception {
         Properties properties = new Properties();
         properties.setProperty("tls-reports.enabled", "true");
         properties.setProperty("tls-reports.organization-name", "Sender Example Inc.");
@@ -88,7 +96,7 @@ class TlsReportsTest {
                         throw new MessagingException(submissionFailure);
                     }
                     submitted.add(new Submitted(sender, recipient, message));
-                }, clock);
+                }, clock, uploadDeadline);
         started.add(reports);
         return reports;
     }
@@ -180,8 +188,10 @@ class TlsReportsTest {
         return TestHttpsServer.start(InetAddress.getLoopbackAddress(), ca.issue("reports.dest.test").serverContext());
     }
 
+    // Its address is 127.0.0.1, which uploads refuse unless allowed.
     private TlsReports startTrustingReportEndpoint() throws Exception {
-        return start("tls.trusted-certificates", directory.resolve("ca.pem").toString());
+        return start("tls.trusted-certificates", directory.resolve("ca.pem").toString(),
+                "tls-reports.upload-allowed-networks", "127.0.0.0/8");
     }
 
     @Test
@@ -209,8 +219,8 @@ class TlsReportsTest {
         try (TestHttpsServer server = reportEndpoint()) {
             server.respondWith(TestHttpsServer.status(201, "text/plain", "thanks"));
             dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port() + "/");
-            // The JDK's CAs: the test CA is not among them.
-            TlsReports reports = start();
+            // The JDK's CAs: the test CA is not among them. Its address is allowed: the certificate is what stops it.
+            TlsReports reports = start("tls-reports.upload-allowed-networks", "127.0.0.0/8");
             recordDay(reports);
             clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
             reports.runNow();
@@ -244,6 +254,156 @@ class TlsReportsTest {
             assertThat(server.requestCount()).isEqualTo(2);
             assertThat(submitted).as("only the URI that failed is tried again").hasSize(1);
             assertThat(reports.pending()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRecordNamingThreeThousandUrisGetsItsReportAtTheFirstFiveOnly() throws Exception {
+        StringBuilder uris = new StringBuilder("v=TLSRPTv1; rua=");
+        for (int i = 0; i < 3000; i++) {
+            uris.append(i == 0 ? "" : ",").append("mailto:").append(i).append("@d.test");
+        }
+        // Character-strings of at most 255 octets, joined by the reader (RFC 7208 3.3's rule, RFC 8460 3).
+        List<String> strings = new ArrayList<>();
+        for (int start = 0; start < uris.length(); start += 255) {
+            strings.add(uris.substring(start, Math.min(uris.length(), start + 255)));
+        }
+        dns.addTxt("_smtp._tls.dest.test.", 300, strings.toArray(new String[0]));
+        TlsReports reports = start();
+        recordDay(reports);
+        clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
+        reports.runNow();
+
+        assertThat(submitted).extracting(report -> report.recipient)
+                .containsExactly("0@d.test", "1@d.test", "2@d.test", "3@d.test", "4@d.test");
+        assertThat(reports.pending()).isEmpty();
+    }
+
+    @Test
+    void anHttpsEndpointOnLoopbackGetsNothingUntilItsNetworkIsAllowed() throws Exception {
+        try (TestHttpsServer server = reportEndpoint()) {
+            server.respondWith(TestHttpsServer.status(201, "text/plain", "thanks"));
+            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port()
+                    + "/v1/tlsrpt,mailto:tlsrpt@dest.test");
+            TlsReports refusing = start("tls.trusted-certificates", directory.resolve("ca.pem").toString());
+            recordDay(refusing);
+
+            TlsReports.Sending sending = refusing.sendNow("dest.test").orElseThrow();
+
+            assertThat(server.requestCount()).as("no connection, no POST").isZero();
+            assertThat(sending.sentTo()).as("mailto: is not affected").containsExactly("mailto:tlsrpt@dest.test");
+            assertThat(sending.failed()).containsExactly(Map.entry("https://reports.dest.test:" + server.port()
+                    + "/v1/tlsrpt", "refused: reports.dest.test has no address a report may be uploaded to: 127.0.0.1"
+                            + " is loopback (RFC 1122); tls-reports.upload-allowed-networks can allow a network"));
+            assertThat(refusing.pending()).singleElement().satisfies(waiting -> assertThat(waiting.attempts())
+                    .as("a failed delivery, tried again").isEqualTo(1));
+            stopped(refusing);
+
+            TlsReports allowing = startTrustingReportEndpoint();
+            clock.advance(TlsReports.FIRST_RETRY);
+            allowing.runNow();
+
+            assertThat(server.requestCount()).isEqualTo(1);
+            assertThat(allowing.pending()).isEmpty();
+        }
+    }
+
+    @Test
+    void anHttpsEndpointResolvingToAPrivateAddressIsNeverConnectedTo() throws Exception {
+        dns.addA("reports.dest.test.", "10.0.0.1");
+        dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test/v1/tlsrpt");
+        TlsReports reports = start();
+        recordDay(reports);
+
+        TlsReports.Sending sending = reports.sendNow("dest.test").orElseThrow();
+
+        assertThat(sending.sentTo()).isEmpty();
+        assertThat(sending.failed()).containsExactly(Map.entry("https://reports.dest.test/v1/tlsrpt",
+                "refused: reports.dest.test has no address a report may be uploaded to: 10.0.0.1 is private"
+                        + " (RFC 1918); tls-reports.upload-allowed-networks can allow a network"));
+    }
+
+    @Test
+    void ofTheAddressesOfAReportHostOnlyTheAllowedOnesAreConnectedTo() throws Exception {
+        TestCertificateAuthority ca = TestCertificateAuthority.root("Reports CA");
+        Files.writeString(directory.resolve("ca.pem"), ca.rootPem());
+        // Two servers on one port number is not guaranteed: the same port is asked for on 127.0.0.2.
+        try (TestHttpsServer allowed = TestHttpsServer.start(InetAddress.getByName("127.0.0.1"),
+                ca.issue("reports.dest.test").serverContext());
+                TestHttpsServer refused = TestHttpsServer.start(InetAddress.getByName("127.0.0.2"), allowed.port(),
+                        ca.issue("reports.dest.test").serverContext())) {
+            allowed.respondWith(TestHttpsServer.status(201, "text/plain", "thanks"));
+            refused.respondWith(TestHttpsServer.status(201, "text/plain", "thanks"));
+            // The refused address first: an upload that connected to what the name resolves to would go there.
+            dns.addA("reports.dest.test.", "127.0.0.2");
+            dns.addA("reports.dest.test.", "127.0.0.1");
+            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + allowed.port()
+                    + "/");
+            TlsReports reports = start("tls.trusted-certificates", directory.resolve("ca.pem").toString(),
+                    "tls-reports.upload-allowed-networks", "127.0.0.1/32");
+            recordDay(reports);
+
+            TlsReports.Sending sending = reports.sendNow("dest.test").orElseThrow();
+
+            assertThat(sending.failed()).isEmpty();
+            assertThat(refused.requestCount()).isZero();
+            assertThat(allowed.requestCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anEndpointWhoseAnswerNeverEndsFailsAtTheDeadlineAndHoldsUpNoOtherReport() throws Exception {
+        try (TestHttpsServer server = reportEndpoint()) {
+            // A 200, then one byte every 50 ms, forever.
+            server.respondWith(TestHttpsServer.drip("text/plain", Duration.ofMillis(50)));
+            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port() + "/");
+            dns.addTxt("_smtp._tls.other.test.", 300, "v=TLSRPTv1; rua=mailto:tlsrpt@other.test");
+            TlsReports reports = start(Duration.ofSeconds(1), "tls.trusted-certificates",
+                    directory.resolve("ca.pem").toString(), "tls-reports.upload-allowed-networks", "127.0.0.0/8");
+            recordDay(reports);
+            ReportedPolicy other = ReportedPolicy.noPolicyFound("other.test");
+            reports.journal().success(other, MORNING);
+            clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
+
+            CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
+                try {
+                    reports.runNow();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(60)).until(run::isDone);
+
+            assertThat(server.requestCount()).isEqualTo(1);
+            assertThat(reports.pending()).singleElement().satisfies(waiting -> {
+                assertThat(waiting.policyDomain()).isEqualTo("dest.test");
+                assertThat(waiting.attempts()).isEqualTo(1);
+            });
+            assertThat(submitted).extracting(report -> report.recipient).containsExactly("tlsrpt@other.test");
+
+            // The next day's report still goes out, and the stuck one is tried again.
+            reports.journal().success(other, clock.instant());
+            clock.advance(Duration.ofDays(1));
+            reports.runNow();
+            assertThat(submitted).extracting(report -> report.recipient)
+                    .containsExactly("tlsrpt@other.test", "tlsrpt@other.test");
+            assertThat(server.requestCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void anAnswerWhoseBodyNeverEndsIsReadNoFurtherThanTheLimitAndItsStatusCounts() throws Exception {
+        try (TestHttpsServer server = reportEndpoint()) {
+            server.respondWith(TestHttpsServer.endlessBody(200, "text/plain"));
+            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port() + "/");
+            TlsReports reports = startTrustingReportEndpoint();
+            recordDay(reports);
+
+            TlsReports.Sending sending = reports.sendNow("dest.test").orElseThrow();
+
+            // Had the body been read to its end, the 30 s deadline would have made it a failure.
+            assertThat(sending.failed()).isEmpty();
+            assertThat(sending.sentTo()).containsExactly("https://reports.dest.test:" + server.port() + "/");
         }
     }
 

@@ -1,9 +1,12 @@
 package dev.securedelivery.configuration;
 
 import dev.securedelivery.mtasts.DomainNames;
+import dev.securedelivery.tlsrpt.IpNetwork;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -22,7 +25,9 @@ public final class TlsReportingConfiguration {
     public static final String SENDER = PREFIX + "sender";
     public static final String PERIOD = PREFIX + "period";
     public static final String DIRECTORY = PREFIX + "directory";
-    static final Set<String> KEYS = Set.of(ENABLED, ORGANIZATION_NAME, CONTACT_INFO, SENDER, PERIOD, DIRECTORY);
+    public static final String UPLOAD_ALLOWED_NETWORKS = PREFIX + "upload-allowed-networks";
+    static final Set<String> KEYS = Set.of(ENABLED, ORGANIZATION_NAME, CONTACT_INFO, SENDER, PERIOD, DIRECTORY,
+            UPLOAD_ALLOWED_NETWORKS);
 
     /** Where journals and unsent reports are kept unless {@code tls-reports.directory} says otherwise. */
     public static final Path DEFAULT_DIRECTORY = Paths.get("var", "secure-delivery", "tls-reports");
@@ -35,15 +40,17 @@ public final class TlsReportingConfiguration {
     private final String sender;
     private final Duration period;
     private final Path directory;
+    private final List<IpNetwork> uploadAllowedNetworks;
 
     private TlsReportingConfiguration(boolean enabled, String organizationName, String contactInfo, String sender,
-            Duration period, Path directory) {
+            Duration period, Path directory, List<IpNetwork> uploadAllowedNetworks) {
         this.enabled = enabled;
         this.organizationName = organizationName;
         this.contactInfo = contactInfo;
         this.sender = sender;
         this.period = period;
         this.directory = directory;
+        this.uploadAllowedNetworks = List.copyOf(uploadAllowedNetworks);
     }
 
     static TlsReportingConfiguration from(Settings settings) throws ConfigurationException {
@@ -70,7 +77,26 @@ public final class TlsReportingConfiguration {
             require(sender, SENDER, "the address reports are sent from, such as tlsrpt@example.com");
         }
         return new TlsReportingConfiguration(enabled, organization.orElse(null), contact.orElse(null),
-                sender.orElse(null), period, directory);
+                sender.orElse(null), period, directory, networks(settings.string(UPLOAD_ALLOWED_NETWORKS)));
+    }
+
+    private static List<IpNetwork> networks(Optional<String> value) throws ConfigurationException {
+        List<IpNetwork> networks = new ArrayList<>();
+        if (value.isEmpty()) {
+            return networks;
+        }
+        for (String item : value.get().split(",", -1)) {
+            if (item.isBlank()) {
+                throw new ConfigurationException(UPLOAD_ALLOWED_NETWORKS, "empty entry in \"" + value.get() + "\"");
+            }
+            try {
+                networks.add(IpNetwork.parse(item));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException(UPLOAD_ALLOWED_NETWORKS, "expected networks such as 127.0.0.0/8, "
+                        + "10.1.0.0/16, fd00::/8: " + e.getMessage());
+            }
+        }
+        return networks;
     }
 
     private static void require(Optional<String> value, String key, String what) throws ConfigurationException {
@@ -115,6 +141,14 @@ public final class TlsReportingConfiguration {
 
     public Duration period() {
         return period;
+    }
+
+    /**
+     * Networks {@code https:} reports may be uploaded to though they are not global unicast
+     * (loopback, private, ...), which uploads otherwise refuse; none by default.
+     */
+    public List<IpNetwork> uploadAllowedNetworks() {
+        return uploadAllowedNetworks;
     }
 
     /** Holds the session journals ({@code journal/}) and the reports still to be sent ({@code outbox/}). */

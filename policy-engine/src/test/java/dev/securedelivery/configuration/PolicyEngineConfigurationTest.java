@@ -11,6 +11,7 @@ import dev.securedelivery.testing.InMemoryDns;
 import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.testing.TestHttpsServer;
+import dev.securedelivery.tlsrpt.IpNetwork;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -76,6 +77,10 @@ class PolicyEngineConfigurationTest {
         "tls-reports.sender | TLS reports <tlsrpt@example.com> | tls-reports.sender: expected a mail address",
         "tls-reports.sender | tlsrpt@ | tls-reports.sender: expected a mail address",
         "tls-reports.organisation-name | Example | tls-reports.organisation-name: unknown key; the keys under",
+        "tls-reports.upload-allowed-networks | localhost | tls-reports.upload-allowed-networks: expected networks such"
+            + " as 127.0.0.0/8, 10.1.0.0/16, fd00::/8: \"localhost\" is not an IPv4 or IPv6 address",
+        "tls-reports.upload-allowed-networks | 10.1.2.0/16 | tls-reports.upload-allowed-networks: expected networks",
+        "tls-reports.upload-allowed-networks | 127.0.0.0/8,,10.0.0.0/8 | tls-reports.upload-allowed-networks: empty",
     })
     void aBadValueIsReportedWithItsKey(String key, String value, String message) {
         assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties(key, value)))
@@ -205,6 +210,11 @@ class PolicyEngineConfigurationTest {
         assertThat(on.submitter()).as("the sender's domain, RFC 8460 5.3").isEqualTo("mail.example.com");
         assertThat(on.period()).isEqualTo(Duration.ofHours(1));
         assertThat(on.directory()).isEqualTo(base.resolve("var/secure-delivery/tls-reports"));
+        assertThat(on.uploadAllowedNetworks()).as("uploads go to global unicast addresses only").isEmpty();
+        assertThat(PolicyEngineConfiguration.from(properties("tls-reports.upload-allowed-networks",
+                " 127.0.0.0/8, 10.1.0.0/16 ,fd00::/8")).tlsReports().uploadAllowedNetworks())
+                .containsExactly(IpNetwork.parse("127.0.0.0/8"), IpNetwork.parse("10.1.0.0/16"),
+                        IpNetwork.parse("fd00::/8"));
         assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("tls-reports.enabled", "true",
                 "tls-reports.organization-name", "Example Inc.", "tls-reports.sender", "tlsrpt@example.com")))
                 .hasMessageStartingWith("tls-reports.contact-info: required when tls-reports.enabled = true");

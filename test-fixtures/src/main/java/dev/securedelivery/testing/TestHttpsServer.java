@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -47,8 +48,16 @@ public final class TestHttpsServer implements AutoCloseable {
 
     /** Starts a server on {@code address}, on an ephemeral port, presenting {@code tls}'s certificate. */
     public static TestHttpsServer start(InetAddress address, SSLContext tls) {
+        return start(address, 0, tls);
+    }
+
+    /**
+     * Starts a server on {@code address} and {@code port} (0: an ephemeral one): two loopback
+     * addresses on one port are the two addresses of one name.
+     */
+    public static TestHttpsServer start(InetAddress address, int port, SSLContext tls) {
         try {
-            HttpsServer server = HttpsServer.create(new InetSocketAddress(address, 0), 50);
+            HttpsServer server = HttpsServer.create(new InetSocketAddress(address, port), 50);
             server.setHttpsConfigurator(new HttpsConfigurator(tls));
             ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
                 Thread thread = new Thread(runnable, "test-https-server");
@@ -182,6 +191,21 @@ public final class TestHttpsServer implements AutoCloseable {
                     out.write(line[i]);
                     out.flush();
                     sleep(interval);
+                }
+            }
+        };
+    }
+
+    /** {@code status}, then a body that never ends, as fast as the client reads it; over when the client hangs up. */
+    public static Responder endlessBody(int status, String contentType) {
+        return exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.sendResponseHeaders(status, 0);
+            byte[] chunk = new byte[8192];
+            Arrays.fill(chunk, (byte) 'x');
+            try (OutputStream out = exchange.getResponseBody()) {
+                while (!Thread.currentThread().isInterrupted()) {
+                    out.write(chunk);
                 }
             }
         };

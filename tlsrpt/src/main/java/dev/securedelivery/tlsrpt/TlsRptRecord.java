@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,8 +20,16 @@ import java.util.regex.Pattern;
  * have a rua), each URI {@code mailto:} or {@code https:} (3); extension fields of the
  * {@code tlsrpt-extension} grammar are kept, not interpreted. A record that breaks these rules is
  * invalid, and an invalid record means no reports (RFC 8460 3: "MUST ... ignore").
+ *
+ * <p>RFC 8460 3 sets no limit on the number of {@code rua} URIs. Ours is {@value #MAX_REPORT_URIS}
+ * distinct URIs: every URI is a report mail or POST to a third party per period, so a record
+ * naming thousands would turn one session into thousands of messages in our name. A duplicate
+ * counts once; the URIs beyond the limit are kept out of {@link #reportUris()} and counted in
+ * {@link #droppedReportUris()}.
  */
 public final class TlsRptRecord {
+    /** The most distinct {@code rua} URIs a record's reports go to: our choice, RFC 8460 3 has none. */
+    public static final int MAX_REPORT_URIS = 5;
     private static final String VERSION = "v=TLSRPTv1";
     // RFC 8460 3: tlsrpt-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
     private static final Pattern EXTENSION_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}");
@@ -28,10 +37,12 @@ public final class TlsRptRecord {
     private static final Pattern EXTENSION_VALUE = Pattern.compile("[\\x21-\\x3a\\x3c\\x3e-\\x7e]+");
 
     private final List<URI> reportUris;
+    private final int droppedReportUris;
     private final Map<String, String> extensions;
 
-    private TlsRptRecord(List<URI> reportUris, Map<String, String> extensions) {
+    private TlsRptRecord(List<URI> reportUris, int droppedReportUris, Map<String, String> extensions) {
         this.reportUris = Collections.unmodifiableList(reportUris);
+        this.droppedReportUris = droppedReportUris;
         this.extensions = Collections.unmodifiableMap(extensions);
     }
 
@@ -105,7 +116,10 @@ public final class TlsRptRecord {
         if (uris == null) {
             throw new TlsRptSyntaxException("no rua field: a record must name where reports go (RFC 8460 3)");
         }
-        return new TlsRptRecord(uris, extensions);
+        // Every URI was checked above: one bad URI makes the record invalid, wherever it stands.
+        List<URI> distinct = new ArrayList<>(new LinkedHashSet<>(uris));
+        int dropped = Math.max(0, distinct.size() - MAX_REPORT_URIS);
+        return new TlsRptRecord(new ArrayList<>(distinct.subList(0, distinct.size() - dropped)), dropped, extensions);
     }
 
     private static List<URI> reportUris(String value) throws TlsRptSyntaxException {
@@ -139,9 +153,17 @@ public final class TlsRptRecord {
         return uris;
     }
 
-    /** Where reports go, in the record's order. */
+    /**
+     * Where reports go, in the record's order: at most {@value #MAX_REPORT_URIS}, each once (URIs
+     * compared as {@link URI#equals} does: scheme and host in any case, the rest exactly).
+     */
     public List<URI> reportUris() {
         return reportUris;
+    }
+
+    /** How many distinct {@code rua} URIs beyond {@value #MAX_REPORT_URIS} the record named: they get nothing. */
+    public int droppedReportUris() {
+        return droppedReportUris;
     }
 
     /** Extension fields, first occurrence of each name. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +28,41 @@ class TlsRptRecordTest {
         assertThat(record.extensions()).containsEntry("ext_1", "yes");
         assertThat(record.toString())
                 .isEqualTo("v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://reports.example.com/v1; ext_1=yes");
+    }
+
+    @Test
+    void aRecordNamingThousandsOfUrisHasItsReportsGoToTheFirstFiveAndSaysHowManyItDropped() throws Exception {
+        List<String> uris = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            uris.add("mailto:tlsrpt" + i + "@example.com");
+        }
+        TlsRptRecord record = TlsRptRecord.parse("v=TLSRPTv1; rua=" + String.join(",", uris));
+
+        assertThat(TlsRptRecord.MAX_REPORT_URIS).isEqualTo(5);
+        assertThat(record.reportUris()).containsExactly(URI.create("mailto:tlsrpt0@example.com"),
+                URI.create("mailto:tlsrpt1@example.com"), URI.create("mailto:tlsrpt2@example.com"),
+                URI.create("mailto:tlsrpt3@example.com"), URI.create("mailto:tlsrpt4@example.com"));
+        assertThat(record.droppedReportUris()).isEqualTo(2995);
+    }
+
+    @Test
+    void aUriNamedTwiceCountsOnceTowardsTheLimit() throws Exception {
+        TlsRptRecord record = TlsRptRecord.parse("v=TLSRPTv1; rua=mailto:a@example.com,HTTPS://R.Example.com/v1,"
+                + "mailto:a@example.com,https://r.example.com/v1,mailto:a@example.com,mailto:b@example.com,"
+                + "mailto:c@example.com,mailto:d@example.com,mailto:e@example.com");
+
+        assertThat(record.reportUris()).containsExactly(URI.create("mailto:a@example.com"),
+                URI.create("HTTPS://R.Example.com/v1"), URI.create("mailto:b@example.com"),
+                URI.create("mailto:c@example.com"), URI.create("mailto:d@example.com"));
+        assertThat(record.droppedReportUris()).as("mailto:e only: duplicates are not dropped URIs").isEqualTo(1);
+        assertThat(TlsRptRecord.parse("v=TLSRPTv1; rua=mailto:a@example.com").droppedReportUris()).isZero();
+    }
+
+    @Test
+    void aBadUriBeyondTheLimitStillMakesTheRecordInvalid() {
+        assertThatThrownBy(() -> TlsRptRecord.parse("v=TLSRPTv1; rua=mailto:a@example.com,mailto:b@example.com,"
+                + "mailto:c@example.com,mailto:d@example.com,mailto:e@example.com,ftp://f.example.com/"))
+                .isInstanceOf(TlsRptSyntaxException.class).hasMessageContaining("must be mailto: or https:");
     }
 
     @Test

@@ -1,0 +1,80 @@
+package dev.securedelivery.tlsrpt;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.Reader;
+
+/**
+ * Lines of a text, one at a time, none longer than a limit: a longer line is skipped to its end
+ * without being kept, and counted. Memory stays at the limit whatever the file holds (a file cut
+ * or garbled on disk may have no line end for megabytes).
+ */
+final class BoundedLineReader implements Closeable {
+    private final Reader in;
+    private final int maxChars;
+    private final char[] buffer = new char[8192];
+    private int position;
+    private int limit;
+    private int overlongLines;
+    private boolean endsWithLineEnd = true;
+
+    BoundedLineReader(Reader in, int maxChars) {
+        this.in = in;
+        this.maxChars = maxChars;
+    }
+
+    /** The next line of at most the limit, without its {@code \n}; null at the end of the text. */
+    String next() throws IOException {
+        StringBuilder line = new StringBuilder();
+        boolean overlong = false;
+        boolean any = false;
+        while (true) {
+            if (position == limit) {
+                int read = in.read(buffer);
+                if (read < 0) {
+                    if (overlong) {
+                        overlongLines++;
+                        return null;
+                    }
+                    return any ? line.toString() : null;
+                }
+                position = 0;
+                limit = read;
+            }
+            char c = buffer[position++];
+            any = true;
+            endsWithLineEnd = c == '\n';
+            if (c == '\n') {
+                if (!overlong) {
+                    return line.toString();
+                }
+                overlongLines++;
+                overlong = false;
+                any = false;
+                line.setLength(0);
+            } else if (!overlong) {
+                if (line.length() == maxChars) {
+                    overlong = true;
+                    line.setLength(0);
+                } else {
+                    line.append(c);
+                }
+            }
+        }
+    }
+
+    /** Lines skipped for being over the limit. */
+    int overlongLines() {
+        return overlongLines;
+    }
+
+    /** Whether the text read so far is empty or ends with {@code \n}: whether an append starts a new line. */
+    boolean endsWithLineEnd() {
+        return endsWithLineEnd;
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+    }
+}
