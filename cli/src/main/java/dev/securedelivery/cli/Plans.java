@@ -53,7 +53,7 @@ final class Plans {
             }
             return report;
         } catch (ConfigurationException e) {
-            throw new SecureDeliveryCli.InvalidInputException("bad configuration: " + e.getMessage());
+            throw new SecureDeliveryCli.InvalidInputException(e.getMessage());
         } catch (IOException e) {
             throw new SecureDeliveryCli.InvalidInputException("cannot start the engine: " + e.getMessage());
         }

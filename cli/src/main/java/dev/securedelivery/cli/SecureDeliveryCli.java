@@ -1,17 +1,16 @@
 package dev.securedelivery.cli;
 
 import dev.securedelivery.configuration.ConfigurationException;
+import dev.securedelivery.configuration.ConfigurationFile;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.mtasts.DomainNames;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -94,30 +93,34 @@ public final class SecureDeliveryCli {
     /** The configuration file, if any, with the command line's replacements; never the cache directory. */
     static PolicyEngineConfiguration configuration(Options options) throws InvalidInputException {
         Properties properties = new Properties();
-        if (options.config != null) {
-            try (Reader reader = Files.newBufferedReader(options.config, StandardCharsets.UTF_8)) {
-                properties.load(reader);
-            } catch (IOException e) {
-                throw new InvalidInputException("cannot read " + options.config + ": " + e.getMessage());
-            }
-        }
-        // The tool looks; it never writes into the mailet's policy cache.
-        properties.remove(PolicyEngineConfiguration.CACHE_DIRECTORY);
-        if (!options.dns.isEmpty()) {
-            properties.setProperty(PolicyEngineConfiguration.DNS_SERVERS, String.join(",", options.dns));
-        }
-        if (options.trustAnchor != null) {
-            properties.setProperty(PolicyEngineConfiguration.DNS_TRUST_ANCHOR, options.trustAnchor.toString());
-        }
-        if (options.ca != null) {
-            properties.setProperty(PolicyEngineConfiguration.TRUSTED_CERTIFICATES, options.ca.toString());
-        }
+        Map<String, String> replacedBy = new HashMap<>();
         try {
+            if (options.config != null) {
+                properties = ConfigurationFile.read(options.config);
+            }
+            // The tool looks; it never writes into the mailet's policy cache.
+            properties.remove(PolicyEngineConfiguration.CACHE_DIRECTORY);
+            if (!options.dns.isEmpty()) {
+                properties.setProperty(PolicyEngineConfiguration.DNS_SERVERS, String.join(",", options.dns));
+                replacedBy.put(PolicyEngineConfiguration.DNS_SERVERS, "--dns");
+            }
+            // An option's relative path is relative to where the tool runs, not to the file's directory.
+            if (options.trustAnchor != null) {
+                properties.setProperty(PolicyEngineConfiguration.DNS_TRUST_ANCHOR,
+                        options.trustAnchor.toAbsolutePath().toString());
+                replacedBy.put(PolicyEngineConfiguration.DNS_TRUST_ANCHOR, "--trust-anchor");
+            }
+            if (options.ca != null) {
+                properties.setProperty(PolicyEngineConfiguration.TRUSTED_CERTIFICATES,
+                        options.ca.toAbsolutePath().toString());
+                replacedBy.put(PolicyEngineConfiguration.TRUSTED_CERTIFICATES, "--ca");
+            }
             Path base = options.config == null ? null : options.config.toAbsolutePath().getParent();
-            return base == null ? PolicyEngineConfiguration.from(properties)
-                    : PolicyEngineConfiguration.from(properties, base);
+            return PolicyEngineConfiguration.from(properties, base, options.config);
         } catch (ConfigurationException e) {
-            throw new InvalidInputException("bad configuration: " + e.getMessage());
+            // A value from the command line is the option's fault, not the file's.
+            String option = e.key().map(replacedBy::get).orElse(null);
+            throw new InvalidInputException(option == null ? e.getMessage() : option + ": " + e.problem());
         }
     }
 

@@ -73,7 +73,7 @@ final class Verify {
         try {
             dns = configuration.dnsResolver(clock);
         } catch (ConfigurationException e) {
-            throw new SecureDeliveryCli.InvalidInputException("bad configuration: " + e.getMessage());
+            throw new SecureDeliveryCli.InvalidInputException(e.getMessage());
         }
         Report report = new Report("verify", domain);
         MtaStsPolicy policy = mtaSts(domain, dns, configuration, report);

@@ -52,6 +52,10 @@ public final class SecureDeliveryEngine implements Closeable {
      */
     public static SecureDeliveryEngine from(PolicyEngineConfiguration configuration, Clock clock,
             FetchListener fetches, TlsReports.MailSubmission mail) throws ConfigurationException, IOException {
+        if (configuration.tlsReports().enabled()) {
+            // A directory that is a file or not writable is named before anything starts.
+            configuration.tlsReports().prepareDirectory();
+        }
         DeliveryPolicy policy = configuration.deliveryPolicy(clock, fetches);
         TlsReports reports = null;
         if (configuration.tlsReports().enabled()) {

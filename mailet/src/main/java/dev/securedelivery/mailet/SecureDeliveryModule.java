@@ -5,10 +5,11 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
-import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Clock;
 import java.util.List;
 import java.util.Properties;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * ({@code guice.extension.module=dev.securedelivery.mailet.SecureDeliveryModule}): it builds the
  * one {@link SecureDeliveryEngine} every delivery mailet shares, from
  * {@code conf/secure-delivery.properties} (defaults if the file is missing). A bad configuration
- * stops James with a message that names the key.
+ * stops James with one line that names the file and the key: {@code secure-delivery: bad configuration
+ * in conf/secure-delivery.properties: <key>: <problem>}.
  */
 public final class SecureDeliveryModule extends AbstractModule {
     static final String CONFIGURATION_FILE = "file://conf/secure-delivery.properties";
@@ -36,8 +38,10 @@ public final class SecureDeliveryModule extends AbstractModule {
     @Singleton
     SecureDeliveryEngine engine(FileSystem fileSystem, MetricFactory metrics, MailetContext mailetContext)
             throws IOException {
+        Path workingDirectory = fileSystem.getBasedir().toPath();
+        Path file = configurationFile(fileSystem, workingDirectory);
         try {
-            PolicyEngineConfiguration configuration = configuration(fileSystem);
+            PolicyEngineConfiguration configuration = configuration(file, workingDirectory);
             SecureDeliveryEngine engine = SecureDeliveryEngine.from(configuration, Clock.systemUTC(), domain -> {
                 TimeMetric latency = metrics.timer(Metrics.MTA_STS_FETCH);
                 return failure -> {
@@ -56,27 +60,33 @@ public final class SecureDeliveryModule extends AbstractModule {
                     configuration.overrides().size());
             return engine;
         } catch (ConfigurationException e) {
-            // Reading the file and building from it (trust anchors, certificates) fail alike: name the key.
-            throw new IllegalStateException("secure-delivery: bad configuration in conf/secure-delivery.properties: "
-                    + e.getMessage(), e);
+            // Reading the file and building from it (trust anchors, directories) fail alike: one line
+            // naming the file and the key, logged here since James may print only the exception's chain.
+            String message = "secure-delivery: " + e.inFile(file).getMessage();
+            LOGGER.error(message);
+            throw new IllegalStateException(message);
         }
     }
 
-    private static PolicyEngineConfiguration configuration(FileSystem fileSystem)
-            throws IOException, ConfigurationException {
-        File file;
+    // Named as James names its files, relative to its working directory (conf/secure-delivery.properties).
+    private static Path configurationFile(FileSystem fileSystem, Path workingDirectory) {
+        Path base = workingDirectory.toAbsolutePath().normalize();
         try {
-            file = fileSystem.getFile(CONFIGURATION_FILE);
+            Path file = fileSystem.getFile(CONFIGURATION_FILE).toPath().toAbsolutePath().normalize();
+            return file.startsWith(base) ? base.relativize(file) : file;
         } catch (FileNotFoundException e) {
-            file = null;
+            return Paths.get("conf", "secure-delivery.properties");
         }
+    }
+
+    private static PolicyEngineConfiguration configuration(Path file, Path workingDirectory)
+            throws ConfigurationException {
         // Relative paths in the file (the MTA-STS cache, a trust anchor) are relative to James's
         // working directory, as James's own file://conf/... paths are.
-        Path workingDirectory = fileSystem.getBasedir().toPath();
-        if (file == null || !file.exists()) {
-            LOGGER.info("secure-delivery: no conf/secure-delivery.properties, using the defaults");
+        if (!Files.exists(workingDirectory.resolve(file))) {
+            LOGGER.info("secure-delivery: no {}, using the defaults", file);
             return PolicyEngineConfiguration.from(new Properties(), workingDirectory);
         }
-        return PolicyEngineConfiguration.load(file.toPath(), workingDirectory);
+        return PolicyEngineConfiguration.load(file, workingDirectory);
     }
 }

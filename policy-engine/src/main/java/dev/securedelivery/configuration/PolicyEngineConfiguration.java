@@ -9,12 +9,9 @@ import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.mtasts.MtaStsFetcher;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.DomainOverride;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.Reader;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -29,10 +26,12 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.xbill.DNS.Resolver;
+import org.xbill.DNS.SimpleResolver;
 
 /**
  * The keys of the configuration file that set up DNS and the MTA-STS engine, read and checked at
@@ -63,7 +62,17 @@ public final class PolicyEngineConfiguration {
 
     public static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(5);
 
-    private static final Set<String> DNS_KEYS = Set.of(DNS_SERVERS, DNS_TIMEOUT, DNS_DNSSEC, DNS_TRUST_ANCHOR,
+    // The largest values the keys take: beyond them a value is a typo (an extra zero, d for s), and
+    // would overflow the milliseconds and ints the engine counts in.
+    static final Duration MAX_DNS_TIMEOUT = Duration.ofMinutes(1);
+    static final Duration MAX_FETCH_TIMEOUT = Duration.ofMinutes(10);
+    static final Duration MAX_LOOKUP_TIMEOUT = Duration.ofMinutes(10);
+    /** RFC 8461 3.2: max_age is at most 31557600 seconds, about a year. */
+    static final Duration MAX_CACHE_PERIOD = Duration.ofDays(366);
+    static final int MAX_CACHE_ENTRIES = 10_000_000;
+    static final int MAX_UPDATE_THREADS = 256;
+
+    static final Set<String> DNS_KEYS = Set.of(DNS_SERVERS, DNS_TIMEOUT, DNS_DNSSEC, DNS_TRUST_ANCHOR,
             DNS_CACHE_MAX_ENTRIES);
 
     /** How answers get their DNSSEC status ({@code dns.dnssec}). */
@@ -79,10 +88,11 @@ public final class PolicyEngineConfiguration {
             this.keyword = keyword;
         }
     }
-    private static final Set<String> MTA_STS_KEYS = Set.of(CACHE_DIRECTORY, CACHE_MAX_ENTRIES, CACHE_IDLE_EVICTION,
+    static final Set<String> MTA_STS_KEYS = Set.of(CACHE_DIRECTORY, CACHE_MAX_ENTRIES, CACHE_IDLE_EVICTION,
             REFRESH_INTERVAL, LOOKUP_TIMEOUT, UPDATE_THREADS, CONNECT_TIMEOUT, READ_TIMEOUT, FETCH_TIMEOUT, FETCH_PORT);
-    private static final Set<String> TLS_KEYS = Set.of(TRUSTED_CERTIFICATES);
+    static final Set<String> TLS_KEYS = Set.of(TRUSTED_CERTIFICATES);
 
+    private final Optional<Path> file;
     private final List<InetSocketAddress> dnsServers;
     private final Duration dnsTimeout;
     private final DnssecMode dnssecMode;
@@ -104,60 +114,69 @@ public final class PolicyEngineConfiguration {
     private final TlsReportingConfiguration tlsReports;
 
     private PolicyEngineConfiguration(Settings settings) throws ConfigurationException {
-        settings.rejectUnknown("dns.", DNS_KEYS);
-        settings.rejectUnknown("mta-sts.", MTA_STS_KEYS);
-        settings.rejectUnknown("tls.", TLS_KEYS);
-        settings.rejectUnknownKeys(Set.of("dns.", "mta-sts.", "tls.", TLS_POLICY_PREFIX,
-                TlsReportingConfiguration.PREFIX));
+        this.file = settings.file();
+        Set<String> known = new TreeSet<>();
+        known.addAll(DNS_KEYS);
+        known.addAll(MTA_STS_KEYS);
+        known.addAll(TLS_KEYS);
+        known.addAll(TlsReportingConfiguration.KEYS);
+        settings.rejectUnknownKeys(known, TLS_POLICY_PREFIX);
         this.dnsServers = settings.socketAddresses(DNS_SERVERS, 53);
-        this.dnsTimeout = settings.duration(DNS_TIMEOUT, DEFAULT_DNS_TIMEOUT);
+        this.dnsTimeout = settings.duration(DNS_TIMEOUT, DEFAULT_DNS_TIMEOUT, MAX_DNS_TIMEOUT);
         this.dnssecMode = dnssecMode(settings);
         if (dnssecMode == DnssecMode.TRUST_LOOPBACK_AD) {
             if (dnsServers.isEmpty()) {
-                throw new ConfigurationException(DNS_SERVERS, "trust-loopback-ad needs the loopback resolvers listed here");
+                throw settings.error(DNS_SERVERS, "trust-loopback-ad needs the loopback resolvers listed here");
             }
             for (InetSocketAddress server : dnsServers) {
                 if (!server.getAddress().isLoopbackAddress()) {
-                    throw new ConfigurationException(DNS_SERVERS, "with dns.dnssec = trust-loopback-ad every server must be"
+                    throw settings.error(DNS_SERVERS, "with dns.dnssec = trust-loopback-ad every server must be"
                             + " on a loopback address, and " + server.getAddress().getHostAddress() + " is not");
                 }
             }
         }
         this.trustAnchors = trustAnchors(settings);
-        this.dnsCacheEntries = settings.integer(DNS_CACHE_MAX_ENTRIES, 10_000, 1);
+        this.dnsCacheEntries = settings.integer(DNS_CACHE_MAX_ENTRIES, 10_000, 1, MAX_CACHE_ENTRIES);
         this.cacheDirectory = settings.path(CACHE_DIRECTORY);
-        this.maxEntries = settings.integer(CACHE_MAX_ENTRIES, 100_000, 1);
-        this.idleEviction = settings.duration(CACHE_IDLE_EVICTION, Duration.ofDays(30));
-        this.refreshInterval = settings.duration(REFRESH_INTERVAL, Duration.ofDays(1));
-        this.lookupTimeout = settings.duration(LOOKUP_TIMEOUT, Duration.ofSeconds(30));
-        this.updateThreads = settings.integer(UPDATE_THREADS, 64, 1);
-        this.connectTimeout = settings.duration(CONNECT_TIMEOUT, MtaStsFetcher.DEFAULT_CONNECT_TIMEOUT);
-        this.readTimeout = settings.duration(READ_TIMEOUT, MtaStsFetcher.DEFAULT_READ_TIMEOUT);
-        this.fetchTimeout = settings.duration(FETCH_TIMEOUT, MtaStsFetcher.DEFAULT_FETCH_TIMEOUT);
-        this.fetchPort = settings.integer(FETCH_PORT, 443, 1);
-        if (fetchPort > 65535) {
-            throw new ConfigurationException(FETCH_PORT, "not a port: " + fetchPort);
-        }
+        this.maxEntries = settings.integer(CACHE_MAX_ENTRIES, 100_000, 1, MAX_CACHE_ENTRIES);
+        this.idleEviction = settings.duration(CACHE_IDLE_EVICTION, Duration.ofDays(30), MAX_CACHE_PERIOD);
+        this.refreshInterval = settings.duration(REFRESH_INTERVAL, Duration.ofDays(1), MAX_CACHE_PERIOD);
+        this.lookupTimeout = settings.duration(LOOKUP_TIMEOUT, Duration.ofSeconds(30), MAX_LOOKUP_TIMEOUT);
+        this.updateThreads = settings.integer(UPDATE_THREADS, 64, 1, MAX_UPDATE_THREADS);
+        this.connectTimeout = settings.duration(CONNECT_TIMEOUT, MtaStsFetcher.DEFAULT_CONNECT_TIMEOUT,
+                MAX_FETCH_TIMEOUT);
+        this.readTimeout = settings.duration(READ_TIMEOUT, MtaStsFetcher.DEFAULT_READ_TIMEOUT, MAX_FETCH_TIMEOUT);
+        this.fetchTimeout = settings.duration(FETCH_TIMEOUT, MtaStsFetcher.DEFAULT_FETCH_TIMEOUT, MAX_FETCH_TIMEOUT);
+        this.fetchPort = settings.integer(FETCH_PORT, 443, 1, 65535);
         Optional<Path> certificates = settings.path(TRUSTED_CERTIFICATES);
         this.trustManager = certificates.isEmpty()
                 ? MtaStsFetcher.defaultTrustManager()
-                : trustManagerFrom(TRUSTED_CERTIFICATES, certificates.get());
+                : trustManagerFrom(settings, TRUSTED_CERTIFICATES, certificates.get());
         this.overrides = overrides(settings);
         this.tlsReports = TlsReportingConfiguration.from(settings);
     }
 
     private static Map<String, DomainOverride> overrides(Settings settings) throws ConfigurationException {
         Map<String, DomainOverride> overrides = new TreeMap<>();
+        Map<String, String> keyOfDomain = new TreeMap<>();
         for (String key : settings.keysStartingWith(TLS_POLICY_PREFIX)) {
             String domain = key.substring(TLS_POLICY_PREFIX.length());
             // The form the engine looks domains up in (lower-case A-labels, no trailing dot).
             String normalized = DomainNames.normalize(domain);
             if (normalized == null) {
-                throw new ConfigurationException(key, "\"" + domain + "\" is not a domain name");
+                throw settings.error(key, "expected tls-policy.<domain>, and " + ConfigurationException.quote(domain)
+                        + " is not a domain name");
             }
-            String value = settings.string(key).orElse("");
-            DomainOverride override = DomainOverride.fromKeyword(value).orElseThrow(() -> new ConfigurationException(key,
-                    "expected dane-only, mta-sts-enforce, require-tls, opportunistic or none, got \"" + value + "\""));
+            String earlier = keyOfDomain.putIfAbsent(normalized, key);
+            if (earlier != null) {
+                // Example.com, example.com. and the U-label form are one domain: which should win?
+                throw settings.error(key, "names the domain " + normalized + ", as " + earlier
+                        + " does; keep one");
+            }
+            String expected = "dane-only, mta-sts-enforce, require-tls, opportunistic or none";
+            String value = settings.string(key, expected).orElse("");
+            DomainOverride override = DomainOverride.fromKeyword(value).orElseThrow(() -> settings.error(key,
+                    "expected " + expected + ", got " + ConfigurationException.quote(value)));
             overrides.put(normalized, override);
         }
         return overrides;
@@ -174,23 +193,35 @@ public final class PolicyEngineConfiguration {
         return new PolicyEngineConfiguration(new Settings(properties, baseDirectory));
     }
 
-    /** Reads and checks a properties file (UTF-8); relative paths are relative to the current directory. */
-    public static PolicyEngineConfiguration load(Path file) throws IOException, ConfigurationException {
-        return from(read(file));
+    /**
+     * As {@link #from(Properties, Path)}, for properties read from {@code file} (see {@link
+     * ConfigurationFile#read}) and perhaps adjusted: errors name {@code file}.
+     */
+    public static PolicyEngineConfiguration from(Properties properties, Path baseDirectory, Path file)
+            throws ConfigurationException {
+        return new PolicyEngineConfiguration(new Settings(properties, baseDirectory, file));
     }
 
-    /** Reads and checks a properties file (UTF-8); relative paths are relative to {@code baseDirectory}. */
-    public static PolicyEngineConfiguration load(Path file, Path baseDirectory)
-            throws IOException, ConfigurationException {
-        return from(read(file), baseDirectory);
+    /**
+     * Reads and checks a properties file (UTF-8, see {@link ConfigurationFile}); relative paths are
+     * relative to the current directory.
+     */
+    public static PolicyEngineConfiguration load(Path file) throws ConfigurationException {
+        return from(ConfigurationFile.read(file), null, file);
     }
 
-    private static Properties read(Path file) throws IOException {
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
-        }
-        return properties;
+    /**
+     * Reads and checks a properties file (UTF-8, see {@link ConfigurationFile}); {@code file}, if
+     * relative, and relative paths in it are relative to {@code baseDirectory}. Errors name the file
+     * as given (James's {@code conf/secure-delivery.properties}).
+     */
+    public static PolicyEngineConfiguration load(Path file, Path baseDirectory) throws ConfigurationException {
+        return from(ConfigurationFile.read(baseDirectory.resolve(file), file), baseDirectory, file);
+    }
+
+    /** The file these settings were read from, which errors name; empty if they came from no file. */
+    public Optional<Path> file() {
+        return file;
     }
 
     /**
@@ -211,7 +242,8 @@ public final class PolicyEngineConfiguration {
                 // The validator's own DS and DNSKEY queries count against the lookup: give it room.
                 resolver = DnssecValidation.validating(upstream, trustAnchors, clock, dnsTimeout.multipliedBy(3));
             } catch (IOException e) {
-                throw new ConfigurationException(DNS_TRUST_ANCHOR, "unusable trust anchors: " + e.getMessage(), e);
+                throw new ConfigurationException(file.orElse(null), DNS_TRUST_ANCHOR, "unusable trust anchors: "
+                        + e.getMessage(), e);
             }
         }
         return resolver.withCache(new DnsCache(dnsCacheEntries, clock));
@@ -235,11 +267,26 @@ public final class PolicyEngineConfiguration {
         return tlsReports;
     }
 
-    /** The delivery policy these settings describe, with {@code fetches} told of every MTA-STS policy fetch. */
-    public DeliveryPolicy deliveryPolicy(Clock clock, FetchListener fetches) throws ConfigurationException, IOException {
+    /**
+     * The delivery policy these settings describe, with {@code fetches} told of every MTA-STS policy
+     * fetch. The MTA-STS cache directory is created now if missing.
+     *
+     * @throws ConfigurationException if the trust anchors or the cache directory cannot be used
+     */
+    public DeliveryPolicy deliveryPolicy(Clock clock, FetchListener fetches)
+            throws ConfigurationException, IOException {
         DnsResolver dns = dnsResolver(clock);
-        return new DeliveryPolicy(dns, mtaStsEngine(dns, mtaStsFetcher(dns).build()).clock(clock)
-                .fetchListener(fetches).build(), overrides);
+        if (cacheDirectory.isPresent()) {
+            ConfiguredFiles.prepareDirectory(file.orElse(null), CACHE_DIRECTORY, cacheDirectory.get());
+        }
+        MtaStsEngine engine;
+        try {
+            engine = mtaStsEngine(dns, mtaStsFetcher(dns).build()).clock(clock).fetchListener(fetches).build();
+        } catch (IOException e) {
+            throw new ConfigurationException(file.orElse(null), CACHE_DIRECTORY, "cannot use the directory "
+                    + cacheDirectory.orElse(null) + ": " + ConfiguredFiles.describe(e), e);
+        }
+        return new DeliveryPolicy(dns, engine, overrides);
     }
 
     public DnssecMode dnssecMode() {
@@ -247,28 +294,33 @@ public final class PolicyEngineConfiguration {
     }
 
     private static DnssecMode dnssecMode(Settings settings) throws ConfigurationException {
-        String value = settings.string(DNS_DNSSEC).orElse(DnssecMode.VALIDATE.keyword);
+        String expected = "validate or trust-loopback-ad";
+        Optional<String> value = settings.string(DNS_DNSSEC, expected);
+        if (value.isEmpty()) {
+            return DnssecMode.VALIDATE;
+        }
         for (DnssecMode mode : DnssecMode.values()) {
-            if (mode.keyword.equals(value)) {
+            if (mode.keyword.equalsIgnoreCase(value.get())) {
                 return mode;
             }
         }
-        throw new ConfigurationException(DNS_DNSSEC, "expected validate or trust-loopback-ad, got \"" + value + "\"");
+        throw settings.error(DNS_DNSSEC, "expected " + expected + ", got " + ConfigurationException.quote(value.get()));
     }
 
     private static byte[] trustAnchors(Settings settings) throws ConfigurationException {
-        Optional<Path> file = settings.path(DNS_TRUST_ANCHOR);
-        if (file.isEmpty()) {
+        Optional<Path> path = settings.path(DNS_TRUST_ANCHOR);
+        if (path.isEmpty()) {
             return DnssecValidation.rootTrustAnchors();
         }
+        byte[] anchors = ConfiguredFiles.read(settings.file().orElse(null), DNS_TRUST_ANCHOR, path.get());
         try {
-            byte[] anchors = DnssecValidation.trustAnchorsFrom(file.get());
             // Parsed now, so that a bad file stops the start rather than the first delivery.
-            DnssecValidation.validating(new org.xbill.DNS.SimpleResolver(), anchors, Clock.systemUTC(),
-                    Duration.ofSeconds(1));
+            DnssecValidation.validating(new SimpleResolver(), anchors, Clock.systemUTC(), Duration.ofSeconds(1));
             return anchors;
-        } catch (IOException e) {
-            throw new ConfigurationException(DNS_TRUST_ANCHOR, "cannot use " + file.get() + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            // dnsjava's zone-file parser says what it could not parse; it may fail unchecked on odd input.
+            throw settings.error(DNS_TRUST_ANCHOR, "cannot use " + path.get() + ": expected DS or DNSKEY records in"
+                    + " zone-file syntax (" + ConfiguredFiles.innermostMessage(e) + ")", e);
         }
     }
 
@@ -309,17 +361,18 @@ public final class PolicyEngineConfiguration {
     }
 
     // A PEM bundle, as administrators keep CA files; it replaces the JDK's trust store.
-    private static X509TrustManager trustManagerFrom(String key, Path file) throws ConfigurationException {
+    private static X509TrustManager trustManagerFrom(Settings settings, String key, Path file)
+            throws ConfigurationException {
+        byte[] pem = ConfiguredFiles.read(settings.file().orElse(null), key, file);
         Collection<? extends Certificate> certificates;
-        try (InputStream in = Files.newInputStream(file)) {
-            certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
-        } catch (IOException e) {
-            throw new ConfigurationException(key, "cannot read " + file + ": " + e, e);
-        } catch (GeneralSecurityException e) {
-            throw new ConfigurationException(key, file + " is not a file of PEM certificates: " + e.getMessage(), e);
+        try {
+            certificates = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw settings.error(key, "expected a file of PEM certificates, and " + file + " is not one ("
+                    + ConfiguredFiles.innermostMessage(e) + ")", e);
         }
         if (certificates.isEmpty()) {
-            throw new ConfigurationException(key, file + " holds no certificate");
+            throw settings.error(key, "expected a file of PEM certificates, and " + file + " holds no certificate");
         }
         try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -335,9 +388,10 @@ public final class PolicyEngineConfiguration {
                     return (X509TrustManager) manager;
                 }
             }
-            throw new ConfigurationException(key, "the JDK offers no X.509 trust manager");
+            throw settings.error(key, "the JDK offers no X.509 trust manager");
         } catch (GeneralSecurityException | IOException e) {
-            throw new ConfigurationException(key, "cannot build a trust store from " + file + ": " + e, e);
+            throw settings.error(key, "cannot build a trust store from " + file + ": "
+                    + ConfiguredFiles.innermostMessage(e), e);
         }
     }
 }

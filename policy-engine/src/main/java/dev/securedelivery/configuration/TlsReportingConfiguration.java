@@ -34,6 +34,7 @@ public final class TlsReportingConfiguration {
 
     private static final Duration DAY = Duration.ofDays(1);
 
+    private final Path file;
     private final boolean enabled;
     private final String organizationName;
     private final String contactInfo;
@@ -42,8 +43,9 @@ public final class TlsReportingConfiguration {
     private final Path directory;
     private final List<IpNetwork> uploadAllowedNetworks;
 
-    private TlsReportingConfiguration(boolean enabled, String organizationName, String contactInfo, String sender,
-            Duration period, Path directory, List<IpNetwork> uploadAllowedNetworks) {
+    private TlsReportingConfiguration(Path file, boolean enabled, String organizationName, String contactInfo,
+            String sender, Duration period, Path directory, List<IpNetwork> uploadAllowedNetworks) {
+        this.file = file;
         this.enabled = enabled;
         this.organizationName = organizationName;
         this.contactInfo = contactInfo;
@@ -54,64 +56,78 @@ public final class TlsReportingConfiguration {
     }
 
     static TlsReportingConfiguration from(Settings settings) throws ConfigurationException {
-        settings.rejectUnknown(PREFIX, KEYS);
         boolean enabled = settings.bool(ENABLED, false);
-        Duration period = settings.duration(PERIOD, DAY);
+        Duration period = settings.duration(PERIOD, DAY, DAY);
         // RFC 8460 4.1: a day by default; other periods must tile the UTC day, so that reports of
         // consecutive periods neither overlap nor leave gaps.
         if (DAY.toMillis() % period.toMillis() != 0 || period.toMillis() % 1000 != 0) {
-            throw new ConfigurationException(PERIOD, "must be a whole number of seconds that divides a day evenly"
-                    + " (such as 1d, 12h, 1h, 10m), got " + period);
+            String written = settings.string(PERIOD, "a period").orElse("");
+            throw settings.error(PERIOD, "expected a whole number of seconds that divides a day evenly"
+                    + " (such as 1d, 12h, 1h, 10m), got " + ConfigurationException.quote(written));
         }
         Path directory = settings.path(DIRECTORY, DEFAULT_DIRECTORY);
-        Optional<String> organization = settings.string(ORGANIZATION_NAME);
-        Optional<String> contact = settings.string(CONTACT_INFO);
-        Optional<String> sender = settings.string(SENDER);
+        Optional<String> organization = settings.string(ORGANIZATION_NAME, "the name of the organization that sends"
+                + " the reports, such as Example Inc.");
+        Optional<String> contact = settings.string(CONTACT_INFO, "an address or URL the receiving domain can reach"
+                + " you at");
+        Optional<String> sender = settings.string(SENDER, "the address reports are sent from, such as"
+                + " tlsrpt@example.com");
         if (sender.isPresent()) {
-            checkAddress(sender.get());
+            checkAddress(settings, sender.get());
         }
         if (enabled) {
             // RFC 8460 4.4: organization-name and contact-info are required fields of every report.
-            require(organization, ORGANIZATION_NAME, "the organization the reports come from, such as Example Inc.");
-            require(contact, CONTACT_INFO, "an address or URL the receiving domain can reach you at");
-            require(sender, SENDER, "the address reports are sent from, such as tlsrpt@example.com");
+            require(settings, organization, ORGANIZATION_NAME, "the organization the reports come from, such as"
+                    + " Example Inc.");
+            require(settings, contact, CONTACT_INFO, "an address or URL the receiving domain can reach you at");
+            require(settings, sender, SENDER, "the address reports are sent from, such as tlsrpt@example.com");
         }
-        return new TlsReportingConfiguration(enabled, organization.orElse(null), contact.orElse(null),
-                sender.orElse(null), period, directory, networks(settings.string(UPLOAD_ALLOWED_NETWORKS)));
+        return new TlsReportingConfiguration(settings.file().orElse(null), enabled, organization.orElse(null),
+                contact.orElse(null), sender.orElse(null), period, directory, networks(settings));
     }
 
-    private static List<IpNetwork> networks(Optional<String> value) throws ConfigurationException {
+    private static List<IpNetwork> networks(Settings settings) throws ConfigurationException {
         List<IpNetwork> networks = new ArrayList<>();
+        Optional<String> value = settings.string(UPLOAD_ALLOWED_NETWORKS, "networks such as 127.0.0.0/8, fd00::/8");
         if (value.isEmpty()) {
             return networks;
         }
         for (String item : value.get().split(",", -1)) {
             if (item.isBlank()) {
-                throw new ConfigurationException(UPLOAD_ALLOWED_NETWORKS, "empty entry in \"" + value.get() + "\"");
+                throw settings.error(UPLOAD_ALLOWED_NETWORKS, "empty entry in \"" + value.get() + "\"");
             }
             try {
                 networks.add(IpNetwork.parse(item));
             } catch (IllegalArgumentException e) {
-                throw new ConfigurationException(UPLOAD_ALLOWED_NETWORKS, "expected networks such as 127.0.0.0/8, "
-                        + "10.1.0.0/16, fd00::/8: " + e.getMessage());
+                throw settings.error(UPLOAD_ALLOWED_NETWORKS, "expected networks such as 127.0.0.0/8, 10.1.0.0/16,"
+                        + " fd00::/8: " + e.getMessage());
             }
         }
         return networks;
     }
 
-    private static void require(Optional<String> value, String key, String what) throws ConfigurationException {
+    private static void require(Settings settings, Optional<String> value, String key, String what)
+            throws ConfigurationException {
         if (value.isEmpty()) {
-            throw new ConfigurationException(key, "required when " + ENABLED + " = true: " + what);
+            throw settings.error(key, "required when " + ENABLED + " = true: " + what);
         }
     }
 
-    private static void checkAddress(String address) throws ConfigurationException {
+    private static void checkAddress(Settings settings, String address) throws ConfigurationException {
         int at = address.lastIndexOf('@');
         if (at <= 0 || address.chars().anyMatch(c -> c <= ' ' || c == '<' || c == '>' || c == ',')
                 || DomainNames.normalize(address.substring(at + 1)) == null) {
-            throw new ConfigurationException(SENDER, "expected a mail address such as tlsrpt@example.com, got \""
-                    + address + "\"");
+            throw settings.error(SENDER, "expected a mail address such as tlsrpt@example.com, got "
+                    + ConfigurationException.quote(address));
         }
+    }
+
+    /**
+     * Creates {@link #directory()} if missing and checks that it is a writable directory: called
+     * when reporting starts, so that tools reading the same file never need to write there.
+     */
+    public void prepareDirectory() throws ConfigurationException {
+        ConfiguredFiles.prepareDirectory(file, DIRECTORY, directory);
     }
 
     public boolean enabled() {
