@@ -43,8 +43,11 @@ public final class PolicyEngineConfiguration {
     public static final String DNS_DNSSEC = "dns.dnssec";
     public static final String DNS_TRUST_ANCHOR = "dns.trust-anchor";
     public static final String DNS_CACHE_MAX_ENTRIES = "dns.cache.max-entries";
+    public static final String DNS_CACHE_MAX_MIB = "dns.cache.max-mib";
     public static final String CACHE_DIRECTORY = "mta-sts.cache.directory";
     public static final String CACHE_MAX_ENTRIES = "mta-sts.cache.max-entries";
+    public static final String CACHE_MAX_MIB = "mta-sts.cache.max-mib";
+    public static final String CACHE_MAX_DISK_MIB = "mta-sts.cache.max-disk-mib";
     public static final String CACHE_IDLE_EVICTION = "mta-sts.cache.idle-eviction";
     public static final String REFRESH_INTERVAL = "mta-sts.refresh-interval";
     public static final String LOOKUP_TIMEOUT = "mta-sts.lookup-timeout";
@@ -70,10 +73,13 @@ public final class PolicyEngineConfiguration {
     /** RFC 8461 3.2: max_age is at most 31557600 seconds, about a year. */
     static final Duration MAX_CACHE_PERIOD = Duration.ofDays(366);
     static final int MAX_CACHE_ENTRIES = 10_000_000;
+    private static final long MEBIBYTE = 1024 * 1024;
+    /** 64 GiB: a bound that a typo (a count of bytes given as mebibytes) cannot pass. */
+    static final int MAX_CACHE_MEBIBYTES = 65_536;
     static final int MAX_UPDATE_THREADS = 256;
 
     static final Set<String> DNS_KEYS = Set.of(DNS_SERVERS, DNS_TIMEOUT, DNS_DNSSEC, DNS_TRUST_ANCHOR,
-            DNS_CACHE_MAX_ENTRIES);
+            DNS_CACHE_MAX_ENTRIES, DNS_CACHE_MAX_MIB);
 
     /** How answers get their DNSSEC status ({@code dns.dnssec}). */
     public enum DnssecMode {
@@ -88,8 +94,9 @@ public final class PolicyEngineConfiguration {
             this.keyword = keyword;
         }
     }
-    static final Set<String> MTA_STS_KEYS = Set.of(CACHE_DIRECTORY, CACHE_MAX_ENTRIES, CACHE_IDLE_EVICTION,
-            REFRESH_INTERVAL, LOOKUP_TIMEOUT, UPDATE_THREADS, CONNECT_TIMEOUT, READ_TIMEOUT, FETCH_TIMEOUT, FETCH_PORT);
+    static final Set<String> MTA_STS_KEYS = Set.of(CACHE_DIRECTORY, CACHE_MAX_ENTRIES, CACHE_MAX_MIB,
+            CACHE_MAX_DISK_MIB, CACHE_IDLE_EVICTION, REFRESH_INTERVAL, LOOKUP_TIMEOUT, UPDATE_THREADS, CONNECT_TIMEOUT,
+            READ_TIMEOUT, FETCH_TIMEOUT, FETCH_PORT);
     static final Set<String> TLS_KEYS = Set.of(TRUSTED_CERTIFICATES);
 
     private final Optional<Path> file;
@@ -98,8 +105,11 @@ public final class PolicyEngineConfiguration {
     private final DnssecMode dnssecMode;
     private final byte[] trustAnchors;
     private final int dnsCacheEntries;
+    private final int dnsCacheMebibytes;
     private final Optional<Path> cacheDirectory;
     private final int maxEntries;
+    private final int cacheMebibytes;
+    private final int diskMebibytes;
     private final Duration idleEviction;
     private final Duration refreshInterval;
     private final Duration lookupTimeout;
@@ -137,8 +147,11 @@ public final class PolicyEngineConfiguration {
         }
         this.trustAnchors = trustAnchors(settings);
         this.dnsCacheEntries = settings.integer(DNS_CACHE_MAX_ENTRIES, 10_000, 1, MAX_CACHE_ENTRIES);
+        this.dnsCacheMebibytes = settings.integer(DNS_CACHE_MAX_MIB, 64, 1, MAX_CACHE_MEBIBYTES);
         this.cacheDirectory = settings.path(CACHE_DIRECTORY);
         this.maxEntries = settings.integer(CACHE_MAX_ENTRIES, 100_000, 1, MAX_CACHE_ENTRIES);
+        this.cacheMebibytes = settings.integer(CACHE_MAX_MIB, 64, 1, MAX_CACHE_MEBIBYTES);
+        this.diskMebibytes = settings.integer(CACHE_MAX_DISK_MIB, 256, 1, MAX_CACHE_MEBIBYTES);
         this.idleEviction = settings.duration(CACHE_IDLE_EVICTION, Duration.ofDays(30), MAX_CACHE_PERIOD);
         this.refreshInterval = settings.duration(REFRESH_INTERVAL, Duration.ofDays(1), MAX_CACHE_PERIOD);
         this.lookupTimeout = settings.duration(LOOKUP_TIMEOUT, Duration.ofSeconds(30), MAX_LOOKUP_TIMEOUT);
@@ -246,7 +259,7 @@ public final class PolicyEngineConfiguration {
                         + e.getMessage(), e);
             }
         }
-        return resolver.withCache(new DnsCache(dnsCacheEntries, clock));
+        return resolver.withCache(new DnsCache(dnsCacheEntries, dnsCacheMebibytes * MEBIBYTE, clock));
     }
 
     /**
@@ -344,6 +357,8 @@ public final class PolicyEngineConfiguration {
         MtaStsEngine.Builder builder = MtaStsEngine.builder(dns)
                 .fetcher(fetcher)
                 .maxEntries(maxEntries)
+                .maxBytes(cacheMebibytes * MEBIBYTE)
+                .maxStoreBytes(diskMebibytes * MEBIBYTE)
                 .idleEviction(idleEviction)
                 .refreshInterval(refreshInterval)
                 .lookupTimeout(lookupTimeout)

@@ -112,6 +112,9 @@ class PolicyEngineConfigurationTest {
         "mta-sts.update-threads | 1000 | expected a whole number from 1 to 256, got \"1000\"",
         "mta-sts.update-threads | \u0663 | expected a whole number from 1 to 256, got \"\u0663\"",
         "mta-sts.fetch.port | 70000 | expected a whole number from 1 to 65535, got \"70000\"",
+        "dns.cache.max-mib | 0 | expected a whole number from 1 to 65536, got \"0\"",
+        "mta-sts.cache.max-mib | 64MiB | expected a whole number from 1 to 65536, got \"64MiB\"",
+        "mta-sts.cache.max-disk-mib | 268435456 | expected a whole number from 1 to 65536, got \"268435456\"",
         // choices
         "dns.dnssec | maybe | expected validate or trust-loopback-ad, got \"maybe\"",
         "tls-reports.enabled | yes | expected true or false, got \"yes\"",
@@ -136,8 +139,8 @@ class PolicyEngineConfigurationTest {
         "tls-polciy.example.com | none | unknown key; did you mean tls-policy.example.com?",
         "tls_policy.example.com | none | unknown key; did you mean tls-policy.example.com?",
         "tls-policy | none | unknown key; did you mean tls-policy.<domain>?",
-        "dns.resolvers | 192.0.2.53 | unknown key; the keys under dns. are dns.cache.max-entries, dns.dnssec,"
-                + " dns.servers, dns.timeout, dns.trust-anchor",
+        "dns.resolvers | 192.0.2.53 | unknown key; the keys under dns. are dns.cache.max-entries,"
+                + " dns.cache.max-mib, dns.dnssec, dns.servers, dns.timeout, dns.trust-anchor",
         "smtp.port | 25 | unknown key; every key starts with one of dns. mta-sts. tls-policy. tls-reports. tls."
                 + " (README, \"Configuration\")",
         // networks an upload may go to
