@@ -1,18 +1,13 @@
 package dev.securedelivery.mtasts;
 
 import dev.securedelivery.dns.DnsResolver;
-import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +22,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -41,8 +35,8 @@ import org.slf4j.MDC;
  *       MtaStsFetcher}; a DNS failure without a cached policy is a {@link
  *       MtaStsLookup.Outcome#TEMPORARY_FAILURE}, never "no policy".
  *   <li>A fetched policy applies until {@code max_age} (3.2). The TXT record is checked again when
- *       its TTL runs out (clamped to {@value #MIN_RECHECK_SECONDS} s to {@value
- *       #MAX_RECHECK_SECONDS} s), so a delivery costs no DNS query while the record is fresh and
+ *       its TTL runs out (clamped to {@value PolicyUpdater#MIN_RECHECK_SECONDS} s to {@value
+ *       PolicyUpdater#MAX_RECHECK_SECONDS} s), so a delivery costs no DNS query while the record is fresh and
  *       a changed {@code id} is seen within one TTL (8.1); then the policy is fetched again. A
  *       failed fetch, a missing record or a failed lookup leaves a cached policy in force (3.1,
  *       3.3) and is logged as a warning unless the policy's mode is {@code none} (3.3, 10.2).
@@ -62,63 +56,49 @@ import org.slf4j.MDC;
  * updates of different domains run in parallel on a bounded pool; no caller waits longer than
  * {@code lookupTimeout}, after which it gets the cached policy if one is unexpired, else a
  * temporary failure, while the update goes on.
+ *
+ * <p>The parts: this class answers callers and runs one update per domain at a time; {@link
+ * PolicyUpdater} decides each update (the RFC 8461 state machine); {@link AnswerCache} holds the
+ * answers within their bounds; {@link PolicyStore} keeps policies on disk; {@link BackgroundRefresh}
+ * renews, refreshes and evicts between lookups.
  */
 public final class MtaStsEngine implements Closeable {
-    static final long MIN_RECHECK_SECONDS = 60;
-    static final long MAX_RECHECK_SECONDS = 3600;
-    static final long FETCH_RETRY_MILLIS = Duration.ofMinutes(5).toMillis();
-    static final long MAX_FETCH_RETRY_MILLIS = Duration.ofHours(1).toMillis();
-    static final long DNS_RETRY_MILLIS = Duration.ofSeconds(30).toMillis();
-    static final long MAX_DNS_RETRY_MILLIS = Duration.ofMinutes(5).toMillis();
     /** 64 MiB: 100,000 typical policies (a few hundred bytes each), or a thousand of the largest. */
     public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
     /** 256 MiB on disk: 65,536 files of one block, far more policies than a server uses. */
     public static final long DEFAULT_MAX_STORE_BYTES = 256L * 1024 * 1024;
-    /** A domain looked up this recently is kept fresh in the background. */
-    static final long HOT_MILLIS = Duration.ofMinutes(10).toMillis();
-    static final long STORE_CLEANING_MILLIS = Duration.ofDays(1).toMillis();
     /** How long past its freshness a "no policy" answer is still served while its update runs. */
     static final long STALE_NO_POLICY_MILLIS = Duration.ofHours(1).toMillis();
-    /** Time left for a background renewal to finish before the answer it renews goes stale. */
-    static final long RENEWAL_MARGIN_MILLIS = Duration.ofSeconds(5).toMillis();
 
     private static final Logger LOGGER = LoggerFactory.getLogger(MtaStsEngine.class);
 
-    private final ConcurrentHashMap<String, MtaStsLookup> cache = new ConcurrentHashMap<>();
+    private final AnswerCache cache;
     private final ConcurrentHashMap<String, CompletableFuture<MtaStsLookup>> updates = new ConcurrentHashMap<>();
-    private final MtaStsDiscovery discovery;
+    private final PolicyUpdater updater;
+    private final BackgroundRefresh background;
     private final MtaStsFetcher fetcher;
-    private final FetchListener fetchListener;
     private final PolicyStore store;
     private final Clock clock;
     private final long lookupTimeoutMillis;
     private final long staleWaitMillis;
-    private final long refreshIntervalMillis;
-    private final long idleEvictionMillis;
-    private final int maxEntries;
-    private final long maxBytes;
-    private final AtomicLong bytes = new AtomicLong();
-    private final long sweepIntervalMillis;
     /** The logging MDC key that holds the domain a log line is about. */
     public static final String MDC_DOMAIN = "domain";
 
     private final ExecutorService workers;
     private final ScheduledExecutorService sweeper;
-    private volatile long storeCleanedAt;
 
     private MtaStsEngine(Builder builder, MtaStsFetcher fetcher, PolicyStore store) {
-        this.discovery = new MtaStsDiscovery(builder.dns);
         this.fetcher = fetcher;
-        this.fetchListener = builder.fetchListener;
         this.store = store;
         this.clock = builder.clock;
+        this.cache = new AnswerCache(builder.maxEntries, builder.maxBytes);
+        this.updater = new PolicyUpdater(new MtaStsDiscovery(builder.dns), fetcher, builder.fetchListener, store, clock,
+                builder.refreshInterval.toMillis());
+        long sweepIntervalMillis = builder.sweepInterval.toMillis();
+        this.background = new BackgroundRefresh(cache, updater, store, this::renew, clock,
+                builder.idleEviction.toMillis(), sweepIntervalMillis);
         this.lookupTimeoutMillis = builder.lookupTimeout.toMillis();
         this.staleWaitMillis = Math.min(builder.staleWait.toMillis(), lookupTimeoutMillis);
-        this.refreshIntervalMillis = builder.refreshInterval.toMillis();
-        this.idleEvictionMillis = builder.idleEviction.toMillis();
-        this.maxEntries = builder.maxEntries;
-        this.maxBytes = builder.maxBytes;
-        this.sweepIntervalMillis = builder.sweepInterval.toMillis();
         // Threads are made as updates need them, up to updateThreads, and end when idle: many slow
         // policy hosts at once take threads, not the places of other domains' updates in a short queue.
         ThreadPoolExecutor pool = new ThreadPoolExecutor(builder.updateThreads, builder.updateThreads, 60,
@@ -126,9 +106,9 @@ public final class MtaStsEngine implements Closeable {
         pool.allowCoreThreadTimeOut(true);
         this.workers = pool;
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("mta-sts-refresh"));
-        this.storeCleanedAt = clock.millis() - STORE_CLEANING_MILLIS;
         if (builder.automaticSweeps) {
-            sweeper.scheduleWithFixedDelay(this::sweep, sweepIntervalMillis, sweepIntervalMillis, TimeUnit.MILLISECONDS);
+            sweeper.scheduleWithFixedDelay(background, sweepIntervalMillis, sweepIntervalMillis,
+                    TimeUnit.MILLISECONDS);
         }
     }
 
@@ -196,17 +176,14 @@ public final class MtaStsEngine implements Closeable {
 
     /** Every cached answer, policies and negative answers alike. */
     public List<MtaStsLookup> cached() {
-        return new ArrayList<>(cache.values());
+        return cache.values();
     }
 
     /** Forgets what is known of {@code domain}, on disk too. */
     public void purge(String domain) {
         String key = DomainNames.normalize(domain);
         if (key != null) {
-            MtaStsLookup removed = cache.remove(key);
-            if (removed != null) {
-                bytes.addAndGet(-removed.estimatedBytes());
-            }
+            cache.remove(key);
             if (store != null) {
                 store.delete(key);
             }
@@ -215,7 +192,7 @@ public final class MtaStsEngine implements Closeable {
 
     /** Puts an answer in the cache as an update would; for the heap footprint report only. */
     void remember(MtaStsLookup lookup) {
-        store(lookup.domain(), lookup);
+        cache.put(lookup.domain(), lookup);
     }
 
     // ---- updates ----
@@ -256,16 +233,16 @@ public final class MtaStsEngine implements Closeable {
                 result = previous;
             } else {
                 if (previous == null) {
-                    previous = fromStore(key);
+                    previous = updater.fromStore(key);
                 }
-                result = decide(key, previous, force);
+                result = updater.decide(key, previous, force);
             }
         } catch (Throwable e) {
             // Nothing escapes an update: an Error too ends in an answer, so that the domain is not stuck
             // with an update that never completes. A fatal one is passed on once the callers are answered.
             LOGGER.error("MTA-STS update of {} failed unexpectedly", key, e);
-            result = failed(key, previous, new MtaStsFailure(null, "internal error: " + e.getClass().getName()),
-                    clock.millis());
+            result = updater.failed(key, previous, new MtaStsFailure(null, "internal error: "
+                    + e.getClass().getName()), clock.millis());
             if (e instanceof VirtualMachineError) {
                 finish(key, inCache, result, mine);
                 throw (VirtualMachineError) e;
@@ -279,150 +256,18 @@ public final class MtaStsEngine implements Closeable {
             // Whoever asked for this update uses the domain now, or used it when the entry was last touched.
             int lastUsed = inCache == null ? (int) (clock.millis() / 60_000) : inCache.lastUsedMinute;
             result.lastUsedMinute = Math.max(lastUsed, result.lastUsedMinute);
-            store(key, result);
+            cache.put(key, result);
         } finally {
             updates.remove(key, mine);
             mine.complete(result);
         }
-        if (cache.size() > maxEntries || bytes.get() > maxBytes) {
+        if (cache.overLimits()) {
             try {
-                sweeper.execute(this::sweep);
+                sweeper.execute(background);
             } catch (RejectedExecutionException e) {
                 // Shut down: nothing to sweep for.
             }
         }
-    }
-
-    private MtaStsLookup fromStore(String key) {
-        if (store == null) {
-            return null;
-        }
-        PolicyStore.Stored stored = store.load(key);
-        if (stored == null || stored.expiresAtMillis() <= clock.millis()) {
-            return null;
-        }
-        // Fresh until now: the record is checked before the stored policy is relied on.
-        return MtaStsLookup.policy(key, stored.policy, stored.id, stored.fetchedAtMillis, 0);
-    }
-
-    /** The new answer for {@code key}, from a TXT lookup and, if needed, a fetch. */
-    private MtaStsLookup decide(String key, MtaStsLookup previous, boolean force) {
-        // A forced update must see the record as DNS has it now, not as the resolver cached it.
-        MtaStsDiscovery.Result txt = discovery.discover(key, force).join();
-        long now = clock.millis();
-        boolean cachedValid = previous != null && previous.isUnexpiredPolicy(now);
-        boolean refetchDue = cachedValid && refetchDue(previous, now);
-        switch (txt.kind()) {
-            case FOUND: {
-                String id = txt.record().id();
-                long freshUntil = now + recheckMillis(txt.ttlSeconds());
-                if (cachedValid && id.equals(previous.policyId().orElse(null)) && !refetchDue) {
-                    return previous.refreshed(freshUntil, 0, null);
-                }
-                return fetch(key, id, cachedValid ? previous : null, previous, freshUntil);
-            }
-            case ABSENT: {
-                long freshUntil = now + recheckMillis(txt.ttlSeconds());
-                if (!cachedValid) {
-                    LOGGER.debug("{}: no MTA-STS policy: {}", key, txt.failure());
-                    return MtaStsLookup.noPolicy(key, txt.failure(), freshUntil, 0);
-                }
-                if (refetchDue) {
-                    // RFC 8461 10.2: refresh the live policy whatever the state of the record.
-                    return fetch(key, previous.policyId().orElseThrow(), previous, previous, freshUntil);
-                }
-                warnUnlessNone(previous, "{}: {}; the cached MTA-STS policy (id {}) applies until {} (RFC 8461 3.1)",
-                        key, txt.failure(), previous.policyId().orElse(""), previous.expiresAt().orElse(null));
-                return previous.refreshed(freshUntil, 0, txt.failure());
-            }
-            default: {
-                if (cachedValid && refetchDue) {
-                    return fetch(key, previous.policyId().orElseThrow(), previous, previous,
-                            now + recheckMillis(MIN_RECHECK_SECONDS));
-                }
-                if (cachedValid) {
-                    warnUnlessNone(previous, "{}: {}; the cached MTA-STS policy (id {}) applies until {}",
-                            key, txt.failure(), previous.policyId().orElse(""), previous.expiresAt().orElse(null));
-                } else {
-                    LOGGER.warn("{}: {}; deliveries wait until it can be told whether an MTA-STS policy exists"
-                            + " (RFC 8461 3.1)", key, txt.failure());
-                }
-                return failed(key, previous, txt.failure(), now);
-            }
-        }
-    }
-
-    /**
-     * Fetches the policy published under {@code id}.
-     *
-     * @param cached the unexpired cached policy, kept if the fetch fails; null if there is none
-     * @param previous the previous answer of any kind, for the failure count
-     */
-    private MtaStsLookup fetch(String key, String id, MtaStsLookup cached, MtaStsLookup previous, long freshUntil) {
-        FetchListener.Completion completion = fetchListener.started(key);
-        try {
-            FetchedPolicy fetched = fetcher.fetch(key);
-            completion.ended(null);
-            long now = clock.millis();
-            MtaStsLookup result = MtaStsLookup.policy(key, fetched.policy(), id, now, freshUntil);
-            boolean changed = cached == null || !cached.policy().orElseThrow().equals(fetched.policy())
-                    || !id.equals(cached.policyId().orElse(null));
-            if (changed) {
-                LOGGER.info("{}: MTA-STS policy id {}: mode {}, mx {}, max_age {}{}", key, id,
-                        fetched.policy().mode(), fetched.policy().mxPatterns(), fetched.policy().maxAgeSeconds(),
-                        fetched.warnings().isEmpty() ? "" : " (" + PeerText.clean(String.join("; ", fetched.warnings()))
-                        + ")");
-            } else {
-                LOGGER.debug("{}: MTA-STS policy id {} refreshed unchanged", key, id);
-            }
-            if (store != null) {
-                store.save(key, id, now, fetched.text());
-            }
-            return result;
-        } catch (PolicyFetchException e) {
-            completion.ended(e.resultType());
-            long now = clock.millis();
-            int failures = (previous == null ? 0 : previous.failures) + 1;
-            long retryAt = now + backoff(FETCH_RETRY_MILLIS, MAX_FETCH_RETRY_MILLIS, failures);
-            MtaStsFailure failure = new MtaStsFailure(e.resultType(), e.getMessage());
-            if (cached != null) {
-                warnUnlessNone(cached, "{}: could not refresh the MTA-STS policy: {}; the cached policy (id {})"
-                        + " applies until {}; next attempt at {}", key, failure, cached.policyId().orElse(""),
-                        cached.expiresAt().orElse(null), Instant.ofEpochMilli(retryAt));
-                return cached.refreshed(retryAt, failures, failure);
-            }
-            LOGGER.warn("{}: publishes an MTA-STS record (id {}) but its policy could not be fetched: {};"
-                    + " delivering as without MTA-STS (RFC 8461 3.3); next attempt at {}", key, id, failure,
-                    Instant.ofEpochMilli(retryAt));
-            return MtaStsLookup.noPolicy(key, failure, retryAt, failures);
-        }
-    }
-
-    /** After a failed lookup: the cached policy if it still applies, else a temporary failure. */
-    private MtaStsLookup failed(String key, MtaStsLookup previous, MtaStsFailure failure, long now) {
-        int failures = (previous == null ? 0 : previous.failures) + 1;
-        long retryAt = now + backoff(DNS_RETRY_MILLIS, MAX_DNS_RETRY_MILLIS, failures);
-        if (previous != null && previous.isUnexpiredPolicy(now)) {
-            return previous.refreshed(retryAt, failures, failure);
-        }
-        return MtaStsLookup.temporaryFailure(key, failure, retryAt, failures);
-    }
-
-    // RFC 8461 3.3 and 10.2: refresh before expiry, daily by default; per-domain jitter spreads
-    // the refreshes of policies fetched together (after a restart, say).
-    private boolean refetchDue(MtaStsLookup cached, long now) {
-        long interval = Math.min(refreshIntervalMillis, cached.policy().orElseThrow().maxAgeSeconds() * 750);
-        long jitter = interval / 10 * Math.floorMod(cached.domain().hashCode(), 1000) / 1000;
-        return now >= cached.fetchedAtMillis() + interval - jitter;
-    }
-
-    private static long recheckMillis(long ttlSeconds) {
-        return Math.max(MIN_RECHECK_SECONDS, Math.min(MAX_RECHECK_SECONDS, ttlSeconds)) * 1000;
-    }
-
-    static long backoff(long first, long max, int failures) {
-        long delay = first << Math.min(Math.max(failures - 1, 0), 20);
-        return Math.min(delay, max);
     }
 
     private MtaStsLookup await(String key, CompletableFuture<MtaStsLookup> update, MtaStsLookup cached,
@@ -473,90 +318,21 @@ public final class MtaStsEngine implements Closeable {
                 new MtaStsFailure(null, "\"" + domain + "\" is not a domain name"), 0, 0);
     }
 
-    private static void warnUnlessNone(MtaStsLookup cached, String format, Object... arguments) {
-        // RFC 8461 3.3 and 10.2: alert on refresh failures, except for mode none (clean removal, 8.3).
-        if (cached.policy().orElseThrow().mode() == MtaStsMode.NONE) {
-            LOGGER.debug(format, arguments);
-        } else {
-            LOGGER.warn(format, arguments);
+    // The background refresh's way to start an update: not while one runs.
+    private void renew(String domain) {
+        if (!updates.containsKey(domain)) {
+            update(domain, true);
         }
     }
 
-    // ---- background work ----
-
-    /**
-     * Keeps domains in use fresh, refreshes policies before they expire, and evicts what is unused:
-     * runs every sweep interval on one thread.
-     */
+    /** For tests: one run of the background refresh, now. */
     void sweep() {
-        try {
-            long now = clock.millis();
-            int minute = (int) (now / 60_000);
-            for (Map.Entry<String, MtaStsLookup> entry : cache.entrySet()) {
-                MtaStsLookup cached = entry.getValue();
-                long idle = (minute - cached.lastUsedMinute) * 60_000L;
-                boolean policy = cached.outcome() == MtaStsLookup.Outcome.POLICY;
-                boolean hot = idle <= HOT_MILLIS;
-                if (idle > idleEvictionMillis
-                        || (policy && now >= cached.expiresAtMillis())
-                        || (!policy && !hot && now >= cached.freshUntilMillis)) {
-                    drop(entry.getKey(), cached);
-                    continue;
-                }
-                // Answers of domains in use are renewed a little before they go stale, so that
-                // deliveries never wait for DNS; after a failure, not before the back-off ends.
-                long renewAt = cached.failures == 0
-                        ? cached.freshUntilMillis - sweepIntervalMillis - RENEWAL_MARGIN_MILLIS
-                        : cached.freshUntilMillis;
-                boolean due = (hot && now >= renewAt)
-                        || (policy && now >= cached.freshUntilMillis && refetchDue(cached, now));
-                if (due && !updates.containsKey(entry.getKey())) {
-                    update(entry.getKey(), true);
-                }
-            }
-            if (cache.size() > maxEntries || bytes.get() > maxBytes) {
-                evictLeastRecentlyUsed();
-            }
-            if (store != null && now - storeCleanedAt >= STORE_CLEANING_MILLIS) {
-                storeCleanedAt = now;
-                store.deleteExpired(now);
-            }
-        } catch (RuntimeException e) {
-            // Never let one bad sweep stop the schedule.
-            LOGGER.error("MTA-STS cache sweep failed", e);
-        }
-    }
-
-    private void evictLeastRecentlyUsed() {
-        List<Map.Entry<String, MtaStsLookup>> entries = new ArrayList<>(cache.entrySet());
-        long[] order = new long[entries.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = ((long) entries.get(i).getValue().lastUsedMinute << 32) | i;
-        }
-        Arrays.sort(order);
-        // Down to nine tenths, so that the next few inserts do not each trigger an eviction.
-        int excess = entries.size() - maxEntries * 9 / 10;
-        for (int i = 0; i < order.length && (i < excess || bytes.get() > maxBytes / 10 * 9); i++) {
-            Map.Entry<String, MtaStsLookup> oldest = entries.get((int) order[i]);
-            drop(oldest.getKey(), oldest.getValue());
-        }
-    }
-
-    // Every change of the cache goes through store and drop, which keep its size in bytes.
-    private void store(String key, MtaStsLookup lookup) {
-        MtaStsLookup before = cache.put(key, lookup);
-        bytes.addAndGet(lookup.estimatedBytes() - (before == null ? 0 : before.estimatedBytes()));
-    }
-
-    private void drop(String key, MtaStsLookup lookup) {
-        if (cache.remove(key, lookup)) {
-            bytes.addAndGet(-lookup.estimatedBytes());
-        }
+        background.run();
     }
 
     /** The estimated heap held by the cached answers. */
     long cachedBytes() {
-        return bytes.get();
+        return cache.bytes();
     }
 
     @Override
