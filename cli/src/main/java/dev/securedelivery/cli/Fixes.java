@@ -17,6 +17,19 @@ final class Fixes {
                 + " URIs, comma separated";
     }
 
+    /**
+     * For a host the plan left out, or a plan that left out every host: there a validation failure
+     * is an MX host outside the domain's MTA-STS policy (RFC 8461 4.1), not a certificate.
+     */
+    static String forExclusion(ResultType type) {
+        if (type == ResultType.VALIDATION_FAILURE) {
+            return "name the MX host in the MTA-STS policy's mx lines, or point the MX record at a host the policy"
+                    + " names (RFC 8461 4.1); then publish a new id";
+        }
+        return forType(type);
+    }
+
+    /** For a session that failed with {@code type}. */
     static String forType(ResultType type) {
         if (type == null) {
             return "check that the host accepts SMTP connections on port 25";

@@ -68,7 +68,7 @@ final class Plans {
             case DEFER:
                 if (plan.failureType().isPresent() || !plan.hosts().isEmpty()) {
                     report.problem(domain, "mail waits: " + plan.reason().orElse("") + " (" + plan.explain() + ")",
-                            Fixes.forType(plan.failureType().orElse(null)));
+                            Fixes.forExclusion(plan.failureType().orElse(null)));
                 } else {
                     report.lookupFailure(domain, "mail waits: " + plan.reason().orElse(""));
                 }
@@ -85,7 +85,7 @@ final class Plans {
                         + host.requirement().map(Object::toString).orElse("") + " (" + host.rule() + ")");
             } else if (host.exclusionType().isPresent()) {
                 report.problem(host.host(), "not used: " + host.exclusion().orElse(""),
-                        Fixes.forType(host.exclusionType().get()));
+                        Fixes.forExclusion(host.exclusionType().get()));
             } else {
                 report.info(host.host(), "not used: " + host.exclusion().orElse(""));
             }

@@ -139,11 +139,23 @@ public final class DeliveryAttempt {
      * {@code PKIX}, {@code none} (TLS without authentication) or {@code plaintext}.
      */
     public String authentication() {
-        return authenticationOf(authentication, tlsProtocol);
+        if (authentication != null) {
+            return authentication;
+        }
+        if (tlsProtocol != null) {
+            return "none";
+        }
+        // A handshake that failed sent nothing in plaintext: say that TLS was tried, not that it was skipped.
+        return tlsFailed() ? "failed" : "plaintext";
     }
 
-    private static String authenticationOf(String authentication, String tlsProtocol) {
-        return authentication != null ? authentication : tlsProtocol == null ? "plaintext" : "none";
+    /** Whether STARTTLS was accepted and the handshake then failed (a certificate or TLSA check included). */
+    public boolean tlsFailed() {
+        return tlsProtocol == null && stage == Stage.TLS;
+    }
+
+    private String tlsShown() {
+        return tlsProtocol != null ? tlsProtocol : tlsFailed() ? "failed" : "none";
     }
 
     /** What happened, cleaned, for logs and DSNs. */
@@ -181,13 +193,13 @@ public final class DeliveryAttempt {
      * requirement=...; tls=...; cipher=...; authentication=...}.
      */
     public String trace() {
-        return trace(host, address, requirement, tlsProtocol, cipherSuite, authentication());
+        return trace(host, address, requirement, tlsShown(), cipherSuite, authentication());
     }
 
-    private static String trace(String host, InetAddress address, TlsRequirement requirement, String tlsProtocol,
+    private static String trace(String host, InetAddress address, TlsRequirement requirement, String tls,
             String cipherSuite, String authentication) {
         return "mx=" + host + "; ip=" + address.getHostAddress() + "; requirement=" + requirement
-                + "; tls=" + (tlsProtocol == null ? "none" : tlsProtocol)
+                + "; tls=" + tls
                 + "; cipher=" + (cipherSuite == null ? "none" : cipherSuite)
                 + "; authentication=" + authentication;
     }
@@ -199,7 +211,7 @@ public final class DeliveryAttempt {
                 .append(" ip=").append(address.getHostAddress())
                 .append(" requirement=").append(requirement)
                 .append(" outcome=").append(outcome.name().toLowerCase(Locale.ROOT))
-                .append(" tls=").append(tlsProtocol == null ? "none" : tlsProtocol)
+                .append(" tls=").append(tlsShown())
                 .append(" cipher=").append(cipherSuite == null ? "none" : cipherSuite)
                 .append(" authentication=").append(authentication());
         if (stage != Stage.COMPLETE) {
@@ -291,8 +303,9 @@ public final class DeliveryAttempt {
 
         /** Whether the TLS is in place as the requirement asks: for the trace header, before DATA. */
         String trace() {
-            return DeliveryAttempt.trace(host, address, requirement, tlsProtocol, cipherSuite,
-                    authenticationOf(authentication, tlsProtocol));
+            // Before DATA, TLS is in place or was never begun.
+            return DeliveryAttempt.trace(host, address, requirement, tlsProtocol == null ? "none" : tlsProtocol,
+                    cipherSuite, authentication != null ? authentication : tlsProtocol == null ? "plaintext" : "none");
         }
 
         DeliveryAttempt secured(String detail) {

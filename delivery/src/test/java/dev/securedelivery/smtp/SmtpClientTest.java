@@ -146,6 +146,10 @@ class SmtpClientTest {
         assertThat(attempt.status().map(Object::toString)).contains("4.7.5");
         assertThat(attempt.resultType()).contains(ResultType.CERTIFICATE_HOST_MISMATCH);
         assertThat(server.received()).isEmpty();
+        // The log line says TLS was tried and failed, not that the session was plaintext.
+        assertThat(attempt.tlsFailed()).isTrue();
+        assertThat(attempt.describe()).contains(" tls=failed ").contains(" authentication=failed ")
+                .doesNotContain("plaintext");
     }
 
     @Test

@@ -62,6 +62,10 @@ class CommandLineTest {
         WORLD.proxyFor("mx.stripped.test", strippedZone, hidden, StartTlsStrippingProxy.Variant.HIDE);
         WORLD.enforce("stripped.test", "1", "mx.stripped.test");
 
+        // outside.test: its only MX is not in its enforce policy.
+        WORLD.mx(WORLD.zone("outside.test", false), "mx.outside.test", 10, WORLD.ca().issue("mx.outside.test"));
+        WORLD.enforce("outside.test", "1", "mx.elsewhere.test");
+
         // nullmx.test: accepts no mail (RFC 7505).
         WORLD.zone("nullmx.test", false).add("nullmx.test.", Type.MX, "0 .");
 
@@ -89,6 +93,15 @@ class CommandLineTest {
         assertThat(plan.get("outcome").asText()).isEqualTo("deliver");
         assertThat(plan.get("hosts").get(0).get("host").asText()).isEqualTo("mx.good.test");
         assertThat(plan.get("hosts").get(0).get("requirement").asText()).isEqualTo("dane");
+    }
+
+    @Test
+    void checkOfAnMxOutsideThePolicyPointsAtThePolicyNotTheCertificate() {
+        Run run = run("check", "outside.test", "--config", config.toString());
+
+        assertThat(run.out).contains("mx.outside.test").contains("not in the MTA-STS policy")
+                .contains("fix: name the MX host in the MTA-STS policy's mx lines")
+                .doesNotContain("certificate chain");
     }
 
     @Test
