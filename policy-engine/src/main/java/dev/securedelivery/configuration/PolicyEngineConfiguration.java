@@ -20,6 +20,7 @@ import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -123,14 +124,19 @@ public final class PolicyEngineConfiguration {
     private final Map<String, DomainOverride> overrides;
     private final TlsReportingConfiguration tlsReports;
 
-    private PolicyEngineConfiguration(Settings settings) throws ConfigurationException {
-        this.file = settings.file();
+    /** Every key the file may hold but the per-domain {@code tls-policy.<domain>} ones, in order. */
+    public static Set<String> keys() {
         Set<String> known = new TreeSet<>();
         known.addAll(DNS_KEYS);
         known.addAll(MTA_STS_KEYS);
         known.addAll(TLS_KEYS);
         known.addAll(TlsReportingConfiguration.KEYS);
-        settings.rejectUnknownKeys(known, TLS_POLICY_PREFIX);
+        return Collections.unmodifiableSet(known);
+    }
+
+    private PolicyEngineConfiguration(Settings settings) throws ConfigurationException {
+        this.file = settings.file();
+        settings.rejectUnknownKeys(keys(), TLS_POLICY_PREFIX);
         this.dnsServers = settings.socketAddresses(DNS_SERVERS, 53);
         this.dnsTimeout = settings.duration(DNS_TIMEOUT, DEFAULT_DNS_TIMEOUT, MAX_DNS_TIMEOUT);
         this.dnssecMode = dnssecMode(settings);
