@@ -22,8 +22,24 @@ import javax.mail.MessagingException;
  * mailet's {@code smtpPort} (the test MX servers do not listen on 25).
  */
 final class JamesProcess implements AutoCloseable {
-    static final Path REPOSITORY = Path.of(System.getProperty("secure-delivery.repository")).toAbsolutePath().normalize();
+    static final Path REPOSITORY = repository();
     static final Path DISTRIBUTION_CONF = REPOSITORY.resolve("james-conf/target/conf");
+
+    // Surefire names the repository; a benchmark started with java -cp finds it from where it runs.
+    private static Path repository() {
+        String named = System.getProperty("secure-delivery.repository");
+        if (named != null) {
+            return Path.of(named).toAbsolutePath().normalize();
+        }
+        for (Path directory = Path.of("").toAbsolutePath(); directory != null; directory = directory.getParent()) {
+            if (Files.isDirectory(directory.resolve("integration-tests"))
+                    && Files.isDirectory(directory.resolve("james-conf"))) {
+                return directory;
+            }
+        }
+        throw new IllegalStateException("not run from inside the secure-delivery repository, and"
+                + " -Dsecure-delivery.repository is not set");
+    }
 
     private final Process process;
     private final Path output;
