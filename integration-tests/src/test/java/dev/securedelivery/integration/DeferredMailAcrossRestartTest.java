@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Deferred mail across a James restart, with James's persistent (ActiveMQ) mail queue: what the
  * mailet deferred is still queued when James comes back, keeps its retry count, and is delivered
  * (or bounced) under the destination's policy as it is then. (The memory server's queue is lost on
- * restart, with or without this mailet: README, "Restarts".)
+ * restart, with or without this mailet: docs/operations.md, "Restarts".)
  */
 class DeferredMailAcrossRestartTest {
     @TempDir

@@ -238,7 +238,7 @@ class TlsReportsInJamesTest {
         assertThat(world.awaitOne("mx.reported.test").data).doesNotContain("DKIM-Signature:");
     }
 
-    // The DKIMSign mailet of the shipped mailetcontainer.xml, uncommented as README says: d= the
+    // The DKIMSign mailet of the shipped mailetcontainer.xml, uncommented as docs/conformance/tls-rpt.md says: d= the
     // sender's domain, the private key pasted in.
     private static String sampleDkimSign(KeyPair key) throws IOException {
         String sample = Files.readString(JamesProcess.REPOSITORY.resolve("james-conf/src/main/conf/mailetcontainer.xml"));

@@ -47,7 +47,7 @@ final class KeySuggestions {
         Set<String> sections = known.stream().map(name -> name.substring(0, name.indexOf('.') + 1))
                 .collect(Collectors.toCollection(TreeSet::new));
         sections.add(familyPrefix);
-        return "every key starts with one of " + String.join(" ", sections) + " (README, \"Configuration\")";
+        return "every key starts with one of " + String.join(" ", sections) + " (docs/operations.md, \"Configuration\")";
     }
 
     // One typo in a short key, up to three in a long one: more and the guess would mislead.

@@ -36,7 +36,7 @@ import org.xbill.DNS.SimpleResolver;
 
 /**
  * The keys of the configuration file that set up DNS and the MTA-STS engine, read and checked at
- * once. README lists them with their defaults.
+ * once. docs/operations.md lists them with their defaults.
  */
 public final class PolicyEngineConfiguration {
     public static final String DNS_SERVERS = "dns.servers";

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * the sample file, and neither names a key the code does not read.
  */
 class ConfigurationDocumentedTest {
-    private static final Path DOCUMENTATION = Path.of("..", "README.md");
+    private static final Path DOCUMENTATION = Path.of("..", "docs", "operations.md");
     private static final String SECTION = "## Configuration";
     private static final Path SAMPLE = Path.of("..", "james-conf", "src", "main", "conf", "secure-delivery.properties");
     private static final String PER_DOMAIN = PolicyEngineConfiguration.TLS_POLICY_PREFIX + "<domain>";
