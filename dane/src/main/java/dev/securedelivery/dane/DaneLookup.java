@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.TLSARecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
@@ -145,7 +146,7 @@ public final class DaneLookup {
         Name query;
         try {
             query = Name.concatenate(SMTP_SERVICE, base);
-        } catch (org.xbill.DNS.NameTooLongException e) {
+        } catch (NameTooLongException e) {
             return fallback != null ? lookupAt(candidate, fallback, null)
                     : done(DaneRequirement.none(candidate.host, candidate.addresses, "no TLSA name fits under " + base));
         }

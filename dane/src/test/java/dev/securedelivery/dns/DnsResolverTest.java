@@ -4,6 +4,7 @@ import static dev.securedelivery.testing.InMemoryDns.name;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.securedelivery.testing.InMemoryDns;
+import java.net.InetAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
@@ -159,7 +160,7 @@ class DnsResolverTest {
     void recordsOwnedByNamesOutsideTheChainAreIgnored() {
         // CVE-2024-25638: an answer section may carry records for names that were not asked.
         upstream.addToEveryAnswer(new ARecord(name("victim.test."), DClass.IN, 300,
-                        java.net.InetAddress.getLoopbackAddress()))
+                        InetAddress.getLoopbackAddress()))
                 .add("example.test.", Type.MX, 300, "10 mx.example.test.");
 
         assertThat(resolver.lookupNow(name("victim.test."), Type.MX).records()).isEmpty();

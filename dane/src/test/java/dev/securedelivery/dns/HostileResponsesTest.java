@@ -7,7 +7,9 @@ import dev.securedelivery.testing.RawDnsServer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.DClass;
@@ -33,7 +35,7 @@ class HostileResponsesTest {
         }
     }
 
-    private static byte[] reply(byte[] query, java.util.function.Consumer<Message> fill) {
+    private static byte[] reply(byte[] query, Consumer<Message> fill) {
         try {
             Message request = new Message(query);
             Message response = new Message(request.getHeader().getID());
@@ -66,7 +68,7 @@ class HostileResponsesTest {
             wire.put(new byte[] {(byte) 0xc0, 12});            // owner: the question name
             wire.putShort((short) Type.TLSA).putShort((short) DClass.IN).putInt(300);
             wire.putShort((short) 1).put((byte) 3);             // RDLENGTH 1: only the usage octet
-            return java.util.Arrays.copyOf(wire.array(), wire.position());
+            return Arrays.copyOf(wire.array(), wire.position());
         }, "_25._tcp.mx.example.test.", Type.TLSA);
 
         assertThat(answer.status()).isEqualTo(DnsStatus.FAILED);

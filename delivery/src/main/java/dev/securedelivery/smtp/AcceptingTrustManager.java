@@ -1,6 +1,7 @@
 package dev.securedelivery.smtp;
 
 import java.net.Socket;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -29,19 +30,19 @@ final class AcceptingTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
-        throw new java.security.cert.CertificateException("client certificates are not checked here");
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("client certificates are not checked here");
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws java.security.cert.CertificateException {
+            throws CertificateException {
         checkClientTrusted(chain, authType);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws java.security.cert.CertificateException {
+            throws CertificateException {
         checkClientTrusted(chain, authType);
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import javax.mail.MessagingException;
@@ -132,8 +133,8 @@ final class JamesProcess implements AutoCloseable {
 
     /** See {@link JamesUnderTest#submit(int, boolean, String, List, String, String, java.util.Map, java.util.Map)}. */
     void send(boolean startTls, String from, String to, String subject, String body,
-            java.util.Map<String, String> smtp) throws MessagingException {
-        JamesUnderTest.submit(smtpPort, startTls, from, List.of(to), subject, body, smtp, java.util.Map.of());
+            Map<String, String> smtp) throws MessagingException {
+        JamesUnderTest.submit(smtpPort, startTls, from, List.of(to), subject, body, smtp, Map.of());
     }
 
     /** Whether James's SMTP server lists {@code keyword} in its EHLO reply, over STARTTLS or not. */

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,7 +77,7 @@ class JamesProcessTest {
             assertThat(james.offers("REQUIRETLS", true)).isTrue();
 
             james.send(true, Destinations.SENDER, "user@requiretls.test", "requiretls", "Only over DANE.",
-                    java.util.Map.of("mail.smtp.mailextension", "REQUIRETLS"));
+                    Map.of("mail.smtp.mailextension", "REQUIRETLS"));
 
             TestSmtpServer.Received received = world.awaitOne("mx.requiretls.test");
             assertThat(received.mailParameters).isEqualTo("REQUIRETLS");

@@ -2,6 +2,7 @@ package dev.securedelivery.integration;
 
 import com.google.inject.Module;
 import com.google.inject.multibindings.Multibinder;
+import com.sun.mail.smtp.SMTPTransport;
 import dev.securedelivery.testing.IssuedCertificate;
 import dev.securedelivery.testing.LoopbackPorts;
 import dev.securedelivery.testing.TestCertificateAuthority;
@@ -271,7 +272,7 @@ final class JamesUnderTest implements AutoCloseable {
 
     /** Whether the SMTP server on 127.0.0.1:{@code port} lists {@code keyword} in its EHLO reply, over STARTTLS or not. */
     static boolean offers(int port, String keyword, boolean startTls) throws MessagingException {
-        try (com.sun.mail.smtp.SMTPTransport transport = (com.sun.mail.smtp.SMTPTransport)
+        try (SMTPTransport transport = (SMTPTransport)
                 Session.getInstance(clientProperties(port, startTls, Map.of())).getTransport("smtp")) {
             transport.connect();
             return transport.supportsExtension(keyword);

@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Matcher;
@@ -231,7 +232,7 @@ class TlsReportsInJamesTest {
         }).verify(new ByteArrayInputStream(mail.getBytes(StandardCharsets.ISO_8859_1)));
         assertThat(verified).singleElement().satisfies(signature -> {
             assertThat(signature.getDToken().toString()).isEqualTo("sink.test");
-            assertThat(signature.getHeaders().toString().toLowerCase(java.util.Locale.ROOT))
+            assertThat(signature.getHeaders().toString().toLowerCase(Locale.ROOT))
                     .contains("tls-report-domain").contains("tls-report-submitter");
         });
         // Only report mail is signed by this mailet: the delivered message is not.

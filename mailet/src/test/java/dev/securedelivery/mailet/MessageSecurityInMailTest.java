@@ -3,6 +3,7 @@ package dev.securedelivery.mailet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.collect.ImmutableMap;
 import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.requiretls.SecurityLevel;
 import dev.securedelivery.smtp.DeliveryAttempts;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 import javax.mail.internet.MimeMultipart;
@@ -147,8 +149,8 @@ class MessageSecurityInMailTest {
         MailAddress asked = new MailAddress("asked@example.test");
         MailAddress silent = new MailAddress("silent@example.test");
         FakeMail mail = mail("sender@sender.test");
-        mail.setDsnParameters(DsnParameters.of(java.util.Optional.empty(), java.util.Optional.empty(),
-                com.google.common.collect.ImmutableMap.of(
+        mail.setDsnParameters(DsnParameters.of(Optional.empty(), Optional.empty(),
+                ImmutableMap.of(
                         asked, DsnParameters.RecipientDsnParameters.of(EnumSet.of(DsnParameters.Notify.SUCCESS)),
                         silent, DsnParameters.RecipientDsnParameters.of(EnumSet.of(DsnParameters.Notify.FAILURE))))
                 .orElseThrow());

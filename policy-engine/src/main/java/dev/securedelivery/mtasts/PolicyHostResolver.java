@@ -6,6 +6,8 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.apache.hc.client5.http.DnsResolver;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
@@ -16,7 +18,7 @@ import org.xbill.DNS.Type;
  * IPv4 addresses come first: a host without IPv6 connectivity would otherwise wait out the
  * connect timeout on every IPv6 address before trying IPv4.
  */
-public final class PolicyHostResolver implements org.apache.hc.client5.http.DnsResolver {
+public final class PolicyHostResolver implements DnsResolver {
     private final dev.securedelivery.dns.DnsResolver dns;
 
     public PolicyHostResolver(dev.securedelivery.dns.DnsResolver dns) {
@@ -62,7 +64,7 @@ public final class PolicyHostResolver implements org.apache.hc.client5.http.DnsR
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return DnsAnswer.failed(name, type, "interrupted");
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             return DnsAnswer.failed(name, type, String.valueOf(e.getCause()));
         }
     }

@@ -1,12 +1,14 @@
 package dev.securedelivery.policy;
 
 import dev.securedelivery.mtasts.MtaStsLookup;
+import dev.securedelivery.mtasts.MtaStsMode;
 import dev.securedelivery.mtasts.MtaStsPolicy;
 import dev.securedelivery.requiretls.MessageSecurity;
 import dev.securedelivery.requiretls.SecurityLevel;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -173,9 +175,9 @@ public final class DeliveryPlan {
     /** Whether an MTA-STS policy in enforce mode shaped this plan (RFC 8461 5.1 asks to refresh it before failing for good). */
     public boolean enforcesMtaSts() {
         return mtaSts != null && mtaSts.policy().isPresent()
-                && (mtaSts.policy().get().mode() == dev.securedelivery.mtasts.MtaStsMode.ENFORCE
+                && (mtaSts.policy().get().mode() == MtaStsMode.ENFORCE
                 || (override == DomainOverride.MTA_STS_ENFORCE
-                        && mtaSts.policy().get().mode() == dev.securedelivery.mtasts.MtaStsMode.TESTING));
+                        && mtaSts.policy().get().mode() == MtaStsMode.TESTING));
     }
 
     /** The plan in one line: the hosts in order, each with its requirement and rule, and what decided. */
@@ -189,7 +191,7 @@ public final class DeliveryPlan {
                 line.append("defer (").append(reason).append(')');
                 break;
             default:
-                line.append(outcome.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '))
+                line.append(outcome.name().toLowerCase(Locale.ROOT).replace('_', ' '))
                         .append(" (").append(reason).append(')');
         }
         List<String> parts = new ArrayList<>();

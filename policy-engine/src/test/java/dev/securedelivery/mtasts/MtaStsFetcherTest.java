@@ -23,6 +23,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Type;
 
 /** RFC 8461 3.3 against a real HTTPS server on 127.0.0.1, with certificates from a test CA. */
 class MtaStsFetcherTest {
@@ -222,7 +223,7 @@ class MtaStsFetcherTest {
     @Test
     void aPolicyHostThatDoesNotExistIsAFetchError() {
         TestHttpsServer server = serverWith(goodCertificate);
-        dns.remove(POLICY_HOST + ".", org.xbill.DNS.Type.A).add("other.test.", org.xbill.DNS.Type.A, 300, "127.0.0.1");
+        dns.remove(POLICY_HOST + ".", Type.A).add("other.test.", Type.A, 300, "127.0.0.1");
 
         assertFailure(server, ResultType.STS_POLICY_FETCH_ERROR, "no such host (NXDOMAIN)");
     }
@@ -233,7 +234,7 @@ class MtaStsFetcherTest {
         dns.servfail(POLICY_HOST + ".");
 
         assertFailure(server, ResultType.STS_POLICY_FETCH_ERROR, "DNS lookup failed: SERVFAIL");
-        assertThat(dns.queryCount(POLICY_HOST + ".", org.xbill.DNS.Type.A)).isEqualTo(1);
+        assertThat(dns.queryCount(POLICY_HOST + ".", Type.A)).isEqualTo(1);
     }
 
     @Test

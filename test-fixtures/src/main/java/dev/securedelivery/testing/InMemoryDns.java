@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,6 +24,7 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -71,7 +73,7 @@ public final class InMemoryDns extends InMemoryUpstream {
 
     /** A TXT record of one or more character-strings, given unquoted. */
     public InMemoryDns addTxt(String owner, long ttl, String... strings) {
-        records.add(new org.xbill.DNS.TXTRecord(name(owner), DClass.IN, ttl, List.of(strings)));
+        records.add(new TXTRecord(name(owner), DClass.IN, ttl, List.of(strings)));
         return this;
     }
 
@@ -246,7 +248,7 @@ public final class InMemoryDns extends InMemoryUpstream {
     }
 
     private static String key(Name name) {
-        return name.toString().toLowerCase(java.util.Locale.ROOT);
+        return name.toString().toLowerCase(Locale.ROOT);
     }
 
     @Override

@@ -16,6 +16,7 @@ import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.NSECRecord;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.RRset;
 import org.xbill.DNS.Rcode;
@@ -140,7 +141,7 @@ public final class InMemorySignedDns extends InMemoryUpstream {
         try {
             addProof(zone, zone.nsecCovering(Name.concatenate(Name.fromConstantString("*"), zone.closestEncloser(name))),
                     authority);
-        } catch (org.xbill.DNS.NameTooLongException e) {
+        } catch (NameTooLongException e) {
             // no wildcard name can be that long either
         }
         return Rcode.NXDOMAIN;

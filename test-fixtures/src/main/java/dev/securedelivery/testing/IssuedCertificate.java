@@ -1,10 +1,15 @@
 package dev.securedelivery.testing;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -25,14 +30,14 @@ public final class IssuedCertificate {
 
     /** The same key and chain, with the root appended, as some servers send it. */
     public IssuedCertificate sendingRoot() {
-        List<X509Certificate> withRoot = new java.util.ArrayList<>(chain);
+        List<X509Certificate> withRoot = new ArrayList<>(chain);
         withRoot.add(root);
         return new IssuedCertificate(privateKey, withRoot, root);
     }
 
     /** The same key and leaf, sent with other issuer certificates: a misconfigured or forged chain. */
     public IssuedCertificate withIssuers(X509Certificate... issuers) {
-        List<X509Certificate> replaced = new java.util.ArrayList<>();
+        List<X509Certificate> replaced = new ArrayList<>();
         replaced.add(leaf());
         replaced.addAll(List.of(issuers));
         return new IssuedCertificate(privateKey, replaced, root);
@@ -55,21 +60,21 @@ public final class IssuedCertificate {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(factory.getKeyManagers(), null, new SecureRandom());
             return context;
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
     /** Writes the key and chain to {@code file} as a PKCS12 key store, as James's {@code <tls>} configuration reads one. */
-    public void writePkcs12(java.nio.file.Path file, String password) {
-        try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(file)) {
+    public void writePkcs12(Path file, String password) {
+        try (OutputStream out = Files.newOutputStream(file)) {
             keyStore(password.toCharArray()).store(out, password.toCharArray());
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private KeyStore keyStore(char[] password) throws GeneralSecurityException, java.io.IOException {
+    private KeyStore keyStore(char[] password) throws GeneralSecurityException, IOException {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setKeyEntry("server", privateKey, password, chain.toArray(new X509Certificate[0]));

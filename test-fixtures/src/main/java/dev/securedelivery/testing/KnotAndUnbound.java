@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
@@ -199,7 +200,7 @@ public final class KnotAndUnbound implements AutoCloseable {
             throws IOException, InterruptedException {
         SimpleResolver resolver = new SimpleResolver(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         resolver.setTimeout(Duration.ofMillis(500));
-        resolver.setEDNS(0, 1232, org.xbill.DNS.ExtendedFlags.DO, List.of());
+        resolver.setEDNS(0, 1232, ExtendedFlags.DO, List.of());
         Instant deadline = Instant.now().plusSeconds(20);
         while (Instant.now().isBefore(deadline)) {
             for (Process process : processes) {

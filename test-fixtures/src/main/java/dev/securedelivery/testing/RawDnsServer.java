@@ -11,7 +11,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.xbill.DNS.ExtendedFlags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.Section;
 
 /**
  * A DNS server on 127.0.0.1 (UDP and TCP, one port) that answers every query with whatever bytes
@@ -58,16 +64,16 @@ public final class RawDnsServer implements AutoCloseable {
      * A real DNS server (UDP and TCP on 127.0.0.1) answering from an in-JVM upstream, e.g. zones
      * signed in the test: what James's configured resolver can be pointed at.
      */
-    public static RawDnsServer serving(org.xbill.DNS.Resolver upstream) {
+    public static RawDnsServer serving(Resolver upstream) {
         return start(query -> {
             try {
-                org.xbill.DNS.Message request = new org.xbill.DNS.Message(query);
-                org.xbill.DNS.Message response = upstream.sendAsync(request).toCompletableFuture()
-                        .get(5, java.util.concurrent.TimeUnit.SECONDS);
+                Message request = new Message(query);
+                Message response = upstream.sendAsync(request).toCompletableFuture()
+                        .get(5, TimeUnit.SECONDS);
                 // Keep EDNS with DO, so that the answer may be large and signatures pass through.
                 if (request.getOPT() != null && response.getOPT() == null) {
-                    response.addRecord(new org.xbill.DNS.OPTRecord(1232, 0, 0, org.xbill.DNS.ExtendedFlags.DO),
-                            org.xbill.DNS.Section.ADDITIONAL);
+                    response.addRecord(new OPTRecord(1232, 0, 0, ExtendedFlags.DO),
+                            Section.ADDITIONAL);
                 }
                 return response.toWire(65535);
             } catch (Exception e) {

@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The attacker of RFC 8461 and RFC 7672: a man in the middle between a client and an SMTP server
@@ -98,7 +99,7 @@ public final class StartTlsStrippingProxy implements AutoCloseable {
                     continue;
                 }
                 write(toServer, line);
-                if (line.toUpperCase(java.util.Locale.ROOT).startsWith("DATA")) {
+                if (line.toUpperCase(Locale.ROOT).startsWith("DATA")) {
                     relayReply(fromServer, toClient);
                     relayData(clientLines, toServer);
                 }

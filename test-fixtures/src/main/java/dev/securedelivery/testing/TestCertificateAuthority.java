@@ -1,5 +1,6 @@
 package dev.securedelivery.testing;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -110,7 +111,7 @@ public final class TestCertificateAuthority {
             store.load(null, null);
             store.setCertificateEntry("root", rootCertificate());
             return store;
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
         }
     }
