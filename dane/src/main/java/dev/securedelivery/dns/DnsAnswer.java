@@ -19,6 +19,9 @@ import org.xbill.DNS.Type;
  * A {@link DnsStatus#BOGUS} or {@link DnsStatus#FAILED} lookup has no records and a reason.
  */
 public final class DnsAnswer {
+    /** The longest {@link #failureReason()}. */
+    public static final int MAX_REASON_LENGTH = 512;
+
     private final Name name;
     private final int type;
     private final DnsStatus status;
@@ -59,14 +62,33 @@ public final class DnsAnswer {
                 List.of(), false, ttlSeconds, null);
     }
 
-    /** The answer failed DNSSEC validation. */
+    /** The answer failed DNSSEC validation; {@code reason} is kept as {@link #failureReason()} says. */
     public static DnsAnswer bogus(Name name, int type, String reason) {
-        return new DnsAnswer(name, type, DnsStatus.BOGUS, name, List.of(), true, 0, reason);
+        return new DnsAnswer(name, type, DnsStatus.BOGUS, name, List.of(), true, 0, oneLine(reason));
     }
 
-    /** No usable answer could be had. */
+    /** No usable answer could be had; {@code reason} is kept as {@link #failureReason()} says. */
     public static DnsAnswer failed(Name name, int type, String reason) {
-        return new DnsAnswer(name, type, DnsStatus.FAILED, name, List.of(), true, 0, reason);
+        return new DnsAnswer(name, type, DnsStatus.FAILED, name, List.of(), true, 0, oneLine(reason));
+    }
+
+    /**
+     * A reason fit for a log line: it may quote what the upstream sent (an extended error's text,
+     * a parser's message), so every control, format or line separator character becomes a space,
+     * and it is cut after {@link #MAX_REASON_LENGTH} characters.
+     */
+    private static String oneLine(String reason) {
+        if (reason == null) {
+            return "unknown";
+        }
+        StringBuilder line = new StringBuilder(Math.min(reason.length(), MAX_REASON_LENGTH));
+        for (int i = 0; i < reason.length() && line.length() < MAX_REASON_LENGTH; i++) {
+            char c = reason.charAt(i);
+            boolean control = Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+                    || Character.getType(c) == Character.FORMAT;
+            line.append(control ? ' ' : c);
+        }
+        return line.length() < reason.length() ? line.append("...").toString() : line.toString();
     }
 
     public Name name() {
@@ -132,7 +154,10 @@ public final class DnsAnswer {
         return ttlSeconds;
     }
 
-    /** Why the lookup is {@link DnsStatus#BOGUS} or {@link DnsStatus#FAILED}; null otherwise. */
+    /**
+     * Why the lookup is {@link DnsStatus#BOGUS} or {@link DnsStatus#FAILED}, on one line without
+     * control characters, at most {@link #MAX_REASON_LENGTH} characters (and "..."); null otherwise.
+     */
     public String failureReason() {
         return failureReason;
     }

@@ -119,8 +119,10 @@ class ConfigurationFilePropertyTest {
     private static Arbitrary<String> line() {
         Arbitrary<String> separator = Arbitraries.of("=", " = ", ":", " ", "\t=\t");
         return Arbitraries.frequencyOf(
-                Tuple.of(8, Combinators.combine(setting(), separator).as((pair, sep) -> pair.get1() + sep + pair.get2())),
-                Tuple.of(1, Arbitraries.of("# comment", "! comment", "", "   ", "key\\", "\\u00e9=\\u0", "dns.timeout=5s\\")),
+                Tuple.of(8, Combinators.combine(setting(), separator)
+                        .as((pair, sep) -> pair.get1() + sep + pair.get2())),
+                Tuple.of(1, Arbitraries.of("# comment", "! comment", "", "   ", "key\\", "\\u00e9=\\u0",
+                        "dns.timeout=5s\\")),
                 Tuple.of(1, HostileText.randomText()));
     }
 
@@ -140,7 +142,8 @@ class ConfigurationFilePropertyTest {
                 "tlsrpt@bücher.example");
         Arbitrary<String> text = Arbitraries.of("Example Inc.", "mailto:postmaster@example.com", "");
         return Arbitraries.oneOf(
-                pair(Arbitraries.of(PolicyEngineConfiguration.DNS_TIMEOUT, PolicyEngineConfiguration.CACHE_IDLE_EVICTION,
+                pair(Arbitraries.of(PolicyEngineConfiguration.DNS_TIMEOUT,
+                        PolicyEngineConfiguration.CACHE_IDLE_EVICTION,
                         PolicyEngineConfiguration.REFRESH_INTERVAL, PolicyEngineConfiguration.LOOKUP_TIMEOUT,
                         PolicyEngineConfiguration.CONNECT_TIMEOUT, PolicyEngineConfiguration.READ_TIMEOUT,
                         PolicyEngineConfiguration.FETCH_TIMEOUT, TlsReportingConfiguration.PERIOD), duration),
@@ -148,14 +151,16 @@ class ConfigurationFilePropertyTest {
                         PolicyEngineConfiguration.CACHE_MAX_ENTRIES, PolicyEngineConfiguration.UPDATE_THREADS,
                         PolicyEngineConfiguration.FETCH_PORT), number),
                 pair(Arbitraries.of(TlsReportingConfiguration.ENABLED), bool),
-                pair(Arbitraries.of(PolicyEngineConfiguration.DNS_TRUST_ANCHOR, PolicyEngineConfiguration.CACHE_DIRECTORY,
+                pair(Arbitraries.of(PolicyEngineConfiguration.DNS_TRUST_ANCHOR,
+                        PolicyEngineConfiguration.CACHE_DIRECTORY,
                         PolicyEngineConfiguration.TRUSTED_CERTIFICATES, TlsReportingConfiguration.DIRECTORY), path),
                 pair(Arbitraries.of(PolicyEngineConfiguration.DNS_SERVERS), servers),
                 pair(Arbitraries.of(PolicyEngineConfiguration.DNS_DNSSEC), Arbitraries.of("validate",
                         "trust-loopback-ad", "off")),
                 pair(domain.map(d -> PolicyEngineConfiguration.TLS_POLICY_PREFIX + d), override),
                 pair(Arbitraries.of(TlsReportingConfiguration.SENDER), address),
-                pair(Arbitraries.of(TlsReportingConfiguration.ORGANIZATION_NAME, TlsReportingConfiguration.CONTACT_INFO),
+                pair(Arbitraries.of(TlsReportingConfiguration.ORGANIZATION_NAME,
+                        TlsReportingConfiguration.CONTACT_INFO),
                         text),
                 pair(Arbitraries.of("dns.unknown", "mta-sts.typo", "tls-reports.x", "other", "tls.x"), text));
     }

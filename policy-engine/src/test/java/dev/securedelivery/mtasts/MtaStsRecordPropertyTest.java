@@ -114,7 +114,8 @@ class MtaStsRecordPropertyTest {
     /** Records by the grammar: the id and extensions in any order, any delimiter spacing, a final ";" or not. */
     static Arbitrary<String> validRecords() {
         Arbitrary<String> space = Arbitraries.of("", " ", "\t", "  ");
-        Arbitrary<String> id = Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(32).map(v -> "id=" + v);
+        Arbitrary<String> id = Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(32)
+                .map(v -> "id=" + v);
         Arbitrary<List<String>> fields = Combinators.combine(id, extension().list().ofMaxSize(3)).as((first, rest) -> {
             List<String> all = new ArrayList<>(rest);
             all.add(first);

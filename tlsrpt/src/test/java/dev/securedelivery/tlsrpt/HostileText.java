@@ -15,9 +15,9 @@ import net.jqwik.api.Tuple;
  * inputs; some random text. And the check that a text is fit for a log line.
  */
 final class HostileText {
-    /** Characters that break parsers and logs: line ends, NUL, escapes, delimiters, non-ASCII, bidi controls, lone surrogates. */
-    static final String SPECIALS = "\r\n\u0000\t \u000b\u000c\u001b\u007f\u0085\u00a0\u00e9\u0130\u2028\u202e\u200b"
-            + "\ufeff\uffff\ud800\udc00;=:,.*-_+/@\\\"[]%<>?#";
+    /** What breaks parsers and logs: line ends, NUL, escapes, delimiters, non-ASCII, bidi controls, lone surrogates. */
+    static final String SPECIALS = "\r\n\u0000\t \u000b\u000c\u001b\u007f\u0085\u00a0\u00e9\u0130"
+            + "\u2028\u202e\u200b\ufeff\uffff\ud800\udc00;=:,.*-_+/@\\\"[]%<>?#";
     /** The most a message about outside input may quote: it goes to a log line. */
     static final int MAX_MESSAGE_LENGTH = 1024;
 

@@ -132,7 +132,8 @@ class TlsRptRecordPropertyTest {
         Arbitrary<String> domain = Combinators.combine(label.list().ofMinSize(1).ofMaxSize(3),
                 Arbitraries.strings().alpha().ofMinLength(2).ofMaxLength(6))
                 .as((labels, top) -> String.join(".", labels) + "." + top);
-        Arbitrary<String> mailto = Combinators.combine(label, domain).as((local, host) -> "mailto:" + local + "@" + host);
+        Arbitrary<String> mailto = Combinators.combine(label, domain)
+                .as((local, host) -> "mailto:" + local + "@" + host);
         Arbitrary<String> https = Combinators.combine(domain, label.list().ofMaxSize(3))
                 .as((host, path) -> "https://" + host + (path.isEmpty() ? "" : "/" + String.join("/", path)));
         return Arbitraries.oneOf(mailto, https);
