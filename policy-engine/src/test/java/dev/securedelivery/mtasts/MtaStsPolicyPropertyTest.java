@@ -128,7 +128,8 @@ class MtaStsPolicyPropertyTest {
                 Arbitraries.strings().withCharRange(' ', '~').ofMinLength(1).ofMaxLength(20).map(String::trim)
                         .filter(value -> !value.isEmpty()))
                 .as((first, rest, value) -> first + rest + ": " + value)
-                .filter(line -> !line.startsWith("mx:") && !line.startsWith("mode:") && !line.startsWith("version:"));
+                .filter(line -> !line.startsWith("mx:") && !line.startsWith("mode:") && !line.startsWith("version:")
+                        && !line.startsWith("max_age:"));
         Arbitrary<List<String>> lines = Combinators.combine(mode, maxAge, pattern.list().ofMinSize(1).ofMaxSize(4),
                 extension.list().ofMaxSize(2)).as((m, age, patterns, extensions) -> {
                     List<String> all = new ArrayList<>();
@@ -145,7 +146,7 @@ class MtaStsPolicyPropertyTest {
                 .as((list, trailing, end, last) -> {
                     StringBuilder body = new StringBuilder();
                     for (int i = 0; i < list.size(); i++) {
-                        String line = list.get(i).replace(": ", ":" + trailing);
+                        String line = list.get(i).replaceFirst(": ", ":" + trailing);
                         body.append(line).append(trailing);
                         if (i < list.size() - 1) {
                             body.append(end);
