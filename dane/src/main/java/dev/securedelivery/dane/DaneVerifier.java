@@ -41,9 +41,13 @@ import java.util.Set;
  *       RFC 6125). A trust anchor matched by selector SPKI(1) contributes only its key and name
  *       (RFC 7671 5.2.1).
  * </ul>
+ * Every case ends in a {@link DaneVerification}, never an exception; its failures and detail are
+ * single lines without control characters, at most {@link #MAX_LINE} characters each (and "...").
  */
 public final class DaneVerifier {
     private static final int MAX_CHAIN = 16;
+    /** The longest line of a verification's failures or detail. */
+    static final int MAX_LINE = 512;
 
     private DaneVerifier() {
     }
@@ -59,11 +63,11 @@ public final class DaneVerifier {
         List<String> failures = new ArrayList<>();
         if (chain.isEmpty()) {
             failures.add("the server sent no certificate");
-            return DaneVerification.failure(ResultType.VALIDATION_FAILURE, failures);
+            return DaneVerification.failure(ResultType.VALIDATION_FAILURE, oneLineEach(failures));
         }
         List<TlsaRecord> usable = usable(records, failures);
         if (usable.isEmpty()) {
-            return DaneVerification.failure(ResultType.TLSA_INVALID, failures);
+            return DaneVerification.failure(ResultType.TLSA_INVALID, oneLineEach(failures));
         }
         X509Certificate leaf = chain.get(0);
         Set<ResultType> reasons = EnumSet.noneOf(ResultType.class);
@@ -73,7 +77,7 @@ public final class DaneVerifier {
             }
             if (record.matches(leaf)) {
                 return DaneVerification.success(DaneVerification.Method.DANE_EE, record,
-                        "leaf " + leaf.getSubjectX500Principal().getName(), failures);
+                        oneLine("leaf " + leaf.getSubjectX500Principal().getName()), oneLineEach(failures));
             }
             failures.add(record + ": the leaf certificate does not match");
         }
@@ -86,7 +90,7 @@ public final class DaneVerifier {
                 return verified;
             }
         }
-        return DaneVerification.failure(worst(reasons), failures);
+        return DaneVerification.failure(worst(reasons), oneLineEach(failures));
     }
 
     /** The usable records after digest algorithm agility (RFC 7671 9); the rest noted in {@code failures}. */
@@ -176,7 +180,7 @@ public final class DaneVerifier {
             return null;
         }
         return DaneVerification.success(DaneVerification.Method.DANE_TA, record,
-                "trust anchor " + anchorName(anchor) + ", leaf valid for " + name, failures);
+                oneLine("trust anchor " + anchorName(anchor) + ", leaf valid for " + name), oneLineEach(failures));
     }
 
     private static TrustAnchor anchorFromDns(TlsaRecord record, List<X509Certificate> chain, List<String> failures) {
@@ -290,6 +294,31 @@ public final class DaneVerifier {
             reasons.add(ResultType.CERTIFICATE_EXPIRED);
             return "the leaf is not valid now: " + e.getMessage();
         }
+    }
+
+    /**
+     * {@code text} fit for a log line and a TLS report: the names of the certificates the server
+     * sent and the JDK's messages about them (which quote the data, line breaks included) can
+     * carry any character, so every control, format or line separator character becomes a space,
+     * and the line is capped.
+     */
+    static String oneLine(String text) {
+        StringBuilder line = new StringBuilder(Math.min(text.length(), MAX_LINE));
+        for (int i = 0; i < text.length() && line.length() < MAX_LINE; i++) {
+            char c = text.charAt(i);
+            boolean control = Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+                    || Character.getType(c) == Character.FORMAT;
+            line.append(control ? ' ' : c);
+        }
+        return line.length() < text.length() ? line.append("...").toString() : line.toString();
+    }
+
+    private static List<String> oneLineEach(List<String> texts) {
+        List<String> lines = new ArrayList<>(texts.size());
+        for (String text : texts) {
+            lines.add(oneLine(text));
+        }
+        return lines;
     }
 
     // The failure nearest to success decides what is reported: a chain that validated but names

@@ -84,19 +84,37 @@ public final class TlsaRecord {
      * A record in presentation format (RFC 6698 2.2): {@code "3 1 1 0123...ef"}, the data in hex,
      * possibly split by whitespace.
      *
-     * @throws IllegalArgumentException if the text is not a TLSA record
+     * @throws IllegalArgumentException if the text is not a TLSA record; its message quotes the
+     *     text only escaped and shortened, fit for a log line
      */
     public static TlsaRecord parse(String text) {
         String[] fields = text.trim().split("\\s+", 4);
         if (fields.length != 4) {
-            throw new IllegalArgumentException("expected \"usage selector matching-type data\", got \"" + text + "\"");
+            throw new IllegalArgumentException("expected \"usage selector matching-type data\", got \""
+                    + quoted(text) + "\"");
         }
         try {
             return of(Integer.parseInt(fields[0]), Integer.parseInt(fields[1]), Integer.parseInt(fields[2]),
                     hex(fields[3].replaceAll("\\s+", "")));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a TLSA record: \"" + text + "\"", e);
+            throw new IllegalArgumentException("not a TLSA record: \"" + quoted(text) + "\"");
         }
+    }
+
+    // Text from outside in a message: control, format and line separator characters escaped, cut after 80.
+    private static String quoted(String text) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        for (; i < text.length() && out.length() < 80; i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+                    || Character.getType(c) == Character.FORMAT) {
+                out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return i < text.length() ? out.append("...").toString() : out.toString();
     }
 
     /** The certificate usage: {@link #PKIX_TA}, {@link #PKIX_EE}, {@link #DANE_TA} or {@link #DANE_EE}. */
@@ -191,14 +209,14 @@ public final class TlsaRecord {
 
     private static byte[] hex(String text) {
         if (text.length() % 2 != 0) {
-            throw new IllegalArgumentException("odd number of hex digits: " + text);
+            throw new IllegalArgumentException("odd number of hex digits: \"" + quoted(text) + "\"");
         }
         byte[] bytes = new byte[text.length() / 2];
         for (int i = 0; i < bytes.length; i++) {
             int high = Character.digit(text.charAt(2 * i), 16);
             int low = Character.digit(text.charAt(2 * i + 1), 16);
             if (high < 0 || low < 0) {
-                throw new IllegalArgumentException("not hex: " + text);
+                throw new IllegalArgumentException("not hex: \"" + quoted(text) + "\"");
             }
             bytes[i] = (byte) (high << 4 | low);
         }

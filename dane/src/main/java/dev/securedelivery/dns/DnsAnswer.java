@@ -20,6 +20,9 @@ import org.xbill.DNS.Type;
  * A {@link DnsStatus#BOGUS} or {@link DnsStatus#FAILED} lookup has no records and a reason.
  */
 public final class DnsAnswer {
+    /** The longest {@link #failureReason()}. */
+    public static final int MAX_REASON_LENGTH = PeerText.MAX_LENGTH;
+
     private final Name name;
     private final int type;
     private final DnsStatus status;
@@ -60,12 +63,12 @@ public final class DnsAnswer {
                 List.of(), false, ttlSeconds, null);
     }
 
-    /** The answer failed DNSSEC validation. */
+    /** The answer failed DNSSEC validation; {@code reason} is kept as {@link #failureReason()} says. */
     public static DnsAnswer bogus(Name name, int type, String reason) {
         return new DnsAnswer(name, type, DnsStatus.BOGUS, name, List.of(), true, 0, PeerText.clean(reason));
     }
 
-    /** No usable answer could be had. */
+    /** No usable answer could be had; {@code reason} is kept as {@link #failureReason()} says. */
     public static DnsAnswer failed(Name name, int type, String reason) {
         return new DnsAnswer(name, type, DnsStatus.FAILED, name, List.of(), true, 0, PeerText.clean(reason));
     }
@@ -133,7 +136,10 @@ public final class DnsAnswer {
         return ttlSeconds;
     }
 
-    /** Why the lookup is {@link DnsStatus#BOGUS} or {@link DnsStatus#FAILED}; null otherwise. */
+    /**
+     * Why the lookup is {@link DnsStatus#BOGUS} or {@link DnsStatus#FAILED}, on one line without
+     * control characters, at most {@link #MAX_REASON_LENGTH} characters (and "..."); null otherwise.
+     */
     public String failureReason() {
         return failureReason;
     }

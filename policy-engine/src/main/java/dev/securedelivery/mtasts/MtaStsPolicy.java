@@ -276,12 +276,18 @@ public final class MtaStsPolicy {
         return c == ' ' || c == '\t';
     }
 
-    private static String printable(String text) {
+    /**
+     * {@code text} fit to quote in a message that may reach a log: every control, format or line
+     * separator character (C0, DEL, C1 such as NEL, U+2028, bidi overrides) as an escape, cut
+     * after 80 characters.
+     */
+    static String printable(String text) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < text.length() && out.length() < 80; i++) {
             char c = text.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                out.append(String.format("\\x%02x", (int) c));
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+                    || Character.getType(c) == Character.FORMAT) {
+                out.append(c < 0x100 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
             } else {
                 out.append(c);
             }

@@ -39,7 +39,8 @@ public final class MtaStsRecord {
     }
 
     /**
-     * Parses a record by the grammar of RFC 8461 3.1:
+     * Parses a record by the grammar of RFC 8461 3.1 (the error quotes the record only through
+     * {@link MtaStsPolicy#printable}, so that it is fit for a log line):
      * <pre>
      * sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim]
      * sts-field-delim = *WSP ";" *WSP
@@ -65,7 +66,7 @@ public final class MtaStsRecord {
             }
             if (text.charAt(delimiter) != ';') {
                 throw new MtaStsSyntaxException("expected \";\" at position " + delimiter + ", got \""
-                        + text.charAt(delimiter) + "\"");
+                        + MtaStsPolicy.printable(text.substring(delimiter, delimiter + 1)) + "\"");
             }
             pos = skipWsp(text, delimiter + 1);
             if (pos == text.length()) {
@@ -98,7 +99,8 @@ public final class MtaStsRecord {
 
     private static String checkId(String value) throws MtaStsSyntaxException {
         if (!isValidId(value)) {
-            throw new MtaStsSyntaxException("id must be 1 to 32 letters and digits, got \"" + value + "\"");
+            throw new MtaStsSyntaxException("id must be 1 to 32 letters and digits, got \""
+                    + MtaStsPolicy.printable(value) + "\"");
         }
         return value;
     }
@@ -121,7 +123,7 @@ public final class MtaStsRecord {
             valid = DomainNames.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.';
         }
         if (!valid) {
-            throw new MtaStsSyntaxException("\"" + name + "\" is not a field name");
+            throw new MtaStsSyntaxException("\"" + MtaStsPolicy.printable(name) + "\" is not a field name");
         }
         return name;
     }

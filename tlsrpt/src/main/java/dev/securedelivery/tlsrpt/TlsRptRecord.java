@@ -129,6 +129,14 @@ public final class TlsRptRecord {
             if (text.isEmpty()) {
                 throw new TlsRptSyntaxException("empty URI in rua");
             }
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c <= ' ' || c > '~') {
+                    // RFC 3986 2: a URI is printable ASCII; java.net.URI would take other characters.
+                    throw new TlsRptSyntaxException("rua URI \"" + text + "\" has a character that is not printable"
+                            + " ASCII (RFC 3986 2)");
+                }
+            }
             URI uri;
             try {
                 uri = new URI(text);
