@@ -1,5 +1,7 @@
 package dev.securedelivery.tlsrpt;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -9,7 +11,8 @@ import java.util.Objects;
  * (same result type, same sending and receiving ends) are counted together. {@code sending-mta-ip}
  * and {@code receiving-mx-hostname} are always reported; {@code receiving-ip} wherever a connection
  * was made (an MX a policy rules out is never connected to), the MX's HELO name, extra information
- * and a reason code only where there is one.
+ * (a URI) and a reason code only where there is one. Addresses are written as {@link #address}
+ * writes them.
  */
 public final class FailureDetail {
     private final String resultType;
@@ -43,6 +46,49 @@ public final class FailureDetail {
     public static Builder builder(ResultType resultType, String sendingMtaIp, String receivingMxHostname,
             String receivingIp) {
         return builder(resultType.reportName(), sendingMtaIp, receivingMxHostname, receivingIp);
+    }
+
+    /**
+     * {@code address} as reports write it: dotted quad, or IPv6 in the canonical text form of RFC
+     * 5952 4 (lower case, zeros compressed, {@code 2001:db8::1}), without a scope; what receivers
+     * compare their own addresses with.
+     */
+    public static String address(InetAddress address) {
+        if (!(address instanceof Inet6Address)) {
+            return address.getHostAddress();
+        }
+        byte[] bytes = address.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
+        }
+        // RFC 5952 4.2: the longest run of two or more zero groups becomes "::", the first if tied.
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; i++) {
+            int length = 0;
+            while (i + length < 8 && groups[i + length] == 0) {
+                length++;
+            }
+            if (length > bestLength) {
+                bestStart = i;
+                bestLength = length;
+            }
+            i += length;
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
     }
 
     public String resultType() {
@@ -140,6 +186,7 @@ public final class FailureDetail {
             return this;
         }
 
+        /** RFC 8460 4.4: a URI where the receiver can read more. */
         public Builder additionalInformation(String information) {
             this.additionalInformation = information;
             return this;

@@ -12,9 +12,16 @@ import java.util.Objects;
  * together; a changed policy starts a group of its own.
  *
  * <p>The policy domain is always there, {@code no-policy-found} included (RFC 8460 4.4: "policy-domain"
- * is required). For MTA-STS it is the recipient domain and {@code mx-host} the policy's patterns; for
- * DANE it is the recipient domain too (the domain whose {@code _smtp._tls} record gets the report),
- * and {@code mx-host} the one MX host whose TLSA records the policy string lists.
+ * is required), and it is where the report goes ({@code _smtp._tls.<policy domain>}, RFC 8460 3):
+ * <ul>
+ *   <li>MTA-STS: the recipient domain; {@code policy-string} the policy as it was served, a string
+ *       per line, and {@code mx-host} its {@code mx} patterns. A policy the domain publishes but that
+ *       could not be had (4.3.2.2) has neither: nothing was applied.</li>
+ *   <li>DANE: the TLSA base domain (RFC 8460 1.3, 4.4), which is the MX host name, or the name its
+ *       CNAMEs lead to where the TLSA records were found there (RFC 7672 2.2.2); {@code mx-host} the MX
+ *       host and {@code policy-string} its TLSA records. An MX host's operator gets its reports, not
+ *       the domains it serves.</li>
+ * </ul>
  */
 public final class ReportedPolicy {
     private final PolicyType type;
@@ -29,7 +36,11 @@ public final class ReportedPolicy {
         this.mxHosts = List.copyOf(mxHosts);
     }
 
-    /** An MTA-STS policy: its text, one string per line (RFC 8460 4.4), and its {@code mx} patterns. */
+    /**
+     * An MTA-STS policy: its text as served, one string per line (RFC 8460 4.4; a line ends in LF or
+     * CRLF, RFC 8461 3.2, and the empty lines a body may end with are no lines), and its {@code mx}
+     * patterns.
+     */
     public static ReportedPolicy sts(String policyDomain, String policyText, List<String> mxPatterns) {
         List<String> lines = new ArrayList<>();
         for (String line : policyText.split("\r?\n")) {
@@ -40,9 +51,21 @@ public final class ReportedPolicy {
         return new ReportedPolicy(PolicyType.STS, lines, policyDomain, mxPatterns);
     }
 
-    /** The TLSA records of {@code mxHost}, in presentation form ({@code "3 1 1 ab12..."}). */
-    public static ReportedPolicy tlsa(String policyDomain, String mxHost, List<String> tlsaRecords) {
-        return new ReportedPolicy(PolicyType.TLSA, tlsaRecords, policyDomain, List.of(mxHost));
+    /**
+     * The MTA-STS policy {@code policyDomain} publishes (its TXT record says so) but that could not
+     * be fetched, was invalid or came from a policy host whose certificate failed: sessions held to
+     * it fail as RFC 8460 4.3.2.2 says, and there is no policy text to quote.
+     */
+    public static ReportedPolicy stsUnavailable(String policyDomain) {
+        return new ReportedPolicy(PolicyType.STS, List.of(), policyDomain, List.of());
+    }
+
+    /**
+     * The TLSA records of {@code mxHost}, in presentation form ({@code "3 1 1 ab12..."}), under the
+     * TLSA base domain {@code baseDomain} (the MX host, or the name its CNAMEs lead to).
+     */
+    public static ReportedPolicy tlsa(String baseDomain, String mxHost, List<String> tlsaRecords) {
+        return new ReportedPolicy(PolicyType.TLSA, tlsaRecords, baseDomain, List.of(mxHost));
     }
 
     /** Sessions to {@code policyDomain} under no policy. */
