@@ -118,6 +118,15 @@ public final class MtaStsLookup {
         return Optional.ofNullable(policy);
     }
 
+    /**
+     * The policy's text as its host served it, for {@link Outcome#POLICY}: what a TLS report quotes
+     * (RFC 8460 4.4 {@code policy-string}). A policy that was never served (built from its parts) is
+     * written out in the format of RFC 8461 3.2.
+     */
+    public Optional<String> policyText() {
+        return policy().map(applied -> applied.servedText().orElseGet(applied::toPolicyText));
+    }
+
     /** The TXT record's id the policy was fetched under, for {@link Outcome#POLICY}. */
     public Optional<String> policyId() {
         return policyId == null ? Optional.empty() : Optional.of(new String(policyId, StandardCharsets.US_ASCII));

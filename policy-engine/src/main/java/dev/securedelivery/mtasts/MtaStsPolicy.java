@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -26,11 +27,14 @@ public final class MtaStsPolicy {
     /** The patterns, lower case, separated by single spaces; empty when there are none. */
     private final byte[] mx;
     private final int maxAgeSeconds;
+    /** The body a parsed policy came from, UTF-8, as served; null for one built from its parts. */
+    private final byte[] served;
 
-    private MtaStsPolicy(MtaStsMode mode, byte[] mx, int maxAgeSeconds) {
+    private MtaStsPolicy(MtaStsMode mode, byte[] mx, int maxAgeSeconds, byte[] served) {
         this.mode = mode;
         this.mx = mx;
         this.maxAgeSeconds = maxAgeSeconds;
+        this.served = served;
     }
 
     /**
@@ -162,7 +166,9 @@ public final class MtaStsPolicy {
         if (maxAge < 0) {
             throw new MtaStsSyntaxException("the policy has no max_age field");
         }
-        return build(mode, patterns, (int) maxAge);
+        MtaStsPolicy parsed = build(mode, patterns, (int) maxAge);
+        // RFC 8460 4.4: TLS reports quote the policy as it was served, not as it was understood.
+        return new MtaStsPolicy(parsed.mode, parsed.mx, parsed.maxAgeSeconds, body.getBytes(StandardCharsets.UTF_8));
     }
 
     private static MtaStsPolicy build(MtaStsMode mode, Set<String> patterns, int maxAgeSeconds)
@@ -173,7 +179,7 @@ public final class MtaStsPolicy {
         }
         byte[] mx = String.join(String.valueOf((char) PATTERN_SEPARATOR), patterns)
                 .getBytes(StandardCharsets.US_ASCII);
-        return new MtaStsPolicy(mode, mx, maxAgeSeconds);
+        return new MtaStsPolicy(mode, mx, maxAgeSeconds, null);
     }
 
     // LF or CRLF; a CR anywhere else is a control character and fails the line's grammar.
@@ -306,7 +312,16 @@ public final class MtaStsPolicy {
     /** The {@code mx} patterns, lower case, in the order the policy lists them, duplicates removed. */
     /** Roughly what this policy holds on the heap, for caches bounded in bytes. */
     int estimatedBytes() {
-        return 48 + mx.length;
+        return 48 + mx.length + (served == null ? 0 : 16 + served.length);
+    }
+
+    /**
+     * The body this policy was parsed from, exactly as served (line ends, order, spacing, extension
+     * fields, a capped {@code max_age} as written): what a TLS report's {@code policy-string} quotes
+     * (RFC 8460 4.4). Empty for a policy built from its parts ({@link #of}).
+     */
+    public Optional<String> servedText() {
+        return served == null ? Optional.empty() : Optional.of(new String(served, StandardCharsets.UTF_8));
     }
 
     public List<String> mxPatterns() {
@@ -375,7 +390,7 @@ public final class MtaStsPolicy {
         return true;
     }
 
-    /** The policy in the body format of RFC 8461 3.2, LF-terminated. */
+    /** The policy in the body format of RFC 8461 3.2, LF-terminated, rebuilt from what was understood. */
     public String toPolicyText() {
         StringBuilder text = new StringBuilder("version: STSv1\nmode: ").append(mode.keyword()).append('\n');
         for (String pattern : mxPatterns()) {
@@ -384,6 +399,7 @@ public final class MtaStsPolicy {
         return text.append("max_age: ").append(maxAgeSeconds).append('\n').toString();
     }
 
+    /** Policies that say the same are equal, however their bodies were written. */
     @Override
     public boolean equals(Object other) {
         if (!(other instanceof MtaStsPolicy)) {

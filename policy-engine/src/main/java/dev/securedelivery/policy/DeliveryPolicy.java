@@ -7,6 +7,7 @@ import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.dns.DnsStatus;
 import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.MtaStsEngine;
+import dev.securedelivery.mtasts.MtaStsFailure;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.mtasts.MtaStsMode;
 import dev.securedelivery.mtasts.MtaStsPolicy;
@@ -245,8 +246,10 @@ public final class DeliveryPolicy implements Closeable {
                     ResultType.DANE_REQUIRED);
         }
         if (sts.outcome() == MtaStsLookup.Outcome.TEMPORARY_FAILURE) {
+            // The lookup's RFC 8460 type (sts-policy-fetch-error), so that the TLS report counts the host.
             return MxHostPlan.excluded(host, preference, "the MTA-STS policy is unknown: "
-                    + sts.failure().map(Object::toString).orElse("lookup failed"), null);
+                    + sts.failure().map(Object::toString).orElse("lookup failed"),
+                    sts.failure().flatMap(MtaStsFailure::resultType).orElse(null));
         }
         MtaStsPolicy policy = sts.policy().orElse(null);
         boolean enforce = policy != null && (policy.mode() == MtaStsMode.ENFORCE

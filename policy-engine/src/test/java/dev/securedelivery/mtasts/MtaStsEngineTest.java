@@ -605,6 +605,23 @@ class MtaStsEngineTest {
         }
 
         @Test
+        void theTextAsServedIsKeptForTlsReportsAcrossARestart() throws Exception {
+            // RFC 8460 4.4 quotes the policy as served: CRLF, an extension, the order and a capped max_age.
+            String served = "version: STSv1\r\nmx: mx.example.test\r\nmode: enforce\r\nnote: kept\r\n"
+                    + "max_age: 9999999999\r\n";
+            publish(DOMAIN, "1", 300, served);
+            MtaStsEngine first = engine(builder -> builder.cacheDirectory(cacheDirectory));
+            assertThat(first.lookup(DOMAIN).policyText()).contains(served);
+            first.close();
+            policies.put(DOMAIN, TestHttpsServer.status(500, "text/plain", "down"));
+
+            MtaStsLookup lookup = engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
+
+            assertThat(lookup.policy().orElseThrow().maxAgeSeconds()).isEqualTo(MtaStsPolicy.MAX_AGE_LIMIT_SECONDS);
+            assertThat(lookup.policyText()).contains(served);
+        }
+
+        @Test
         void aStoredPolicyAppliesWhenDnsFailsAfterARestart() throws Exception {
             publish(DOMAIN, "1", 300, policy("enforce", 86400, "mx.example.test"));
             engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);

@@ -30,6 +30,19 @@ class MtaStsPolicyTest {
         }
 
         @Test
+        void aParsedPolicyKeepsItsBodyAsServedAndEqualsOneThatSaysTheSame() throws Exception {
+            String served = "mx:  mail.example.com\r\nmax_age: 604800\r\nversion: STSv1\r\nmode: enforce\r\n";
+            MtaStsPolicy parsed = MtaStsPolicy.parse(served);
+            MtaStsPolicy built = MtaStsPolicy.of(MtaStsMode.ENFORCE, List.of("mail.example.com"), 604800);
+
+            // RFC 8460 4.4: TLS reports quote the body as served; the rebuilt text is another one.
+            assertThat(parsed.servedText()).contains(served);
+            assertThat(built.servedText()).isEmpty();
+            assertThat(built.toPolicyText()).isNotEqualTo(served);
+            assertThat(parsed).isEqualTo(built).hasSameHashCodeAs(built);
+        }
+
+        @Test
         void linesMayEndInLfAndTheLastTerminatorIsOptional() throws Exception {
             MtaStsPolicy policy = MtaStsPolicy.parse("version: STSv1\nmode: testing\nmx: mx.example.com\nmax_age: 86400");
 

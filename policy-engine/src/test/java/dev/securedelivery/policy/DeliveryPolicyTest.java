@@ -180,6 +180,8 @@ class DeliveryPolicyTest {
         assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test excluded",
                 "mx.elsewhere.test excluded");
         assertThat(plan.hosts().get(1).exclusion()).get().asString().startsWith("the MTA-STS policy is unknown");
+        // What a TLS report files the host under (RFC 8460 4.3.2.2).
+        assertThat(plan.hosts().get(1).exclusionType()).contains(ResultType.STS_POLICY_FETCH_ERROR);
     }
 
     @Test
