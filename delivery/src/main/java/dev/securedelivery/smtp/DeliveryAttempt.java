@@ -48,6 +48,8 @@ public final class DeliveryAttempt {
     private final boolean policyFailure;
     private final List<RecipientResult> recipients;
     private final List<X509Certificate> peerCertificates;
+    private final String serverName;
+    private final InetAddress localAddress;
 
     private DeliveryAttempt(Builder builder, Outcome outcome, TlsRequirement requirement, String detail) {
         this.host = Objects.requireNonNull(builder.host);
@@ -64,6 +66,8 @@ public final class DeliveryAttempt {
         this.policyFailure = builder.policyFailure;
         this.recipients = builder.ordered();
         this.peerCertificates = List.copyOf(builder.peerCertificates);
+        this.serverName = builder.serverName;
+        this.localAddress = builder.localAddress;
     }
 
     /**
@@ -81,6 +85,8 @@ public final class DeliveryAttempt {
         copy.policyFailure = policyFailure;
         recipients.forEach(copy::recipient);
         copy.peerCertificates = peerCertificates;
+        copy.serverName = serverName;
+        copy.localAddress = localAddress;
         return new DeliveryAttempt(copy, outcome, requirement, PeerText.clean(detail));
     }
 
@@ -94,6 +100,23 @@ public final class DeliveryAttempt {
 
     public InetAddress address() {
         return address;
+    }
+
+    /**
+     * The address this end of the connection had: what a TLS report gives as {@code sending-mta-ip}
+     * (RFC 8460 4.4); empty when no connection was made.
+     */
+    public Optional<InetAddress> localAddress() {
+        return Optional.ofNullable(localAddress);
+    }
+
+    /**
+     * The name the server gave itself: the first word of its latest EHLO (or HELO) reply, else of its
+     * greeting (RFC 5321 4.1.1.1, 4.2), cleaned and capped; what a TLS report gives as
+     * {@code receiving-mx-helo} (RFC 8460 4.4). Empty when the server said no name.
+     */
+    public Optional<String> serverName() {
+        return Optional.ofNullable(serverName);
     }
 
     public TlsRequirement requirement() {
@@ -232,6 +255,9 @@ public final class DeliveryAttempt {
 
     /** Collects the facts of an attempt as the session goes. */
     static final class Builder {
+        /** A domain name is at most 255 octets (RFC 1035 2.3.4); an address literal is shorter. */
+        private static final int MAX_SERVER_NAME = 255;
+
         private final String host;
         private final InetAddress address;
         private final TlsRequirement requirement;
@@ -245,6 +271,8 @@ public final class DeliveryAttempt {
         private final Map<String, RecipientResult> recipients = new LinkedHashMap<>();
         private List<X509Certificate> peerCertificates = List.of();
         private List<String> order = List.of();
+        private String serverName;
+        private InetAddress localAddress;
 
         private Builder(String host, InetAddress address, TlsRequirement requirement) {
             this.host = host;
@@ -255,6 +283,31 @@ public final class DeliveryAttempt {
         /** The recipients of the session, in the order results are listed. */
         Builder order(List<String> recipients) {
             this.order = List.copyOf(recipients);
+            return this;
+        }
+
+        Builder localAddress(InetAddress local) {
+            this.localAddress = local;
+            return this;
+        }
+
+        /**
+         * Notes the name a positive greeting ({@code greeting}) or EHLO/HELO reply gives: an EHLO
+         * reply's name replaces the greeting's, never the other way round.
+         */
+        Builder serverName(SmtpReply reply, boolean greeting) {
+            if (greeting && serverName != null) {
+                return this;
+            }
+            if (reply.lines().isEmpty()) {
+                return this;
+            }
+            String first = reply.lines().get(0).trim();
+            int space = first.indexOf(' ');
+            String name = PeerText.clean(space < 0 ? first : first.substring(0, space), MAX_SERVER_NAME);
+            if (!name.isEmpty()) {
+                serverName = name;
+            }
             return this;
         }
 

@@ -155,6 +155,7 @@ public final class SmtpClient {
             return result.failed(recipients, EnhancedStatus.transientFailure(4, 1), null, false,
                     "cannot connect: " + messageOf(e));
         }
+        result.localAddress(connection.socket().getLocalAddress());
         try (connection) {
             return converse(connection, content, sender, recipients, host, requirement, result);
         } catch (SmtpProtocolException e) {
@@ -178,9 +179,13 @@ public final class SmtpClient {
             // A 554 greeting (RFC 5321 3.1) turns this host away, not the message: the next one is tried.
             return hostFailure(connection, result, recipients, greeting, "the server turned us away: " + greeting);
         }
+        // RFC 8460 4.4 receiving-mx-helo: the name the server gives itself, its EHLO reply's if it answers one.
+        result.serverName(greeting, true);
         result.stage(DeliveryAttempt.Stage.EHLO);
         SmtpReply hello = connection.exchange("EHLO " + settings.heloName());
-        if (!hello.isPositive()) {
+        if (hello.isPositive()) {
+            result.serverName(hello, false);
+        } else {
             if (hello.isTransientFailure()) {
                 return hostFailure(connection, result, recipients, hello, "EHLO: " + hello);
             }
@@ -193,6 +198,7 @@ public final class SmtpClient {
             if (!helo.isPositive()) {
                 return hostFailure(connection, result, recipients, helo, "HELO: " + helo);
             }
+            result.serverName(helo, false);
             hello = null;
         }
         if (requirement != TlsRequirement.NO_TLS) {
@@ -218,6 +224,7 @@ public final class SmtpClient {
                 if (!hello.isPositive()) {
                     return hostFailure(connection, result, recipients, hello, "EHLO after STARTTLS: " + hello);
                 }
+                result.serverName(hello, false);
             }
         }
         if (host.requireTls()) {

@@ -12,9 +12,14 @@ import dev.securedelivery.testing.StartTlsStrippingProxy;
 import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.testing.TestSmtpServer;
 import dev.securedelivery.tlsrpt.ResultType;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -272,11 +277,73 @@ class SmtpClientTest {
         SmtpClient client = new SmtpClient(SmtpSettings.of("sender.test").withPort(server.port()).withBindAddress(from),
                 root.trustManager(), Clock.systemUTC());
 
-        client.send(content(), "sender@sender.test", List.of("user@example.test"), plan(TlsRequirement.PKIX, null),
-                LOOPBACK);
+        DeliveryAttempt attempt = client.send(content(), "sender@sender.test", List.of("user@example.test"),
+                plan(TlsRequirement.PKIX, null), LOOPBACK);
 
         // subethasmtp names the client's address in its Received header.
         assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.data).contains("[127.0.0.3]"));
+        // What a TLS report gives as sending-mta-ip (RFC 8460 4.4): the session's own local end.
+        assertThat(attempt.localAddress()).contains(from);
+    }
+
+    @Test
+    void theNameTheServerGivesItselfIsKeptEvenWhenStartTlsIsStripped() throws Exception {
+        TestSmtpServer server = tlsServer(good);
+        server.hostName("mx1.receiver.test");
+        StartTlsStrippingProxy proxy = proxy(server, StartTlsStrippingProxy.Variant.HIDE);
+
+        DeliveryAttempt delivered = send(server.address(), plan(TlsRequirement.PKIX, null));
+        DeliveryAttempt stripped = send(proxy.address(), plan(TlsRequirement.PKIX, null));
+
+        // RFC 8460 4.4 receiving-mx-helo: the name in the EHLO reply.
+        assertThat(delivered.serverName()).contains("mx1.receiver.test");
+        assertThat(stripped.resultType()).contains(ResultType.STARTTLS_NOT_SUPPORTED);
+        assertThat(stripped.serverName()).contains("mx1.receiver.test");
+        assertThat(stripped.localAddress()).contains(LOOPBACK);
+    }
+
+    @Test
+    void aHostileServerNameIsCleanedAndCappedAndTheGreetingsNameStandsInForAMissingEhlo() throws Exception {
+        String greetingName = "greeting.receiver.test";
+        String longName = "a".repeat(400) + ".test";
+        try (ServerSocket listener = new ServerSocket(0, 1, LOOPBACK)) {
+            Thread peer = new Thread(() -> answer(listener, "220 " + greetingName + " ESMTP\r\n",
+                    "250 " + longName + "\u001b[2J says hello\r\n", "421 4.3.2 going away\r\n"));
+            peer.start();
+            DeliveryAttempt withEhlo = send(new InetSocketAddress(LOOPBACK, listener.getLocalPort()),
+                    plan(TlsRequirement.NO_TLS, null));
+            peer.join(10_000);
+            peer = new Thread(() -> answer(listener, "220 " + greetingName + "\u0007 ESMTP\r\n",
+                    "421 4.3.2 not now\r\n"));
+            peer.start();
+            DeliveryAttempt withoutEhlo = send(new InetSocketAddress(LOOPBACK, listener.getLocalPort()),
+                    plan(TlsRequirement.NO_TLS, null));
+            peer.join(10_000);
+
+            assertThat(withEhlo.serverName()).get().asString().hasSize(255).startsWith("aaa").doesNotContain("\u001b");
+            assertThat(withoutEhlo.serverName()).contains(greetingName);
+        }
+    }
+
+    // One session on listener: the greeting, then one reply per command line.
+    private static void answer(ServerSocket listener, String greeting, String... replies) {
+        try (Socket socket = listener.accept()) {
+            socket.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            OutputStream out = socket.getOutputStream();
+            out.write(greeting.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            for (String reply : replies) {
+                if (in.readLine() == null) {
+                    return;
+                }
+                out.write(reply.getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+        } catch (IOException e) {
+            // The client hung up: nothing more to say.
+        }
     }
 
     @Test

@@ -55,6 +55,7 @@ public final class TestSmtpServer implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger sessions = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<MessageContext, String> mailParameters = new ConcurrentHashMap<>();
     private volatile boolean offersRequireTls;
+    private volatile String hostName = "mx.test";
 
     private TestSmtpServer(InetAddress address, int port, SSLContext tls) {
         this.server = new SMTPServer(this::handler) {
@@ -110,6 +111,12 @@ public final class TestSmtpServer implements AutoCloseable {
     /** Recipients answered with 450: not now. */
     public TestSmtpServer defer(String recipient) {
         deferred.add(recipient.toLowerCase(java.util.Locale.ROOT));
+        return this;
+    }
+
+    /** Names itself {@code name} in its EHLO reply (the greeting keeps {@code mx.test}). */
+    public TestSmtpServer hostName(String name) {
+        this.hostName = name;
         return this;
     }
 
@@ -179,7 +186,7 @@ public final class TestSmtpServer implements AutoCloseable {
             }
             session.resetMessageState();
             session.setHelo(arguments[1]);
-            StringBuilder reply = new StringBuilder("250-").append(session.getServer().getHostName())
+            StringBuilder reply = new StringBuilder("250-").append(hostName)
                     .append("\r\n250-8BITMIME");
             if (session.getServer().getEnableTLS() && !session.getServer().getHideTLS() && !session.isTLSStarted()) {
                 reply.append("\r\n250-STARTTLS");

@@ -64,11 +64,11 @@ class TlsRptReportTest {
     void anMtaStsPolicyIsQuotedLineByLineAsServed() {
         // Extension fields, the order, odd spacing and a max_age over the limit stay as the domain wrote them.
         ReportedPolicy policy = ReportedPolicy.sts(DOMAIN, "version: STSv1\r\nmx:\t*.mail.recipient.example \r\n"
-                + "mode: enforce\r\nmax_age: 99999999999\r\nowner_note: ops@recipient.example\r\n\r\n",
+                + "mode: enforce\r\nmax_age: 9999999999\r\nowner_note: ops@recipient.example\r\n\r\n",
                 List.of("*.mail.recipient.example"));
 
         assertThat(policy.policyStrings()).containsExactly("version: STSv1", "mx:\t*.mail.recipient.example ",
-                "mode: enforce", "max_age: 99999999999", "owner_note: ops@recipient.example");
+                "mode: enforce", "max_age: 9999999999", "owner_note: ops@recipient.example");
     }
 
     @Test
