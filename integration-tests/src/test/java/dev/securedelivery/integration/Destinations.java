@@ -119,6 +119,22 @@ final class Destinations implements AutoCloseable {
         return zone;
     }
 
+    /**
+     * A signed zone {@code domain} whose one MX, {@code alias}, is a CNAME for {@code real}, where the
+     * server and its DANE-EE 3 1 1 record are: the TLSA base domain is {@code real} (RFC 7672 2.2.2).
+     */
+    SignedZone daneDomainBehindCname(String domain, String alias, String real) {
+        IssuedCertificate certificate = ca.issue(real);
+        SignedZone zone = zone(domain, true);
+        TestSmtpServer server = server(real, certificate);
+        zone.add(zone.origin().toString(), Type.MX, "10 " + alias + ".");
+        zone.add(alias + ".", Type.CNAME, real + ".");
+        zone.add(real + ".", Type.A, server.address().getAddress().getHostAddress());
+        tlsa(zone, real, TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
+                TlsaRecord.MATCH_SHA256, certificate.leaf()));
+        return zone;
+    }
+
     void tlsa(SignedZone zone, String host, TlsaRecord record) {
         zone.add("_25._tcp." + host + ".", Type.TLSA, record.toPresentation());
     }
@@ -137,6 +153,36 @@ final class Destinations implements AutoCloseable {
         zones.get(domain).remove("_mta-sts." + domain + ".", Type.TXT).addTxt("_mta-sts." + domain + ".",
                 "v=STSv1; id=" + id);
         policies.put(domain, TestHttpsServer.ok("text/plain", body.toString()));
+    }
+
+    /** Publishes the MTA-STS record of {@code domain} and serves {@code body} as its policy, byte for byte. */
+    void publishPolicy(String domain, String id, String body) {
+        publishRecord(domain, id, TestHttpsServer.ok("text/plain", body));
+    }
+
+    /** Publishes the MTA-STS record of {@code domain}, its policy host answering as {@code responder} does. */
+    void publishRecord(String domain, String id, TestHttpsServer.Responder responder) {
+        zones.get(domain).remove("_mta-sts." + domain + ".", Type.TXT).addTxt("_mta-sts." + domain + ".",
+                "v=STSv1; id=" + id);
+        policies.put(domain, responder);
+    }
+
+    /**
+     * Moves {@code mta-sts.<domain>} to a policy host of its own, on the policy port, whose certificate
+     * comes from a CA James does not trust: its policy cannot be authenticated (RFC 8460 4.3.2.2
+     * sts-webpki-invalid). After {@link #start()}.
+     */
+    void untrustedPolicyHost(String domain, String policyBody) {
+        InetAddress address = nextLoopback();
+        TestCertificateAuthority stranger = TestCertificateAuthority.root("Untrusted Root");
+        TestHttpsServer host = TestHttpsServer.start(address, policyHost.port(),
+                stranger.issue("mta-sts." + domain).serverContext());
+        closeables.add(host);
+        host.respondWith(TestHttpsServer.ok("text/plain", policyBody));
+        zones.get(domain).remove("mta-sts." + domain + ".", Type.A).add("mta-sts." + domain + ".", Type.A,
+                address.getHostAddress());
+        zones.get(domain).remove("_mta-sts." + domain + ".", Type.TXT).addTxt("_mta-sts." + domain + ".",
+                "v=STSv1; id=1");
     }
 
     /**

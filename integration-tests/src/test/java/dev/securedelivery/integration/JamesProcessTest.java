@@ -55,7 +55,7 @@ class JamesProcessTest {
             Properties configuration = world.configuration(directory);
             configuration.setProperty("tls-reports.enabled", "true");
             configuration.setProperty("tls-reports.organization-name", "Process Test");
-            configuration.setProperty("tls-reports.contact-info", "mailto:postmaster@sink.test");
+            configuration.setProperty("tls-reports.contact-info", "postmaster@sink.test");
             configuration.setProperty("tls-reports.sender", "tlsrpt@sink.test");
             james = JamesProcess.launch(directory.resolve("james"), configuration, world.smtpPort())
                     .awaitStarted(START);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.TestHttpsServer;
 import dev.securedelivery.testing.TestSmtpServer;
+import dev.securedelivery.testing.TlsReportSchema;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -46,7 +47,7 @@ import org.xbill.DNS.Type;
  */
 class TlsReportsInJamesTest {
     private static final Pattern FILE_NAME = Pattern.compile(
-            "filename=\"?(sink\\.test!reported\\.test!\\d+!\\d+\\.json\\.gz)\"?");
+            "filename=\"?(sink\\.test!reported\\.test!\\d+!\\d+!james1\\.json\\.gz)\"?");
 
     @TempDir
     Path directory;
@@ -100,8 +101,9 @@ class TlsReportsInJamesTest {
         Properties configuration = world.configuration(directory.resolve("world"));
         configuration.setProperty("tls-reports.enabled", "true");
         configuration.setProperty("tls-reports.organization-name", "Sink Test Mail");
-        configuration.setProperty("tls-reports.contact-info", "mailto:postmaster@sink.test");
+        configuration.setProperty("tls-reports.contact-info", "postmaster@sink.test");
         configuration.setProperty("tls-reports.sender", "tlsrpt@sink.test");
+        configuration.setProperty("tls-reports.node-name", "james1");
         configuration.setProperty("tls-reports.period", period);
         // The HTTPS report endpoint is on 127.0.0.1, where uploads go only when allowed.
         configuration.setProperty("tls-reports.upload-allowed-networks", "127.0.0.0/8");
@@ -154,8 +156,8 @@ class TlsReportsInJamesTest {
             // RFC 8460 5.3: the headers, the Subject, multipart/report with the gzip attachment.
             assertThat(message.getHeader("TLS-Report-Domain", ",")).isEqualTo("reported.test");
             assertThat(message.getHeader("TLS-Report-Submitter", ",")).isEqualTo("sink.test");
-            assertThat(message.getSubject()).matches(
-                    "Report Domain: reported\\.test Submitter: sink\\.test Report-ID: <\\d+\\.\\d+\\.reported\\.test@sink\\.test>");
+            assertThat(message.getSubject()).matches("Report Domain: reported\\.test Submitter: sink\\.test"
+                    + " Report-ID: <\\d+\\.\\d+\\.james1\\.reported\\.test@sink\\.test>");
             assertThat(message.getContentType()).startsWith("multipart/report").contains("report-type=\"tlsrpt\"");
             Multipart parts = (Multipart) message.getContent();
             assertThat(parts.getCount()).isEqualTo(2);
@@ -167,7 +169,7 @@ class TlsReportsInJamesTest {
             assertThat(fileName.find()).as("RFC 8460 5.1 file name").isTrue();
             String json = gunzip(attachment.getInputStream().readAllBytes());
             assertThat(json).contains("\"organization-name\":\"Sink Test Mail\"")
-                    .contains("\"contact-info\":\"mailto:postmaster@sink.test\"")
+                    .contains("\"contact-info\":\"postmaster@sink.test\"")
                     .contains("\"policy-type\":\"no-policy-found\"").contains("\"policy-domain\":\"reported.test\"");
             sessions += count(json, "total-successful-session-count");
             assertThat(count(json, "total-failure-session-count")).isZero();
@@ -272,9 +274,10 @@ class TlsReportsInJamesTest {
         return total;
     }
 
+    // Every report these tests receive is held to the JSON Schema of RFC 8460 4.4.
     private static String gunzip(byte[] gzip) throws IOException {
         try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzip))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return TlsReportSchema.check(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.securedelivery.integration;
 
-import dev.securedelivery.policy.DomainName;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.delivery.TlsRptRecorder;
 import dev.securedelivery.mtasts.FetchListener;
@@ -12,6 +12,7 @@ import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.smtp.SmtpSettings;
 import dev.securedelivery.testing.StartTlsStrippingProxy;
+import dev.securedelivery.testing.TestHttpsServer;
 import dev.securedelivery.testing.TestSmtpServer;
 import dev.securedelivery.tlsrpt.FailureDetail;
 import dev.securedelivery.tlsrpt.PolicyResults;
@@ -35,12 +36,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Sessions recorded for RFC 8460 reports under the policy they were held to: real plans (signed
- * zones, MTA-STS policies over HTTPS) and real connections (probes to STARTTLS servers).
+ * Sessions recorded for RFC 8460 reports under the policy they were held to, in the report of the
+ * policy domain they belong to: real plans (signed zones, MTA-STS policies over HTTPS) and real
+ * connections (probes to STARTTLS servers).
  */
 class TlsRptRecordingTest {
     private static final Destinations WORLD = new Destinations();
+    // What the recorder is told it sends from where no connection was made (a host a policy rules out).
     private static final String SENDER_IP = "192.0.2.25";
+    // A policy written as a domain might: odd order, an extension field; reports quote it as served.
+    private static final String STS_POLICY = "version: STSv1\r\nmx: mx.sts.test\r\nmode: enforce\r\n"
+            + "note: as served\r\nmax_age: 86400\r\n";
+    private static final String VALID_POLICY = "version: STSv1\nmode: enforce\nmx: *.test\nmax_age: 86400\n";
     // Sessions are recorded at a fixed instant: a test run across midnight reads the same day back.
     private static final Clock RECORDING = Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC);
 
@@ -55,15 +62,28 @@ class TlsRptRecordingTest {
     @BeforeAll
     static void declareTheWorld() throws Exception {
         WORLD.daneDomain("pinned.test", "mx.pinned.test");
+        WORLD.daneDomainBehindCname("aliased.test", "alias.aliased.test", "real.aliased.test");
         WORLD.mx(WORLD.zone("sts.test", false), "mx.sts.test", 10, WORLD.ca().issue("mx.sts.test"));
-        WORLD.enforce("sts.test", "1", "mx.sts.test");
-        WORLD.mx(WORLD.zone("trying.test", false), "mx.trying.test", 10, WORLD.ca().issue("wrong-name.test"));
+        WORLD.publishPolicy("sts.test", "1", STS_POLICY);
+        WORLD.mx(WORLD.zone("trying.test", false), "mx.trying.test", 10, WORLD.ca().issue("wrong-name.test"))
+                .hostName("helo.trying.test");
         WORLD.publish("trying.test", "1", "testing", "mx.trying.test");
+        WORLD.mx(WORLD.zone("unfetched.test", false), "mx.unfetched.test", 10, WORLD.ca().issue("mx.unfetched.test"))
+                .hostName("helo.unfetched.test");
+        WORLD.publishRecord("unfetched.test", "1", TestHttpsServer.notFound());
+        WORLD.mx(WORLD.zone("garbled.test", false), "mx.garbled.test", 10, WORLD.ca().issue("mx.garbled.test"));
+        WORLD.publishPolicy("garbled.test", "1", "version: STSv1\nmode: strict\nmx: *.test\nmax_age: 86400\n");
+        WORLD.mx(WORLD.zone("stranger.test", false), "mx.stranger.test", 10, WORLD.ca().issue("mx.stranger.test"));
+        WORLD.mx(WORLD.zone("unknown.test", false), "mx.unknown.test", 10, WORLD.ca().issue("mx.unknown.test"));
+        WORLD.enforce("unknown.test", "1", "mx.unknown.test");
         WORLD.mx(WORLD.zone("outside.test", false), "mx.outside.test", 10, WORLD.ca().issue("mx.outside.test"));
         WORLD.enforce("outside.test", "1", "mx.elsewhere.test");
         TestSmtpServer plain = WORLD.server("real.plain.test", WORLD.ca().issue("mx.plain.test"));
         WORLD.proxyFor("mx.plain.test", WORLD.zone("plain.test", false), plain, StartTlsStrippingProxy.Variant.HIDE);
         WORLD.start();
+        WORLD.untrustedPolicyHost("stranger.test", VALID_POLICY);
+        // The TXT lookup fails: whether unknown.test has a policy cannot be told (RFC 8461 3.1).
+        WORLD.upstream().servfail("_mta-sts.unknown.test.");
         Properties properties = WORLD.configuration(directory);
         properties.remove("mta-sts.cache.directory");
         configuration = PolicyEngineConfiguration.from(properties);
@@ -88,21 +108,39 @@ class TlsRptRecordingTest {
     }
 
     @Test
-    void aDaneSessionCountsUnderTheHostsTlsaRecords() throws Exception {
-        Map<ReportedPolicy, PolicyResults> counted = probe("pinned.test");
+    void aDaneSessionCountsUnderTheHostsTlsaRecordsInTheMxHostsOwnReport() throws Exception {
+        probe("pinned.test");
 
+        // RFC 8460 4.4: for DANE the policy domain is the TLSA base domain, here the MX host.
+        assertThat(counted("pinned.test")).isEmpty();
+        Map<ReportedPolicy, PolicyResults> counted = counted("mx.pinned.test");
         ReportedPolicy tlsa = only(counted, PolicyType.TLSA);
+        assertThat(tlsa.policyDomain()).isEqualTo("mx.pinned.test");
         assertThat(tlsa.mxHosts()).containsExactly("mx.pinned.test");
         assertThat(tlsa.policyStrings()).singleElement().asString().startsWith("3 1 1 ");
         assertThat(counted.get(tlsa).successfulSessions()).isEqualTo(1);
     }
 
     @Test
-    void anEnforcedMtaStsSessionCountsUnderThePolicy() throws Exception {
+    void aDaneSessionThroughACnameCountsUnderTheNameTheTlsaRecordsWereFoundAt() throws Exception {
+        probe("aliased.test");
+
+        // RFC 7672 2.2.2: the records were found at the CNAME-expanded name, the TLSA base domain.
+        assertThat(counted("aliased.test")).isEmpty();
+        assertThat(counted("alias.aliased.test")).isEmpty();
+        Map<ReportedPolicy, PolicyResults> counted = counted("real.aliased.test");
+        ReportedPolicy tlsa = only(counted, PolicyType.TLSA);
+        assertThat(tlsa.mxHosts()).containsExactly("alias.aliased.test");
+        assertThat(counted.get(tlsa).successfulSessions()).isEqualTo(1);
+    }
+
+    @Test
+    void anEnforcedMtaStsSessionCountsUnderThePolicyAsItWasServed() throws Exception {
         Map<ReportedPolicy, PolicyResults> counted = probe("sts.test");
 
         ReportedPolicy sts = only(counted, PolicyType.STS);
-        assertThat(sts.policyStrings()).contains("mode: enforce", "mx: mx.sts.test");
+        assertThat(sts.policyStrings()).containsExactly("version: STSv1", "mx: mx.sts.test", "mode: enforce",
+                "note: as served", "max_age: 86400");
         assertThat(sts.mxHosts()).containsExactly("mx.sts.test");
         assertThat(counted.get(sts).successfulSessions()).isEqualTo(1);
     }
@@ -115,9 +153,11 @@ class TlsRptRecordingTest {
         assertThat(results.successfulSessions()).isZero();
         FailureDetail detail = results.failureDetails().keySet().iterator().next();
         assertThat(detail.resultType()).isEqualTo("certificate-host-mismatch");
-        assertThat(detail.sendingMtaIp()).isEqualTo(SENDER_IP);
+        // The session's own ends: the local address it left from, the MX's, and the name the MX gave.
+        assertThat(detail.sendingMtaIp()).isEqualTo("127.0.0.1");
         assertThat(detail.receivingMxHostname()).isEqualTo("mx.trying.test");
         assertThat(detail.receivingIp()).startsWith("127.0.0.");
+        assertThat(detail.receivingMxHelo()).isEqualTo("helo.trying.test");
     }
 
     @Test
@@ -141,6 +181,52 @@ class TlsRptRecordingTest {
         FailureDetail detail = counted.get(only(counted, PolicyType.STS)).failureDetails().keySet().iterator().next();
         assertThat(detail.resultType()).isEqualTo("validation-failure");
         assertThat(detail.receivingMxHostname()).isEqualTo("mx.outside.test");
+        assertThat(detail.receivingIp()).isNull();
+        assertThat(detail.sendingMtaIp()).isEqualTo(SENDER_IP);
+    }
+
+    @Test
+    void aPolicyThatCouldNotBeFetchedFailsEverySessionUnderStsWithoutAPolicyString() throws Exception {
+        Map<ReportedPolicy, PolicyResults> counted = probe("unfetched.test");
+
+        // RFC 8460 4.3.2.2: the mail went as without MTA-STS; the domain hears why.
+        ReportedPolicy sts = only(counted, PolicyType.STS);
+        assertThat(sts.policyStrings()).isEmpty();
+        assertThat(sts.mxHosts()).isEmpty();
+        assertThat(counted.get(sts).successfulSessions()).isZero();
+        FailureDetail detail = counted.get(sts).failureDetails().keySet().iterator().next();
+        assertThat(detail.resultType()).isEqualTo("sts-policy-fetch-error");
+        assertThat(detail.failureReasonCode()).contains("404");
+        assertThat(detail.receivingMxHostname()).isEqualTo("mx.unfetched.test");
+        assertThat(detail.receivingIp()).startsWith("127.0.0.");
+        assertThat(detail.receivingMxHelo()).isEqualTo("helo.unfetched.test");
+    }
+
+    @Test
+    void anInvalidPolicyAndAPolicyHostWithoutATrustedCertificateAreTheirOwnFailures() throws Exception {
+        Map<ReportedPolicy, PolicyResults> garbled = probe("garbled.test");
+        Map<ReportedPolicy, PolicyResults> stranger = probe("stranger.test");
+
+        assertThat(garbled.get(only(garbled, PolicyType.STS)).failureDetails().keySet()).singleElement()
+                .satisfies(detail -> assertThat(detail.resultType()).isEqualTo("sts-policy-invalid"));
+        assertThat(stranger.get(only(stranger, PolicyType.STS)).failureDetails().keySet()).singleElement()
+                .satisfies(detail -> assertThat(detail.resultType()).isEqualTo("sts-webpki-invalid"));
+    }
+
+    @Test
+    void aHostLeftOutBecauseTheMtaStsStateIsUnknownIsAFailedSessionNotASilence() throws Exception {
+        DeliveryPlan plan = policy.plan(DomainName.of("unknown.test")).get();
+        assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
+        for (MxHostPlan host : plan.hosts()) {
+            recorder.excluded(plan, host);
+        }
+
+        Map<ReportedPolicy, PolicyResults> counted = counted("unknown.test");
+        ReportedPolicy sts = only(counted, PolicyType.STS);
+        assertThat(sts.policyStrings()).isEmpty();
+        FailureDetail detail = counted.get(sts).failureDetails().keySet().iterator().next();
+        assertThat(detail.resultType()).isEqualTo("sts-policy-fetch-error");
+        assertThat(detail.receivingMxHostname()).isEqualTo("mx.unknown.test");
         assertThat(detail.receivingIp()).isNull();
     }
 

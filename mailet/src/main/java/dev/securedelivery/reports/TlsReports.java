@@ -119,6 +119,7 @@ public final class TlsReports implements Closeable {
     private final MailSubmission mail;
     private final Clock clock;
     private final TlsRptRecorder recorder;
+    private final String nodeName;
     private final Duration tick;
     private final Duration uploadDeadline;
     private final Map<String, PendingReport> pending = new ConcurrentHashMap<>();
@@ -130,8 +131,10 @@ public final class TlsReports implements Closeable {
     private volatile boolean stopping;
 
     private TlsReports(TlsReportingConfiguration configuration, SessionJournal journal, ReportOutbox outbox,
-            DnsResolver dns, X509TrustManager pkix, MailSubmission mail, Clock clock, Duration uploadDeadline) {
+            DnsResolver dns, X509TrustManager pkix, MailSubmission mail, Clock clock, Duration uploadDeadline,
+            String nodeName) {
         this.configuration = configuration;
+        this.nodeName = nodeName;
         this.journal = journal;
         this.outbox = outbox;
         this.discovery = new TlsRptDiscovery(dns);
@@ -174,19 +177,26 @@ public final class TlsReports implements Closeable {
                     + " the limit of {} characters", journal.skippedLines(), SessionJournal.MAX_LINE_CHARS);
         }
         ReportOutbox outbox = new ReportOutbox(configuration.directory().resolve("outbox"));
-        TlsReports reports = new TlsReports(configuration, journal, outbox, dns, pkix, mail, clock, uploadDeadline);
+        String node = configuration.nodeName().orElseGet(() -> NodeName.ofThisHost(configuration.directory()));
+        TlsReports reports = new TlsReports(configuration, journal, outbox, dns, pkix, mail, clock, uploadDeadline,
+                node);
         for (PendingReport report : outbox.load()) {
             reports.pending.put(report.fileName(), report);
         }
         reports.worker.scheduleWithFixedDelay(reports::tick, 0, reports.tick.toMillis(), TimeUnit.MILLISECONDS);
-        LOGGER.info("TLS reports: on, every {} as {} <{}>; {} report(s) waiting to be sent; journal and outbox in {}",
-                configuration.period(), configuration.organizationName(), configuration.sender(),
-                reports.pending.size(), configuration.directory());
+        LOGGER.info("TLS reports: on, every {} as {} <{}>, node {}; {} report(s) waiting to be sent; journal and"
+                + " outbox in {}", configuration.period(), configuration.organizationName(), configuration.sender(),
+                node, reports.pending.size(), configuration.directory());
         return reports;
     }
 
     SessionJournal journal() {
         return journal;
+    }
+
+    /** This node's name in report IDs and file names. */
+    public String nodeName() {
+        return nodeName;
     }
 
     /** What the delivery mailet records its sessions with. */
@@ -337,11 +347,12 @@ public final class TlsReports implements Closeable {
         String submitter = configuration.submitter();
         long begin = period.start().getEpochSecond();
         long end = period.lastSecond().getEpochSecond();
-        // RFC 8460 4.4 leaves the scheme to us; one ID per period, domain and submitter, usable as the
-        // Subject's Report-ID, which 5.3 writes as an RFC 5322 msg-id.
-        String reportId = begin + "." + end + "." + domain + "@" + submitter;
-        // RFC 8460 5.1: sender "!" policy-domain "!" begin-timestamp "!" end-timestamp "." extension.
-        String fileName = submitter + "!" + domain + "!" + begin + "!" + end + ".json.gz";
+        // RFC 8460 4.4 leaves the scheme to us; one ID per period, node, domain and submitter, usable as the
+        // Subject's Report-ID, which 5.3 writes as an RFC 5322 msg-id. The node (letters and digits) keeps
+        // the reports of several nodes of one organization apart.
+        String reportId = begin + "." + end + "." + nodeName + "." + domain + "@" + submitter;
+        // RFC 8460 5.1: sender "!" policy-domain "!" begin-timestamp "!" end-timestamp "!" unique-id "." extension.
+        String fileName = submitter + "!" + domain + "!" + begin + "!" + end + "!" + nodeName + ".json.gz";
         String json = new TlsRptReport(configuration.organizationName(), configuration.contactInfo(), reportId,
                 period, counts).toJson();
         return PendingReport.of(reportId, domain, fileName, gzip(json), now);

@@ -9,6 +9,7 @@ import dev.securedelivery.testing.InMemoryDns;
 import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.testing.TestClock;
 import dev.securedelivery.testing.TestHttpsServer;
+import dev.securedelivery.testing.TlsReportSchema;
 import dev.securedelivery.tlsrpt.FailureDetail;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
 import dev.securedelivery.tlsrpt.ResultType;
@@ -83,7 +84,8 @@ class TlsReportsTest {
         Properties properties = new Properties();
         properties.setProperty("tls-reports.enabled", "true");
         properties.setProperty("tls-reports.organization-name", "Sender Example Inc.");
-        properties.setProperty("tls-reports.contact-info", "mailto:postmaster@sender.test");
+        properties.setProperty("tls-reports.contact-info", "postmaster@sender.test");
+        properties.setProperty("tls-reports.node-name", "node1");
         properties.setProperty("tls-reports.sender", "tlsrpt@sender.test");
         properties.setProperty("tls-reports.directory", directory.toString());
         for (int i = 0; i < extraSettings.length; i += 2) {
@@ -132,8 +134,8 @@ class TlsReportsTest {
         String json = attachedReport(report.message);
         assertThat(json).contains("\"organization-name\":\"Sender Example Inc.\"")
                 .contains("\"start-datetime\":\"2026-11-21T00:00:00Z\",\"end-datetime\":\"2026-11-21T23:59:59Z\"")
-                .contains("\"contact-info\":\"mailto:postmaster@sender.test\"")
-                .contains("\"report-id\":\"1795219200.1795305599.dest.test@sender.test\"")
+                .contains("\"contact-info\":\"postmaster@sender.test\"")
+                .contains("\"report-id\":\"1795219200.1795305599.node1.dest.test@sender.test\"")
                 .contains("\"policy-domain\":\"dest.test\"")
                 .contains("\"total-successful-session-count\":2,\"total-failure-session-count\":1")
                 .contains("\"result-type\":\"certificate-expired\"");
@@ -159,11 +161,11 @@ class TlsReportsTest {
         MimeMessage message = roundTrip(submitted.get(0).message);
         assertThat(message.getHeader("From", ",")).isEqualTo("tlsrpt@sender.test");
         assertThat(message.getHeader("To", ",")).isEqualTo("tlsrpt@dest.test");
-        assertThat(message.getSubject()).isEqualTo(
-                "Report Domain: dest.test Submitter: sender.test Report-ID: <1795219200.1795305599.dest.test@sender.test>");
+        assertThat(message.getSubject()).isEqualTo("Report Domain: dest.test Submitter: sender.test"
+                + " Report-ID: <1795219200.1795305599.node1.dest.test@sender.test>");
         assertThat(message.getHeader("TLS-Report-Domain", ",")).isEqualTo("dest.test");
         assertThat(message.getHeader("TLS-Report-Submitter", ",")).isEqualTo("sender.test");
-        assertThat(message.getHeader("Message-ID", ",")).isEqualTo("<1795219200.1795305599.dest.test@sender.test>");
+        assertThat(message.getHeader("Message-ID", ",")).isEqualTo("<1795219200.1795305599.node1.dest.test@sender.test>");
         assertThat(message.getHeader("Auto-Submitted", ",")).isEqualTo("auto-generated");
         assertThat(message.getHeader("TLS-Required", ",")).isEqualTo("No");
         assertThat(message.getContentType()).startsWith("multipart/report").contains("report-type=\"tlsrpt\"");
@@ -175,8 +177,8 @@ class TlsReportsTest {
         assertThat(attachment.getContentType()).startsWith("application/tlsrpt+gzip");
         assertThat(attachment.getDisposition()).isEqualTo(Part.ATTACHMENT);
         assertThat(attachment.getHeader("Content-Transfer-Encoding")).containsExactly("base64");
-        // RFC 8460 5.1: sender "!" policy-domain "!" begin-timestamp "!" end-timestamp "." extension.
-        assertThat(attachment.getFileName()).isEqualTo("sender.test!dest.test!1795219200!1795305599.json.gz");
+        // RFC 8460 5.1: sender "!" policy-domain "!" begin-timestamp "!" end-timestamp "!" unique-id "." extension.
+        assertThat(attachment.getFileName()).isEqualTo("sender.test!dest.test!1795219200!1795305599!node1.json.gz");
         assertThat(attachedReport(message)).contains("\"policy-domain\":\"dest.test\"");
     }
 
@@ -534,6 +536,56 @@ class TlsReportsTest {
                 .contains("\"total-successful-session-count\":2");
     }
 
+    @Test
+    void eachNodeOfAnOrganizationSendsItsOwnReportUnderOneOrganizationName() throws Exception {
+        dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=mailto:tlsrpt@dest.test");
+        TlsReports first = start();
+        TlsReports second = start("tls-reports.node-name", "node2", "tls-reports.directory",
+                directory.resolve("second").toString());
+        recordDay(first);
+        second.journal().success(DEST_POLICY, MORNING.plusSeconds(300));
+        clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
+        first.runNow();
+        second.runNow();
+
+        // One report per node, policy domain and period: the receiver adds them up.
+        assertThat(submitted).hasSize(2);
+        List<String> reports = new ArrayList<>();
+        List<String> fileNames = new ArrayList<>();
+        for (Submitted report : submitted) {
+            reports.add(attachedReport(report.message));
+            fileNames.add(((Multipart) roundTrip(report.message).getContent()).getBodyPart(1).getFileName());
+        }
+        assertThat(reports).allSatisfy(json -> assertThat(json)
+                .contains("\"organization-name\":\"Sender Example Inc.\""));
+        assertThat(reports).anySatisfy(json -> assertThat(json)
+                .contains("\"report-id\":\"1795219200.1795305599.node1.dest.test@sender.test\"")
+                .contains("\"total-successful-session-count\":2,\"total-failure-session-count\":1"));
+        assertThat(reports).anySatisfy(json -> assertThat(json)
+                .contains("\"report-id\":\"1795219200.1795305599.node2.dest.test@sender.test\"")
+                .contains("\"total-successful-session-count\":1,\"total-failure-session-count\":0"));
+        assertThat(fileNames).containsExactlyInAnyOrder("sender.test!dest.test!1795219200!1795305599!node1.json.gz",
+                "sender.test!dest.test!1795219200!1795305599!node2.json.gz");
+    }
+
+    @Test
+    void withoutANodeNameTheHostsNameIsUsedKeptToLettersAndDigits() throws Exception {
+        assertThat(NodeName.fromHostName("MX1.dc-2.Example.COM")).isEqualTo("mx1dc2examplecom");
+        assertThat(NodeName.fromHostName("x".repeat(100))).hasSize(NodeName.MAX_LENGTH);
+        // A host without a name gets a random one, the same at every start.
+        String random = NodeName.stored(directory.resolve("nameless"));
+        assertThat(random).matches("node[0-9a-f]{12}");
+        assertThat(NodeName.stored(directory.resolve("nameless"))).isEqualTo(random);
+
+        Properties properties = new Properties();
+        properties.setProperty("tls-reports.directory", directory.resolve("unnamed").toString());
+        PolicyEngineConfiguration configuration = PolicyEngineConfiguration.from(properties);
+        TlsReports reports = TlsReports.start(configuration.tlsReports(), new DnsResolver(dns, false,
+                Duration.ofSeconds(2)), configuration.pkixTrustManager(), (sender, recipient, message) -> { }, clock);
+        started.add(reports);
+        assertThat(reports.nodeName()).isEqualTo(NodeName.ofThisHost(directory.resolve("unnamed"))).isNotEmpty();
+    }
+
     private static MimeMessage roundTrip(MimeMessage message) throws Exception {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         message.writeTo(bytes);
@@ -545,9 +597,10 @@ class TlsReportsTest {
         return gunzip(parts.getBodyPart(1).getInputStream().readAllBytes());
     }
 
+    // Every report these tests see is held to the JSON Schema of RFC 8460 4.4.
     private static String gunzip(byte[] gzip) throws IOException {
         try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzip))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return TlsReportSchema.check(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 }

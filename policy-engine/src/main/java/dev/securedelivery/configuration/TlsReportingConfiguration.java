@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The {@code tls-reports.*} keys: whether and how this MTA sends RFC 8460 aggregate reports. Off by
@@ -26,8 +27,11 @@ public final class TlsReportingConfiguration {
     public static final String PERIOD = PREFIX + "period";
     public static final String DIRECTORY = PREFIX + "directory";
     public static final String UPLOAD_ALLOWED_NETWORKS = PREFIX + "upload-allowed-networks";
+    public static final String NODE_NAME = PREFIX + "node-name";
     static final Set<String> KEYS = Set.of(ENABLED, ORGANIZATION_NAME, CONTACT_INFO, SENDER, PERIOD, DIRECTORY,
-            UPLOAD_ALLOWED_NETWORKS);
+            UPLOAD_ALLOWED_NETWORKS, NODE_NAME);
+    /** RFC 8460 5.1: the file name's unique-id is 1*(ALPHA / DIGIT); 63 keeps it a DNS label's length. */
+    private static final Pattern NODE_NAME_SYNTAX = Pattern.compile("[A-Za-z0-9]{1,63}");
 
     /** Where journals and unsent reports are kept unless {@code tls-reports.directory} says otherwise. */
     public static final Path DEFAULT_DIRECTORY = Paths.get("var", "secure-delivery", "tls-reports");
@@ -42,9 +46,10 @@ public final class TlsReportingConfiguration {
     private final Duration period;
     private final Path directory;
     private final List<IpNetwork> uploadAllowedNetworks;
+    private final String nodeName;
 
     private TlsReportingConfiguration(Path file, boolean enabled, String organizationName, String contactInfo,
-            String sender, Duration period, Path directory, List<IpNetwork> uploadAllowedNetworks) {
+            String sender, Duration period, Path directory, List<IpNetwork> uploadAllowedNetworks, String nodeName) {
         this.file = file;
         this.enabled = enabled;
         this.organizationName = organizationName;
@@ -53,6 +58,7 @@ public final class TlsReportingConfiguration {
         this.period = period;
         this.directory = directory;
         this.uploadAllowedNetworks = List.copyOf(uploadAllowedNetworks);
+        this.nodeName = nodeName;
     }
 
     static TlsReportingConfiguration from(Settings settings) throws ConfigurationException {
@@ -68,22 +74,31 @@ public final class TlsReportingConfiguration {
         Path directory = settings.path(DIRECTORY, DEFAULT_DIRECTORY);
         Optional<String> organization = settings.string(ORGANIZATION_NAME, "the name of the organization that sends"
                 + " the reports, such as Example Inc.");
-        Optional<String> contact = settings.string(CONTACT_INFO, "an address or URL the receiving domain can reach"
+        Optional<String> contact = settings.string(CONTACT_INFO, "the mail address the receiving domain can reach"
                 + " you at");
         Optional<String> sender = settings.string(SENDER, "the address reports are sent from, such as"
                 + " tlsrpt@example.com");
         if (sender.isPresent()) {
-            checkAddress(settings, sender.get());
+            checkAddress(settings, SENDER, sender.get(), "tlsrpt@example.com");
+        }
+        if (contact.isPresent()) {
+            // RFC 8460 4.4: contact-info is "a string formatted as an email address".
+            checkAddress(settings, CONTACT_INFO, contact.get(), "postmaster@example.com");
+        }
+        Optional<String> node = settings.string(NODE_NAME, "letters and digits naming this node, such as mx1");
+        if (node.isPresent() && !NODE_NAME_SYNTAX.matcher(node.get()).matches()) {
+            throw settings.error(NODE_NAME, "expected 1 to 63 letters and digits naming this node, such as mx1"
+                    + " (RFC 8460 5.1's unique-id), got " + ConfigurationException.quote(node.get()));
         }
         if (enabled) {
             // RFC 8460 4.4: organization-name and contact-info are required fields of every report.
             require(settings, organization, ORGANIZATION_NAME, "the organization the reports come from, such as"
                     + " Example Inc.");
-            require(settings, contact, CONTACT_INFO, "an address or URL the receiving domain can reach you at");
+            require(settings, contact, CONTACT_INFO, "the mail address the receiving domain can reach you at");
             require(settings, sender, SENDER, "the address reports are sent from, such as tlsrpt@example.com");
         }
         return new TlsReportingConfiguration(settings.file().orElse(null), enabled, organization.orElse(null),
-                contact.orElse(null), sender.orElse(null), period, directory, networks(settings));
+                contact.orElse(null), sender.orElse(null), period, directory, networks(settings), node.orElse(null));
     }
 
     private static List<IpNetwork> networks(Settings settings) throws ConfigurationException {
@@ -113,11 +128,12 @@ public final class TlsReportingConfiguration {
         }
     }
 
-    private static void checkAddress(Settings settings, String address) throws ConfigurationException {
+    private static void checkAddress(Settings settings, String key, String address, String example)
+            throws ConfigurationException {
         int at = address.lastIndexOf('@');
-        if (at <= 0 || address.chars().anyMatch(c -> c <= ' ' || c == '<' || c == '>' || c == ',')
+        if (at <= 0 || address.chars().anyMatch(c -> c <= ' ' || c == '<' || c == '>' || c == ',' || c == ':')
                 || DomainNames.normalize(address.substring(at + 1)) == null) {
-            throw settings.error(SENDER, "expected a mail address such as tlsrpt@example.com, got "
+            throw settings.error(key, "expected a mail address such as " + example + ", got "
                     + ConfigurationException.quote(address));
         }
     }
@@ -140,6 +156,14 @@ public final class TlsReportingConfiguration {
 
     public String contactInfo() {
         return contactInfo;
+    }
+
+    /**
+     * This node's name, set by {@code tls-reports.node-name}: what makes its reports' IDs and file
+     * names its own where several nodes report for one organization. Empty: the host's name is used.
+     */
+    public Optional<String> nodeName() {
+        return Optional.ofNullable(nodeName);
     }
 
     /** The address reports come from: the message's From and envelope sender. */

@@ -431,6 +431,25 @@ class PolicyEngineConfigurationTest {
     }
 
     @Test
+    void aNodeNameIsLettersAndDigitsAndTheContactAMailAddress() throws Exception {
+        assertThat(PolicyEngineConfiguration.from(new Properties()).tlsReports().nodeName())
+                .as("the host's name is used").isEmpty();
+        assertThat(PolicyEngineConfiguration.from(properties("tls-reports.node-name", "mx2")).tlsReports().nodeName())
+                .contains("mx2");
+        // RFC 8460 5.1: the file name's unique-id is 1*(ALPHA / DIGIT).
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("tls-reports.node-name", "mx-2.dc1")))
+                .hasMessage("bad configuration: tls-reports.node-name: expected 1 to 63 letters and digits naming"
+                        + " this node, such as mx1 (RFC 8460 5.1's unique-id), got \"mx-2.dc1\"");
+        // RFC 8460 4.4: contact-info is formatted as an email address.
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("tls-reports.contact-info",
+                "https://example.com/tlsrpt")))
+                .hasMessage("bad configuration: tls-reports.contact-info: expected a mail address such as"
+                        + " postmaster@example.com, got \"https://example.com/tlsrpt\"");
+        assertThatThrownBy(() -> PolicyEngineConfiguration.from(properties("tls-reports.contact-info",
+                "mailto:postmaster@example.com"))).hasMessageContaining("expected a mail address");
+    }
+
+    @Test
     void aFileIsReadAsUtf8Properties() throws Exception {
         Path file = directory.resolve("secure-delivery.properties");
         Files.writeString(file, "# comment\ndns.servers = 127.0.0.1:5353\nmta-sts.lookup-timeout = 5s\n");
