@@ -101,10 +101,16 @@ final class Destinations implements AutoCloseable {
     /** An attacker in front of {@code target}, published as the MX host {@code host} of {@code zone}. */
     StartTlsStrippingProxy proxyFor(String host, SignedZone zone, TestSmtpServer target,
             StartTlsStrippingProxy.Variant variant) {
+        return proxyFor(host, 10, zone, target, variant);
+    }
+
+    /** An attacker in front of {@code target}: the MX host {@code host} of preference {@code preference}. */
+    StartTlsStrippingProxy proxyFor(String host, int preference, SignedZone zone, TestSmtpServer target,
+            StartTlsStrippingProxy.Variant variant) {
         InetAddress address = nextLoopback();
         StartTlsStrippingProxy proxy = StartTlsStrippingProxy.start(address, smtpPort, target.address(), variant);
         closeables.add(proxy);
-        zone.add(zone.origin().toString(), Type.MX, "10 " + host + ".");
+        zone.add(zone.origin().toString(), Type.MX, preference + " " + host + ".");
         zone.add(host + ".", Type.A, address.getHostAddress());
         return proxy;
     }

@@ -38,7 +38,7 @@ final class NodeName {
         return name.isEmpty() ? stored(directory) : name;
     }
 
-    /** {@code host}'s letters and digits, lower case, at most {@value #MAX_LENGTH}: mx1.dc2.example → mx1dc2example. */
+    /** {@code host}'s letters and digits, lower case, at most {@value #MAX_LENGTH}: mx1.dc2.example: mx1dc2example. */
     static String fromHostName(String host) {
         StringBuilder name = new StringBuilder();
         for (int i = 0; i < host.length() && name.length() < MAX_LENGTH; i++) {

@@ -165,7 +165,8 @@ class TlsReportsTest {
                 + " Report-ID: <1795219200.1795305599.node1.dest.test@sender.test>");
         assertThat(message.getHeader("TLS-Report-Domain", ",")).isEqualTo("dest.test");
         assertThat(message.getHeader("TLS-Report-Submitter", ",")).isEqualTo("sender.test");
-        assertThat(message.getHeader("Message-ID", ",")).isEqualTo("<1795219200.1795305599.node1.dest.test@sender.test>");
+        assertThat(message.getHeader("Message-ID", ","))
+                .isEqualTo("<1795219200.1795305599.node1.dest.test@sender.test>");
         assertThat(message.getHeader("Auto-Submitted", ",")).isEqualTo("auto-generated");
         assertThat(message.getHeader("TLS-Required", ",")).isEqualTo("No");
         assertThat(message.getContentType()).startsWith("multipart/report").contains("report-type=\"tlsrpt\"");
