@@ -82,8 +82,8 @@ public final class TlsRptRecorder {
 
     /**
      * The local address the system routes towards {@code destination} from; no packet is sent. For
-     * no destination (a host without addresses), this host's address. For a host never connected to:
-     * a session that was made reports its own local address.
+     * no destination (a host without addresses), this host's address. Only for a host no connection
+     * was made to: a session reports the local address of its own connection.
      */
     public static String routeSource(InetAddress destination) {
         if (destination == null) {
