@@ -2,6 +2,7 @@ package dev.securedelivery.dane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.securedelivery.testing.HostileBytes;
 import dev.securedelivery.testing.HostileText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.securedelivery.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.securedelivery.dane.HostileBytes;
+import dev.securedelivery.testing.HostileBytes;
 import dev.securedelivery.testing.HostileText;
 import java.io.IOException;
 import java.net.InetAddress;

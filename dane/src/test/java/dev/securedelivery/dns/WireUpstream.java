@@ -1,15 +1,12 @@
 package dev.securedelivery.dns;
 
+import dev.securedelivery.testing.InMemoryUpstream;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.Message;
-import org.xbill.DNS.Resolver;
-import org.xbill.DNS.TSIG;
 
 /**
  * An upstream that answers every query at once with the next of the given wire messages (the last
@@ -17,7 +14,7 @@ import org.xbill.DNS.TSIG;
  * cannot parse fails the query, as it does in {@code SimpleResolver}. No socket, so that millions
  * of responses can be classified.
  */
-final class WireUpstream implements Resolver {
+final class WireUpstream extends InMemoryUpstream {
     private final List<byte[]> responses;
     private int queries;
 
@@ -34,7 +31,7 @@ final class WireUpstream implements Resolver {
     }
 
     @Override
-    public CompletionStage<Message> sendAsync(Message query) {
+    public CompletionStage<Message> sendAsync(Message query, Executor executor) {
         byte[] wire = responses.get(Math.min(queries, responses.size() - 1));
         queries++;
         try {
@@ -42,34 +39,5 @@ final class WireUpstream implements Resolver {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }
-    }
-
-    @Override
-    public CompletionStage<Message> sendAsync(Message query, Executor executor) {
-        return sendAsync(query);
-    }
-
-    @Override
-    public void setPort(int port) {
-    }
-
-    @Override
-    public void setTCP(boolean flag) {
-    }
-
-    @Override
-    public void setIgnoreTruncation(boolean flag) {
-    }
-
-    @Override
-    public void setEDNS(int version, int payloadSize, int flags, List<EDNSOption> options) {
-    }
-
-    @Override
-    public void setTSIGKey(TSIG key) {
-    }
-
-    @Override
-    public void setTimeout(Duration timeout) {
     }
 }

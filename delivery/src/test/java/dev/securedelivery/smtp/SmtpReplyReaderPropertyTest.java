@@ -2,6 +2,7 @@ package dev.securedelivery.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.securedelivery.testing.HostileBytes;
 import dev.securedelivery.testing.HostileText;
 import java.io.IOException;
 import java.io.InputStream;

@@ -9,7 +9,7 @@ import org.xbill.DNS.Resolver;
 import org.xbill.DNS.TSIG;
 
 /** A dnsjava upstream that answers inside the JVM: the transport settings mean nothing to it. */
-abstract class InMemoryUpstream implements Resolver {
+public abstract class InMemoryUpstream implements Resolver {
 
     @Override
     public CompletionStage<Message> sendAsync(Message query) {

@@ -1,4 +1,4 @@
-package dev.securedelivery.smtp;
+package dev.securedelivery.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
