@@ -51,11 +51,16 @@ public class CachedDaneLookupBenchmark {
                 .add("example.test.", Type.MX, "10 mx.example.test.")
                 .add("mx.example.test.", Type.A, "192.0.2.25")
                 .add("mx.example.test.", Type.AAAA, "2001:db8::25")
-                .add("_25._tcp.mx.example.test.", Type.TLSA,
+                .add(
+                        "_25._tcp.mx.example.test.",
+                        Type.TLSA,
                         "3 1 1 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         tld.delegate(example);
-        dns = DnssecValidation.validating(new InMemorySignedDns(tld, example),
-                tld.ds().toString().getBytes(StandardCharsets.US_ASCII), Clock.systemUTC(), Duration.ofSeconds(5))
+        dns = DnssecValidation.validating(
+                        new InMemorySignedDns(tld, example),
+                        tld.ds().toString().getBytes(StandardCharsets.US_ASCII),
+                        Clock.systemUTC(),
+                        Duration.ofSeconds(5))
                 .withCache(new DnsCache(10_000, Clock.systemUTC()));
         dane = new DaneLookup(dns);
         domain = Name.fromString("example.test.");

@@ -61,7 +61,8 @@ public class DaneVerificationBenchmark {
         IssuedCertificate issued = intermediate.issue(MX);
         for (int i = 0; i < LEAVES; i++) {
             List<byte[]> encoded = new ArrayList<>();
-            for (X509Certificate certificate : (i == 0 ? issued : intermediate.issue(MX)).sendingRoot().chain()) {
+            for (X509Certificate certificate :
+                    (i == 0 ? issued : intermediate.issue(MX)).sendingRoot().chain()) {
                 try {
                     encoded.add(certificate.getEncoded());
                 } catch (CertificateException e) {
@@ -71,12 +72,12 @@ public class DaneVerificationBenchmark {
             encodedChains.add(encoded);
         }
         pkix = root.trustManager();
-        taRoot = List.of(TlsaRecord.forCertificate(TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_CERT,
-                TlsaRecord.MATCH_SHA256, root.certificate()));
-        taIntermediate = List.of(TlsaRecord.forCertificate(TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_CERT,
-                TlsaRecord.MATCH_SHA256, intermediate.certificate()));
-        ee = List.of(TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
-                TlsaRecord.MATCH_SHA256, issued.leaf()));
+        taRoot = List.of(TlsaRecord.forCertificate(
+                TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_CERT, TlsaRecord.MATCH_SHA256, root.certificate()));
+        taIntermediate = List.of(TlsaRecord.forCertificate(
+                TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_CERT, TlsaRecord.MATCH_SHA256, intermediate.certificate()));
+        ee = List.of(TlsaRecord.forCertificate(
+                TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, issued.leaf()));
         names = ReferenceIdentifiers.of(MX, "example.net");
     }
 

@@ -25,11 +25,14 @@ final class LoopbackPolicyHost implements AutoCloseable {
     LoopbackPolicyHost(List<String> domains, Duration dnsDelay) throws IOException {
         TestCertificateAuthority ca = TestCertificateAuthority.root("Benchmark Root");
         String[] hosts = domains.stream().map(domain -> "mta-sts." + domain).toArray(String[]::new);
-        server = TestHttpsServer.start(InetAddress.getLoopbackAddress(), ca.issue(hosts).serverContext());
+        server = TestHttpsServer.start(
+                InetAddress.getLoopbackAddress(), ca.issue(hosts).serverContext());
         server.respondWith(TestHttpsServer.byPolicyDomain(domain -> {
             fetches.incrementAndGet();
-            return TestHttpsServer.ok("text/plain", "version: STSv1\r\nmode: enforce\r\nmx: mx1." + domain
-                    + "\r\nmx: *.mail." + domain + "\r\nmax_age: 604800\r\n");
+            return TestHttpsServer.ok(
+                    "text/plain",
+                    "version: STSv1\r\nmode: enforce\r\nmx: mx1." + domain + "\r\nmx: *.mail." + domain
+                            + "\r\nmax_age: 604800\r\n");
         }));
         for (String domain : domains) {
             dns.addTxt("_mta-sts." + domain + ".", 3600, "v=STSv1; id=20261122T083000;")
@@ -38,7 +41,10 @@ final class LoopbackPolicyHost implements AutoCloseable {
         dns.delay(dnsDelay);
         DnsResolver resolver = new DnsResolver(dns, false, Duration.ofSeconds(5));
         engine = MtaStsEngine.builder(resolver)
-                .fetcher(MtaStsFetcher.builder(resolver).trustManager(ca.trustManager()).port(server.port()).build())
+                .fetcher(MtaStsFetcher.builder(resolver)
+                        .trustManager(ca.trustManager())
+                        .port(server.port())
+                        .build())
                 .build();
     }
 

@@ -19,12 +19,12 @@ import org.openjdk.jol.info.ClassLayout;
 public final class PolicyCacheFootprint {
     private static final int POLICIES = 1_000_000;
 
-    private PolicyCacheFootprint() {
-    }
+    private PolicyCacheFootprint() {}
 
     public static void main(String[] arguments) throws Exception {
         int count = arguments.length > 0 ? Integer.parseInt(arguments[0]) : POLICIES;
-        try (MtaStsEngine engine = MtaStsEngine.builder(new DnsResolver(new InMemoryDns(), false, Duration.ofSeconds(1)))
+        try (MtaStsEngine engine = MtaStsEngine.builder(
+                        new DnsResolver(new InMemoryDns(), false, Duration.ofSeconds(1)))
                 .maxEntries(Integer.MAX_VALUE)
                 .manualSweeps()
                 .build()) {
@@ -32,15 +32,16 @@ public final class PolicyCacheFootprint {
             long now = System.currentTimeMillis();
             for (int i = 0; i < count; i++) {
                 String domain = "d" + (1_000_000 + i) + ".example.net";
-                MtaStsPolicy policy = MtaStsPolicy.of(MtaStsMode.ENFORCE,
-                        List.of("mx1." + domain, "*.mail." + domain), 604_800);
+                MtaStsPolicy policy =
+                        MtaStsPolicy.of(MtaStsMode.ENFORCE, List.of("mx1." + domain, "*.mail." + domain), 604_800);
                 engine.remember(MtaStsLookup.policy(domain, policy, "20261122T083000", now, now + 3_600_000));
             }
             long after = liveHeap();
             System.out.println(ClassLayout.parseClass(MtaStsLookup.class).toPrintable());
             System.out.println(ClassLayout.parseClass(MtaStsPolicy.class).toPrintable());
             System.out.printf("policies cached: %d%n", engine.cached().size());
-            System.out.printf("live heap grew by %d bytes: %.1f bytes per cached policy%n",
+            System.out.printf(
+                    "live heap grew by %d bytes: %.1f bytes per cached policy%n",
                     after - before, (after - before) / (double) count);
             System.out.println("each policy: a 19-character domain, two mx patterns"
                     + " (mx1.<domain>, *.mail.<domain>), a 15-character id");

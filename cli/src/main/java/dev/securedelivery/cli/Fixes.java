@@ -4,8 +4,7 @@ import dev.securedelivery.tlsrpt.ResultType;
 
 /** What the owner of a destination can do about each kind of failure (RFC 8460 4.3 result types). */
 final class Fixes {
-    private Fixes() {
-    }
+    private Fixes() {}
 
     /** For an {@code _mta-sts} record that is missing or invalid. */
     static final String STS_RECORD = "publish \"v=STSv1; id=<1 to 32 letters or digits>\" (RFC 8461 3.1),"

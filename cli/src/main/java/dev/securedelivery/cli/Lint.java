@@ -8,19 +8,18 @@ import dev.securedelivery.tlsrpt.TlsRptRecord;
 import dev.securedelivery.tlsrpt.TlsRptSyntaxException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /** {@code lint-policy} and {@code lint-txt}: offline checks by the same parsers the engine uses. */
 final class Lint {
-    private Lint() {
-    }
+    private Lint() {}
 
     static Report policy(String source, InputStream standardInput) throws SecureDeliveryCli.InvalidInputException {
         byte[] body;
@@ -32,26 +31,36 @@ final class Lint {
         }
         Report report = new Report("lint-policy", source);
         if (body.length > MtaStsFetcher.MAX_BODY_BYTES) {
-            return report.problem("policy", "larger than " + MtaStsFetcher.MAX_BODY_BYTES
-                    + " bytes: senders may refuse it (RFC 8461 3.3)", "keep the policy under 64 KiB");
+            return report.problem(
+                    "policy",
+                    "larger than " + MtaStsFetcher.MAX_BODY_BYTES + " bytes: senders may refuse it (RFC 8461 3.3)",
+                    "keep the policy under 64 KiB");
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body)).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
         } catch (CharacterCodingException e) {
             return report.problem("policy", "not UTF-8 text", "save the policy as plain UTF-8 (RFC 8461 3.2)");
         }
         List<String> warnings = new ArrayList<>();
         try {
             MtaStsPolicy policy = MtaStsPolicy.parse(text, warnings);
-            report.ok("policy", "valid: mode " + policy.mode() + ", mx " + policy.mxPatterns() + ", max_age "
-                    + policy.maxAgeSeconds());
+            report.ok(
+                    "policy",
+                    "valid: mode " + policy.mode() + ", mx " + policy.mxPatterns() + ", max_age "
+                            + policy.maxAgeSeconds());
             warnings.forEach(warning -> report.info("policy", warning));
             report.data("policy", policy.toPolicyText());
         } catch (MtaStsSyntaxException e) {
-            report.problem("policy", e.getMessage(), "follow the policy grammar of RFC 8461 3.2: version: STSv1,"
-                    + " mode: enforce|testing|none, one mx: line per host pattern, max_age: seconds");
+            report.problem(
+                    "policy",
+                    e.getMessage(),
+                    "follow the policy grammar of RFC 8461 3.2: version: STSv1,"
+                            + " mode: enforce|testing|none, one mx: line per host pattern, max_age: seconds");
         }
         return report;
     }
@@ -74,7 +83,9 @@ final class Lint {
                 report.problem("_smtp._tls", e.getMessage(), Fixes.tlsRptRecord("you@example.com"));
             }
         } else {
-            report.problem("record", "neither an MTA-STS (v=STSv1) nor a TLS-RPT (v=TLSRPTv1) record",
+            report.problem(
+                    "record",
+                    "neither an MTA-STS (v=STSv1) nor a TLS-RPT (v=TLSRPTv1) record",
                     "the record must start with its version field");
         }
         return report;

@@ -28,8 +28,7 @@ import javax.net.ssl.X509TrustManager;
 final class Plans {
     private static final long PLAN_TIMEOUT_SECONDS = 120;
 
-    private Plans() {
-    }
+    private Plans() {}
 
     static Report run(String command, String argument, PolicyEngineConfiguration configuration, int smtpPort)
             throws SecureDeliveryCli.InvalidInputException {
@@ -67,7 +66,9 @@ final class Plans {
                 break;
             case DEFER:
                 if (plan.failureType().isPresent() || !plan.hosts().isEmpty()) {
-                    report.problem(domain, "mail waits: " + plan.reason().orElse("") + " (" + plan.explain() + ")",
+                    report.problem(
+                            domain,
+                            "mail waits: " + plan.reason().orElse("") + " (" + plan.explain() + ")",
                             Fixes.forExclusion(plan.failureType().orElse(null)));
                 } else {
                     report.lookupFailure(domain, "mail waits: " + plan.reason().orElse(""));
@@ -81,10 +82,14 @@ final class Plans {
         }
         for (MxHostPlan host : plan.hosts()) {
             if (!host.isExcluded()) {
-                report.ok(host.host(), "preference " + host.preference() + ", requirement "
-                        + host.requirement().map(Object::toString).orElse("") + " (" + host.rule() + ")");
+                report.ok(
+                        host.host(),
+                        "preference " + host.preference() + ", requirement "
+                                + host.requirement().map(Object::toString).orElse("") + " (" + host.rule() + ")");
             } else if (host.exclusionType().isPresent()) {
-                report.problem(host.host(), "not used: " + host.exclusion().orElse(""),
+                report.problem(
+                        host.host(),
+                        "not used: " + host.exclusion().orElse(""),
                         Fixes.forExclusion(host.exclusionType().get()));
             } else {
                 report.info(host.host(), "not used: " + host.exclusion().orElse(""));
@@ -92,8 +97,8 @@ final class Plans {
         }
     }
 
-    private static void probe(DeliveryPlan plan, PolicyEngineConfiguration configuration, int smtpPort, Clock clock,
-            Report report) {
+    private static void probe(
+            DeliveryPlan plan, PolicyEngineConfiguration configuration, int smtpPort, Clock clock, Report report) {
         SmtpClient client = smtpClient(configuration.pkixTrustManager(), smtpPort, clock);
         List<String> attempts = new ArrayList<>();
         for (MxHostPlan host : plan.usableHosts()) {
@@ -102,12 +107,19 @@ final class Plans {
                 attempts.add(attempt.describe());
                 String about = host.host() + " [" + address.getHostAddress() + "]";
                 if (attempt.outcome() == DeliveryAttempt.Outcome.SECURED) {
-                    report.ok(about, attempt.tlsProtocol().map(protocol -> protocol + " "
-                            + attempt.cipherSuite().orElse("")).orElse("no TLS") + ", authenticated: "
-                            + attempt.authentication());
+                    report.ok(
+                            about,
+                            attempt.tlsProtocol()
+                                            .map(protocol -> protocol + " "
+                                                    + attempt.cipherSuite().orElse(""))
+                                            .orElse("no TLS")
+                                    + ", authenticated: "
+                                    + attempt.authentication());
                 } else {
                     ResultType type = attempt.resultType().orElse(null);
-                    report.problem(about, attempt.detail() + (type == null ? "" : " (" + type.reportName() + ")"),
+                    report.problem(
+                            about,
+                            attempt.detail() + (type == null ? "" : " (" + type.reportName() + ")"),
                             Fixes.forType(type));
                 }
             }
@@ -117,9 +129,13 @@ final class Plans {
 
     /** The mailet's SMTP client, as the tool connects with it: no trace header, this host's name in EHLO. */
     static SmtpClient smtpClient(X509TrustManager pkix, int smtpPort, Clock clock) {
-        SmtpSettings settings = SmtpSettings.of(localName()).withPort(smtpPort).withLimits(SmtpLimits.DEFAULT
-                .withConnectTimeout(Duration.ofSeconds(10)).withReadTimeout(Duration.ofSeconds(30))
-                .withWriteTimeout(Duration.ofSeconds(30)).withSessionLimit(Duration.ofMinutes(2)));
+        SmtpSettings settings = SmtpSettings.of(localName())
+                .withPort(smtpPort)
+                .withLimits(SmtpLimits.DEFAULT
+                        .withConnectTimeout(Duration.ofSeconds(10))
+                        .withReadTimeout(Duration.ofSeconds(30))
+                        .withWriteTimeout(Duration.ofSeconds(30))
+                        .withSessionLimit(Duration.ofMinutes(2)));
         return new SmtpClient(settings, pkix, clock);
     }
 

@@ -26,7 +26,12 @@ final class Report {
     static final int POLICY_PROBLEM = 2;
     static final int LOOKUP_FAILURE = 3;
 
-    enum Level { OK, INFO, PROBLEM, LOOKUP_FAILURE }
+    enum Level {
+        OK,
+        INFO,
+        PROBLEM,
+        LOOKUP_FAILURE
+    }
 
     private final String command;
     private final String subject;

@@ -17,7 +17,8 @@ import java.util.Properties;
  * {@code bin/secure-delivery COMMAND [OPTIONS] ARGUMENT}; see {@link #USAGE}.
  */
 public final class SecureDeliveryCli {
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: secure-delivery COMMAND [OPTIONS] ARGUMENT",
             "",
             "commands:",
@@ -38,8 +39,7 @@ public final class SecureDeliveryCli {
             "",
             "exit codes: 0 all well, 1 invalid input, 2 problems found, 3 a lookup failed");
 
-    private SecureDeliveryCli() {
-    }
+    private SecureDeliveryCli() {}
 
     public static void main(String[] args) {
         // dnsjava and HttpClient log through SLF4J: keep their chatter off the report.
@@ -106,16 +106,20 @@ public final class SecureDeliveryCli {
             }
             // An option's relative path is relative to where the tool runs, not to the file's directory.
             if (options.trustAnchor != null) {
-                properties.setProperty(PolicyEngineConfiguration.DNS_TRUST_ANCHOR,
+                properties.setProperty(
+                        PolicyEngineConfiguration.DNS_TRUST_ANCHOR,
                         options.trustAnchor.toAbsolutePath().toString());
                 replacedBy.put(PolicyEngineConfiguration.DNS_TRUST_ANCHOR, "--trust-anchor");
             }
             if (options.ca != null) {
-                properties.setProperty(PolicyEngineConfiguration.TRUSTED_CERTIFICATES,
+                properties.setProperty(
+                        PolicyEngineConfiguration.TRUSTED_CERTIFICATES,
                         options.ca.toAbsolutePath().toString());
                 replacedBy.put(PolicyEngineConfiguration.TRUSTED_CERTIFICATES, "--ca");
             }
-            Path base = options.config == null ? null : options.config.toAbsolutePath().getParent();
+            Path base = options.config == null
+                    ? null
+                    : options.config.toAbsolutePath().getParent();
             return PolicyEngineConfiguration.from(properties, base, options.config);
         } catch (ConfigurationException e) {
             // A value from the command line is the option's fault, not the file's.

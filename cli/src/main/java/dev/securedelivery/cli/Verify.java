@@ -60,10 +60,10 @@ import org.xbill.DNS.Type;
 final class Verify {
     /** A certificate expiring sooner than this is a problem: renewals fail, and take time to notice. */
     static final Duration EXPIRY_WARNING = Duration.ofDays(14);
+
     private static final long LOOKUP_SECONDS = 60;
 
-    private Verify() {
-    }
+    private Verify() {}
 
     static Report run(String argument, PolicyEngineConfiguration configuration, int smtpPort)
             throws SecureDeliveryCli.InvalidInputException {
@@ -83,8 +83,8 @@ final class Verify {
         return report;
     }
 
-    private static MtaStsPolicy mtaSts(String domain, DnsResolver dns, PolicyEngineConfiguration configuration,
-            Report report) {
+    private static MtaStsPolicy mtaSts(
+            String domain, DnsResolver dns, PolicyEngineConfiguration configuration, Report report) {
         String owner = "_mta-sts." + domain;
         List<String> texts = txt(dns, owner, report);
         if (texts == null) {
@@ -92,13 +92,17 @@ final class Verify {
         }
         List<String> records = texts.stream().filter(MtaStsRecord::isStsRecord).collect(Collectors.toList());
         if (records.isEmpty()) {
-            report.info(owner, "no MTA-STS record: senders apply no MTA-STS to " + domain,
+            report.info(
+                    owner,
+                    "no MTA-STS record: senders apply no MTA-STS to " + domain,
                     "to publish MTA-STS: the policy at " + MtaStsFetcher.policyUrl(domain)
                             + ", then \"v=STSv1; id=<id>\" at " + owner);
             return null;
         }
         if (records.size() > 1) {
-            report.problem(owner, records.size() + " MTA-STS records: senders treat that as no policy (RFC 8461 3.1)",
+            report.problem(
+                    owner,
+                    records.size() + " MTA-STS records: senders treat that as no policy (RFC 8461 3.1)",
                     "keep exactly one v=STSv1 record");
             return null;
         }
@@ -113,22 +117,32 @@ final class Verify {
         try (MtaStsFetcher fetcher = configuration.mtaStsFetcher(dns).build()) {
             FetchedPolicy fetched = fetcher.fetch(domain);
             MtaStsPolicy policy = fetched.policy();
-            report.ok(url, "mode " + policy.mode() + ", mx " + policy.mxPatterns() + ", max_age "
-                    + policy.maxAgeSeconds());
+            report.ok(
+                    url,
+                    "mode " + policy.mode() + ", mx " + policy.mxPatterns() + ", max_age " + policy.maxAgeSeconds());
             fetched.warnings().forEach(warning -> report.info(url, warning));
             if (policy.mode() == MtaStsMode.TESTING) {
-                report.info(url, "mode testing: senders report failures but still deliver",
+                report.info(
+                        url,
+                        "mode testing: senders report failures but still deliver",
                         "switch to mode: enforce once the TLS reports are clean");
             } else if (policy.mode() == MtaStsMode.NONE) {
                 report.info(url, "mode none: the policy is withdrawn");
             }
             if (policy.maxAgeSeconds() < Duration.ofDays(7).toSeconds() && policy.mode() != MtaStsMode.NONE) {
-                report.info(url, "max_age under a week: a policy protects only while senders have it cached",
+                report.info(
+                        url,
+                        "max_age under a week: a policy protects only while senders have it cached",
                         "use weeks (RFC 8461 3.2 suggests 604800 or more)");
             }
             return policy;
         } catch (PolicyFetchException e) {
-            report.problem(url, e.getMessage() + (e.resultType() == null ? "" : " (" + e.resultType().reportName() + ")"),
+            report.problem(
+                    url,
+                    e.getMessage()
+                            + (e.resultType() == null
+                                    ? ""
+                                    : " (" + e.resultType().reportName() + ")"),
                     Fixes.forType(e.resultType() == null ? ResultType.STS_POLICY_FETCH_ERROR : e.resultType()));
             return null;
         } catch (IOException e) {
@@ -137,8 +151,14 @@ final class Verify {
         }
     }
 
-    private static void mxHosts(String domain, DnsResolver dns, MtaStsPolicy policy, X509TrustManager pkix,
-            SmtpClient client, Clock clock, Report report) {
+    private static void mxHosts(
+            String domain,
+            DnsResolver dns,
+            MtaStsPolicy policy,
+            X509TrustManager pkix,
+            SmtpClient client,
+            Clock clock,
+            Report report) {
         DnsAnswer answer = dns.lookupNow(name(domain), Type.MX);
         if (!answered(answer, domain + " MX", report)) {
             return;
@@ -154,36 +174,56 @@ final class Verify {
         for (MXRecord record : records) {
             if (record.getTarget().equals(Name.root)) {
                 // RFC 7505: a null MX; the domain accepts no mail.
-                report.problem(domain + " MX", "null MX (RFC 7505): the domain accepts no mail",
+                report.problem(
+                        domain + " MX",
+                        "null MX (RFC 7505): the domain accepts no mail",
                         "remove the null MX record if the domain should receive mail");
                 return;
             }
             String host = DomainNames.normalize(record.getTarget().toString(true));
             if (host == null) {
-                report.problem(domain + " MX", record.getTarget() + " is not a host name",
+                report.problem(
+                        domain + " MX",
+                        record.getTarget() + " is not a host name",
                         "point the MX record at a host name (RFC 5321 2.3.5)");
             } else {
                 hosts.add(host);
             }
         }
         if (hosts.isEmpty()) {
-            report.info(domain + " MX", "no MX records: senders use the domain's own addresses (RFC 5321 5.1)",
+            report.info(
+                    domain + " MX",
+                    "no MX records: senders use the domain's own addresses (RFC 5321 5.1)",
                     "publish MX records");
             hosts.add(domain);
         } else {
-            report.ok(domain + " MX", String.join(", ", hosts)
-                    + (secure ? " (DNSSEC-signed)" : " (not DNSSEC-signed: DANE cannot apply, RFC 7672 2.2.1)"));
+            report.ok(
+                    domain + " MX",
+                    String.join(", ", hosts)
+                            + (secure
+                                    ? " (DNSSEC-signed)"
+                                    : " (not DNSSEC-signed: DANE cannot apply, RFC 7672 2.2.1)"));
         }
         for (String host : hosts) {
             mxHost(domain, host, secure, dns, policy, pkix, client, clock, report);
         }
     }
 
-    private static void mxHost(String domain, String host, boolean mxSecure, DnsResolver dns, MtaStsPolicy policy,
-            X509TrustManager pkix, SmtpClient client, Clock clock, Report report) {
+    private static void mxHost(
+            String domain,
+            String host,
+            boolean mxSecure,
+            DnsResolver dns,
+            MtaStsPolicy policy,
+            X509TrustManager pkix,
+            SmtpClient client,
+            Clock clock,
+            Report report) {
         if (policy != null && policy.mode() != MtaStsMode.NONE && !policy.matches(host)) {
-            report.problem(host, "not covered by the MTA-STS policy's mx patterns " + policy.mxPatterns()
-                    + ": senders enforcing it never deliver here (RFC 8461 4.1)",
+            report.problem(
+                    host,
+                    "not covered by the MTA-STS policy's mx patterns " + policy.mxPatterns()
+                            + ": senders enforcing it never deliver here (RFC 8461 4.1)",
                     "add \"mx: " + host + "\" to the policy and publish a new id");
         }
         DaneRequirement dane;
@@ -199,7 +239,10 @@ final class Verify {
         switch (dane.kind()) {
             case UNAVAILABLE:
                 if (dane.failureType().isPresent()) {
-                    report.problem(host, dane.reason(), Fixes.forType(dane.failureType().get()));
+                    report.problem(
+                            host,
+                            dane.reason(),
+                            Fixes.forType(dane.failureType().get()));
                 } else {
                     report.lookupFailure(host, dane.reason());
                 }
@@ -222,44 +265,77 @@ final class Verify {
         String about = host + " [" + address.getHostAddress() + "]";
         // STARTTLS required, the chain taken as presented: judged below by PKIX and by TLSA, each
         // with its own verdict.
-        DeliveryAttempt peer = client.probe(MxHostPlan.usable(host, 0,
-                List.of(address), TlsRequirement.ENCRYPT, null, "verify"), address);
-        if (peer.outcome() != DeliveryAttempt.Outcome.SECURED || peer.peerCertificates().isEmpty()) {
+        DeliveryAttempt peer = client.probe(
+                MxHostPlan.usable(host, 0, List.of(address), TlsRequirement.ENCRYPT, null, "verify"), address);
+        if (peer.outcome() != DeliveryAttempt.Outcome.SECURED
+                || peer.peerCertificates().isEmpty()) {
             if (peer.resultType().isPresent()) {
-                report.problem(about, peer.detail(), Fixes.forType(peer.resultType().get()));
+                report.problem(
+                        about, peer.detail(), Fixes.forType(peer.resultType().get()));
             } else {
                 report.lookupFailure(about, "cannot connect: " + peer.detail());
             }
             return;
         }
         List<X509Certificate> chain = peer.peerCertificates();
-        report.ok(about, "STARTTLS: " + peer.tlsProtocol().orElse("") + " " + peer.cipherSuite().orElse(""));
+        report.ok(
+                about,
+                "STARTTLS: " + peer.tlsProtocol().orElse("") + " "
+                        + peer.cipherSuite().orElse(""));
         certificate(host, about, chain, policy, pkix, clock, report);
         if (dane.kind() == DaneRequirement.Kind.DANE) {
-            DaneVerification verification = DaneVerifier.verify(chain, dane.records(),
-                    dane.referenceIdentifiers().orElse(ReferenceIdentifiers.of(host)), clock.instant());
+            DaneVerification verification = DaneVerifier.verify(
+                    chain,
+                    dane.records(),
+                    dane.referenceIdentifiers().orElse(ReferenceIdentifiers.of(host)),
+                    clock.instant());
             if (verification.isVerified()) {
-                report.ok(about, "TLSA: " + verification.method().map(Object::toString).orElse("")
-                        + " matched by " + verification.matchedRecord().map(Object::toString).orElse(""));
+                report.ok(
+                        about,
+                        "TLSA: " + verification.method().map(Object::toString).orElse("") + " matched by "
+                                + verification
+                                        .matchedRecord()
+                                        .map(Object::toString)
+                                        .orElse(""));
             } else {
-                report.problem(about, "TLSA records match nothing the server presents: " + verification.failures(),
-                        "publish \"" + TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
-                                TlsaRecord.MATCH_SHA256, chain.get(0)) + "\" at _25._tcp." + host
+                report.problem(
+                        about,
+                        "TLSA records match nothing the server presents: " + verification.failures(),
+                        "publish \""
+                                + TlsaRecord.forCertificate(
+                                        TlsaRecord.DANE_EE,
+                                        TlsaRecord.SELECTOR_SPKI,
+                                        TlsaRecord.MATCH_SHA256,
+                                        chain.get(0))
+                                + "\" at _25._tcp." + host
                                 + " (the key the server presents now), before removing the old records");
             }
         }
     }
 
-    private static void certificate(String host, String about, List<X509Certificate> chain, MtaStsPolicy policy,
-            X509TrustManager pkix, Clock clock, Report report) {
+    private static void certificate(
+            String host,
+            String about,
+            List<X509Certificate> chain,
+            MtaStsPolicy policy,
+            X509TrustManager pkix,
+            Clock clock,
+            Report report) {
         X509Certificate leaf = chain.get(0);
         Instant now = clock.instant();
         long days = Duration.between(now, leaf.getNotAfter().toInstant()).toDays();
-        report.info(about, "certificate for " + names(leaf) + ", issued by " + leaf.getIssuerX500Principal().getName()
-                + ", " + chain.size() + " certificate(s) sent, expires " + leaf.getNotAfter().toInstant()
-                + " (" + days + " days)");
+        report.info(
+                about,
+                "certificate for " + names(leaf) + ", issued by "
+                        + leaf.getIssuerX500Principal().getName()
+                        + ", " + chain.size() + " certificate(s) sent, expires "
+                        + leaf.getNotAfter().toInstant()
+                        + " (" + days + " days)");
         if (now.isAfter(leaf.getNotAfter().toInstant())) {
-            report.problem(about, "the certificate expired " + (-days) + " days ago", Fixes.forType(ResultType.CERTIFICATE_EXPIRED));
+            report.problem(
+                    about,
+                    "the certificate expired " + (-days) + " days ago",
+                    Fixes.forType(ResultType.CERTIFICATE_EXPIRED));
         } else if (Duration.between(now, leaf.getNotAfter().toInstant()).compareTo(EXPIRY_WARNING) < 0) {
             report.problem(about, "the certificate expires in " + days + " days", "renew it now");
         }
@@ -268,7 +344,9 @@ final class Verify {
         if (failure.isEmpty()) {
             report.ok(about, "PKIX: valid for " + host);
         } else if (enforced) {
-            report.problem(about, "PKIX: " + failure.get().detail() + "; the MTA-STS policy needs it (RFC 8461 4.2)",
+            report.problem(
+                    about,
+                    "PKIX: " + failure.get().detail() + "; the MTA-STS policy needs it (RFC 8461 4.2)",
                     Fixes.forType(failure.get().type()));
         } else {
             report.info(about, "PKIX: " + failure.get().detail() + " (no MTA-STS policy needs it)");
@@ -286,7 +364,9 @@ final class Verify {
             if (record.isPresent()) {
                 report.ok(owner, "reports go to " + record.get().reportUris());
             } else {
-                report.info(owner, "no TLS-RPT record: senders send you no reports of failed TLS",
+                report.info(
+                        owner,
+                        "no TLS-RPT record: senders send you no reports of failed TLS",
                         Fixes.tlsRptRecord("tlsrpt@" + domain) + ", at " + owner);
             }
         } catch (TlsRptSyntaxException e) {
@@ -326,7 +406,9 @@ final class Verify {
     private static boolean answered(DnsAnswer answer, String about, Report report) {
         switch (answer.status()) {
             case BOGUS:
-                report.problem(about, "DNSSEC validation failed (bogus): " + answer.failureReason(),
+                report.problem(
+                        about,
+                        "DNSSEC validation failed (bogus): " + answer.failureReason(),
                         Fixes.forType(ResultType.DNSSEC_INVALID));
                 return false;
             case FAILED:
@@ -349,8 +431,10 @@ final class Verify {
         try {
             Collection<List<?>> alternatives = certificate.getSubjectAlternativeNames();
             if (alternatives != null) {
-                List<String> dnsNames = alternatives.stream().filter(entry -> Integer.valueOf(2).equals(entry.get(0)))
-                        .map(entry -> String.valueOf(entry.get(1))).collect(Collectors.toList());
+                List<String> dnsNames = alternatives.stream()
+                        .filter(entry -> Integer.valueOf(2).equals(entry.get(0)))
+                        .map(entry -> String.valueOf(entry.get(1)))
+                        .collect(Collectors.toList());
                 if (!dnsNames.isEmpty()) {
                     return String.join(", ", dnsNames);
                 }

@@ -52,8 +52,8 @@ public final class DaneLookup {
         try {
             name = Name.fromString(host, Name.root);
         } catch (TextParseException e) {
-            return CompletableFuture.completedFuture(DaneRequirement.unavailable(host,
-                    "\"" + mxHost + "\" is not a host name", null));
+            return CompletableFuture.completedFuture(
+                    DaneRequirement.unavailable(host, "\"" + mxHost + "\" is not a host name", null));
         }
         CompletableFuture<DnsAnswer> v4 = dns.lookup(name, Type.A);
         CompletableFuture<DnsAnswer> v6 = dns.lookup(name, Type.AAAA);
@@ -98,10 +98,16 @@ public final class DaneLookup {
             if (answer.status() == DnsStatus.BOGUS || answer.status() == DnsStatus.FAILED) {
                 if (failure == null) {
                     failure = answer.status() == DnsStatus.BOGUS
-                            ? DaneRequirement.unavailable(host, "the " + Type.string(answer.type()) + " records of "
-                                    + host + " are bogus: " + answer.failureReason(), ResultType.DNSSEC_INVALID)
-                            : DaneRequirement.unavailable(host, "the " + Type.string(answer.type()) + " lookup of "
-                                    + host + " failed: " + answer.failureReason(), null);
+                            ? DaneRequirement.unavailable(
+                                    host,
+                                    "the " + Type.string(answer.type()) + " records of " + host + " are bogus: "
+                                            + answer.failureReason(),
+                                    ResultType.DNSSEC_INVALID)
+                            : DaneRequirement.unavailable(
+                                    host,
+                                    "the " + Type.string(answer.type()) + " lookup of " + host + " failed: "
+                                            + answer.failureReason(),
+                                    null);
                 }
             } else {
                 answeredSecurely &= answer.status() == DnsStatus.SECURE;
@@ -116,22 +122,31 @@ public final class DaneLookup {
         if (failure != null && ((candidate.hostNameSecure && answeredSecurely) || candidate.addresses.isEmpty())) {
             return done(failure);
         }
-        String leftOut = failure == null ? ""
+        String leftOut = failure == null
+                ? ""
                 : "; " + failure.reason() + ": not fatal where DANE cannot apply, the other addresses are used"
                         + " (RFC 7672 2.1.1)";
         if (!candidate.hostNameSecure) {
-            return done(DaneRequirement.none(host, candidate.addresses,
-                    "the MX records naming " + host + " are not DNSSEC-signed (RFC 7672 2.2.1)" + leftOut, failure));
+            return done(DaneRequirement.none(
+                    host,
+                    candidate.addresses,
+                    "the MX records naming " + host + " are not DNSSEC-signed (RFC 7672 2.2.1)" + leftOut,
+                    failure));
         }
         if (failure != null) {
-            return done(DaneRequirement.none(host, candidate.addresses,
-                    "the address records of " + host + " are not DNSSEC-signed (RFC 7672 2.2)" + leftOut, failure));
+            return done(DaneRequirement.none(
+                    host,
+                    candidate.addresses,
+                    "the address records of " + host + " are not DNSSEC-signed (RFC 7672 2.2)" + leftOut,
+                    failure));
         }
         if (candidate.addresses.isEmpty()) {
             return done(DaneRequirement.none(host, candidate.addresses, host + " has no address"));
         }
         if (candidate.a.status() != DnsStatus.SECURE || candidate.aaaa.status() != DnsStatus.SECURE) {
-            return done(DaneRequirement.none(host, candidate.addresses,
+            return done(DaneRequirement.none(
+                    host,
+                    candidate.addresses,
                     "the address records of " + host + " are not DNSSEC-signed (RFC 7672 2.2)"));
         }
         Name expanded = candidate.expanded();
@@ -147,25 +162,35 @@ public final class DaneLookup {
         try {
             query = Name.concatenate(SMTP_SERVICE, base);
         } catch (NameTooLongException e) {
-            return fallback != null ? lookupAt(candidate, fallback, null)
-                    : done(DaneRequirement.none(candidate.host, candidate.addresses, "no TLSA name fits under " + base));
+            return fallback != null
+                    ? lookupAt(candidate, fallback, null)
+                    : done(DaneRequirement.none(
+                            candidate.host, candidate.addresses, "no TLSA name fits under " + base));
         }
         return dns.lookup(query, Type.TLSA).thenCompose(answer -> {
             String baseDomain = normalize(base.toString());
             String where = normalize(query.toString());
             switch (answer.status()) {
                 case BOGUS:
-                    return done(DaneRequirement.unavailable(candidate.host, "the TLSA records at " + where
-                            + " are bogus: " + answer.failureReason(), ResultType.DNSSEC_INVALID));
+                    return done(DaneRequirement.unavailable(
+                            candidate.host,
+                            "the TLSA records at " + where + " are bogus: " + answer.failureReason(),
+                            ResultType.DNSSEC_INVALID));
                 case FAILED:
-                    return done(DaneRequirement.unavailable(candidate.host, "the TLSA lookup at " + where
-                            + " failed: " + answer.failureReason(), null));
+                    return done(DaneRequirement.unavailable(
+                            candidate.host,
+                            "the TLSA lookup at " + where + " failed: " + answer.failureReason(),
+                            null));
                 case SECURE:
                     if (!answer.records().isEmpty()) {
                         List<TlsaRecord> records = new ArrayList<>();
                         answer.records(TLSARecord.class).forEach(record -> records.add(TlsaRecord.from(record)));
                         ReferenceIdentifiers names = ReferenceIdentifiers.of(referenceNames(baseDomain, candidate));
-                        return done(DaneRequirement.tlsa(candidate.host, candidate.addresses, records, names,
+                        return done(DaneRequirement.tlsa(
+                                candidate.host,
+                                candidate.addresses,
+                                records,
+                                names,
                                 records.size() + " secure TLSA record(s) at " + where));
                     }
                     break;

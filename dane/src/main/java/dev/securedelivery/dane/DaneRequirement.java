@@ -33,8 +33,15 @@ public final class DaneRequirement {
     private final ResultType failureType;
     private final DaneRequirement addressFailure;
 
-    private DaneRequirement(String host, Kind kind, List<InetAddress> addresses, List<TlsaRecord> records,
-            ReferenceIdentifiers names, String reason, ResultType failureType, DaneRequirement addressFailure) {
+    private DaneRequirement(
+            String host,
+            Kind kind,
+            List<InetAddress> addresses,
+            List<TlsaRecord> records,
+            ReferenceIdentifiers names,
+            String reason,
+            ResultType failureType,
+            DaneRequirement addressFailure) {
         this.host = Objects.requireNonNull(host, "host");
         this.kind = Objects.requireNonNull(kind, "kind");
         this.addresses = List.copyOf(addresses);
@@ -46,11 +53,15 @@ public final class DaneRequirement {
     }
 
     /** Secure TLSA records for {@code host}: {@link Kind#DANE} if one is usable, else {@link Kind#ENCRYPT}. */
-    public static DaneRequirement tlsa(String host, List<InetAddress> addresses, List<TlsaRecord> records,
-            ReferenceIdentifiers names, String reason) {
+    public static DaneRequirement tlsa(
+            String host,
+            List<InetAddress> addresses,
+            List<TlsaRecord> records,
+            ReferenceIdentifiers names,
+            String reason) {
         boolean usable = records.stream().anyMatch(TlsaRecord::isUsable);
-        return new DaneRequirement(host, usable ? Kind.DANE : Kind.ENCRYPT, addresses, records, names, reason, null,
-                null);
+        return new DaneRequirement(
+                host, usable ? Kind.DANE : Kind.ENCRYPT, addresses, records, names, reason, null, null);
     }
 
     static DaneRequirement none(String host, List<InetAddress> addresses, String reason) {
@@ -58,8 +69,8 @@ public final class DaneRequirement {
     }
 
     /** @param addressFailure an address lookup that failed but, DANE not applying, did not rule the host out */
-    static DaneRequirement none(String host, List<InetAddress> addresses, String reason,
-            DaneRequirement addressFailure) {
+    static DaneRequirement none(
+            String host, List<InetAddress> addresses, String reason, DaneRequirement addressFailure) {
         return new DaneRequirement(host, Kind.NONE, addresses, List.of(), null, reason, null, addressFailure);
     }
 

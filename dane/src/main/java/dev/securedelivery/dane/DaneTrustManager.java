@@ -37,8 +37,8 @@ public final class DaneTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        DaneVerification verification = DaneVerifier.verify(chain == null ? List.of() : Arrays.asList(chain),
-                records, names, clock.instant());
+        DaneVerification verification =
+                DaneVerifier.verify(chain == null ? List.of() : Arrays.asList(chain), records, names, clock.instant());
         outcome.set(verification);
         if (!verification.isVerified()) {
             throw new DaneCertificateException(verification);

@@ -35,8 +35,8 @@ public final class DaneVerification {
     private final ResultType failureType;
     private final List<String> failures;
 
-    private DaneVerification(Method method, TlsaRecord matched, String detail, ResultType failureType,
-            List<String> failures) {
+    private DaneVerification(
+            Method method, TlsaRecord matched, String detail, ResultType failureType, List<String> failures) {
         this.method = method;
         this.matched = matched;
         this.detail = detail;
@@ -45,8 +45,8 @@ public final class DaneVerification {
     }
 
     static DaneVerification success(Method method, TlsaRecord matched, String detail, List<String> failures) {
-        return new DaneVerification(Objects.requireNonNull(method), Objects.requireNonNull(matched), detail, null,
-                failures);
+        return new DaneVerification(
+                Objects.requireNonNull(method), Objects.requireNonNull(matched), detail, null, failures);
     }
 
     static DaneVerification failure(ResultType type, List<String> failures) {

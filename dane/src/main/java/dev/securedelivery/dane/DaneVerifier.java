@@ -49,8 +49,7 @@ public final class DaneVerifier {
     /** The longest line of a verification's failures or detail. */
     static final int MAX_LINE = 512;
 
-    private DaneVerifier() {
-    }
+    private DaneVerifier() {}
 
     /**
      * Checks {@code chain} (as the server sent it, leaf first) against {@code records}.
@@ -58,8 +57,8 @@ public final class DaneVerifier {
      * @param names the reference identifiers for DANE-TA(2) name checks
      * @param now the instant DANE-TA(2) chains must be valid at
      */
-    public static DaneVerification verify(List<X509Certificate> chain, List<TlsaRecord> records,
-            ReferenceIdentifiers names, Instant now) {
+    public static DaneVerification verify(
+            List<X509Certificate> chain, List<TlsaRecord> records, ReferenceIdentifiers names, Instant now) {
         List<String> failures = new ArrayList<>();
         if (chain.isEmpty()) {
             failures.add("the server sent no certificate");
@@ -76,8 +75,11 @@ public final class DaneVerifier {
                 continue;
             }
             if (record.matches(leaf)) {
-                return DaneVerification.success(DaneVerification.Method.DANE_EE, record,
-                        oneLine("leaf " + leaf.getSubjectX500Principal().getName()), oneLineEach(failures));
+                return DaneVerification.success(
+                        DaneVerification.Method.DANE_EE,
+                        record,
+                        oneLine("leaf " + leaf.getSubjectX500Principal().getName()),
+                        oneLineEach(failures));
             }
             failures.add(record + ": the leaf certificate does not match");
         }
@@ -125,8 +127,13 @@ public final class DaneVerifier {
         return record.usage() << 8 | record.selector();
     }
 
-    private static DaneVerification verifyTrustAnchor(TlsaRecord record, List<X509Certificate> chain,
-            ReferenceIdentifiers names, Instant now, List<String> failures, Set<ResultType> reasons) {
+    private static DaneVerification verifyTrustAnchor(
+            TlsaRecord record,
+            List<X509Certificate> chain,
+            ReferenceIdentifiers names,
+            Instant now,
+            List<String> failures,
+            Set<ResultType> reasons) {
         TrustAnchor anchor = null;
         X509Certificate anchorCertificate = null;
         for (X509Certificate certificate : chain) {
@@ -153,8 +160,7 @@ public final class DaneVerifier {
         }
         List<X509Certificate> path = pathTo(chain, anchor, anchorCertificate);
         if (path == null) {
-            failures.add(record + ": the chain does not lead from the leaf to the trust anchor "
-                    + anchorName(anchor));
+            failures.add(record + ": the chain does not lead from the leaf to the trust anchor " + anchorName(anchor));
             reasons.add(ResultType.VALIDATION_FAILURE);
             return null;
         }
@@ -179,16 +185,19 @@ public final class DaneVerifier {
             reasons.add(ResultType.CERTIFICATE_HOST_MISMATCH);
             return null;
         }
-        return DaneVerification.success(DaneVerification.Method.DANE_TA, record,
-                oneLine("trust anchor " + anchorName(anchor) + ", leaf valid for " + name), oneLineEach(failures));
+        return DaneVerification.success(
+                DaneVerification.Method.DANE_TA,
+                record,
+                oneLine("trust anchor " + anchorName(anchor) + ", leaf valid for " + name),
+                oneLineEach(failures));
     }
 
     private static TrustAnchor anchorFromDns(TlsaRecord record, List<X509Certificate> chain, List<String> failures) {
         byte[] data = record.data();
         try {
             if (record.selector() == TlsaRecord.SELECTOR_CERT) {
-                X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
-                        .generateCertificate(new ByteArrayInputStream(data));
+                X509Certificate certificate = (X509Certificate)
+                        CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(data));
                 return new TrustAnchor(certificate, null);
             }
             PublicKey key = publicKey(data);
@@ -222,8 +231,8 @@ public final class DaneVerifier {
      * The certificates from the leaf up to, but not including, the anchor, following issuer names
      * through the chain in whatever order the server sent it; null if the chain never gets there.
      */
-    static List<X509Certificate> pathTo(List<X509Certificate> chain, TrustAnchor anchor,
-            X509Certificate anchorCertificate) {
+    static List<X509Certificate> pathTo(
+            List<X509Certificate> chain, TrustAnchor anchor, X509Certificate anchorCertificate) {
         X509Certificate current = chain.get(0);
         List<X509Certificate> path = new ArrayList<>();
         for (int depth = 0; depth < MAX_CHAIN; depth++) {
@@ -259,8 +268,8 @@ public final class DaneVerifier {
     }
 
     /** Null if {@code path} validates to {@code anchor} at {@code now}, else why not. */
-    private static String validate(List<X509Certificate> path, TrustAnchor anchor, Instant now,
-            Set<ResultType> reasons) {
+    private static String validate(
+            List<X509Certificate> path, TrustAnchor anchor, Instant now, Set<ResultType> reasons) {
         if (path.isEmpty()) {
             return null;
         }
@@ -306,7 +315,9 @@ public final class DaneVerifier {
         StringBuilder line = new StringBuilder(Math.min(text.length(), MAX_LINE));
         for (int i = 0; i < text.length() && line.length() < MAX_LINE; i++) {
             char c = text.charAt(i);
-            boolean control = Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+            boolean control = Character.isISOControl(c)
+                    || c == '\u2028'
+                    || c == '\u2029'
                     || Character.getType(c) == Character.FORMAT;
             line.append(control ? ' ' : c);
         }
@@ -324,8 +335,8 @@ public final class DaneVerifier {
     // The failure nearest to success decides what is reported: a chain that validated but names
     // another host says more than one that never matched a record.
     private static ResultType worst(Set<ResultType> reasons) {
-        for (ResultType type : List.of(ResultType.CERTIFICATE_HOST_MISMATCH, ResultType.CERTIFICATE_EXPIRED,
-                ResultType.VALIDATION_FAILURE)) {
+        for (ResultType type : List.of(
+                ResultType.CERTIFICATE_HOST_MISMATCH, ResultType.CERTIFICATE_EXPIRED, ResultType.VALIDATION_FAILURE)) {
             if (reasons.contains(type)) {
                 return type;
             }

@@ -77,7 +77,8 @@ public final class ReferenceIdentifiers {
             Collection<List<?>> alternatives = certificate.getSubjectAlternativeNames();
             if (alternatives != null) {
                 for (List<?> alternative : alternatives) {
-                    if (alternative.size() >= 2 && Integer.valueOf(SAN_DNS_NAME).equals(alternative.get(0))
+                    if (alternative.size() >= 2
+                            && Integer.valueOf(SAN_DNS_NAME).equals(alternative.get(0))
                             && alternative.get(1) instanceof String) {
                         dnsIds.add(((String) alternative.get(1)).toLowerCase(Locale.ROOT));
                     }

@@ -16,14 +16,17 @@ import java.util.Optional;
 public final class TlsaRecord {
     /** RFC 6698 2.1.1 and RFC 7218 2.1: what the record pins. */
     public static final int PKIX_TA = 0;
+
     public static final int PKIX_EE = 1;
     public static final int DANE_TA = 2;
     public static final int DANE_EE = 3;
     /** RFC 6698 2.1.2: what part of the certificate is matched. */
     public static final int SELECTOR_CERT = 0;
+
     public static final int SELECTOR_SPKI = 1;
     /** RFC 6698 2.1.3: how it is matched. */
     public static final int MATCH_FULL = 0;
+
     public static final int MATCH_SHA256 = 1;
     public static final int MATCH_SHA512 = 2;
 
@@ -53,7 +56,9 @@ public final class TlsaRecord {
         }
         byte[] selected;
         try {
-            selected = selector == SELECTOR_CERT ? certificate.getEncoded() : certificate.getPublicKey().getEncoded();
+            selected = selector == SELECTOR_CERT
+                    ? certificate.getEncoded()
+                    : certificate.getPublicKey().getEncoded();
         } catch (CertificateEncodingException e) {
             throw new IllegalArgumentException("cannot encode " + certificate.getSubjectX500Principal(), e);
         }
@@ -76,7 +81,10 @@ public final class TlsaRecord {
 
     /** The record as dnsjava parsed it from an answer. */
     public static TlsaRecord from(org.xbill.DNS.TLSARecord record) {
-        return of(record.getCertificateUsage(), record.getSelector(), record.getMatchingType(),
+        return of(
+                record.getCertificateUsage(),
+                record.getSelector(),
+                record.getMatchingType(),
                 record.getCertificateAssociationData());
     }
 
@@ -90,11 +98,14 @@ public final class TlsaRecord {
     public static TlsaRecord parse(String text) {
         String[] fields = text.trim().split("\\s+", 4);
         if (fields.length != 4) {
-            throw new IllegalArgumentException("expected \"usage selector matching-type data\", got \""
-                    + quoted(text) + "\"");
+            throw new IllegalArgumentException(
+                    "expected \"usage selector matching-type data\", got \"" + quoted(text) + "\"");
         }
         try {
-            return of(Integer.parseInt(fields[0]), Integer.parseInt(fields[1]), Integer.parseInt(fields[2]),
+            return of(
+                    Integer.parseInt(fields[0]),
+                    Integer.parseInt(fields[1]),
+                    Integer.parseInt(fields[2]),
                     hex(fields[3].replaceAll("\\s+", "")));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a TLSA record: \"" + quoted(text) + "\"");
@@ -107,7 +118,9 @@ public final class TlsaRecord {
         int i = 0;
         for (; i < text.length() && out.length() < 80; i++) {
             char c = text.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+            if (Character.isISOControl(c)
+                    || c == '\u2028'
+                    || c == '\u2029'
                     || Character.getType(c) == Character.FORMAT) {
                 out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
             } else {
@@ -154,10 +167,12 @@ public final class TlsaRecord {
             case MATCH_FULL:
                 return data.length == 0 ? Optional.of("empty association data") : Optional.empty();
             case MATCH_SHA256:
-                return data.length == 32 ? Optional.empty()
+                return data.length == 32
+                        ? Optional.empty()
                         : Optional.of("a SHA-256 digest has 32 bytes, this one " + data.length);
             case MATCH_SHA512:
-                return data.length == 64 ? Optional.empty()
+                return data.length == 64
+                        ? Optional.empty()
                         : Optional.of("a SHA-512 digest has 64 bytes, this one " + data.length);
             default:
                 return Optional.of("unknown matching type " + matchingType);
@@ -172,7 +187,9 @@ public final class TlsaRecord {
     public boolean matches(X509Certificate certificate) {
         byte[] selected;
         try {
-            selected = selector == SELECTOR_CERT ? certificate.getEncoded() : certificate.getPublicKey().getEncoded();
+            selected = selector == SELECTOR_CERT
+                    ? certificate.getEncoded()
+                    : certificate.getPublicKey().getEncoded();
         } catch (CertificateEncodingException e) {
             return false;
         }
@@ -229,7 +246,9 @@ public final class TlsaRecord {
             return false;
         }
         TlsaRecord that = (TlsaRecord) other;
-        return usage == that.usage && selector == that.selector && matchingType == that.matchingType
+        return usage == that.usage
+                && selector == that.selector
+                && matchingType == that.matchingType
                 && Arrays.equals(data, that.data);
     }
 
@@ -240,8 +259,13 @@ public final class TlsaRecord {
 
     /** Presentation format with all the data in lower-case hex, as a zone file has it (RFC 6698 2.2). */
     public String toPresentation() {
-        StringBuilder text = new StringBuilder().append(usage).append(' ').append(selector).append(' ')
-                .append(matchingType).append(' ');
+        StringBuilder text = new StringBuilder()
+                .append(usage)
+                .append(' ')
+                .append(selector)
+                .append(' ')
+                .append(matchingType)
+                .append(' ');
         for (byte octet : data) {
             text.append(String.format(Locale.ROOT, "%02x", octet));
         }
@@ -251,8 +275,13 @@ public final class TlsaRecord {
     /** Presentation format, the data in lower-case hex (shortened past 32 bytes). */
     @Override
     public String toString() {
-        StringBuilder text = new StringBuilder().append(usage).append(' ').append(selector).append(' ')
-                .append(matchingType).append(' ');
+        StringBuilder text = new StringBuilder()
+                .append(usage)
+                .append(' ')
+                .append(selector)
+                .append(' ')
+                .append(matchingType)
+                .append(' ');
         int shown = Math.min(data.length, 32);
         for (int i = 0; i < shown; i++) {
             text.append(String.format(Locale.ROOT, "%02x", data[i]));

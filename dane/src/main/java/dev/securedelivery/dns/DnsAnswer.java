@@ -32,8 +32,15 @@ public final class DnsAnswer {
     private final long ttlSeconds;
     private final String failureReason;
 
-    private DnsAnswer(Name name, int type, DnsStatus status, Name canonicalName, List<? extends Record> records,
-            boolean nameExists, long ttlSeconds, String failureReason) {
+    private DnsAnswer(
+            Name name,
+            int type,
+            DnsStatus status,
+            Name canonicalName,
+            List<? extends Record> records,
+            boolean nameExists,
+            long ttlSeconds,
+            String failureReason) {
         this.name = Objects.requireNonNull(name, "name");
         this.type = type;
         this.status = Objects.requireNonNull(status, "status");
@@ -45,22 +52,43 @@ public final class DnsAnswer {
     }
 
     /** Records of the asked type owned by {@code canonicalName}, as found. */
-    public static DnsAnswer records(Name name, int type, boolean secure, Name canonicalName,
-            List<? extends Record> records, long ttlSeconds) {
-        return new DnsAnswer(name, type, secure ? DnsStatus.SECURE : DnsStatus.INSECURE, canonicalName,
-                records, true, ttlSeconds, null);
+    public static DnsAnswer records(
+            Name name, int type, boolean secure, Name canonicalName, List<? extends Record> records, long ttlSeconds) {
+        return new DnsAnswer(
+                name,
+                type,
+                secure ? DnsStatus.SECURE : DnsStatus.INSECURE,
+                canonicalName,
+                records,
+                true,
+                ttlSeconds,
+                null);
     }
 
     /** The (canonical) name exists but has no records of the asked type. */
     public static DnsAnswer noData(Name name, int type, boolean secure, Name canonicalName, long ttlSeconds) {
-        return new DnsAnswer(name, type, secure ? DnsStatus.SECURE : DnsStatus.INSECURE, canonicalName,
-                List.of(), true, ttlSeconds, null);
+        return new DnsAnswer(
+                name,
+                type,
+                secure ? DnsStatus.SECURE : DnsStatus.INSECURE,
+                canonicalName,
+                List.of(),
+                true,
+                ttlSeconds,
+                null);
     }
 
     /** The (canonical) name does not exist. */
     public static DnsAnswer nxDomain(Name name, int type, boolean secure, Name canonicalName, long ttlSeconds) {
-        return new DnsAnswer(name, type, secure ? DnsStatus.SECURE : DnsStatus.INSECURE, canonicalName,
-                List.of(), false, ttlSeconds, null);
+        return new DnsAnswer(
+                name,
+                type,
+                secure ? DnsStatus.SECURE : DnsStatus.INSECURE,
+                canonicalName,
+                List.of(),
+                false,
+                ttlSeconds,
+                null);
     }
 
     /** The answer failed DNSSEC validation; {@code reason} is kept as {@link #failureReason()} says. */
@@ -147,7 +175,11 @@ public final class DnsAnswer {
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder()
-                .append(name).append(' ').append(Type.string(type)).append(": ").append(status);
+                .append(name)
+                .append(' ')
+                .append(Type.string(type))
+                .append(": ")
+                .append(status);
         if (!canonicalName.equals(name)) {
             text.append(" via CNAME ").append(canonicalName);
         }

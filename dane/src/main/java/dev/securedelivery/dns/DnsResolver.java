@@ -134,7 +134,8 @@ public final class DnsResolver {
         new Chase(name, type, result).query(name);
         CompletableFuture<DnsAnswer> bounded = result.completeOnTimeout(
                 DnsAnswer.failed(name, type, "no answer within " + timeout.toMillis() + " ms"),
-                timeout.toMillis(), TimeUnit.MILLISECONDS);
+                timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
         if (cache != null) {
             bounded.thenAccept(cache::put);
         }
@@ -220,8 +221,8 @@ public final class DnsResolver {
                     return;
                 }
                 if (visited.size() > MAX_CNAME_LINKS + 1) {
-                    result.complete(DnsAnswer.failed(name, type,
-                            "CNAME chain longer than " + MAX_CNAME_LINKS + " links"));
+                    result.complete(
+                            DnsAnswer.failed(name, type, "CNAME chain longer than " + MAX_CNAME_LINKS + " links"));
                     return;
                 }
                 ttl = Math.min(ttl, alias.getTTL());
@@ -259,7 +260,9 @@ public final class DnsResolver {
     private static List<Record> ownedBy(List<Record> section, Name owner, int type) {
         List<Record> found = new ArrayList<>();
         for (Record record : section) {
-            if (record.getType() == type && record.getDClass() == DClass.IN && record.getName().equals(owner)) {
+            if (record.getType() == type
+                    && record.getDClass() == DClass.IN
+                    && record.getName().equals(owner)) {
                 found.add(record);
             }
         }
@@ -268,7 +271,9 @@ public final class DnsResolver {
 
     private static CNAMERecord firstCname(List<Record> section, Name owner) {
         for (Record record : section) {
-            if (record instanceof CNAMERecord && record.getDClass() == DClass.IN && record.getName().equals(owner)) {
+            if (record instanceof CNAMERecord
+                    && record.getDClass() == DClass.IN
+                    && record.getName().equals(owner)) {
                 return (CNAMERecord) record;
             }
         }
@@ -334,7 +339,9 @@ public final class DnsResolver {
             return "timed out";
         }
         String message = cause.getMessage();
-        if (cause instanceof IOException && cause.getCause() != null && cause.getCause().getMessage() != null) {
+        if (cause instanceof IOException
+                && cause.getCause() != null
+                && cause.getCause().getMessage() != null) {
             // dnsjava wraps what it cannot parse (an out-of-range rcode, say) in an IOException.
             message = message + ": " + cause.getCause().getMessage();
         }

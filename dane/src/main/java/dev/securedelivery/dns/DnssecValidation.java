@@ -23,8 +23,7 @@ import org.xbill.DNS.dnssec.ValidatingResolver;
 public final class DnssecValidation {
     private static final String ROOT_ANCHORS = "root-anchors.txt";
 
-    private DnssecValidation() {
-    }
+    private DnssecValidation() {}
 
     /** The IANA root zone trust anchors shipped with the extension (KSK-2017 and KSK-2024). */
     public static byte[] rootTrustAnchors() {

@@ -55,9 +55,14 @@ class DaneLookupTest {
         if (upstream == null) {
             upstream();
         }
-        DnsResolver dns = DnssecValidation.validating(upstream, tld.ds().toString().getBytes(StandardCharsets.US_ASCII),
-                Clock.systemUTC(), Duration.ofSeconds(5));
-        return new DaneLookup(dns).requirement(host, hostNameSecure, "example.test").get();
+        DnsResolver dns = DnssecValidation.validating(
+                upstream,
+                tld.ds().toString().getBytes(StandardCharsets.US_ASCII),
+                Clock.systemUTC(),
+                Duration.ofSeconds(5));
+        return new DaneLookup(dns)
+                .requirement(host, hostNameSecure, "example.test")
+                .get();
     }
 
     private InMemorySignedDns upstream() {
@@ -73,7 +78,8 @@ class DaneLookupTest {
         assertThat(requirement.kind()).as(requirement.toString()).isEqualTo(DaneRequirement.Kind.DANE);
         assertThat(requirement.host()).isEqualTo("mx.example.test");
         assertThat(requirement.records()).containsExactly(TlsaRecord.parse(EE));
-        assertThat(requirement.addresses()).extracting(address -> address.getHostAddress())
+        assertThat(requirement.addresses())
+                .extracting(address -> address.getHostAddress())
                 .containsExactly("192.0.2.25", "2001:db8:0:0:0:0:0:25");
         assertThat(requirement.referenceIdentifiers().orElseThrow().names())
                 .containsExactly("mx.example.test", "example.test");
@@ -85,7 +91,8 @@ class DaneLookupTest {
     void aTlsaRrsetOfFiveThousandRecordsIsTakenAndVerifiedWhole() throws Exception {
         // Beyond what a DNS message carries (about 1,400 records of 3 1 1 in 64 KiB): the bound is the
         // message, and the verification of a chain against every record still ends at once.
-        IssuedCertificate certificate = TestCertificateAuthority.root("Large RRset Root").issue("big.example.test");
+        IssuedCertificate certificate =
+                TestCertificateAuthority.root("Large RRset Root").issue("big.example.test");
         example.add("big.example.test.", Type.A, "192.0.2.31");
         for (int i = 0; i < 4_999; i++) {
             example.add("_25._tcp.big.example.test.", Type.TLSA, String.format("3 1 1 %064x", i));
@@ -98,8 +105,11 @@ class DaneLookupTest {
         assertThat(requirement.kind()).isEqualTo(DaneRequirement.Kind.DANE);
         assertThat(requirement.records()).hasSize(5_000);
         assertThat(requirement.reason()).isEqualTo("5000 secure TLSA record(s) at _25._tcp.big.example.test");
-        DaneVerification verification = DaneVerifier.verify(certificate.chain(), requirement.records(),
-                requirement.referenceIdentifiers().orElseThrow(), Instant.now());
+        DaneVerification verification = DaneVerifier.verify(
+                certificate.chain(),
+                requirement.records(),
+                requirement.referenceIdentifiers().orElseThrow(),
+                Instant.now());
         assertThat(verification.isVerified()).isTrue();
         assertThat(verification.matchedRecord()).contains(matching);
     }
@@ -186,7 +196,8 @@ class DaneLookupTest {
 
         assertThat(requirement.kind()).as(requirement.toString()).isEqualTo(DaneRequirement.Kind.DANE);
         assertThat(requirement.serverName()).isEqualTo("other-alias.example.test");
-        assertThat(upstream.queryCount("_25._tcp.plain.example.test.", Type.TLSA)).isEqualTo(1);
+        assertThat(upstream.queryCount("_25._tcp.plain.example.test.", Type.TLSA))
+                .isEqualTo(1);
     }
 
     @Test

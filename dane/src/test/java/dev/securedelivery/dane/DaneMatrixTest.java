@@ -62,16 +62,20 @@ class DaneMatrixTest {
 
             assertThat(outcome.verification.isVerified()).isTrue();
             assertThat(outcome.verification.method()).contains(DaneVerification.Method.DANE_EE);
-            assertThat(outcome.verification.matchedRecord()).contains(record(DANE_EE, selector, matchingType, good.leaf()));
+            assertThat(outcome.verification.matchedRecord())
+                    .contains(record(DANE_EE, selector, matchingType, good.leaf()));
         }
 
         @Test
         void anExpiredLeafPassesBecauseDaneEeChecksNoDates() throws Exception {
             Instant now = Instant.now();
-            IssuedCertificate expired = intermediate.issue(now.minus(Duration.ofDays(60)), now.minus(Duration.ofDays(1)), MX);
+            IssuedCertificate expired =
+                    intermediate.issue(now.minus(Duration.ofDays(60)), now.minus(Duration.ofDays(1)), MX);
 
             assertThat(handshake(expired, record(DANE_EE, SELECTOR_SPKI, MATCH_SHA256, expired.leaf()))
-                    .verification.isVerified()).isTrue();
+                            .verification
+                            .isVerified())
+                    .isTrue();
         }
 
         @Test
@@ -79,7 +83,9 @@ class DaneMatrixTest {
             IssuedCertificate nameless = TestCertificateAuthority.root("Nobody").issue();
 
             assertThat(handshake(nameless, record(DANE_EE, SELECTOR_CERT, MATCH_SHA256, nameless.leaf()))
-                    .verification.isVerified()).isTrue();
+                            .verification
+                            .isVerified())
+                    .isTrue();
         }
 
         @Test
@@ -90,14 +96,18 @@ class DaneMatrixTest {
 
             assertThat(outcome.handshakeFailed).isTrue();
             assertThat(outcome.verification.failureType()).contains(ResultType.TLSA_INVALID);
-            assertThat(outcome.verification.failures()).singleElement().asString()
+            assertThat(outcome.verification.failures())
+                    .singleElement()
+                    .asString()
                     .endsWith("the leaf certificate does not match");
         }
 
         @Test
         void aDaneEeRecordForAnIntermediateDoesNotAuthenticateTheLeaf() throws Exception {
             assertThat(handshake(good, record(DANE_EE, SELECTOR_CERT, MATCH_SHA256, intermediate.certificate()))
-                    .verification.isVerified()).isFalse();
+                            .verification
+                            .isVerified())
+                    .isFalse();
         }
     }
 
@@ -106,15 +116,29 @@ class DaneMatrixTest {
         @ParameterizedTest(name = "2 {0} {1} for the root, root sent")
         @CsvSource({"0, 1", "0, 2", "1, 1", "1, 2", "0, 0", "1, 0"})
         void theRootAsTrustAnchorPassesWhenTheServerSendsIt(int selector, int matchingType) throws Exception {
-            Outcome outcome = handshake(good.sendingRoot(), record(DANE_TA, selector, matchingType, root.certificate()));
+            Outcome outcome =
+                    handshake(good.sendingRoot(), record(DANE_TA, selector, matchingType, root.certificate()));
 
             assertThat(outcome.verification.method()).contains(DaneVerification.Method.DANE_TA);
-            assertThat(outcome.verification.detail()).get().asString().contains("DANE Test Root").contains(MX);
+            assertThat(outcome.verification.detail())
+                    .get()
+                    .asString()
+                    .contains("DANE Test Root")
+                    .contains(MX);
         }
 
         @ParameterizedTest(name = "2 {0} {1} for the intermediate, root sent: {2}")
-        @CsvSource({"0, 1, true", "0, 2, true", "1, 1, true", "1, 2, true",
-                    "0, 1, false", "0, 2, false", "1, 1, false", "1, 2, false", "0, 0, false"})
+        @CsvSource({
+            "0, 1, true",
+            "0, 2, true",
+            "1, 1, true",
+            "1, 2, true",
+            "0, 1, false",
+            "0, 2, false",
+            "1, 1, false",
+            "1, 2, false",
+            "0, 0, false"
+        })
         void theIntermediateAsTrustAnchorPassesWithOrWithoutTheRoot(int selector, int matchingType, boolean rootSent)
                 throws Exception {
             IssuedCertificate served = rootSent ? good.sendingRoot() : good;
@@ -137,7 +161,9 @@ class DaneMatrixTest {
         void aFullRootKeyTheServerDoesNotSendAnchorsTheChainThatItSigned() throws Exception {
             // RFC 7671 5.2.3: clients are recommended to check the topmost certificate's signature.
             assertThat(handshake(good, record(DANE_TA, SELECTOR_SPKI, MATCH_FULL, root.certificate()))
-                    .verification.method()).contains(DaneVerification.Method.DANE_TA);
+                            .verification
+                            .method())
+                    .contains(DaneVerification.Method.DANE_TA);
         }
 
         @ParameterizedTest(name = "2 {0} {1} for a root the server does not send")
@@ -147,7 +173,9 @@ class DaneMatrixTest {
 
             assertThat(outcome.handshakeFailed).isTrue();
             assertThat(outcome.verification.failureType()).contains(ResultType.TLSA_INVALID);
-            assertThat(outcome.verification.failures()).singleElement().asString()
+            assertThat(outcome.verification.failures())
+                    .singleElement()
+                    .asString()
                     .endsWith("no certificate of the chain matches");
         }
 
@@ -155,11 +183,14 @@ class DaneMatrixTest {
         void aLeafNamingNoReferenceIdentifierFails() throws Exception {
             IssuedCertificate elsewhere = intermediate.issue("mail.elsewhere.test");
 
-            Outcome outcome = handshake(elsewhere, record(DANE_TA, SELECTOR_CERT, MATCH_SHA256, intermediate.certificate()));
+            Outcome outcome =
+                    handshake(elsewhere, record(DANE_TA, SELECTOR_CERT, MATCH_SHA256, intermediate.certificate()));
 
             assertThat(outcome.handshakeFailed).isTrue();
             assertThat(outcome.verification.failureType()).contains(ResultType.CERTIFICATE_HOST_MISMATCH);
-            assertThat(outcome.verification.failures()).singleElement().asString()
+            assertThat(outcome.verification.failures())
+                    .singleElement()
+                    .asString()
                     .contains("[mail.elsewhere.test], none of [mx.example.test, example.test]");
         }
 
@@ -167,8 +198,12 @@ class DaneMatrixTest {
         void aLeafForTheNextHopDomainPasses() throws Exception {
             IssuedCertificate domainCertificate = intermediate.issue("example.test");
 
-            assertThat(handshake(domainCertificate, record(DANE_TA, SELECTOR_CERT, MATCH_SHA256, intermediate.certificate()))
-                    .verification.isVerified()).isTrue();
+            assertThat(handshake(
+                                    domainCertificate,
+                                    record(DANE_TA, SELECTOR_CERT, MATCH_SHA256, intermediate.certificate()))
+                            .verification
+                            .isVerified())
+                    .isTrue();
         }
 
         @Test
@@ -177,17 +212,23 @@ class DaneMatrixTest {
             IssuedCertificate tooWide = intermediate.issue("*.test");
 
             assertThat(handshake(wildcard, record(DANE_TA, SELECTOR_CERT, MATCH_SHA256, intermediate.certificate()))
-                    .verification.isVerified()).isTrue();
+                            .verification
+                            .isVerified())
+                    .isTrue();
             assertThat(handshake(tooWide, record(DANE_TA, SELECTOR_CERT, MATCH_SHA256, intermediate.certificate()))
-                    .verification.failureType()).contains(ResultType.CERTIFICATE_HOST_MISMATCH);
+                            .verification
+                            .failureType())
+                    .contains(ResultType.CERTIFICATE_HOST_MISMATCH);
         }
 
         @Test
         void anExpiredLeafFails() throws Exception {
             Instant now = Instant.now();
-            IssuedCertificate expired = intermediate.issue(now.minus(Duration.ofDays(60)), now.minus(Duration.ofDays(1)), MX);
+            IssuedCertificate expired =
+                    intermediate.issue(now.minus(Duration.ofDays(60)), now.minus(Duration.ofDays(1)), MX);
 
-            Outcome outcome = handshake(expired, record(DANE_TA, SELECTOR_CERT, MATCH_SHA256, intermediate.certificate()));
+            Outcome outcome =
+                    handshake(expired, record(DANE_TA, SELECTOR_CERT, MATCH_SHA256, intermediate.certificate()));
 
             assertThat(outcome.handshakeFailed).isTrue();
             assertThat(outcome.verification.failureType()).contains(ResultType.CERTIFICATE_EXPIRED);
@@ -196,25 +237,33 @@ class DaneMatrixTest {
         @Test
         void aLeafNotSignedByTheMatchedAnchorFails() throws Exception {
             // A leaf from another CA of the same name, sent with the pinned intermediate.
-            IssuedCertificate forged = root.intermediate("DANE Test Intermediate").issue(MX)
-                    .withIssuers(intermediate.certificate());
+            IssuedCertificate forged =
+                    root.intermediate("DANE Test Intermediate").issue(MX).withIssuers(intermediate.certificate());
 
-            Outcome outcome = handshake(forged, record(DANE_TA, SELECTOR_CERT, MATCH_SHA256, intermediate.certificate()));
+            Outcome outcome =
+                    handshake(forged, record(DANE_TA, SELECTOR_CERT, MATCH_SHA256, intermediate.certificate()));
 
             assertThat(outcome.handshakeFailed).isTrue();
             assertThat(outcome.verification.failureType()).contains(ResultType.VALIDATION_FAILURE);
-            assertThat(outcome.verification.failures()).singleElement().asString().contains("does not validate");
+            assertThat(outcome.verification.failures())
+                    .singleElement()
+                    .asString()
+                    .contains("does not validate");
         }
 
         @Test
         void aFullKeyThatSignedNoCertificateOfTheChainFails() throws Exception {
-            IssuedCertificate fromImpostor = root.intermediate("DANE Test Intermediate").issue(MX);
+            IssuedCertificate fromImpostor =
+                    root.intermediate("DANE Test Intermediate").issue(MX);
 
-            Outcome outcome = handshake(fromImpostor, record(DANE_TA, SELECTOR_SPKI, MATCH_FULL, intermediate.certificate()));
+            Outcome outcome =
+                    handshake(fromImpostor, record(DANE_TA, SELECTOR_SPKI, MATCH_FULL, intermediate.certificate()));
 
             assertThat(outcome.handshakeFailed).isTrue();
             assertThat(outcome.verification.failureType()).contains(ResultType.TLSA_INVALID);
-            assertThat(outcome.verification.failures()).singleElement().asString()
+            assertThat(outcome.verification.failures())
+                    .singleElement()
+                    .asString()
                     .contains("did not sign the topmost one");
         }
     }
@@ -223,12 +272,15 @@ class DaneMatrixTest {
     class RecordSets {
         @Test
         void onlyPkixUsagesAreUnusable() throws Exception {
-            Outcome outcome = handshake(good, record(0, SELECTOR_CERT, MATCH_SHA256, root.certificate()),
+            Outcome outcome = handshake(
+                    good,
+                    record(0, SELECTOR_CERT, MATCH_SHA256, root.certificate()),
                     record(1, SELECTOR_SPKI, MATCH_SHA256, good.leaf()));
 
             assertThat(outcome.handshakeFailed).isTrue();
             assertThat(outcome.verification.failureType()).contains(ResultType.TLSA_INVALID);
-            assertThat(outcome.verification.failures()).allSatisfy(line -> assertThat(line).contains("unusable"));
+            assertThat(outcome.verification.failures())
+                    .allSatisfy(line -> assertThat(line).contains("unusable"));
         }
 
         @Test
@@ -238,7 +290,9 @@ class DaneMatrixTest {
             Outcome outcome = handshake(good, truncated, record(DANE_EE, SELECTOR_SPKI, MATCH_SHA256, good.leaf()));
 
             assertThat(outcome.verification.isVerified()).isTrue();
-            assertThat(outcome.verification.failures()).singleElement().asString()
+            assertThat(outcome.verification.failures())
+                    .singleElement()
+                    .asString()
                     .contains("a SHA-256 digest has 32 bytes, this one 31");
         }
 
@@ -247,7 +301,9 @@ class DaneMatrixTest {
             // RFC 7671 9: with both SHA2-256 and SHA2-512 published, a match on SHA2-256 alone is not enough.
             IssuedCertificate other = intermediate.issue(MX);
 
-            Outcome outcome = handshake(good, record(DANE_EE, SELECTOR_SPKI, MATCH_SHA256, good.leaf()),
+            Outcome outcome = handshake(
+                    good,
+                    record(DANE_EE, SELECTOR_SPKI, MATCH_SHA256, good.leaf()),
                     record(DANE_EE, SELECTOR_SPKI, MATCH_SHA512, other.leaf()));
 
             assertThat(outcome.verification.isVerified()).isFalse();
@@ -257,7 +313,9 @@ class DaneMatrixTest {
         void fullRecordsAreUsedBesideDigests() throws Exception {
             IssuedCertificate other = intermediate.issue(MX);
 
-            Outcome outcome = handshake(good, record(DANE_EE, SELECTOR_SPKI, MATCH_SHA512, other.leaf()),
+            Outcome outcome = handshake(
+                    good,
+                    record(DANE_EE, SELECTOR_SPKI, MATCH_SHA512, other.leaf()),
                     record(DANE_EE, SELECTOR_SPKI, MATCH_FULL, good.leaf()));
 
             assertThat(outcome.verification.isVerified()).isTrue();
@@ -266,8 +324,12 @@ class DaneMatrixTest {
         @Test
         void theClientSendsTheTlsaBaseDomainAsSni() throws Exception {
             try (TestTlsServer server = TestTlsServer.start(InetAddress.getLoopbackAddress(), good.serverContext())) {
-                connect(server, new DaneTrustManager(List.of(record(DANE_EE, SELECTOR_SPKI, MATCH_SHA256, good.leaf())),
-                        NAMES, Clock.systemUTC()));
+                connect(
+                        server,
+                        new DaneTrustManager(
+                                List.of(record(DANE_EE, SELECTOR_SPKI, MATCH_SHA256, good.leaf())),
+                                NAMES,
+                                Clock.systemUTC()));
                 assertThat(server.serverNames()).containsExactly(MX);
             }
         }
@@ -300,7 +362,8 @@ class DaneMatrixTest {
                 failed = true;
             }
             DaneVerification verification = trustManager.verification().orElseThrow();
-            assertThat(failed).as("handshake failed <=> not verified: %s", verification)
+            assertThat(failed)
+                    .as("handshake failed <=> not verified: %s", verification)
                     .isEqualTo(!verification.isVerified());
             return new Outcome(failed, verification);
         }

@@ -30,7 +30,10 @@ class DaneVerifierFuzzTest {
             int certificate = data.consumeInt(0, pool.size() - 1);
             int where = data.consumeInt(0, Integer.MAX_VALUE);
             byte[] random = data.consumeBytes(data.consumeInt(0, 100));
-            records.add(TlsaRecord.of(usage, selector, matchingType,
+            records.add(TlsaRecord.of(
+                    usage,
+                    selector,
+                    matchingType,
                     DaneVerifierPropertyTest.data(selector, matchingType, kind, certificate, where, random)));
         }
         ReferenceIdentifiers names = data.pickValue(DaneVerifierPropertyTest.NAMES);

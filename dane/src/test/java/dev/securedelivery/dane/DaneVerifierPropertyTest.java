@@ -29,10 +29,12 @@ import net.jqwik.api.Tuple;
  */
 class DaneVerifierPropertyTest {
     static final Instant NOW = Instant.now();
-    static final List<Instant> INSTANTS = List.of(NOW, Instant.parse("2000-01-01T00:00:00Z"),
-            Instant.parse("2100-01-01T00:00:00Z"));
-    static final List<ReferenceIdentifiers> NAMES = List.of(ReferenceIdentifiers.of("mx.example.test"),
-            ReferenceIdentifiers.of("other.example", "mx.example.test"), ReferenceIdentifiers.of("elsewhere.example"));
+    static final List<Instant> INSTANTS =
+            List.of(NOW, Instant.parse("2000-01-01T00:00:00Z"), Instant.parse("2100-01-01T00:00:00Z"));
+    static final List<ReferenceIdentifiers> NAMES = List.of(
+            ReferenceIdentifiers.of("mx.example.test"),
+            ReferenceIdentifiers.of("other.example", "mx.example.test"),
+            ReferenceIdentifiers.of("elsewhere.example"));
 
     /** Certificates to build chains and records from, issued once. */
     static final class Pool {
@@ -42,23 +44,32 @@ class DaneVerifierPropertyTest {
             TestCertificateAuthority root = TestCertificateAuthority.root("Fuzz Root");
             TestCertificateAuthority intermediate = root.intermediate("Fuzz Intermediate");
             IssuedCertificate leaf = intermediate.issue("mx.example.test");
-            IssuedCertificate expired = intermediate.issue(Instant.parse("2001-01-01T00:00:00Z"),
-                    Instant.parse("2002-01-01T00:00:00Z"), "mx.example.test");
+            IssuedCertificate expired = intermediate.issue(
+                    Instant.parse("2001-01-01T00:00:00Z"), Instant.parse("2002-01-01T00:00:00Z"), "mx.example.test");
             IssuedCertificate otherName = intermediate.issue("other.example");
             TestCertificateAuthority stranger = TestCertificateAuthority.root("Stranger Root");
             IssuedCertificate strangerLeaf = stranger.issue("mx.example.test");
             // A server chooses the names in its chain: line breaks, escapes and bidi overrides included.
             TestCertificateAuthority hostile = root.intermediate("Evil\r\nIntermediate\u001b[31m\u202e");
             IssuedCertificate hostileLeaf = hostile.issue("mx.example.test");
-            return List.of(leaf.leaf(), intermediate.certificate(), root.certificate(), expired.leaf(),
-                    otherName.leaf(), stranger.certificate(), strangerLeaf.leaf(), hostile.certificate(),
+            return List.of(
+                    leaf.leaf(),
+                    intermediate.certificate(),
+                    root.certificate(),
+                    expired.leaf(),
+                    otherName.leaf(),
+                    stranger.certificate(),
+                    strangerLeaf.leaf(),
+                    hostile.certificate(),
                     hostileLeaf.leaf());
         }
     }
 
     @Property
-    void everyChainAndRecordSetEndsInADocumentedOutcome(@ForAll("chains") List<X509Certificate> chain,
-            @ForAll("recordSets") List<TlsaRecord> records, @ForAll("names") ReferenceIdentifiers names,
+    void everyChainAndRecordSetEndsInADocumentedOutcome(
+            @ForAll("chains") List<X509Certificate> chain,
+            @ForAll("recordSets") List<TlsaRecord> records,
+            @ForAll("names") ReferenceIdentifiers names,
             @ForAll("instants") Instant now) {
         check(chain, records, names, now);
     }
@@ -76,15 +87,22 @@ class DaneVerifierPropertyTest {
         byte[] notAKey = pin(pool.get(0), TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_FULL);
         notAKey[notAKey.length - 40] ^= 0x01;
 
-        DaneVerification anchored = DaneVerifier.verify(chain, List.of(
-                TlsaRecord.of(TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_FULL, notAKey),
-                TlsaRecord.of(TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_CERT, TlsaRecord.MATCH_SHA256,
-                        pin(hostileIntermediate, TlsaRecord.SELECTOR_CERT, TlsaRecord.MATCH_SHA256))),
-                NAMES.get(0), NOW);
+        DaneVerification anchored = DaneVerifier.verify(
+                chain,
+                List.of(
+                        TlsaRecord.of(TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_FULL, notAKey),
+                        TlsaRecord.of(
+                                TlsaRecord.DANE_TA,
+                                TlsaRecord.SELECTOR_CERT,
+                                TlsaRecord.MATCH_SHA256,
+                                pin(hostileIntermediate, TlsaRecord.SELECTOR_CERT, TlsaRecord.MATCH_SHA256))),
+                NAMES.get(0),
+                NOW);
 
         assertThat(anchored.method()).contains(DaneVerification.Method.DANE_TA);
         assertThat(anchored.detail().orElseThrow()).startsWith("trust anchor CN=Evil  Intermediate [31m ,");
-        assertThat(anchored.failures()).hasSize(1)
+        assertThat(anchored.failures())
+                .hasSize(1)
                 .allSatisfy(line -> HostileText.assertLogSafe("a failure", line, true));
     }
 
@@ -95,8 +113,7 @@ class DaneVerifierPropertyTest {
      * its method's usage; a leaf pinned by a usable DANE-EE record passes; what it says is fit
      * for a log line. Any exception fails the caller.
      */
-    static void check(List<X509Certificate> chain, List<TlsaRecord> records, ReferenceIdentifiers names,
-            Instant now) {
+    static void check(List<X509Certificate> chain, List<TlsaRecord> records, ReferenceIdentifiers names, Instant now) {
         DaneVerification verification = DaneVerifier.verify(chain, records, names, now);
 
         assertThat(verification.method().isPresent()).isEqualTo(verification.isVerified());
@@ -114,12 +131,16 @@ class DaneVerifierPropertyTest {
             TlsaRecord matched = verification.matchedRecord().orElseThrow();
             assertThat(usable).contains(matched);
             int usage = verification.method().orElseThrow() == DaneVerification.Method.DANE_EE
-                    ? TlsaRecord.DANE_EE : TlsaRecord.DANE_TA;
+                    ? TlsaRecord.DANE_EE
+                    : TlsaRecord.DANE_TA;
             assertThat(matched.usage()).isEqualTo(usage);
         } else {
-            assertThat(verification.failureType().orElseThrow()).isIn(ResultType.TLSA_INVALID,
-                    ResultType.VALIDATION_FAILURE, ResultType.CERTIFICATE_EXPIRED,
-                    ResultType.CERTIFICATE_HOST_MISMATCH);
+            assertThat(verification.failureType().orElseThrow())
+                    .isIn(
+                            ResultType.TLSA_INVALID,
+                            ResultType.VALIDATION_FAILURE,
+                            ResultType.CERTIFICATE_EXPIRED,
+                            ResultType.CERTIFICATE_HOST_MISMATCH);
         }
         for (String failure : verification.failures()) {
             HostileText.assertLogSafe("a failure", failure, true);
@@ -132,7 +153,8 @@ class DaneVerifierPropertyTest {
     static byte[] pin(X509Certificate certificate, int selector, int matchingType) {
         byte[] selected;
         try {
-            selected = selector == TlsaRecord.SELECTOR_CERT ? certificate.getEncoded()
+            selected = selector == TlsaRecord.SELECTOR_CERT
+                    ? certificate.getEncoded()
                     : certificate.getPublicKey().getEncoded();
         } catch (CertificateEncodingException e) {
             throw new IllegalStateException(e);
@@ -156,7 +178,9 @@ class DaneVerifierPropertyTest {
             chain.addAll(rest);
             return chain;
         });
-        return Arbitraries.frequencyOf(Tuple.of(6, withLeaf), Tuple.of(3, any.list().ofMinSize(1).ofMaxSize(5)),
+        return Arbitraries.frequencyOf(
+                Tuple.of(6, withLeaf),
+                Tuple.of(3, any.list().ofMinSize(1).ofMaxSize(5)),
                 Tuple.of(1, Arbitraries.just(List.of())),
                 Tuple.of(2, Arbitraries.just(Pool.CERTIFICATES.subList(0, 3))));
     }
@@ -177,17 +201,22 @@ class DaneVerifierPropertyTest {
     }
 
     private static Arbitrary<TlsaRecord> record() {
-        Arbitrary<Integer> usage = Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.just(3)),
-                Tuple.of(4, Arbitraries.just(2)), Tuple.of(1, Arbitraries.integers().between(0, 255)));
-        Arbitrary<Integer> selector = Arbitraries.frequencyOf(Tuple.of(9, Arbitraries.of(0, 1)),
+        Arbitrary<Integer> usage = Arbitraries.frequencyOf(
+                Tuple.of(4, Arbitraries.just(3)),
+                Tuple.of(4, Arbitraries.just(2)),
                 Tuple.of(1, Arbitraries.integers().between(0, 255)));
-        Arbitrary<Integer> matching = Arbitraries.frequencyOf(Tuple.of(9, Arbitraries.of(0, 1, 2)),
+        Arbitrary<Integer> selector = Arbitraries.frequencyOf(
+                Tuple.of(9, Arbitraries.of(0, 1)),
+                Tuple.of(1, Arbitraries.integers().between(0, 255)));
+        Arbitrary<Integer> matching = Arbitraries.frequencyOf(
+                Tuple.of(9, Arbitraries.of(0, 1, 2)),
                 Tuple.of(1, Arbitraries.integers().between(0, 255)));
         Arbitrary<Integer> certificate = Arbitraries.integers().between(0, Pool.CERTIFICATES.size() - 1);
         Arbitrary<Integer> where = Arbitraries.integers().between(0, Integer.MAX_VALUE);
-        Arbitrary<Integer> kind = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just(0)),
-                Tuple.of(2, Arbitraries.just(1)), Tuple.of(2, Arbitraries.just(2)));
-        Arbitrary<byte[]> random = Arbitraries.oneOf(Arbitraries.bytes().array(byte[].class).ofSize(32),
+        Arbitrary<Integer> kind = Arbitraries.frequencyOf(
+                Tuple.of(6, Arbitraries.just(0)), Tuple.of(2, Arbitraries.just(1)), Tuple.of(2, Arbitraries.just(2)));
+        Arbitrary<byte[]> random = Arbitraries.oneOf(
+                Arbitraries.bytes().array(byte[].class).ofSize(32),
                 Arbitraries.bytes().array(byte[].class).ofSize(64),
                 Arbitraries.bytes().array(byte[].class).ofMaxSize(200));
         return Combinators.combine(usage, selector, matching, kind, certificate, where, random)

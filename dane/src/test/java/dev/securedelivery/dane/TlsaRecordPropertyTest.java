@@ -142,8 +142,11 @@ class TlsaRecordPropertyTest {
 
     @Provide
     Arbitrary<String> presentations() {
-        Arbitrary<String> valid = Combinators.combine(validRecords(), Arbitraries.of(" ", "\t", "  "),
-                Arbitraries.integers().between(0, 40), Arbitraries.of(true, false))
+        Arbitrary<String> valid = Combinators.combine(
+                        validRecords(),
+                        Arbitraries.of(" ", "\t", "  "),
+                        Arbitraries.integers().between(0, 40),
+                        Arbitraries.of(true, false))
                 .as((record, space, split, upper) -> {
                     String[] fields = record.toPresentation().split(" ");
                     String hex = upper ? fields[3].toUpperCase(Locale.ROOT) : fields[3];
@@ -156,9 +159,8 @@ class TlsaRecordPropertyTest {
     }
 
     private static Arbitrary<TlsaRecord> validRecords() {
-        Arbitrary<Integer> usage = Arbitraries.frequency(
-                Tuple.of(4, 3), Tuple.of(4, 2), Tuple.of(1, 0),
-                Tuple.of(1, 1), Tuple.of(1, 255));
+        Arbitrary<Integer> usage =
+                Arbitraries.frequency(Tuple.of(4, 3), Tuple.of(4, 2), Tuple.of(1, 0), Tuple.of(1, 1), Tuple.of(1, 255));
         Arbitrary<Integer> selector = Arbitraries.of(0, 1, 2);
         Arbitrary<Integer> matching = Arbitraries.of(0, 1, 2, 3);
         Arbitrary<byte[]> data = Arbitraries.oneOf(

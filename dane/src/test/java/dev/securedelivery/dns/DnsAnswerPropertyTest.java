@@ -47,18 +47,21 @@ class DnsAnswerPropertyTest {
     static final Name QUERIED = Name.fromConstantString("_25._tcp.mx.example.test.");
     static final int[] TYPES = {Type.TLSA, Type.A, Type.AAAA, Type.MX, Type.TXT, Type.CNAME};
     private static final Name ZONE = Name.fromConstantString("example.test.");
-    private static final List<Name> OWNERS = List.of(QUERIED, Name.fromConstantString("alias1.example.test."),
-            Name.fromConstantString("alias2.example.test."), Name.fromConstantString("evil.example."));
+    private static final List<Name> OWNERS = List.of(
+            QUERIED,
+            Name.fromConstantString("alias1.example.test."),
+            Name.fromConstantString("alias2.example.test."),
+            Name.fromConstantString("evil.example."));
 
     @Property
-    void everyResponseIsClassified(@ForAll("responses") byte[] wire, @ForAll("types") int type,
-            @ForAll boolean adTrusted) {
+    void everyResponseIsClassified(
+            @ForAll("responses") byte[] wire, @ForAll("types") int type, @ForAll boolean adTrusted) {
         check(List.of(wire), type, adTrusted);
     }
 
     @Property
-    void everyChainOfResponsesIsClassified(@ForAll("responseChains") List<byte[]> wires, @ForAll("types") int type,
-            @ForAll boolean adTrusted) {
+    void everyChainOfResponsesIsClassified(
+            @ForAll("responseChains") List<byte[]> wires, @ForAll("types") int type, @ForAll boolean adTrusted) {
         check(wires, type, adTrusted);
     }
 
@@ -66,8 +69,15 @@ class DnsAnswerPropertyTest {
     @Example
     void anExtendedErrorsTextLosesItsLineBreaks() {
         Message response = response(Type.TLSA, false, Rcode.SERVFAIL, List.of(), false);
-        response.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new ExtendedErrorCodeOption(
-                ExtendedErrorCodeOption.DNSSEC_BOGUS, "forged\r\nInjected: yes\u001b[31m"))), Section.ADDITIONAL);
+        response.addRecord(
+                new OPTRecord(
+                        1232,
+                        0,
+                        0,
+                        0,
+                        List.of(new ExtendedErrorCodeOption(
+                                ExtendedErrorCodeOption.DNSSEC_BOGUS, "forged\r\nInjected: yes\u001b[31m"))),
+                Section.ADDITIONAL);
 
         DnsAnswer answer = check(List.of(response.toWire()), Type.TLSA, true);
 
@@ -142,8 +152,10 @@ class DnsAnswerPropertyTest {
 
     /** Responses to a query for {@link #QUERIED}, built by dnsjava, as wire bytes. */
     static Arbitrary<byte[]> validResponses() {
-        Arbitrary<Integer> rcode = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just(Rcode.NOERROR)),
-                Tuple.of(2, Arbitraries.just(Rcode.NXDOMAIN)), Tuple.of(1, Arbitraries.just(Rcode.SERVFAIL)),
+        Arbitrary<Integer> rcode = Arbitraries.frequencyOf(
+                Tuple.of(6, Arbitraries.just(Rcode.NOERROR)),
+                Tuple.of(2, Arbitraries.just(Rcode.NXDOMAIN)),
+                Tuple.of(1, Arbitraries.just(Rcode.SERVFAIL)),
                 Tuple.of(1, Arbitraries.integers().between(0, 15)));
         Arbitrary<Integer> edeCode = Arbitraries.integers().between(0, 30);
         // An option and an RR hold at most 65,535 bytes.
@@ -151,13 +163,24 @@ class DnsAnswerPropertyTest {
                 .map(text -> text.substring(0, Math.min(text.length(), 2000)));
         Arbitrary<Tuple.Tuple2<Integer, String>> ede = Arbitraries.frequencyOf(
                 Tuple.of(2, Combinators.combine(edeCode, edeText).as(Tuple::of)), Tuple.of(1, Arbitraries.just(null)));
-        return Combinators.combine(Arbitraries.of(TYPES[0], TYPES[1], TYPES[2], TYPES[3], TYPES[4], TYPES[5]),
-                Arbitraries.of(true, false), rcode, record().list().ofMaxSize(6), Arbitraries.of(true, false), ede)
+        return Combinators.combine(
+                        Arbitraries.of(TYPES[0], TYPES[1], TYPES[2], TYPES[3], TYPES[4], TYPES[5]),
+                        Arbitraries.of(true, false),
+                        rcode,
+                        record().list().ofMaxSize(6),
+                        Arbitraries.of(true, false),
+                        ede)
                 .as((type, ad, code, answers, soa, error) -> {
                     Message response = response(type, ad, code, answers, soa);
                     if (error != null) {
-                        response.addRecord(new OPTRecord(1232, 0, 0, 0,
-                                List.of(new ExtendedErrorCodeOption(error.get1(), error.get2()))), Section.ADDITIONAL);
+                        response.addRecord(
+                                new OPTRecord(
+                                        1232,
+                                        0,
+                                        0,
+                                        0,
+                                        List.of(new ExtendedErrorCodeOption(error.get1(), error.get2()))),
+                                Section.ADDITIONAL);
                     }
                     return response.toWire();
                 });
@@ -176,19 +199,36 @@ class DnsAnswerPropertyTest {
             response.addRecord(record, Section.ANSWER);
         }
         if (soa) {
-            response.addRecord(new SOARecord(ZONE, DClass.IN, 300, Name.fromConstantString("ns.example.test."),
-                    Name.fromConstantString("hostmaster.example.test."), 1, 3600, 600, 86400, 60), Section.AUTHORITY);
+            response.addRecord(
+                    new SOARecord(
+                            ZONE,
+                            DClass.IN,
+                            300,
+                            Name.fromConstantString("ns.example.test."),
+                            Name.fromConstantString("hostmaster.example.test."),
+                            1,
+                            3600,
+                            600,
+                            86400,
+                            60),
+                    Section.AUTHORITY);
         }
         return response;
     }
 
     private static Arbitrary<Record> record() {
         Arbitrary<Name> owner = Arbitraries.of(OWNERS);
-        Arbitrary<Long> ttl = Arbitraries.oneOf(Arbitraries.of(0L, 1L, 0x7fffffffL),
-                Arbitraries.longs().between(0, 86400));
-        Arbitrary<byte[]> bytes = Arbitraries.bytes().array(byte[].class).ofMinSize(4).ofMaxSize(40);
-        return Combinators.combine(owner, ttl, Arbitraries.integers().between(0, 5), owner, bytes,
-                HostileText.hostile(Arbitraries.of("v=STSv1; id=1", "v=TLSRPTv1; rua=mailto:a@b.example")))
+        Arbitrary<Long> ttl = Arbitraries.oneOf(
+                Arbitraries.of(0L, 1L, 0x7fffffffL), Arbitraries.longs().between(0, 86400));
+        Arbitrary<byte[]> bytes =
+                Arbitraries.bytes().array(byte[].class).ofMinSize(4).ofMaxSize(40);
+        return Combinators.combine(
+                        owner,
+                        ttl,
+                        Arbitraries.integers().between(0, 5),
+                        owner,
+                        bytes,
+                        HostileText.hostile(Arbitraries.of("v=STSv1; id=1", "v=TLSRPTv1; rua=mailto:a@b.example")))
                 .as((name, seconds, kind, target, data, text) -> {
                     switch (kind) {
                         case 0:
@@ -222,7 +262,8 @@ class DnsAnswerPropertyTest {
     private static List<String> textStrings(String text) {
         List<String> strings = new ArrayList<>();
         for (int start = 0; start < Math.min(text.length(), 4000); start += 80) {
-            strings.add(text.substring(start, Math.min(text.length(), start + 80)).replace("\\", "\\\\"));
+            strings.add(
+                    text.substring(start, Math.min(text.length(), start + 80)).replace("\\", "\\\\"));
         }
         return strings.isEmpty() ? List.of("") : strings;
     }

@@ -38,7 +38,9 @@ class DnsCacheTest {
 
         resolver.lookupNow(name("_25._tcp.mx.example.test."), Type.TLSA);
         clock.advance(Duration.ofSeconds(119));
-        assertThat(resolver.lookupNow(name("_25._tcp.mx.example.test."), Type.TLSA).nameExists()).isFalse();
+        assertThat(resolver.lookupNow(name("_25._tcp.mx.example.test."), Type.TLSA)
+                        .nameExists())
+                .isFalse();
         assertThat(upstream.queryCount("_25._tcp.mx.example.test.", Type.TLSA)).isEqualTo(1);
 
         clock.advance(Duration.ofSeconds(2));
@@ -111,7 +113,8 @@ class DnsCacheTest {
         assertThat(upstream.queryCount("t99.example.test.", Type.TXT)).isEqualTo(1);
 
         // Over a tenth of the budget: asked for again every time rather than crowding out the rest.
-        upstream.addTxt("big.example.test.", 300, Collections.nCopies(8, kilobyte).toArray(new String[0]));
+        upstream.addTxt(
+                "big.example.test.", 300, Collections.nCopies(8, kilobyte).toArray(new String[0]));
         bounded.lookupNow(name("big.example.test."), Type.TXT);
         bounded.lookupNow(name("big.example.test."), Type.TXT);
         assertThat(upstream.queryCount("big.example.test.", Type.TXT)).isEqualTo(2);

@@ -25,7 +25,8 @@ class DnsResolverTest {
         DnsAnswer answer = resolver.lookupNow(name("mx.example.test."), Type.A);
 
         assertThat(answer.status()).isEqualTo(DnsStatus.INSECURE);
-        assertThat(answer.records(ARecord.class)).extracting(a -> a.getAddress().getHostAddress())
+        assertThat(answer.records(ARecord.class))
+                .extracting(a -> a.getAddress().getHostAddress())
                 .containsExactlyInAnyOrder("192.0.2.1", "192.0.2.2");
         assertThat(answer.ttlSeconds()).isEqualTo(120);
         assertThat(answer.nameExists()).isTrue();
@@ -153,14 +154,14 @@ class DnsResolverTest {
         }
         upstream.addTxt("c" + DnsResolver.MAX_CNAME_LINKS + ".example.test.", 300, "end");
 
-        assertThat(resolver.lookupNow(name("c0.example.test."), Type.TXT).records()).hasSize(1);
+        assertThat(resolver.lookupNow(name("c0.example.test."), Type.TXT).records())
+                .hasSize(1);
     }
 
     @Test
     void recordsOwnedByNamesOutsideTheChainAreIgnored() {
         // CVE-2024-25638: an answer section may carry records for names that were not asked.
-        upstream.addToEveryAnswer(new ARecord(name("victim.test."), DClass.IN, 300,
-                        InetAddress.getLoopbackAddress()))
+        upstream.addToEveryAnswer(new ARecord(name("victim.test."), DClass.IN, 300, InetAddress.getLoopbackAddress()))
                 .add("example.test.", Type.MX, 300, "10 mx.example.test.");
 
         assertThat(resolver.lookupNow(name("victim.test."), Type.MX).records()).isEmpty();

@@ -29,8 +29,10 @@ class HostileResponsesTest {
 
     private static DnsAnswer lookupThrough(UnaryOperator<byte[]> responder, String name, int type) {
         try (RawDnsServer server = RawDnsServer.start(responder)) {
-            DnsResolver resolver = new DnsResolver(DnsResolver.upstreamFor(List.of(server.address()),
-                    Duration.ofMillis(700)), false, Duration.ofSeconds(2));
+            DnsResolver resolver = new DnsResolver(
+                    DnsResolver.upstreamFor(List.of(server.address()), Duration.ofMillis(700)),
+                    false,
+                    Duration.ofSeconds(2));
             return resolver.lookupNow(name(name), type);
         }
     }
@@ -51,8 +53,8 @@ class HostileResponsesTest {
 
     @Test
     void garbageIsAFailure() {
-        DnsAnswer answer = lookupThrough(query -> new byte[] {query[0], query[1], (byte) 0x81, 0, 0, 1, 0},
-                "example.test.", Type.TXT);
+        DnsAnswer answer = lookupThrough(
+                query -> new byte[] {query[0], query[1], (byte) 0x81, 0, 0, 1, 0}, "example.test.", Type.TXT);
 
         assertThat(answer.status()).isEqualTo(DnsStatus.FAILED);
         assertThat(answer.failureReason()).isNotBlank();
@@ -60,16 +62,18 @@ class HostileResponsesTest {
 
     @Test
     void aTlsaRecordWithTruncatedDataIsAFailure() {
-        DnsAnswer answer = lookupThrough(query -> {
-            byte[] good = reply(query, response -> {
-            });
-            ByteBuffer wire = ByteBuffer.allocate(good.length + 64).put(good);
-            wire.putShort(6, (short) 1);                        // ANCOUNT = 1
-            wire.put(new byte[] {(byte) 0xc0, 12});            // owner: the question name
-            wire.putShort((short) Type.TLSA).putShort((short) DClass.IN).putInt(300);
-            wire.putShort((short) 1).put((byte) 3);             // RDLENGTH 1: only the usage octet
-            return Arrays.copyOf(wire.array(), wire.position());
-        }, "_25._tcp.mx.example.test.", Type.TLSA);
+        DnsAnswer answer = lookupThrough(
+                query -> {
+                    byte[] good = reply(query, response -> {});
+                    ByteBuffer wire = ByteBuffer.allocate(good.length + 64).put(good);
+                    wire.putShort(6, (short) 1); // ANCOUNT = 1
+                    wire.put(new byte[] {(byte) 0xc0, 12}); // owner: the question name
+                    wire.putShort((short) Type.TLSA).putShort((short) DClass.IN).putInt(300);
+                    wire.putShort((short) 1).put((byte) 3); // RDLENGTH 1: only the usage octet
+                    return Arrays.copyOf(wire.array(), wire.position());
+                },
+                "_25._tcp.mx.example.test.",
+                Type.TLSA);
 
         assertThat(answer.status()).isEqualTo(DnsStatus.FAILED);
     }
@@ -77,29 +81,37 @@ class HostileResponsesTest {
     @Test
     void anExtendedRcodeDnsjavaCannotRepresentIsAFailure() {
         // RCODE 51 = extended 3 << 4 | 3: dnsjava throws "DNS Rcode 51 is out of range".
-        DnsAnswer answer = lookupThrough(query -> reply(query, response -> {
-            response.getHeader().setRcode(3);
-            response.addRecord(new OPTRecord(1232, 3, 0, 0), Section.ADDITIONAL);
-        }), "example.test.", Type.TXT);
+        DnsAnswer answer = lookupThrough(
+                query -> reply(query, response -> {
+                    response.getHeader().setRcode(3);
+                    response.addRecord(new OPTRecord(1232, 3, 0, 0), Section.ADDITIONAL);
+                }),
+                "example.test.",
+                Type.TXT);
 
         assertThat(answer.status()).isEqualTo(DnsStatus.FAILED);
     }
 
     @Test
     void anAnswerForAnotherQuestionIsAFailure() {
-        DnsAnswer answer = lookupThrough(query -> {
-            try {
-                Message request = new Message(query);
-                Message response = new Message(request.getHeader().getID());
-                response.getHeader().setFlag(Flags.QR);
-                response.addRecord(org.xbill.DNS.Record.newRecord(name("other.test."), Type.TXT, DClass.IN),
-                        Section.QUESTION);
-                response.addRecord(new TXTRecord(name("other.test."), DClass.IN, 300, "planted"), Section.ANSWER);
-                return response.toWire();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }, "example.test.", Type.TXT);
+        DnsAnswer answer = lookupThrough(
+                query -> {
+                    try {
+                        Message request = new Message(query);
+                        Message response = new Message(request.getHeader().getID());
+                        response.getHeader().setFlag(Flags.QR);
+                        response.addRecord(
+                                org.xbill.DNS.Record.newRecord(name("other.test."), Type.TXT, DClass.IN),
+                                Section.QUESTION);
+                        response.addRecord(
+                                new TXTRecord(name("other.test."), DClass.IN, 300, "planted"), Section.ANSWER);
+                        return response.toWire();
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                },
+                "example.test.",
+                Type.TXT);
 
         assertThat(answer.status()).isEqualTo(DnsStatus.FAILED);
         assertThat(answer.records()).isEmpty();
@@ -107,12 +119,17 @@ class HostileResponsesTest {
 
     @Test
     void aHugeAnswerTruncatedOverUdpIsReadOverTcpAndKept() {
-        DnsAnswer answer = lookupThrough(query -> reply(query, response -> {
-            for (int i = 0; i < 400; i++) {
-                response.addRecord(new TXTRecord(name("example.test."), DClass.IN, 300,
-                        "record " + i + " " + "x".repeat(100)), Section.ANSWER);
-            }
-        }), "example.test.", Type.TXT);
+        DnsAnswer answer = lookupThrough(
+                query -> reply(query, response -> {
+                    for (int i = 0; i < 400; i++) {
+                        response.addRecord(
+                                new TXTRecord(
+                                        name("example.test."), DClass.IN, 300, "record " + i + " " + "x".repeat(100)),
+                                Section.ANSWER);
+                    }
+                }),
+                "example.test.",
+                Type.TXT);
 
         assertThat(answer.status()).isEqualTo(DnsStatus.INSECURE);
         assertThat(answer.records()).hasSize(400);
@@ -127,8 +144,10 @@ class HostileResponsesTest {
 
     @Test
     void refusedIsAFailure() {
-        DnsAnswer answer = lookupThrough(query -> reply(query, response -> response.getHeader().setRcode(Rcode.REFUSED)),
-                "example.test.", Type.TXT);
+        DnsAnswer answer = lookupThrough(
+                query -> reply(query, response -> response.getHeader().setRcode(Rcode.REFUSED)),
+                "example.test.",
+                Type.TXT);
 
         assertThat(answer.status()).isEqualTo(DnsStatus.FAILED);
         assertThat(answer.failureReason()).contains("REFUSED");

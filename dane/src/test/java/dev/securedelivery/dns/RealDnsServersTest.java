@@ -33,6 +33,7 @@ class RealDnsServersTest {
 
     @TempDir
     static Path directory;
+
     private static KnotAndUnbound servers;
 
     @BeforeAll
@@ -42,9 +43,13 @@ class RealDnsServersTest {
             throw new IllegalStateException("real DNS servers are required here: " + missing);
         }
         Assumptions.assumeTrue(missing == null, () -> "skipped: " + missing);
-        servers = KnotAndUnbound.start(directory,
-                Zone.of("example.test.", Delegation.SIGNED, "@ MX 10 mx\nmx A 192.0.2.25\nmx AAAA 2001:db8::25\n"
-                        + "_25._tcp.mx TLSA " + TLSA + "\nalias CNAME mx\n"),
+        servers = KnotAndUnbound.start(
+                directory,
+                Zone.of(
+                        "example.test.",
+                        Delegation.SIGNED,
+                        "@ MX 10 mx\nmx A 192.0.2.25\nmx AAAA 2001:db8::25\n" + "_25._tcp.mx TLSA " + TLSA
+                                + "\nalias CNAME mx\n"),
                 Zone.of("insecure.test.", Delegation.INSECURE, "mx A 192.0.2.26\n_25._tcp.mx TLSA " + TLSA + "\n"),
                 Zone.of("bogus.test.", Delegation.BOGUS, "mx A 192.0.2.27\n_25._tcp.mx TLSA " + TLSA + "\n"));
     }
@@ -57,8 +62,11 @@ class RealDnsServersTest {
     }
 
     private static DnsResolver validatingThrough(InetSocketAddress server) throws Exception {
-        return DnssecValidation.validating(DnsResolver.upstreamFor(List.of(server), Duration.ofSeconds(2)),
-                servers.trustAnchor().getBytes(StandardCharsets.US_ASCII), Clock.systemUTC(), Duration.ofSeconds(5));
+        return DnssecValidation.validating(
+                DnsResolver.upstreamFor(List.of(server), Duration.ofSeconds(2)),
+                servers.trustAnchor().getBytes(StandardCharsets.US_ASCII),
+                Clock.systemUTC(),
+                Duration.ofSeconds(5));
     }
 
     abstract static class Verdicts {
@@ -107,13 +115,20 @@ class RealDnsServersTest {
         void daneDecidesPerHost() throws Exception {
             DaneLookup dane = new DaneLookup(resolver());
 
-            assertThat(dane.requirement("mx.example.test", true, "example.test").get().kind())
+            assertThat(dane.requirement("mx.example.test", true, "example.test")
+                            .get()
+                            .kind())
                     .isEqualTo(DaneRequirement.Kind.DANE);
-            assertThat(dane.requirement("alias.example.test", true, "example.test").get().serverName())
+            assertThat(dane.requirement("alias.example.test", true, "example.test")
+                            .get()
+                            .serverName())
                     .isEqualTo("mx.example.test");
-            assertThat(dane.requirement("mx.insecure.test", true, "insecure.test").get().kind())
+            assertThat(dane.requirement("mx.insecure.test", true, "insecure.test")
+                            .get()
+                            .kind())
                     .isEqualTo(DaneRequirement.Kind.NONE);
-            DaneRequirement bogus = dane.requirement("mx.bogus.test", true, "bogus.test").get();
+            DaneRequirement bogus =
+                    dane.requirement("mx.bogus.test", true, "bogus.test").get();
             assertThat(bogus.kind()).isEqualTo(DaneRequirement.Kind.UNAVAILABLE);
             assertThat(bogus.failureType()).contains(ResultType.DNSSEC_INVALID);
         }

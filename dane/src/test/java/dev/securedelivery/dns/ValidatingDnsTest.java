@@ -27,13 +27,16 @@ class ValidatingDnsTest {
     private final SignedZone example = SignedZone.signed("example.test.")
             .add("example.test.", Type.MX, "10 mx.example.test.")
             .add("mx.example.test.", Type.A, "192.0.2.25")
-            .add("_25._tcp.mx.example.test.", Type.TLSA, "3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+            .add(
+                    "_25._tcp.mx.example.test.",
+                    Type.TLSA,
+                    "3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
             .add("alias.example.test.", Type.CNAME, "mx.example.test.")
             .add("out.example.test.", Type.CNAME, "mx.insecure.test.")
             .add("loop.example.test.", Type.CNAME, "loop2.example.test.")
             .add("loop2.example.test.", Type.CNAME, "loop.example.test.");
-    private final SignedZone insecure = SignedZone.unsigned("insecure.test.")
-            .add("mx.insecure.test.", Type.A, "192.0.2.26");
+    private final SignedZone insecure =
+            SignedZone.unsigned("insecure.test.").add("mx.insecure.test.", Type.A, "192.0.2.26");
 
     private InMemorySignedDns upstream() {
         tld.delegate(example).delegate(insecure);
@@ -41,8 +44,8 @@ class ValidatingDnsTest {
     }
 
     private DnsResolver validating(InMemorySignedDns upstream, Clock clock) throws IOException {
-        return DnssecValidation.validating(upstream, tld.ds().toString().getBytes(StandardCharsets.US_ASCII), clock,
-                Duration.ofSeconds(5));
+        return DnssecValidation.validating(
+                upstream, tld.ds().toString().getBytes(StandardCharsets.US_ASCII), clock, Duration.ofSeconds(5));
     }
 
     private DnsResolver validating() throws IOException {
@@ -115,10 +118,11 @@ class ValidatingDnsTest {
     @Test
     void aWrongTrustAnchorMakesEverythingBogus() throws Exception {
         byte[] otherAnchor = SignedZone.signed("test.").ds().toString().getBytes(StandardCharsets.US_ASCII);
-        DnsResolver resolver = DnssecValidation.validating(upstream(), otherAnchor, Clock.systemUTC(),
-                Duration.ofSeconds(5));
+        DnsResolver resolver =
+                DnssecValidation.validating(upstream(), otherAnchor, Clock.systemUTC(), Duration.ofSeconds(5));
 
-        assertThat(resolver.lookupNow(name("mx.example.test."), Type.A).status()).isEqualTo(DnsStatus.BOGUS);
+        assertThat(resolver.lookupNow(name("mx.example.test."), Type.A).status())
+                .isEqualTo(DnsStatus.BOGUS);
     }
 
     @Test
@@ -160,16 +164,21 @@ class ValidatingDnsTest {
 
     @Test
     void aTrustAnchorFileWithoutAnchorsIsRefused() {
-        assertThatThrownBy(() -> DnssecValidation.validating(upstream(), "; nothing\n".getBytes(StandardCharsets.US_ASCII),
-                Clock.systemUTC(), Duration.ofSeconds(1)))
-                .isInstanceOf(IOException.class).hasMessageContaining("no trust anchor");
+        assertThatThrownBy(() -> DnssecValidation.validating(
+                        upstream(),
+                        "; nothing\n".getBytes(StandardCharsets.US_ASCII),
+                        Clock.systemUTC(),
+                        Duration.ofSeconds(1)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("no trust anchor");
     }
 
     @Test
     void theBundledRootAnchorsAreTheTwoIanaKeySigningKeys() {
         String anchors = new String(DnssecValidation.rootTrustAnchors(), StandardCharsets.US_ASCII);
 
-        assertThat(anchors).contains(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D")
+        assertThat(anchors)
+                .contains(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D")
                 .contains(". IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16");
     }
 

@@ -55,8 +55,9 @@ public final class DeliveryOutcomes {
             DomainOutcomes counts = domain(domain);
             counts.increment(counts.attempts, authentication + " " + outcome);
             if (attempt.outcome() != DeliveryAttempt.Outcome.DELIVERED) {
-                counts.increment(counts.failures, attempt.resultType().map(ResultType::reportName)
-                        .orElse(NOT_A_POLICY_FAILURE));
+                counts.increment(
+                        counts.failures,
+                        attempt.resultType().map(ResultType::reportName).orElse(NOT_A_POLICY_FAILURE));
             }
             counts.last(clock.instant(), attempt.describe());
         }

@@ -21,7 +21,11 @@ public final class DeliveryResult {
     private final List<DeliveryAttempt> attempts;
     private final boolean interrupted;
 
-    DeliveryResult(DomainName domain, List<RecipientFate> fates, DeliveryPlan plan, List<DeliveryAttempt> attempts,
+    DeliveryResult(
+            DomainName domain,
+            List<RecipientFate> fates,
+            DeliveryPlan plan,
+            List<DeliveryAttempt> attempts,
             boolean interrupted) {
         this.domain = Objects.requireNonNull(domain, "domain");
         this.fates = List.copyOf(fates);

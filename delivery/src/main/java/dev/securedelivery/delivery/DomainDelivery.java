@@ -45,20 +45,19 @@ public final class DomainDelivery {
     private static final long PLAN_TIMEOUT_SECONDS = 120;
     /** X.3.0: the mail system (ours) stopped; the recipients wait, no retry spent (see DeliveryResult#interrupted). */
     private static final EnhancedStatus SHUTDOWN = EnhancedStatus.transientFailure(3, 0);
+
     private static final String SHUTTING_DOWN = "delivery stopped: the server is shutting down";
 
     /** What the delivery tells its host: James's metrics, in the mailet. */
     public interface Observer {
-        Observer NONE = new Observer() {
-        };
+        Observer NONE = new Observer() {};
 
         /** Makes the plan; the mailet times it. */
         default DeliveryPlan planning(Supplier<DeliveryPlan> plan) {
             return plan.get();
         }
 
-        default void attempted(DeliveryAttempt attempt) {
-        }
+        default void attempted(DeliveryAttempt attempt) {}
     }
 
     private final DeliveryPolicy policy;
@@ -74,8 +73,14 @@ public final class DomainDelivery {
      * @param random the order of MX hosts of equal preference (RFC 5321 5.1); null keeps the plan's
      *     order (RemoteDelivery's {@code loadBalancing=false})
      */
-    public DomainDelivery(DeliveryPolicy policy, SmtpClient client, DeliveryOutcomes outcomes,
-            TlsRptRecorder recorder, Observer observer, Random random, DeliveryLimits limits) {
+    public DomainDelivery(
+            DeliveryPolicy policy,
+            SmtpClient client,
+            DeliveryOutcomes outcomes,
+            TlsRptRecorder recorder,
+            Observer observer,
+            Random random,
+            DeliveryLimits limits) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.client = Objects.requireNonNull(client, "client");
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
@@ -104,16 +109,24 @@ public final class DomainDelivery {
                 String missing = planned.domain() + ": " + planned.reason().orElse("");
                 // X.1.2: bad destination system address.
                 return domainMissingIsTemporary
-                        ? result.deferAll(EnhancedStatus.transientFailure(1, 2), missing, null).finish(planned)
-                        : result.bounceAll(EnhancedStatus.permanentFailure(1, 2), missing).finish(planned);
+                        ? result.deferAll(EnhancedStatus.transientFailure(1, 2), missing, null)
+                                .finish(planned)
+                        : result.bounceAll(EnhancedStatus.permanentFailure(1, 2), missing)
+                                .finish(planned);
             case NULL_MX:
                 // RFC 7505 4.2: X.1.10, the domain accepts no mail.
-                return result.bounceAll(EnhancedStatus.permanentFailure(1, 10),
-                        planned.domain() + ": " + planned.reason().orElse("")).finish(planned);
+                return result.bounceAll(
+                                EnhancedStatus.permanentFailure(1, 10),
+                                planned.domain() + ": " + planned.reason().orElse(""))
+                        .finish(planned);
             case DEFER:
-                outcomes.planFailure(planned.domain(), planned.failureType(), planned.reason().orElse(""));
+                outcomes.planFailure(
+                        planned.domain(),
+                        planned.failureType(),
+                        planned.reason().orElse(""));
                 recordExclusions(envelope, planned);
-                result.deferAll(deferralStatus(planned.failureType().orElse(null)),
+                result.deferAll(
+                        deferralStatus(planned.failureType().orElse(null)),
                         planned.domain() + ": " + planned.reason().orElse("") + exclusions(planned),
                         planned.failureType().orElse(null));
                 break;
@@ -123,11 +136,19 @@ public final class DomainDelivery {
         List<String> deferred = result.deferred();
         if (lastTry && !deferred.isEmpty() && planned.enforcesMtaSts() && !result.interrupted) {
             // RFC 8461 5 and 5.1: no permanent failure under an enforce policy before checking for a new one.
-            String before = planned.mtaSts().flatMap(lookup -> lookup.policyId()).orElse("");
-            String after = policy.refreshMtaSts(envelope.destination()).policyId().orElse("");
+            String before =
+                    planned.mtaSts().flatMap(lookup -> lookup.policyId()).orElse("");
+            String after =
+                    policy.refreshMtaSts(envelope.destination()).policyId().orElse("");
             if (!before.equals(after)) {
-                LOGGER.info("secure-delivery: mail={} domain={} MTA-STS policy changed from id {} to {}; trying {}"
-                        + " again", envelope.name(), planned.domain(), before, after, deferred);
+                LOGGER.info(
+                        "secure-delivery: mail={} domain={} MTA-STS policy changed from id {} to {}; trying {}"
+                                + " again",
+                        envelope.name(),
+                        planned.domain(),
+                        before,
+                        after,
+                        deferred);
                 Envelope rest = envelope.forRecipients(deferred);
                 DeliveryPlan replanned = plan(rest, result);
                 if (replanned != null && replanned.outcome() == DeliveryPlan.Outcome.DELIVER) {
@@ -147,8 +168,11 @@ public final class DomainDelivery {
             return observer.planning(() -> planNow(domain));
         } catch (PlanUnavailableException e) {
             // X.4.3: directory server failure.
-            result.deferUndecided(EnhancedStatus.transientFailure(4, 3),
-                    "the delivery plan for " + domain + " could not be made: " + e.getMessage(), null, null);
+            result.deferUndecided(
+                    EnhancedStatus.transientFailure(4, 3),
+                    "the delivery plan for " + domain + " could not be made: " + e.getMessage(),
+                    null,
+                    null);
             return null;
         } catch (PlanInterruptedException e) {
             result.interrupted = true;
@@ -193,9 +217,14 @@ public final class DomainDelivery {
         if (plan.outcome() == DeliveryPlan.Outcome.DEFER) {
             outcomes.planFailure(plan.domain(), Optional.empty(), plan.reason().orElse(""));
             // X.7.30 "REQUIRETLS support required" (RFC 8689 7); X.7.4 "security features not supported".
-            result.deferUndecided(security.requireTls() ? EnhancedStatus.transientFailure(7, 30)
-                    : EnhancedStatus.transientFailure(7, 4), plan.domain() + " has no MX host that can carry this"
-                    + " message" + exclusions(plan) + demands(security, planned), null, null);
+            result.deferUndecided(
+                    security.requireTls()
+                            ? EnhancedStatus.transientFailure(7, 30)
+                            : EnhancedStatus.transientFailure(7, 4),
+                    plan.domain() + " has no MX host that can carry this" + " message" + exclusions(plan)
+                            + demands(security, planned),
+                    null,
+                    null);
             return;
         }
         attempt(envelope, planned, plan, result);
@@ -226,22 +255,31 @@ public final class DomainDelivery {
                     break hosts;
                 }
                 Duration left = limits.timeBudget().minusNanos(System.nanoTime() - began);
-                limitReached = addresses >= limits.addressLimit() ? "mxAddressLimit " + limits.addressLimit()
-                        : sessions >= limits.sessionLimit() ? "mxSessionLimit " + limits.sessionLimit()
-                        : left.isNegative() || left.isZero() ? "deliveryTimeLimit " + limits.timeBudget().toSeconds()
-                        + " s" : null;
+                limitReached = addresses >= limits.addressLimit()
+                        ? "mxAddressLimit " + limits.addressLimit()
+                        : sessions >= limits.sessionLimit()
+                                ? "mxSessionLimit " + limits.sessionLimit()
+                                : left.isNegative() || left.isZero()
+                                        ? "deliveryTimeLimit "
+                                                + limits.timeBudget().toSeconds() + " s"
+                                        : null;
                 if (limitReached != null) {
-                    LOGGER.info("secure-delivery: mail={} domain={} {} reached; {} waits for the next attempt",
-                            envelope.name(), plan.domain(), limitReached, remaining);
+                    LOGGER.info(
+                            "secure-delivery: mail={} domain={} {} reached; {} waits for the next attempt",
+                            envelope.name(),
+                            plan.domain(),
+                            limitReached,
+                            remaining);
                     break hosts;
                 }
                 addresses++;
-                DeliveryAttempt attempt = client.send(envelope.content(), envelope.sender().orElse(null), remaining,
-                        host, address, left);
+                DeliveryAttempt attempt =
+                        client.send(envelope.content(), envelope.sender().orElse(null), remaining, host, address, left);
                 if (attempt.completedHandshake()) {
                     sessions++;
                 }
-                LOGGER.info("secure-delivery: mail={} domain={} {}", envelope.name(), plan.domain(), attempt.describe());
+                LOGGER.info(
+                        "secure-delivery: mail={} domain={} {}", envelope.name(), plan.domain(), attempt.describe());
                 MxHostPlan own = asPlanned(planned, host);
                 if (recording != null && own != null) {
                     record(() -> recording.attempt(planned, own, attempt));
@@ -252,13 +290,16 @@ public final class DomainDelivery {
                 for (RecipientResult recipient : attempt.recipients()) {
                     switch (recipient.kind()) {
                         case ACCEPTED:
-                            result.decide(RecipientFate.delivered(recipient.recipient(), recipient.status(),
-                                    recipient.reason(), attempt));
+                            result.decide(RecipientFate.delivered(
+                                    recipient.recipient(), recipient.status(), recipient.reason(), attempt));
                             break;
                         case REFUSED:
-                            result.decide(RecipientFate.bounced(recipient.recipient(), recipient.status(),
+                            result.decide(RecipientFate.bounced(
+                                    recipient.recipient(),
+                                    recipient.status(),
                                     host.host() + " (" + address.getHostAddress() + ") refused: " + recipient.reason(),
-                                    null, attempt));
+                                    null,
+                                    attempt));
                             break;
                         default:
                             lastAttempt.put(recipient.recipient(), attempt);
@@ -271,11 +312,13 @@ public final class DomainDelivery {
                 }
             }
         }
-        String why = exclusions(plan) + demands(envelope.security(), planned)
+        String why = exclusions(plan)
+                + demands(envelope.security(), planned)
                 + (limitReached == null ? "" : "; " + limitReached + " reached");
         for (String recipient : result.undecidedOf(envelope.recipients())) {
             RecipientResult own = lastAttempt.containsKey(recipient)
-                    ? lastAttempt.get(recipient).recipient(recipient).orElseThrow() : null;
+                    ? lastAttempt.get(recipient).recipient(recipient).orElseThrow()
+                    : null;
             // A policy failure explains the wait best; else what the server last said of this recipient.
             boolean sessionExplains = decisive != null && (decisive.isPolicyFailure() || own == null);
             DeliveryAttempt by = sessionExplains ? decisive : lastAttempt.get(recipient);
@@ -283,19 +326,28 @@ public final class DomainDelivery {
                 result.decide(RecipientFate.deferred(recipient, SHUTDOWN, SHUTTING_DOWN, null, null));
             } else if (by == null) {
                 // X.4.1: no answer from host.
-                result.decide(RecipientFate.deferred(recipient, EnhancedStatus.transientFailure(4, 1),
-                        plan.domain() + ": no MX host address to try" + why, null, null));
+                result.decide(RecipientFate.deferred(
+                        recipient,
+                        EnhancedStatus.transientFailure(4, 1),
+                        plan.domain() + ": no MX host address to try" + why,
+                        null,
+                        null));
             } else {
-                EnhancedStatus status = sessionExplains ? decisive.status().orElse(EnhancedStatus.TRANSIENT)
-                        : own.status();
+                EnhancedStatus status =
+                        sessionExplains ? decisive.status().orElse(EnhancedStatus.TRANSIENT) : own.status();
                 String cause = sessionExplains ? decisive.detail() : own.reason();
-                if (envelope.security().requireTls() && by.isPolicyFailure()
+                if (envelope.security().requireTls()
+                        && by.isPolicyFailure()
                         && !status.equals(EnhancedStatus.transientFailure(7, 30))) {
                     // RFC 8689 4.2.1: a REQUIRETLS message that found no TLS-protected session: X.7.10.
                     status = EnhancedStatus.transientFailure(7, 10);
                 }
-                result.decide(RecipientFate.deferred(recipient, status, by.host() + " ("
-                        + by.address().getHostAddress() + "): " + cause + why, by.resultType().orElse(null), by));
+                result.decide(RecipientFate.deferred(
+                        recipient,
+                        status,
+                        by.host() + " (" + by.address().getHostAddress() + "): " + cause + why,
+                        by.resultType().orElse(null),
+                        by));
             }
         }
     }
@@ -310,7 +362,8 @@ public final class DomainDelivery {
         int start = 0;
         while (start < ordered.size()) {
             int end = start + 1;
-            while (end < ordered.size() && ordered.get(end).preference() == ordered.get(start).preference()) {
+            while (end < ordered.size()
+                    && ordered.get(end).preference() == ordered.get(start).preference()) {
                 end++;
             }
             Collections.shuffle(ordered.subList(start, end), random);
@@ -374,8 +427,10 @@ public final class DomainDelivery {
 
     // RFC 3463: X.7.5 a cryptographic or policy failure; X.4.3 a directory (DNS) failure.
     static EnhancedStatus deferralStatus(ResultType type) {
-        if (type == ResultType.DNSSEC_INVALID || type == ResultType.DANE_REQUIRED
-                || type == ResultType.VALIDATION_FAILURE || type == ResultType.TLSA_INVALID) {
+        if (type == ResultType.DNSSEC_INVALID
+                || type == ResultType.DANE_REQUIRED
+                || type == ResultType.VALIDATION_FAILURE
+                || type == ResultType.TLSA_INVALID) {
             return EnhancedStatus.transientFailure(7, 5);
         }
         return EnhancedStatus.transientFailure(4, 3);

@@ -23,8 +23,14 @@ public final class Envelope {
     private final MessageSecurity security;
     private final boolean reported;
 
-    private Envelope(String name, DomainName destination, String sender, List<String> recipients,
-            MessageContent content, MessageSecurity security, boolean reported) {
+    private Envelope(
+            String name,
+            DomainName destination,
+            String sender,
+            List<String> recipients,
+            MessageContent content,
+            MessageSecurity security,
+            boolean reported) {
         this.name = Objects.requireNonNull(name, "name");
         this.destination = Objects.requireNonNull(destination, "destination");
         this.sender = sender == null || sender.isEmpty() ? null : sender;
@@ -39,8 +45,8 @@ public final class Envelope {
     }
 
     /** An envelope whose sessions count in TLS reports and whose message demands nothing of its own. */
-    public static Envelope of(String name, DomainName destination, String sender, List<String> recipients,
-            MessageContent content) {
+    public static Envelope of(
+            String name, DomainName destination, String sender, List<String> recipients, MessageContent content) {
         return new Envelope(name, destination, sender, recipients, content, MessageSecurity.NONE, true);
     }
 

@@ -21,7 +21,12 @@ public final class RecipientFate {
     private final ResultType resultType;
     private final DeliveryAttempt attempt;
 
-    private RecipientFate(String recipient, Fate fate, EnhancedStatus status, String cause, ResultType resultType,
+    private RecipientFate(
+            String recipient,
+            Fate fate,
+            EnhancedStatus status,
+            String cause,
+            ResultType resultType,
             DeliveryAttempt attempt) {
         this.recipient = Objects.requireNonNull(recipient, "recipient");
         this.fate = Objects.requireNonNull(fate, "fate");
@@ -39,13 +44,13 @@ public final class RecipientFate {
         return new RecipientFate(recipient, Fate.DELIVERED, status, reply, null, attempt);
     }
 
-    static RecipientFate deferred(String recipient, EnhancedStatus status, String cause, ResultType type,
-            DeliveryAttempt attempt) {
+    static RecipientFate deferred(
+            String recipient, EnhancedStatus status, String cause, ResultType type, DeliveryAttempt attempt) {
         return new RecipientFate(recipient, Fate.DEFERRED, status.asTransient(), cause, type, attempt);
     }
 
-    static RecipientFate bounced(String recipient, EnhancedStatus status, String cause, ResultType type,
-            DeliveryAttempt attempt) {
+    static RecipientFate bounced(
+            String recipient, EnhancedStatus status, String cause, ResultType type, DeliveryAttempt attempt) {
         return new RecipientFate(recipient, Fate.BOUNCED, status.asPermanent(), cause, type, attempt);
     }
 
@@ -54,8 +59,8 @@ public final class RecipientFate {
         if (fate != Fate.DEFERRED) {
             throw new IllegalStateException(recipient + " is " + fate + ", not deferred");
         }
-        return new RecipientFate(recipient, Fate.BOUNCED, status.asPermanent(), cause + " (" + why + ")", resultType,
-                attempt);
+        return new RecipientFate(
+                recipient, Fate.BOUNCED, status.asPermanent(), cause + " (" + why + ")", resultType, attempt);
     }
 
     public String recipient() {

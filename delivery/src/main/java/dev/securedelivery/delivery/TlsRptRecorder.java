@@ -60,8 +60,8 @@ import javax.net.ssl.X509TrustManager;
 public final class TlsRptRecorder {
     private static final int MAX_REASON_LENGTH = 200;
     /** RFC 8460 4.3.2.2: the MTA-STS policy could not be had. */
-    private static final Set<ResultType> STS_UNAVAILABLE = EnumSet.of(ResultType.STS_POLICY_FETCH_ERROR,
-            ResultType.STS_POLICY_INVALID, ResultType.STS_WEBPKI_INVALID);
+    private static final Set<ResultType> STS_UNAVAILABLE =
+            EnumSet.of(ResultType.STS_POLICY_FETCH_ERROR, ResultType.STS_POLICY_INVALID, ResultType.STS_WEBPKI_INVALID);
 
     private final SessionJournal journal;
     private final X509TrustManager pkix;
@@ -72,8 +72,8 @@ public final class TlsRptRecorder {
      * @param sendingAddress the address this host sends from towards a receiving address, or null
      *     for none ({@link #routeSource} in production)
      */
-    public TlsRptRecorder(SessionJournal journal, X509TrustManager pkix, Clock clock,
-            Function<InetAddress, String> sendingAddress) {
+    public TlsRptRecorder(
+            SessionJournal journal, X509TrustManager pkix, Clock clock, Function<InetAddress, String> sendingAddress) {
         this.journal = journal;
         this.pkix = pkix;
         this.clock = clock;
@@ -119,8 +119,7 @@ public final class TlsRptRecorder {
             // RFC 8460 4.3.2.2: the domain's policy could not be had; that is this session's result.
             failure = unavailable.get().resultType();
             reason = reason(unavailable.get().detail());
-        } else if (policy.type() == PolicyType.STS
-                && host.requirement().orElse(null) == TlsRequirement.OPPORTUNISTIC) {
+        } else if (policy.type() == PolicyType.STS && host.requirement().orElse(null) == TlsRequirement.OPPORTUNISTIC) {
             // Testing mode: delivered opportunistically, judged as the policy would have.
             failure = testingVerdict(plan, host, attempt);
         } else if (policy.type() == PolicyType.NO_POLICY_FOUND && !tls && completed) {
@@ -130,11 +129,16 @@ public final class TlsRptRecorder {
             journal.success(policy, clock.instant());
             return;
         }
-        String sender = attempt.localAddress().map(FailureDetail::address)
+        String sender = attempt.localAddress()
+                .map(FailureDetail::address)
                 .orElseGet(() -> sendingAddress.apply(attempt.address()));
-        journal.failure(policy, FailureDetail.builder(failure.get(), sender, host.host(),
-                FailureDetail.address(attempt.address())).receivingMxHelo(attempt.serverName().orElse(null))
-                .failureReasonCode(reason).build(), clock.instant());
+        journal.failure(
+                policy,
+                FailureDetail.builder(failure.get(), sender, host.host(), FailureDetail.address(attempt.address()))
+                        .receivingMxHelo(attempt.serverName().orElse(null))
+                        .failureReasonCode(reason)
+                        .build(),
+                clock.instant());
     }
 
     /**
@@ -158,33 +162,46 @@ public final class TlsRptRecorder {
         } else {
             policy = published(plan).map(sts -> stsPolicy(plan)).orElse(ReportedPolicy.noPolicyFound(plan.domain()));
         }
-        InetAddress towards = host.addresses().isEmpty() ? null : host.addresses().get(0);
+        InetAddress towards =
+                host.addresses().isEmpty() ? null : host.addresses().get(0);
         String sender = sendingAddress.apply(towards);
-        journal.failure(policy, FailureDetail.builder(type.get(), sender, host.host(), null)
-                .failureReasonCode(reason(host.exclusion().orElse(""))).build(), clock.instant());
+        journal.failure(
+                policy,
+                FailureDetail.builder(type.get(), sender, host.host(), null)
+                        .failureReasonCode(reason(host.exclusion().orElse("")))
+                        .build(),
+                clock.instant());
     }
 
     private ReportedPolicy policyOf(DeliveryPlan plan, MxHostPlan host) {
         TlsRequirement requirement = host.requirement().orElse(TlsRequirement.OPPORTUNISTIC);
-        if ((requirement == TlsRequirement.DANE || requirement == TlsRequirement.ENCRYPT) && host.dane().isPresent()) {
+        if ((requirement == TlsRequirement.DANE || requirement == TlsRequirement.ENCRYPT)
+                && host.dane().isPresent()) {
             DaneRequirement dane = host.dane().get();
             List<String> records = new ArrayList<>();
             for (TlsaRecord record : dane.records()) {
                 records.add(record.toPresentation());
             }
             // RFC 8460 4.4: for DANE the policy domain is the TLSA base domain.
-            String baseDomain = dane.referenceIdentifiers().map(ReferenceIdentifiers::primary).orElse(host.host());
+            String baseDomain = dane.referenceIdentifiers()
+                    .map(ReferenceIdentifiers::primary)
+                    .orElse(host.host());
             return ReportedPolicy.tlsa(baseDomain, host.host(), records);
         }
         // require-tls, opportunistic and none replace the published policies with a local rule.
-        boolean local = plan.override().filter(override -> override == DomainOverride.REQUIRE_TLS
-                || override == DomainOverride.OPPORTUNISTIC || override == DomainOverride.NONE).isPresent();
+        boolean local = plan.override()
+                .filter(override -> override == DomainOverride.REQUIRE_TLS
+                        || override == DomainOverride.OPPORTUNISTIC
+                        || override == DomainOverride.NONE)
+                .isPresent();
         if (local) {
             return ReportedPolicy.noPolicyFound(plan.domain());
         }
         Optional<MtaStsPolicy> published = published(plan);
-        if (published.isPresent() && (requirement == TlsRequirement.PKIX
-                || requirement == TlsRequirement.OPPORTUNISTIC && published.get().mode() == MtaStsMode.TESTING)) {
+        if (published.isPresent()
+                && (requirement == TlsRequirement.PKIX
+                        || requirement == TlsRequirement.OPPORTUNISTIC
+                                && published.get().mode() == MtaStsMode.TESTING)) {
             return stsPolicy(plan);
         }
         if (unavailable(plan).isPresent()) {
@@ -203,15 +220,19 @@ public final class TlsRptRecorder {
      * (a valid cached one would apply instead): a failure of RFC 8460 4.3.2.2's kinds only.
      */
     private static Optional<MtaStsFailure> unavailable(DeliveryPlan plan) {
-        return plan.mtaSts().filter(lookup -> lookup.outcome() == MtaStsLookup.Outcome.NO_POLICY)
+        return plan.mtaSts()
+                .filter(lookup -> lookup.outcome() == MtaStsLookup.Outcome.NO_POLICY)
                 .flatMap(MtaStsLookup::failure)
-                .filter(failure -> failure.resultType().filter(STS_UNAVAILABLE::contains).isPresent());
+                .filter(failure ->
+                        failure.resultType().filter(STS_UNAVAILABLE::contains).isPresent());
     }
 
     // RFC 8460 4.4: the policy as it was fetched, a string per line; its mx patterns as mx-host.
     private static ReportedPolicy stsPolicy(DeliveryPlan plan) {
         MtaStsLookup lookup = plan.mtaSts().orElseThrow();
-        return ReportedPolicy.sts(plan.domain(), lookup.policyText().orElseThrow(),
+        return ReportedPolicy.sts(
+                plan.domain(),
+                lookup.policyText().orElseThrow(),
                 lookup.policy().orElseThrow().mxPatterns());
     }
 

@@ -14,20 +14,16 @@ import javax.net.ssl.X509ExtendedTrustManager;
 final class AcceptingTrustManager extends X509ExtendedTrustManager {
     static final AcceptingTrustManager INSTANCE = new AcceptingTrustManager();
 
-    private AcceptingTrustManager() {
-    }
+    private AcceptingTrustManager() {}
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {
-    }
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-    }
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-    }
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {

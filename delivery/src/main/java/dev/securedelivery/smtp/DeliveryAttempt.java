@@ -28,11 +28,28 @@ public final class DeliveryAttempt {
      * probe's success ({@link SmtpClient#probe}), the requirement met and nothing sent.
      * {@code TEMPORARY_FAILURE}: anything else.
      */
-    public enum Outcome { DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, SECURED }
+    public enum Outcome {
+        DELIVERED,
+        TEMPORARY_FAILURE,
+        PERMANENT_FAILURE,
+        SECURED
+    }
 
     /** Where a session stopped. */
-    public enum Stage { CONNECT, GREETING, EHLO, STARTTLS, TLS, AUTHENTICATION, REQUIRETLS, MAIL, RCPT, DATA,
-        MESSAGE, COMPLETE }
+    public enum Stage {
+        CONNECT,
+        GREETING,
+        EHLO,
+        STARTTLS,
+        TLS,
+        AUTHENTICATION,
+        REQUIRETLS,
+        MAIL,
+        RCPT,
+        DATA,
+        MESSAGE,
+        COMPLETE
+    }
 
     private final String host;
     private final InetAddress address;
@@ -208,7 +225,9 @@ public final class DeliveryAttempt {
 
     /** The result for {@code recipient}, if it was in this session. */
     public Optional<RecipientResult> recipient(String recipient) {
-        return recipients.stream().filter(result -> result.recipient().equals(recipient)).findFirst();
+        return recipients.stream()
+                .filter(result -> result.recipient().equals(recipient))
+                .findFirst();
     }
 
     /**
@@ -219,8 +238,13 @@ public final class DeliveryAttempt {
         return trace(host, address, requirement, tlsShown(), cipherSuite, authentication());
     }
 
-    private static String trace(String host, InetAddress address, TlsRequirement requirement, String tls,
-            String cipherSuite, String authentication) {
+    private static String trace(
+            String host,
+            InetAddress address,
+            TlsRequirement requirement,
+            String tls,
+            String cipherSuite,
+            String authentication) {
         return "mx=" + host + "; ip=" + address.getHostAddress() + "; requirement=" + requirement
                 + "; tls=" + tls
                 + "; cipher=" + (cipherSuite == null ? "none" : cipherSuite)
@@ -230,13 +254,20 @@ public final class DeliveryAttempt {
     /** One line with every fact of the attempt, as the delivery log writes it. */
     public String describe() {
         StringBuilder line = new StringBuilder()
-                .append("mx=").append(host)
-                .append(" ip=").append(address.getHostAddress())
-                .append(" requirement=").append(requirement)
-                .append(" outcome=").append(outcome.name().toLowerCase(Locale.ROOT))
-                .append(" tls=").append(tlsShown())
-                .append(" cipher=").append(cipherSuite == null ? "none" : cipherSuite)
-                .append(" authentication=").append(authentication());
+                .append("mx=")
+                .append(host)
+                .append(" ip=")
+                .append(address.getHostAddress())
+                .append(" requirement=")
+                .append(requirement)
+                .append(" outcome=")
+                .append(outcome.name().toLowerCase(Locale.ROOT))
+                .append(" tls=")
+                .append(tlsShown())
+                .append(" cipher=")
+                .append(cipherSuite == null ? "none" : cipherSuite)
+                .append(" authentication=")
+                .append(authentication());
         if (stage != Stage.COMPLETE) {
             line.append(" stage=").append(stage.name().toLowerCase(Locale.ROOT));
         }
@@ -357,8 +388,13 @@ public final class DeliveryAttempt {
         /** Whether the TLS is in place as the requirement asks: for the trace header, before DATA. */
         String trace() {
             // Before DATA, TLS is in place or was never begun.
-            return DeliveryAttempt.trace(host, address, requirement, tlsProtocol == null ? "none" : tlsProtocol,
-                    cipherSuite, authentication != null ? authentication : tlsProtocol == null ? "plaintext" : "none");
+            return DeliveryAttempt.trace(
+                    host,
+                    address,
+                    requirement,
+                    tlsProtocol == null ? "none" : tlsProtocol,
+                    cipherSuite,
+                    authentication != null ? authentication : tlsProtocol == null ? "plaintext" : "none");
         }
 
         DeliveryAttempt secured(String detail) {
@@ -381,8 +417,8 @@ public final class DeliveryAttempt {
          * The session ended at the current stage with {@code failure}: every recipient without a
          * result yet is not sent, with {@code failure} as its status.
          */
-        DeliveryAttempt failed(Collection<String> all, EnhancedStatus failure, ResultType type, boolean policy,
-                String detail) {
+        DeliveryAttempt failed(
+                Collection<String> all, EnhancedStatus failure, ResultType type, boolean policy, String detail) {
             this.status = failure;
             this.resultType = type;
             this.policyFailure = policy;
@@ -397,8 +433,8 @@ public final class DeliveryAttempt {
             boolean accepted = recipients.values().stream().anyMatch(r -> r.kind() == RecipientResult.Kind.ACCEPTED);
             boolean allRefused = !recipients.isEmpty()
                     && recipients.values().stream().allMatch(r -> r.kind() == RecipientResult.Kind.REFUSED);
-            Outcome outcome = accepted ? Outcome.DELIVERED
-                    : allRefused ? Outcome.PERMANENT_FAILURE : Outcome.TEMPORARY_FAILURE;
+            Outcome outcome =
+                    accepted ? Outcome.DELIVERED : allRefused ? Outcome.PERMANENT_FAILURE : Outcome.TEMPORARY_FAILURE;
             return new DeliveryAttempt(this, outcome, requirement, PeerText.clean(detail));
         }
     }

@@ -13,6 +13,7 @@ public final class EnhancedStatus {
     public static final EnhancedStatus DELIVERED = new EnhancedStatus(2, 0, 0);
     /** X.0.0: other or undefined status. */
     public static final EnhancedStatus TRANSIENT = new EnhancedStatus(4, 0, 0);
+
     public static final EnhancedStatus PERMANENT = new EnhancedStatus(5, 0, 0);
 
     private final int statusClass;

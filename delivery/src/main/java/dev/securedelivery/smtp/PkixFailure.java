@@ -39,8 +39,8 @@ public final class PkixFailure {
             return Optional.of(new PkixFailure(ResultType.CERTIFICATE_NOT_TRUSTED, "not trusted: " + e.getMessage()));
         }
         if (ReferenceIdentifiers.of(host).matchingName(chain.get(0)) == null) {
-            return Optional.of(new PkixFailure(ResultType.CERTIFICATE_HOST_MISMATCH,
-                    "the certificate does not name " + host));
+            return Optional.of(
+                    new PkixFailure(ResultType.CERTIFICATE_HOST_MISMATCH, "the certificate does not name " + host));
         }
         return Optional.empty();
     }

@@ -11,7 +11,11 @@ import java.util.Objects;
  */
 public final class RecipientResult {
     /** What the server did. */
-    public enum Kind { ACCEPTED, REFUSED, NOT_SENT }
+    public enum Kind {
+        ACCEPTED,
+        REFUSED,
+        NOT_SENT
+    }
 
     private final String recipient;
     private final Kind kind;

@@ -27,8 +27,7 @@ final class SessionWatchdog {
         TIMER.scheduleAtFixedRate(SessionWatchdog::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private SessionWatchdog() {
-    }
+    private SessionWatchdog() {}
 
     /** Watches {@code socket} until {@link Watch#close}: it is closed at {@code deadlineNanos} (System.nanoTime) at the latest. */
     static Watch watch(Closeable socket, long deadlineNanos, long writeTimeoutNanos) {
@@ -78,9 +77,11 @@ final class SessionWatchdog {
 
         private void check(long now) {
             long since = writingSince;
-            String why = now - deadlineNanos >= 0 ? "the session's time limit passed"
-                    : since != 0 && now - since >= writeTimeoutNanos ? "the server stopped reading (write timeout)"
-                    : null;
+            String why = now - deadlineNanos >= 0
+                    ? "the session's time limit passed"
+                    : since != 0 && now - since >= writeTimeoutNanos
+                            ? "the server stopped reading (write timeout)"
+                            : null;
             if (why != null && expired == null) {
                 expired = why;
                 WATCHES.remove(this);

@@ -100,9 +100,10 @@ public final class SmtpClient {
      * Sends {@code content} from {@code sender} (null or empty for the null reverse-path) to {@code
      * recipients} through {@code address}, an address of {@code host}.
      */
-    public DeliveryAttempt send(MessageContent content, String sender, List<String> recipients, MxHostPlan host,
-            InetAddress address) {
-        return send(content, sender, recipients, host, address, settings.limits().sessionLimit());
+    public DeliveryAttempt send(
+            MessageContent content, String sender, List<String> recipients, MxHostPlan host, InetAddress address) {
+        return send(
+                content, sender, recipients, host, address, settings.limits().sessionLimit());
     }
 
     /**
@@ -110,8 +111,13 @@ public final class SmtpClient {
      * if the session's own limit has not ended it before: what is left of the time a whole delivery
      * may take.
      */
-    public DeliveryAttempt send(MessageContent content, String sender, List<String> recipients, MxHostPlan host,
-            InetAddress address, Duration timeLeft) {
+    public DeliveryAttempt send(
+            MessageContent content,
+            String sender,
+            List<String> recipients,
+            MxHostPlan host,
+            InetAddress address,
+            Duration timeLeft) {
         Objects.requireNonNull(content, "content");
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("no recipients");
@@ -120,10 +126,11 @@ public final class SmtpClient {
         DeliveryAttempt attempt = session(content, sender, recipients, host, address, requirement, timeLeft);
         if (requirement == TlsRequirement.OPPORTUNISTIC && attempt.isPolicyFailure()) {
             // Opportunistic TLS must not keep mail from a server whose TLS is broken: plaintext it is.
-            DeliveryAttempt plain = session(content, sender, recipients, host, address, TlsRequirement.NO_TLS,
-                    timeLeft);
+            DeliveryAttempt plain =
+                    session(content, sender, recipients, host, address, TlsRequirement.NO_TLS, timeLeft);
             return plain.outcome() == DeliveryAttempt.Outcome.DELIVERED
-                    ? plain.as(requirement, "TLS failed (" + attempt.detail() + "); sent in plaintext; " + plain.detail())
+                    ? plain.as(
+                            requirement, "TLS failed (" + attempt.detail() + "); sent in plaintext; " + plain.detail())
                     : plain;
         }
         return attempt;
@@ -135,43 +142,74 @@ public final class SmtpClient {
      * or the failure a delivery would have met. For the command-line {@code probe}.
      */
     public DeliveryAttempt probe(MxHostPlan host, InetAddress address) {
-        return session(null, null, List.of(), host, address, requirementOf(host),
+        return session(
+                null,
+                null,
+                List.of(),
+                host,
+                address,
+                requirementOf(host),
                 settings.limits().sessionLimit());
     }
 
     private static TlsRequirement requirementOf(MxHostPlan host) {
-        return host.requirement().orElseThrow(() ->
-                new IllegalArgumentException(host.host() + " is excluded from the plan: " + host.exclusion().orElse("")));
+        return host.requirement()
+                .orElseThrow(() -> new IllegalArgumentException(host.host() + " is excluded from the plan: "
+                        + host.exclusion().orElse("")));
     }
 
-    private DeliveryAttempt session(MessageContent content, String sender, List<String> recipients, MxHostPlan host,
-            InetAddress address, TlsRequirement requirement, Duration timeLeft) {
-        DeliveryAttempt.Builder result = DeliveryAttempt.builder(host.host(), address, requirement).order(recipients);
+    private DeliveryAttempt session(
+            MessageContent content,
+            String sender,
+            List<String> recipients,
+            MxHostPlan host,
+            InetAddress address,
+            TlsRequirement requirement,
+            Duration timeLeft) {
+        DeliveryAttempt.Builder result =
+                DeliveryAttempt.builder(host.host(), address, requirement).order(recipients);
         SmtpConnection connection;
         try {
-            connection = SmtpConnection.open(new InetSocketAddress(address, settings.port()),
-                    settings.bindAddress().orElse(null), settings.limits(), timeLeft);
+            connection = SmtpConnection.open(
+                    new InetSocketAddress(address, settings.port()),
+                    settings.bindAddress().orElse(null),
+                    settings.limits(),
+                    timeLeft);
         } catch (IOException e) {
-            return result.failed(recipients, EnhancedStatus.transientFailure(4, 1), null, false,
-                    "cannot connect: " + messageOf(e));
+            return result.failed(
+                    recipients, EnhancedStatus.transientFailure(4, 1), null, false, "cannot connect: " + messageOf(e));
         }
         result.localAddress(connection.socket().getLocalAddress());
         try (connection) {
             return converse(connection, content, sender, recipients, host, requirement, result);
         } catch (SmtpProtocolException e) {
             // X.5.0: other or undefined protocol status.
-            return result.failed(recipients, EnhancedStatus.transientFailure(5, 0), null, false,
+            return result.failed(
+                    recipients,
+                    EnhancedStatus.transientFailure(5, 0),
+                    null,
+                    false,
                     "the server broke the protocol: " + messageOf(e));
         } catch (IOException e) {
             // X.4.2: bad connection. A message whose end of DATA got no answer may have been taken: RFC
             // 5321 6.1 prefers a possible duplicate to a loss.
-            return result.failed(recipients, EnhancedStatus.transientFailure(4, 2), null, false,
+            return result.failed(
+                    recipients,
+                    EnhancedStatus.transientFailure(4, 2),
+                    null,
+                    false,
                     "the connection failed: " + messageOf(e));
         }
     }
 
-    private DeliveryAttempt converse(SmtpConnection connection, MessageContent content, String sender,
-            List<String> recipients, MxHostPlan host, TlsRequirement requirement, DeliveryAttempt.Builder result)
+    private DeliveryAttempt converse(
+            SmtpConnection connection,
+            MessageContent content,
+            String sender,
+            List<String> recipients,
+            MxHostPlan host,
+            TlsRequirement requirement,
+            DeliveryAttempt.Builder result)
             throws IOException {
         result.stage(DeliveryAttempt.Stage.GREETING);
         SmtpReply greeting = connection.readReply();
@@ -190,8 +228,8 @@ public final class SmtpClient {
                 return hostFailure(connection, result, recipients, hello, "EHLO: " + hello);
             }
             if (requirement.requiresTls()) {
-                return noStartTls(connection, result, recipients,
-                        "TLS is required, but the server refused EHLO: " + hello);
+                return noStartTls(
+                        connection, result, recipients, "TLS is required, but the server refused EHLO: " + hello);
             }
             // RFC 5321 3.2: a server that does not know EHLO may know HELO; it offers no extensions.
             SmtpReply helo = connection.exchange("HELO " + settings.heloName());
@@ -231,7 +269,13 @@ public final class SmtpClient {
             result.stage(DeliveryAttempt.Stage.REQUIRETLS);
             if (hello == null || !hello.offers(MessageSecurity.REQUIRETLS)) {
                 // RFC 8689 4.2.1 step 5: the EHLO reply after STARTTLS must offer REQUIRETLS. X.7.30.
-                return endSession(connection, result, recipients, EnhancedStatus.transientFailure(7, 30), null, true,
+                return endSession(
+                        connection,
+                        result,
+                        recipients,
+                        EnhancedStatus.transientFailure(7, 30),
+                        null,
+                        true,
                         "the server does not offer REQUIRETLS after STARTTLS, and the message requires it"
                                 + " (RFC 8689 4.2.1)");
             }
@@ -243,13 +287,20 @@ public final class SmtpClient {
         return transaction(connection, content, sender, recipients, host.requireTls(), result);
     }
 
-    private Optional<DeliveryAttempt> startTls(SmtpConnection connection, DeliveryAttempt.Builder result,
-            List<String> recipients, MxHostPlan host, TlsRequirement requirement) {
+    private Optional<DeliveryAttempt> startTls(
+            SmtpConnection connection,
+            DeliveryAttempt.Builder result,
+            List<String> recipients,
+            MxHostPlan host,
+            TlsRequirement requirement) {
         result.stage(DeliveryAttempt.Stage.TLS);
-        DaneTrustManager dane = requirement == TlsRequirement.DANE ? host.dane().orElseThrow().trustManager(clock) : null;
-        ChainRecordingTrustManager recording = dane != null ? new ChainRecordingTrustManager(dane)
+        DaneTrustManager dane =
+                requirement == TlsRequirement.DANE ? host.dane().orElseThrow().trustManager(clock) : null;
+        ChainRecordingTrustManager recording = dane != null
+                ? new ChainRecordingTrustManager(dane)
                 : requirement == TlsRequirement.PKIX ? pkix : unauthenticated;
-        SSLContext context = dane != null ? contextFor(recording)
+        SSLContext context = dane != null
+                ? contextFor(recording)
                 : requirement == TlsRequirement.PKIX ? pkixContext : unauthenticatedContext;
         SSLSocket socket;
         recording.takeChain();
@@ -265,9 +316,12 @@ public final class SmtpClient {
         Optional<String> unauthenticatedWhy = authenticationFailure(socket, host, requirement, dane);
         if (unauthenticatedWhy.isPresent()) {
             connection.close();
-            return Optional.of(result.failed(recipients, EnhancedStatus.transientFailure(7, 5),
+            return Optional.of(result.failed(
+                    recipients,
+                    EnhancedStatus.transientFailure(7, 5),
                     requirement == TlsRequirement.DANE ? ResultType.TLSA_INVALID : ResultType.VALIDATION_FAILURE,
-                    true, unauthenticatedWhy.get()));
+                    true,
+                    unauthenticatedWhy.get()));
         }
         return Optional.empty();
     }
@@ -278,8 +332,8 @@ public final class SmtpClient {
      * for DANE the host's TLSA records matched it, for PKIX it is valid and names the host. The trust
      * managers already decided; this makes the decision explicit rather than left to JSSE defaults.
      */
-    private Optional<String> authenticationFailure(SSLSocket socket, MxHostPlan host, TlsRequirement requirement,
-            DaneTrustManager dane) {
+    private Optional<String> authenticationFailure(
+            SSLSocket socket, MxHostPlan host, TlsRequirement requirement, DaneTrustManager dane) {
         if (requirement != TlsRequirement.DANE && requirement != TlsRequirement.PKIX) {
             return Optional.empty();
         }
@@ -293,11 +347,14 @@ public final class SmtpClient {
             return Optional.of("the server presented no certificate");
         }
         if (requirement == TlsRequirement.DANE) {
-            boolean verified = dane.verification().map(DaneVerification::isVerified).orElse(false);
-            return verified ? Optional.empty()
+            boolean verified =
+                    dane.verification().map(DaneVerification::isVerified).orElse(false);
+            return verified
+                    ? Optional.empty()
                     : Optional.of("the session was not authenticated by the host's TLSA records");
         }
-        return PkixFailure.of(pkixTrust, host.serverName(), chain).map(failure -> "PKIX check failed: " + failure.detail());
+        return PkixFailure.of(pkixTrust, host.serverName(), chain)
+                .map(failure -> "PKIX check failed: " + failure.detail());
     }
 
     private static List<X509Certificate> chainOf(SSLSession session) {
@@ -314,58 +371,90 @@ public final class SmtpClient {
         return chain;
     }
 
-    private DeliveryAttempt handshakeFailure(DeliveryAttempt.Builder result, List<String> recipients, IOException e,
-            MxHostPlan host, TlsRequirement requirement, DaneTrustManager dane, List<X509Certificate> chain) {
+    private DeliveryAttempt handshakeFailure(
+            DeliveryAttempt.Builder result,
+            List<String> recipients,
+            IOException e,
+            MxHostPlan host,
+            TlsRequirement requirement,
+            DaneTrustManager dane,
+            List<X509Certificate> chain) {
         EnhancedStatus status = EnhancedStatus.transientFailure(7, 5);
         DaneTrustManager.DaneCertificateException daneFailure =
                 causeOfType(e, DaneTrustManager.DaneCertificateException.class);
         if (daneFailure != null) {
             DaneVerification verification = daneFailure.verification();
-            return result.failed(recipients, status, verification.failureType().orElse(ResultType.TLSA_INVALID), true,
+            return result.failed(
+                    recipients,
+                    status,
+                    verification.failureType().orElse(ResultType.TLSA_INVALID),
+                    true,
                     "TLSA records do not authenticate the server: " + verification);
         }
         if (causeOfType(e, CertificateException.class) != null && requirement == TlsRequirement.PKIX) {
             ResultType type = causeOfType(e, CertificateExpiredException.class) != null
                     ? ResultType.CERTIFICATE_EXPIRED
-                    : chain.isEmpty() ? ResultType.CERTIFICATE_NOT_TRUSTED
-                    : PkixFailure.of(pkixTrust, host.serverName(), chain).map(PkixFailure::type)
-                            .orElse(ResultType.CERTIFICATE_NOT_TRUSTED);
-            return result.failed(recipients, status, type, true,
-                    "the server's certificate failed PKIX validation: " + messageOf(e));
+                    : chain.isEmpty()
+                            ? ResultType.CERTIFICATE_NOT_TRUSTED
+                            : PkixFailure.of(pkixTrust, host.serverName(), chain)
+                                    .map(PkixFailure::type)
+                                    .orElse(ResultType.CERTIFICATE_NOT_TRUSTED);
+            return result.failed(
+                    recipients, status, type, true, "the server's certificate failed PKIX validation: " + messageOf(e));
         }
         if (causeOfType(e, SSLException.class) != null || dane != null) {
-            return result.failed(recipients, status, ResultType.VALIDATION_FAILURE, true,
+            return result.failed(
+                    recipients,
+                    status,
+                    ResultType.VALIDATION_FAILURE,
+                    true,
                     "TLS could not be negotiated: " + messageOf(e));
         }
         // The connection failed during the handshake (reset, timeout): no verdict on the server's TLS.
-        return result.failed(recipients, EnhancedStatus.transientFailure(4, 2), null, false,
+        return result.failed(
+                recipients,
+                EnhancedStatus.transientFailure(4, 2),
+                null,
+                false,
                 "the connection failed during the TLS handshake: " + messageOf(e));
     }
 
-    private void describeTls(DeliveryAttempt.Builder result, SSLSocket socket, TlsRequirement requirement,
-            DaneTrustManager dane) {
+    private void describeTls(
+            DeliveryAttempt.Builder result, SSLSocket socket, TlsRequirement requirement, DaneTrustManager dane) {
         SSLSession session = socket.getSession();
         result.tls(session.getProtocol(), session.getCipherSuite());
         result.peerCertificates(chainOf(session));
         if (dane != null) {
-            dane.verification().flatMap(DaneVerification::method).ifPresent(method -> result.authentication(
-                    method + " " + dane.verification().get().matchedRecord().map(Object::toString).orElse("")));
+            dane.verification()
+                    .flatMap(DaneVerification::method)
+                    .ifPresent(method -> result.authentication(method + " "
+                            + dane.verification()
+                                    .get()
+                                    .matchedRecord()
+                                    .map(Object::toString)
+                                    .orElse("")));
         } else if (requirement == TlsRequirement.PKIX) {
             result.authentication("PKIX");
         }
     }
 
-    private DeliveryAttempt transaction(SmtpConnection connection, MessageContent content, String sender,
-            List<String> recipients, boolean requireTls, DeliveryAttempt.Builder result) throws IOException {
+    private DeliveryAttempt transaction(
+            SmtpConnection connection,
+            MessageContent content,
+            String sender,
+            List<String> recipients,
+            boolean requireTls,
+            DeliveryAttempt.Builder result)
+            throws IOException {
         result.stage(DeliveryAttempt.Stage.MAIL);
         String reversePath = sender == null ? "" : sender;
-        SmtpReply mail = connection.exchange("MAIL FROM:<" + reversePath + ">"
-                + (requireTls ? " " + MessageSecurity.REQUIRETLS : ""));
+        SmtpReply mail = connection.exchange(
+                "MAIL FROM:<" + reversePath + ">" + (requireTls ? " " + MessageSecurity.REQUIRETLS : ""));
         if (!mail.isPositive()) {
             // The transaction itself: a 5xx refuses it for every recipient, a 4xx defers them all.
             if (mail.isPermanentFailure()) {
-                recipients.forEach(recipient -> result.recipient(
-                        RecipientResult.refused(recipient, mail.status(), "MAIL FROM: " + mail)));
+                recipients.forEach(recipient ->
+                        result.recipient(RecipientResult.refused(recipient, mail.status(), "MAIL FROM: " + mail)));
             }
             quit(connection);
             return result.failed(recipients, mail.status(), null, false, "MAIL FROM: " + mail);
@@ -391,7 +480,9 @@ public final class SmtpClient {
             connection.exchange("RSET");
             quit(connection);
             for (String recipient : accepted) {
-                result.recipient(RecipientResult.notSent(recipient, EnhancedStatus.TRANSIENT,
+                result.recipient(RecipientResult.notSent(
+                        recipient,
+                        EnhancedStatus.TRANSIENT,
                         "not sent: the server did not take every recipient, and sendpartial is off"));
             }
             return result.ended("the server did not take every recipient; nothing sent (sendpartial is off)");
@@ -401,11 +492,17 @@ public final class SmtpClient {
         if (data.code() != 354) {
             transactionReply(result, accepted, data, "DATA: ");
             quit(connection);
-            return result.failed(recipients, data.isPositive() ? EnhancedStatus.transientFailure(5, 0) : data.status(),
-                    null, false, "DATA: " + data);
+            return result.failed(
+                    recipients,
+                    data.isPositive() ? EnhancedStatus.transientFailure(5, 0) : data.status(),
+                    null,
+                    false,
+                    "DATA: " + data);
         }
         result.stage(DeliveryAttempt.Stage.MESSAGE);
-        String trace = settings.traceHeader().map(name -> name + ": " + result.trace() + "\r\n").orElse(null);
+        String trace = settings.traceHeader()
+                .map(name -> name + ": " + result.trace() + "\r\n")
+                .orElse(null);
         connection.write(out -> {
             DataStream stream = new DataStream(out);
             if (trace != null) {
@@ -424,37 +521,55 @@ public final class SmtpClient {
     }
 
     // The reply to DATA or its end speaks for every recipient of the transaction.
-    private static void transactionReply(DeliveryAttempt.Builder result, List<String> accepted, SmtpReply reply,
-            String prefix) {
+    private static void transactionReply(
+            DeliveryAttempt.Builder result, List<String> accepted, SmtpReply reply, String prefix) {
         for (String recipient : accepted) {
             if (reply.isPositive() && reply.code() != 354) {
                 result.recipient(RecipientResult.accepted(recipient, reply));
             } else if (reply.isPermanentFailure()) {
                 result.recipient(RecipientResult.refused(recipient, reply.status(), prefix + reply));
             } else {
-                result.recipient(RecipientResult.notSent(recipient, reply.isTransientFailure() ? reply.status()
-                        : EnhancedStatus.transientFailure(5, 0), prefix + reply));
+                result.recipient(RecipientResult.notSent(
+                        recipient,
+                        reply.isTransientFailure() ? reply.status() : EnhancedStatus.transientFailure(5, 0),
+                        prefix + reply));
             }
         }
     }
 
     // The session ends before the transaction: the recipients are not sent, with this status.
-    private static DeliveryAttempt endSession(SmtpConnection connection, DeliveryAttempt.Builder result,
-            List<String> recipients, EnhancedStatus status, ResultType type, boolean policy, String detail) {
+    private static DeliveryAttempt endSession(
+            SmtpConnection connection,
+            DeliveryAttempt.Builder result,
+            List<String> recipients,
+            EnhancedStatus status,
+            ResultType type,
+            boolean policy,
+            String detail) {
         quit(connection);
         return result.failed(recipients, status, type, policy, detail);
     }
 
     /** No TLS from this host now, where the requirement demands it: X.7.4, {@code starttls-not-supported}. */
-    private static DeliveryAttempt noStartTls(SmtpConnection connection, DeliveryAttempt.Builder result,
-            List<String> recipients, String detail) {
-        return endSession(connection, result, recipients, EnhancedStatus.transientFailure(7, 4),
-                ResultType.STARTTLS_NOT_SUPPORTED, true, detail);
+    private static DeliveryAttempt noStartTls(
+            SmtpConnection connection, DeliveryAttempt.Builder result, List<String> recipients, String detail) {
+        return endSession(
+                connection,
+                result,
+                recipients,
+                EnhancedStatus.transientFailure(7, 4),
+                ResultType.STARTTLS_NOT_SUPPORTED,
+                true,
+                detail);
     }
 
     /** A host that turned the session away: its reply's status, as a transient failure of the host. */
-    private static DeliveryAttempt hostFailure(SmtpConnection connection, DeliveryAttempt.Builder result,
-            List<String> recipients, SmtpReply reply, String detail) {
+    private static DeliveryAttempt hostFailure(
+            SmtpConnection connection,
+            DeliveryAttempt.Builder result,
+            List<String> recipients,
+            SmtpReply reply,
+            String detail) {
         return endSession(connection, result, recipients, reply.status().asTransient(), null, false, detail);
     }
 
@@ -479,7 +594,8 @@ public final class SmtpClient {
 
     private static String messageOf(Throwable failure) {
         StringBuilder message = new StringBuilder();
-        for (Throwable cause = failure; cause != null && message.length() < PeerText.MAX_LENGTH;
+        for (Throwable cause = failure;
+                cause != null && message.length() < PeerText.MAX_LENGTH;
                 cause = cause.getCause() == cause ? null : cause.getCause()) {
             String text = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
             if (message.indexOf(text) < 0) {

@@ -38,7 +38,8 @@ final class SmtpConnection implements AutoCloseable {
 
     private SmtpConnection(Socket socket, SmtpLimits limits, long deadlineNanos) throws IOException {
         this.limits = limits;
-        this.watch = SessionWatchdog.watch(this::closeSocket, deadlineNanos, limits.writeTimeout().toNanos());
+        this.watch = SessionWatchdog.watch(
+                this::closeSocket, deadlineNanos, limits.writeTimeout().toNanos());
         use(socket);
     }
 
@@ -125,14 +126,15 @@ final class SmtpConnection implements AutoCloseable {
                 if (bytes > limits.maxReplyBytes()) {
                     throw new SmtpProtocolException("a reply longer than " + limits.maxReplyBytes() + " bytes");
                 }
-                if (line.length() < 3 || !isCode(line) || (line.length() > 3 && line.charAt(3) != ' '
-                        && line.charAt(3) != '-')) {
+                if (line.length() < 3
+                        || !isCode(line)
+                        || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
                     throw new SmtpProtocolException("not an SMTP reply: " + PeerText.clean(line, 80));
                 }
                 int lineCode = Integer.parseInt(line.substring(0, 3));
                 if (code != -1 && lineCode != code) {
-                    throw new SmtpProtocolException("a multi-line reply changed its code from " + code + " to "
-                            + lineCode);
+                    throw new SmtpProtocolException(
+                            "a multi-line reply changed its code from " + code + " to " + lineCode);
                 }
                 code = lineCode;
                 lines.add(line.length() > 4 ? line.substring(4) : "");
@@ -150,7 +152,9 @@ final class SmtpConnection implements AutoCloseable {
 
     private static boolean isCode(String line) {
         char first = line.charAt(0);
-        return first >= '2' && first <= '5' && EnhancedStatus.isDigit(line.charAt(1))
+        return first >= '2'
+                && first <= '5'
+                && EnhancedStatus.isDigit(line.charAt(1))
                 && EnhancedStatus.isDigit(line.charAt(2));
     }
 
@@ -216,8 +220,8 @@ final class SmtpConnection implements AutoCloseable {
             return new IOException(expired, e);
         }
         if (e instanceof SocketTimeoutException) {
-            return new IOException("no complete answer within " + limits.readTimeout().toSeconds()
-                    + " s (read timeout)", e);
+            return new IOException(
+                    "no complete answer within " + limits.readTimeout().toSeconds() + " s (read timeout)", e);
         }
         return e;
     }

@@ -18,8 +18,14 @@ import java.util.Objects;
  * </ul>
  */
 public final class SmtpLimits {
-    public static final SmtpLimits DEFAULT = new SmtpLimits(Duration.ofSeconds(60), Duration.ofSeconds(180),
-            Duration.ofSeconds(180), Duration.ofMinutes(30), 4096, 100, 65536);
+    public static final SmtpLimits DEFAULT = new SmtpLimits(
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(180),
+            Duration.ofSeconds(180),
+            Duration.ofMinutes(30),
+            4096,
+            100,
+            65536);
 
     private final Duration connectTimeout;
     private final Duration readTimeout;
@@ -29,8 +35,14 @@ public final class SmtpLimits {
     private final int maxReplyLines;
     private final int maxReplyBytes;
 
-    private SmtpLimits(Duration connectTimeout, Duration readTimeout, Duration writeTimeout, Duration sessionLimit,
-            int maxReplyLineBytes, int maxReplyLines, int maxReplyBytes) {
+    private SmtpLimits(
+            Duration connectTimeout,
+            Duration readTimeout,
+            Duration writeTimeout,
+            Duration sessionLimit,
+            int maxReplyLineBytes,
+            int maxReplyLines,
+            int maxReplyBytes) {
         this.connectTimeout = positive(connectTimeout, "connectTimeout");
         this.readTimeout = positive(readTimeout, "readTimeout");
         this.writeTimeout = positive(writeTimeout, "writeTimeout");
@@ -53,23 +65,23 @@ public final class SmtpLimits {
     }
 
     public SmtpLimits withConnectTimeout(Duration timeout) {
-        return new SmtpLimits(timeout, readTimeout, writeTimeout, sessionLimit, maxReplyLineBytes, maxReplyLines,
-                maxReplyBytes);
+        return new SmtpLimits(
+                timeout, readTimeout, writeTimeout, sessionLimit, maxReplyLineBytes, maxReplyLines, maxReplyBytes);
     }
 
     public SmtpLimits withReadTimeout(Duration timeout) {
-        return new SmtpLimits(connectTimeout, timeout, writeTimeout, sessionLimit, maxReplyLineBytes, maxReplyLines,
-                maxReplyBytes);
+        return new SmtpLimits(
+                connectTimeout, timeout, writeTimeout, sessionLimit, maxReplyLineBytes, maxReplyLines, maxReplyBytes);
     }
 
     public SmtpLimits withWriteTimeout(Duration timeout) {
-        return new SmtpLimits(connectTimeout, readTimeout, timeout, sessionLimit, maxReplyLineBytes, maxReplyLines,
-                maxReplyBytes);
+        return new SmtpLimits(
+                connectTimeout, readTimeout, timeout, sessionLimit, maxReplyLineBytes, maxReplyLines, maxReplyBytes);
     }
 
     public SmtpLimits withSessionLimit(Duration limit) {
-        return new SmtpLimits(connectTimeout, readTimeout, writeTimeout, limit, maxReplyLineBytes, maxReplyLines,
-                maxReplyBytes);
+        return new SmtpLimits(
+                connectTimeout, readTimeout, writeTimeout, limit, maxReplyLineBytes, maxReplyLines, maxReplyBytes);
     }
 
     public SmtpLimits withReplyBounds(int lineBytes, int lines, int replyBytes) {

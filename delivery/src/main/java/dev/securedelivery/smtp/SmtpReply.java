@@ -32,10 +32,12 @@ public final class SmtpReply {
         }
         int replyClass = code / 100;
         Optional<EnhancedStatus> given = lines.isEmpty() ? Optional.empty() : EnhancedStatus.parse(lines.get(0));
-        EnhancedStatus status = given.filter(parsed -> parsed.statusClass() == replyClass
-                || (replyClass == 3 && parsed.isSuccess())).orElse(null);
+        EnhancedStatus status = given.filter(
+                        parsed -> parsed.statusClass() == replyClass || (replyClass == 3 && parsed.isSuccess()))
+                .orElse(null);
         if (status == null) {
-            status = replyClass == 5 ? EnhancedStatus.PERMANENT
+            status = replyClass == 5
+                    ? EnhancedStatus.PERMANENT
                     : replyClass == 4 ? EnhancedStatus.TRANSIENT : EnhancedStatus.DELIVERED;
         }
         return new SmtpReply(code, status, lines.stream().map(PeerText::clean).collect(Collectors.toList()));

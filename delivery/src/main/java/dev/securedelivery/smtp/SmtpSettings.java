@@ -18,7 +18,12 @@ public final class SmtpSettings {
     private final boolean sendPartial;
     private final String traceHeader;
 
-    private SmtpSettings(String heloName, int port, InetAddress bindAddress, SmtpLimits limits, boolean sendPartial,
+    private SmtpSettings(
+            String heloName,
+            int port,
+            InetAddress bindAddress,
+            SmtpLimits limits,
+            boolean sendPartial,
             String traceHeader) {
         this.heloName = Objects.requireNonNull(heloName, "heloName");
         if (port < 1 || port > 65535) {

@@ -19,22 +19,25 @@ class DeliveryOutcomesTest {
     void attemptsAreCountedByAuthenticationAndOutcomeAndFailuresByType() {
         DeliveryOutcomes outcomes = new DeliveryOutcomes(CLOCK, 10);
 
-        outcomes.attempt("Example.TEST", DeliveryAttempts.policyFailure("mx1.example.test", TlsRequirement.DANE,
-                ResultType.TLSA_INVALID));
+        outcomes.attempt(
+                "Example.TEST",
+                DeliveryAttempts.policyFailure("mx1.example.test", TlsRequirement.DANE, ResultType.TLSA_INVALID));
         outcomes.attempt("example.test", DeliveryAttempts.unreachable("mx2.example.test", TlsRequirement.DANE));
-        outcomes.attempt("example.test", DeliveryAttempts.delivered("mx3.example.test", TlsRequirement.DANE,
-                "DANE-EE 3 1 1"));
+        outcomes.attempt(
+                "example.test", DeliveryAttempts.delivered("mx3.example.test", TlsRequirement.DANE, "DANE-EE 3 1 1"));
         outcomes.message("example.test", "delivered");
 
         DeliveryOutcomes.DomainOutcomes counts = outcomes.of("example.test").orElseThrow();
-        assertThat(counts.attempts()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "plaintext temporary-failure", 2L, "DANE-EE delivered", 1L));
-        assertThat(counts.failures()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "tlsa-invalid", 1L, DeliveryOutcomes.NOT_A_POLICY_FAILURE, 1L));
+        assertThat(counts.attempts())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("plaintext temporary-failure", 2L, "DANE-EE delivered", 1L));
+        assertThat(counts.failures())
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("tlsa-invalid", 1L, DeliveryOutcomes.NOT_A_POLICY_FAILURE, 1L));
         assertThat(counts.messages()).containsExactly(Map.entry("delivered", 1L));
         assertThat(counts.lastAttemptAt()).contains(CLOCK.instant());
-        assertThat(counts.lastAttempt()).hasValueSatisfying(line -> assertThat(line)
-                .startsWith("mx=mx3.example.test").contains("authentication=DANE-EE 3 1 1"));
+        assertThat(counts.lastAttempt())
+                .hasValueSatisfying(line ->
+                        assertThat(line).startsWith("mx=mx3.example.test").contains("authentication=DANE-EE 3 1 1"));
     }
 
     @Test
@@ -47,8 +50,8 @@ class DeliveryOutcomesTest {
 
         DeliveryOutcomes.DomainOutcomes counts = outcomes.of("sts.test").orElseThrow();
         assertThat(counts.attempts()).isEmpty();
-        assertThat(counts.failures()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "validation-failure", 1L, "no-usable-mx", 1L));
+        assertThat(counts.failures())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("validation-failure", 1L, "no-usable-mx", 1L));
         assertThat(counts.lastAttempt()).contains("every host excluded");
         assertThat(counts.messages()).containsExactly(Map.entry("deferred", 1L));
     }

@@ -20,21 +20,25 @@ import org.junit.jupiter.api.Test;
  * bounce mail either), and what it cost is counted.
  */
 class HostilePeersTest {
-    private static final X509TrustManager TRUST = TestCertificateAuthority.root("Hostile Peers Root").trustManager();
+    private static final X509TrustManager TRUST =
+            TestCertificateAuthority.root("Hostile Peers Root").trustManager();
     private static final List<String> RECIPIENTS = List.of("user1@dest.test", "user2@dest.test");
-    private static final SmtpLimits QUICK = SmtpLimits.DEFAULT.withConnectTimeout(Duration.ofSeconds(2))
-            .withReadTimeout(Duration.ofSeconds(1)).withWriteTimeout(Duration.ofSeconds(1));
+    private static final SmtpLimits QUICK = SmtpLimits.DEFAULT
+            .withConnectTimeout(Duration.ofSeconds(2))
+            .withReadTimeout(Duration.ofSeconds(1))
+            .withWriteTimeout(Duration.ofSeconds(1));
 
     @Test
     void anEndlessEhloReplyIsCutOffAtTheReplyBound() throws Exception {
         try (HostileSmtpServer peer = HostileSmtpServer.start("127.0.0.1", 0, Attack.ENDLESS_EHLO);
-                TestDestination destination = destination(List.of("127.0.0.1"), peer, DeliveryLimits.DEFAULT,
-                        SmtpLimits.DEFAULT)) {
+                TestDestination destination =
+                        destination(List.of("127.0.0.1"), peer, DeliveryLimits.DEFAULT, SmtpLimits.DEFAULT)) {
             DeliveryResult result = destination.delivery.deliver(TestDestination.envelope(RECIPIENTS), false, false);
 
             assertAllDeferred(result, EnhancedStatus.transientFailure(5, 0));
-            assertThat(result.attempts()).singleElement().satisfies(attempt ->
-                    assertThat(attempt.detail()).contains("a reply longer than 100 lines"));
+            assertThat(result.attempts())
+                    .singleElement()
+                    .satisfies(attempt -> assertThat(attempt.detail()).contains("a reply longer than 100 lines"));
         }
     }
 
@@ -42,13 +46,13 @@ class HostilePeersTest {
     void aReplyTrickledAByteAtATimeGetsNoMoreThanTheReadTimeoutAsAWhole() throws Exception {
         // A byte every 200 ms would keep a per-read timeout of 1 s away for ever.
         try (HostileSmtpServer peer = HostileSmtpServer.start("127.0.0.1", 0, Attack.TRICKLE);
-                TestDestination destination = destination(List.of("127.0.0.1"), peer, DeliveryLimits.DEFAULT,
-                        QUICK)) {
+                TestDestination destination = destination(List.of("127.0.0.1"), peer, DeliveryLimits.DEFAULT, QUICK)) {
             DeliveryResult result = destination.delivery.deliver(TestDestination.envelope(RECIPIENTS), false, false);
 
             assertAllDeferred(result, EnhancedStatus.transientFailure(4, 2));
-            assertThat(result.attempts()).singleElement().satisfies(attempt ->
-                    assertThat(attempt.detail()).contains("no complete answer within 1 s"));
+            assertThat(result.attempts())
+                    .singleElement()
+                    .satisfies(attempt -> assertThat(attempt.detail()).contains("no complete answer within 1 s"));
             // Two seconds' worth of bytes at most, however long the greeting: the reply was cut at its deadline.
             assertThat(peer.bytesWritten()).isLessThan(2_000 / HostileSmtpServer.TRICKLE_MILLIS + 2);
         }
@@ -57,8 +61,7 @@ class HostilePeersTest {
     @Test
     void aServerThatStopsReadingDuringDataIsCutOffByTheWriteTimeout() throws Exception {
         try (HostileSmtpServer peer = HostileSmtpServer.start("127.0.0.1", 0, Attack.STOP_READING_IN_DATA);
-                TestDestination destination = destination(List.of("127.0.0.1"), peer, DeliveryLimits.DEFAULT,
-                        QUICK)) {
+                TestDestination destination = destination(List.of("127.0.0.1"), peer, DeliveryLimits.DEFAULT, QUICK)) {
             // 64 MiB, more than any socket buffer takes, written as it is sent and never held.
             byte[] line = (String.join("", Collections.nCopies(99, "x")) + "\r\n").getBytes(StandardCharsets.US_ASCII);
             Envelope large = Envelope.of("large", TestDestination.DOMAIN, "sender@sender.test", RECIPIENTS, out -> {
@@ -71,16 +74,17 @@ class HostilePeersTest {
             DeliveryResult result = destination.delivery.deliver(large, false, false);
 
             assertAllDeferred(result, EnhancedStatus.transientFailure(4, 2));
-            assertThat(result.attempts()).singleElement().satisfies(attempt ->
-                    assertThat(attempt.detail()).contains("write"));
+            assertThat(result.attempts())
+                    .singleElement()
+                    .satisfies(attempt -> assertThat(attempt.detail()).contains("write"));
         }
     }
 
     @Test
     void aThousandBlackHoledMxHostsCostNoMoreThanTheAddressLimit() throws Exception {
         try (HostileSmtpServer peer = HostileSmtpServer.start("127.0.0.1", 0, Attack.SILENT);
-                TestDestination destination = destination(Collections.nCopies(1000, "127.0.0.1"), peer,
-                        DeliveryLimits.DEFAULT, QUICK)) {
+                TestDestination destination =
+                        destination(Collections.nCopies(1000, "127.0.0.1"), peer, DeliveryLimits.DEFAULT, QUICK)) {
             DeliveryResult result = destination.delivery.deliver(TestDestination.envelope(RECIPIENTS), false, false);
 
             assertAllDeferred(result, EnhancedStatus.transientFailure(4, 2));
@@ -95,8 +99,8 @@ class HostilePeersTest {
     @Test
     void serversThatAnswerButTakeNothingCostNoMoreThanTheSessionLimit() throws Exception {
         try (HostileSmtpServer peer = HostileSmtpServer.start("127.0.0.1", 0, Attack.TEMPORARY_FAILURE_AT_MAIL);
-                TestDestination destination = destination(Collections.nCopies(10, "127.0.0.1"), peer,
-                        DeliveryLimits.DEFAULT, QUICK)) {
+                TestDestination destination =
+                        destination(Collections.nCopies(10, "127.0.0.1"), peer, DeliveryLimits.DEFAULT, QUICK)) {
             DeliveryResult result = destination.delivery.deliver(TestDestination.envelope(RECIPIENTS), false, false);
 
             assertAllDeferred(result, EnhancedStatus.transientFailure(3, 2));
@@ -110,8 +114,7 @@ class HostilePeersTest {
         // Each silent address holds the delivery for its 1 s read timeout; the budget allows about two.
         DeliveryLimits budget = DeliveryLimits.of(100, 100, Duration.ofMillis(1_500));
         try (HostileSmtpServer peer = HostileSmtpServer.start("127.0.0.1", 0, Attack.SILENT);
-                TestDestination destination = destination(Collections.nCopies(10, "127.0.0.1"), peer, budget,
-                        QUICK)) {
+                TestDestination destination = destination(Collections.nCopies(10, "127.0.0.1"), peer, budget, QUICK)) {
             DeliveryResult result = destination.delivery.deliver(TestDestination.envelope(RECIPIENTS), false, false);
 
             assertAllDeferred(result, EnhancedStatus.transientFailure(4, 2));
@@ -120,8 +123,9 @@ class HostilePeersTest {
         }
     }
 
-    private static TestDestination destination(List<String> addresses, HostileSmtpServer peer, DeliveryLimits limits,
-            SmtpLimits sessionLimits) throws Exception {
+    private static TestDestination destination(
+            List<String> addresses, HostileSmtpServer peer, DeliveryLimits limits, SmtpLimits sessionLimits)
+            throws Exception {
         return new TestDestination(addresses, null, peer.port(), false, TRUST, limits, sessionLimits);
     }
 

@@ -37,8 +37,11 @@ class RecipientFatesPropertyTest {
     }
 
     @Property(tries = 80)
-    void eachRecipientGetsExactlyOneFateThatItsRepliesJustify(@ForAll("scripts") Script first,
-            @ForAll("scripts") Script second, @ForAll("recipientCounts") int count, @ForAll boolean sendPartial)
+    void eachRecipientGetsExactlyOneFateThatItsRepliesJustify(
+            @ForAll("scripts") Script first,
+            @ForAll("scripts") Script second,
+            @ForAll("recipientCounts") int count,
+            @ForAll boolean sendPartial)
             throws Exception {
         int port = LoopbackPorts.freeTcpPort(InetAddress.getByName("127.0.0.2"));
         List<String> recipients = new ArrayList<>();
@@ -47,8 +50,8 @@ class RecipientFatesPropertyTest {
         }
         try (ScriptedSmtpPeer one = ScriptedSmtpPeer.start(InetAddress.getByName("127.0.0.1"), port, null, first);
                 ScriptedSmtpPeer two = ScriptedSmtpPeer.start(InetAddress.getByName("127.0.0.2"), port, null, second);
-                TestDestination destination = new TestDestination(List.of("127.0.0.1", "127.0.0.2"), null, port,
-                        sendPartial, ca.trustManager())) {
+                TestDestination destination = new TestDestination(
+                        List.of("127.0.0.1", "127.0.0.2"), null, port, sendPartial, ca.trustManager())) {
             DeliveryResult result = destination.delivery.deliver(TestDestination.envelope(recipients), false, false);
 
             // Exactly one fate each, in order.
@@ -63,7 +66,9 @@ class RecipientFatesPropertyTest {
                     assertThat(copies).as("copies for %s", fate).isZero();
                 }
                 if (fate.fate() == Fate.BOUNCED) {
-                    assertThat(anyPermanent).as("a bounce without a 5xx to a transaction: %s", fate).isTrue();
+                    assertThat(anyPermanent)
+                            .as("a bounce without a 5xx to a transaction: %s", fate)
+                            .isTrue();
                     assertThat(fate.status().isPermanent()).isTrue();
                 }
                 if (fate.fate() == Fate.DEFERRED) {
@@ -83,7 +88,9 @@ class RecipientFatesPropertyTest {
     }
 
     private static long copiesFor(String recipient, ScriptedSmtpPeer peer) {
-        return peer.accepted().stream().filter(copy -> copy.recipients.contains(recipient)).count();
+        return peer.accepted().stream()
+                .filter(copy -> copy.recipients.contains(recipient))
+                .count();
     }
 
     @Provide
@@ -93,12 +100,26 @@ class RecipientFatesPropertyTest {
 
     @Provide
     Arbitrary<Script> scripts() {
-        Arbitrary<Answer> answer = Arbitraries.frequency(Tuple.of(6, Answer.OK), Tuple.of(2, Answer.TRANSIENT),
-                Tuple.of(2, Answer.PERMANENT), Tuple.of(1, Answer.DROP));
-        return Combinators.combine(answer, answer, answer, answer, answer, answer, answer.list().ofSize(3))
+        Arbitrary<Answer> answer = Arbitraries.frequency(
+                Tuple.of(6, Answer.OK),
+                Tuple.of(2, Answer.TRANSIENT),
+                Tuple.of(2, Answer.PERMANENT),
+                Tuple.of(1, Answer.DROP));
+        return Combinators.combine(
+                        answer,
+                        answer,
+                        answer,
+                        answer,
+                        answer,
+                        answer,
+                        answer.list().ofSize(3))
                 .as((greeting, ehlo, mail, data, end, quit, rcpts) -> new Script()
-                        .at(Stage.GREETING, greeting).at(Stage.EHLO, ehlo).at(Stage.MAIL, mail)
-                        .at(Stage.DATA, data).at(Stage.END_OF_DATA, end).at(Stage.QUIT, quit)
+                        .at(Stage.GREETING, greeting)
+                        .at(Stage.EHLO, ehlo)
+                        .at(Stage.MAIL, mail)
+                        .at(Stage.DATA, data)
+                        .at(Stage.END_OF_DATA, end)
+                        .at(Stage.QUIT, quit)
                         .rcpt(rcpts.toArray(new Answer[0])));
     }
 }

@@ -70,8 +70,12 @@ class RecipientFatesTableTest {
             recipients.add("user" + i + "@dest.test");
         }
         try (ScriptedSmtpPeer peer = ScriptedSmtpPeer.start(LOOPBACK, port, certificate.serverContext(), script);
-                TestDestination destination = new TestDestination(List.of("127.0.0.1"), DomainOverride.REQUIRE_TLS,
-                        port, scenario.sendPartial, ca.trustManager())) {
+                TestDestination destination = new TestDestination(
+                        List.of("127.0.0.1"),
+                        DomainOverride.REQUIRE_TLS,
+                        port,
+                        scenario.sendPartial,
+                        ca.trustManager())) {
             DeliveryResult result = destination.delivery.deliver(TestDestination.envelope(recipients), false, false);
 
             assertThat(result.fates()).extracting(RecipientFate::recipient).containsExactlyElementsOf(recipients);
@@ -79,8 +83,11 @@ class RecipientFatesTableTest {
             for (int i = 0; i < recipients.size(); i++) {
                 RecipientFate fate = result.fates().get(i);
                 Expected expected = scenario.expected(i);
-                assertThat(fate.fate()).as("fate of %s: %s", fate.recipient(), fate).isEqualTo(expected.fate);
-                assertThat(fate.status().toString()).as("status of %s: %s", fate.recipient(), fate)
+                assertThat(fate.fate())
+                        .as("fate of %s: %s", fate.recipient(), fate)
+                        .isEqualTo(expected.fate);
+                assertThat(fate.status().toString())
+                        .as("status of %s: %s", fate.recipient(), fate)
                         .isEqualTo(expected.status);
                 if (expected.fate == Fate.DELIVERED) {
                     delivered.add(fate.recipient());

@@ -26,10 +26,25 @@ import javax.net.ssl.SSLSocket;
  */
 final class ScriptedSmtpPeer implements AutoCloseable {
     /** The stages a script answers. */
-    enum Stage { GREETING, EHLO, STARTTLS, TLS_EHLO, MAIL, RCPT, DATA, END_OF_DATA, QUIT }
+    enum Stage {
+        GREETING,
+        EHLO,
+        STARTTLS,
+        TLS_EHLO,
+        MAIL,
+        RCPT,
+        DATA,
+        END_OF_DATA,
+        QUIT
+    }
 
     /** How a stage is answered. */
-    enum Answer { OK, TRANSIENT, PERMANENT, DROP }
+    enum Answer {
+        OK,
+        TRANSIENT,
+        PERMANENT,
+        DROP
+    }
 
     /** A script: one answer per stage, and one per RCPT in order (missing ones are OK). */
     static final class Script {
@@ -112,7 +127,11 @@ final class ScriptedSmtpPeer implements AutoCloseable {
         List<String> rcpts = new CopyOnWriteArrayList<>();
         rcptsPerSession.add(rcpts);
         Socket socket = plain;
-        if (!reply(socket, script.answer(Stage.GREETING), "220 peer.test ESMTP", "421 4.3.2 not now",
+        if (!reply(
+                socket,
+                script.answer(Stage.GREETING),
+                "220 peer.test ESMTP",
+                "421 4.3.2 not now",
                 "554 5.7.1 no service")) {
             return;
         }
@@ -129,8 +148,8 @@ final class ScriptedSmtpPeer implements AutoCloseable {
             switch (command) {
                 case "EHLO": {
                     Stage stage = secured ? Stage.TLS_EHLO : Stage.EHLO;
-                    String ok = "250-peer.test\r\n250-8BITMIME\r\n" + (tls != null && !secured ? "250-STARTTLS\r\n" : "")
-                            + "250 SIZE 10000000";
+                    String ok = "250-peer.test\r\n250-8BITMIME\r\n"
+                            + (tls != null && !secured ? "250-STARTTLS\r\n" : "") + "250 SIZE 10000000";
                     if (!reply(socket, script.answer(stage), ok, "421 4.3.2 busy", "550 5.5.1 no EHLO for you")) {
                         return;
                     }
@@ -140,13 +159,17 @@ final class ScriptedSmtpPeer implements AutoCloseable {
                     write(socket, "250 peer.test");
                     break;
                 case "STAR": {
-                    if (!reply(socket, script.answer(Stage.STARTTLS), "220 2.0.0 go ahead", "454 4.7.0 TLS not available",
+                    if (!reply(
+                            socket,
+                            script.answer(Stage.STARTTLS),
+                            "220 2.0.0 go ahead",
+                            "454 4.7.0 TLS not available",
                             "554 5.7.0 no TLS")) {
                         return;
                     }
                     if (script.answer(Stage.STARTTLS) == Answer.OK) {
-                        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(socket, null, socket.getPort(),
-                                true);
+                        SSLSocket ssl =
+                                (SSLSocket) tls.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
                         ssl.setUseClientMode(false);
                         ssl.startHandshake();
                         socket = ssl;
@@ -158,7 +181,11 @@ final class ScriptedSmtpPeer implements AutoCloseable {
                 case "MAIL":
                     recipients.clear();
                     rcptIndex = 0;
-                    if (!reply(socket, script.answer(Stage.MAIL), "250 2.1.0 ok", "451 4.3.0 try later",
+                    if (!reply(
+                            socket,
+                            script.answer(Stage.MAIL),
+                            "250 2.1.0 ok",
+                            "451 4.3.0 try later",
                             "550 5.7.1 sender refused")) {
                         return;
                     }
@@ -176,7 +203,11 @@ final class ScriptedSmtpPeer implements AutoCloseable {
                     break;
                 }
                 case "DATA": {
-                    if (!reply(socket, script.answer(Stage.DATA), "354 go on", "451 4.3.0 not now",
+                    if (!reply(
+                            socket,
+                            script.answer(Stage.DATA),
+                            "354 go on",
+                            "451 4.3.0 not now",
                             "554 5.6.0 no data for you")) {
                         return;
                     }
@@ -185,9 +216,14 @@ final class ScriptedSmtpPeer implements AutoCloseable {
                     }
                     StringBuilder data = new StringBuilder();
                     for (String next = in.readLine(); next != null && !next.equals("."); next = in.readLine()) {
-                        data.append(next.startsWith(".") ? next.substring(1) : next).append('\n');
+                        data.append(next.startsWith(".") ? next.substring(1) : next)
+                                .append('\n');
                     }
-                    if (!reply(socket, script.answer(Stage.END_OF_DATA), "250 2.0.0 queued", "451 4.3.0 disk full",
+                    if (!reply(
+                            socket,
+                            script.answer(Stage.END_OF_DATA),
+                            "250 2.0.0 queued",
+                            "451 4.3.0 disk full",
                             "554 5.6.0 content refused")) {
                         return;
                     }

@@ -34,15 +34,31 @@ final class TestDestination implements AutoCloseable {
      * @param mxAddresses one MX host per address, mx1.dest.test first, all of preference 10 + index
      * @param override a local override for dest.test, or null
      */
-    TestDestination(List<String> mxAddresses, DomainOverride override, int port, boolean sendPartial,
-            X509TrustManager pkix) throws IOException {
-        this(mxAddresses, override, port, sendPartial, pkix, DeliveryLimits.DEFAULT, SmtpLimits.DEFAULT
-                .withConnectTimeout(Duration.ofSeconds(2)).withReadTimeout(Duration.ofSeconds(5))
-                .withWriteTimeout(Duration.ofSeconds(5)));
+    TestDestination(
+            List<String> mxAddresses, DomainOverride override, int port, boolean sendPartial, X509TrustManager pkix)
+            throws IOException {
+        this(
+                mxAddresses,
+                override,
+                port,
+                sendPartial,
+                pkix,
+                DeliveryLimits.DEFAULT,
+                SmtpLimits.DEFAULT
+                        .withConnectTimeout(Duration.ofSeconds(2))
+                        .withReadTimeout(Duration.ofSeconds(5))
+                        .withWriteTimeout(Duration.ofSeconds(5)));
     }
 
-    TestDestination(List<String> mxAddresses, DomainOverride override, int port, boolean sendPartial,
-            X509TrustManager pkix, DeliveryLimits limits, SmtpLimits sessionLimits) throws IOException {
+    TestDestination(
+            List<String> mxAddresses,
+            DomainOverride override,
+            int port,
+            boolean sendPartial,
+            X509TrustManager pkix,
+            DeliveryLimits limits,
+            SmtpLimits sessionLimits)
+            throws IOException {
         InMemoryDns dns = new InMemoryDns();
         for (int i = 0; i < mxAddresses.size(); i++) {
             String host = "mx" + (i + 1) + ".dest.test.";
@@ -50,12 +66,24 @@ final class TestDestination implements AutoCloseable {
             dns.addA(host, mxAddresses.get(i));
         }
         DnsResolver resolver = new DnsResolver(dns, false, Duration.ofSeconds(2));
-        this.policy = new DeliveryPolicy(resolver, MtaStsEngine.builder(resolver).lookupTimeout(Duration.ofSeconds(2))
-                .build(), override == null ? Map.of() : Map.of("dest.test", override));
-        SmtpSettings settings = SmtpSettings.of("sender.test").withPort(port).withSendPartial(sendPartial)
+        this.policy = new DeliveryPolicy(
+                resolver,
+                MtaStsEngine.builder(resolver)
+                        .lookupTimeout(Duration.ofSeconds(2))
+                        .build(),
+                override == null ? Map.of() : Map.of("dest.test", override));
+        SmtpSettings settings = SmtpSettings.of("sender.test")
+                .withPort(port)
+                .withSendPartial(sendPartial)
                 .withLimits(sessionLimits);
-        this.delivery = new DomainDelivery(policy, new SmtpClient(settings, pkix, Clock.systemUTC()), outcomes, null,
-                DomainDelivery.Observer.NONE, new Random(1), limits);
+        this.delivery = new DomainDelivery(
+                policy,
+                new SmtpClient(settings, pkix, Clock.systemUTC()),
+                outcomes,
+                null,
+                DomainDelivery.Observer.NONE,
+                new Random(1),
+                limits);
     }
 
     static Envelope envelope(List<String> recipients) {

@@ -9,12 +9,12 @@ import java.util.List;
 public final class DeliveryAttempts {
     private static final String RECIPIENT = "user@example.test";
 
-    private DeliveryAttempts() {
-    }
+    private DeliveryAttempts() {}
 
     public static DeliveryAttempt delivered(String host, TlsRequirement requirement, String authentication) {
         DeliveryAttempt.Builder builder = DeliveryAttempt.builder(host, InetAddress.getLoopbackAddress(), requirement)
-                .tls("TLSv1.3", "TLS_AES_128_GCM_SHA256").authentication(authentication);
+                .tls("TLSv1.3", "TLS_AES_128_GCM_SHA256")
+                .authentication(authentication);
         SmtpReply reply = SmtpReply.of(250, List.of("2.0.0 queued"));
         builder.recipient(RecipientResult.accepted(RECIPIENT, reply));
         return builder.completed(reply.toString());

@@ -20,12 +20,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,15 +68,17 @@ class SmtpClientTest {
         assertThat(attempt.outcome()).as(attempt.describe()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
         assertThat(attempt.tlsProtocol()).get().asString().startsWith("TLSv1.");
         assertThat(attempt.authentication()).isEqualTo("none");
-        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.overTls).isTrue());
+        assertThat(server.received())
+                .singleElement()
+                .satisfies(mail -> assertThat(mail.overTls).isTrue());
     }
 
     @Test
     void aProbeSecuresTheConnectionAsRequiredAndSendsNothing() throws Exception {
         TestSmtpServer server = tlsServer(good);
 
-        DeliveryAttempt attempt = client(server.address()).probe(plan(TlsRequirement.PKIX, null),
-                server.address().getAddress());
+        DeliveryAttempt attempt = client(server.address())
+                .probe(plan(TlsRequirement.PKIX, null), server.address().getAddress());
 
         assertThat(attempt.outcome()).as(attempt.describe()).isEqualTo(DeliveryAttempt.Outcome.SECURED);
         assertThat(attempt.authentication()).isEqualTo("PKIX");
@@ -89,8 +91,8 @@ class SmtpClientTest {
         TestSmtpServer server = tlsServer(good);
         StartTlsStrippingProxy proxy = proxy(server, StartTlsStrippingProxy.Variant.HIDE);
 
-        DeliveryAttempt attempt = client(proxy.address()).probe(plan(TlsRequirement.PKIX, null),
-                proxy.address().getAddress());
+        DeliveryAttempt attempt = client(proxy.address())
+                .probe(plan(TlsRequirement.PKIX, null), proxy.address().getAddress());
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
         assertThat(attempt.resultType()).contains(ResultType.STARTTLS_NOT_SUPPORTED);
@@ -105,7 +107,9 @@ class SmtpClientTest {
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
         assertThat(attempt.authentication()).isEqualTo("plaintext");
-        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.overTls).isFalse());
+        assertThat(server.received())
+                .singleElement()
+                .satisfies(mail -> assertThat(mail.overTls).isFalse());
     }
 
     @Test
@@ -153,17 +157,22 @@ class SmtpClientTest {
         assertThat(server.received()).isEmpty();
         // The log line says TLS was tried and failed, not that the session was plaintext.
         assertThat(attempt.tlsFailed()).isTrue();
-        assertThat(attempt.describe()).contains(" tls=failed ").contains(" authentication=failed ")
+        assertThat(attempt.describe())
+                .contains(" tls=failed ")
+                .contains(" authentication=failed ")
                 .doesNotContain("plaintext");
     }
 
     @Test
     void pkixRefusesAnUntrustedOrExpiredCertificate() throws Exception {
         Instant now = Instant.now();
-        DeliveryAttempt untrusted = send(tlsServer(TestCertificateAuthority.root("Stranger").issue(MX)).address(),
+        DeliveryAttempt untrusted = send(
+                tlsServer(TestCertificateAuthority.root("Stranger").issue(MX)).address(),
                 plan(TlsRequirement.PKIX, null));
-        DeliveryAttempt expired = send(tlsServer(intermediate.issue(now.minus(Duration.ofDays(9)),
-                now.minus(Duration.ofDays(1)), MX)).address(), plan(TlsRequirement.PKIX, null));
+        DeliveryAttempt expired = send(
+                tlsServer(intermediate.issue(now.minus(Duration.ofDays(9)), now.minus(Duration.ofDays(1)), MX))
+                        .address(),
+                plan(TlsRequirement.PKIX, null));
 
         assertThat(untrusted.resultType()).contains(ResultType.CERTIFICATE_NOT_TRUSTED);
         assertThat(expired.resultType()).contains(ResultType.CERTIFICATE_EXPIRED);
@@ -178,19 +187,24 @@ class SmtpClientTest {
             DeliveryAttempt attempt = send(proxy.address(), plan(TlsRequirement.PKIX, null));
 
             assertThat(attempt.outcome()).as(variant.name()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
-            assertThat(attempt.status().map(Object::toString)).as(variant.name()).contains("4.7.4");
+            assertThat(attempt.status().map(Object::toString))
+                    .as(variant.name())
+                    .contains("4.7.4");
             assertThat(attempt.isPolicyFailure()).isTrue();
-            assertThat(proxy.seenFromClients()).as(variant.name()).doesNotContain(SECRET).doesNotContain("RCPT");
+            assertThat(proxy.seenFromClients())
+                    .as(variant.name())
+                    .doesNotContain(SECRET)
+                    .doesNotContain("RCPT");
             assertThat(server.received()).isEmpty();
         }
     }
 
     @Test
     void daneAuthenticatesByTheMatchingRecordAndSaysWhich() throws Exception {
-        TlsaRecord ee = TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256,
-                good.leaf());
-        TlsaRecord ta = TlsaRecord.forCertificate(TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_CERT, TlsaRecord.MATCH_SHA256,
-                intermediate.certificate());
+        TlsaRecord ee = TlsaRecord.forCertificate(
+                TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, good.leaf());
+        TlsaRecord ta = TlsaRecord.forCertificate(
+                TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_CERT, TlsaRecord.MATCH_SHA256, intermediate.certificate());
 
         DeliveryAttempt byEe = send(tlsServer(good).address(), plan(TlsRequirement.DANE, dane(ee)));
         DeliveryAttempt byTa = send(tlsServer(good).address(), plan(TlsRequirement.DANE, dane(ta)));
@@ -202,8 +216,11 @@ class SmtpClientTest {
 
     @Test
     void aTlsaMismatchStopsTheConnection() throws Exception {
-        TlsaRecord other = TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
-                TlsaRecord.MATCH_SHA256, intermediate.issue(MX).leaf());
+        TlsaRecord other = TlsaRecord.forCertificate(
+                TlsaRecord.DANE_EE,
+                TlsaRecord.SELECTOR_SPKI,
+                TlsaRecord.MATCH_SHA256,
+                intermediate.issue(MX).leaf());
         TestSmtpServer server = tlsServer(good);
 
         DeliveryAttempt attempt = send(server.address(), plan(TlsRequirement.DANE, dane(other)));
@@ -222,7 +239,9 @@ class SmtpClientTest {
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
         assertThat(attempt.authentication()).isEqualTo("plaintext");
-        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.overTls).isFalse());
+        assertThat(server.received())
+                .singleElement()
+                .satisfies(mail -> assertThat(mail.overTls).isFalse());
     }
 
     @Test
@@ -238,17 +257,26 @@ class SmtpClientTest {
     @Test
     void withSendPartialTheRefusedRecipientsAreReportedForBouncingAndTheOthersDelivered() throws Exception {
         TestSmtpServer server = tlsServer(good).refuse("nobody@example.test");
-        SmtpClient client = new SmtpClient(SmtpSettings.of("sender.test").withPort(server.port()).withSendPartial(true),
-                root.trustManager(), Clock.systemUTC());
+        SmtpClient client = new SmtpClient(
+                SmtpSettings.of("sender.test").withPort(server.port()).withSendPartial(true),
+                root.trustManager(),
+                Clock.systemUTC());
 
-        DeliveryAttempt attempt = client.send(content(), "sender@sender.test",
-                List.of("user@example.test", "nobody@example.test"), plan(TlsRequirement.PKIX, null), LOOPBACK);
+        DeliveryAttempt attempt = client.send(
+                content(),
+                "sender@sender.test",
+                List.of("user@example.test", "nobody@example.test"),
+                plan(TlsRequirement.PKIX, null),
+                LOOPBACK);
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
-        assertThat(attempt.recipients()).extracting(RecipientResult::kind)
+        assertThat(attempt.recipients())
+                .extracting(RecipientResult::kind)
                 .containsExactly(RecipientResult.Kind.ACCEPTED, RecipientResult.Kind.REFUSED);
-        assertThat(attempt.recipient("nobody@example.test").get().status().toString()).isEqualTo("5.1.1");
-        assertThat(server.received()).singleElement()
+        assertThat(attempt.recipient("nobody@example.test").get().status().toString())
+                .isEqualTo("5.1.1");
+        assertThat(server.received())
+                .singleElement()
                 .satisfies(mail -> assertThat(mail.recipients).containsExactly("user@example.test"));
     }
 
@@ -256,17 +284,25 @@ class SmtpClientTest {
     void afterAPlaintextFallbackTheRefusedRecipientsAreStillReportedForBouncing() throws Exception {
         TestSmtpServer server = tlsServer(good).refuse("nobody@example.test");
         StartTlsStrippingProxy proxy = proxy(server, StartTlsStrippingProxy.Variant.REFUSE_454);
-        SmtpClient client = new SmtpClient(SmtpSettings.of("sender.test").withPort(proxy.address().getPort())
-                .withSendPartial(true), root.trustManager(), Clock.systemUTC());
+        SmtpClient client = new SmtpClient(
+                SmtpSettings.of("sender.test")
+                        .withPort(proxy.address().getPort())
+                        .withSendPartial(true),
+                root.trustManager(),
+                Clock.systemUTC());
 
-        DeliveryAttempt attempt = client.send(content(), "sender@sender.test",
-                List.of("user@example.test", "nobody@example.test"), plan(TlsRequirement.OPPORTUNISTIC, null),
+        DeliveryAttempt attempt = client.send(
+                content(),
+                "sender@sender.test",
+                List.of("user@example.test", "nobody@example.test"),
+                plan(TlsRequirement.OPPORTUNISTIC, null),
                 proxy.address().getAddress());
 
         assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
         assertThat(attempt.detail()).startsWith("TLS failed (");
         assertThat(attempt.recipient("nobody@example.test").get().kind()).isEqualTo(RecipientResult.Kind.REFUSED);
-        assertThat(server.received()).singleElement()
+        assertThat(server.received())
+                .singleElement()
                 .satisfies(mail -> assertThat(mail.recipients).containsExactly("user@example.test"));
     }
 
@@ -274,14 +310,22 @@ class SmtpClientTest {
     void theSessionLeavesFromTheBindAddress() throws Exception {
         TestSmtpServer server = tlsServer(good);
         InetAddress from = InetAddress.getByName("127.0.0.3");
-        SmtpClient client = new SmtpClient(SmtpSettings.of("sender.test").withPort(server.port()).withBindAddress(from),
-                root.trustManager(), Clock.systemUTC());
+        SmtpClient client = new SmtpClient(
+                SmtpSettings.of("sender.test").withPort(server.port()).withBindAddress(from),
+                root.trustManager(),
+                Clock.systemUTC());
 
-        DeliveryAttempt attempt = client.send(content(), "sender@sender.test", List.of("user@example.test"),
-                plan(TlsRequirement.PKIX, null), LOOPBACK);
+        DeliveryAttempt attempt = client.send(
+                content(),
+                "sender@sender.test",
+                List.of("user@example.test"),
+                plan(TlsRequirement.PKIX, null),
+                LOOPBACK);
 
         // subethasmtp names the client's address in its Received header.
-        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.data).contains("[127.0.0.3]"));
+        assertThat(server.received())
+                .singleElement()
+                .satisfies(mail -> assertThat(mail.data).contains("[127.0.0.3]"));
         // What a TLS report gives as sending-mta-ip (RFC 8460 4.4): the session's own local end.
         assertThat(attempt.localAddress()).contains(from);
     }
@@ -307,20 +351,28 @@ class SmtpClientTest {
         String greetingName = "greeting.receiver.test";
         String longName = "a".repeat(400) + ".test";
         try (ServerSocket listener = new ServerSocket(0, 1, LOOPBACK)) {
-            Thread peer = new Thread(() -> answer(listener, "220 " + greetingName + " ESMTP\r\n",
-                    "250 " + longName + "\u001b[2J says hello\r\n", "421 4.3.2 going away\r\n"));
+            Thread peer = new Thread(() -> answer(
+                    listener,
+                    "220 " + greetingName + " ESMTP\r\n",
+                    "250 " + longName + "\u001b[2J says hello\r\n",
+                    "421 4.3.2 going away\r\n"));
             peer.start();
-            DeliveryAttempt withEhlo = send(new InetSocketAddress(LOOPBACK, listener.getLocalPort()),
-                    plan(TlsRequirement.NO_TLS, null));
+            DeliveryAttempt withEhlo =
+                    send(new InetSocketAddress(LOOPBACK, listener.getLocalPort()), plan(TlsRequirement.NO_TLS, null));
             peer.join(10_000);
-            peer = new Thread(() -> answer(listener, "220 " + greetingName + "\u0007 ESMTP\r\n",
-                    "421 4.3.2 not now\r\n"));
+            peer = new Thread(
+                    () -> answer(listener, "220 " + greetingName + "\u0007 ESMTP\r\n", "421 4.3.2 not now\r\n"));
             peer.start();
-            DeliveryAttempt withoutEhlo = send(new InetSocketAddress(LOOPBACK, listener.getLocalPort()),
-                    plan(TlsRequirement.NO_TLS, null));
+            DeliveryAttempt withoutEhlo =
+                    send(new InetSocketAddress(LOOPBACK, listener.getLocalPort()), plan(TlsRequirement.NO_TLS, null));
             peer.join(10_000);
 
-            assertThat(withEhlo.serverName()).get().asString().hasSize(255).startsWith("aaa").doesNotContain("\u001b");
+            assertThat(withEhlo.serverName())
+                    .get()
+                    .asString()
+                    .hasSize(255)
+                    .startsWith("aaa")
+                    .doesNotContain("\u001b");
             assertThat(withoutEhlo.serverName()).contains(greetingName);
         }
     }
@@ -329,8 +381,8 @@ class SmtpClientTest {
     private static void answer(ServerSocket listener, String greeting, String... replies) {
         try (Socket socket = listener.accept()) {
             socket.setSoTimeout(10_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.US_ASCII));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = socket.getOutputStream();
             out.write(greeting.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
@@ -393,7 +445,9 @@ class SmtpClientTest {
 
         send(server.address(), plan(TlsRequirement.PKIX, null));
 
-        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.mailParameters).isEmpty());
+        assertThat(server.received())
+                .singleElement()
+                .satisfies(mail -> assertThat(mail.mailParameters).isEmpty());
     }
 
     @Test
@@ -402,17 +456,21 @@ class SmtpClientTest {
 
         send(server.address(), plan(TlsRequirement.PKIX, null));
 
-        assertThat(server.received()).singleElement().satisfies(mail -> assertThat(mail.data)
-                .containsPattern("X-Secure-Delivery: mx=mx\\.example\\.test; ip=127\\.0\\.0\\.1; requirement=pkix;"
-                        + "\\s+tls=TLSv1\\.[23]; cipher=TLS_\\S+; authentication=PKIX"));
+        assertThat(server.received())
+                .singleElement()
+                .satisfies(mail -> assertThat(mail.data)
+                        .containsPattern(
+                                "X-Secure-Delivery: mx=mx\\.example\\.test; ip=127\\.0\\.0\\.1; requirement=pkix;"
+                                        + "\\s+tls=TLSv1\\.[23]; cipher=TLS_\\S+; authentication=PKIX"));
     }
 
     @Test
     void theAttemptDescribesItselfInOneLine() throws Exception {
         DeliveryAttempt attempt = send(tlsServer(good).address(), plan(TlsRequirement.PKIX, null));
 
-        assertThat(attempt.describe()).matches("mx=mx\\.example\\.test ip=127\\.0\\.0\\.1 requirement=pkix"
-                + " outcome=delivered tls=TLSv1\\.[23] cipher=TLS_\\S+ authentication=PKIX detail=\".*\"");
+        assertThat(attempt.describe())
+                .matches("mx=mx\\.example\\.test ip=127\\.0\\.0\\.1 requirement=pkix"
+                        + " outcome=delivered tls=TLSv1\\.[23] cipher=TLS_\\S+ authentication=PKIX detail=\".*\"");
     }
 
     // ---- fixtures ----
@@ -430,8 +488,8 @@ class SmtpClientTest {
     }
 
     private static DaneRequirement dane(TlsaRecord record) {
-        return DaneRequirement.tlsa(MX, List.of(LOOPBACK), List.of(record), ReferenceIdentifiers.of(MX, "example.test"),
-                "test record");
+        return DaneRequirement.tlsa(
+                MX, List.of(LOOPBACK), List.of(record), ReferenceIdentifiers.of(MX, "example.test"), "test record");
     }
 
     private static MxHostPlan plan(TlsRequirement requirement, DaneRequirement dane) {
@@ -443,9 +501,12 @@ class SmtpClientTest {
     }
 
     private static SmtpClient client(InetSocketAddress server) {
-        SmtpSettings settings = SmtpSettings.of("sender.test").withPort(server.getPort())
-                .withTraceHeader("X-Secure-Delivery").withLimits(SmtpLimits.DEFAULT
-                        .withConnectTimeout(Duration.ofSeconds(5)).withReadTimeout(Duration.ofSeconds(10)));
+        SmtpSettings settings = SmtpSettings.of("sender.test")
+                .withPort(server.getPort())
+                .withTraceHeader("X-Secure-Delivery")
+                .withLimits(SmtpLimits.DEFAULT
+                        .withConnectTimeout(Duration.ofSeconds(5))
+                        .withReadTimeout(Duration.ofSeconds(10)));
         return new SmtpClient(settings, root.trustManager(), Clock.systemUTC());
     }
 

@@ -27,8 +27,8 @@ class SmtpReplyPropertyTest {
     }
 
     @Property
-    void everyReplyKeepsAnAgreeingStatusAndCleanText(@ForAll("codes") int code,
-            @ForAll("replyLines") List<String> lines, @ForAll("replyTexts") String keyword) {
+    void everyReplyKeepsAnAgreeingStatusAndCleanText(
+            @ForAll("codes") int code, @ForAll("replyLines") List<String> lines, @ForAll("replyTexts") String keyword) {
         check(code, lines, keyword);
     }
 
@@ -61,7 +61,8 @@ class SmtpReplyPropertyTest {
         assertThat(code).isBetween(200, 599);
         int replyClass = code / 100;
         assertThat(reply.status().statusClass()).isEqualTo(replyClass == 3 ? 2 : replyClass);
-        assertThat(reply.isPositive() || reply.isTransientFailure() || reply.isPermanentFailure()).isTrue();
+        assertThat(reply.isPositive() || reply.isTransientFailure() || reply.isPermanentFailure())
+                .isTrue();
         assertThat(reply.lines()).hasSameSizeAs(lines);
         for (String line : reply.lines()) {
             HostileText.assertLogSafe("a line", line, false);
@@ -75,8 +76,10 @@ class SmtpReplyPropertyTest {
     @Provide
     Arbitrary<Integer> codes() {
         return Arbitraries.frequencyOf(
-                Tuple.of(8, Arbitraries.of(220, 221, 250, 251, 334, 354, 421, 450, 451, 452, 500, 501,
-                        530, 550, 552, 553, 554)),
+                Tuple.of(
+                        8,
+                        Arbitraries.of(
+                                220, 221, 250, 251, 334, 354, 421, 450, 451, 452, 500, 501, 530, 550, 552, 553, 554)),
                 Tuple.of(2, Arbitraries.integers().between(200, 599)),
                 Tuple.of(1, Arbitraries.integers().between(-1, 1000)));
     }
@@ -92,10 +95,21 @@ class SmtpReplyPropertyTest {
     }
 
     static Arbitrary<String> validTexts() {
-        Arbitrary<String> status = Combinators.combine(Arbitraries.of(2, 4, 5), Arbitraries.integers().between(0, 999),
-                Arbitraries.integers().between(0, 999)).as((c, s, d) -> c + "." + s + "." + d);
-        Arbitrary<String> words = Arbitraries.of("OK", "mx.example.test ESMTP ready", "Requested action taken",
-                "No such user here", "STARTTLS", "SIZE 35882577", "8BITMIME", "REQUIRETLS", "try again later");
+        Arbitrary<String> status = Combinators.combine(
+                        Arbitraries.of(2, 4, 5),
+                        Arbitraries.integers().between(0, 999),
+                        Arbitraries.integers().between(0, 999))
+                .as((c, s, d) -> c + "." + s + "." + d);
+        Arbitrary<String> words = Arbitraries.of(
+                "OK",
+                "mx.example.test ESMTP ready",
+                "Requested action taken",
+                "No such user here",
+                "STARTTLS",
+                "SIZE 35882577",
+                "8BITMIME",
+                "REQUIRETLS",
+                "try again later");
         return Arbitraries.oneOf(words, Combinators.combine(status, words).as((s, w) -> s + " " + w), status);
     }
 }

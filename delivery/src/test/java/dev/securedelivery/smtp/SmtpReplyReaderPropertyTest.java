@@ -37,8 +37,8 @@ import net.jqwik.api.statistics.Statistics;
  */
 class SmtpReplyReaderPropertyTest {
     /** Small bounds, so that edits cross them: 512 bytes a line (RFC 5321 4.5.3.1.5), 8 lines (never 64 KiB). */
-    static final SmtpLimits LIMITS = SmtpLimits.DEFAULT.withReplyBounds(512, 8, 65_536)
-            .withReadTimeout(Duration.ofSeconds(30));
+    static final SmtpLimits LIMITS =
+            SmtpLimits.DEFAULT.withReplyBounds(512, 8, 65_536).withReadTimeout(Duration.ofSeconds(30));
 
     private static ReplyServer server;
 
@@ -68,22 +68,25 @@ class SmtpReplyReaderPropertyTest {
         SmtpReply reply;
         try {
             server.next(stream);
-            try (SmtpConnection connection = SmtpConnection.open(server.address(), null, LIMITS,
-                    LIMITS.sessionLimit())) {
+            try (SmtpConnection connection =
+                    SmtpConnection.open(server.address(), null, LIMITS, LIMITS.sessionLimit())) {
                 reply = connection.readReply();
             }
         } catch (SmtpProtocolException e) {
-            assertThat(expected.outcome).as("a protocol error for %s", HostileText.escaped(latin1(stream)))
+            assertThat(expected.outcome)
+                    .as("a protocol error for %s", HostileText.escaped(latin1(stream)))
                     .isEqualTo(Outcome.PROTOCOL_ERROR);
             HostileText.assertLogSafe("the message", e.getMessage(), true);
             return;
         } catch (IOException e) {
-            assertThat(expected.outcome).as("%s for %s", e, HostileText.escaped(latin1(stream)))
+            assertThat(expected.outcome)
+                    .as("%s for %s", e, HostileText.escaped(latin1(stream)))
                     .isEqualTo(Outcome.CLOSED);
             HostileText.assertLogSafe("the message", e.getMessage(), true);
             return;
         }
-        assertThat(expected.outcome).as("a reply for %s", HostileText.escaped(latin1(stream)))
+        assertThat(expected.outcome)
+                .as("a reply for %s", HostileText.escaped(latin1(stream)))
                 .isEqualTo(Outcome.REPLY);
         assertThat(reply.code()).isEqualTo(expected.code);
         assertThat(reply.lines()).hasSize(expected.lines);
@@ -93,7 +96,11 @@ class SmtpReplyReaderPropertyTest {
         }
     }
 
-    enum Outcome { REPLY, PROTOCOL_ERROR, CLOSED }
+    enum Outcome {
+        REPLY,
+        PROTOCOL_ERROR,
+        CLOSED
+    }
 
     /** What reading the first reply of {@code stream} must give. */
     static final class Expected {
@@ -130,12 +137,13 @@ class SmtpReplyReaderPropertyTest {
             }
             int lineEnd = end > position && stream[end - 1] == '\r' ? end - 1 : end;
             int length = lineEnd - position;
-            if (length < 3 || !isCode(stream, position)
+            if (length < 3
+                    || !isCode(stream, position)
                     || (length > 3 && stream[position + 3] != ' ' && stream[position + 3] != '-')) {
                 return new Expected(Outcome.PROTOCOL_ERROR, 0, 0);
             }
-            int lineCode = (stream[position] - '0') * 100 + (stream[position + 1] - '0') * 10
-                    + stream[position + 2] - '0';
+            int lineCode =
+                    (stream[position] - '0') * 100 + (stream[position + 1] - '0') * 10 + stream[position + 2] - '0';
             if (code != -1 && lineCode != code) {
                 return new Expected(Outcome.PROTOCOL_ERROR, 0, 0);
             }
@@ -152,8 +160,12 @@ class SmtpReplyReaderPropertyTest {
     }
 
     private static boolean isCode(byte[] stream, int at) {
-        return stream[at] >= '2' && stream[at] <= '5' && stream[at + 1] >= '0' && stream[at + 1] <= '9'
-                && stream[at + 2] >= '0' && stream[at + 2] <= '9';
+        return stream[at] >= '2'
+                && stream[at] <= '5'
+                && stream[at + 1] >= '0'
+                && stream[at + 1] <= '9'
+                && stream[at + 2] >= '0'
+                && stream[at + 2] <= '9';
     }
 
     private static String latin1(byte[] bytes) {
@@ -163,22 +175,33 @@ class SmtpReplyReaderPropertyTest {
     @Provide
     Arbitrary<byte[]> streams() {
         Arbitrary<byte[]> valid = validStreams().map(text -> text.getBytes(StandardCharsets.UTF_8));
-        Arbitrary<byte[]> textEdits = HostileText.mutationsOf(validStreams(), "\r\n", "\n", "\r", "250-", "250 ",
-                "550 ", "-", " ").map(text -> text.getBytes(StandardCharsets.UTF_8));
+        Arbitrary<byte[]> textEdits = HostileText.mutationsOf(
+                        validStreams(), "\r\n", "\n", "\r", "250-", "250 ", "550 ", "-", " ")
+                .map(text -> text.getBytes(StandardCharsets.UTF_8));
         return Arbitraries.frequencyOf(Tuple.of(5, HostileBytes.hostile(valid)), Tuple.of(4, textEdits));
     }
 
     /** Replies as servers send them: a greeting, an EHLO reply, refusals with enhanced codes; CRLF or LF. */
     static Arbitrary<String> validStreams() {
         Arbitrary<Integer> code = Arbitraries.of(220, 221, 250, 354, 421, 450, 451, 550, 554);
-        Arbitrary<String> text = Arbitraries.of("mx.example.test ESMTP", "2.1.0 OK", "5.1.1 no such user", "STARTTLS",
-                "SIZE 35882577", "8BITMIME", "", "4.7.0 try again");
-        Arbitrary<String> reply = Combinators.combine(code, text.list().ofMinSize(1).ofMaxSize(5),
-                Arbitraries.of("\r\n", "\n")).as((c, lines, end) -> {
+        Arbitrary<String> text = Arbitraries.of(
+                "mx.example.test ESMTP",
+                "2.1.0 OK",
+                "5.1.1 no such user",
+                "STARTTLS",
+                "SIZE 35882577",
+                "8BITMIME",
+                "",
+                "4.7.0 try again");
+        Arbitrary<String> reply = Combinators.combine(
+                        code, text.list().ofMinSize(1).ofMaxSize(5), Arbitraries.of("\r\n", "\n"))
+                .as((c, lines, end) -> {
                     StringBuilder out = new StringBuilder();
                     for (int i = 0; i < lines.size(); i++) {
                         boolean last = i == lines.size() - 1;
-                        out.append(c).append(last ? lines.get(i).isEmpty() ? "" : " " : "-").append(lines.get(i))
+                        out.append(c)
+                                .append(last ? lines.get(i).isEmpty() ? "" : " " : "-")
+                                .append(lines.get(i))
                                 .append(end);
                     }
                     return out.toString();

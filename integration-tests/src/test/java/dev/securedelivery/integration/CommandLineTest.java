@@ -37,6 +37,7 @@ class CommandLineTest {
 
     @TempDir
     static Path directory;
+
     private static Path config;
 
     @BeforeAll
@@ -50,8 +51,14 @@ class CommandLineTest {
         // match nothing, an invalid TLS-RPT record.
         SignedZone brokenZone = WORLD.zone("broken.test", true);
         WORLD.mx(brokenZone, "mx1.broken.test", 10, WORLD.ca().issue("mx1.broken.test"));
-        WORLD.tlsa(brokenZone, "mx1.broken.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
-                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, WORLD.ca().issue("elsewhere.test").leaf()));
+        WORLD.tlsa(
+                brokenZone,
+                "mx1.broken.test",
+                TlsaRecord.forCertificate(
+                        TlsaRecord.DANE_EE,
+                        TlsaRecord.SELECTOR_SPKI,
+                        TlsaRecord.MATCH_SHA256,
+                        WORLD.ca().issue("elsewhere.test").leaf()));
         WORLD.mx(brokenZone, "mx2.broken.test", 20, WORLD.ca().issue("not-mx2.broken.test"));
         WORLD.enforce("broken.test", "1", "mx1.broken.test");
         brokenZone.addTxt("_smtp._tls.broken.test.", "v=TLSRPTv1; rua=http://reports.broken.test/");
@@ -63,7 +70,11 @@ class CommandLineTest {
         WORLD.enforce("stripped.test", "1", "mx.stripped.test");
 
         // outside.test: its only MX is not in its enforce policy.
-        WORLD.mx(WORLD.zone("outside.test", false), "mx.outside.test", 10, WORLD.ca().issue("mx.outside.test"));
+        WORLD.mx(
+                WORLD.zone("outside.test", false),
+                "mx.outside.test",
+                10,
+                WORLD.ca().issue("mx.outside.test"));
         WORLD.enforce("outside.test", "1", "mx.elsewhere.test");
 
         // nullmx.test: accepts no mail (RFC 7505).
@@ -99,7 +110,9 @@ class CommandLineTest {
     void checkOfAnMxOutsideThePolicyPointsAtThePolicyNotTheCertificate() {
         Run run = run("check", "outside.test", "--config", config.toString());
 
-        assertThat(run.out).contains("mx.outside.test").contains("not in the MTA-STS policy")
+        assertThat(run.out)
+                .contains("mx.outside.test")
+                .contains("not in the MTA-STS policy")
                 .contains("fix: name the MX host in the MTA-STS policy's mx lines")
                 .doesNotContain("certificate chain");
     }
@@ -110,7 +123,9 @@ class CommandLineTest {
 
         assertThat(run.exit).as(run.out + run.err).isZero();
         assertThat(run.out).contains("mx.good.test [127.0.0.").contains("authenticated: DANE-EE");
-        assertThat(WORLD.server("mx.good.test").received()).as("a probe sends no mail").isEmpty();
+        assertThat(WORLD.server("mx.good.test").received())
+                .as("a probe sends no mail")
+                .isEmpty();
     }
 
     @Test
@@ -118,7 +133,9 @@ class CommandLineTest {
         Run run = run("probe", "stripped.test", "--config", config.toString(), "--smtp-port", port());
 
         assertThat(run.exit).as(run.out).isEqualTo(2);
-        assertThat(run.out).contains("PROBLEM").contains("starttls-not-supported")
+        assertThat(run.out)
+                .contains("PROBLEM")
+                .contains("starttls-not-supported")
                 .contains("fix: offer STARTTLS on port 25");
     }
 
@@ -128,7 +145,12 @@ class CommandLineTest {
         // A port nothing listens on: every query times out.
         Files.writeString(silent, "dns.servers = 127.0.0.1:9\ndns.timeout = 300ms\n");
 
-        Run run = run("check", "good.test", "--config", silent.toString(), "--trust-anchor",
+        Run run = run(
+                "check",
+                "good.test",
+                "--config",
+                silent.toString(),
+                "--trust-anchor",
                 directory.resolve("anchor.ds").toString());
 
         assertThat(run.exit).as(run.out + run.err).isEqualTo(3);
@@ -142,7 +164,8 @@ class CommandLineTest {
         Run run = run("verify", "good.test", "--config", config.toString(), "--smtp-port", port());
 
         assertThat(run.exit).as(run.out).isZero();
-        assertThat(run.out).contains("OK              _mta-sts.good.test: id 1 (\"v=STSv1; id=1\")")
+        assertThat(run.out)
+                .contains("OK              _mta-sts.good.test: id 1 (\"v=STSv1; id=1\")")
                 .contains("mode enforce, mx [mx.good.test]")
                 .contains("PKIX: valid for mx.good.test")
                 .contains("TLSA: DANE-EE")
@@ -159,13 +182,15 @@ class CommandLineTest {
         for (JsonNode finding : JSON.readTree(run.out).get("findings")) {
             if (finding.get("level").asText().equals("problem")) {
                 assertThat(finding.get("fix").isNull()).as(finding.toString()).isFalse();
-                problems.add(finding.get("about").asText() + ": " + finding.get("message").asText());
+                problems.add(finding.get("about").asText() + ": "
+                        + finding.get("message").asText());
             }
         }
-        assertThat(problems).anyMatch(problem -> problem.startsWith("mx2.broken.test: not covered by the MTA-STS"))
+        assertThat(problems)
+                .anyMatch(problem -> problem.startsWith("mx2.broken.test: not covered by the MTA-STS"))
                 .anyMatch(problem -> problem.startsWith("mx2.broken.test [") && problem.contains("does not name"))
-                .anyMatch(problem -> problem.startsWith("mx1.broken.test [")
-                        && problem.contains("TLSA records match nothing"))
+                .anyMatch(problem ->
+                        problem.startsWith("mx1.broken.test [") && problem.contains("TLSA records match nothing"))
                 .anyMatch(problem -> problem.startsWith("_smtp._tls.broken.test: ")
                         && problem.contains("must be mailto: or https:"));
     }
@@ -186,16 +211,16 @@ class CommandLineTest {
         Files.writeString(policy, "version: STSv1\nmode: enforce\nmx: *.example.com\nmax_age: 604800\n");
 
         assertThat(run("lint-policy", policy.toString()).exit).isZero();
-        Run fromStdin = runWithInput("version: STSv1\nmode: testing\nmx: mx.example.com\nmax_age: 86400\n",
-                "lint-policy", "-");
+        Run fromStdin =
+                runWithInput("version: STSv1\nmode: testing\nmx: mx.example.com\nmax_age: 86400\n", "lint-policy", "-");
         assertThat(fromStdin.exit).isZero();
         assertThat(fromStdin.out).contains("valid: mode testing");
     }
 
     @Test
     void lintPolicyRejectsAnInvalidPolicySayingWhy() {
-        Run run = runWithInput("version: STSv1\nmode: enforcing\nmx: mx.example.com\nmax_age: 86400\n",
-                "lint-policy", "-");
+        Run run = runWithInput(
+                "version: STSv1\nmode: enforcing\nmx: mx.example.com\nmax_age: 86400\n", "lint-policy", "-");
 
         assertThat(run.exit).isEqualTo(2);
         assertThat(run.out).contains("PROBLEM").contains("enforcing").contains("fix:");
@@ -204,7 +229,8 @@ class CommandLineTest {
     @Test
     void lintTxtChecksBothKindsOfRecord() {
         assertThat(run("lint-txt", "v=STSv1; id=20261122T1").exit).isZero();
-        assertThat(run("lint-txt", "v=TLSRPTv1; rua=mailto:a@example.com,https://r.example.com/v1").exit).isZero();
+        assertThat(run("lint-txt", "v=TLSRPTv1; rua=mailto:a@example.com,https://r.example.com/v1").exit)
+                .isZero();
         assertThat(run("lint-txt", "v=STSv1; id=not-alphanumeric!").exit).isEqualTo(2);
         assertThat(run("lint-txt", "v=spf1 -all").exit).isEqualTo(2);
     }
@@ -214,7 +240,8 @@ class CommandLineTest {
     @Test
     void invalidInputIsExitCodeOne() throws Exception {
         assertThat(run("check", "not_a..domain").exit).isEqualTo(1);
-        assertThat(run("lint-policy", directory.resolve("missing.txt").toString()).exit).isEqualTo(1);
+        assertThat(run("lint-policy", directory.resolve("missing.txt").toString()).exit)
+                .isEqualTo(1);
         assertThat(run("frobnicate", "good.test").exit).isEqualTo(1);
         assertThat(run("check").exit).isEqualTo(1);
         Path bad = directory.resolve("bad.properties");
@@ -226,9 +253,10 @@ class CommandLineTest {
 
     @Test
     void theScriptRunsTheToolAndPassesItsExitCodeOn() throws Exception {
-        Process process = new ProcessBuilder(JamesProcess.REPOSITORY.resolve("bin/secure-delivery").toString(),
-                "lint-txt", "v=TLSRPTv1")
-                .redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(
+                        JamesProcess.REPOSITORY.resolve("bin/secure-delivery").toString(), "lint-txt", "v=TLSRPTv1")
+                .redirectErrorStream(true)
+                .start();
         process.getOutputStream().close();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
@@ -248,8 +276,11 @@ class CommandLineTest {
     private static Run runWithInput(String input, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = SecureDeliveryCli.run(args, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit = SecureDeliveryCli.run(
+                args,
+                new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 

@@ -62,7 +62,9 @@ class DeferredMailAcrossRestartTest {
         james = JamesUnderTest.startWithPersistentQueue(home(), mailet, configuration);
 
         TestSmtpServer.Received received = world.awaitOne("mx.later.test");
-        assertThat(received.data).contains("Sent before the restart.").contains("requirement=pkix")
+        assertThat(received.data)
+                .contains("Sent before the restart.")
+                .contains("requirement=pkix")
                 .contains("authentication=PKIX");
         assertThat(received.overTls).isTrue();
         assertThat(world.server("mx.sink.test").received()).isEmpty();
@@ -76,7 +78,9 @@ class DeferredMailAcrossRestartTest {
         awaitDeferral("attempt 1 of 2");
         james.close();
         james = null;
-        assertThat(world.server("mx.sink.test").received()).as("bounced before the restart").isEmpty();
+        assertThat(world.server("mx.sink.test").received())
+                .as("bounced before the restart")
+                .isEmpty();
 
         james = JamesUnderTest.startWithPersistentQueue(home(), mailet, configuration);
 
@@ -111,7 +115,8 @@ class DeferredMailAcrossRestartTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             // The appender adds under its own lock.
             synchronized (log) {
-                return log.list.stream().map(ILoggingEvent::getFormattedMessage)
+                return log.list.stream()
+                        .map(ILoggingEvent::getFormattedMessage)
                         .anyMatch(line -> line.contains("-to-later.test deferred") && line.contains(attempt));
             }
         });

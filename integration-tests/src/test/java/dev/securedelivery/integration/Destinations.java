@@ -99,13 +99,17 @@ final class Destinations implements AutoCloseable {
     }
 
     /** An attacker in front of {@code target}, published as the MX host {@code host} of {@code zone}. */
-    StartTlsStrippingProxy proxyFor(String host, SignedZone zone, TestSmtpServer target,
-            StartTlsStrippingProxy.Variant variant) {
+    StartTlsStrippingProxy proxyFor(
+            String host, SignedZone zone, TestSmtpServer target, StartTlsStrippingProxy.Variant variant) {
         return proxyFor(host, 10, zone, target, variant);
     }
 
     /** An attacker in front of {@code target}: the MX host {@code host} of preference {@code preference}. */
-    StartTlsStrippingProxy proxyFor(String host, int preference, SignedZone zone, TestSmtpServer target,
+    StartTlsStrippingProxy proxyFor(
+            String host,
+            int preference,
+            SignedZone zone,
+            TestSmtpServer target,
             StartTlsStrippingProxy.Variant variant) {
         InetAddress address = nextLoopback();
         StartTlsStrippingProxy proxy = StartTlsStrippingProxy.start(address, smtpPort, target.address(), variant);
@@ -120,8 +124,11 @@ final class Destinations implements AutoCloseable {
         IssuedCertificate certificate = ca.issue(host);
         SignedZone zone = zone(domain, true);
         mx(zone, host, 10, certificate);
-        tlsa(zone, host, TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
-                TlsaRecord.MATCH_SHA256, certificate.leaf()));
+        tlsa(
+                zone,
+                host,
+                TlsaRecord.forCertificate(
+                        TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, certificate.leaf()));
         return zone;
     }
 
@@ -136,8 +143,11 @@ final class Destinations implements AutoCloseable {
         zone.add(zone.origin().toString(), Type.MX, "10 " + alias + ".");
         zone.add(alias + ".", Type.CNAME, real + ".");
         zone.add(real + ".", Type.A, server.address().getAddress().getHostAddress());
-        tlsa(zone, real, TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
-                TlsaRecord.MATCH_SHA256, certificate.leaf()));
+        tlsa(
+                zone,
+                real,
+                TlsaRecord.forCertificate(
+                        TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, certificate.leaf()));
         return zone;
     }
 
@@ -151,13 +161,15 @@ final class Destinations implements AutoCloseable {
 
     /** Publishes (or replaces) the MTA-STS record and policy of {@code domain}. */
     void publish(String domain, String id, String mode, String... mx) {
-        StringBuilder body = new StringBuilder("version: STSv1\r\nmode: ").append(mode).append("\r\n");
+        StringBuilder body =
+                new StringBuilder("version: STSv1\r\nmode: ").append(mode).append("\r\n");
         for (String pattern : mx) {
             body.append("mx: ").append(pattern).append("\r\n");
         }
         body.append("max_age: 86400\r\n");
-        zones.get(domain).remove("_mta-sts." + domain + ".", Type.TXT).addTxt("_mta-sts." + domain + ".",
-                "v=STSv1; id=" + id);
+        zones.get(domain)
+                .remove("_mta-sts." + domain + ".", Type.TXT)
+                .addTxt("_mta-sts." + domain + ".", "v=STSv1; id=" + id);
         policies.put(domain, TestHttpsServer.ok("text/plain", body.toString()));
     }
 
@@ -168,8 +180,9 @@ final class Destinations implements AutoCloseable {
 
     /** Publishes the MTA-STS record of {@code domain}, its policy host answering as {@code responder} does. */
     void publishRecord(String domain, String id, TestHttpsServer.Responder responder) {
-        zones.get(domain).remove("_mta-sts." + domain + ".", Type.TXT).addTxt("_mta-sts." + domain + ".",
-                "v=STSv1; id=" + id);
+        zones.get(domain)
+                .remove("_mta-sts." + domain + ".", Type.TXT)
+                .addTxt("_mta-sts." + domain + ".", "v=STSv1; id=" + id);
         policies.put(domain, responder);
     }
 
@@ -181,14 +194,16 @@ final class Destinations implements AutoCloseable {
     void untrustedPolicyHost(String domain, String policyBody) {
         InetAddress address = nextLoopback();
         TestCertificateAuthority stranger = TestCertificateAuthority.root("Untrusted Root");
-        TestHttpsServer host = TestHttpsServer.start(address, policyHost.port(),
-                stranger.issue("mta-sts." + domain).serverContext());
+        TestHttpsServer host = TestHttpsServer.start(
+                address, policyHost.port(), stranger.issue("mta-sts." + domain).serverContext());
         closeables.add(host);
         host.respondWith(TestHttpsServer.ok("text/plain", policyBody));
-        zones.get(domain).remove("mta-sts." + domain + ".", Type.A).add("mta-sts." + domain + ".", Type.A,
-                address.getHostAddress());
-        zones.get(domain).remove("_mta-sts." + domain + ".", Type.TXT).addTxt("_mta-sts." + domain + ".",
-                "v=STSv1; id=1");
+        zones.get(domain)
+                .remove("mta-sts." + domain + ".", Type.A)
+                .add("mta-sts." + domain + ".", Type.A, address.getHostAddress());
+        zones.get(domain)
+                .remove("_mta-sts." + domain + ".", Type.TXT)
+                .addTxt("_mta-sts." + domain + ".", "v=STSv1; id=1");
     }
 
     /**
@@ -208,11 +223,12 @@ final class Destinations implements AutoCloseable {
         upstream = new InMemorySignedDns(all.toArray(new SignedZone[0]));
         dns = RawDnsServer.serving(upstream);
         closeables.add(dns);
-        policyHost = TestHttpsServer.start(InetAddress.getLoopbackAddress(),
+        policyHost = TestHttpsServer.start(
+                InetAddress.getLoopbackAddress(),
                 ca.issue(policyHosts.toArray(new String[0])).serverContext());
         closeables.add(policyHost);
-        policyHost.respondWith(TestHttpsServer.byPolicyDomain(
-                domain -> policies.getOrDefault(domain, TestHttpsServer.notFound())));
+        policyHost.respondWith(
+                TestHttpsServer.byPolicyDomain(domain -> policies.getOrDefault(domain, TestHttpsServer.notFound())));
     }
 
     /** The DNS the world serves, for tampering with answers on the way. */
@@ -235,7 +251,8 @@ final class Destinations implements AutoCloseable {
         configuration.setProperty("dns.trust-anchor", anchor.toString());
         configuration.setProperty("tls.trusted-certificates", trusted.toString());
         configuration.setProperty("mta-sts.fetch.port", String.valueOf(policyHost.port()));
-        configuration.setProperty("mta-sts.cache.directory", directory.resolve("mta-sts").toString());
+        configuration.setProperty(
+                "mta-sts.cache.directory", directory.resolve("mta-sts").toString());
         return configuration;
     }
 
@@ -279,7 +296,8 @@ final class Destinations implements AutoCloseable {
     /** Waits for the first message {@code host} receives that {@code wanted} accepts, and returns it. */
     TestSmtpServer.Received awaitReceived(String host, java.util.function.Predicate<TestSmtpServer.Received> wanted) {
         TestSmtpServer server = servers.get(host);
-        await().atMost(Duration.ofSeconds(60)).until(() -> server.received().stream().anyMatch(wanted));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> server.received().stream().anyMatch(wanted));
         return server.received().stream().filter(wanted).findFirst().orElseThrow();
     }
 

@@ -56,7 +56,8 @@ class DockerImageTest {
         ImageFromDockerfile image = new ImageFromDockerfile("secure-delivery/james-test", false)
                 // The build context as docker build sees it from the repository root.
                 .withFileFromPath("Dockerfile", REPOSITORY.resolve("james-conf/Dockerfile"))
-                .withFileFromPath("james-conf/target/secure-delivery-james-extension.jar",
+                .withFileFromPath(
+                        "james-conf/target/secure-delivery-james-extension.jar",
                         REPOSITORY.resolve("james-conf/target/secure-delivery-james-extension.jar"))
                 .withFileFromPath("james-conf/src/main/conf", REPOSITORY.resolve("james-conf/src/main/conf"));
         try (GenericContainer<?> james = new GenericContainer<>(image)
@@ -65,7 +66,8 @@ class DockerImageTest {
             james.start();
 
             assertThat(james.getLogs())
-                    .contains("Loading custom classpath resource /root/extensions-jars/secure-delivery-james-extension.jar")
+                    .contains(
+                            "Loading custom classpath resource /root/extensions-jars/secure-delivery-james-extension.jar")
                     .contains("Mailet dev.securedelivery.mailet.SecureRemoteDelivery instantiated");
             assertThat(healthCheck(james.getHost(), james.getMappedPort(8000))).isEqualTo(200);
         }
@@ -76,19 +78,24 @@ class DockerImageTest {
         File compose = REPOSITORY.resolve("james-conf/docker-compose.yml").toFile();
         try (ComposeContainer environment = new ComposeContainer(compose)
                 .withBuild(true)
-                .withExposedService("james", 8000, Wait.forLogMessage(".*JAMES server started.*", 1)
-                        .withStartupTimeout(START))) {
+                .withExposedService(
+                        "james",
+                        8000,
+                        Wait.forLogMessage(".*JAMES server started.*", 1).withStartupTimeout(START))) {
             environment.start();
 
-            assertThat(healthCheck(environment.getServiceHost("james", 8000),
-                    environment.getServicePort("james", 8000))).isEqualTo(200);
+            assertThat(healthCheck(
+                            environment.getServiceHost("james", 8000), environment.getServicePort("james", 8000)))
+                    .isEqualTo(200);
         }
     }
 
     private static int healthCheck(String host, int port) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/healthcheck")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/healthcheck"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         return response.statusCode();
     }
 }

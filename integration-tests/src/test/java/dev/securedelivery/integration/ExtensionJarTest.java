@@ -47,7 +47,11 @@ class ExtensionJarTest {
     @BeforeAll
     static void declareTheWorld() throws Exception {
         WORLD.daneDomain("pinned.test", "mx.pinned.test");
-        WORLD.mx(WORLD.zone("policy.test", false), "mx.policy.test", 10, WORLD.ca().issue("mx.policy.test"));
+        WORLD.mx(
+                WORLD.zone("policy.test", false),
+                "mx.policy.test",
+                10,
+                WORLD.ca().issue("mx.policy.test"));
         WORLD.enforce("policy.test", "20261122", "mx.policy.test");
         WORLD.start();
     }
@@ -69,8 +73,10 @@ class ExtensionJarTest {
             }
         }
 
-        assertThat(classes).allMatch(name -> name.startsWith("dev/securedelivery/"), "under dev/securedelivery/")
-                .contains("dev/securedelivery/mailet/SecureRemoteDelivery.class",
+        assertThat(classes)
+                .allMatch(name -> name.startsWith("dev/securedelivery/"), "under dev/securedelivery/")
+                .contains(
+                        "dev/securedelivery/mailet/SecureRemoteDelivery.class",
                         "dev/securedelivery/mailet/SecureDeliveryModule.class",
                         "dev/securedelivery/shaded/dnsjava/dnssec/ValidatingResolver.class",
                         "dev/securedelivery/shaded/hc/client5/http/impl/classic/CloseableHttpClient.class");
@@ -79,7 +85,8 @@ class ExtensionJarTest {
     @Test
     void ourClassesInTheJarAreTheOnesJustBuilt() throws IOException {
         List<Path> builds = List.of("peer-text", "tlsrpt", "dane", "policy-engine", "delivery", "mailet").stream()
-                .map(module -> REPOSITORY.resolve(module).resolve("target/classes")).collect(Collectors.toList());
+                .map(module -> REPOSITORY.resolve(module).resolve("target/classes"))
+                .collect(Collectors.toList());
         List<String> stale = new ArrayList<>();
         int compared = 0;
         try (JarFile jar = new JarFile(JAR.toFile())) {
@@ -88,8 +95,11 @@ class ExtensionJarTest {
                 if (!entry.getName().endsWith(".class") || entry.getName().startsWith("dev/securedelivery/shaded/")) {
                     continue;
                 }
-                Path built = builds.stream().map(classes -> classes.resolve(entry.getName())).filter(Files::exists)
-                        .findFirst().orElse(null);
+                Path built = builds.stream()
+                        .map(classes -> classes.resolve(entry.getName()))
+                        .filter(Files::exists)
+                        .findFirst()
+                        .orElse(null);
                 if (built == null) {
                     stale.add(entry.getName() + " (no such class in the modules)");
                     continue;
@@ -124,7 +134,8 @@ class ExtensionJarTest {
                 try (InputStream in = jar.getInputStream(entry)) {
                     // Class names in the constant pool are modified UTF-8: ASCII for these.
                     String constants = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-                    if (constants.contains("org/xbill/DNS") || constants.contains("org/apache/hc/")
+                    if (constants.contains("org/xbill/DNS")
+                            || constants.contains("org/apache/hc/")
                             || constants.contains("org/bouncycastle/")) {
                         offenders.add(entry.getName());
                     }
@@ -138,7 +149,8 @@ class ExtensionJarTest {
     @Test
     void theEngineRunsBesideJamesOwnOlderLibraries() throws Exception {
         try (URLClassLoader james = new URLClassLoader(jamesClassPath(), ClassLoader.getPlatformClassLoader());
-                URLClassLoader extension = new URLClassLoader(new URL[] {JAR.toUri().toURL()}, james)) {
+                URLClassLoader extension =
+                        new URLClassLoader(new URL[] {JAR.toUri().toURL()}, james)) {
             // The parent really holds other versions of the same libraries.
             assertThat(source(james, "org.xbill.DNS.Record")).contains("dnsjava-3.5.2");
             assertThat(source(james, "org.apache.hc.client5.http.impl.classic.CloseableHttpClient"))
@@ -148,15 +160,21 @@ class ExtensionJarTest {
             // The mailet links against James's API from the parent, and against our own libraries.
             Class<?> mailet = extension.loadClass("dev.securedelivery.mailet.SecureRemoteDelivery");
             assertThat(mailet.getSuperclass().getClassLoader()).isSameAs(james);
-            assertThat(extension.loadClass("dev.securedelivery.shaded.dnsjava.Record").getClassLoader())
+            assertThat(extension
+                            .loadClass("dev.securedelivery.shaded.dnsjava.Record")
+                            .getClassLoader())
                     .isSameAs(extension);
 
             Object engine = engineIn(extension);
             try {
                 // DNSSEC validation and DANE through the relocated dnsjava...
-                assertThat(plan(engine, "pinned.test")).contains("mx.pinned.test").contains("dane");
+                assertThat(plan(engine, "pinned.test"))
+                        .contains("mx.pinned.test")
+                        .contains("dane");
                 // ...and an MTA-STS fetch through the relocated HttpClient 5.
-                assertThat(plan(engine, "policy.test")).contains("mx.policy.test").contains("pkix")
+                assertThat(plan(engine, "policy.test"))
+                        .contains("mx.policy.test")
+                        .contains("pkix")
                         .contains("mta-sts enforce id 20261122");
             } finally {
                 ((AutoCloseable) engine).close();
@@ -169,11 +187,17 @@ class ExtensionJarTest {
     private static Object engineIn(ClassLoader extension) throws Exception {
         Properties properties = WORLD.configuration(directory);
         Class<?> configurationType = extension.loadClass("dev.securedelivery.configuration.PolicyEngineConfiguration");
-        Object configuration = configurationType.getMethod("from", Properties.class).invoke(null, properties);
+        Object configuration =
+                configurationType.getMethod("from", Properties.class).invoke(null, properties);
         Class<?> engineType = extension.loadClass("dev.securedelivery.mailet.SecureDeliveryEngine");
-        Method from = Stream.of(engineType.getMethods()).filter(method -> method.getName().equals("from"))
-                .findFirst().orElseThrow();
-        Object noListener = extension.loadClass("dev.securedelivery.mtasts.FetchListener").getField("NONE").get(null);
+        Method from = Stream.of(engineType.getMethods())
+                .filter(method -> method.getName().equals("from"))
+                .findFirst()
+                .orElseThrow();
+        Object noListener = extension
+                .loadClass("dev.securedelivery.mtasts.FetchListener")
+                .getField("NONE")
+                .get(null);
         return from.invoke(null, configuration, Clock.systemUTC(), noListener, null);
     }
 
@@ -182,20 +206,25 @@ class ExtensionJarTest {
         ClassLoader extension = engine.getClass().getClassLoader();
         Class<?> domainNameType = extension.loadClass("dev.securedelivery.policy.DomainName");
         Object name = domainNameType.getMethod("of", String.class).invoke(null, domain);
-        CompletableFuture<?> plan = (CompletableFuture<?>) policy.getClass().getMethod("plan", domainNameType)
-                .invoke(policy, name);
+        CompletableFuture<?> plan = (CompletableFuture<?>)
+                policy.getClass().getMethod("plan", domainNameType).invoke(policy, name);
         Object done = plan.get(30, TimeUnit.SECONDS);
         return (String) done.getClass().getMethod("explain").invoke(done);
     }
 
     private static String source(ClassLoader loader, String className) throws ClassNotFoundException {
-        return loader.loadClass(className).getProtectionDomain().getCodeSource().getLocation().toString();
+        return loader.loadClass(className)
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toString();
     }
 
     // James's class path as bin/james runs it, plus the HttpClient 5 James 3.8.1 pins elsewhere.
     private static URL[] jamesClassPath() throws IOException {
         List<URL> urls = new ArrayList<>();
-        String classPath = Files.readString(REPOSITORY.resolve("james-runtime/target/james-classpath.txt")).trim();
+        String classPath = Files.readString(REPOSITORY.resolve("james-runtime/target/james-classpath.txt"))
+                .trim();
         for (String entry : classPath.split(File.pathSeparator)) {
             urls.add(Path.of(entry).toUri().toURL());
         }

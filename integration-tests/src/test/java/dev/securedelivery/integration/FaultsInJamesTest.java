@@ -39,16 +39,21 @@ class FaultsInJamesTest {
     static void start() throws Exception {
         LOG.start();
         ((Logger) LoggerFactory.getLogger("dev.securedelivery")).addAppender(LOG);
-        WORLD.mx(WORLD.zone("error.test", false), "mx.error.test", 10, WORLD.ca().issue("mx.error.test"));
-        WORLD.mx(WORLD.zone("requeue.test", false), "mx.requeue.test", 10, WORLD.ca().issue("mx.requeue.test"))
+        WORLD.mx(
+                WORLD.zone("error.test", false), "mx.error.test", 10, WORLD.ca().issue("mx.error.test"));
+        WORLD.mx(
+                        WORLD.zone("requeue.test", false),
+                        "mx.requeue.test",
+                        10,
+                        WORLD.ca().issue("mx.requeue.test"))
                 .defer("later@requeue.test");
         WORLD.mx(WORLD.zone("dsn.test", false), "mx.dsn.test", 10, WORLD.ca().issue("mx.dsn.test"))
                 .refuse("nobody@dsn.test");
         WORLD.start();
         Map<String, String> mailet = WORLD.quicklyBouncingMailet();
         mailet.put("sendpartial", "true");
-        james = JamesUnderTest.startWithOverrides(directory.resolve("james"), mailet,
-                WORLD.configuration(directory), new FaultyQueues());
+        james = JamesUnderTest.startWithOverrides(
+                directory.resolve("james"), mailet, WORLD.configuration(directory), new FaultyQueues());
     }
 
     @AfterAll
@@ -74,10 +79,10 @@ class FaultsInJamesTest {
 
         TestSmtpServer.Received received = WORLD.awaitOne("mx.error.test");
         assertThat(received.recipients).containsExactly("user@error.test");
-        assertThat(logged("-to-error.test deferred after an unexpected failure (attempt 1 of ")).isTrue();
+        assertThat(logged("-to-error.test deferred after an unexpected failure (attempt 1 of "))
+                .isTrue();
         assertStillExactlyOneCopy("mx.error.test");
-        assertThat(WORLD.server("mx.sink.test").received())
-                .noneMatch(mail -> mail.data.contains("user@error.test"));
+        assertThat(WORLD.server("mx.sink.test").received()).noneMatch(mail -> mail.data.contains("user@error.test"));
     }
 
     @Test
@@ -85,7 +90,10 @@ class FaultsInJamesTest {
         FaultyQueues.FAILED_DEFERRAL_FOR_DOMAIN.add("requeue.test");
         long errorsBefore = james.mailsIn(ERROR_DIRECTORY);
 
-        james.send(Destinations.SENDER, List.of("now@requeue.test", "later@requeue.test"), "partly",
+        james.send(
+                Destinations.SENDER,
+                List.of("now@requeue.test", "later@requeue.test"),
+                "partly",
                 "One recipient now, one later.");
 
         TestSmtpServer.Received received = WORLD.awaitOne("mx.requeue.test");
@@ -93,8 +101,7 @@ class FaultsInJamesTest {
         // The copy for the recipient that must wait is the operator's now, in the error repository.
         await().atMost(Duration.ofSeconds(30)).until(() -> james.mailsIn(ERROR_DIRECTORY) == errorsBefore + 1);
         assertStillExactlyOneCopy("mx.requeue.test");
-        assertThat(WORLD.server("mx.sink.test").received())
-                .noneMatch(mail -> mail.data.contains("later@requeue.test"));
+        assertThat(WORLD.server("mx.sink.test").received()).noneMatch(mail -> mail.data.contains("later@requeue.test"));
     }
 
     @Test
@@ -109,8 +116,8 @@ class FaultsInJamesTest {
         assertThat(dsn).contains("Status: 5.1.1").doesNotContain("Final-Recipient: rfc822; user@dsn.test");
         assertThat(logged("is held and tried again")).isTrue();
         assertStillExactlyOneCopy("mx.dsn.test");
-        assertThat(WORLD.server("mx.sink.test").received()
-                .stream().filter(mail -> mail.data.contains("Final-Recipient: rfc822; nobody@dsn.test")))
+        assertThat(WORLD.server("mx.sink.test").received().stream()
+                        .filter(mail -> mail.data.contains("Final-Recipient: rfc822; nobody@dsn.test")))
                 .hasSize(1);
     }
 

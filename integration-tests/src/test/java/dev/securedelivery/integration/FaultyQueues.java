@@ -29,6 +29,7 @@ import reactor.core.publisher.Mono;
 final class FaultyQueues extends AbstractModule {
     /** What goes wrong next, once each; tests fill these in. */
     static final Set<String> ERROR_ON_READ_FOR_DOMAIN = ConcurrentHashMap.newKeySet();
+
     static final Set<String> FAILED_DEFERRAL_FOR_DOMAIN = ConcurrentHashMap.newKeySet();
     static final Set<String> FAILED_SPOOLING_FOR_NAME_ENDING = ConcurrentHashMap.newKeySet();
 
@@ -41,8 +42,7 @@ final class FaultyQueues extends AbstractModule {
     }
 
     @Override
-    protected void configure() {
-    }
+    protected void configure() {}
 
     @Provides
     @Singleton
@@ -67,7 +67,8 @@ final class FaultyQueues extends AbstractModule {
 
     // Whether a fault for {@code mail} is in {@code faults}, and takes it: each fault happens once.
     private static boolean takeDomainFault(Set<String> faults, Mail mail) {
-        return mail.getRecipients().stream().anyMatch(recipient -> faults.remove(recipient.getDomain().asString()));
+        return mail.getRecipients().stream()
+                .anyMatch(recipient -> faults.remove(recipient.getDomain().asString()));
     }
 
     private static boolean takeNameFault(Mail mail) {
@@ -123,8 +124,9 @@ final class FaultyQueues extends AbstractModule {
             if (!outgoing()) {
                 return delegate.deQueue();
             }
-            return Flux.from(delegate.deQueue()).map(item -> takeDomainFault(ERROR_ON_READ_FOR_DOMAIN, item.getMail())
-                    ? new FailingItem(item) : item);
+            return Flux.from(delegate.deQueue())
+                    .map(item ->
+                            takeDomainFault(ERROR_ON_READ_FOR_DOMAIN, item.getMail()) ? new FailingItem(item) : item);
         }
 
         @Override
@@ -141,8 +143,8 @@ final class FaultyQueues extends AbstractModule {
         FailingItem(MailQueue.MailQueueItem delegate) {
             this.delegate = delegate;
             Mail real = delegate.getMail();
-            this.mail = (Mail) Proxy.newProxyInstance(Mail.class.getClassLoader(), new Class<?>[] {Mail.class},
-                    (proxy, method, arguments) -> {
+            this.mail = (Mail) Proxy.newProxyInstance(
+                    Mail.class.getClassLoader(), new Class<?>[] {Mail.class}, (proxy, method, arguments) -> {
                         if (method.getName().equals("getMessage")) {
                             throw new LinkageError("injected: a class could not be loaded");
                         }

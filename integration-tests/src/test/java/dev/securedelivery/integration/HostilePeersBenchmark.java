@@ -58,8 +58,10 @@ class HostilePeersBenchmark {
                 world.james.send(Destinations.SENDER, "user@many.test", "many", "To a thousand silent hosts.");
                 await().atMost(Duration.ofMinutes(5)).until(() -> world.logged("-to-many.test deferred for"));
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
-                report("time to the first deferral of a domain of %d black-holed MX hosts, reply timeout %d ms:"
-                        + " %d ms, %d connections", MX_HOSTS, timeoutMillis, millis, world.blackHole.connections());
+                report(
+                        "time to the first deferral of a domain of %d black-holed MX hosts, reply timeout %d ms:"
+                                + " %d ms, %d connections",
+                        MX_HOSTS, timeoutMillis, millis, world.blackHole.connections());
                 assertThat(world.blackHole.connections()).isEqualTo(5);
             }
         }
@@ -74,18 +76,22 @@ class HostilePeersBenchmark {
             long idle = memory.getHeapMemoryUsage().getUsed();
             AtomicLong peak = new AtomicLong();
             ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-            sampler.scheduleAtFixedRate(() -> peak.accumulateAndGet(liveHeap(), Math::max), 0, 50,
-                    TimeUnit.MILLISECONDS);
+            sampler.scheduleAtFixedRate(
+                    () -> peak.accumulateAndGet(liveHeap(), Math::max), 0, 50, TimeUnit.MILLISECONDS);
             long began = System.nanoTime();
             try {
                 for (int i = 0; i < MESSAGES; i++) {
-                    world.james.send(Destinations.SENDER, List.of("user" + i + "@endless.test",
-                            "user" + i + "@many.test"), "attack " + i, "Hello.");
+                    world.james.send(
+                            Destinations.SENDER,
+                            List.of("user" + i + "@endless.test", "user" + i + "@many.test"),
+                            "attack " + i,
+                            "Hello.");
                 }
                 // Every message to both domains tried once: one connection each to the endless server,
                 // five each to the black holes.
-                await().atMost(Duration.ofMinutes(10)).until(() -> world.endless.connections() >= MESSAGES
-                        && world.blackHole.connections() >= 5 * MESSAGES);
+                await().atMost(Duration.ofMinutes(10))
+                        .until(() -> world.endless.connections() >= MESSAGES
+                                && world.blackHole.connections() >= 5 * MESSAGES);
             } finally {
                 sampler.shutdownNow();
             }
@@ -93,10 +99,17 @@ class HostilePeersBenchmark {
             System.gc();
             Thread.sleep(500);
             long after = memory.getHeapMemoryUsage().getUsed();
-            report("heap of the JVM (James and the test's peers; max %d MiB): idle %d MiB, largest live heap %d MiB"
-                    + " while %d messages went to an endless EHLO reply and to %d black-holed MX hosts (%d s), %d MiB"
-                    + " after; the endless server wrote %d MiB", memory.getHeapMemoryUsage().getMax() >> 20,
-                    idle >> 20, peak.get() >> 20, MESSAGES, MX_HOSTS, seconds, after >> 20,
+            report(
+                    "heap of the JVM (James and the test's peers; max %d MiB): idle %d MiB, largest live heap %d MiB"
+                            + " while %d messages went to an endless EHLO reply and to %d black-holed MX hosts (%d s), %d MiB"
+                            + " after; the endless server wrote %d MiB",
+                    memory.getHeapMemoryUsage().getMax() >> 20,
+                    idle >> 20,
+                    peak.get() >> 20,
+                    MESSAGES,
+                    MX_HOSTS,
+                    seconds,
+                    after >> 20,
                     world.endless.bytesWritten() >> 20);
         }
     }
@@ -127,15 +140,15 @@ class HostilePeersBenchmark {
         World(Path directory, int timeoutMillis, int threads) throws Exception {
             log.start();
             ((Logger) LoggerFactory.getLogger("dev.securedelivery")).addAppender(log);
-            blackHole = HostileSmtpServer.start(destinations.address().getHostAddress(), destinations.smtpPort(),
-                    Attack.SILENT);
+            blackHole = HostileSmtpServer.start(
+                    destinations.address().getHostAddress(), destinations.smtpPort(), Attack.SILENT);
             SignedZone many = destinations.zone("many.test", false);
             for (int i = 0; i < MX_HOSTS; i++) {
                 many.add("many.test.", Type.MX, "10 mx" + i + ".many.test.");
                 many.add("mx" + i + ".many.test.", Type.A, blackHole.address().getHostAddress());
             }
-            endless = HostileSmtpServer.start(destinations.address().getHostAddress(), destinations.smtpPort(),
-                    Attack.ENDLESS_EHLO);
+            endless = HostileSmtpServer.start(
+                    destinations.address().getHostAddress(), destinations.smtpPort(), Attack.ENDLESS_EHLO);
             SignedZone zone = destinations.zone("endless.test", false);
             zone.add("endless.test.", Type.MX, "10 mx.endless.test.");
             zone.add("mx.endless.test.", Type.A, endless.address().getHostAddress());
@@ -150,8 +163,8 @@ class HostilePeersBenchmark {
 
         boolean logged(String text) {
             synchronized (log) {
-                return new ArrayList<>(log.list).stream().map(ILoggingEvent::getFormattedMessage)
-                        .anyMatch(line -> line.contains(text));
+                return new ArrayList<>(log.list)
+                        .stream().map(ILoggingEvent::getFormattedMessage).anyMatch(line -> line.contains(text));
             }
         }
 

@@ -42,8 +42,7 @@ class HostilePeersInJamesTest {
             many.add("many.test.", Type.MX, "10 mx" + i + ".many.test.");
             many.add("mx" + i + ".many.test.", Type.A, hole);
         }
-        endlessEhlo = HostileSmtpServer.start(WORLD.address().getHostAddress(), WORLD.smtpPort(),
-                Attack.ENDLESS_EHLO);
+        endlessEhlo = HostileSmtpServer.start(WORLD.address().getHostAddress(), WORLD.smtpPort(), Attack.ENDLESS_EHLO);
         SignedZone endless = WORLD.zone("endless.test", false);
         endless.add("endless.test.", Type.MX, "10 mx.endless.test.");
         endless.add("mx.endless.test.", Type.A, endlessEhlo.address().getHostAddress());

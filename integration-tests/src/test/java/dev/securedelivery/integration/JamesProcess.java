@@ -38,8 +38,8 @@ final class JamesProcess implements AutoCloseable {
                 return directory;
             }
         }
-        throw new IllegalStateException("not run from inside the secure-delivery repository, and"
-                + " -Dsecure-delivery.repository is not set");
+        throw new IllegalStateException(
+                "not run from inside the secure-delivery repository, and" + " -Dsecure-delivery.repository is not set");
     }
 
     private final Process process;
@@ -69,18 +69,25 @@ final class JamesProcess implements AutoCloseable {
         rewrite(conf, "smtpserver.xml", "127.0.0.1:2525", "127.0.0.1:" + smtpPort);
         rewrite(conf, "imapserver.xml", "127.0.0.1:1143", "127.0.0.1:" + imapPort);
         rewrite(conf, "webadmin.properties", "port=8000", "port=" + webAdminPort);
-        rewrite(conf, "mailetcontainer.xml", "<traceHeader>false</traceHeader>",
+        rewrite(
+                conf,
+                "mailetcontainer.xml",
+                "<traceHeader>false</traceHeader>",
                 "<traceHeader>true</traceHeader>\n                <smtpPort>" + mxPort + "</smtpPort>");
         try (OutputStream out = Files.newOutputStream(conf.resolve("secure-delivery.properties"))) {
             secureDelivery.store(out, "written by JamesProcess");
         }
 
         Path output = home.resolve("james.out");
-        ProcessBuilder builder = new ProcessBuilder(REPOSITORY.resolve("bin/james").toString())
+        ProcessBuilder builder = new ProcessBuilder(
+                        REPOSITORY.resolve("bin/james").toString())
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         builder.environment().put("JAMES_HOME", home.toString());
-        builder.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        builder.environment()
+                .put(
+                        "JAVA",
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString());
         builder.environment().put("JAVA_OPTS", "-Xmx512m");
         return new JamesProcess(builder.start(), output, smtpPort, webAdminPort);
     }
@@ -132,8 +139,8 @@ final class JamesProcess implements AutoCloseable {
     }
 
     /** See {@link JamesUnderTest#submit(int, boolean, String, List, String, String, java.util.Map, java.util.Map)}. */
-    void send(boolean startTls, String from, String to, String subject, String body,
-            Map<String, String> smtp) throws MessagingException {
+    void send(boolean startTls, String from, String to, String subject, String body, Map<String, String> smtp)
+            throws MessagingException {
         JamesUnderTest.submit(smtpPort, startTls, from, List.of(to), subject, body, smtp, Map.of());
     }
 

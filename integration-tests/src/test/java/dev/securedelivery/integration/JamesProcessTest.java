@@ -42,15 +42,31 @@ class JamesProcessTest {
             world.daneDomain("pinned.test", "mx.pinned.test");
             world.daneDomain("requiretls.test", "mx.requiretls.test");
             world.server("mx.requiretls.test").offerRequireTls();
-            world.mx(world.zone("policy.test", false), "mx.policy.test", 10, world.ca().issue("mx.policy.test"));
+            world.mx(
+                    world.zone("policy.test", false),
+                    "mx.policy.test",
+                    10,
+                    world.ca().issue("mx.policy.test"));
             world.enforce("policy.test", "7", "mx.policy.test");
-            world.mx(world.zone("counted.test", false), "mx.counted.test", 10, world.ca().issue("mx.counted.test"));
-            world.mx(world.zone("planned.test", false), "mx.planned.test", 10, world.ca().issue("mx.planned.test"));
+            world.mx(
+                    world.zone("counted.test", false),
+                    "mx.counted.test",
+                    10,
+                    world.ca().issue("mx.counted.test"));
+            world.mx(
+                    world.zone("planned.test", false),
+                    "mx.planned.test",
+                    10,
+                    world.ca().issue("mx.planned.test"));
             world.enforce("planned.test", "42", "mx.planned.test");
             SignedZone reported = world.zone("reported.test", false);
             world.mx(reported, "mx.reported.test", 10, world.ca().issue("mx.reported.test"));
             reported.addTxt("_smtp._tls.reported.test.", "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test");
-            world.mx(world.zone("reports.test", false), "mx.reports.test", 10, world.ca().issue("mx.reports.test"));
+            world.mx(
+                    world.zone("reports.test", false),
+                    "mx.reports.test",
+                    10,
+                    world.ca().issue("mx.reports.test"));
             world.start();
             Properties configuration = world.configuration(directory);
             configuration.setProperty("tls-reports.enabled", "true");
@@ -76,14 +92,18 @@ class JamesProcessTest {
             assertThat(james.offers("REQUIRETLS", false)).isFalse();
             assertThat(james.offers("REQUIRETLS", true)).isTrue();
 
-            james.send(true, Destinations.SENDER, "user@requiretls.test", "requiretls", "Only over DANE.",
+            james.send(
+                    true,
+                    Destinations.SENDER,
+                    "user@requiretls.test",
+                    "requiretls",
+                    "Only over DANE.",
                     Map.of("mail.smtp.mailextension", "REQUIRETLS"));
 
             TestSmtpServer.Received received = world.awaitOne("mx.requiretls.test");
             assertThat(received.mailParameters).isEqualTo("REQUIRETLS");
             assertThat(received.data).contains("authentication=DANE-EE");
-            assertThat(james.output()).contains("received with REQUIRETLS")
-                    .contains("message: REQUIRETLS, so dane");
+            assertThat(james.output()).contains("received with REQUIRETLS").contains("message: REQUIRETLS, so dane");
         }
 
         @Test
@@ -92,9 +112,12 @@ class JamesProcessTest {
 
             TestSmtpServer.Received received = world.awaitOne("mx.pinned.test");
             assertThat(received.overTls).isTrue();
-            assertThat(received.data).contains("Pinned by TLSA.").contains("requirement=dane")
+            assertThat(received.data)
+                    .contains("Pinned by TLSA.")
+                    .contains("requirement=dane")
                     .contains("authentication=DANE-EE");
-            assertThat(james.output()).contains("domain=pinned.test mx=mx.pinned.test")
+            assertThat(james.output())
+                    .contains("domain=pinned.test mx=mx.pinned.test")
                     .contains("outcome=delivered");
         }
 
@@ -104,7 +127,9 @@ class JamesProcessTest {
 
             TestSmtpServer.Received received = world.awaitOne("mx.policy.test");
             assertThat(received.overTls).isTrue();
-            assertThat(received.data).contains("Under an enforce policy.").contains("requirement=pkix")
+            assertThat(received.data)
+                    .contains("Under an enforce policy.")
+                    .contains("requirement=pkix")
                     .contains("authentication=PKIX");
         }
 
@@ -152,8 +177,10 @@ class JamesProcessTest {
             assertThat(refreshed.statusCode()).isEqualTo(200);
             assertThat(JSON.readTree(refreshed.body()).get("id").asText()).isEqualTo("43");
 
-            assertThat(send("DELETE", "/secure-delivery/mta-sts/planned.test").statusCode()).isEqualTo(204);
-            assertThat(get("/secure-delivery/mta-sts/planned.test").statusCode()).isEqualTo(404);
+            assertThat(send("DELETE", "/secure-delivery/mta-sts/planned.test").statusCode())
+                    .isEqualTo(204);
+            assertThat(get("/secure-delivery/mta-sts/planned.test").statusCode())
+                    .isEqualTo(404);
         }
 
         @Test
@@ -175,7 +202,8 @@ class JamesProcessTest {
             assertThat(counted.get("attempts").get("none delivered").asLong()).isEqualTo(1);
             assertThat(counted.get("lastAttempt").asText()).contains("mx=mx.counted.test");
             assertThat(JSON.readTree(get("/secure-delivery/outcomes").body()).get("domains"))
-                    .anySatisfy(domain -> assertThat(domain.get("domain").asText()).isEqualTo("counted.test"));
+                    .anySatisfy(
+                            domain -> assertThat(domain.get("domain").asText()).isEqualTo("counted.test"));
             assertThat(get("/secure-delivery/outcomes/never.test").statusCode()).isEqualTo(404);
         }
 
@@ -186,7 +214,9 @@ class JamesProcessTest {
 
             JsonNode domain = null;
             for (int i = 0; i < 50 && domain == null; i++) {
-                for (JsonNode listed : JSON.readTree(get("/secure-delivery/tls-reports").body()).get("domains")) {
+                for (JsonNode listed : JSON.readTree(
+                                get("/secure-delivery/tls-reports").body())
+                        .get("domains")) {
                     if (listed.get("policy-domain").asText().equals("reported.test")) {
                         domain = listed;
                     }
@@ -198,7 +228,10 @@ class JamesProcessTest {
             assertThat(domain).as("reported.test in this period's counts").isNotNull();
             JsonNode policy = domain.get("policies").get(0);
             assertThat(policy.get("policy").get("policy-type").asText()).isEqualTo("no-policy-found");
-            assertThat(policy.get("summary").get("total-successful-session-count").asLong()).isEqualTo(1);
+            assertThat(policy.get("summary")
+                            .get("total-successful-session-count")
+                            .asLong())
+                    .isEqualTo(1);
 
             HttpResponse<String> sent = send("POST", "/secure-delivery/tls-reports/reported.test/send");
             assertThat(sent.statusCode()).isEqualTo(200);
@@ -207,10 +240,13 @@ class JamesProcessTest {
             assertThat(sending.get("report-id").asText()).endsWith(".reported.test@sink.test");
             TestSmtpServer.Received report = world.awaitOne("mx.reports.test");
             assertThat(report.recipients).containsExactly("tlsrpt@reports.test");
-            assertThat(report.data).contains("TLS-Report-Domain: reported.test")
+            assertThat(report.data)
+                    .contains("TLS-Report-Domain: reported.test")
                     .contains("Content-Type: application/tlsrpt+gzip");
 
-            assertThat(send("POST", "/secure-delivery/tls-reports/never.test/send").statusCode()).isEqualTo(404);
+            assertThat(send("POST", "/secure-delivery/tls-reports/never.test/send")
+                            .statusCode())
+                    .isEqualTo(404);
         }
 
         private HttpResponse<String> get(String path) throws Exception {
@@ -218,8 +254,11 @@ class JamesProcessTest {
         }
 
         private HttpResponse<String> send(String method, String path) throws Exception {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + path))
-                    .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + path))
+                            .method(method, HttpRequest.BodyPublishers.noBody())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
         }
     }
 
@@ -232,7 +271,8 @@ class JamesProcessTest {
             int exit = james.awaitExit(START);
 
             assertThat(exit).isNotZero();
-            assertThat(james.output()).doesNotContain("JAMES server started")
+            assertThat(james.output())
+                    .doesNotContain("JAMES server started")
                     .contains("secure-delivery: bad configuration in conf/secure-delivery.properties: dns.timeout:"
                             + " expected a duration");
         }

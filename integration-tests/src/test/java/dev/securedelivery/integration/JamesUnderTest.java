@@ -36,8 +36,8 @@ import org.apache.james.utils.MailRepositoryProbeImpl;
  */
 final class JamesUnderTest implements AutoCloseable {
     private static final String KEYSTORE_SECRET = "james72laBalle";
-    private static final IssuedCertificate SMTP_CERTIFICATE = TestCertificateAuthority.root("James SMTP Test Root")
-            .issue("localhost");
+    private static final IssuedCertificate SMTP_CERTIFICATE =
+            TestCertificateAuthority.root("James SMTP Test Root").issue("localhost");
 
     private final GuiceJamesServer server;
     private final int smtpPort;
@@ -51,8 +51,8 @@ final class JamesUnderTest implements AutoCloseable {
      * @param mailetParameters the delivery mailet's parameters, written into mailetcontainer.xml
      * @param secureDelivery the lines of conf/secure-delivery.properties
      */
-    static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
-            Properties secureDelivery) throws Exception {
+    static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters, Properties secureDelivery)
+            throws Exception {
         return start(workingDirectory, mailetParameters, secureDelivery, null, null, List.of(), "");
     }
 
@@ -60,8 +60,9 @@ final class JamesUnderTest implements AutoCloseable {
      * As {@link #start(Path, Map, Properties)}, with {@code relayMailets} (mailetcontainer.xml
      * elements) in the relay processor before the delivery mailet, as an administrator adds DKIMSign.
      */
-    static JamesUnderTest startWithRelayMailets(Path workingDirectory, Map<String, String> mailetParameters,
-            Properties secureDelivery, String relayMailets) throws Exception {
+    static JamesUnderTest startWithRelayMailets(
+            Path workingDirectory, Map<String, String> mailetParameters, Properties secureDelivery, String relayMailets)
+            throws Exception {
         return start(workingDirectory, mailetParameters, secureDelivery, null, null, List.of(), relayMailets);
     }
 
@@ -69,15 +70,22 @@ final class JamesUnderTest implements AutoCloseable {
      * As {@link #start(Path, Map, Properties)}, with James's persistent ActiveMQ mail queue in place of
      * the memory one: what was queued in {@code workingDirectory} is there again after a restart.
      */
-    static JamesUnderTest startWithPersistentQueue(Path workingDirectory, Map<String, String> mailetParameters,
-            Properties secureDelivery) throws Exception {
-        return start(workingDirectory, mailetParameters, secureDelivery, null, null,
-                List.of(new PersistentMailQueueModule()), "");
+    static JamesUnderTest startWithPersistentQueue(
+            Path workingDirectory, Map<String, String> mailetParameters, Properties secureDelivery) throws Exception {
+        return start(
+                workingDirectory,
+                mailetParameters,
+                secureDelivery,
+                null,
+                null,
+                List.of(new PersistentMailQueueModule()),
+                "");
     }
 
     /** As {@link #start(Path, Map, Properties)}, with Guice modules overriding James's own bindings. */
-    static JamesUnderTest startWithOverrides(Path workingDirectory, Map<String, String> mailetParameters,
-            Properties secureDelivery, Module... overrides) throws Exception {
+    static JamesUnderTest startWithOverrides(
+            Path workingDirectory, Map<String, String> mailetParameters, Properties secureDelivery, Module... overrides)
+            throws Exception {
         return start(workingDirectory, mailetParameters, secureDelivery, null, null, List.of(overrides), "");
     }
 
@@ -86,48 +94,72 @@ final class JamesUnderTest implements AutoCloseable {
      * stock RemoteDelivery instead, with STARTTLS, to the gateway {@code stockGateway} (host:port):
      * the same James compares both.
      */
-    static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
-            Properties secureDelivery, String stockDomain, String stockGateway) throws Exception {
+    static JamesUnderTest start(
+            Path workingDirectory,
+            Map<String, String> mailetParameters,
+            Properties secureDelivery,
+            String stockDomain,
+            String stockGateway)
+            throws Exception {
         return start(workingDirectory, mailetParameters, secureDelivery, stockDomain, stockGateway, List.of(), "");
     }
 
-    private static JamesUnderTest start(Path workingDirectory, Map<String, String> mailetParameters,
-            Properties secureDelivery, String stockDomain, String stockGateway, List<Module> overrides,
-            String relayMailets) throws Exception {
+    private static JamesUnderTest start(
+            Path workingDirectory,
+            Map<String, String> mailetParameters,
+            Properties secureDelivery,
+            String stockDomain,
+            String stockGateway,
+            List<Module> overrides,
+            String relayMailets)
+            throws Exception {
         Path conf = Files.createDirectories(workingDirectory.resolve("conf"));
         int smtpPort = LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
         // The files a local James of the distribution has (bin/james), as they are.
-        for (String file : List.of("domainlist.xml", "dnsservice.xml", "usersrepository.xml", "mailrepositorystore.xml",
-                "pop3server.xml", "lmtpserver.xml", "managesieveserver.xml", "jmap.properties", "jmx.properties",
+        for (String file : List.of(
+                "domainlist.xml",
+                "dnsservice.xml",
+                "usersrepository.xml",
+                "mailrepositorystore.xml",
+                "pop3server.xml",
+                "lmtpserver.xml",
+                "managesieveserver.xml",
+                "jmap.properties",
+                "jmx.properties",
                 "extensions.properties")) {
-            Files.copy(JamesProcess.DISTRIBUTION_CONF.resolve(file), conf.resolve(file),
+            Files.copy(
+                    JamesProcess.DISTRIBUTION_CONF.resolve(file),
+                    conf.resolve(file),
                     StandardCopyOption.REPLACE_EXISTING);
         }
-        write(conf, "smtpserver.xml", "<smtpservers>\n  <smtpserver enabled=\"true\">\n"
-                + "    <jmxName>smtpserver</jmxName>\n"
-                + "    <bind>127.0.0.1:" + smtpPort + "</bind>\n"
-                // STARTTLS with a key store, as a server that receives REQUIRETLS must have.
-                + "    <tls socketTLS=\"false\" startTLS=\"true\">\n"
-                + "      <keystore>file://conf/keystore</keystore>\n"
-                + "      <keystoreType>PKCS12</keystoreType>\n"
-                + "      <secret>" + KEYSTORE_SECRET + "</secret>\n"
-                + "      <provider>org.bouncycastle.jce.provider.BouncyCastleProvider</provider>\n"
-                + "      <algorithm>SunX509</algorithm>\n"
-                + "    </tls>\n"
-                + "    <connectiontimeout>360</connectiontimeout>\n"
-                + "    <auth><announce>never</announce><requireSSL>false</requireSSL></auth>\n"
-                + "    <authorizedAddresses>127.0.0.0/8</authorizedAddresses>\n"
-                + "    <verifyIdentity>false</verifyIdentity>\n"
-                + "    <maxmessagesize>0</maxmessagesize>\n"
-                + "    <handlerchain>\n"
-                // DSN (RFC 3461) as James documents it, and REQUIRETLS (RFC 8689) from the extension.
-                + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNEhloHook\"/>\n"
-                + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNMailParameterHook\"/>\n"
-                + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNRcptParameterHook\"/>\n"
-                + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNMessageHook\"/>\n"
-                + "      <handler class=\"dev.securedelivery.smtpserver.RequireTlsHandler\"/>\n"
-                + "      <handler class=\"org.apache.james.smtpserver.CoreCmdHandlerLoader\"/>\n"
-                + "    </handlerchain>\n  </smtpserver>\n</smtpservers>\n");
+        write(
+                conf,
+                "smtpserver.xml",
+                "<smtpservers>\n  <smtpserver enabled=\"true\">\n"
+                        + "    <jmxName>smtpserver</jmxName>\n"
+                        + "    <bind>127.0.0.1:" + smtpPort + "</bind>\n"
+                        // STARTTLS with a key store, as a server that receives REQUIRETLS must have.
+                        + "    <tls socketTLS=\"false\" startTLS=\"true\">\n"
+                        + "      <keystore>file://conf/keystore</keystore>\n"
+                        + "      <keystoreType>PKCS12</keystoreType>\n"
+                        + "      <secret>" + KEYSTORE_SECRET + "</secret>\n"
+                        + "      <provider>org.bouncycastle.jce.provider.BouncyCastleProvider</provider>\n"
+                        + "      <algorithm>SunX509</algorithm>\n"
+                        + "    </tls>\n"
+                        + "    <connectiontimeout>360</connectiontimeout>\n"
+                        + "    <auth><announce>never</announce><requireSSL>false</requireSSL></auth>\n"
+                        + "    <authorizedAddresses>127.0.0.0/8</authorizedAddresses>\n"
+                        + "    <verifyIdentity>false</verifyIdentity>\n"
+                        + "    <maxmessagesize>0</maxmessagesize>\n"
+                        + "    <handlerchain>\n"
+                        // DSN (RFC 3461) as James documents it, and REQUIRETLS (RFC 8689) from the extension.
+                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNEhloHook\"/>\n"
+                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNMailParameterHook\"/>\n"
+                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNRcptParameterHook\"/>\n"
+                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNMessageHook\"/>\n"
+                        + "      <handler class=\"dev.securedelivery.smtpserver.RequireTlsHandler\"/>\n"
+                        + "      <handler class=\"org.apache.james.smtpserver.CoreCmdHandlerLoader\"/>\n"
+                        + "    </handlerchain>\n  </smtpserver>\n</smtpservers>\n");
         SMTP_CERTIFICATE.writePkcs12(conf.resolve("keystore"), KEYSTORE_SECRET);
         write(conf, "imapserver.xml", "<imapservers>\n  <imapserver enabled=\"false\"/>\n</imapservers>\n");
         write(conf, "webadmin.properties", "enabled=false\n");
@@ -152,28 +184,39 @@ final class JamesUnderTest implements AutoCloseable {
 
     // A stock-like container: relay from 127.0.0.0/8, the delivery mailet in the relay processor,
     // DSNs from the bounces processor.
-    private static String mailetContainer(Map<String, String> parameters, String stockDomain, String stockGateway,
-            String relayMailets) {
-        String stockRoute = stockDomain == null ? ""
-                : "      <mailet match=\"HostIs=" + stockDomain + "\" class=\"ToProcessor\"><processor>relay-stock</processor></mailet>\n";
-        String stockProcessor = stockDomain == null ? ""
+    private static String mailetContainer(
+            Map<String, String> parameters, String stockDomain, String stockGateway, String relayMailets) {
+        String stockRoute = stockDomain == null
+                ? ""
+                : "      <mailet match=\"HostIs=" + stockDomain
+                        + "\" class=\"ToProcessor\"><processor>relay-stock</processor></mailet>\n";
+        String stockProcessor = stockDomain == null
+                ? ""
                 : "    <processor state=\"relay-stock\" enableJmx=\"false\">\n"
-                + "      <mailet match=\"All\" class=\"RemoteDelivery\">\n"
-                + "        <outgoing>outgoing-stock</outgoing>\n"
-                + "        <gateway>" + stockGateway.substring(0, stockGateway.lastIndexOf(':')) + "</gateway>\n"
-                + "        <gatewayPort>" + stockGateway.substring(stockGateway.lastIndexOf(':') + 1) + "</gatewayPort>\n"
-                + "        <startTLS>true</startTLS>\n"
-                + "        <mail.smtp.ssl.trust>*</mail.smtp.ssl.trust>\n"
-                + "        <verifyServerIdentity>false</verifyServerIdentity>\n"
-                + "        <deliveryThreads>" + parameters.getOrDefault("deliveryThreads", "1") + "</deliveryThreads>\n"
-                + "        <delayTime>" + parameters.getOrDefault("delayTime", "5000") + "</delayTime>\n"
-                + "        <maxRetries>" + parameters.getOrDefault("maxRetries", "3") + "</maxRetries>\n"
-                + "        <bounceProcessor>bounces</bounceProcessor>\n"
-                + "      </mailet>\n"
-                + "    </processor>\n";
+                        + "      <mailet match=\"All\" class=\"RemoteDelivery\">\n"
+                        + "        <outgoing>outgoing-stock</outgoing>\n"
+                        + "        <gateway>" + stockGateway.substring(0, stockGateway.lastIndexOf(':'))
+                        + "</gateway>\n"
+                        + "        <gatewayPort>" + stockGateway.substring(stockGateway.lastIndexOf(':') + 1)
+                        + "</gatewayPort>\n"
+                        + "        <startTLS>true</startTLS>\n"
+                        + "        <mail.smtp.ssl.trust>*</mail.smtp.ssl.trust>\n"
+                        + "        <verifyServerIdentity>false</verifyServerIdentity>\n"
+                        + "        <deliveryThreads>" + parameters.getOrDefault("deliveryThreads", "1")
+                        + "</deliveryThreads>\n"
+                        + "        <delayTime>" + parameters.getOrDefault("delayTime", "5000") + "</delayTime>\n"
+                        + "        <maxRetries>" + parameters.getOrDefault("maxRetries", "3") + "</maxRetries>\n"
+                        + "        <bounceProcessor>bounces</bounceProcessor>\n"
+                        + "      </mailet>\n"
+                        + "    </processor>\n";
         StringBuilder mailet = new StringBuilder();
-        parameters.forEach((name, value) -> mailet.append("        <").append(name).append('>').append(value)
-                .append("</").append(name).append(">\n"));
+        parameters.forEach((name, value) -> mailet.append("        <")
+                .append(name)
+                .append('>')
+                .append(value)
+                .append("</")
+                .append(name)
+                .append(">\n"));
         return "<mailetcontainer enableJmx=\"false\">\n"
                 + "  <context><postmaster>postmaster@localhost</postmaster></context>\n"
                 + "  <spooler><threads>4</threads><errorRepository>memory://var/mail/error/</errorRepository></spooler>\n"
@@ -237,8 +280,7 @@ final class JamesUnderTest implements AutoCloseable {
     }
 
     /** Hands a message to the SMTP server on 127.0.0.1:{@code port}, as a mail client on this machine would. */
-    static void submit(int port, String from, List<String> to, String subject, String body)
-            throws MessagingException {
+    static void submit(int port, String from, List<String> to, String subject, String body) throws MessagingException {
         submit(port, false, from, to, subject, body, Map.of(), Map.of());
     }
 
@@ -248,8 +290,16 @@ final class JamesUnderTest implements AutoCloseable {
      * ({@code mail.smtp.mailextension=REQUIRETLS}, {@code mail.smtp.dsn.notify=SUCCESS}) and extra
      * header fields ({@code TLS-Required: No}).
      */
-    static void submit(int port, boolean startTls, String from, List<String> to, String subject, String body,
-            Map<String, String> smtp, Map<String, String> headers) throws MessagingException {
+    static void submit(
+            int port,
+            boolean startTls,
+            String from,
+            List<String> to,
+            String subject,
+            String body,
+            Map<String, String> smtp,
+            Map<String, String> headers)
+            throws MessagingException {
         Session session = Session.getInstance(clientProperties(port, startTls, smtp));
         MimeMessage message = new MimeMessage(session);
         message.setFrom(new InternetAddress(from));
@@ -265,8 +315,15 @@ final class JamesUnderTest implements AutoCloseable {
     }
 
     /** As {@link #submit(int, boolean, String, List, String, String, Map, Map)}, to this James. */
-    void send(boolean startTls, String from, String to, String subject, String body, Map<String, String> smtp,
-            Map<String, String> headers) throws MessagingException {
+    void send(
+            boolean startTls,
+            String from,
+            String to,
+            String subject,
+            String body,
+            Map<String, String> smtp,
+            Map<String, String> headers)
+            throws MessagingException {
         submit(smtpPort, startTls, from, List.of(to), subject, body, smtp, headers);
     }
 
@@ -318,8 +375,10 @@ final class JamesUnderTest implements AutoCloseable {
     }
 
     private static void write(Path conf, String name, String content) throws IOException {
-        Files.writeString(conf.resolve(name), "<?xml version=\"1.0\"?>\n".repeat(name.endsWith(".xml") ? 1 : 0)
-                + content, StandardCharsets.UTF_8);
+        Files.writeString(
+                conf.resolve(name),
+                "<?xml version=\"1.0\"?>\n".repeat(name.endsWith(".xml") ? 1 : 0) + content,
+                StandardCharsets.UTF_8);
     }
 
     @Override

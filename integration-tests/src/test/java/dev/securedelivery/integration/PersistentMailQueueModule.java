@@ -66,6 +66,7 @@ final class PersistentMailQueueModule extends AbstractModule {
 
     @ProvidesIntoSet
     InitializationOperation startMetricCollector(ActiveMQMetricCollector collector) {
-        return InitilizationOperationBuilder.forClass(ActiveMQMetricCollector.class).init(collector::start);
+        return InitilizationOperationBuilder.forClass(ActiveMQMetricCollector.class)
+                .init(collector::start);
     }
 }

@@ -60,7 +60,9 @@ public class RelayThroughputBenchmark {
         directory = Files.createTempDirectory("relay-benchmark");
         InetAddress sinkAddress = InetAddress.getByName("127.0.0.40");
         int port = LoopbackPorts.freeTcpPort(sinkAddress);
-        sink = TestSmtpServer.withStartTls(sinkAddress, port,
+        sink = TestSmtpServer.withStartTls(
+                sinkAddress,
+                port,
                 TestCertificateAuthority.root("Benchmark Root").issue("mx.secure.test"));
         SignedZone tld = SignedZone.signed("test.");
         SignedZone secure = SignedZone.unsigned("secure.test.")
@@ -81,7 +83,11 @@ public class RelayThroughputBenchmark {
         mailet.put("maxRetries", "3");
         mailet.put("bounceProcessor", "bounces");
         mailet.put("smtpPort", String.valueOf(port));
-        james = JamesUnderTest.start(directory.resolve("james"), mailet, configuration, "stock.test",
+        james = JamesUnderTest.start(
+                directory.resolve("james"),
+                mailet,
+                configuration,
+                "stock.test",
                 sinkAddress.getHostAddress() + ":" + port);
     }
 
@@ -92,7 +98,8 @@ public class RelayThroughputBenchmark {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
         while (sink.received().size() < expected) {
             if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("the sink got " + sink.received().size() + " of " + expected);
+                throw new IllegalStateException(
+                        "the sink got " + sink.received().size() + " of " + expected);
             }
             Thread.sleep(2);
         }

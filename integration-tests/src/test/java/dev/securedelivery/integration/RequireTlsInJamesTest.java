@@ -47,15 +47,23 @@ class RequireTlsInJamesTest {
         // DANE, and a server offering REQUIRETLS, behind an attacker that hides STARTTLS.
         IssuedCertificate strippedDane = ca.issue("mx.danestripped.test");
         SignedZone daneStripped = WORLD.zone("danestripped.test", true);
-        TestSmtpServer behindAttacker = WORLD.server("mx.danestripped.test", strippedDane).offerRequireTls();
+        TestSmtpServer behindAttacker =
+                WORLD.server("mx.danestripped.test", strippedDane).offerRequireTls();
         WORLD.proxyFor("mx.danestripped.test", daneStripped, behindAttacker, StartTlsStrippingProxy.Variant.HIDE);
-        WORLD.tlsa(daneStripped, "mx.danestripped.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
-                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, strippedDane.leaf()));
+        WORLD.tlsa(
+                daneStripped,
+                "mx.danestripped.test",
+                TlsaRecord.forCertificate(
+                        TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, strippedDane.leaf()));
         // No DNSSEC, no MTA-STS: nothing vouches for the MX name, though its server offers REQUIRETLS.
-        WORLD.mx(WORLD.zone("plain.test", false), "mx.plain.test", 10, ca.issue("mx.plain.test")).offerRequireTls();
+        WORLD.mx(WORLD.zone("plain.test", false), "mx.plain.test", 10, ca.issue("mx.plain.test"))
+                .offerRequireTls();
         // MTA-STS enforce, behind an attacker that hides STARTTLS.
         TestSmtpServer behindProxy = WORLD.server("mx.stripped.test", ca.issue("mx.stripped.test"));
-        WORLD.proxyFor("mx.stripped.test", WORLD.zone("stripped.test", true), behindProxy,
+        WORLD.proxyFor(
+                "mx.stripped.test",
+                WORLD.zone("stripped.test", true),
+                behindProxy,
                 StartTlsStrippingProxy.Variant.HIDE);
         WORLD.enforce("stripped.test", "1", "mx.stripped.test");
         // Opportunistic, with a certificate for another name: TLS, but never authenticated.
@@ -72,8 +80,8 @@ class RequireTlsInJamesTest {
                 + "      <mailet match=\"SenderIs=tagged@sink.test\" class=\"SetMailAttribute\">\n"
                 + "        <dev.securedelivery.requiretls>true</dev.securedelivery.requiretls>\n"
                 + "      </mailet>\n";
-        james = JamesUnderTest.startWithRelayMailets(directory.resolve("james"), WORLD.quicklyBouncingMailet(),
-                configuration, rules);
+        james = JamesUnderTest.startWithRelayMailets(
+                directory.resolve("james"), WORLD.quicklyBouncingMailet(), configuration, rules);
     }
 
     @AfterAll
@@ -90,29 +98,36 @@ class RequireTlsInJamesTest {
         assertThat(james.offers("REQUIRETLS", true)).isTrue();
 
         // RFC 8689 2: the option may only be used in a session that employs TLS.
-        assertThatThrownBy(() -> james.send(false, Destinations.SENDER, "clear@dane.test", "clear", SECRET,
-                REQUIRETLS, Map.of()))
+        assertThatThrownBy(() -> james.send(
+                        false, Destinations.SENDER, "clear@dane.test", "clear", SECRET, REQUIRETLS, Map.of()))
                 .isInstanceOfSatisfying(SMTPSendFailedException.class, refused -> {
                     assertThat(refused.getReturnCode()).isEqualTo(530);
                     assertThat(refused.getMessage()).contains("5.7.10");
                 });
         // RFC 8689 2: the parameter has no value.
-        assertThatThrownBy(() -> james.send(true, Destinations.SENDER, "valued@dane.test", "valued", SECRET,
-                Map.of("mail.smtp.mailextension", "REQUIRETLS=YES"), Map.of()))
+        assertThatThrownBy(() -> james.send(
+                        true,
+                        Destinations.SENDER,
+                        "valued@dane.test",
+                        "valued",
+                        SECRET,
+                        Map.of("mail.smtp.mailextension", "REQUIRETLS=YES"),
+                        Map.of()))
                 .isInstanceOfSatisfying(SMTPSendFailedException.class, refused -> {
                     assertThat(refused.getReturnCode()).isEqualTo(501);
                     assertThat(refused.getMessage()).contains("5.5.4");
                 });
         assertThat(WORLD.server("mx.dane.test").received())
-                .noneMatch(mail -> mail.recipients.contains("clear@dane.test") || mail.recipients.contains("valued@dane.test"));
+                .noneMatch(mail ->
+                        mail.recipients.contains("clear@dane.test") || mail.recipients.contains("valued@dane.test"));
     }
 
     @Test
     void requireTlsToADaneDestinationThatOffersItIsDeliveredWithTheParameter() throws Exception {
         james.send(true, Destinations.SENDER, "user@dane.test", "dane", SECRET + "dane", REQUIRETLS, Map.of());
 
-        TestSmtpServer.Received received = WORLD.awaitReceived("mx.dane.test",
-                mail -> mail.recipients.contains("user@dane.test"));
+        TestSmtpServer.Received received =
+                WORLD.awaitReceived("mx.dane.test", mail -> mail.recipients.contains("user@dane.test"));
         assertThat(received.mailParameters).isEqualTo("REQUIRETLS");
         assertThat(received.overTls).isTrue();
         assertThat(received.data).contains("authentication=DANE-EE");
@@ -120,11 +135,11 @@ class RequireTlsInJamesTest {
 
     @Test
     void requireTlsToAnOpportunisticDestinationBouncesWith5730AndTheBounceCarriesNoBody() throws Exception {
-        james.send(true, Destinations.SENDER, "requiretls@plain.test", "to plain", SECRET + "plain", REQUIRETLS,
-                Map.of());
+        james.send(
+                true, Destinations.SENDER, "requiretls@plain.test", "to plain", SECRET + "plain", REQUIRETLS, Map.of());
 
-        TestSmtpServer.Received bounce = WORLD.awaitReceived("mx.sink.test",
-                mail -> mail.data.contains("Final-Recipient: rfc822; requiretls@plain.test"));
+        TestSmtpServer.Received bounce = WORLD.awaitReceived(
+                "mx.sink.test", mail -> mail.data.contains("Final-Recipient: rfc822; requiretls@plain.test"));
         assertThat(bounce.data).contains("Status: 5.7.30").contains("REQUIRETLS");
         // RFC 8689 5: as if RET=HDRS. The header is returned, the body is not.
         assertThat(bounce.data).contains("Subject: to plain").doesNotContain(SECRET);
@@ -136,11 +151,20 @@ class RequireTlsInJamesTest {
 
     @Test
     void requireTlsToAServerThatDoesNotOfferItBounces() throws Exception {
-        james.send(true, Destinations.SENDER, "user@danenorequire.test", "no requiretls", SECRET + "danenorequire",
-                REQUIRETLS, Map.of());
+        james.send(
+                true,
+                Destinations.SENDER,
+                "user@danenorequire.test",
+                "no requiretls",
+                SECRET + "danenorequire",
+                REQUIRETLS,
+                Map.of());
 
         String dsn = WORLD.awaitBounceFor("user@danenorequire.test");
-        assertThat(dsn).contains("Status: 5.7.30").contains("does not offer REQUIRETLS").doesNotContain(SECRET);
+        assertThat(dsn)
+                .contains("Status: 5.7.30")
+                .contains("does not offer REQUIRETLS")
+                .doesNotContain(SECRET);
         // The server was reached over DANE-authenticated TLS, and given nothing.
         assertThat(WORLD.server("mx.danenorequire.test").received()).isEmpty();
         assertThat(WORLD.server("mx.danenorequire.test").sessions()).isPositive();
@@ -148,8 +172,14 @@ class RequireTlsInJamesTest {
 
     @Test
     void requireTlsThatFindsNoTlsSessionBouncesWith5710() throws Exception {
-        james.send(true, Destinations.SENDER, "user@danestripped.test", "stripped", SECRET + "danestripped",
-                REQUIRETLS, Map.of());
+        james.send(
+                true,
+                Destinations.SENDER,
+                "user@danestripped.test",
+                "stripped",
+                SECRET + "danestripped",
+                REQUIRETLS,
+                Map.of());
 
         // RFC 8689 4.2.1: "Unable to establish TLS-protected SMTP session: 5.7.10 Encryption needed".
         String dsn = WORLD.awaitBounceFor("user@danestripped.test");
@@ -167,11 +197,17 @@ class RequireTlsInJamesTest {
 
     @Test
     void tlsRequiredNoReachesAnEnforceDomainWhoseStartTlsIsStrippedAndKeepsTheHeader() throws Exception {
-        james.send(false, Destinations.SENDER, "user@stripped.test", "tls not required", "Not secret.", Map.of(),
+        james.send(
+                false,
+                Destinations.SENDER,
+                "user@stripped.test",
+                "tls not required",
+                "Not secret.",
+                Map.of(),
                 Map.of("TLS-Required", "No"));
 
-        TestSmtpServer.Received received = WORLD.awaitReceived("mx.stripped.test",
-                mail -> mail.recipients.contains("user@stripped.test"));
+        TestSmtpServer.Received received =
+                WORLD.awaitReceived("mx.stripped.test", mail -> mail.recipients.contains("user@stripped.test"));
         // RFC 8689 3: the policy is ignored; STARTTLS would have been used, but the attacker hid it.
         assertThat(received.overTls).isFalse();
         assertThat(received.data).contains("TLS-Required: No").contains("requirement=opportunistic");
@@ -183,12 +219,13 @@ class RequireTlsInJamesTest {
         james.send("finance@sink.test", "finance@unauthenticated.test", "from finance", SECRET + "finance");
         james.send(Destinations.SENDER, "other@unauthenticated.test", "from another sender", "Ordinary mail.");
 
-        TestSmtpServer.Received delivered = WORLD.awaitReceived("mx.unauthenticated.test",
-                mail -> mail.recipients.contains("other@unauthenticated.test"));
+        TestSmtpServer.Received delivered = WORLD.awaitReceived(
+                "mx.unauthenticated.test", mail -> mail.recipients.contains("other@unauthenticated.test"));
         assertThat(delivered.data).contains("authentication=none");
         String dsn = WORLD.awaitBounceFor("finance@unauthenticated.test");
         // The DSN names the level and what the destination offered (in the Status comment, "(" becomes "[").
-        assertThat(dsn).contains("Status: 5.7.")
+        assertThat(dsn)
+                .contains("Status: 5.7.")
                 .contains("the message demands level authenticated")
                 .contains("unauthenticated.test offers mx.unauthenticated.test [10] opportunistic");
         assertThat(WORLD.server("mx.unauthenticated.test").received())
@@ -201,13 +238,19 @@ class RequireTlsInJamesTest {
         smtp.put("mail.smtp.dsn.notify", "SUCCESS");
         james.send(true, Destinations.SENDER, "notify@dane.test", "notify me", SECRET + "notify", smtp, Map.of());
 
-        TestSmtpServer.Received notice = WORLD.awaitReceived("mx.sink.test",
-                mail -> mail.data.contains("Final-Recipient: rfc822; notify@dane.test"));
+        TestSmtpServer.Received notice = WORLD.awaitReceived(
+                "mx.sink.test", mail -> mail.data.contains("Final-Recipient: rfc822; notify@dane.test"));
         assertThat(notice.from).isEmpty();
-        assertThat(notice.data).contains("report-type=delivery-status").contains("Action: relayed")
-                .contains("Status: 2.0.0").contains("Remote-MTA: dns; mx.dane.test")
-                .contains("X-Secure-Delivery-Trace: mx=mx.dane.test").contains("requirement=dane")
-                .contains("authentication=DANE-EE").containsPattern("tls=TLSv1\\.[23]")
-                .contains("Subject: notify me").doesNotContain(SECRET);
+        assertThat(notice.data)
+                .contains("report-type=delivery-status")
+                .contains("Action: relayed")
+                .contains("Status: 2.0.0")
+                .contains("Remote-MTA: dns; mx.dane.test")
+                .contains("X-Secure-Delivery-Trace: mx=mx.dane.test")
+                .contains("requirement=dane")
+                .contains("authentication=DANE-EE")
+                .containsPattern("tls=TLSv1\\.[23]")
+                .contains("Subject: notify me")
+                .doesNotContain(SECRET);
     }
 }

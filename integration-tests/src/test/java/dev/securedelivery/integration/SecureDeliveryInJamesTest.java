@@ -62,11 +62,17 @@ class SecureDeliveryInJamesTest {
         WORLD.enforce("sts.test", "1", "mx1.sts.test");
         // MTA-STS enforce behind an attacker hiding STARTTLS, and one answering it with 454.
         TestSmtpServer behindHiding = WORLD.server("mx.stripped.test", ca.issue("mx.stripped.test"));
-        hidingProxy = WORLD.proxyFor("mx.stripped.test", WORLD.zone("stripped.test", true), behindHiding,
+        hidingProxy = WORLD.proxyFor(
+                "mx.stripped.test",
+                WORLD.zone("stripped.test", true),
+                behindHiding,
                 StartTlsStrippingProxy.Variant.HIDE);
         WORLD.enforce("stripped.test", "1", "mx.stripped.test");
         TestSmtpServer behindRefusing = WORLD.server("mx.stripped454.test", ca.issue("mx.stripped454.test"));
-        refusingProxy = WORLD.proxyFor("mx.stripped454.test", WORLD.zone("stripped454.test", true), behindRefusing,
+        refusingProxy = WORLD.proxyFor(
+                "mx.stripped454.test",
+                WORLD.zone("stripped454.test", true),
+                behindRefusing,
                 StartTlsStrippingProxy.Variant.REFUSE_454);
         WORLD.enforce("stripped454.test", "1", "mx.stripped454.test");
         // MTA-STS enforce, the first MX with a certificate for another name.
@@ -87,36 +93,66 @@ class SecureDeliveryInJamesTest {
         IssuedCertificate daneEe = ca.issue("mx.daneee.test");
         SignedZone daneeeZone = WORLD.zone("daneee.test", true);
         WORLD.mx(daneeeZone, "mx.daneee.test", 10, daneEe);
-        WORLD.tlsa(daneeeZone, "mx.daneee.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
-                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, daneEe.leaf()));
+        WORLD.tlsa(
+                daneeeZone,
+                "mx.daneee.test",
+                TlsaRecord.forCertificate(
+                        TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, daneEe.leaf()));
         SignedZone danetaZone = WORLD.zone("daneta.test", true);
         WORLD.mx(danetaZone, "mx.daneta.test", 10, ca.issue("mx.daneta.test"));
-        WORLD.tlsa(danetaZone, "mx.daneta.test", TlsaRecord.forCertificate(TlsaRecord.DANE_TA,
-                TlsaRecord.SELECTOR_CERT, TlsaRecord.MATCH_SHA256, ca.certificate()));
+        WORLD.tlsa(
+                danetaZone,
+                "mx.daneta.test",
+                TlsaRecord.forCertificate(
+                        TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_CERT, TlsaRecord.MATCH_SHA256, ca.certificate()));
         SignedZone danebadZone = WORLD.zone("danebad.test", true);
         WORLD.mx(danebadZone, "mx.danebad.test", 10, ca.issue("mx.danebad.test"));
-        WORLD.tlsa(danebadZone, "mx.danebad.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
-                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, ca.issue("mx.danebad.test").leaf()));
+        WORLD.tlsa(
+                danebadZone,
+                "mx.danebad.test",
+                TlsaRecord.forCertificate(
+                        TlsaRecord.DANE_EE,
+                        TlsaRecord.SELECTOR_SPKI,
+                        TlsaRecord.MATCH_SHA256,
+                        ca.issue("mx.danebad.test").leaf()));
         IssuedCertificate stripCertificate = ca.issue("mx.danestrip.test");
         SignedZone danestripZone = WORLD.zone("danestrip.test", true);
-        daneProxy = WORLD.proxyFor("mx.danestrip.test", danestripZone,
-                WORLD.server("mx.danestrip.test", stripCertificate), StartTlsStrippingProxy.Variant.HIDE);
-        WORLD.tlsa(danestripZone, "mx.danestrip.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
-                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, stripCertificate.leaf()));
+        daneProxy = WORLD.proxyFor(
+                "mx.danestrip.test",
+                danestripZone,
+                WORLD.server("mx.danestrip.test", stripCertificate),
+                StartTlsStrippingProxy.Variant.HIDE);
+        WORLD.tlsa(
+                danestripZone,
+                "mx.danestrip.test",
+                TlsaRecord.forCertificate(
+                        TlsaRecord.DANE_EE,
+                        TlsaRecord.SELECTOR_SPKI,
+                        TlsaRecord.MATCH_SHA256,
+                        stripCertificate.leaf()));
         // Bogus DNSSEC: the MX host's address records lose their signatures on the way.
         WORLD.mx(WORLD.zone("bogus.test", true), "mx.bogus.test", 10, ca.issue("mx.bogus.test"));
         // An unsigned zone publishing TLSA records: they cannot be trusted, so opportunistic.
         SignedZone insecureZone = WORLD.zone("insecuredane.test", false);
         WORLD.mx(insecureZone, "mx.insecuredane.test", 10, ca.issue("mx.insecuredane.test"));
-        WORLD.tlsa(insecureZone, "mx.insecuredane.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
-                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, ca.issue("mx.insecuredane.test").leaf()));
+        WORLD.tlsa(
+                insecureZone,
+                "mx.insecuredane.test",
+                TlsaRecord.forCertificate(
+                        TlsaRecord.DANE_EE,
+                        TlsaRecord.SELECTOR_SPKI,
+                        TlsaRecord.MATCH_SHA256,
+                        ca.issue("mx.insecuredane.test").leaf()));
         // DANE and MTA-STS both published: the policy lists only mx2, mx1 has TLSA records.
         IssuedCertificate bothCertificate = ca.issue("mx1.both.test");
         SignedZone bothZone = WORLD.zone("both.test", true);
         WORLD.mx(bothZone, "mx1.both.test", 10, bothCertificate);
         WORLD.mx(bothZone, "mx2.both.test", 20, ca.issue("mx2.both.test"));
-        WORLD.tlsa(bothZone, "mx1.both.test", TlsaRecord.forCertificate(TlsaRecord.DANE_EE,
-                TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, bothCertificate.leaf()));
+        WORLD.tlsa(
+                bothZone,
+                "mx1.both.test",
+                TlsaRecord.forCertificate(
+                        TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, bothCertificate.leaf()));
         WORLD.enforce("both.test", "1", "mx2.both.test");
         // A peer whose TLS is broken, named in an override "none".
         WORLD.mx(WORLD.zone("broken.test", false), "mx.broken.test", 10, ca.issue("wrong.name.test"));
@@ -152,7 +188,9 @@ class SecureDeliveryInJamesTest {
 
         TestSmtpServer.Received received = awaitOne("mx.plain.test");
         assertThat(received.overTls).isTrue();
-        assertThat(received.data).contains("X-Secure-Delivery: mx=mx.plain.test").contains("requirement=opportunistic")
+        assertThat(received.data)
+                .contains("X-Secure-Delivery: mx=mx.plain.test")
+                .contains("requirement=opportunistic")
                 .contains("authentication=none");
     }
 
@@ -169,8 +207,10 @@ class SecureDeliveryInJamesTest {
 
     @Test
     void anEnforcePolicyWithStartTlsHiddenNeverLetsTheMessageThroughAndBouncesIt() throws Exception {
-        Counters counters = counters("secureDelivery.attempt.temporary_failure.plaintext",
-                "secureDelivery.mail.deferred", "secureDelivery.mail.bounced");
+        Counters counters = counters(
+                "secureDelivery.attempt.temporary_failure.plaintext",
+                "secureDelivery.mail.deferred",
+                "secureDelivery.mail.bounced");
         james.send(Destinations.SENDER, "user@stripped.test", "stripped", SECRET + "stripped");
 
         String dsn = awaitBounceFor("user@stripped.test");
@@ -179,10 +219,14 @@ class SecureDeliveryInJamesTest {
         assertThat(hidingProxy.seenFromClients()).doesNotContain(SECRET).doesNotContain("RCPT TO");
         assertThat(logLines()).anyMatch(line -> line.contains("deferred") && line.contains("stripped.test"));
         // The plan, attempt and deferral lines alike carry the domain in the logging MDC.
-        assertThat(mdcDomainsOf(line -> line.startsWith("stripped.test: "))).isNotEmpty().containsOnly("stripped.test");
-        assertThat(mdcDomainsOf(line -> line.contains(" domain=stripped.test "))).isNotEmpty()
+        assertThat(mdcDomainsOf(line -> line.startsWith("stripped.test: ")))
+                .isNotEmpty()
                 .containsOnly("stripped.test");
-        assertThat(mdcDomainsOf(line -> line.contains("-to-stripped.test deferred"))).isNotEmpty()
+        assertThat(mdcDomainsOf(line -> line.contains(" domain=stripped.test ")))
+                .isNotEmpty()
+                .containsOnly("stripped.test");
+        assertThat(mdcDomainsOf(line -> line.contains("-to-stripped.test deferred")))
+                .isNotEmpty()
                 .containsOnly("stripped.test");
         counters.awaitEachGrown();
     }
@@ -220,13 +264,17 @@ class SecureDeliveryInJamesTest {
 
         TestSmtpServer.Received received = awaitOne("mx.testing.test");
         assertThat(received.data).contains("requirement=opportunistic");
-        assertThat(logLines()).anyMatch(line -> line.startsWith("testing.test: deliver via mx.testing.test")
-                && line.contains("mta-sts testing id 1: would require PKIX"));
+        assertThat(logLines())
+                .anyMatch(line -> line.startsWith("testing.test: deliver via mx.testing.test")
+                        && line.contains("mta-sts testing id 1: would require PKIX"));
     }
 
     @Test
     void aRecipientRefusedBesideAnAcceptedOneIsBouncedAndTheOtherDelivered() throws Exception {
-        james.send(Destinations.SENDER, List.of("user@partial.test", "nobody@partial.test"), "partial",
+        james.send(
+                Destinations.SENDER,
+                List.of("user@partial.test", "nobody@partial.test"),
+                "partial",
                 SECRET + "partial");
 
         TestSmtpServer.Received received = awaitOne("mx.partial.test");
@@ -261,8 +309,8 @@ class SecureDeliveryInJamesTest {
         String dsn = awaitBounceFor("user@danebad.test");
         assertThat(dsn).contains("Status: 5.7.5");
         assertThat(WORLD.server("mx.danebad.test").received()).isEmpty();
-        assertThat(logLines()).anyMatch(line -> line.contains("domain=danebad.test")
-                && line.contains("result-type=tlsa-invalid"));
+        assertThat(logLines())
+                .anyMatch(line -> line.contains("domain=danebad.test") && line.contains("result-type=tlsa-invalid"));
         assertThat(logLines()).anyMatch(line -> line.contains("-to-danebad.test deferred"));
     }
 
@@ -315,8 +363,8 @@ class SecureDeliveryInJamesTest {
     void aPolicyFixedWhileTheMessageWaitsLetsItThroughOnRetry() throws Exception {
         james.send(Destinations.SENDER, "user@fixed.test", "fixed", SECRET + "fixed");
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> logLines().stream()
-                .anyMatch(line -> line.contains("-to-fixed.test deferred")));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> logLines().stream().anyMatch(line -> line.contains("-to-fixed.test deferred")));
         WORLD.enforce("fixed.test", "2", "mx.fixed.test");
 
         TestSmtpServer.Received received = awaitOne("mx.fixed.test");
@@ -352,8 +400,9 @@ class SecureDeliveryInJamesTest {
 
         // Other cases' mail may still be moving, so each counter must have grown, not by exactly one.
         void awaitEachGrown() {
-            before.forEach((name, count) -> await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                    assertThat(james.counter(name)).as(name).isGreaterThan(count)));
+            before.forEach((name, count) -> await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(
+                            () -> assertThat(james.counter(name)).as(name).isGreaterThan(count)));
         }
     }
 

@@ -71,7 +71,8 @@ class ShutdownMidDeliveryTest {
 
         // The MX comes back to life where the silent one was.
         closeSilentServer();
-        TestSmtpServer mx = TestSmtpServer.withStartTls(address, world.smtpPort(), world.ca().issue("mx.stall.test"));
+        TestSmtpServer mx = TestSmtpServer.withStartTls(
+                address, world.smtpPort(), world.ca().issue("mx.stall.test"));
         try (mx) {
             james = JamesUnderTest.startWithPersistentQueue(directory.resolve("james"), mailet, configuration);
 

@@ -47,9 +47,10 @@ import tools.jackson.databind.ObjectMapper;
 class TlsReportCountsInJamesTest {
     /** Short enough to wait for, long enough for every delivery of the test to fall in one. */
     private static final Duration PERIOD = Duration.ofMinutes(1);
+
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String STS_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: *.sts.test\r\n"
-            + "note: quoted as served\r\nmax_age: 86400\r\n";
+    private static final String STS_POLICY =
+            "version: STSv1\r\nmode: enforce\r\nmx: *.sts.test\r\n" + "note: quoted as served\r\nmax_age: 86400\r\n";
     private static final String VALID_POLICY = "version: STSv1\nmode: enforce\nmx: *.stranger.test\nmax_age: 86400\n";
 
     @TempDir
@@ -88,7 +89,8 @@ class TlsReportCountsInJamesTest {
     private void declareTheWorld() {
         SignedZone reports = world.zone("reports.test", false);
         world.mx(reports, "mx.reports.test", 10, world.ca().issue("mx.reports.test"));
-        endpoint = TestHttpsServer.start(InetAddress.getLoopbackAddress(),
+        endpoint = TestHttpsServer.start(
+                InetAddress.getLoopbackAddress(),
                 world.ca().issue("tlsrpt.reports.test").serverContext());
         endpoint.respondWith(exchange -> {
             posted.add(endpoint.lastRequestBody());
@@ -99,10 +101,12 @@ class TlsReportCountsInJamesTest {
                 + "/v1/tlsrpt";
 
         SignedZone sts = world.zone("sts.test", false);
-        TestSmtpServer behindAttacker = world.server("real.stripped.sts.test",
-                world.ca().issue("stripped.sts.test")).hostName("real.stripped.sts.test");
+        TestSmtpServer behindAttacker = world.server(
+                        "real.stripped.sts.test", world.ca().issue("stripped.sts.test"))
+                .hostName("real.stripped.sts.test");
         world.proxyFor("stripped.sts.test", 10, sts, behindAttacker, StartTlsStrippingProxy.Variant.HIDE);
-        world.mx(sts, "wrongname.sts.test", 20, world.ca().issue("elsewhere.test")).hostName("wrongname.sts.test");
+        world.mx(sts, "wrongname.sts.test", 20, world.ca().issue("elsewhere.test"))
+                .hostName("wrongname.sts.test");
         world.mx(sts, "mx.sts.test", 30, world.ca().issue("mx.sts.test")).hostName("mx.sts.test");
         world.publishPolicy("sts.test", "1", STS_POLICY);
         sts.addTxt("_smtp._tls.sts.test.", rua);
@@ -118,11 +122,12 @@ class TlsReportCountsInJamesTest {
 
         SignedZone dane = world.zone("dane.test", true);
         IssuedCertificate strippedCertificate = world.ca().issue("stripped.dane.test");
-        TestSmtpServer behindDaneAttacker = world.server("real.stripped.dane.test", strippedCertificate)
-                .hostName("real.stripped.dane.test");
+        TestSmtpServer behindDaneAttacker =
+                world.server("real.stripped.dane.test", strippedCertificate).hostName("real.stripped.dane.test");
         world.proxyFor("stripped.dane.test", 10, dane, behindDaneAttacker, StartTlsStrippingProxy.Variant.HIDE);
         pin(dane, "stripped.dane.test", strippedCertificate);
-        world.mx(dane, "wrongkey.dane.test", 20, world.ca().issue("wrongkey.dane.test")).hostName("wrongkey.dane.test");
+        world.mx(dane, "wrongkey.dane.test", 20, world.ca().issue("wrongkey.dane.test"))
+                .hostName("wrongkey.dane.test");
         pin(dane, "wrongkey.dane.test", world.ca().issue("wrongkey.dane.test"));
         IssuedCertificate right = world.ca().issue("mx.dane.test");
         world.mx(dane, "mx.dane.test", 30, right).hostName("mx.dane.test");
@@ -136,8 +141,8 @@ class TlsReportCountsInJamesTest {
 
     // A DANE-EE 3 1 1 record of certificate's key for host (another key than the host's, for wrongkey).
     private void pin(SignedZone zone, String host, IssuedCertificate certificate) {
-        TlsaRecord record = TlsaRecord.forCertificate(TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI,
-                TlsaRecord.MATCH_SHA256, certificate.leaf());
+        TlsaRecord record = TlsaRecord.forCertificate(
+                TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, certificate.leaf());
         world.tlsa(zone, host, record);
         tlsa.put(host, record.toPresentation());
     }
@@ -177,47 +182,82 @@ class TlsReportCountsInJamesTest {
             Thread.sleep(Duration.between(now, periodStart.plus(PERIOD)).toMillis() + 200);
             periodStart = periodStart.plus(PERIOD);
         }
-        Map<String, Integer> messages = new TreeMap<>(Map.of("sts.test", 2, "dane.test", 2, "unfetched.test", 1,
-                "garbled.test", 1, "stranger.test", 1));
+        Map<String, Integer> messages = new TreeMap<>(
+                Map.of("sts.test", 2, "dane.test", 2, "unfetched.test", 1, "garbled.test", 1, "stranger.test", 1));
         int number = 0;
         for (Map.Entry<String, Integer> domain : messages.entrySet()) {
             for (int i = 0; i < domain.getValue(); i++) {
                 james.send(Destinations.SENDER, List.of("user@" + domain.getKey()), "message " + ++number, "Counted.");
             }
         }
-        Map<String, Integer> expected = Map.of("mx.sts.test", 2, "mx.dane.test", 2, "mx.unfetched.test", 1,
-                "mx.garbled.test", 1, "mx.stranger.test", 1);
-        await().atMost(Duration.ofSeconds(45)).until(() -> expected.entrySet().stream()
-                .allMatch(host -> world.server(host.getKey()).received().size() >= host.getValue()));
-        assertThat(Instant.now()).as("every delivery within the period that began at " + periodStart)
+        Map<String, Integer> expected = Map.of(
+                "mx.sts.test",
+                2,
+                "mx.dane.test",
+                2,
+                "mx.unfetched.test",
+                1,
+                "mx.garbled.test",
+                1,
+                "mx.stranger.test",
+                1);
+        await().atMost(Duration.ofSeconds(45))
+                .until(() -> expected.entrySet().stream()
+                        .allMatch(host -> world.server(host.getKey()).received().size() >= host.getValue()));
+        assertThat(Instant.now())
+                .as("every delivery within the period that began at " + periodStart)
                 .isBefore(periodStart.plus(PERIOD));
-        expected.forEach((host, count) -> assertThat(world.server(host).received()).as(host).hasSize(count));
+        expected.forEach((host, count) ->
+                assertThat(world.server(host).received()).as(host).hasSize(count));
 
         // The period closes a quarter of it after its end; then each policy domain's report goes out.
         TestSmtpServer reportsMx = world.server("mx.reports.test");
         await().atMost(Duration.ofSeconds(120)).until(() -> reportsMx.received().size() >= 7 && posted.size() >= 7);
         Map<String, String> mailed = new TreeMap<>();
         for (TestSmtpServer.Received mail : reportsMx.received()) {
-            MimeMessage message = new MimeMessage(Session.getInstance(new Properties()),
+            MimeMessage message = new MimeMessage(
+                    Session.getInstance(new Properties()),
                     new ByteArrayInputStream(mail.data.getBytes(StandardCharsets.ISO_8859_1)));
-            String json = gunzip(((Multipart) message.getContent()).getBodyPart(1).getInputStream().readAllBytes());
-            String domain = JSON.readTree(json).get("policies").get(0).get("policy").get("policy-domain").asString();
+            String json = gunzip(((Multipart) message.getContent())
+                    .getBodyPart(1)
+                    .getInputStream()
+                    .readAllBytes());
+            String domain = JSON.readTree(json)
+                    .get("policies")
+                    .get(0)
+                    .get("policy")
+                    .get("policy-domain")
+                    .asString();
             assertThat(message.getHeader("TLS-Report-Domain", ",")).isEqualTo(domain);
             assertThat(mailed.put(domain, json)).as("one report for " + domain).isNull();
         }
         Map<String, String> uploaded = new TreeMap<>();
         for (byte[] body : new ArrayList<>(posted)) {
             String json = gunzip(body);
-            uploaded.put(JSON.readTree(json).get("policies").get(0).get("policy").get("policy-domain").asString(),
+            uploaded.put(
+                    JSON.readTree(json)
+                            .get("policies")
+                            .get(0)
+                            .get("policy")
+                            .get("policy-domain")
+                            .asString(),
                     json);
         }
         assertThat(uploaded).as("the same reports over HTTPS").isEqualTo(mailed);
-        assertThat(mailed.keySet()).containsExactlyInAnyOrder("sts.test", "unfetched.test", "garbled.test",
-                "stranger.test", "stripped.dane.test", "wrongkey.dane.test", "mx.dane.test");
+        assertThat(mailed.keySet())
+                .containsExactlyInAnyOrder(
+                        "sts.test",
+                        "unfetched.test",
+                        "garbled.test",
+                        "stranger.test",
+                        "stripped.dane.test",
+                        "wrongkey.dane.test",
+                        "mx.dane.test");
 
         for (String json : mailed.values()) {
             JsonNode report = JSON.readTree(json);
-            assertThat(report.get("date-range").get("start-datetime").asString()).isEqualTo(periodStart.toString());
+            assertThat(report.get("date-range").get("start-datetime").asString())
+                    .isEqualTo(periodStart.toString());
             assertThat(report.get("report-id").asString()).contains(".james1.");
             assertThat(report.get("policies")).as("one policy per report").hasSize(1);
         }
@@ -225,24 +265,34 @@ class TlsReportCountsInJamesTest {
         // MTA-STS enforce: each message met the attacker, then the wrong name, then the right MX.
         JsonNode sts = onlyPolicy(mailed.get("sts.test"));
         assertThat(policy(sts, "policy-type")).isEqualTo("sts");
-        assertThat(strings(sts.get("policy").get("policy-string"))).containsExactly("version: STSv1",
-                "mode: enforce", "mx: *.sts.test", "note: quoted as served", "max_age: 86400");
+        assertThat(strings(sts.get("policy").get("policy-string")))
+                .containsExactly(
+                        "version: STSv1",
+                        "mode: enforce",
+                        "mx: *.sts.test",
+                        "note: quoted as served",
+                        "max_age: 86400");
         assertThat(strings(sts.get("policy").get("mx-host"))).containsExactly("*.sts.test");
         assertThat(summary(sts)).containsExactly(2L, 4L);
-        assertThat(failures(sts)).containsExactly(
-                "certificate-host-mismatch wrongname.sts.test helo=wrongname.sts.test x2",
-                "starttls-not-supported stripped.sts.test helo=real.stripped.sts.test x2");
+        assertThat(failures(sts))
+                .containsExactly(
+                        "certificate-host-mismatch wrongname.sts.test helo=wrongname.sts.test x2",
+                        "starttls-not-supported stripped.sts.test helo=real.stripped.sts.test x2");
 
         // MTA-STS policies that could not be had: every session fails, and no policy is quoted.
-        for (String[] unavailable : List.of(new String[] {"unfetched.test", "sts-policy-fetch-error"},
+        for (String[] unavailable : List.of(
+                new String[] {"unfetched.test", "sts-policy-fetch-error"},
                 new String[] {"garbled.test", "sts-policy-invalid"},
                 new String[] {"stranger.test", "sts-webpki-invalid"})) {
             JsonNode entry = onlyPolicy(mailed.get(unavailable[0]));
             assertThat(policy(entry, "policy-type")).isEqualTo("sts");
-            assertThat(entry.get("policy").has("policy-string")).as(unavailable[0]).isFalse();
+            assertThat(entry.get("policy").has("policy-string"))
+                    .as(unavailable[0])
+                    .isFalse();
             assertThat(summary(entry)).as(unavailable[0]).containsExactly(0L, 1L);
-            assertThat(failures(entry)).as(unavailable[0]).containsExactly(
-                    unavailable[1] + " mx." + unavailable[0] + " helo=mx." + unavailable[0] + " x1");
+            assertThat(failures(entry))
+                    .as(unavailable[0])
+                    .containsExactly(unavailable[1] + " mx." + unavailable[0] + " helo=mx." + unavailable[0] + " x1");
         }
 
         // DANE: each MX host's own report, under its TLSA records.
@@ -252,8 +302,8 @@ class TlsReportCountsInJamesTest {
                 .containsExactly(tlsa.get("stripped.dane.test"));
         assertThat(strings(stripped.get("policy").get("mx-host"))).containsExactly("stripped.dane.test");
         assertThat(summary(stripped)).containsExactly(0L, 2L);
-        assertThat(failures(stripped)).containsExactly(
-                "starttls-not-supported stripped.dane.test helo=real.stripped.dane.test x2");
+        assertThat(failures(stripped))
+                .containsExactly("starttls-not-supported stripped.dane.test helo=real.stripped.dane.test x2");
         JsonNode wrongKey = onlyPolicy(mailed.get("wrongkey.dane.test"));
         assertThat(strings(wrongKey.get("policy").get("policy-string")))
                 .containsExactly(tlsa.get("wrongkey.dane.test"));
@@ -281,7 +331,8 @@ class TlsReportCountsInJamesTest {
 
     private static List<Long> summary(JsonNode entry) {
         JsonNode summary = entry.get("summary");
-        return List.of(summary.get("total-successful-session-count").asLong(),
+        return List.of(
+                summary.get("total-successful-session-count").asLong(),
                 summary.get("total-failure-session-count").asLong());
     }
 
@@ -291,7 +342,8 @@ class TlsReportCountsInJamesTest {
         for (JsonNode detail : entry.get("failure-details")) {
             assertThat(detail.get("sending-mta-ip").asString()).isEqualTo("127.0.0.1");
             assertThat(detail.get("receiving-ip").asString()).startsWith("127.0.0.");
-            lines.add(detail.get("result-type").asString() + " " + detail.get("receiving-mx-hostname").asString()
+            lines.add(detail.get("result-type").asString() + " "
+                    + detail.get("receiving-mx-hostname").asString()
                     + " helo=" + detail.get("receiving-mx-helo").asString() + " x"
                     + detail.get("failed-session-count").asLong());
         }

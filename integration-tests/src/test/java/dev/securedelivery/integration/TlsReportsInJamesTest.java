@@ -46,8 +46,8 @@ import org.xbill.DNS.Type;
  * the day's counts kept across a restart.
  */
 class TlsReportsInJamesTest {
-    private static final Pattern FILE_NAME = Pattern.compile(
-            "filename=\"?(sink\\.test!reported\\.test!\\d+!\\d+!james1\\.json\\.gz)\"?");
+    private static final Pattern FILE_NAME =
+            Pattern.compile("filename=\"?(sink\\.test!reported\\.test!\\d+!\\d+!james1\\.json\\.gz)\"?");
 
     @TempDir
     Path directory;
@@ -76,7 +76,8 @@ class TlsReportsInJamesTest {
     private void declareTheWorld() {
         SignedZone reports = world.zone("reports.test", false);
         world.mx(reports, "mx.reports.test", 10, world.ca().issue("mx.reports.test"));
-        endpoint = TestHttpsServer.start(InetAddress.getLoopbackAddress(),
+        endpoint = TestHttpsServer.start(
+                InetAddress.getLoopbackAddress(),
                 world.ca().issue("tlsrpt.reports.test").serverContext());
         endpoint.respondWith(exchange -> {
             posted.add(endpoint.lastRequestBody());
@@ -89,7 +90,11 @@ class TlsReportsInJamesTest {
         SignedZone reported = world.zone("reported.test", false);
         world.mx(reported, "mx.reported.test", 10, world.ca().issue("mx.reported.test"));
         reported.addTxt("_smtp._tls.reported.test.", "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test," + https);
-        world.mx(world.zone("silent.test", false), "mx.silent.test", 10, world.ca().issue("mx.silent.test"));
+        world.mx(
+                world.zone("silent.test", false),
+                "mx.silent.test",
+                10,
+                world.ca().issue("mx.silent.test"));
         SignedZone broken = world.zone("broken.test", false);
         world.mx(broken, "mx.broken.test", 10, world.ca().issue("mx.broken.test"));
         // Two rua fields: invalid (RFC 8460 3), so no report, though both URIs would work.
@@ -139,8 +144,10 @@ class TlsReportsInJamesTest {
         // Every period with a session closed, every report built and sent or dropped.
         Path reporting = home().resolve("var/secure-delivery/tls-reports");
         TestSmtpServer reportsMx = world.server("mx.reports.test");
-        await().atMost(Duration.ofSeconds(60)).until(() -> isEmpty(reporting.resolve("journal"))
-                && isEmpty(reporting.resolve("outbox")) && !reportsMx.received().isEmpty());
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> isEmpty(reporting.resolve("journal"))
+                        && isEmpty(reporting.resolve("outbox"))
+                        && !reportsMx.received().isEmpty());
         // Also long enough for a report on the report mails' own sessions, if one were wrongly made.
         Thread.sleep(Duration.ofSeconds(12).toMillis());
 
@@ -151,13 +158,15 @@ class TlsReportsInJamesTest {
             assertThat(mail.recipients).containsExactly("tlsrpt@reports.test");
             assertThat(mail.from).isEqualTo("tlsrpt@sink.test");
             assertThat(mail.overTls).isTrue();
-            MimeMessage message = new MimeMessage(Session.getInstance(new Properties()),
+            MimeMessage message = new MimeMessage(
+                    Session.getInstance(new Properties()),
                     new ByteArrayInputStream(mail.data.getBytes(StandardCharsets.ISO_8859_1)));
             // RFC 8460 5.3: the headers, the Subject, multipart/report with the gzip attachment.
             assertThat(message.getHeader("TLS-Report-Domain", ",")).isEqualTo("reported.test");
             assertThat(message.getHeader("TLS-Report-Submitter", ",")).isEqualTo("sink.test");
-            assertThat(message.getSubject()).matches("Report Domain: reported\\.test Submitter: sink\\.test"
-                    + " Report-ID: <\\d+\\.\\d+\\.james1\\.reported\\.test@sink\\.test>");
+            assertThat(message.getSubject())
+                    .matches("Report Domain: reported\\.test Submitter: sink\\.test"
+                            + " Report-ID: <\\d+\\.\\d+\\.james1\\.reported\\.test@sink\\.test>");
             assertThat(message.getContentType()).startsWith("multipart/report").contains("report-type=\"tlsrpt\"");
             Multipart parts = (Multipart) message.getContent();
             assertThat(parts.getCount()).isEqualTo(2);
@@ -168,14 +177,18 @@ class TlsReportsInJamesTest {
             Matcher fileName = FILE_NAME.matcher(String.join(" ", attachment.getHeader("Content-Disposition")));
             assertThat(fileName.find()).as("RFC 8460 5.1 file name").isTrue();
             String json = gunzip(attachment.getInputStream().readAllBytes());
-            assertThat(json).contains("\"organization-name\":\"Sink Test Mail\"")
+            assertThat(json)
+                    .contains("\"organization-name\":\"Sink Test Mail\"")
                     .contains("\"contact-info\":\"postmaster@sink.test\"")
-                    .contains("\"policy-type\":\"no-policy-found\"").contains("\"policy-domain\":\"reported.test\"");
+                    .contains("\"policy-type\":\"no-policy-found\"")
+                    .contains("\"policy-domain\":\"reported.test\"");
             sessions += count(json, "total-successful-session-count");
             assertThat(count(json, "total-failure-session-count")).isZero();
             mailed.add(json);
         }
-        assertThat(sessions).as("the one delivery to reported.test, reported once").isEqualTo(1);
+        assertThat(sessions)
+                .as("the one delivery to reported.test, reported once")
+                .isEqualTo(1);
 
         // The same reports over HTTPS, as application/tlsrpt+gzip (RFC 8460 5.4).
         assertThat(endpoint.lastMethod()).isEqualTo("POST");
@@ -184,7 +197,8 @@ class TlsReportsInJamesTest {
         for (byte[] body : new ArrayList<>(posted)) {
             uploaded.add(gunzip(body));
         }
-        assertThat(uploaded).as("neither silent.test, broken.test nor the report mails were reported on")
+        assertThat(uploaded)
+                .as("neither silent.test, broken.test nor the report mails were reported on")
                 .containsExactlyInAnyOrderElementsOf(mailed);
     }
 
@@ -204,10 +218,15 @@ class TlsReportsInJamesTest {
 
         TestSmtpServer reportsMx = world.server("mx.reports.test");
         await().atMost(Duration.ofSeconds(60)).until(() -> !reportsMx.received().isEmpty());
-        MimeMessage message = new MimeMessage(Session.getInstance(new Properties()),
+        MimeMessage message = new MimeMessage(
+                Session.getInstance(new Properties()),
                 new ByteArrayInputStream(reportsMx.received().get(0).data.getBytes(StandardCharsets.ISO_8859_1)));
-        String json = gunzip(((Multipart) message.getContent()).getBodyPart(1).getInputStream().readAllBytes());
-        assertThat(json).contains("\"policy-domain\":\"reported.test\"")
+        String json = gunzip(((Multipart) message.getContent())
+                .getBodyPart(1)
+                .getInputStream()
+                .readAllBytes());
+        assertThat(json)
+                .contains("\"policy-domain\":\"reported.test\"")
                 .contains("\"total-successful-session-count\":1");
     }
 
@@ -226,16 +245,19 @@ class TlsReportsInJamesTest {
         String mail = reportsMx.received().get(0).data;
         assertThat(mail).contains("DKIM-Signature:");
         // RFC 8460 3: a valid DKIM signature of the reporting domain, the report headers signed (5.3).
-        String publicKey = "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(key.getPublic().getEncoded());
+        String publicKey = "v=DKIM1; k=rsa; p="
+                + Base64.getEncoder().encodeToString(key.getPublic().getEncoded());
         List<SignatureRecord> verified = new DKIMVerifier((method, selector, domain) -> {
-            assertThat(selector.toString()).isEqualTo("tlsrpt");
-            assertThat(domain.toString()).isEqualTo("sink.test");
-            return List.of(publicKey);
-        }).verify(new ByteArrayInputStream(mail.getBytes(StandardCharsets.ISO_8859_1)));
+                    assertThat(selector.toString()).isEqualTo("tlsrpt");
+                    assertThat(domain.toString()).isEqualTo("sink.test");
+                    return List.of(publicKey);
+                })
+                .verify(new ByteArrayInputStream(mail.getBytes(StandardCharsets.ISO_8859_1)));
         assertThat(verified).singleElement().satisfies(signature -> {
             assertThat(signature.getDToken().toString()).isEqualTo("sink.test");
             assertThat(signature.getHeaders().toString().toLowerCase(Locale.ROOT))
-                    .contains("tls-report-domain").contains("tls-report-submitter");
+                    .contains("tls-report-domain")
+                    .contains("tls-report-submitter");
         });
         // Only report mail is signed by this mailet: the delivered message is not.
         assertThat(world.awaitOne("mx.reported.test").data).doesNotContain("DKIM-Signature:");
@@ -244,7 +266,8 @@ class TlsReportsInJamesTest {
     // The DKIMSign mailet of the shipped mailetcontainer.xml, uncommented as docs/conformance/tls-rpt.md says: d= the
     // sender's domain, the private key pasted in.
     private static String sampleDkimSign(KeyPair key) throws IOException {
-        String sample = Files.readString(JamesProcess.REPOSITORY.resolve("james-conf/src/main/conf/mailetcontainer.xml"));
+        String sample =
+                Files.readString(JamesProcess.REPOSITORY.resolve("james-conf/src/main/conf/mailetcontainer.xml"));
         int start = sample.indexOf("<mailet match=\"HasHeader=TLS-Report-Domain\"");
         int end = sample.indexOf("</mailet>", start) + "</mailet>".length();
         assertThat(start).as("the sample has the DKIMSign mailet").isPositive();
@@ -252,8 +275,10 @@ class TlsReportsInJamesTest {
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                         .encodeToString(key.getPrivate().getEncoded())
                 + "\n-----END PRIVATE KEY-----\n";
-        return sample.substring(start, end).replace("d=example.com", "d=sink.test")
-                .replaceAll("<privateKey>[^<]*</privateKey>", "<privateKey>" + pem + "</privateKey>") + "\n";
+        return sample.substring(start, end)
+                        .replace("d=example.com", "d=sink.test")
+                        .replaceAll("<privateKey>[^<]*</privateKey>", "<privateKey>" + pem + "</privateKey>")
+                + "\n";
     }
 
     private static boolean isEmpty(Path directory) throws IOException {

@@ -2,12 +2,12 @@ package dev.securedelivery.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.delivery.TlsRptRecorder;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
+import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.smtp.SmtpSettings;
@@ -45,14 +45,15 @@ class TlsRptRecordingTest {
     // What the recorder is told it sends from where no connection was made (a host a policy rules out).
     private static final String SENDER_IP = "192.0.2.25";
     // A policy written as a domain might: odd order, an extension field; reports quote it as served.
-    private static final String STS_POLICY = "version: STSv1\r\nmx: mx.sts.test\r\nmode: enforce\r\n"
-            + "note: as served\r\nmax_age: 86400\r\n";
+    private static final String STS_POLICY =
+            "version: STSv1\r\nmx: mx.sts.test\r\nmode: enforce\r\n" + "note: as served\r\nmax_age: 86400\r\n";
     private static final String VALID_POLICY = "version: STSv1\nmode: enforce\nmx: *.test\nmax_age: 86400\n";
     // Sessions are recorded at a fixed instant: a test run across midnight reads the same day back.
     private static final Clock RECORDING = Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC);
 
     @TempDir
     static Path directory;
+
     private static DeliveryPolicy policy;
     private static PolicyEngineConfiguration configuration;
 
@@ -65,18 +66,42 @@ class TlsRptRecordingTest {
         WORLD.daneDomainBehindCname("aliased.test", "alias.aliased.test", "real.aliased.test");
         WORLD.mx(WORLD.zone("sts.test", false), "mx.sts.test", 10, WORLD.ca().issue("mx.sts.test"));
         WORLD.publishPolicy("sts.test", "1", STS_POLICY);
-        WORLD.mx(WORLD.zone("trying.test", false), "mx.trying.test", 10, WORLD.ca().issue("wrong-name.test"))
+        WORLD.mx(
+                        WORLD.zone("trying.test", false),
+                        "mx.trying.test",
+                        10,
+                        WORLD.ca().issue("wrong-name.test"))
                 .hostName("helo.trying.test");
         WORLD.publish("trying.test", "1", "testing", "mx.trying.test");
-        WORLD.mx(WORLD.zone("unfetched.test", false), "mx.unfetched.test", 10, WORLD.ca().issue("mx.unfetched.test"))
+        WORLD.mx(
+                        WORLD.zone("unfetched.test", false),
+                        "mx.unfetched.test",
+                        10,
+                        WORLD.ca().issue("mx.unfetched.test"))
                 .hostName("helo.unfetched.test");
         WORLD.publishRecord("unfetched.test", "1", TestHttpsServer.notFound());
-        WORLD.mx(WORLD.zone("garbled.test", false), "mx.garbled.test", 10, WORLD.ca().issue("mx.garbled.test"));
+        WORLD.mx(
+                WORLD.zone("garbled.test", false),
+                "mx.garbled.test",
+                10,
+                WORLD.ca().issue("mx.garbled.test"));
         WORLD.publishPolicy("garbled.test", "1", "version: STSv1\nmode: strict\nmx: *.test\nmax_age: 86400\n");
-        WORLD.mx(WORLD.zone("stranger.test", false), "mx.stranger.test", 10, WORLD.ca().issue("mx.stranger.test"));
-        WORLD.mx(WORLD.zone("unknown.test", false), "mx.unknown.test", 10, WORLD.ca().issue("mx.unknown.test"));
+        WORLD.mx(
+                WORLD.zone("stranger.test", false),
+                "mx.stranger.test",
+                10,
+                WORLD.ca().issue("mx.stranger.test"));
+        WORLD.mx(
+                WORLD.zone("unknown.test", false),
+                "mx.unknown.test",
+                10,
+                WORLD.ca().issue("mx.unknown.test"));
         WORLD.enforce("unknown.test", "1", "mx.unknown.test");
-        WORLD.mx(WORLD.zone("outside.test", false), "mx.outside.test", 10, WORLD.ca().issue("mx.outside.test"));
+        WORLD.mx(
+                WORLD.zone("outside.test", false),
+                "mx.outside.test",
+                10,
+                WORLD.ca().issue("mx.outside.test"));
         WORLD.enforce("outside.test", "1", "mx.elsewhere.test");
         TestSmtpServer plain = WORLD.server("real.plain.test", WORLD.ca().issue("mx.plain.test"));
         WORLD.proxyFor("mx.plain.test", WORLD.zone("plain.test", false), plain, StartTlsStrippingProxy.Variant.HIDE);
@@ -139,8 +164,9 @@ class TlsRptRecordingTest {
         Map<ReportedPolicy, PolicyResults> counted = probe("sts.test");
 
         ReportedPolicy sts = only(counted, PolicyType.STS);
-        assertThat(sts.policyStrings()).containsExactly("version: STSv1", "mx: mx.sts.test", "mode: enforce",
-                "note: as served", "max_age: 86400");
+        assertThat(sts.policyStrings())
+                .containsExactly(
+                        "version: STSv1", "mx: mx.sts.test", "mode: enforce", "note: as served", "max_age: 86400");
         assertThat(sts.mxHosts()).containsExactly("mx.sts.test");
         assertThat(counted.get(sts).successfulSessions()).isEqualTo(1);
     }
@@ -166,7 +192,8 @@ class TlsRptRecordingTest {
 
         ReportedPolicy none = only(counted, PolicyType.NO_POLICY_FOUND);
         assertThat(none.policyDomain()).isEqualTo("plain.test");
-        assertThat(counted.get(none).failureDetails().keySet()).singleElement()
+        assertThat(counted.get(none).failureDetails().keySet())
+                .singleElement()
                 .satisfies(detail -> assertThat(detail.resultType()).isEqualTo("starttls-not-supported"));
     }
 
@@ -178,7 +205,11 @@ class TlsRptRecordingTest {
         }
 
         Map<ReportedPolicy, PolicyResults> counted = counted("outside.test");
-        FailureDetail detail = counted.get(only(counted, PolicyType.STS)).failureDetails().keySet().iterator().next();
+        FailureDetail detail = counted.get(only(counted, PolicyType.STS))
+                .failureDetails()
+                .keySet()
+                .iterator()
+                .next();
         assertThat(detail.resultType()).isEqualTo("validation-failure");
         assertThat(detail.receivingMxHostname()).isEqualTo("mx.outside.test");
         assertThat(detail.receivingIp()).isNull();
@@ -194,7 +225,8 @@ class TlsRptRecordingTest {
         assertThat(sts.policyStrings()).isEmpty();
         assertThat(sts.mxHosts()).isEmpty();
         assertThat(counted.get(sts).successfulSessions()).isZero();
-        FailureDetail detail = counted.get(sts).failureDetails().keySet().iterator().next();
+        FailureDetail detail =
+                counted.get(sts).failureDetails().keySet().iterator().next();
         assertThat(detail.resultType()).isEqualTo("sts-policy-fetch-error");
         assertThat(detail.failureReasonCode()).contains("404");
         assertThat(detail.receivingMxHostname()).isEqualTo("mx.unfetched.test");
@@ -207,9 +239,11 @@ class TlsRptRecordingTest {
         Map<ReportedPolicy, PolicyResults> garbled = probe("garbled.test");
         Map<ReportedPolicy, PolicyResults> stranger = probe("stranger.test");
 
-        assertThat(garbled.get(only(garbled, PolicyType.STS)).failureDetails().keySet()).singleElement()
+        assertThat(garbled.get(only(garbled, PolicyType.STS)).failureDetails().keySet())
+                .singleElement()
                 .satisfies(detail -> assertThat(detail.resultType()).isEqualTo("sts-policy-invalid"));
-        assertThat(stranger.get(only(stranger, PolicyType.STS)).failureDetails().keySet()).singleElement()
+        assertThat(stranger.get(only(stranger, PolicyType.STS)).failureDetails().keySet())
+                .singleElement()
                 .satisfies(detail -> assertThat(detail.resultType()).isEqualTo("sts-webpki-invalid"));
     }
 
@@ -224,7 +258,8 @@ class TlsRptRecordingTest {
         Map<ReportedPolicy, PolicyResults> counted = counted("unknown.test");
         ReportedPolicy sts = only(counted, PolicyType.STS);
         assertThat(sts.policyStrings()).isEmpty();
-        FailureDetail detail = counted.get(sts).failureDetails().keySet().iterator().next();
+        FailureDetail detail =
+                counted.get(sts).failureDetails().keySet().iterator().next();
         assertThat(detail.resultType()).isEqualTo("sts-policy-fetch-error");
         assertThat(detail.receivingMxHostname()).isEqualTo("mx.unknown.test");
         assertThat(detail.receivingIp()).isNull();
@@ -232,8 +267,10 @@ class TlsRptRecordingTest {
 
     private Map<ReportedPolicy, PolicyResults> probe(String domain) throws Exception {
         DeliveryPlan plan = policy.plan(DomainName.of(domain)).get();
-        SmtpClient client = new SmtpClient(SmtpSettings.of("sender.test").withPort(WORLD.smtpPort()),
-                configuration.pkixTrustManager(), Clock.systemUTC());
+        SmtpClient client = new SmtpClient(
+                SmtpSettings.of("sender.test").withPort(WORLD.smtpPort()),
+                configuration.pkixTrustManager(),
+                Clock.systemUTC());
         for (MxHostPlan host : plan.usableHosts()) {
             for (InetAddress address : host.addresses()) {
                 recorder.attempt(plan, host, client.probe(host, address));

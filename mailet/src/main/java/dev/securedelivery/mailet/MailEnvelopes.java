@@ -18,8 +18,7 @@ import org.apache.mailet.Mail;
  * report's own delivery, marked by {@code TLS-Report-Domain}, does not: RFC 8460 5.3).
  */
 final class MailEnvelopes {
-    private MailEnvelopes() {
-    }
+    private MailEnvelopes() {}
 
     /** The destination of a queued copy: every recipient of one copy is in one domain. */
     static DomainName destinationOf(Mail mail) {
@@ -30,14 +29,16 @@ final class MailEnvelopes {
         MimeMessage message = mail.getMessage();
         List<String> recipients = new ArrayList<>();
         mail.getRecipients().forEach(recipient -> recipients.add(recipient.asString()));
-        String sender = mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(null);
+        String sender =
+                mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(null);
         Envelope envelope = Envelope.of(mail.getName(), destinationOf(mail), sender, recipients, out -> {
-            try {
-                message.writeTo(out);
-            } catch (MessagingException e) {
-                throw new IOException("the message cannot be written: " + e.getMessage(), e);
-            }
-        }).withSecurity(MessageSecurityAttributes.of(mail));
+                    try {
+                        message.writeTo(out);
+                    } catch (MessagingException e) {
+                        throw new IOException("the message cannot be written: " + e.getMessage(), e);
+                    }
+                })
+                .withSecurity(MessageSecurityAttributes.of(mail));
         return message.getHeader(TlsReports.REPORT_DOMAIN_HEADER) == null ? envelope : envelope.unreported();
     }
 }

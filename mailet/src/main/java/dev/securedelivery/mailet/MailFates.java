@@ -56,10 +56,14 @@ final class MailFates {
 
     /** A bounce James could not take when it was decided: its status and cause, on the copy that waits. */
     static final AttributeName HELD_BOUNCE_STATUS = AttributeName.of("dev.securedelivery.held-bounce-status");
+
     static final AttributeName HELD_BOUNCE_CAUSE = AttributeName.of("dev.securedelivery.held-bounce-cause");
 
     /** Whether the queue item is to be handed back whole (nothing was given a fate). */
-    enum Completion { DONE, HAND_BACK }
+    enum Completion {
+        DONE,
+        HAND_BACK
+    }
 
     private final RemoteDeliveryConfiguration configuration;
     private final MailQueue queue;
@@ -68,8 +72,13 @@ final class MailFates {
     private final DeliveryOutcomes outcomes;
     private final Clock clock;
 
-    MailFates(RemoteDeliveryConfiguration configuration, MailQueue queue, MailetContext context,
-            MetricFactory metrics, DeliveryOutcomes outcomes, Clock clock) {
+    MailFates(
+            RemoteDeliveryConfiguration configuration,
+            MailQueue queue,
+            MailetContext context,
+            MetricFactory metrics,
+            DeliveryOutcomes outcomes,
+            Clock clock) {
         this.configuration = configuration;
         this.queue = queue;
         this.context = context;
@@ -122,9 +131,14 @@ final class MailFates {
         String why = "unexpected failure: " + failure;
         if (retries >= configuration.getMaxRetries()) {
             // Our own failure is no reason to bounce; neither may it be retried for ever.
-            LOGGER.error("SecureRemoteDelivery: {} failed unexpectedly on its last try; it goes to the error"
-                    + " processor for the operator", mail.getName(), failure);
-            return toErrorProcessor(mail, "unexpected failure on the last try") ? Completion.DONE : Completion.HAND_BACK;
+            LOGGER.error(
+                    "SecureRemoteDelivery: {} failed unexpectedly on its last try; it goes to the error"
+                            + " processor for the operator",
+                    mail.getName(),
+                    failure);
+            return toErrorProcessor(mail, "unexpected failure on the last try")
+                    ? Completion.DONE
+                    : Completion.HAND_BACK;
         }
         try {
             Mail copy = mail.duplicate();
@@ -134,13 +148,21 @@ final class MailFates {
             } finally {
                 LifecycleUtil.dispose(copy);
             }
-            LOGGER.error("SecureRemoteDelivery: {} deferred after an unexpected failure (attempt {} of {})",
-                    mail.getName(), retries + 1, configuration.getMaxRetries() + 1, failure);
+            LOGGER.error(
+                    "SecureRemoteDelivery: {} deferred after an unexpected failure (attempt {} of {})",
+                    mail.getName(),
+                    retries + 1,
+                    configuration.getMaxRetries() + 1,
+                    failure);
             fate(mail, "deferred");
             return Completion.DONE;
         } catch (Exception | LinkageError e) {
-            LOGGER.error("SecureRemoteDelivery: {} cannot be deferred after an unexpected failure ({}); the queue"
-                    + " keeps it", mail.getName(), why, e);
+            LOGGER.error(
+                    "SecureRemoteDelivery: {} cannot be deferred after an unexpected failure ({}); the queue"
+                            + " keeps it",
+                    mail.getName(),
+                    why,
+                    e);
             return Completion.HAND_BACK;
         }
     }
@@ -152,14 +174,23 @@ final class MailFates {
             Duration delay = enqueueDeferred(copy, retries, countRetry);
             RecipientFate first = deferred.get(0);
             // Said once the queue holds it: "deferred" in the log means the message waits in the queue.
-            LOGGER.info("SecureRemoteDelivery: {} deferred for {} (attempt {} of {}) for {}: {} {}", copy.getName(),
-                    delay, retries + 1, configuration.getMaxRetries() + 1, recipientsOf(deferred), first.status(),
+            LOGGER.info(
+                    "SecureRemoteDelivery: {} deferred for {} (attempt {} of {}) for {}: {} {}",
+                    copy.getName(),
+                    delay,
+                    retries + 1,
+                    configuration.getMaxRetries() + 1,
+                    recipientsOf(deferred),
+                    first.status(),
                     first.cause());
             fate(mail, "deferred");
             return true;
         } catch (Exception | LinkageError e) {
-            LOGGER.error("SecureRemoteDelivery: {}: the copy for {} cannot be queued again", mail.getName(),
-                    recipientsOf(deferred), e);
+            LOGGER.error(
+                    "SecureRemoteDelivery: {}: the copy for {} cannot be queued again",
+                    mail.getName(),
+                    recipientsOf(deferred),
+                    e);
             return !whole && copy != null && toErrorProcessor(copy, "it could not be queued again");
         } finally {
             if (copy != null) {
@@ -189,11 +220,13 @@ final class MailFates {
         try {
             addresses = addressesOf(delivered);
         } catch (AddressException e) {
-            LOGGER.warn("SecureRemoteDelivery: {} was delivered; its recipients cannot be read back", mail.getName(), e);
+            LOGGER.warn(
+                    "SecureRemoteDelivery: {} was delivered; its recipients cannot be read back", mail.getName(), e);
             return;
         }
-        result.delivering().ifPresent(attempt -> mail.setAttribute(new Attribute(SecureRemoteDelivery.OUTCOME,
-                AttributeValue.of(attempt.describe()))));
+        result.delivering()
+                .ifPresent(attempt -> mail.setAttribute(
+                        new Attribute(SecureRemoteDelivery.OUTCOME, AttributeValue.of(attempt.describe()))));
         notifySuccess(mail, result, addresses);
         configuration.getOnSuccess().ifPresent(processor -> {
             Mail copy = null;
@@ -202,8 +235,12 @@ final class MailFates {
                 copy.setRecipients(addresses);
                 context.sendMail(copy, processor.getValue());
             } catch (Exception | LinkageError e) {
-                LOGGER.warn("SecureRemoteDelivery: {} was delivered, but cannot be passed to the onSuccess processor"
-                        + " {}", mail.getName(), processor.getValue(), e);
+                LOGGER.warn(
+                        "SecureRemoteDelivery: {} was delivered, but cannot be passed to the onSuccess processor"
+                                + " {}",
+                        mail.getName(),
+                        processor.getValue(),
+                        e);
             } finally {
                 if (copy != null) {
                     LifecycleUtil.dispose(copy);
@@ -226,16 +263,25 @@ final class MailFates {
                     .name(mail.getName() + "-relayed")
                     .sender(MaybeSender.nullSender())
                     .addRecipient(sender)
-                    .mimeMessage(SuccessNotification.build(mail.getMessage(), sender, requested,
-                            result.delivering().get(), configuration.getHeloNameProvider().getHeloName(),
+                    .mimeMessage(SuccessNotification.build(
+                            mail.getMessage(),
+                            sender,
+                            requested,
+                            result.delivering().get(),
+                            configuration.getHeloNameProvider().getHeloName(),
                             clock.instant()))
                     .build();
             context.sendMail(notice);
-            LOGGER.info("SecureRemoteDelivery: {}: success notice (NOTIFY=SUCCESS) for {} sent to {}", mail.getName(),
-                    requested, sender.asString());
+            LOGGER.info(
+                    "SecureRemoteDelivery: {}: success notice (NOTIFY=SUCCESS) for {} sent to {}",
+                    mail.getName(),
+                    requested,
+                    sender.asString());
         } catch (Exception | LinkageError e) {
-            LOGGER.warn("SecureRemoteDelivery: {} was delivered, but the success notice asked for could not be sent",
-                    mail.getName(), e);
+            LOGGER.warn(
+                    "SecureRemoteDelivery: {} was delivered, but the success notice asked for could not be sent",
+                    mail.getName(),
+                    e);
         } finally {
             if (notice != null) {
                 LifecycleUtil.dispose(notice);
@@ -247,7 +293,8 @@ final class MailFates {
     private static Map<String, List<RecipientFate>> byCause(List<RecipientFate> bounced) {
         Map<String, List<RecipientFate>> groups = new LinkedHashMap<>();
         for (RecipientFate fate : bounced) {
-            groups.computeIfAbsent(fate.status() + " " + fate.cause(), key -> new ArrayList<>()).add(fate);
+            groups.computeIfAbsent(fate.status() + " " + fate.cause(), key -> new ArrayList<>())
+                    .add(fate);
         }
         return groups;
     }
@@ -255,8 +302,12 @@ final class MailFates {
     /** Bounces {@code group} (one status and cause); false when neither a DSN nor a later one could be arranged. */
     private boolean bounce(Mail mail, List<RecipientFate> group) {
         RecipientFate first = group.get(0);
-        LOGGER.info("SecureRemoteDelivery: {} bounced for {}: {} {}", mail.getName(), recipientsOf(group),
-                first.status(), first.cause());
+        LOGGER.info(
+                "SecureRemoteDelivery: {} bounced for {}: {} {}",
+                mail.getName(),
+                recipientsOf(group),
+                first.status(),
+                first.cause());
         fate(mail, "bounced");
         Mail copy = null;
         try {
@@ -269,8 +320,11 @@ final class MailFates {
             DeliveryRetriesHelper.initRetries(copy);
             return holdBounce(copy, first.status(), first.cause());
         } catch (Exception | LinkageError e) {
-            LOGGER.error("SecureRemoteDelivery: {}: the bounce for {} cannot be prepared", mail.getName(),
-                    recipientsOf(group), e);
+            LOGGER.error(
+                    "SecureRemoteDelivery: {}: the bounce for {} cannot be prepared",
+                    mail.getName(),
+                    recipientsOf(group),
+                    e);
             return copy != null && toErrorProcessor(copy, "its bounce could not be prepared");
         } finally {
             if (copy != null) {
@@ -287,11 +341,15 @@ final class MailFates {
     /** Tries a held bounce again: sent, held once more, or after the retries the error processor's. */
     Completion retryHeldBounce(Mail mail, int retries) {
         Optional<EnhancedStatus> status = heldStatus(mail);
-        String cause = mail.getAttribute(HELD_BOUNCE_CAUSE).map(Attribute::getValue).map(AttributeValue::value)
-                .map(String::valueOf).orElse("");
+        String cause = mail.getAttribute(HELD_BOUNCE_CAUSE)
+                .map(Attribute::getValue)
+                .map(AttributeValue::value)
+                .map(String::valueOf)
+                .orElse("");
         if (status.isEmpty()) {
             LOGGER.error("SecureRemoteDelivery: {} is a held bounce without a readable status", mail.getName());
-            return toErrorProcessor(mail, "a held bounce without a readable status") ? Completion.DONE
+            return toErrorProcessor(mail, "a held bounce without a readable status")
+                    ? Completion.DONE
                     : Completion.HAND_BACK;
         }
         if (sendBounce(mail, status.get(), cause)) {
@@ -305,8 +363,12 @@ final class MailFates {
 
     private static Optional<EnhancedStatus> heldStatus(Mail mail) {
         try {
-            return mail.getAttribute(HELD_BOUNCE_STATUS).map(Attribute::getValue).map(AttributeValue::value)
-                    .filter(List.class::isInstance).map(List.class::cast).filter(parts -> parts.size() == 3)
+            return mail.getAttribute(HELD_BOUNCE_STATUS)
+                    .map(Attribute::getValue)
+                    .map(AttributeValue::value)
+                    .filter(List.class::isInstance)
+                    .map(List.class::cast)
+                    .filter(parts -> parts.size() == 3)
                     .map(parts -> EnhancedStatus.of(number(parts.get(0)), number(parts.get(1)), number(parts.get(2))))
                     .filter(EnhancedStatus::isPermanent);
         } catch (IllegalArgumentException | ClassCastException e) {
@@ -338,8 +400,11 @@ final class MailFates {
             }
             return true;
         } catch (Exception | LinkageError e) {
-            LOGGER.error("SecureRemoteDelivery: {}: the DSN for {} cannot be handed to James", copy.getName(),
-                    copy.getRecipients(), e);
+            LOGGER.error(
+                    "SecureRemoteDelivery: {}: the DSN for {} cannot be handed to James",
+                    copy.getName(),
+                    copy.getRecipients(),
+                    e);
             return false;
         }
     }
@@ -348,17 +413,26 @@ final class MailFates {
     private boolean holdBounce(Mail copy, EnhancedStatus status, String cause) {
         try {
             // The status as its three numbers: a value kept, never text read back.
-            copy.setAttribute(new Attribute(HELD_BOUNCE_STATUS, AttributeValue.of(List.of(
-                    AttributeValue.of(status.statusClass()), AttributeValue.of(status.subject()),
-                    AttributeValue.of(status.detail())))));
+            copy.setAttribute(new Attribute(
+                    HELD_BOUNCE_STATUS,
+                    AttributeValue.of(List.of(
+                            AttributeValue.of(status.statusClass()),
+                            AttributeValue.of(status.subject()),
+                            AttributeValue.of(status.detail())))));
             copy.setAttribute(new Attribute(HELD_BOUNCE_CAUSE, AttributeValue.of(cause)));
             Duration delay = enqueueDeferred(copy, DeliveryRetriesHelper.retrieveRetries(copy), true);
-            LOGGER.info("SecureRemoteDelivery: {}: the bounce for {} is held and tried again in {}", copy.getName(),
-                    copy.getRecipients(), delay);
+            LOGGER.info(
+                    "SecureRemoteDelivery: {}: the bounce for {} is held and tried again in {}",
+                    copy.getName(),
+                    copy.getRecipients(),
+                    delay);
             return true;
         } catch (Exception | LinkageError e) {
-            LOGGER.error("SecureRemoteDelivery: {}: the bounce for {} cannot be held either", copy.getName(),
-                    copy.getRecipients(), e);
+            LOGGER.error(
+                    "SecureRemoteDelivery: {}: the bounce for {} cannot be held either",
+                    copy.getName(),
+                    copy.getRecipients(),
+                    e);
             return toErrorProcessor(copy, "its bounce could not be sent or held");
         }
     }
@@ -378,7 +452,8 @@ final class MailFates {
 
     private String explanation(Collection<MailAddress> recipients, String deliveryError) {
         StringBuilder text = new StringBuilder()
-                .append("This is the mail server at ").append(configuration.getHeloNameProvider().getHeloName())
+                .append("This is the mail server at ")
+                .append(configuration.getHeloNameProvider().getHeloName())
                 .append(".\nYour message could not be delivered to the following addresses.\n")
                 .append("This is a permanent error; delivery has stopped.\n\n");
         for (MailAddress recipient : recipients) {
@@ -391,12 +466,20 @@ final class MailFates {
     private boolean toErrorProcessor(Mail mail, String why) {
         try {
             context.sendMail(mail, Mail.ERROR);
-            LOGGER.error("SecureRemoteDelivery: {} for {} went to the error processor: {}", mail.getName(),
-                    mail.getRecipients(), why);
+            LOGGER.error(
+                    "SecureRemoteDelivery: {} for {} went to the error processor: {}",
+                    mail.getName(),
+                    mail.getRecipients(),
+                    why);
             return true;
         } catch (Exception | LinkageError e) {
-            LOGGER.error("SecureRemoteDelivery: {} for {} cannot reach the error processor either ({}); it is lost"
-                    + " unless the queue keeps it", mail.getName(), mail.getRecipients(), why, e);
+            LOGGER.error(
+                    "SecureRemoteDelivery: {} for {} cannot reach the error processor either ({}); it is lost"
+                            + " unless the queue keeps it",
+                    mail.getName(),
+                    mail.getRecipients(),
+                    why,
+                    e);
             return false;
         }
     }
@@ -412,8 +495,7 @@ final class MailFates {
             MimeMessage headerOnly = new MimeMessage(Session.getInstance(new Properties())) {
                 // The original's Message-ID stays: the sender finds the message it sent by it.
                 @Override
-                protected void updateMessageID() {
-                }
+                protected void updateMessageID() {}
             };
             Enumeration<String> lines = original.getAllHeaderLines();
             while (lines.hasMoreElements()) {

@@ -34,8 +34,7 @@ public final class MessageSecurityAttributes {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(MessageSecurityAttributes.class);
 
-    private MessageSecurityAttributes() {
-    }
+    private MessageSecurityAttributes() {}
 
     /**
      * What {@code mail} demands of the connections that carry it. A message tagged REQUIRETLS is held
@@ -48,8 +47,8 @@ public final class MessageSecurityAttributes {
         boolean requireTls = isTaggedRequireTls(mail);
         boolean tlsOptional;
         try {
-            tlsOptional = MessageSecurity.saysTlsNotRequired(mail.getMessage().getHeader(
-                    MessageSecurity.TLS_REQUIRED_HEADER));
+            tlsOptional = MessageSecurity.saysTlsNotRequired(
+                    mail.getMessage().getHeader(MessageSecurity.TLS_REQUIRED_HEADER));
         } catch (MessagingException e) {
             // A header that cannot be read relaxes nothing.
             tlsOptional = false;
@@ -59,8 +58,11 @@ public final class MessageSecurityAttributes {
 
     /** Whether {@code mail} is tagged REQUIRETLS (whatever its return path, the null one included). */
     static boolean isTaggedRequireTls(Mail mail) {
-        return mail.getAttribute(REQUIRETLS).map(Attribute::getValue).map(AttributeValue::value)
-                .map(value -> Boolean.TRUE.equals(value) || "true".equalsIgnoreCase(String.valueOf(value).trim()))
+        return mail.getAttribute(REQUIRETLS)
+                .map(Attribute::getValue)
+                .map(AttributeValue::value)
+                .map(value -> Boolean.TRUE.equals(value)
+                        || "true".equalsIgnoreCase(String.valueOf(value).trim()))
                 .orElse(false);
     }
 
@@ -84,14 +86,20 @@ public final class MessageSecurityAttributes {
 
     // A value no level is named by cannot mean "no minimum": it is read as the strictest, and said so.
     private static Optional<SecurityLevel> level(Mail mail) {
-        Optional<Object> value = mail.getAttribute(MINIMUM_LEVEL).map(Attribute::getValue).map(AttributeValue::value);
+        Optional<Object> value =
+                mail.getAttribute(MINIMUM_LEVEL).map(Attribute::getValue).map(AttributeValue::value);
         if (value.isEmpty()) {
             return Optional.empty();
         }
         Optional<SecurityLevel> level = SecurityLevel.fromKeyword(String.valueOf(value.get()));
         if (level.isEmpty()) {
-            LOGGER.warn("secure-delivery: {} has {}=\"{}\", which names no level (tls, authenticated, dane);"
-                    + " holding it to {}", mail.getName(), MINIMUM_LEVEL_NAME, value.get(), SecurityLevel.DANE);
+            LOGGER.warn(
+                    "secure-delivery: {} has {}=\"{}\", which names no level (tls, authenticated, dane);"
+                            + " holding it to {}",
+                    mail.getName(),
+                    MINIMUM_LEVEL_NAME,
+                    value.get(),
+                    SecurityLevel.DANE);
             return Optional.of(SecurityLevel.DANE);
         }
         return level;

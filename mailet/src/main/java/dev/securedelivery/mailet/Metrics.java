@@ -15,6 +15,5 @@ final class Metrics {
     /** Counter prefix: {@code .delivered}, {@code .deferred}, {@code .bounced} per message. */
     static final String MAIL = "secureDelivery.mail";
 
-    private Metrics() {
-    }
+    private Metrics() {}
 }

@@ -37,7 +37,10 @@ final class OutgoingQueue implements AutoCloseable {
     /**
      * @param process delivers one item and says how to complete it; may throw anything
      */
-    OutgoingQueue(MailQueue queue, int threads, Duration shutdownWait,
+    OutgoingQueue(
+            MailQueue queue,
+            int threads,
+            Duration shutdownWait,
             Function<MailQueue.MailQueueItem, MailQueue.MailQueueItem.CompletionStatus> process) {
         this.queue = queue;
         this.shutdownWait = shutdownWait;
@@ -50,12 +53,15 @@ final class OutgoingQueue implements AutoCloseable {
         this.dequeueThread = Schedulers.newSingle("secure-delivery-dequeue");
         this.dequeuing = Flux.from(queue.deQueue())
                 // Our own executor: cancelling the subscription at shutdown does not interrupt a delivery.
-                .flatMap(item -> Mono.fromFuture(CompletableFuture.runAsync(() -> complete(item, process), deliveries)),
+                .flatMap(
+                        item -> Mono.fromFuture(CompletableFuture.runAsync(() -> complete(item, process), deliveries)),
                         threads)
                 // A dequeue failure (a broker hiccup, a message the queue cannot read back) must not stop
                 // delivery for good: log it and take from the queue again, backing off.
-                .doOnError(e -> LOGGER.error("SecureRemoteDelivery: reading queue {} failed; reading it again",
-                        queue.getName().asString(), e))
+                .doOnError(e -> LOGGER.error(
+                        "SecureRemoteDelivery: reading queue {} failed; reading it again",
+                        queue.getName().asString(),
+                        e))
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofMinutes(1)))
                 // Persistent (JMS) queues block the subscribing thread while they wait for mail: never
                 // James's start-up thread.
@@ -63,7 +69,8 @@ final class OutgoingQueue implements AutoCloseable {
                 .subscribe();
     }
 
-    private void complete(MailQueue.MailQueueItem item,
+    private void complete(
+            MailQueue.MailQueueItem item,
             Function<MailQueue.MailQueueItem, MailQueue.MailQueueItem.CompletionStatus> process) {
         inFlight.incrementAndGet();
         MailQueue.MailQueueItem.CompletionStatus status = MailQueue.MailQueueItem.CompletionStatus.SUCCESS;
@@ -90,8 +97,11 @@ final class OutgoingQueue implements AutoCloseable {
         deliveries.shutdown();
         try {
             if (!deliveries.awaitTermination(shutdownWait.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOGGER.warn("SecureRemoteDelivery: {} deliveries still running after {}; interrupting them (their"
-                        + " recipients stay queued)", inFlight.get(), shutdownWait);
+                LOGGER.warn(
+                        "SecureRemoteDelivery: {} deliveries still running after {}; interrupting them (their"
+                                + " recipients stay queued)",
+                        inFlight.get(),
+                        shutdownWait);
                 deliveries.shutdownNow();
                 deliveries.awaitTermination(shutdownWait.toMillis(), TimeUnit.MILLISECONDS);
             }

@@ -32,11 +32,12 @@ public final class RequireTransportSecurity extends GenericMailet {
     public void init() throws MessagingException {
         String value = getInitParameter("level");
         if (value == null || value.isBlank()) {
-            throw new MessagingException("RequireTransportSecurity: the level parameter is required: tls,"
-                    + " authenticated or dane");
+            throw new MessagingException(
+                    "RequireTransportSecurity: the level parameter is required: tls," + " authenticated or dane");
         }
-        level = SecurityLevel.fromKeyword(value).orElseThrow(() -> new MessagingException(
-                "RequireTransportSecurity: level must be tls, authenticated or dane, got \"" + value + "\""));
+        level = SecurityLevel.fromKeyword(value)
+                .orElseThrow(() -> new MessagingException(
+                        "RequireTransportSecurity: level must be tls, authenticated or dane, got \"" + value + "\""));
         LOGGER.info("RequireTransportSecurity: the mail matched here must leave with at least level {}", level);
     }
 

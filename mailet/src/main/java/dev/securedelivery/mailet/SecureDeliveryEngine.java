@@ -33,8 +33,7 @@ public final class SecureDeliveryEngine implements Closeable {
     private final AtomicInteger users = new AtomicInteger();
 
     /** @param tlsReports RFC 8460 reporting, or null for none */
-    public SecureDeliveryEngine(DeliveryPolicy policy, X509TrustManager pkixTrust, Clock clock,
-            TlsReports tlsReports) {
+    public SecureDeliveryEngine(DeliveryPolicy policy, X509TrustManager pkixTrust, Clock clock, TlsReports tlsReports) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.pkixTrust = Objects.requireNonNull(pkixTrust, "pkixTrust");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -50,8 +49,9 @@ public final class SecureDeliveryEngine implements Closeable {
      * fetches, with TLS reports if {@code tls-reports.enabled}, their mail handed to {@code mail}
      * (unused, and may be null, while reports are off).
      */
-    public static SecureDeliveryEngine from(PolicyEngineConfiguration configuration, Clock clock,
-            FetchListener fetches, TlsReports.MailSubmission mail) throws ConfigurationException, IOException {
+    public static SecureDeliveryEngine from(
+            PolicyEngineConfiguration configuration, Clock clock, FetchListener fetches, TlsReports.MailSubmission mail)
+            throws ConfigurationException, IOException {
         if (configuration.tlsReports().enabled()) {
             // A directory that is a file or not writable is named before anything starts.
             configuration.tlsReports().prepareDirectory();
@@ -61,12 +61,14 @@ public final class SecureDeliveryEngine implements Closeable {
         if (configuration.tlsReports().enabled()) {
             Objects.requireNonNull(mail, "mail: TLS reports are on");
             try {
-                reports = TlsReports.start(configuration.tlsReports(), policy.dns(), configuration.pkixTrustManager(),
-                        mail, clock);
+                reports = TlsReports.start(
+                        configuration.tlsReports(), policy.dns(), configuration.pkixTrustManager(), mail, clock);
             } catch (IOException e) {
                 policy.close();
-                throw new ConfigurationException(TlsReportingConfiguration.DIRECTORY, "cannot use "
-                        + configuration.tlsReports().directory() + ": " + e, e);
+                throw new ConfigurationException(
+                        TlsReportingConfiguration.DIRECTORY,
+                        "cannot use " + configuration.tlsReports().directory() + ": " + e,
+                        e);
             }
         }
         return new SecureDeliveryEngine(policy, configuration.pkixTrustManager(), clock, reports);

@@ -42,21 +42,33 @@ public final class SecureDeliveryModule extends AbstractModule {
         Path file = configurationFile(fileSystem, workingDirectory);
         try {
             PolicyEngineConfiguration configuration = configuration(file, workingDirectory);
-            SecureDeliveryEngine engine = SecureDeliveryEngine.from(configuration, Clock.systemUTC(), domain -> {
-                TimeMetric latency = metrics.timer(Metrics.MTA_STS_FETCH);
-                return failure -> {
-                    latency.stopAndPublish();
-                    metrics.generate(Metrics.MTA_STS_FETCH + "." + (failure == null ? "ok" : failure.reportName()))
-                            .increment();
-                };
-            }, (sender, recipient, message) ->
-                // Into the root processor, as any mail James sends itself: the administrator's
-                // mailets (DKIMSign among them) handle it before delivery.
-                mailetContext.sendMail(new MailAddress(sender), List.of(new MailAddress(recipient)), message));
-            LOGGER.info("secure-delivery: DNSSEC {}, {} DNS server(s){}, {} domain override(s)",
+            SecureDeliveryEngine engine = SecureDeliveryEngine.from(
+                    configuration,
+                    Clock.systemUTC(),
+                    domain -> {
+                        TimeMetric latency = metrics.timer(Metrics.MTA_STS_FETCH);
+                        return failure -> {
+                            latency.stopAndPublish();
+                            metrics.generate(Metrics.MTA_STS_FETCH + "."
+                                            + (failure == null ? "ok" : failure.reportName()))
+                                    .increment();
+                        };
+                    },
+                    (sender, recipient, message) ->
+                            // Into the root processor, as any mail James sends itself: the administrator's
+                            // mailets (DKIMSign among them) handle it before delivery.
+                            mailetContext.sendMail(
+                                    new MailAddress(sender), List.of(new MailAddress(recipient)), message));
+            LOGGER.info(
+                    "secure-delivery: DNSSEC {}, {} DNS server(s){}, {} domain override(s)",
                     configuration.dnssecMode(),
-                    configuration.dnsServers().isEmpty() ? "system" : configuration.dnsServers().size(),
-                    configuration.cacheDirectory().map(directory -> ", MTA-STS cache in " + directory).orElse(""),
+                    configuration.dnsServers().isEmpty()
+                            ? "system"
+                            : configuration.dnsServers().size(),
+                    configuration
+                            .cacheDirectory()
+                            .map(directory -> ", MTA-STS cache in " + directory)
+                            .orElse(""),
                     configuration.overrides().size());
             return engine;
         } catch (ConfigurationException e) {
@@ -72,7 +84,11 @@ public final class SecureDeliveryModule extends AbstractModule {
     private static Path configurationFile(FileSystem fileSystem, Path workingDirectory) {
         Path base = workingDirectory.toAbsolutePath().normalize();
         try {
-            Path file = fileSystem.getFile(CONFIGURATION_FILE).toPath().toAbsolutePath().normalize();
+            Path file = fileSystem
+                    .getFile(CONFIGURATION_FILE)
+                    .toPath()
+                    .toAbsolutePath()
+                    .normalize();
             return file.startsWith(base) ? base.relativize(file) : file;
         } catch (FileNotFoundException e) {
             return Paths.get("conf", "secure-delivery.properties");

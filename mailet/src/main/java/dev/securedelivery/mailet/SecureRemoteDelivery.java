@@ -90,7 +90,10 @@ public final class SecureRemoteDelivery extends GenericMailet {
     private OutgoingQueue outgoing;
 
     @Inject
-    public SecureRemoteDelivery(DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metrics,
+    public SecureRemoteDelivery(
+            DomainList domainList,
+            MailQueueFactory<?> queueFactory,
+            MetricFactory metrics,
             SecureDeliveryEngine engine) {
         this.domainList = domainList;
         this.queueFactory = queueFactory;
@@ -107,16 +110,17 @@ public final class SecureRemoteDelivery extends GenericMailet {
         if (port > 65535) {
             throw new MessagingException("SecureRemoteDelivery: smtpPort must be a port, got " + port);
         }
-        Duration shutdownWait = Duration.ofSeconds(positiveParameter("shutdownWaitSeconds",
-                (int) DEFAULT_SHUTDOWN_WAIT.toSeconds()));
+        Duration shutdownWait =
+                Duration.ofSeconds(positiveParameter("shutdownWaitSeconds", (int) DEFAULT_SHUTDOWN_WAIT.toSeconds()));
         boolean traceHeader = booleanParameter("traceHeader", false);
         DeliveryLimits limits = DeliveryLimits.of(
                 positiveParameter("mxAddressLimit", DeliveryLimits.DEFAULT.addressLimit()),
                 positiveParameter("mxSessionLimit", DeliveryLimits.DEFAULT.sessionLimit()),
-                Duration.ofSeconds(positiveParameter("deliveryTimeLimitSeconds",
-                        (int) DeliveryLimits.DEFAULT.timeBudget().toSeconds())));
+                Duration.ofSeconds(positiveParameter("deliveryTimeLimitSeconds", (int)
+                        DeliveryLimits.DEFAULT.timeBudget().toSeconds())));
 
-        SmtpSettings settings = SmtpSettings.of(configuration.getHeloNameProvider().getHeloName())
+        SmtpSettings settings = SmtpSettings.of(
+                        configuration.getHeloNameProvider().getHeloName())
                 .withPort(port)
                 .withSendPartial(configuration.isSendPartial())
                 .withTraceHeader(traceHeader ? TRACE_HEADER : null)
@@ -128,21 +132,32 @@ public final class SecureRemoteDelivery extends GenericMailet {
         SmtpClient client = new SmtpClient(settings, engine.pkixTrust(), engine.clock());
 
         engine.attach();
-        delivery = new DomainDelivery(engine.policy(), client, engine.outcomes(),
-                engine.tlsReports().map(reports -> reports.recorder()).orElse(null), new MetricsObserver(metrics),
-                configuration.isLoadBalancing() ? new SecureRandom() : null, limits);
+        delivery = new DomainDelivery(
+                engine.policy(),
+                client,
+                engine.outcomes(),
+                engine.tlsReports().map(reports -> reports.recorder()).orElse(null),
+                new MetricsObserver(metrics),
+                configuration.isLoadBalancing() ? new SecureRandom() : null,
+                limits);
         queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
         fates = new MailFates(configuration, queue, getMailetContext(), metrics, engine.outcomes(), engine.clock());
         outgoing = new OutgoingQueue(queue, threads, shutdownWait, this::process);
-        LOGGER.info("SecureRemoteDelivery: {} delivery thread(s) on queue {}, {} retries, delays {}, each delivery {}",
-                threads, configuration.getOutGoingQueueName().asString(), configuration.getMaxRetries(),
-                configuration.getDelayTimes(), limits);
+        LOGGER.info(
+                "SecureRemoteDelivery: {} delivery thread(s) on queue {}, {} retries, delays {}, each delivery {}",
+                threads,
+                configuration.getOutGoingQueueName().asString(),
+                configuration.getMaxRetries(),
+                configuration.getDelayTimes(),
+                limits);
     }
 
     // RemoteDelivery parameters this mailet cannot honour are refused rather than ignored.
     private void refuseWhatMeansNothingHere() throws MessagingException {
-        if (!configuration.getGatewayServer().isEmpty() || getInitParameter("gatewayPort") != null
-                || getInitParameter("gatewayUsername") != null || getInitParameter("gatewayusername") != null
+        if (!configuration.getGatewayServer().isEmpty()
+                || getInitParameter("gatewayPort") != null
+                || getInitParameter("gatewayUsername") != null
+                || getInitParameter("gatewayusername") != null
                 || getInitParameter("gatewayPassword") != null) {
             throw new MessagingException("SecureRemoteDelivery: the gateway parameters are not supported; a smart host"
                     + " is its own policy domain (RFC 8461 3.4). Use RemoteDelivery for gateway delivery.");
@@ -175,8 +190,8 @@ public final class SecureRemoteDelivery extends GenericMailet {
             }
             return address;
         } catch (UnknownHostException | SocketException e) {
-            throw new MessagingException("SecureRemoteDelivery: bind must be an IP address of this host, got \""
-                    + bind + "\"");
+            throw new MessagingException(
+                    "SecureRemoteDelivery: bind must be an IP address of this host, got \"" + bind + "\"");
         }
     }
 
@@ -198,7 +213,8 @@ public final class SecureRemoteDelivery extends GenericMailet {
     public void service(Mail mail) throws MessagingException {
         Map<Domain, List<MailAddress>> byDomain = new LinkedHashMap<>();
         for (MailAddress recipient : mail.getRecipients()) {
-            byDomain.computeIfAbsent(recipient.getDomain(), domain -> new ArrayList<>()).add(recipient);
+            byDomain.computeIfAbsent(recipient.getDomain(), domain -> new ArrayList<>())
+                    .add(recipient);
         }
         for (Map.Entry<Domain, List<MailAddress>> entry : byDomain.entrySet()) {
             Mail copy = mail.duplicate();
@@ -231,7 +247,9 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 return completion(fates.retryHeldBounce(mail, retries));
             }
             try {
-                result = delivery.deliver(MailEnvelopes.of(mail), retries >= configuration.getMaxRetries(),
+                result = delivery.deliver(
+                        MailEnvelopes.of(mail),
+                        retries >= configuration.getMaxRetries(),
                         retries < configuration.getDnsProblemRetry());
             } catch (Throwable e) {
                 // An Error (a LinkageError, an OOM) or a bug: a deferral with its retry count and delay,
@@ -241,10 +259,17 @@ public final class SecureRemoteDelivery extends GenericMailet {
             return completion(fates.apply(mail, result, retries));
         } catch (Throwable e) {
             // Handed back only if nobody has the message yet: once delivered, never again.
-            boolean delivered = result != null && !result.withFate(Fate.DELIVERED).isEmpty();
-            LOGGER.error("SecureRemoteDelivery: {} could not be handled; {}", mail.getName(), delivered
-                    ? "it was delivered to some recipients, so the queue does not get it back" : "the queue keeps it", e);
-            return delivered ? MailQueue.MailQueueItem.CompletionStatus.SUCCESS
+            boolean delivered =
+                    result != null && !result.withFate(Fate.DELIVERED).isEmpty();
+            LOGGER.error(
+                    "SecureRemoteDelivery: {} could not be handled; {}",
+                    mail.getName(),
+                    delivered
+                            ? "it was delivered to some recipients, so the queue does not get it back"
+                            : "the queue keeps it",
+                    e);
+            return delivered
+                    ? MailQueue.MailQueueItem.CompletionStatus.SUCCESS
                     : MailQueue.MailQueueItem.CompletionStatus.RETRY;
         } finally {
             MDC.remove(DeliveryPolicy.MDC_DOMAIN);
@@ -253,7 +278,8 @@ public final class SecureRemoteDelivery extends GenericMailet {
     }
 
     private static MailQueue.MailQueueItem.CompletionStatus completion(MailFates.Completion completion) {
-        return completion == MailFates.Completion.HAND_BACK ? MailQueue.MailQueueItem.CompletionStatus.RETRY
+        return completion == MailFates.Completion.HAND_BACK
+                ? MailQueue.MailQueueItem.CompletionStatus.RETRY
                 : MailQueue.MailQueueItem.CompletionStatus.SUCCESS;
     }
 
@@ -270,8 +296,8 @@ public final class SecureRemoteDelivery extends GenericMailet {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new MessagingException("SecureRemoteDelivery: " + name + " must be a positive whole number, got \""
-                + value + "\"");
+        throw new MessagingException(
+                "SecureRemoteDelivery: " + name + " must be a positive whole number, got \"" + value + "\"");
     }
 
     private boolean booleanParameter(String name, boolean defaultValue) throws MessagingException {
@@ -287,8 +313,8 @@ public final class SecureRemoteDelivery extends GenericMailet {
             case "no":
                 return false;
             default:
-                throw new MessagingException("SecureRemoteDelivery: " + name + " must be true or false, got \""
-                        + value + "\"");
+                throw new MessagingException(
+                        "SecureRemoteDelivery: " + name + " must be true or false, got \"" + value + "\"");
         }
     }
 
@@ -318,7 +344,8 @@ public final class SecureRemoteDelivery extends GenericMailet {
         @Override
         public void attempted(DeliveryAttempt attempt) {
             metrics.generate(Metrics.ATTEMPT + "." + attempt.outcome().name().toLowerCase(Locale.ROOT) + "."
-                    + attempt.authentication().split(" ")[0].toLowerCase(Locale.ROOT)).increment();
+                            + attempt.authentication().split(" ")[0].toLowerCase(Locale.ROOT))
+                    .increment();
         }
     }
 }

@@ -34,8 +34,7 @@ import org.apache.mailet.Mail;
 final class SuccessNotification {
     static final String TRACE_FIELD = "X-Secure-Delivery-Trace";
 
-    private SuccessNotification() {
-    }
+    private SuccessNotification() {}
 
     /** The recipients of {@code mail}, among {@code delivered}, that asked for a notice of success. */
     static List<MailAddress> requestedBy(Mail mail, Collection<MailAddress> delivered) {
@@ -45,9 +44,13 @@ final class SuccessNotification {
             return requested;
         }
         for (MailAddress recipient : delivered) {
-            DsnParameters.RecipientDsnParameters ofRecipient = parameters.getRcptParameters().get(recipient);
-            if (ofRecipient != null && ofRecipient.getNotifyParameter().map(notify -> notify.contains(
-                    DsnParameters.Notify.SUCCESS)).orElse(false)) {
+            DsnParameters.RecipientDsnParameters ofRecipient =
+                    parameters.getRcptParameters().get(recipient);
+            if (ofRecipient != null
+                    && ofRecipient
+                            .getNotifyParameter()
+                            .map(notify -> notify.contains(DsnParameters.Notify.SUCCESS))
+                            .orElse(false)) {
                 requested.add(recipient);
             }
         }
@@ -58,8 +61,14 @@ final class SuccessNotification {
      * @param reportingMta this server's name (the HELO name)
      * @param attempt the attempt that delivered {@code original}
      */
-    static MimeMessage build(MimeMessage original, MailAddress sender, List<MailAddress> recipients,
-            DeliveryAttempt attempt, String reportingMta, Instant now) throws MessagingException {
+    static MimeMessage build(
+            MimeMessage original,
+            MailAddress sender,
+            List<MailAddress> recipients,
+            DeliveryAttempt attempt,
+            String reportingMta,
+            Instant now)
+            throws MessagingException {
         MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
         message.setFrom("MAILER-DAEMON@" + reportingMta);
         message.setRecipients(MimeMessage.RecipientType.TO, sender.asString());
@@ -69,22 +78,37 @@ final class SuccessNotification {
         message.setHeader("Auto-Submitted", "auto-replied");
 
         StringBuilder text = new StringBuilder("Your message was handed to the mail server of ");
-        text.append(recipients.size() == 1 ? "its recipient" : "these recipients").append(":\r\n\r\n");
-        recipients.forEach(recipient -> text.append("  ").append(recipient.asString()).append("\r\n"));
-        text.append("\r\nvia ").append(attempt.host()).append(" (").append(attempt.address().getHostAddress())
-                .append("), ").append(attempt.tlsProtocol().map(version -> version + " with "
-                        + attempt.cipherSuite().orElse("an unknown cipher")).orElse("without TLS"))
-                .append(", the server authenticated by: ").append(attempt.authentication()).append(".\r\n")
+        text.append(recipients.size() == 1 ? "its recipient" : "these recipients")
+                .append(":\r\n\r\n");
+        recipients.forEach(
+                recipient -> text.append("  ").append(recipient.asString()).append("\r\n"));
+        text.append("\r\nvia ")
+                .append(attempt.host())
+                .append(" (")
+                .append(attempt.address().getHostAddress())
+                .append("), ")
+                .append(attempt.tlsProtocol()
+                        .map(version ->
+                                version + " with " + attempt.cipherSuite().orElse("an unknown cipher"))
+                        .orElse("without TLS"))
+                .append(", the server authenticated by: ")
+                .append(attempt.authentication())
+                .append(".\r\n")
                 .append("That server now has the message; this does not say it has reached the mailbox.\r\n");
         MimeBodyPart readable = new MimeBodyPart();
         readable.setText(text.toString(), "us-ascii");
 
-        StringBuilder status = new StringBuilder("Reporting-MTA: dns; ").append(reportingMta).append("\r\n");
+        StringBuilder status =
+                new StringBuilder("Reporting-MTA: dns; ").append(reportingMta).append("\r\n");
         for (MailAddress recipient : recipients) {
-            status.append("\r\nFinal-Recipient: rfc822; ").append(recipient.asString()).append("\r\n")
+            status.append("\r\nFinal-Recipient: rfc822; ")
+                    .append(recipient.asString())
+                    .append("\r\n")
                     .append("Action: relayed\r\n")
                     .append("Status: 2.0.0\r\n")
-                    .append("Remote-MTA: dns; ").append(attempt.host()).append("\r\n");
+                    .append("Remote-MTA: dns; ")
+                    .append(attempt.host())
+                    .append("\r\n");
             String reply = attempt.detail().replaceAll("\\s+", " ").trim();
             if (!reply.isEmpty()) {
                 status.append("Diagnostic-Code: smtp; ").append(reply).append("\r\n");

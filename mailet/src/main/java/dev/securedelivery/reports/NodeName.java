@@ -23,8 +23,7 @@ final class NodeName {
     static final String FILE = "node-name";
     private static final Logger LOGGER = LoggerFactory.getLogger(NodeName.class);
 
-    private NodeName() {
-    }
+    private NodeName() {}
 
     /** This host's node name; {@code directory} holds the random one of a host without a name. */
     static String ofThisHost(Path directory) {
@@ -54,7 +53,8 @@ final class NodeName {
     static String stored(Path directory) {
         Path file = directory.resolve(FILE);
         try {
-            String kept = fromHostName(Files.readString(file, StandardCharsets.US_ASCII).trim());
+            String kept = fromHostName(
+                    Files.readString(file, StandardCharsets.US_ASCII).trim());
             if (!kept.isEmpty()) {
                 return kept;
             }
@@ -73,11 +73,15 @@ final class NodeName {
             Files.createDirectories(directory);
             Files.writeString(file, name + "\n", StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            LOGGER.warn("TLS reports: cannot keep the node name in {}: {}; it changes at the next start", file,
+            LOGGER.warn(
+                    "TLS reports: cannot keep the node name in {}: {}; it changes at the next start",
+                    file,
                     e.toString());
         }
-        LOGGER.warn("TLS reports: this host's name cannot be had; reports carry the node name {} (set"
-                + " tls-reports.node-name to choose one)", name);
+        LOGGER.warn(
+                "TLS reports: this host's name cannot be had; reports carry the node name {} (set"
+                        + " tls-reports.node-name to choose one)",
+                name);
         return name.toString();
     }
 }

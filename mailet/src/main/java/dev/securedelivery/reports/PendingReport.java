@@ -20,8 +20,15 @@ public final class PendingReport {
     private final Instant nextAttempt;
     private final List<URI> targets;
 
-    PendingReport(String reportId, String policyDomain, String fileName, byte[] gzip, Instant created, int attempts,
-            Instant nextAttempt, List<URI> targets) {
+    PendingReport(
+            String reportId,
+            String policyDomain,
+            String fileName,
+            byte[] gzip,
+            Instant created,
+            int attempts,
+            Instant nextAttempt,
+            List<URI> targets) {
         this.reportId = Objects.requireNonNull(reportId, "reportId");
         this.policyDomain = Objects.requireNonNull(policyDomain, "policyDomain");
         this.fileName = Objects.requireNonNull(fileName, "fileName");

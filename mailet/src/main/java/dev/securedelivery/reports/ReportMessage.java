@@ -24,8 +24,7 @@ final class ReportMessage {
     static final String REPORT_SUBMITTER = "TLS-Report-Submitter";
     static final String MEDIA_TYPE = "application/tlsrpt+gzip";
 
-    private ReportMessage() {
-    }
+    private ReportMessage() {}
 
     static MimeMessage build(PendingReport report, String sender, String submitter, String recipient, Instant now)
             throws MessagingException {
@@ -41,8 +40,10 @@ final class ReportMessage {
         message.setRecipient(MimeMessage.RecipientType.TO, new InternetAddress(recipient));
         message.setSentDate(Date.from(now));
         // RFC 8460 5.3: Report Domain: <policy domain> Submitter: <sender domain> Report-ID: <id>.
-        message.setSubject("Report Domain: " + report.policyDomain() + " Submitter: " + submitter + " Report-ID: <"
-                + report.reportId() + ">", "us-ascii");
+        message.setSubject(
+                "Report Domain: " + report.policyDomain() + " Submitter: " + submitter + " Report-ID: <"
+                        + report.reportId() + ">",
+                "us-ascii");
         message.setHeader(TlsReports.REPORT_DOMAIN_HEADER, report.policyDomain());
         message.setHeader(REPORT_SUBMITTER, submitter);
         // RFC 3834 5: an automatic message; vacation responders must not answer it.
@@ -51,8 +52,10 @@ final class ReportMessage {
         message.setHeader(MessageSecurity.TLS_REQUIRED_HEADER, "No");
 
         MimeBodyPart text = new MimeBodyPart();
-        text.setText("This is an aggregate TLS report (RFC 8460) from " + submitter + " about mail sent to "
-                + report.policyDomain() + ".\r\n", "us-ascii");
+        text.setText(
+                "This is an aggregate TLS report (RFC 8460) from " + submitter + " about mail sent to "
+                        + report.policyDomain() + ".\r\n",
+                "us-ascii");
         MimeBodyPart attachment = new MimeBodyPart();
         attachment.setDataHandler(new DataHandler(new ByteArrayDataSource(report.gzip(), MEDIA_TYPE)));
         attachment.setFileName(report.fileName());

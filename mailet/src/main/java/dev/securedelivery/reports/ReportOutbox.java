@@ -58,7 +58,8 @@ final class ReportOutbox {
         });
         StringWriter text = new StringWriter();
         state.store(text, null);
-        atomicWrite(directory.resolve(report.fileName() + STATE), text.toString().getBytes(StandardCharsets.UTF_8));
+        atomicWrite(
+                directory.resolve(report.fileName() + STATE), text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Forgets {@code report}: sent everywhere, or given up. */
@@ -110,14 +111,22 @@ final class ReportOutbox {
                 uris = new ArrayList<>(distinct);
                 // Saved by a version without the limit: the record's limit holds for it too.
                 if (uris.size() > TlsRptRecord.MAX_REPORT_URIS) {
-                    LOGGER.warn("TLS reports: the unsent report {} has {} targets; only the first {} get it",
-                            fileName, uris.size(), TlsRptRecord.MAX_REPORT_URIS);
+                    LOGGER.warn(
+                            "TLS reports: the unsent report {} has {} targets; only the first {} get it",
+                            fileName,
+                            uris.size(),
+                            TlsRptRecord.MAX_REPORT_URIS);
                     uris = new ArrayList<>(uris.subList(0, TlsRptRecord.MAX_REPORT_URIS));
                 }
             }
-            return new PendingReport(state.getProperty("report-id"), state.getProperty("policy-domain"), fileName,
-                    Files.readAllBytes(data), Instant.parse(state.getProperty("created")),
-                    Integer.parseInt(state.getProperty("attempts")), Instant.parse(state.getProperty("next-attempt")),
+            return new PendingReport(
+                    state.getProperty("report-id"),
+                    state.getProperty("policy-domain"),
+                    fileName,
+                    Files.readAllBytes(data),
+                    Instant.parse(state.getProperty("created")),
+                    Integer.parseInt(state.getProperty("attempts")),
+                    Instant.parse(state.getProperty("next-attempt")),
                     uris);
         } catch (IOException | RuntimeException e) {
             LOGGER.warn("TLS reports: cannot read the unsent report {} ({}); deleted", stateFile, e.toString());

@@ -50,6 +50,7 @@ final class ReportUpload implements Closeable {
     static final Duration DEADLINE = Duration.ofSeconds(30);
     /** The most of an answer's body read. */
     static final int MAX_RESPONSE_BYTES = 64 * 1024;
+
     private static final ContentType TLSRPT_GZIP = ContentType.create(ReportMessage.MEDIA_TYPE);
 
     private final CloseableHttpClient client;
@@ -108,10 +109,13 @@ final class ReportUpload implements Closeable {
         post.setEntity(new ByteArrayEntity(report.gzip(), TLSRPT_GZIP));
         AtomicBoolean deadlinePassed = new AtomicBoolean();
         // Closes the connection, whatever the upload is doing: connecting, sending, waiting, reading.
-        ScheduledFuture<?> watch = deadlines.schedule(() -> {
-            deadlinePassed.set(true);
-            post.cancel();
-        }, deadline.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> watch = deadlines.schedule(
+                () -> {
+                    deadlinePassed.set(true);
+                    post.cancel();
+                },
+                deadline.toMillis(),
+                TimeUnit.MILLISECONDS);
         int status;
         try {
             ClassicHttpResponse response = client.executeOpen(null, post, null);

@@ -63,6 +63,7 @@ public final class TlsReports implements Closeable {
     public static final String REPORT_DOMAIN_HEADER = "TLS-Report-Domain";
     /** RFC 8460 5.5: retries for up to 24 hours. */
     static final Duration RETRY_WINDOW = Duration.ofHours(24);
+
     static final Duration FIRST_RETRY = Duration.ofMinutes(1);
     static final Duration LONGEST_RETRY = Duration.ofHours(4);
     private static final Duration LONGEST_TICK = Duration.ofMinutes(1);
@@ -70,6 +71,7 @@ public final class TlsReports implements Closeable {
     private static final int MAX_URI_SHOWN = 200;
     /** Reports being sent at once. */
     static final int SENDERS = 4;
+
     private static final Logger LOGGER = LoggerFactory.getLogger(TlsReports.class);
 
     /** Hands a message to the mail pipeline: James's {@code MailetContext.sendMail} in production. */
@@ -130,8 +132,15 @@ public final class TlsReports implements Closeable {
     private final ExecutorService senders;
     private volatile boolean stopping;
 
-    private TlsReports(TlsReportingConfiguration configuration, SessionJournal journal, ReportOutbox outbox,
-            DnsResolver dns, X509TrustManager pkix, MailSubmission mail, Clock clock, Duration uploadDeadline,
+    private TlsReports(
+            TlsReportingConfiguration configuration,
+            SessionJournal journal,
+            ReportOutbox outbox,
+            DnsResolver dns,
+            X509TrustManager pkix,
+            MailSubmission mail,
+            Clock clock,
+            Duration uploadDeadline,
             String nodeName) {
         this.configuration = configuration;
         this.nodeName = nodeName;
@@ -162,31 +171,51 @@ public final class TlsReports implements Closeable {
      * Opens the journal and the outbox under {@code configuration.directory()} (replaying both) and
      * starts sending: reports of periods that ended while James was down go out at once.
      */
-    public static TlsReports start(TlsReportingConfiguration configuration, DnsResolver dns, X509TrustManager pkix,
-            MailSubmission mail, Clock clock) throws IOException {
+    public static TlsReports start(
+            TlsReportingConfiguration configuration,
+            DnsResolver dns,
+            X509TrustManager pkix,
+            MailSubmission mail,
+            Clock clock)
+            throws IOException {
         return start(configuration, dns, pkix, mail, clock, ReportUpload.DEADLINE);
     }
 
     /** As {@link #start(TlsReportingConfiguration, DnsResolver, X509TrustManager, MailSubmission, Clock)}, for tests. */
-    static TlsReports start(TlsReportingConfiguration configuration, DnsResolver dns, X509TrustManager pkix,
-            MailSubmission mail, Clock clock, Duration uploadDeadline) throws IOException {
-        SessionJournal journal = SessionJournal.open(configuration.directory().resolve("journal"),
-                configuration.period());
+    static TlsReports start(
+            TlsReportingConfiguration configuration,
+            DnsResolver dns,
+            X509TrustManager pkix,
+            MailSubmission mail,
+            Clock clock,
+            Duration uploadDeadline)
+            throws IOException {
+        SessionJournal journal =
+                SessionJournal.open(configuration.directory().resolve("journal"), configuration.period());
         if (journal.skippedLines() > 0) {
-            LOGGER.warn("TLS reports: {} line(s) of the session journal skipped: cut by a crash, garbled, or over"
-                    + " the limit of {} characters", journal.skippedLines(), SessionJournal.MAX_LINE_CHARS);
+            LOGGER.warn(
+                    "TLS reports: {} line(s) of the session journal skipped: cut by a crash, garbled, or over"
+                            + " the limit of {} characters",
+                    journal.skippedLines(),
+                    SessionJournal.MAX_LINE_CHARS);
         }
         ReportOutbox outbox = new ReportOutbox(configuration.directory().resolve("outbox"));
         String node = configuration.nodeName().orElseGet(() -> NodeName.ofThisHost(configuration.directory()));
-        TlsReports reports = new TlsReports(configuration, journal, outbox, dns, pkix, mail, clock, uploadDeadline,
-                node);
+        TlsReports reports =
+                new TlsReports(configuration, journal, outbox, dns, pkix, mail, clock, uploadDeadline, node);
         for (PendingReport report : outbox.load()) {
             reports.pending.put(report.fileName(), report);
         }
         reports.worker.scheduleWithFixedDelay(reports::tick, 0, reports.tick.toMillis(), TimeUnit.MILLISECONDS);
-        LOGGER.info("TLS reports: on, every {} as {} <{}>, node {}; {} report(s) waiting to be sent; journal and"
-                + " outbox in {}", configuration.period(), configuration.organizationName(), configuration.sender(),
-                node, reports.pending.size(), configuration.directory());
+        LOGGER.info(
+                "TLS reports: on, every {} as {} <{}>, node {}; {} report(s) waiting to be sent; journal and"
+                        + " outbox in {}",
+                configuration.period(),
+                configuration.organizationName(),
+                configuration.sender(),
+                node,
+                reports.pending.size(),
+                configuration.directory());
         return reports;
     }
 
@@ -235,29 +264,34 @@ public final class TlsReports implements Closeable {
     public Optional<Sending> sendNow(String policyDomain) throws IOException {
         try {
             Optional<PendingReport> built = worker.submit(() -> {
-                Instant now = clock.instant();
-                ReportPeriod period = currentPeriod();
-                Map<ReportedPolicy, PolicyResults> counts = journal.counts().of(period, policyDomain);
-                if (counts.isEmpty()) {
-                    return Optional.<PendingReport>empty();
-                }
-                PendingReport report = build(policyDomain, period.upTo(now), counts, now);
-                outbox.add(report);
-                pending.put(report.fileName(), report);
-                return Optional.of(report);
-            }).get(60, TimeUnit.SECONDS);
+                        Instant now = clock.instant();
+                        ReportPeriod period = currentPeriod();
+                        Map<ReportedPolicy, PolicyResults> counts =
+                                journal.counts().of(period, policyDomain);
+                        if (counts.isEmpty()) {
+                            return Optional.<PendingReport>empty();
+                        }
+                        PendingReport report = build(policyDomain, period.upTo(now), counts, now);
+                        outbox.add(report);
+                        pending.put(report.fileName(), report);
+                        return Optional.of(report);
+                    })
+                    .get(60, TimeUnit.SECONDS);
             if (built.isEmpty()) {
                 return Optional.empty();
             }
             // Each URI gets the upload deadline; a report already being sent is waited for, not sent twice.
-            long wait = uploadDeadline.multipliedBy(TlsRptRecord.MAX_REPORT_URIS).plusSeconds(60).toMillis();
+            long wait = uploadDeadline
+                    .multipliedBy(TlsRptRecord.MAX_REPORT_URIS)
+                    .plusSeconds(60)
+                    .toMillis();
             return Optional.of(send(built.get()).get(wait, TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } catch (ExecutionException e) {
-            throw new IOException("the report for " + policyDomain + " could not be sent: " + e.getCause(),
-                    e.getCause());
+            throw new IOException(
+                    "the report for " + policyDomain + " could not be sent: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             throw new IOException("the report for " + policyDomain + " is still being sent; see the log");
         }
@@ -267,7 +301,9 @@ public final class TlsReports implements Closeable {
     void runNow() throws InterruptedException, ExecutionException {
         List<CompletableFuture<Sending>> sending = worker.submit(this::tick).get();
         // A failed attempt was logged and is retried; here it only has to be over.
-        CompletableFuture.allOf(sending.toArray(new CompletableFuture<?>[0])).exceptionally(failure -> null).get();
+        CompletableFuture.allOf(sending.toArray(new CompletableFuture<?>[0]))
+                .exceptionally(failure -> null)
+                .get();
     }
 
     // Closes the periods that ended and hands the reports due to the senders; returns their sending.
@@ -308,8 +344,8 @@ public final class TlsReports implements Closeable {
                     inFlight.remove(report.fileName(), sending);
                     sending.complete(sent);
                 } catch (IOException | RuntimeException e) {
-                    LOGGER.error("TLS reports: sending report {} failed; trying again in {}", report.reportId(), tick,
-                            e);
+                    LOGGER.error(
+                            "TLS reports: sending report {} failed; trying again in {}", report.reportId(), tick, e);
                     inFlight.remove(report.fileName(), sending);
                     sending.completeExceptionally(e);
                 }
@@ -342,8 +378,9 @@ public final class TlsReports implements Closeable {
         }
     }
 
-    private PendingReport build(String domain, ReportPeriod period, Map<ReportedPolicy, PolicyResults> counts,
-            Instant now) throws IOException {
+    private PendingReport build(
+            String domain, ReportPeriod period, Map<ReportedPolicy, PolicyResults> counts, Instant now)
+            throws IOException {
         String submitter = configuration.submitter();
         long begin = period.start().getEpochSecond();
         long end = period.lastSecond().getEpochSecond();
@@ -353,8 +390,9 @@ public final class TlsReports implements Closeable {
         String reportId = begin + "." + end + "." + nodeName + "." + domain + "@" + submitter;
         // RFC 8460 5.1: sender "!" policy-domain "!" begin-timestamp "!" end-timestamp "!" unique-id "." extension.
         String fileName = submitter + "!" + domain + "!" + begin + "!" + end + "!" + nodeName + ".json.gz";
-        String json = new TlsRptReport(configuration.organizationName(), configuration.contactInfo(), reportId,
-                period, counts).toJson();
+        String json = new TlsRptReport(
+                        configuration.organizationName(), configuration.contactInfo(), reportId, period, counts)
+                .toJson();
         return PendingReport.of(reportId, domain, fileName, gzip(json), now);
     }
 
@@ -372,20 +410,29 @@ public final class TlsReports implements Closeable {
             switch (found.kind) {
                 case FOUND:
                     if (found.record.droppedReportUris() > 0) {
-                        LOGGER.warn("TLS reports: _smtp._tls.{} names {} more report URI(s) than the {} distinct ones"
-                                + " reports go to (our limit; RFC 8460 3 sets none): report {} does not go to them",
-                                report.policyDomain(), found.record.droppedReportUris(), TlsRptRecord.MAX_REPORT_URIS,
+                        LOGGER.warn(
+                                "TLS reports: _smtp._tls.{} names {} more report URI(s) than the {} distinct ones"
+                                        + " reports go to (our limit; RFC 8460 3 sets none): report {} does not go to them",
+                                report.policyDomain(),
+                                found.record.droppedReportUris(),
+                                TlsRptRecord.MAX_REPORT_URIS,
                                 report.reportId());
                     }
                     report = report.withTargets(found.record.reportUris());
                     break;
                 case FAILED:
                     retry(report, now, found.reason);
-                    return new Sending(report.reportId(), List.of(), Map.of("_smtp._tls." + report.policyDomain(),
-                            found.reason), null);
+                    return new Sending(
+                            report.reportId(),
+                            List.of(),
+                            Map.of("_smtp._tls." + report.policyDomain(), found.reason),
+                            null);
                 default:
                     // RFC 8460 3: no record, or an invalid one: the domain gets no report.
-                    LOGGER.info("TLS reports: no report {} to {}: {}", report.reportId(), report.policyDomain(),
+                    LOGGER.info(
+                            "TLS reports: no report {} to {}: {}",
+                            report.reportId(),
+                            report.policyDomain(),
                             found.reason);
                     forget(report);
                     return new Sending(report.reportId(), List.of(), Map.of(), found.reason);
@@ -438,8 +485,8 @@ public final class TlsReports implements Closeable {
         String address = target.getSchemeSpecificPart();
         int query = address.indexOf('?');
         String recipient = query < 0 ? address : address.substring(0, query);
-        MimeMessage message = ReportMessage.build(report, configuration.sender(), configuration.submitter(),
-                recipient, now);
+        MimeMessage message =
+                ReportMessage.build(report, configuration.sender(), configuration.submitter(), recipient, now);
         mail.send(configuration.sender(), recipient, message);
     }
 
@@ -450,8 +497,13 @@ public final class TlsReports implements Closeable {
         }
         Instant next = now.plus(backOff);
         if (next.isAfter(report.created().plus(RETRY_WINDOW))) {
-            LOGGER.warn("TLS reports: giving up on report {} for {} after {} attempt(s) over {} (RFC 8460 5.5): {}",
-                    report.reportId(), report.policyDomain(), report.attempts() + 1, RETRY_WINDOW, why);
+            LOGGER.warn(
+                    "TLS reports: giving up on report {} for {} after {} attempt(s) over {} (RFC 8460 5.5): {}",
+                    report.reportId(),
+                    report.policyDomain(),
+                    report.attempts() + 1,
+                    RETRY_WINDOW,
+                    why);
             forget(report);
             return;
         }
@@ -487,8 +539,12 @@ public final class TlsReports implements Closeable {
             worker.awaitTermination(60, TimeUnit.SECONDS);
             // Reports waiting for a sender are left for the next start; each one being sent is at most its
             // URIs' deadlines away from done.
-            if (!senders.awaitTermination(uploadDeadline.multipliedBy(TlsRptRecord.MAX_REPORT_URIS).plusSeconds(10)
-                    .toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!senders.awaitTermination(
+                    uploadDeadline
+                            .multipliedBy(TlsRptRecord.MAX_REPORT_URIS)
+                            .plusSeconds(10)
+                            .toMillis(),
+                    TimeUnit.MILLISECONDS)) {
                 senders.shutdownNow();
             }
         } catch (InterruptedException e) {

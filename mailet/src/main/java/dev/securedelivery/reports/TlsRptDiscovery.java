@@ -21,7 +21,12 @@ import org.xbill.DNS.Type;
 final class TlsRptDiscovery {
     /** What the lookup found. */
     static final class Result {
-        enum Kind { FOUND, NONE, INVALID, FAILED }
+        enum Kind {
+            FOUND,
+            NONE,
+            INVALID,
+            FAILED
+        }
 
         final Kind kind;
         final TlsRptRecord record;
@@ -51,8 +56,10 @@ final class TlsRptDiscovery {
         DnsAnswer answer = dns.lookupNow(name, Type.TXT);
         if (!answer.isAnswered()) {
             // Failed or bogus; a bogus answer may be an attacker redirecting reports: tried again later.
-            return new Result(Result.Kind.FAILED, null, "DNS lookup of " + owner + " TXT failed (" + answer.status()
-                    + "): " + answer.failureReason());
+            return new Result(
+                    Result.Kind.FAILED,
+                    null,
+                    "DNS lookup of " + owner + " TXT failed (" + answer.status() + "): " + answer.failureReason());
         }
         List<String> texts = new ArrayList<>();
         for (TXTRecord txt : answer.records(TXTRecord.class)) {

@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  *       leaves no tag behind for the next transaction of the session.
  * </ul>
  */
-public final class RequireTlsHandler implements HeloHook, MailParametersHook, JamesMessageHook,
-        ProtocolHandlerResultHandler<Response, SMTPSession> {
+public final class RequireTlsHandler
+        implements HeloHook, MailParametersHook, JamesMessageHook, ProtocolHandlerResultHandler<Response, SMTPSession> {
     private static final Logger LOGGER = LoggerFactory.getLogger(RequireTlsHandler.class);
     private static final ProtocolSession.AttachmentKey<Boolean> REQUESTED =
             ProtocolSession.AttachmentKey.of("dev.securedelivery.requiretls", Boolean.class);
@@ -117,10 +117,11 @@ public final class RequireTlsHandler implements HeloHook, MailParametersHook, Ja
      * removed. A 250 leaves the sender, the null reverse-path included, and the tag in place.
      */
     @Override
-    public Response onResponse(ProtocolSession session, Response response, long executionTime,
-            ProtocolHandler handler) {
+    public Response onResponse(
+            ProtocolSession session, Response response, long executionTime, ProtocolHandler handler) {
         if (handlesMail(handler)
-                && session.getAttachment(SMTPSession.SENDER, ProtocolSession.State.Transaction).isEmpty()) {
+                && session.getAttachment(SMTPSession.SENDER, ProtocolSession.State.Transaction)
+                        .isEmpty()) {
             session.removeAttachment(REQUESTED, ProtocolSession.State.Transaction);
         }
         return response;
@@ -131,7 +132,9 @@ public final class RequireTlsHandler implements HeloHook, MailParametersHook, Ja
         // RFC 8689 4.1: the message received with REQUIRETLS is tagged, the null reverse-path's too.
         if (session.getAttachment(REQUESTED, ProtocolSession.State.Transaction).orElse(false)) {
             MessageSecurityAttributes.tagRequireTls(mail);
-            LOGGER.info("secure-delivery: {} received with REQUIRETLS from {}", mail.getName(),
+            LOGGER.info(
+                    "secure-delivery: {} received with REQUIRETLS from {}",
+                    mail.getName(),
                     session.getRemoteAddress().getAddress().getHostAddress());
         }
         return HookResult.DECLINED;
@@ -196,7 +199,10 @@ public final class RequireTlsHandler implements HeloHook, MailParametersHook, Ja
     }
 
     private static HookResult refusal(String code, String description) {
-        return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode(code)
-                .smtpDescription(description).build();
+        return HookResult.builder()
+                .hookReturnCode(HookReturnCode.deny())
+                .smtpReturnCode(code)
+                .smtpDescription(description)
+                .build();
     }
 }

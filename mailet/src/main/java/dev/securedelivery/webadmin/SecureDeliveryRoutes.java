@@ -70,12 +70,15 @@ public final class SecureDeliveryRoutes implements Routes {
 
         service.get(BASE + "/mta-sts", (request, response) -> cachedPolicies(), json);
         service.get(BASE + "/mta-sts/:domain", (request, response) -> cachedPolicy(domain(request)), json);
-        service.post(BASE + "/mta-sts/:domain/refresh", (request, response) -> {
-            String domain = domain(request);
-            MtaStsLookup lookup = engine.policy().refreshMtaSts(DomainName.of(domain));
-            LOGGER.info("secure-delivery: WebAdmin refreshed the MTA-STS policy of {}: {}", domain, lookup);
-            return SecureDeliveryViews.mtaSts(lookup);
-        }, json);
+        service.post(
+                BASE + "/mta-sts/:domain/refresh",
+                (request, response) -> {
+                    String domain = domain(request);
+                    MtaStsLookup lookup = engine.policy().refreshMtaSts(DomainName.of(domain));
+                    LOGGER.info("secure-delivery: WebAdmin refreshed the MTA-STS policy of {}: {}", domain, lookup);
+                    return SecureDeliveryViews.mtaSts(lookup);
+                },
+                json);
         service.delete(BASE + "/mta-sts/:domain", (request, response) -> {
             String domain = domain(request);
             engine.policy().mtaSts().purge(domain);
@@ -95,34 +98,52 @@ public final class SecureDeliveryRoutes implements Routes {
         });
 
         service.get(BASE + "/outcomes", (request, response) -> outcomes(), json);
-        service.get(BASE + "/outcomes/:domain", (request, response) -> {
-            String domain = domain(request);
-            return engine.outcomes().of(domain).map(outcomes -> SecureDeliveryViews.outcomes(domain, outcomes))
-                    .orElseThrow(() -> notFound("No delivery to " + domain + " since start"));
-        }, json);
+        service.get(
+                BASE + "/outcomes/:domain",
+                (request, response) -> {
+                    String domain = domain(request);
+                    return engine.outcomes()
+                            .of(domain)
+                            .map(outcomes -> SecureDeliveryViews.outcomes(domain, outcomes))
+                            .orElseThrow(() -> notFound("No delivery to " + domain + " since start"));
+                },
+                json);
 
         defineTlsReports(service);
     }
 
     private void defineTlsReports(Service service) {
-        service.get(BASE + "/tls-reports", (request, response) -> {
-            TlsReports reports = tlsReports();
-            return SecureDeliveryViews.tlsReports(reports.currentPeriod(), reports.currentCounts(), reports.pending());
-        }, json);
-        service.post(BASE + "/tls-reports/:domain/send", (request, response) -> {
-            String domain = domain(request);
-            TlsReports.Sending sending = tlsReports().sendNow(domain)
-                    .orElseThrow(() -> notFound("No session to " + domain + " in this report period"));
-            LOGGER.info("secure-delivery: WebAdmin sent the TLS report {} for {}: sent to {}, failed {}{}",
-                    sending.reportId(), domain, sending.sentTo(), sending.failed(),
-                    sending.notSent().map(why -> ", not sent: " + why).orElse(""));
-            return SecureDeliveryViews.sending(sending);
-        }, json);
+        service.get(
+                BASE + "/tls-reports",
+                (request, response) -> {
+                    TlsReports reports = tlsReports();
+                    return SecureDeliveryViews.tlsReports(
+                            reports.currentPeriod(), reports.currentCounts(), reports.pending());
+                },
+                json);
+        service.post(
+                BASE + "/tls-reports/:domain/send",
+                (request, response) -> {
+                    String domain = domain(request);
+                    TlsReports.Sending sending = tlsReports()
+                            .sendNow(domain)
+                            .orElseThrow(() -> notFound("No session to " + domain + " in this report period"));
+                    LOGGER.info(
+                            "secure-delivery: WebAdmin sent the TLS report {} for {}: sent to {}, failed {}{}",
+                            sending.reportId(),
+                            domain,
+                            sending.sentTo(),
+                            sending.failed(),
+                            sending.notSent().map(why -> ", not sent: " + why).orElse(""));
+                    return SecureDeliveryViews.sending(sending);
+                },
+                json);
     }
 
     private TlsReports tlsReports() {
-        return engine.tlsReports().orElseThrow(() -> notFound("TLS reports are off: set tls-reports.enabled = true"
-                + " in conf/secure-delivery.properties"));
+        return engine.tlsReports()
+                .orElseThrow(() -> notFound(
+                        "TLS reports are off: set tls-reports.enabled = true" + " in conf/secure-delivery.properties"));
     }
 
     private Map<String, Object> plan(String domain) {
@@ -160,7 +181,8 @@ public final class SecureDeliveryRoutes implements Routes {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("since", engine.outcomes().since().toString());
         List<Map<String, Object>> domains = new ArrayList<>();
-        for (Map.Entry<String, DeliveryOutcomes.DomainOutcomes> entry : engine.outcomes().all().entrySet()) {
+        for (Map.Entry<String, DeliveryOutcomes.DomainOutcomes> entry :
+                engine.outcomes().all().entrySet()) {
             domains.add(SecureDeliveryViews.outcomes(entry.getKey(), entry.getValue()));
         }
         view.put("domains", domains);

@@ -9,13 +9,11 @@ import dev.securedelivery.reports.TlsReports;
 import dev.securedelivery.tlsrpt.PolicyResults;
 import dev.securedelivery.tlsrpt.ReportPeriod;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
-import dev.securedelivery.tlsrpt.ResultType;
 import dev.securedelivery.tlsrpt.TlsRptReport;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -24,8 +22,7 @@ import java.util.Map;
  * interpret. Absent values are {@code null}, so every field is always there.
  */
 public final class SecureDeliveryViews {
-    private SecureDeliveryViews() {
-    }
+    private SecureDeliveryViews() {}
 
     public static Map<String, Object> plan(DeliveryPlan plan) {
         return PlanViews.plan(plan);
@@ -41,14 +38,15 @@ public final class SecureDeliveryViews {
         view.put("messages", outcomes.messages());
         view.put("attempts", outcomes.attempts());
         view.put("failures", outcomes.failures());
-        view.put("lastAttemptAt", outcomes.lastAttemptAt().map(Instant::toString).orElse(null));
+        view.put(
+                "lastAttemptAt", outcomes.lastAttemptAt().map(Instant::toString).orElse(null));
         view.put("lastAttempt", outcomes.lastAttempt().orElse(null));
         return view;
     }
 
     /** The current report period's counts per policy domain (as RFC 8460 4.4's policies), and unsent reports. */
-    public static Map<String, Object> tlsReports(ReportPeriod period,
-            Map<String, Map<ReportedPolicy, PolicyResults>> counts, List<PendingReport> pending) {
+    public static Map<String, Object> tlsReports(
+            ReportPeriod period, Map<String, Map<ReportedPolicy, PolicyResults>> counts, List<PendingReport> pending) {
         Map<String, Object> view = new LinkedHashMap<>();
         Map<String, Object> periodView = new LinkedHashMap<>();
         periodView.put("start", period.start().toString());
@@ -67,11 +65,15 @@ public final class SecureDeliveryViews {
             Map<String, Object> reportView = new LinkedHashMap<>();
             reportView.put("report-id", report.reportId());
             reportView.put("policy-domain", report.policyDomain());
-            reportView.put("targets", report.targets().map(uris -> {
-                List<String> texts = new ArrayList<>();
-                uris.forEach(uri -> texts.add(uri.toString()));
-                return texts;
-            }).orElse(null));
+            reportView.put(
+                    "targets",
+                    report.targets()
+                            .map(uris -> {
+                                List<String> texts = new ArrayList<>();
+                                uris.forEach(uri -> texts.add(uri.toString()));
+                                return texts;
+                            })
+                            .orElse(null));
             reportView.put("attempts", report.attempts());
             reportView.put("next-attempt", report.nextAttempt().toString());
             waiting.add(reportView);

@@ -35,8 +35,12 @@ class MessageSecurityInMailTest {
     private static final String BODY = "the body, not for a bounce";
 
     private static FakeMail mail(String sender, Attribute... attributes) throws MessagingException {
-        FakeMail.Builder builder = FakeMail.builder().name("mail").recipient("user@example.test")
-                .mimeMessage(MimeMessageBuilder.mimeMessageBuilder().setSubject("the subject").setText(BODY)
+        FakeMail.Builder builder = FakeMail.builder()
+                .name("mail")
+                .recipient("user@example.test")
+                .mimeMessage(MimeMessageBuilder.mimeMessageBuilder()
+                        .setSubject("the subject")
+                        .setText(BODY)
                         .addHeader("Message-ID", "<original@sender.test>"));
         builder = sender == null ? builder.sender(MaybeSender.nullSender()) : builder.sender(sender);
         for (Attribute attribute : attributes) {
@@ -57,9 +61,11 @@ class MessageSecurityInMailTest {
 
     @Test
     void theMailetRefusesAMissingOrUnknownLevelAtStart() {
-        assertThatThrownBy(() -> mailet(null)).isInstanceOf(MessagingException.class)
+        assertThatThrownBy(() -> mailet(null))
+                .isInstanceOf(MessagingException.class)
                 .hasMessageContaining("level parameter is required");
-        assertThatThrownBy(() -> mailet("pkix")).isInstanceOf(MessagingException.class)
+        assertThatThrownBy(() -> mailet("pkix"))
+                .isInstanceOf(MessagingException.class)
                 .hasMessageContaining("level must be tls, authenticated or dane, got \"pkix\"");
     }
 
@@ -71,13 +77,16 @@ class MessageSecurityInMailTest {
         mailet("tls").service(mail);
 
         assertThat(MessageSecurityAttributes.of(mail).level()).contains(SecurityLevel.DANE);
-        assertThat(mail.getAttribute(MessageSecurityAttributes.MINIMUM_LEVEL).map(Attribute::getValue)
-                .map(value -> (Object) value.value())).contains("dane");
+        assertThat(mail.getAttribute(MessageSecurityAttributes.MINIMUM_LEVEL)
+                        .map(Attribute::getValue)
+                        .map(value -> (Object) value.value()))
+                .contains("dane");
     }
 
     @Test
     void aLevelNoOneCanReadIsTheStrictestNeverNone() throws Exception {
-        FakeMail mail = mail("sender@sender.test",
+        FakeMail mail = mail(
+                "sender@sender.test",
                 new Attribute(MessageSecurityAttributes.MINIMUM_LEVEL, AttributeValue.of("very-secure")));
 
         assertThat(MessageSecurityAttributes.of(mail).level()).contains(SecurityLevel.DANE);
@@ -85,12 +94,21 @@ class MessageSecurityInMailTest {
 
     @Test
     void requireTlsIsReadFromTheHandlersBooleanAndFromSetMailAttributesString() throws Exception {
-        assertThat(MessageSecurityAttributes.of(mail("sender@sender.test",
-                new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of(true)))).requireTls()).isTrue();
-        assertThat(MessageSecurityAttributes.of(mail("sender@sender.test",
-                new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of("true")))).requireTls()).isTrue();
-        assertThat(MessageSecurityAttributes.of(mail("sender@sender.test",
-                new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of("no")))).requireTls()).isFalse();
+        assertThat(MessageSecurityAttributes.of(mail(
+                                "sender@sender.test",
+                                new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of(true))))
+                        .requireTls())
+                .isTrue();
+        assertThat(MessageSecurityAttributes.of(mail(
+                                "sender@sender.test",
+                                new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of("true"))))
+                        .requireTls())
+                .isTrue();
+        assertThat(MessageSecurityAttributes.of(mail(
+                                "sender@sender.test",
+                                new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of("no"))))
+                        .requireTls())
+                .isFalse();
     }
 
     @Test
@@ -108,8 +126,8 @@ class MessageSecurityInMailTest {
     void tlsRequiredNoIsReadFromTheHeaderAndIgnoredUnderRequireTls() throws Exception {
         FakeMail optional = mail("sender@sender.test");
         optional.getMessage().setHeader("TLS-Required", "No");
-        FakeMail both = mail("sender@sender.test",
-                new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of(true)));
+        FakeMail both = mail(
+                "sender@sender.test", new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of(true)));
         both.getMessage().setHeader("TLS-Required", "No");
 
         assertThat(MessageSecurityAttributes.of(optional).tlsOptional()).isTrue();
@@ -120,14 +138,17 @@ class MessageSecurityInMailTest {
 
     @Test
     void theBounceOfARequireTlsMessageKeepsTheHeaderLosesTheBodyAndTheTags() throws Exception {
-        FakeMail mail = mail("sender@sender.test",
+        FakeMail mail = mail(
+                "sender@sender.test",
                 new Attribute(MessageSecurityAttributes.REQUIRETLS, AttributeValue.of(true)),
                 new Attribute(MessageSecurityAttributes.MINIMUM_LEVEL, AttributeValue.of("dane")));
 
         MailFates.redactForBounce(mail);
 
         String bounced = text(mail.getMessage());
-        assertThat(bounced).contains("Subject: the subject").contains("Message-ID: <original@sender.test>")
+        assertThat(bounced)
+                .contains("Subject: the subject")
+                .contains("Message-ID: <original@sender.test>")
                 .doesNotContain(BODY);
         assertThat(mail.getAttribute(MessageSecurityAttributes.REQUIRETLS)).isEmpty();
         assertThat(mail.getAttribute(MessageSecurityAttributes.MINIMUM_LEVEL)).isEmpty();
@@ -135,7 +156,8 @@ class MessageSecurityInMailTest {
 
     @Test
     void theBounceOfAMessageWithOnlyALevelKeepsItsBodyButNotTheLevel() throws Exception {
-        FakeMail mail = mail("sender@sender.test",
+        FakeMail mail = mail(
+                "sender@sender.test",
                 new Attribute(MessageSecurityAttributes.MINIMUM_LEVEL, AttributeValue.of("authenticated")));
 
         MailFates.redactForBounce(mail);
@@ -149,23 +171,33 @@ class MessageSecurityInMailTest {
         MailAddress asked = new MailAddress("asked@example.test");
         MailAddress silent = new MailAddress("silent@example.test");
         FakeMail mail = mail("sender@sender.test");
-        mail.setDsnParameters(DsnParameters.of(Optional.empty(), Optional.empty(),
-                ImmutableMap.of(
-                        asked, DsnParameters.RecipientDsnParameters.of(EnumSet.of(DsnParameters.Notify.SUCCESS)),
-                        silent, DsnParameters.RecipientDsnParameters.of(EnumSet.of(DsnParameters.Notify.FAILURE))))
+        mail.setDsnParameters(DsnParameters.of(
+                        Optional.empty(),
+                        Optional.empty(),
+                        ImmutableMap.of(
+                                asked,
+                                        DsnParameters.RecipientDsnParameters.of(
+                                                EnumSet.of(DsnParameters.Notify.SUCCESS)),
+                                silent,
+                                        DsnParameters.RecipientDsnParameters.of(
+                                                EnumSet.of(DsnParameters.Notify.FAILURE))))
                 .orElseThrow());
 
-        assertThat(SuccessNotification.requestedBy(mail, List.of(asked, silent))).containsExactly(asked);
+        assertThat(SuccessNotification.requestedBy(mail, List.of(asked, silent)))
+                .containsExactly(asked);
         assertThat(SuccessNotification.requestedBy(mail(null), List.of(asked))).isEmpty();
     }
 
     @Test
     void theSuccessNoticeIsADeliveryStatusReportWithTheTraceAndTheHeaderOnly() throws Exception {
         Mail mail = mail("sender@sender.test");
-        MimeMessage notice = SuccessNotification.build(mail.getMessage(), new MailAddress("sender@sender.test"),
+        MimeMessage notice = SuccessNotification.build(
+                mail.getMessage(),
+                new MailAddress("sender@sender.test"),
                 List.of(new MailAddress("user@example.test")),
                 DeliveryAttempts.delivered("mx.example.test", TlsRequirement.DANE, "DANE-EE 3 1 1 abcd"),
-                "james.sender.test", Instant.parse("2026-11-22T10:00:00Z"));
+                "james.sender.test",
+                Instant.parse("2026-11-22T10:00:00Z"));
 
         assertThat(notice.getContentType()).startsWith("multipart/report").contains("delivery-status");
         MimeMultipart parts = (MimeMultipart) notice.getContent();
@@ -173,12 +205,16 @@ class MessageSecurityInMailTest {
         assertThat(parts.getBodyPart(1).getContentType()).startsWith("message/delivery-status");
         assertThat(parts.getBodyPart(2).getContentType()).startsWith("text/rfc822-headers");
         String text = text(notice);
-        assertThat(text).contains("Reporting-MTA: dns; james.sender.test")
-                .contains("Final-Recipient: rfc822; user@example.test").contains("Action: relayed")
-                .contains("Status: 2.0.0").contains("Remote-MTA: dns; mx.example.test")
+        assertThat(text)
+                .contains("Reporting-MTA: dns; james.sender.test")
+                .contains("Final-Recipient: rfc822; user@example.test")
+                .contains("Action: relayed")
+                .contains("Status: 2.0.0")
+                .contains("Remote-MTA: dns; mx.example.test")
                 .contains("X-Secure-Delivery-Trace: mx=mx.example.test; ip=127.0.0.1; requirement=dane;"
                         + " tls=TLSv1.3; cipher=TLS_AES_128_GCM_SHA256; authentication=DANE-EE 3 1 1 abcd")
-                .contains("Subject: the subject").doesNotContain(BODY);
+                .contains("Subject: the subject")
+                .doesNotContain(BODY);
         assertThat(notice.getHeader("To")).containsExactly("sender@sender.test");
     }
 
@@ -187,5 +223,4 @@ class MessageSecurityInMailTest {
         message.writeTo(out);
         return out.toString(StandardCharsets.UTF_8);
     }
-
 }

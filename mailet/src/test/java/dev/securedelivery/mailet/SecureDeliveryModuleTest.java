@@ -40,8 +40,9 @@ class SecureDeliveryModuleTest {
     void aReportDirectoryThatIsAFileIsNamedWithTheFile() throws Exception {
         Files.writeString(james.resolve("reports"), "");
         write(("tls-reports.enabled = true\ntls-reports.organization-name = Example Inc.\n"
-                + "tls-reports.contact-info = tlsrpt@example.com\ntls-reports.sender = tlsrpt@example.com\n"
-                + "tls-reports.directory = reports\n").getBytes(StandardCharsets.UTF_8));
+                        + "tls-reports.contact-info = tlsrpt@example.com\ntls-reports.sender = tlsrpt@example.com\n"
+                        + "tls-reports.directory = reports\n")
+                .getBytes(StandardCharsets.UTF_8));
 
         assertThatThrownBy(this::startEngine)
                 .hasMessage("secure-delivery: bad configuration in conf/secure-delivery.properties:"

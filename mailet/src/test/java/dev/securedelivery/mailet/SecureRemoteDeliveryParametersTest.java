@@ -14,36 +14,45 @@ import org.junit.jupiter.api.Test;
 class SecureRemoteDeliveryParametersTest {
     @Test
     void theGatewayParametersAreRefused() {
-        assertThatThrownBy(() -> init("gateway", "smarthost.example")).isInstanceOf(MessagingException.class)
+        assertThatThrownBy(() -> init("gateway", "smarthost.example"))
+                .isInstanceOf(MessagingException.class)
                 .hasMessageContaining("gateway parameters are not supported");
-        assertThatThrownBy(() -> init("gatewayPort", "587")).isInstanceOf(MessagingException.class)
+        assertThatThrownBy(() -> init("gatewayPort", "587"))
+                .isInstanceOf(MessagingException.class)
                 .hasMessageContaining("gateway parameters are not supported");
     }
 
     @Test
     void startTlsOffAndImplicitTlsAreRefused() {
-        assertThatThrownBy(() -> init("startTLS", "false")).isInstanceOf(MessagingException.class)
-                .hasMessageContaining("startTLS=false is not supported").hasMessageContaining("tls-policy.<domain>=none");
-        assertThatThrownBy(() -> init("sslEnable", "true")).isInstanceOf(MessagingException.class)
+        assertThatThrownBy(() -> init("startTLS", "false"))
+                .isInstanceOf(MessagingException.class)
+                .hasMessageContaining("startTLS=false is not supported")
+                .hasMessageContaining("tls-policy.<domain>=none");
+        assertThatThrownBy(() -> init("sslEnable", "true"))
+                .isInstanceOf(MessagingException.class)
                 .hasMessageContaining("sslEnable=true");
     }
 
     @Test
     void bindTakesOnlyAnAddressOfThisHost() {
         // A word of hex digits is no address: the JVM would look it up as a name.
-        assertThatThrownBy(() -> init("bind", "cafe")).isInstanceOf(MessagingException.class)
+        assertThatThrownBy(() -> init("bind", "cafe"))
+                .isInstanceOf(MessagingException.class)
                 .hasMessageContaining("bind must be an IP address of this host");
-        assertThatThrownBy(() -> init("bind", "mail.example.com")).isInstanceOf(MessagingException.class)
+        assertThatThrownBy(() -> init("bind", "mail.example.com"))
+                .isInstanceOf(MessagingException.class)
                 .hasMessageContaining("bind must be an IP address of this host");
         // TEST-NET-1 (RFC 5737) is on no interface here.
-        assertThatThrownBy(() -> init("bind", "192.0.2.1")).isInstanceOf(MessagingException.class)
+        assertThatThrownBy(() -> init("bind", "192.0.2.1"))
+                .isInstanceOf(MessagingException.class)
                 .hasMessageContaining("is not an address of this host");
     }
 
     // Refusals come before anything is built: no engine, queue or metrics are needed to see them.
     private static void init(String parameter, String value) throws MessagingException {
         SecureRemoteDelivery mailet = new SecureRemoteDelivery(null, null, null, null);
-        mailet.init(FakeMailetConfig.builder().mailetName("SecureRemoteDelivery")
+        mailet.init(FakeMailetConfig.builder()
+                .mailetName("SecureRemoteDelivery")
                 .mailetContext(FakeMailContext.defaultContext())
                 .setProperty("heloName", "relay.example")
                 .setProperty(parameter, value)

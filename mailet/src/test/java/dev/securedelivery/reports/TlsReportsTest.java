@@ -35,7 +35,6 @@ import javax.mail.internet.MimeMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xbill.DNS.Type;
 
 /**
  * Reports from recorded sessions to the domains' {@code rua} URIs: when they are built, where they
@@ -45,8 +44,8 @@ import org.xbill.DNS.Type;
 class TlsReportsTest {
     private static final Instant MORNING = Instant.parse("2026-11-21T10:00:00Z");
     private static final Instant NEXT_DAY = Instant.parse("2026-11-22T00:00:00Z");
-    private static final ReportedPolicy DEST_POLICY = ReportedPolicy.sts("dest.test",
-            "version: STSv1\nmode: enforce\nmx: mx.dest.test\nmax_age: 86400", List.of("mx.dest.test"));
+    private static final ReportedPolicy DEST_POLICY = ReportedPolicy.sts(
+            "dest.test", "version: STSv1\nmode: enforce\nmx: mx.dest.test\nmax_age: 86400", List.of("mx.dest.test"));
 
     @TempDir
     Path directory;
@@ -92,13 +91,18 @@ class TlsReportsTest {
             properties.setProperty(extraSettings[i], extraSettings[i + 1]);
         }
         PolicyEngineConfiguration configuration = PolicyEngineConfiguration.from(properties);
-        TlsReports reports = TlsReports.start(configuration.tlsReports(), new DnsResolver(dns, false,
-                Duration.ofSeconds(2)), configuration.pkixTrustManager(), (sender, recipient, message) -> {
+        TlsReports reports = TlsReports.start(
+                configuration.tlsReports(),
+                new DnsResolver(dns, false, Duration.ofSeconds(2)),
+                configuration.pkixTrustManager(),
+                (sender, recipient, message) -> {
                     if (submissionFailure != null) {
                         throw new MessagingException(submissionFailure);
                     }
                     submitted.add(new Submitted(sender, recipient, message));
-                }, clock, uploadDeadline);
+                },
+                clock,
+                uploadDeadline);
         started.add(reports);
         return reports;
     }
@@ -111,8 +115,13 @@ class TlsReportsTest {
     private static void recordDay(TlsReports reports) {
         reports.journal().success(DEST_POLICY, MORNING);
         reports.journal().success(DEST_POLICY, MORNING.plusSeconds(60));
-        reports.journal().failure(DEST_POLICY, FailureDetail.builder(ResultType.CERTIFICATE_EXPIRED, "192.0.2.25",
-                "mx.dest.test", "198.51.100.7").build(), MORNING.plusSeconds(120));
+        reports.journal()
+                .failure(
+                        DEST_POLICY,
+                        FailureDetail.builder(
+                                        ResultType.CERTIFICATE_EXPIRED, "192.0.2.25", "mx.dest.test", "198.51.100.7")
+                                .build(),
+                        MORNING.plusSeconds(120));
     }
 
     @Test
@@ -132,7 +141,8 @@ class TlsReportsTest {
         assertThat(report.sender).isEqualTo("tlsrpt@sender.test");
         assertThat(report.recipient).isEqualTo("tlsrpt@dest.test");
         String json = attachedReport(report.message);
-        assertThat(json).contains("\"organization-name\":\"Sender Example Inc.\"")
+        assertThat(json)
+                .contains("\"organization-name\":\"Sender Example Inc.\"")
                 .contains("\"start-datetime\":\"2026-11-21T00:00:00Z\",\"end-datetime\":\"2026-11-21T23:59:59Z\"")
                 .contains("\"contact-info\":\"postmaster@sender.test\"")
                 .contains("\"report-id\":\"1795219200.1795305599.node1.dest.test@sender.test\"")
@@ -140,7 +150,9 @@ class TlsReportsTest {
                 .contains("\"total-successful-session-count\":2,\"total-failure-session-count\":1")
                 .contains("\"result-type\":\"certificate-expired\"");
         assertThat(reports.pending()).as("sent everywhere: nothing waits").isEmpty();
-        assertThat(reports.journal().counts().periods()).as("the day is forgotten once reported").isEmpty();
+        assertThat(reports.journal().counts().periods())
+                .as("the day is forgotten once reported")
+                .isEmpty();
         try (var journals = Files.list(directory.resolve("journal"))) {
             assertThat(journals).isEmpty();
         }
@@ -161,8 +173,9 @@ class TlsReportsTest {
         MimeMessage message = roundTrip(submitted.get(0).message);
         assertThat(message.getHeader("From", ",")).isEqualTo("tlsrpt@sender.test");
         assertThat(message.getHeader("To", ",")).isEqualTo("tlsrpt@dest.test");
-        assertThat(message.getSubject()).isEqualTo("Report Domain: dest.test Submitter: sender.test"
-                + " Report-ID: <1795219200.1795305599.node1.dest.test@sender.test>");
+        assertThat(message.getSubject())
+                .isEqualTo("Report Domain: dest.test Submitter: sender.test"
+                        + " Report-ID: <1795219200.1795305599.node1.dest.test@sender.test>");
         assertThat(message.getHeader("TLS-Report-Domain", ",")).isEqualTo("dest.test");
         assertThat(message.getHeader("TLS-Report-Submitter", ",")).isEqualTo("sender.test");
         assertThat(message.getHeader("Message-ID", ","))
@@ -188,21 +201,27 @@ class TlsReportsTest {
         TestCertificateAuthority ca = TestCertificateAuthority.root("Reports CA");
         Files.writeString(directory.resolve("ca.pem"), ca.rootPem());
         dns.addA("reports.dest.test.", "127.0.0.1");
-        return TestHttpsServer.start(InetAddress.getLoopbackAddress(), ca.issue("reports.dest.test").serverContext());
+        return TestHttpsServer.start(
+                InetAddress.getLoopbackAddress(), ca.issue("reports.dest.test").serverContext());
     }
 
     // Its address is 127.0.0.1, which uploads refuse unless allowed.
     private TlsReports startTrustingReportEndpoint() throws Exception {
-        return start("tls.trusted-certificates", directory.resolve("ca.pem").toString(),
-                "tls-reports.upload-allowed-networks", "127.0.0.0/8");
+        return start(
+                "tls.trusted-certificates",
+                directory.resolve("ca.pem").toString(),
+                "tls-reports.upload-allowed-networks",
+                "127.0.0.0/8");
     }
 
     @Test
     void anHttpsReportIsPostedAsTlsrptGzip() throws Exception {
         try (TestHttpsServer server = reportEndpoint()) {
             server.respondWith(TestHttpsServer.status(201, "text/plain", "thanks"));
-            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port()
-                    + "/v1/tlsrpt");
+            dns.addTxt(
+                    "_smtp._tls.dest.test.",
+                    300,
+                    "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port() + "/v1/tlsrpt");
             TlsReports reports = startTrustingReportEndpoint();
             recordDay(reports);
             clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
@@ -221,16 +240,20 @@ class TlsReportsTest {
     void anHttpsEndpointWhoseCertificateIsNotTrustedGetsNothing() throws Exception {
         try (TestHttpsServer server = reportEndpoint()) {
             server.respondWith(TestHttpsServer.status(201, "text/plain", "thanks"));
-            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port() + "/");
+            dns.addTxt(
+                    "_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port() + "/");
             // The JDK's CAs: the test CA is not among them. Its address is allowed: the certificate is what stops it.
             TlsReports reports = start("tls-reports.upload-allowed-networks", "127.0.0.0/8");
             recordDay(reports);
             clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
             reports.runNow();
 
-            assertThat(server.requestCount()).as("no request reached the server").isZero();
-            assertThat(reports.pending()).singleElement().satisfies(waiting ->
-                    assertThat(waiting.attempts()).isEqualTo(1));
+            assertThat(server.requestCount())
+                    .as("no request reached the server")
+                    .isZero();
+            assertThat(reports.pending())
+                    .singleElement()
+                    .satisfies(waiting -> assertThat(waiting.attempts()).isEqualTo(1));
         }
     }
 
@@ -238,17 +261,21 @@ class TlsReportsTest {
     void anHttpsServerThatRefusesTheReportGetsItAgainLater() throws Exception {
         try (TestHttpsServer server = reportEndpoint()) {
             server.respondWith(TestHttpsServer.status(503, "text/plain", "busy"));
-            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=mailto:tlsrpt@dest.test,https://reports.dest.test:"
-                    + server.port() + "/");
+            dns.addTxt(
+                    "_smtp._tls.dest.test.",
+                    300,
+                    "v=TLSRPTv1; rua=mailto:tlsrpt@dest.test,https://reports.dest.test:" + server.port() + "/");
             TlsReports reports = startTrustingReportEndpoint();
             recordDay(reports);
             clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
             reports.runNow();
 
             assertThat(submitted).as("the mailto URI took it").hasSize(1);
-            assertThat(reports.pending()).singleElement().satisfies(waiting ->
-                    assertThat(waiting.targets()).contains(List.of(java.net.URI.create("https://reports.dest.test:"
-                            + server.port() + "/"))));
+            assertThat(reports.pending())
+                    .singleElement()
+                    .satisfies(waiting -> assertThat(waiting.targets())
+                            .contains(
+                                    List.of(java.net.URI.create("https://reports.dest.test:" + server.port() + "/"))));
 
             server.respondWith(TestHttpsServer.status(200, "text/plain", "ok"));
             clock.advance(TlsReports.FIRST_RETRY);
@@ -277,7 +304,8 @@ class TlsReportsTest {
         clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
         reports.runNow();
 
-        assertThat(submitted).extracting(report -> report.recipient)
+        assertThat(submitted)
+                .extracting(report -> report.recipient)
                 .containsExactly("0@d.test", "1@d.test", "2@d.test", "3@d.test", "4@d.test");
         assertThat(reports.pending()).isEmpty();
     }
@@ -286,20 +314,30 @@ class TlsReportsTest {
     void anHttpsEndpointOnLoopbackGetsNothingUntilItsNetworkIsAllowed() throws Exception {
         try (TestHttpsServer server = reportEndpoint()) {
             server.respondWith(TestHttpsServer.status(201, "text/plain", "thanks"));
-            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port()
-                    + "/v1/tlsrpt,mailto:tlsrpt@dest.test");
-            TlsReports refusing = start("tls.trusted-certificates", directory.resolve("ca.pem").toString());
+            dns.addTxt(
+                    "_smtp._tls.dest.test.",
+                    300,
+                    "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port()
+                            + "/v1/tlsrpt,mailto:tlsrpt@dest.test");
+            TlsReports refusing = start(
+                    "tls.trusted-certificates", directory.resolve("ca.pem").toString());
             recordDay(refusing);
 
             TlsReports.Sending sending = refusing.sendNow("dest.test").orElseThrow();
 
             assertThat(server.requestCount()).as("no connection, no POST").isZero();
             assertThat(sending.sentTo()).as("mailto: is not affected").containsExactly("mailto:tlsrpt@dest.test");
-            assertThat(sending.failed()).containsExactly(Map.entry("https://reports.dest.test:" + server.port()
-                    + "/v1/tlsrpt", "refused: reports.dest.test has no address a report may be uploaded to: 127.0.0.1"
-                            + " is loopback (RFC 1122); tls-reports.upload-allowed-networks can allow a network"));
-            assertThat(refusing.pending()).singleElement().satisfies(waiting -> assertThat(waiting.attempts())
-                    .as("a failed delivery, tried again").isEqualTo(1));
+            assertThat(sending.failed())
+                    .containsExactly(
+                            Map.entry(
+                                    "https://reports.dest.test:" + server.port() + "/v1/tlsrpt",
+                                    "refused: reports.dest.test has no address a report may be uploaded to: 127.0.0.1"
+                                            + " is loopback (RFC 1122); tls-reports.upload-allowed-networks can allow a network"));
+            assertThat(refusing.pending())
+                    .singleElement()
+                    .satisfies(waiting -> assertThat(waiting.attempts())
+                            .as("a failed delivery, tried again")
+                            .isEqualTo(1));
             stopped(refusing);
 
             TlsReports allowing = startTrustingReportEndpoint();
@@ -321,9 +359,11 @@ class TlsReportsTest {
         TlsReports.Sending sending = reports.sendNow("dest.test").orElseThrow();
 
         assertThat(sending.sentTo()).isEmpty();
-        assertThat(sending.failed()).containsExactly(Map.entry("https://reports.dest.test/v1/tlsrpt",
-                "refused: reports.dest.test has no address a report may be uploaded to: 10.0.0.1 is private"
-                        + " (RFC 1918); tls-reports.upload-allowed-networks can allow a network"));
+        assertThat(sending.failed())
+                .containsExactly(Map.entry(
+                        "https://reports.dest.test/v1/tlsrpt",
+                        "refused: reports.dest.test has no address a report may be uploaded to: 10.0.0.1 is private"
+                                + " (RFC 1918); tls-reports.upload-allowed-networks can allow a network"));
     }
 
     @Test
@@ -331,19 +371,25 @@ class TlsReportsTest {
         TestCertificateAuthority ca = TestCertificateAuthority.root("Reports CA");
         Files.writeString(directory.resolve("ca.pem"), ca.rootPem());
         // Two servers on one port number is not guaranteed: the same port is asked for on 127.0.0.2.
-        try (TestHttpsServer allowed = TestHttpsServer.start(InetAddress.getByName("127.0.0.1"),
-                ca.issue("reports.dest.test").serverContext());
-                TestHttpsServer refused = TestHttpsServer.start(InetAddress.getByName("127.0.0.2"), allowed.port(),
+        try (TestHttpsServer allowed = TestHttpsServer.start(
+                        InetAddress.getByName("127.0.0.1"),
+                        ca.issue("reports.dest.test").serverContext());
+                TestHttpsServer refused = TestHttpsServer.start(
+                        InetAddress.getByName("127.0.0.2"),
+                        allowed.port(),
                         ca.issue("reports.dest.test").serverContext())) {
             allowed.respondWith(TestHttpsServer.status(201, "text/plain", "thanks"));
             refused.respondWith(TestHttpsServer.status(201, "text/plain", "thanks"));
             // The refused address first: an upload that connected to what the name resolves to would go there.
             dns.addA("reports.dest.test.", "127.0.0.2");
             dns.addA("reports.dest.test.", "127.0.0.1");
-            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + allowed.port()
-                    + "/");
-            TlsReports reports = start("tls.trusted-certificates", directory.resolve("ca.pem").toString(),
-                    "tls-reports.upload-allowed-networks", "127.0.0.1/32");
+            dns.addTxt(
+                    "_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + allowed.port() + "/");
+            TlsReports reports = start(
+                    "tls.trusted-certificates",
+                    directory.resolve("ca.pem").toString(),
+                    "tls-reports.upload-allowed-networks",
+                    "127.0.0.1/32");
             recordDay(reports);
 
             TlsReports.Sending sending = reports.sendNow("dest.test").orElseThrow();
@@ -359,10 +405,15 @@ class TlsReportsTest {
         try (TestHttpsServer server = reportEndpoint()) {
             // A 200, then one byte every 50 ms, forever.
             server.respondWith(TestHttpsServer.drip("text/plain", Duration.ofMillis(50)));
-            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port() + "/");
+            dns.addTxt(
+                    "_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port() + "/");
             dns.addTxt("_smtp._tls.other.test.", 300, "v=TLSRPTv1; rua=mailto:tlsrpt@other.test");
-            TlsReports reports = start(Duration.ofSeconds(1), "tls.trusted-certificates",
-                    directory.resolve("ca.pem").toString(), "tls-reports.upload-allowed-networks", "127.0.0.0/8");
+            TlsReports reports = start(
+                    Duration.ofSeconds(1),
+                    "tls.trusted-certificates",
+                    directory.resolve("ca.pem").toString(),
+                    "tls-reports.upload-allowed-networks",
+                    "127.0.0.0/8");
             recordDay(reports);
             ReportedPolicy other = ReportedPolicy.noPolicyFound("other.test");
             reports.journal().success(other, MORNING);
@@ -388,7 +439,8 @@ class TlsReportsTest {
             reports.journal().success(other, clock.instant());
             clock.advance(Duration.ofDays(1));
             reports.runNow();
-            assertThat(submitted).extracting(report -> report.recipient)
+            assertThat(submitted)
+                    .extracting(report -> report.recipient)
                     .containsExactly("tlsrpt@other.test", "tlsrpt@other.test");
             assertThat(server.requestCount()).isEqualTo(2);
         }
@@ -398,7 +450,8 @@ class TlsReportsTest {
     void anAnswerWhoseBodyNeverEndsIsReadNoFurtherThanTheLimitAndItsStatusCounts() throws Exception {
         try (TestHttpsServer server = reportEndpoint()) {
             server.respondWith(TestHttpsServer.endlessBody(200, "text/plain"));
-            dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port() + "/");
+            dns.addTxt(
+                    "_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=https://reports.dest.test:" + server.port() + "/");
             TlsReports reports = startTrustingReportEndpoint();
             recordDay(reports);
 
@@ -467,16 +520,19 @@ class TlsReportsTest {
             waits.add(wait);
             clock.advance(wait.minusSeconds(1));
             reports.runNow();
-            assertThat(reports.pending().get(0).attempts()).as("not before its time").isEqualTo(waiting.attempts());
+            assertThat(reports.pending().get(0).attempts())
+                    .as("not before its time")
+                    .isEqualTo(waiting.attempts());
             clock.advance(Duration.ofSeconds(1));
             reports.runNow();
         }
 
         // RFC 8460 5.5: exponential back-off, for up to 24 hours after the first attempt.
-        assertThat(waits).startsWith(Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(4),
-                Duration.ofMinutes(8));
+        assertThat(waits)
+                .startsWith(Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(4), Duration.ofMinutes(8));
         assertThat(waits).allMatch(wait -> wait.compareTo(TlsReports.LONGEST_RETRY) <= 0);
-        assertThat(clock.instant()).isBefore(firstAttempt.plus(Duration.ofHours(24)).plusSeconds(1))
+        assertThat(clock.instant())
+                .isBefore(firstAttempt.plus(Duration.ofHours(24)).plusSeconds(1))
                 .isAfter(firstAttempt.plus(Duration.ofHours(20)));
         assertThat(submitted).isEmpty();
     }
@@ -489,7 +545,8 @@ class TlsReportsTest {
         stopped(before);
 
         TlsReports after = start();
-        assertThat(after.currentCounts().get("dest.test")).containsKey(DEST_POLICY)
+        assertThat(after.currentCounts().get("dest.test"))
+                .containsKey(DEST_POLICY)
                 .satisfies(counts -> {
                     assertThat(counts.get(DEST_POLICY).successfulSessions()).isEqualTo(2);
                     assertThat(counts.get(DEST_POLICY).failedSessions()).isEqualTo(1);
@@ -503,7 +560,9 @@ class TlsReportsTest {
 
         submissionFailure = null;
         TlsReports again = start();
-        assertThat(again.pending()).singleElement().satisfies(waiting -> assertThat(waiting.attempts()).isEqualTo(1));
+        assertThat(again.pending())
+                .singleElement()
+                .satisfies(waiting -> assertThat(waiting.attempts()).isEqualTo(1));
         clock.advance(TlsReports.FIRST_RETRY);
         again.runNow();
 
@@ -527,7 +586,9 @@ class TlsReportsTest {
         assertThat(attachedReport(submitted.get(0).message))
                 .contains("\"start-datetime\":\"2026-11-21T00:00:00Z\",\"end-datetime\":\"2026-11-21T10:30:00Z\"")
                 .contains("\"total-successful-session-count\":2");
-        assertThat(reports.sendNow("elsewhere.test")).as("no session, no report").isEmpty();
+        assertThat(reports.sendNow("elsewhere.test"))
+                .as("no session, no report")
+                .isEmpty();
 
         clock.advance(Duration.between(clock.instant(), NEXT_DAY).plusMinutes(1));
         reports.runNow();
@@ -541,7 +602,10 @@ class TlsReportsTest {
     void eachNodeOfAnOrganizationSendsItsOwnReportUnderOneOrganizationName() throws Exception {
         dns.addTxt("_smtp._tls.dest.test.", 300, "v=TLSRPTv1; rua=mailto:tlsrpt@dest.test");
         TlsReports first = start();
-        TlsReports second = start("tls-reports.node-name", "node2", "tls-reports.directory",
+        TlsReports second = start(
+                "tls-reports.node-name",
+                "node2",
+                "tls-reports.directory",
                 directory.resolve("second").toString());
         recordDay(first);
         second.journal().success(DEST_POLICY, MORNING.plusSeconds(300));
@@ -555,18 +619,24 @@ class TlsReportsTest {
         List<String> fileNames = new ArrayList<>();
         for (Submitted report : submitted) {
             reports.add(attachedReport(report.message));
-            fileNames.add(((Multipart) roundTrip(report.message).getContent()).getBodyPart(1).getFileName());
+            fileNames.add(((Multipart) roundTrip(report.message).getContent())
+                    .getBodyPart(1)
+                    .getFileName());
         }
-        assertThat(reports).allSatisfy(json -> assertThat(json)
-                .contains("\"organization-name\":\"Sender Example Inc.\""));
-        assertThat(reports).anySatisfy(json -> assertThat(json)
-                .contains("\"report-id\":\"1795219200.1795305599.node1.dest.test@sender.test\"")
-                .contains("\"total-successful-session-count\":2,\"total-failure-session-count\":1"));
-        assertThat(reports).anySatisfy(json -> assertThat(json)
-                .contains("\"report-id\":\"1795219200.1795305599.node2.dest.test@sender.test\"")
-                .contains("\"total-successful-session-count\":1,\"total-failure-session-count\":0"));
-        assertThat(fileNames).containsExactlyInAnyOrder("sender.test!dest.test!1795219200!1795305599!node1.json.gz",
-                "sender.test!dest.test!1795219200!1795305599!node2.json.gz");
+        assertThat(reports)
+                .allSatisfy(json -> assertThat(json).contains("\"organization-name\":\"Sender Example Inc.\""));
+        assertThat(reports)
+                .anySatisfy(json -> assertThat(json)
+                        .contains("\"report-id\":\"1795219200.1795305599.node1.dest.test@sender.test\"")
+                        .contains("\"total-successful-session-count\":2,\"total-failure-session-count\":1"));
+        assertThat(reports)
+                .anySatisfy(json -> assertThat(json)
+                        .contains("\"report-id\":\"1795219200.1795305599.node2.dest.test@sender.test\"")
+                        .contains("\"total-successful-session-count\":1,\"total-failure-session-count\":0"));
+        assertThat(fileNames)
+                .containsExactlyInAnyOrder(
+                        "sender.test!dest.test!1795219200!1795305599!node1.json.gz",
+                        "sender.test!dest.test!1795219200!1795305599!node2.json.gz");
     }
 
     @Test
@@ -579,12 +649,19 @@ class TlsReportsTest {
         assertThat(NodeName.stored(directory.resolve("nameless"))).isEqualTo(random);
 
         Properties properties = new Properties();
-        properties.setProperty("tls-reports.directory", directory.resolve("unnamed").toString());
+        properties.setProperty(
+                "tls-reports.directory", directory.resolve("unnamed").toString());
         PolicyEngineConfiguration configuration = PolicyEngineConfiguration.from(properties);
-        TlsReports reports = TlsReports.start(configuration.tlsReports(), new DnsResolver(dns, false,
-                Duration.ofSeconds(2)), configuration.pkixTrustManager(), (sender, recipient, message) -> { }, clock);
+        TlsReports reports = TlsReports.start(
+                configuration.tlsReports(),
+                new DnsResolver(dns, false, Duration.ofSeconds(2)),
+                configuration.pkixTrustManager(),
+                (sender, recipient, message) -> {},
+                clock);
         started.add(reports);
-        assertThat(reports.nodeName()).isEqualTo(NodeName.ofThisHost(directory.resolve("unnamed"))).isNotEmpty();
+        assertThat(reports.nodeName())
+                .isEqualTo(NodeName.ofThisHost(directory.resolve("unnamed")))
+                .isNotEmpty();
     }
 
     private static MimeMessage roundTrip(MimeMessage message) throws Exception {

@@ -87,7 +87,8 @@ class RequireTlsHandlerTest {
         Response response = connection.line("MAIL FROM:<> requiretls");
 
         assertThat(response.getRetCode()).isEqualTo("250");
-        assertThat(connection.receive(null).getAttribute(MessageSecurityAttributes.REQUIRETLS)).isPresent();
+        assertThat(connection.receive(null).getAttribute(MessageSecurityAttributes.REQUIRETLS))
+                .isPresent();
     }
 
     @Test
@@ -119,8 +120,10 @@ class RequireTlsHandlerTest {
     void ehloOffersTheKeywordOnlyOverTls() throws Exception {
         RequireTlsHandler handler = new RequireTlsHandler();
 
-        assertThat(handler.implementedEsmtpFeatures(new Connection(true).session)).containsExactly("REQUIRETLS");
-        assertThat(handler.implementedEsmtpFeatures(new Connection(false).session)).isEmpty();
+        assertThat(handler.implementedEsmtpFeatures(new Connection(true).session))
+                .containsExactly("REQUIRETLS");
+        assertThat(handler.implementedEsmtpFeatures(new Connection(false).session))
+                .isEmpty();
     }
 
     @Test
@@ -156,10 +159,14 @@ class RequireTlsHandlerTest {
             mail.wireExtensions(HookResultHook.class, List.of());
             dispatcher.wireExtensions(CommandHandler.class, List.of(mail));
             dispatcher.wireExtensions(ProtocolHandlerResultHandler.class, List.of(handler));
-            session = new SMTPSessionImpl(fake(ProtocolTransport.class, Map.<String, Supplier<Object>>of(
-                    "isTLSStarted", () -> this.tls,
-                    "getRemoteAddress", () -> CLIENT,
-                    "getLocalAddress", () -> CLIENT)), new SMTPConfigurationImpl());
+            session = new SMTPSessionImpl(
+                    fake(
+                            ProtocolTransport.class,
+                            Map.<String, Supplier<Object>>of(
+                                    "isTLSStarted", () -> this.tls,
+                                    "getRemoteAddress", () -> CLIENT,
+                                    "getLocalAddress", () -> CLIENT)),
+                    new SMTPConfigurationImpl());
             session.setAttachment(SMTPSession.CURRENT_HELO_MODE, "EHLO", ProtocolSession.State.Connection);
         }
 
@@ -169,7 +176,8 @@ class RequireTlsHandlerTest {
 
         /** The mail of the current transaction, as James hands it to the message hooks after DATA. */
         FakeMail receive(String sender) throws Exception {
-            FakeMail mail = FakeMail.builder().name("mail")
+            FakeMail mail = FakeMail.builder()
+                    .name("mail")
                     .sender(sender == null ? MaybeSender.nullSender() : MaybeSender.getMailSender(sender))
                     .recipient("user@example.test")
                     .build();
@@ -185,8 +193,8 @@ class RequireTlsHandlerTest {
 
     // An implementation of an interface of James's that answers only what the test needs.
     private static <T> T fake(Class<T> type, Map<String, Supplier<Object>> answers) {
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
-                (proxy, method, arguments) -> {
+        return type.cast(Proxy.newProxyInstance(
+                type.getClassLoader(), new Class<?>[] {type}, (proxy, method, arguments) -> {
                     Supplier<Object> answer = answers.get(method.getName());
                     if (answer != null) {
                         return answer.get();

@@ -10,8 +10,7 @@ public final class PeerText {
     /** The cap for one reply or reason: long enough for any real server's explanation. */
     public static final int MAX_LENGTH = 512;
 
-    private PeerText() {
-    }
+    private PeerText() {}
 
     /** {@code text} on one line, at most {@link #MAX_LENGTH} characters; "" for null. */
     public static String clean(String text) {
@@ -27,7 +26,9 @@ public final class PeerText {
         boolean space = false;
         for (int i = 0; i < text.length() && clean.length() <= max; i++) {
             char c = text.charAt(i);
-            boolean control = Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+            boolean control = Character.isISOControl(c)
+                    || c == '\u2028'
+                    || c == '\u2029'
                     || Character.getType(c) == Character.FORMAT;
             if (control || Character.isWhitespace(c)) {
                 space = clean.length() > 0;

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 class PeerTextTest {
     @Test
     void lineBreaksAndControlCharactersBecomeOneSpace() {
-        assertThat(PeerText.clean("550 no\r\nX-Forged: yes\u0000\u001b[31m red")).isEqualTo("550 no X-Forged: yes [31m red");
+        assertThat(PeerText.clean("550 no\r\nX-Forged: yes\u0000\u001b[31m red"))
+                .isEqualTo("550 no X-Forged: yes [31m red");
     }
 
     @Test
@@ -32,13 +33,16 @@ class PeerTextTest {
     }
 
     @Property(tries = 2_000)
-    void anyTextBecomesOneLineOfPrintableCharactersWithinTheCap(@ForAll String text,
-            @ForAll @IntRange(min = 2, max = 600) int max) {
+    void anyTextBecomesOneLineOfPrintableCharactersWithinTheCap(
+            @ForAll String text, @ForAll @IntRange(min = 2, max = 600) int max) {
         String cleaned = PeerText.clean(text, max);
 
         assertThat(cleaned.length()).isLessThanOrEqualTo(max);
-        assertThat(cleaned.chars()).noneMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
-                || Character.getType(c) == Character.FORMAT);
+        assertThat(cleaned.chars())
+                .noneMatch(c -> Character.isISOControl(c)
+                        || c == '\u2028'
+                        || c == '\u2029'
+                        || Character.getType(c) == Character.FORMAT);
         assertThat(cleaned).doesNotStartWith(" ").doesNotEndWith(" ").doesNotContain("  ");
     }
 }

@@ -134,7 +134,6 @@ public final class ConfigurationException extends Exception {
     }
 
     static boolean isControl(char c) {
-        return Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
-                || Character.getType(c) == Character.FORMAT;
+        return Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || Character.getType(c) == Character.FORMAT;
     }
 }

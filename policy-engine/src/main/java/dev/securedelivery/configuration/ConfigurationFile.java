@@ -72,7 +72,8 @@ public final class ConfigurationFile {
     }
 
     private static String decode(Path file, byte[] bytes) throws ConfigurationException {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
@@ -83,9 +84,12 @@ public final class ConfigurationFile {
         }
         if (result.isError()) {
             int offset = in.position();
-            throw ConfigurationException.atLine(file, lineOf(bytes, offset), "not UTF-8: byte "
-                    + columnOf(bytes, offset) + " of the line (0x" + String.format("%02X", bytes[offset] & 0xff)
-                    + ") begins no valid UTF-8 character; save the file as UTF-8");
+            throw ConfigurationException.atLine(
+                    file,
+                    lineOf(bytes, offset),
+                    "not UTF-8: byte "
+                            + columnOf(bytes, offset) + " of the line (0x" + String.format("%02X", bytes[offset] & 0xff)
+                            + ") begins no valid UTF-8 character; save the file as UTF-8");
         }
         out.flip();
         return out.toString();
@@ -160,13 +164,13 @@ public final class ConfigurationFile {
         }
         String name = key.toString();
         if (name.isEmpty()) {
-            throw ConfigurationException.atLine(file, startLine, "a value without a key: "
-                    + ConfigurationException.quote(value.toString()));
+            throw ConfigurationException.atLine(
+                    file, startLine, "a value without a key: " + ConfigurationException.quote(value.toString()));
         }
         Integer earlier = lines.putIfAbsent(name, startLine);
         if (earlier != null) {
-            throw new ConfigurationException(file, name, "set twice, on line " + earlier + " and on line "
-                    + startLine + "; keep one", null);
+            throw new ConfigurationException(
+                    file, name, "set twice, on line " + earlier + " and on line " + startLine + "; keep one", null);
         }
         properties.setProperty(name, value.toString());
     }
@@ -236,8 +240,7 @@ public final class ConfigurationFile {
     private char unicodeEscape() throws ConfigurationException {
         String digits = text.substring(position + 2, Math.min(position + 6, text.length()));
         int end = 0;
-        while (end < digits.length() && Character.digit(digits.charAt(end), 16) >= 0
-                && digits.charAt(end) < 0x80) {
+        while (end < digits.length() && Character.digit(digits.charAt(end), 16) >= 0 && digits.charAt(end) < 0x80) {
             end++;
         }
         if (end < 4) {
@@ -245,9 +248,12 @@ public final class ConfigurationFile {
             while (cut < digits.length() && !isLineEnd(digits.charAt(cut))) {
                 cut++;
             }
-            throw ConfigurationException.atLine(file, lineNumber, "malformed escape "
-                    + ConfigurationException.quote("\\u" + digits.substring(0, cut))
-                    + ": \\u must be followed by four hexadecimal digits");
+            throw ConfigurationException.atLine(
+                    file,
+                    lineNumber,
+                    "malformed escape "
+                            + ConfigurationException.quote("\\u" + digits.substring(0, cut))
+                            + ": \\u must be followed by four hexadecimal digits");
         }
         return (char) Integer.parseInt(digits, 16);
     }

@@ -18,20 +18,19 @@ final class ConfiguredFiles {
     /** The largest file a key may name (trust anchors, a CA bundle: some hundred kilobytes at most). */
     static final int MAX_BYTES = 4 * 1024 * 1024;
 
-    private ConfiguredFiles() {
-    }
+    private ConfiguredFiles() {}
 
     /** The bytes of the file {@code key} names; {@code configuration} is where the key was read (null: none). */
     static byte[] read(Path configuration, String key, Path file) throws ConfigurationException {
         if (Files.isDirectory(file)) {
-            throw new ConfigurationException(configuration, key, "expected a file, and " + file + " is a directory",
-                    null);
+            throw new ConfigurationException(
+                    configuration, key, "expected a file, and " + file + " is a directory", null);
         }
         try (InputStream in = Files.newInputStream(file)) {
             byte[] bytes = in.readNBytes(MAX_BYTES + 1);
             if (bytes.length > MAX_BYTES) {
-                throw new ConfigurationException(configuration, key, file + " is larger than " + MAX_BYTES
-                        + " bytes", null);
+                throw new ConfigurationException(
+                        configuration, key, file + " is larger than " + MAX_BYTES + " bytes", null);
             }
             return bytes;
         } catch (IOException e) {
@@ -46,19 +45,23 @@ final class ConfiguredFiles {
     static void prepareDirectory(Path configuration, String key, Path directory) throws ConfigurationException {
         for (Path path = directory; path != null; path = path.getParent()) {
             if (Files.exists(path) && !Files.isDirectory(path)) {
-                throw new ConfigurationException(configuration, key, "expected a directory, and " + path
-                        + (path.equals(directory) ? "" : " (on the way to " + directory + ")") + " is a file", null);
+                throw new ConfigurationException(
+                        configuration,
+                        key,
+                        "expected a directory, and " + path
+                                + (path.equals(directory) ? "" : " (on the way to " + directory + ")") + " is a file",
+                        null);
             }
         }
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
-            throw new ConfigurationException(configuration, key, "cannot create the directory " + directory + ": "
-                    + describe(e), e);
+            throw new ConfigurationException(
+                    configuration, key, "cannot create the directory " + directory + ": " + describe(e), e);
         }
         if (!Files.isWritable(directory)) {
-            throw new ConfigurationException(configuration, key, "the directory " + directory + " is not writable",
-                    null);
+            throw new ConfigurationException(
+                    configuration, key, "the directory " + directory + " is not writable", null);
         }
     }
 

@@ -10,8 +10,7 @@ import java.util.stream.Collectors;
  * section, else the sections there are.
  */
 final class KeySuggestions {
-    private KeySuggestions() {
-    }
+    private KeySuggestions() {}
 
     /**
      * A hint for the unknown {@code key}, given the {@code known} keys and the prefix of the keys
@@ -44,10 +43,12 @@ final class KeySuggestions {
             return "the keys under " + lower.substring(0, lower.indexOf('.') + 1) + " are "
                     + String.join(", ", section);
         }
-        Set<String> sections = known.stream().map(name -> name.substring(0, name.indexOf('.') + 1))
+        Set<String> sections = known.stream()
+                .map(name -> name.substring(0, name.indexOf('.') + 1))
                 .collect(Collectors.toCollection(TreeSet::new));
         sections.add(familyPrefix);
-        return "every key starts with one of " + String.join(" ", sections) + " (docs/operations.md, \"Configuration\")";
+        return "every key starts with one of " + String.join(" ", sections)
+                + " (docs/operations.md, \"Configuration\")";
     }
 
     // One typo in a short key, up to three in a long one: more and the guess would mislead.

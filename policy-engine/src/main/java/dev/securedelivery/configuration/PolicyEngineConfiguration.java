@@ -73,14 +73,16 @@ public final class PolicyEngineConfiguration {
     static final Duration MAX_LOOKUP_TIMEOUT = Duration.ofMinutes(10);
     /** RFC 8461 3.2: max_age is at most 31557600 seconds, about a year. */
     static final Duration MAX_CACHE_PERIOD = Duration.ofDays(366);
+
     static final int MAX_CACHE_ENTRIES = 10_000_000;
     private static final long MEBIBYTE = 1024 * 1024;
     /** 64 GiB: a bound that a typo (a count of bytes given as mebibytes) cannot pass. */
     static final int MAX_CACHE_MEBIBYTES = 65_536;
+
     static final int MAX_UPDATE_THREADS = 256;
 
-    static final Set<String> DNS_KEYS = Set.of(DNS_SERVERS, DNS_TIMEOUT, DNS_DNSSEC, DNS_TRUST_ANCHOR,
-            DNS_CACHE_MAX_ENTRIES, DNS_CACHE_MAX_MIB);
+    static final Set<String> DNS_KEYS =
+            Set.of(DNS_SERVERS, DNS_TIMEOUT, DNS_DNSSEC, DNS_TRUST_ANCHOR, DNS_CACHE_MAX_ENTRIES, DNS_CACHE_MAX_MIB);
 
     /** How answers get their DNSSEC status ({@code dns.dnssec}). */
     public enum DnssecMode {
@@ -95,9 +97,20 @@ public final class PolicyEngineConfiguration {
             this.keyword = keyword;
         }
     }
-    static final Set<String> MTA_STS_KEYS = Set.of(CACHE_DIRECTORY, CACHE_MAX_ENTRIES, CACHE_MAX_MIB,
-            CACHE_MAX_DISK_MIB, CACHE_IDLE_EVICTION, REFRESH_INTERVAL, LOOKUP_TIMEOUT, UPDATE_THREADS, CONNECT_TIMEOUT,
-            READ_TIMEOUT, FETCH_TIMEOUT, FETCH_PORT);
+
+    static final Set<String> MTA_STS_KEYS = Set.of(
+            CACHE_DIRECTORY,
+            CACHE_MAX_ENTRIES,
+            CACHE_MAX_MIB,
+            CACHE_MAX_DISK_MIB,
+            CACHE_IDLE_EVICTION,
+            REFRESH_INTERVAL,
+            LOOKUP_TIMEOUT,
+            UPDATE_THREADS,
+            CONNECT_TIMEOUT,
+            READ_TIMEOUT,
+            FETCH_TIMEOUT,
+            FETCH_PORT);
     static final Set<String> TLS_KEYS = Set.of(TRUSTED_CERTIFICATES);
 
     private final Optional<Path> file;
@@ -146,8 +159,10 @@ public final class PolicyEngineConfiguration {
             }
             for (InetSocketAddress server : dnsServers) {
                 if (!server.getAddress().isLoopbackAddress()) {
-                    throw settings.error(DNS_SERVERS, "with dns.dnssec = trust-loopback-ad every server must be"
-                            + " on a loopback address, and " + server.getAddress().getHostAddress() + " is not");
+                    throw settings.error(
+                            DNS_SERVERS,
+                            "with dns.dnssec = trust-loopback-ad every server must be" + " on a loopback address, and "
+                                    + server.getAddress().getHostAddress() + " is not");
                 }
             }
         }
@@ -162,8 +177,8 @@ public final class PolicyEngineConfiguration {
         this.refreshInterval = settings.duration(REFRESH_INTERVAL, Duration.ofDays(1), MAX_CACHE_PERIOD);
         this.lookupTimeout = settings.duration(LOOKUP_TIMEOUT, Duration.ofSeconds(30), MAX_LOOKUP_TIMEOUT);
         this.updateThreads = settings.integer(UPDATE_THREADS, 64, 1, MAX_UPDATE_THREADS);
-        this.connectTimeout = settings.duration(CONNECT_TIMEOUT, MtaStsFetcher.DEFAULT_CONNECT_TIMEOUT,
-                MAX_FETCH_TIMEOUT);
+        this.connectTimeout =
+                settings.duration(CONNECT_TIMEOUT, MtaStsFetcher.DEFAULT_CONNECT_TIMEOUT, MAX_FETCH_TIMEOUT);
         this.readTimeout = settings.duration(READ_TIMEOUT, MtaStsFetcher.DEFAULT_READ_TIMEOUT, MAX_FETCH_TIMEOUT);
         this.fetchTimeout = settings.duration(FETCH_TIMEOUT, MtaStsFetcher.DEFAULT_FETCH_TIMEOUT, MAX_FETCH_TIMEOUT);
         this.fetchPort = settings.integer(FETCH_PORT, 443, 1, 65535);
@@ -183,19 +198,21 @@ public final class PolicyEngineConfiguration {
             // The form the engine looks domains up in (lower-case A-labels, no trailing dot).
             String normalized = DomainNames.normalize(domain);
             if (normalized == null) {
-                throw settings.error(key, "expected tls-policy.<domain>, and " + ConfigurationException.quote(domain)
-                        + " is not a domain name");
+                throw settings.error(
+                        key,
+                        "expected tls-policy.<domain>, and " + ConfigurationException.quote(domain)
+                                + " is not a domain name");
             }
             String earlier = keyOfDomain.putIfAbsent(normalized, key);
             if (earlier != null) {
                 // Example.com, example.com. and the U-label form are one domain: which should win?
-                throw settings.error(key, "names the domain " + normalized + ", as " + earlier
-                        + " does; keep one");
+                throw settings.error(key, "names the domain " + normalized + ", as " + earlier + " does; keep one");
             }
             String expected = "dane-only, mta-sts-enforce, require-tls, opportunistic or none";
             String value = settings.string(key, expected).orElse("");
-            DomainOverride override = DomainOverride.fromKeyword(value).orElseThrow(() -> settings.error(key,
-                    "expected " + expected + ", got " + ConfigurationException.quote(value)));
+            DomainOverride override = DomainOverride.fromKeyword(value)
+                    .orElseThrow(() -> settings.error(
+                            key, "expected " + expected + ", got " + ConfigurationException.quote(value)));
             overrides.put(normalized, override);
         }
         return overrides;
@@ -261,8 +278,8 @@ public final class PolicyEngineConfiguration {
                 // The validator's own DS and DNSKEY queries count against the lookup: give it room.
                 resolver = DnssecValidation.validating(upstream, trustAnchors, clock, dnsTimeout.multipliedBy(3));
             } catch (IOException e) {
-                throw new ConfigurationException(file.orElse(null), DNS_TRUST_ANCHOR, "unusable trust anchors: "
-                        + e.getMessage(), e);
+                throw new ConfigurationException(
+                        file.orElse(null), DNS_TRUST_ANCHOR, "unusable trust anchors: " + e.getMessage(), e);
             }
         }
         return resolver.withCache(new DnsCache(dnsCacheEntries, dnsCacheMebibytes * MEBIBYTE, clock));
@@ -300,10 +317,16 @@ public final class PolicyEngineConfiguration {
         }
         MtaStsEngine engine;
         try {
-            engine = mtaStsEngine(dns, mtaStsFetcher(dns).build()).clock(clock).fetchListener(fetches).build();
+            engine = mtaStsEngine(dns, mtaStsFetcher(dns).build())
+                    .clock(clock)
+                    .fetchListener(fetches)
+                    .build();
         } catch (IOException e) {
-            throw new ConfigurationException(file.orElse(null), CACHE_DIRECTORY, "cannot use the directory "
-                    + cacheDirectory.orElse(null) + ": " + ConfiguredFiles.describe(e), e);
+            throw new ConfigurationException(
+                    file.orElse(null),
+                    CACHE_DIRECTORY,
+                    "cannot use the directory " + cacheDirectory.orElse(null) + ": " + ConfiguredFiles.describe(e),
+                    e);
         }
         return new DeliveryPolicy(dns, engine, overrides);
     }
@@ -338,8 +361,11 @@ public final class PolicyEngineConfiguration {
             return anchors;
         } catch (IOException | RuntimeException e) {
             // dnsjava's zone-file parser says what it could not parse; it may fail unchecked on odd input.
-            throw settings.error(DNS_TRUST_ANCHOR, "cannot use " + path.get() + ": expected DS or DNSKEY records in"
-                    + " zone-file syntax (" + ConfiguredFiles.innermostMessage(e) + ")", e);
+            throw settings.error(
+                    DNS_TRUST_ANCHOR,
+                    "cannot use " + path.get() + ": expected DS or DNSKEY records in" + " zone-file syntax ("
+                            + ConfiguredFiles.innermostMessage(e) + ")",
+                    e);
         }
     }
 
@@ -389,8 +415,11 @@ public final class PolicyEngineConfiguration {
         try {
             certificates = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
         } catch (GeneralSecurityException | RuntimeException e) {
-            throw settings.error(key, "expected a file of PEM certificates, and " + file + " is not one ("
-                    + ConfiguredFiles.innermostMessage(e) + ")", e);
+            throw settings.error(
+                    key,
+                    "expected a file of PEM certificates, and " + file + " is not one ("
+                            + ConfiguredFiles.innermostMessage(e) + ")",
+                    e);
         }
         if (certificates.isEmpty()) {
             throw settings.error(key, "expected a file of PEM certificates, and " + file + " holds no certificate");
@@ -411,8 +440,8 @@ public final class PolicyEngineConfiguration {
             }
             throw settings.error(key, "the JDK offers no X.509 trust manager");
         } catch (GeneralSecurityException | IOException e) {
-            throw settings.error(key, "cannot build a trust store from " + file + ": "
-                    + ConfiguredFiles.innermostMessage(e), e);
+            throw settings.error(
+                    key, "cannot build a trust store from " + file + ": " + ConfiguredFiles.innermostMessage(e), e);
         }
     }
 }

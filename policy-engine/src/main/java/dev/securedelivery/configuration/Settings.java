@@ -92,8 +92,10 @@ public final class Settings {
         }
         for (int i = 0; i < trimmed.length(); i++) {
             if (ConfigurationException.isControl(trimmed.charAt(i))) {
-                throw error(key, "expected " + expected + ", got " + quote(trimmed)
-                        + ", which holds the control character " + String.format("U+%04X", (int) trimmed.charAt(i)));
+                throw error(
+                        key,
+                        "expected " + expected + ", got " + quote(trimmed) + ", which holds the control character "
+                                + String.format("U+%04X", (int) trimmed.charAt(i)));
             }
         }
         return Optional.of(trimmed);
@@ -115,8 +117,8 @@ public final class Settings {
         Matcher matcher = SHORT_DURATION.matcher(text.toLowerCase(Locale.ROOT));
         Duration duration;
         if (matcher.matches()) {
-            BigInteger millis = new BigInteger(matcher.group(1))
-                    .multiply(BigInteger.valueOf(unitMillis(matcher.group(2))));
+            BigInteger millis =
+                    new BigInteger(matcher.group(1)).multiply(BigInteger.valueOf(unitMillis(matcher.group(2))));
             if (millis.compareTo(BigInteger.valueOf(max.toMillis())) > 0) {
                 throw error(key, range);
             }
@@ -231,24 +233,23 @@ public final class Settings {
      */
     public List<InetSocketAddress> socketAddresses(String key, int defaultPort) throws ConfigurationException {
         List<InetSocketAddress> addresses = new ArrayList<>();
-        Optional<String> value = string(key, "IP addresses with optional ports, such as 192.0.2.53, 192.0.2.53:5353"
-                + " or [2001:db8::53]:53");
+        Optional<String> value = string(
+                key, "IP addresses with optional ports, such as 192.0.2.53, 192.0.2.53:5353" + " or [2001:db8::53]:53");
         if (value.isEmpty()) {
             return addresses;
         }
         for (String item : value.get().split(",", -1)) {
             String entry = item.trim();
             if (entry.isEmpty()) {
-                throw error(key, "expected IP addresses separated by commas, got an empty entry in "
-                        + quote(value.get()));
+                throw error(
+                        key, "expected IP addresses separated by commas, got an empty entry in " + quote(value.get()));
             }
             addresses.add(socketAddress(key, entry, defaultPort));
         }
         return addresses;
     }
 
-    private InetSocketAddress socketAddress(String key, String entry, int defaultPort)
-            throws ConfigurationException {
+    private InetSocketAddress socketAddress(String key, String entry, int defaultPort) throws ConfigurationException {
         String host = entry;
         int port = defaultPort;
         if (entry.startsWith("[")) {
@@ -269,8 +270,10 @@ public final class Settings {
             port = port(key, entry.substring(entry.indexOf(':') + 1), entry);
         }
         if (!isIpv4(host) && !isIpv6Literal(host)) {
-            throw error(key, "expected an IP address, got " + quote(host)
-                    + " (names are not taken: resolving them would need a DNS server)");
+            throw error(
+                    key,
+                    "expected an IP address, got " + quote(host)
+                            + " (names are not taken: resolving them would need a DNS server)");
         }
         try {
             // An IP literal: no lookup happens.
@@ -295,8 +298,13 @@ public final class Settings {
 
     // Hexadecimal digits, colons and dots (an embedded IPv4 address) only: never a name to look up.
     private static boolean isIpv6Literal(String host) {
-        return host.contains(":") && host.chars().allMatch(c -> c == ':' || c == '.' || (c >= '0' && c <= '9')
-                || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+        return host.contains(":")
+                && host.chars()
+                        .allMatch(c -> c == ':'
+                                || c == '.'
+                                || (c >= '0' && c <= '9')
+                                || (c >= 'a' && c <= 'f')
+                                || (c >= 'A' && c <= 'F'));
     }
 
     private int port(String key, String text, String entry) throws ConfigurationException {

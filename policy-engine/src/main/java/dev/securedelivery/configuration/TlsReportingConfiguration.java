@@ -28,8 +28,8 @@ public final class TlsReportingConfiguration {
     public static final String DIRECTORY = PREFIX + "directory";
     public static final String UPLOAD_ALLOWED_NETWORKS = PREFIX + "upload-allowed-networks";
     public static final String NODE_NAME = PREFIX + "node-name";
-    static final Set<String> KEYS = Set.of(ENABLED, ORGANIZATION_NAME, CONTACT_INFO, SENDER, PERIOD, DIRECTORY,
-            UPLOAD_ALLOWED_NETWORKS, NODE_NAME);
+    static final Set<String> KEYS = Set.of(
+            ENABLED, ORGANIZATION_NAME, CONTACT_INFO, SENDER, PERIOD, DIRECTORY, UPLOAD_ALLOWED_NETWORKS, NODE_NAME);
     /** RFC 8460 5.1: the file name's unique-id is 1*(ALPHA / DIGIT); 63 keeps it a DNS label's length. */
     private static final Pattern NODE_NAME_SYNTAX = Pattern.compile("[A-Za-z0-9]{1,63}");
 
@@ -48,8 +48,16 @@ public final class TlsReportingConfiguration {
     private final List<IpNetwork> uploadAllowedNetworks;
     private final String nodeName;
 
-    private TlsReportingConfiguration(Path file, boolean enabled, String organizationName, String contactInfo,
-            String sender, Duration period, Path directory, List<IpNetwork> uploadAllowedNetworks, String nodeName) {
+    private TlsReportingConfiguration(
+            Path file,
+            boolean enabled,
+            String organizationName,
+            String contactInfo,
+            String sender,
+            Duration period,
+            Path directory,
+            List<IpNetwork> uploadAllowedNetworks,
+            String nodeName) {
         this.file = file;
         this.enabled = enabled;
         this.organizationName = organizationName;
@@ -68,16 +76,18 @@ public final class TlsReportingConfiguration {
         // consecutive periods neither overlap nor leave gaps.
         if (DAY.toMillis() % period.toMillis() != 0 || period.toMillis() % 1000 != 0) {
             String written = settings.string(PERIOD, "a period").orElse("");
-            throw settings.error(PERIOD, "expected a whole number of seconds that divides a day evenly"
-                    + " (such as 1d, 12h, 1h, 10m), got " + ConfigurationException.quote(written));
+            throw settings.error(
+                    PERIOD,
+                    "expected a whole number of seconds that divides a day evenly" + " (such as 1d, 12h, 1h, 10m), got "
+                            + ConfigurationException.quote(written));
         }
         Path directory = settings.path(DIRECTORY, DEFAULT_DIRECTORY);
-        Optional<String> organization = settings.string(ORGANIZATION_NAME, "the name of the organization that sends"
-                + " the reports, such as Example Inc.");
-        Optional<String> contact = settings.string(CONTACT_INFO, "the mail address the receiving domain can reach"
-                + " you at");
-        Optional<String> sender = settings.string(SENDER, "the address reports are sent from, such as"
-                + " tlsrpt@example.com");
+        Optional<String> organization = settings.string(
+                ORGANIZATION_NAME, "the name of the organization that sends" + " the reports, such as Example Inc.");
+        Optional<String> contact =
+                settings.string(CONTACT_INFO, "the mail address the receiving domain can reach" + " you at");
+        Optional<String> sender =
+                settings.string(SENDER, "the address reports are sent from, such as" + " tlsrpt@example.com");
         if (sender.isPresent()) {
             checkAddress(settings, SENDER, sender.get(), "tlsrpt@example.com");
         }
@@ -87,18 +97,31 @@ public final class TlsReportingConfiguration {
         }
         Optional<String> node = settings.string(NODE_NAME, "letters and digits naming this node, such as mx1");
         if (node.isPresent() && !NODE_NAME_SYNTAX.matcher(node.get()).matches()) {
-            throw settings.error(NODE_NAME, "expected 1 to 63 letters and digits naming this node, such as mx1"
-                    + " (RFC 8460 5.1's unique-id), got " + ConfigurationException.quote(node.get()));
+            throw settings.error(
+                    NODE_NAME,
+                    "expected 1 to 63 letters and digits naming this node, such as mx1"
+                            + " (RFC 8460 5.1's unique-id), got " + ConfigurationException.quote(node.get()));
         }
         if (enabled) {
             // RFC 8460 4.4: organization-name and contact-info are required fields of every report.
-            require(settings, organization, ORGANIZATION_NAME, "the organization the reports come from, such as"
-                    + " Example Inc.");
+            require(
+                    settings,
+                    organization,
+                    ORGANIZATION_NAME,
+                    "the organization the reports come from, such as" + " Example Inc.");
             require(settings, contact, CONTACT_INFO, "the mail address the receiving domain can reach you at");
             require(settings, sender, SENDER, "the address reports are sent from, such as tlsrpt@example.com");
         }
-        return new TlsReportingConfiguration(settings.file().orElse(null), enabled, organization.orElse(null),
-                contact.orElse(null), sender.orElse(null), period, directory, networks(settings), node.orElse(null));
+        return new TlsReportingConfiguration(
+                settings.file().orElse(null),
+                enabled,
+                organization.orElse(null),
+                contact.orElse(null),
+                sender.orElse(null),
+                period,
+                directory,
+                networks(settings),
+                node.orElse(null));
     }
 
     private static List<IpNetwork> networks(Settings settings) throws ConfigurationException {
@@ -114,8 +137,9 @@ public final class TlsReportingConfiguration {
             try {
                 networks.add(IpNetwork.parse(item));
             } catch (IllegalArgumentException e) {
-                throw settings.error(UPLOAD_ALLOWED_NETWORKS, "expected networks such as 127.0.0.0/8, 10.1.0.0/16,"
-                        + " fd00::/8: " + e.getMessage());
+                throw settings.error(
+                        UPLOAD_ALLOWED_NETWORKS,
+                        "expected networks such as 127.0.0.0/8, 10.1.0.0/16," + " fd00::/8: " + e.getMessage());
             }
         }
         return networks;
@@ -131,10 +155,12 @@ public final class TlsReportingConfiguration {
     private static void checkAddress(Settings settings, String key, String address, String example)
             throws ConfigurationException {
         int at = address.lastIndexOf('@');
-        if (at <= 0 || address.chars().anyMatch(c -> c <= ' ' || c == '<' || c == '>' || c == ',' || c == ':')
+        if (at <= 0
+                || address.chars().anyMatch(c -> c <= ' ' || c == '<' || c == '>' || c == ',' || c == ':')
                 || DomainNames.normalize(address.substring(at + 1)) == null) {
-            throw settings.error(key, "expected a mail address such as " + example + ", got "
-                    + ConfigurationException.quote(address));
+            throw settings.error(
+                    key,
+                    "expected a mail address such as " + example + ", got " + ConfigurationException.quote(address));
         }
     }
 

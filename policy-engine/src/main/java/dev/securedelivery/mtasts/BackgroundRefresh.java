@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 final class BackgroundRefresh implements Runnable {
     /** A domain looked up this recently is kept fresh in the background. */
     static final long HOT_MILLIS = Duration.ofMinutes(10).toMillis();
+
     static final long STORE_CLEANING_MILLIS = Duration.ofDays(1).toMillis();
     /** Time left for a background renewal to finish before the answer it renews goes stale. */
     static final long RENEWAL_MARGIN_MILLIS = Duration.ofSeconds(5).toMillis();
@@ -37,8 +38,14 @@ final class BackgroundRefresh implements Runnable {
     private volatile long storeCleanedAt;
 
     /** @param store the policy files, or null */
-    BackgroundRefresh(AnswerCache cache, PolicyUpdater updater, PolicyStore store, Renewal renewal, Clock clock,
-            long idleEvictionMillis, long sweepIntervalMillis) {
+    BackgroundRefresh(
+            AnswerCache cache,
+            PolicyUpdater updater,
+            PolicyStore store,
+            Renewal renewal,
+            Clock clock,
+            long idleEvictionMillis,
+            long sweepIntervalMillis) {
         this.cache = cache;
         this.updater = updater;
         this.store = store;

@@ -12,8 +12,7 @@ public final class DomainNames {
     static final int MAX_LENGTH = 253;
     static final int MAX_LABEL_LENGTH = 63;
 
-    private DomainNames() {
-    }
+    private DomainNames() {}
 
     /**
      * The name in the form names are compared and looked up in: lower case, A-labels, no trailing
@@ -66,8 +65,10 @@ public final class DomainNames {
     // RFC 5321 4.1.2: sub-domain = Let-dig [Ldh-str]; a hyphen neither first nor last.
     private static boolean isLabel(String name, int start, int end) {
         int labelLength = end - start;
-        return labelLength > 0 && labelLength <= MAX_LABEL_LENGTH
-                && name.charAt(start) != '-' && name.charAt(end - 1) != '-';
+        return labelLength > 0
+                && labelLength <= MAX_LABEL_LENGTH
+                && name.charAt(start) != '-'
+                && name.charAt(end - 1) != '-';
     }
 
     static boolean isLetterOrDigit(char c) {

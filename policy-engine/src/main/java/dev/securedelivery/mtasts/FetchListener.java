@@ -15,5 +15,5 @@ public interface FetchListener {
         void ended(ResultType failure);
     }
 
-    FetchListener NONE = domain -> failure -> { };
+    FetchListener NONE = domain -> failure -> {};
 }

@@ -91,8 +91,8 @@ public final class MtaStsDiscovery {
         try {
             name = Name.fromString(recordName(domain), Name.root);
         } catch (TextParseException e) {
-            return CompletableFuture.completedFuture(new Result(Result.Kind.ABSENT, null,
-                    new MtaStsFailure(null, domain + " is not a domain name"), 0));
+            return CompletableFuture.completedFuture(
+                    new Result(Result.Kind.ABSENT, null, new MtaStsFailure(null, domain + " is not a domain name"), 0));
         }
         return (fresh ? dns.lookupFresh(name, Type.TXT) : dns.lookup(name, Type.TXT))
                 .thenApply(answer -> interpret(domain, answer));
@@ -101,8 +101,14 @@ public final class MtaStsDiscovery {
     static Result interpret(String domain, DnsAnswer answer) {
         String where = recordName(domain);
         if (!answer.isAnswered()) {
-            return new Result(Result.Kind.FAILED, null, new MtaStsFailure(ResultType.STS_POLICY_FETCH_ERROR,
-                    "DNS lookup of " + where + " TXT failed (" + answer.status() + "): " + answer.failureReason()), 0);
+            return new Result(
+                    Result.Kind.FAILED,
+                    null,
+                    new MtaStsFailure(
+                            ResultType.STS_POLICY_FETCH_ERROR,
+                            "DNS lookup of " + where + " TXT failed (" + answer.status() + "): "
+                                    + answer.failureReason()),
+                    0);
         }
         List<String> stsRecords = new ArrayList<>();
         for (TXTRecord txt : answer.records(TXTRecord.class)) {
@@ -119,14 +125,24 @@ public final class MtaStsDiscovery {
             return new Result(Result.Kind.ABSENT, null, new MtaStsFailure(null, why), ttl);
         }
         if (stsRecords.size() > 1) {
-            return new Result(Result.Kind.ABSENT, null, new MtaStsFailure(ResultType.STS_POLICY_INVALID,
-                    stsRecords.size() + " MTA-STS records at " + where + "; RFC 8461 3.1 needs exactly one"), ttl);
+            return new Result(
+                    Result.Kind.ABSENT,
+                    null,
+                    new MtaStsFailure(
+                            ResultType.STS_POLICY_INVALID,
+                            stsRecords.size() + " MTA-STS records at " + where + "; RFC 8461 3.1 needs exactly one"),
+                    ttl);
         }
         try {
             return new Result(Result.Kind.FOUND, MtaStsRecord.parse(stsRecords.get(0)), null, ttl);
         } catch (MtaStsSyntaxException e) {
-            return new Result(Result.Kind.ABSENT, null, new MtaStsFailure(ResultType.STS_POLICY_INVALID,
-                    "invalid MTA-STS record at " + where + ": " + e.getMessage()), ttl);
+            return new Result(
+                    Result.Kind.ABSENT,
+                    null,
+                    new MtaStsFailure(
+                            ResultType.STS_POLICY_INVALID,
+                            "invalid MTA-STS record at " + where + ": " + e.getMessage()),
+                    ttl);
         }
     }
 

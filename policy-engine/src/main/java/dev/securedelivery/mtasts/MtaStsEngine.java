@@ -92,23 +92,32 @@ public final class MtaStsEngine implements Closeable {
         this.store = store;
         this.clock = builder.clock;
         this.cache = new AnswerCache(builder.maxEntries, builder.maxBytes);
-        this.updater = new PolicyUpdater(new MtaStsDiscovery(builder.dns), fetcher, builder.fetchListener, store, clock,
+        this.updater = new PolicyUpdater(
+                new MtaStsDiscovery(builder.dns),
+                fetcher,
+                builder.fetchListener,
+                store,
+                clock,
                 builder.refreshInterval.toMillis());
         long sweepIntervalMillis = builder.sweepInterval.toMillis();
-        this.background = new BackgroundRefresh(cache, updater, store, this::renew, clock,
-                builder.idleEviction.toMillis(), sweepIntervalMillis);
+        this.background = new BackgroundRefresh(
+                cache, updater, store, this::renew, clock, builder.idleEviction.toMillis(), sweepIntervalMillis);
         this.lookupTimeoutMillis = builder.lookupTimeout.toMillis();
         this.staleWaitMillis = Math.min(builder.staleWait.toMillis(), lookupTimeoutMillis);
         // Threads are made as updates need them, up to updateThreads, and end when idle: many slow
         // policy hosts at once take threads, not the places of other domains' updates in a short queue.
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(builder.updateThreads, builder.updateThreads, 60,
-                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemonThreads("mta-sts-update"));
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                builder.updateThreads,
+                builder.updateThreads,
+                60,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                daemonThreads("mta-sts-update"));
         pool.allowCoreThreadTimeOut(true);
         this.workers = pool;
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("mta-sts-refresh"));
         if (builder.automaticSweeps) {
-            sweeper.scheduleWithFixedDelay(background, sweepIntervalMillis, sweepIntervalMillis,
-                    TimeUnit.MILLISECONDS);
+            sweeper.scheduleWithFixedDelay(background, sweepIntervalMillis, sweepIntervalMillis, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -133,8 +142,11 @@ public final class MtaStsEngine implements Closeable {
             return cached;
         }
         CompletableFuture<MtaStsLookup> update = update(key, false);
-        return await(key, update, cached, servableWhileUpdating(cached, clock.millis()) ? staleWaitMillis
-                : lookupTimeoutMillis);
+        return await(
+                key,
+                update,
+                cached,
+                servableWhileUpdating(cached, clock.millis()) ? staleWaitMillis : lookupTimeoutMillis);
     }
 
     /** {@link #lookup(String)} without blocking; the future completes within the lookup timeout. */
@@ -216,8 +228,8 @@ public final class MtaStsEngine implements Closeable {
             });
         } catch (RejectedExecutionException e) {
             updates.remove(key, mine);
-            mine.complete(MtaStsLookup.temporaryFailure(key,
-                    new MtaStsFailure(null, "the MTA-STS engine is shut down"), 0, 0));
+            mine.complete(MtaStsLookup.temporaryFailure(
+                    key, new MtaStsFailure(null, "the MTA-STS engine is shut down"), 0, 0));
         }
         return mine;
     }
@@ -241,8 +253,11 @@ public final class MtaStsEngine implements Closeable {
             // Nothing escapes an update: an Error too ends in an answer, so that the domain is not stuck
             // with an update that never completes. A fatal one is passed on once the callers are answered.
             LOGGER.error("MTA-STS update of {} failed unexpectedly", key, e);
-            result = updater.failed(key, previous, new MtaStsFailure(null, "internal error: "
-                    + e.getClass().getName()), clock.millis());
+            result = updater.failed(
+                    key,
+                    previous,
+                    new MtaStsFailure(null, "internal error: " + e.getClass().getName()),
+                    clock.millis());
             if (e instanceof VirtualMachineError) {
                 finish(key, inCache, result, mine);
                 throw (VirtualMachineError) e;
@@ -270,8 +285,8 @@ public final class MtaStsEngine implements Closeable {
         }
     }
 
-    private MtaStsLookup await(String key, CompletableFuture<MtaStsLookup> update, MtaStsLookup cached,
-            long waitMillis) {
+    private MtaStsLookup await(
+            String key, CompletableFuture<MtaStsLookup> update, MtaStsLookup cached, long waitMillis) {
         try {
             return update.get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -289,9 +304,14 @@ public final class MtaStsEngine implements Closeable {
         if (servableWhileUpdating(cached, clock.millis())) {
             return cached;
         }
-        return MtaStsLookup.temporaryFailure(key, new MtaStsFailure(ResultType.STS_POLICY_FETCH_ERROR,
-                "MTA-STS discovery did not finish within " + lookupTimeoutMillis + " ms; it goes on in the background"),
-                0, 0);
+        return MtaStsLookup.temporaryFailure(
+                key,
+                new MtaStsFailure(
+                        ResultType.STS_POLICY_FETCH_ERROR,
+                        "MTA-STS discovery did not finish within " + lookupTimeoutMillis
+                                + " ms; it goes on in the background"),
+                0,
+                0);
     }
 
     /**
@@ -314,8 +334,8 @@ public final class MtaStsEngine implements Closeable {
 
     private static MtaStsLookup notADomain(String domain) {
         // RFC 8461 3.4: address literals, like anything that is not a domain name, have no policy.
-        return MtaStsLookup.noPolicy(String.valueOf(domain),
-                new MtaStsFailure(null, "\"" + domain + "\" is not a domain name"), 0, 0);
+        return MtaStsLookup.noPolicy(
+                String.valueOf(domain), new MtaStsFailure(null, "\"" + domain + "\" is not a domain name"), 0, 0);
     }
 
     // The background refresh's way to start an update: not while one runs.
@@ -489,7 +509,9 @@ public final class MtaStsEngine implements Closeable {
             PolicyStore store = cacheDirectory == null ? null : new PolicyStore(cacheDirectory, maxStoreBytes);
             MtaStsFetcher policyFetcher = fetcher != null
                     ? fetcher
-                    : MtaStsFetcher.builder(dns).maxConcurrentFetches(updateThreads).build();
+                    : MtaStsFetcher.builder(dns)
+                            .maxConcurrentFetches(updateThreads)
+                            .build();
             return new MtaStsEngine(this, policyFetcher, store);
         }
 

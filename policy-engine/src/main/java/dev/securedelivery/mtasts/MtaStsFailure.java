@@ -30,7 +30,8 @@ public final class MtaStsFailure {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof MtaStsFailure && Objects.equals(resultType, ((MtaStsFailure) other).resultType)
+        return other instanceof MtaStsFailure
+                && Objects.equals(resultType, ((MtaStsFailure) other).resultType)
                 && detail.equals(((MtaStsFailure) other).detail);
     }
 

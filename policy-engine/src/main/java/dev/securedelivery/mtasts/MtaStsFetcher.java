@@ -15,8 +15,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,17 +138,21 @@ public final class MtaStsFetcher implements Closeable {
         String url = policyUrl(domain);
         HttpGet request = new HttpGet(url);
         AtomicBoolean deadlinePassed = new AtomicBoolean();
-        ScheduledFuture<?> deadline = deadlines.schedule(() -> {
-            deadlinePassed.set(true);
-            request.cancel();
-        }, fetchTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> deadline = deadlines.schedule(
+                () -> {
+                    deadlinePassed.set(true);
+                    request.cancel();
+                },
+                fetchTimeout.toMillis(),
+                TimeUnit.MILLISECONDS);
         try (ClassicHttpResponse response = client.executeOpen(null, request, null)) {
             return read(url, request, response);
         } catch (PolicyFetchException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             if (deadlinePassed.get()) {
-                throw new PolicyFetchException(ResultType.STS_POLICY_FETCH_ERROR,
+                throw new PolicyFetchException(
+                        ResultType.STS_POLICY_FETCH_ERROR,
                         url + ": no complete response within " + fetchTimeout.toSeconds() + " s");
             }
             throw classify(url, e);
@@ -166,7 +170,8 @@ public final class MtaStsFetcher implements Closeable {
                 String redirect = status >= 300 && status < 400 && location != null
                         ? " redirecting to " + location.getValue() + ", which RFC 8461 3.3 forbids following"
                         : "";
-                throw new PolicyFetchException(ResultType.STS_POLICY_FETCH_ERROR,
+                throw new PolicyFetchException(
+                        ResultType.STS_POLICY_FETCH_ERROR,
                         url + ": HTTP " + status + redirect + "; only 200 is accepted");
             }
             checkMediaType(url, response.getFirstHeader(HttpHeaders.CONTENT_TYPE));
@@ -175,12 +180,15 @@ public final class MtaStsFetcher implements Closeable {
                 throw new PolicyFetchException(ResultType.STS_POLICY_INVALID, url + ": the response has no body");
             }
             if (entity.getContentLength() > MAX_BODY_BYTES) {
-                throw new PolicyFetchException(ResultType.STS_POLICY_INVALID, url + ": the body is declared as "
-                        + entity.getContentLength() + " bytes, over the limit of " + MAX_BODY_BYTES);
+                throw new PolicyFetchException(
+                        ResultType.STS_POLICY_INVALID,
+                        url + ": the body is declared as " + entity.getContentLength() + " bytes, over the limit of "
+                                + MAX_BODY_BYTES);
             }
             byte[] body = readAtMost(entity.getContent(), MAX_BODY_BYTES + 1);
             if (body.length > MAX_BODY_BYTES) {
-                throw new PolicyFetchException(ResultType.STS_POLICY_INVALID,
+                throw new PolicyFetchException(
+                        ResultType.STS_POLICY_INVALID,
                         url + ": the body is longer than the limit of " + MAX_BODY_BYTES + " bytes");
             }
             String text = decodeUtf8(url, body);
@@ -200,14 +208,15 @@ public final class MtaStsFetcher implements Closeable {
     // RFC 8461 3.3: the media type is text/plain; parameters (a charset, say) may follow.
     private static void checkMediaType(String url, Header contentType) throws PolicyFetchException {
         if (contentType == null) {
-            throw new PolicyFetchException(ResultType.STS_POLICY_INVALID,
-                    url + ": no Content-Type; RFC 8461 3.3 requires text/plain");
+            throw new PolicyFetchException(
+                    ResultType.STS_POLICY_INVALID, url + ": no Content-Type; RFC 8461 3.3 requires text/plain");
         }
         String value = contentType.getValue();
         int semicolon = value.indexOf(';');
         String mediaType = (semicolon < 0 ? value : value.substring(0, semicolon)).trim();
         if (!mediaType.toLowerCase(Locale.ROOT).equals("text/plain")) {
-            throw new PolicyFetchException(ResultType.STS_POLICY_INVALID,
+            throw new PolicyFetchException(
+                    ResultType.STS_POLICY_INVALID,
                     url + ": Content-Type " + value + " is not text/plain (RFC 8461 3.3)");
         }
     }
@@ -229,7 +238,8 @@ public final class MtaStsFetcher implements Closeable {
     // charset the server declares, the body must decode as UTF-8, without replacement characters.
     private static String decodeUtf8(String url, byte[] body) throws PolicyFetchException {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(body))
@@ -245,8 +255,8 @@ public final class MtaStsFetcher implements Closeable {
             String problem = causeOfType(failure, CertificateExpiredException.class) != null
                     ? "the server's certificate has expired"
                     : "the server's certificate failed validation";
-            return new PolicyFetchException(ResultType.STS_WEBPKI_INVALID,
-                    url + ": " + problem + ": " + rootMessage(failure));
+            return new PolicyFetchException(
+                    ResultType.STS_WEBPKI_INVALID, url + ": " + problem + ": " + rootMessage(failure));
         }
         String what;
         if (failure instanceof UnknownHostException) {

@@ -40,8 +40,16 @@ public final class MtaStsLookup {
     /** Minutes since the epoch at the last lookup: a hint for eviction and proactive refresh. */
     int lastUsedMinute;
 
-    private MtaStsLookup(String domain, Outcome outcome, MtaStsPolicy policy, byte[] policyId, long fetchedAtMillis,
-            MtaStsFailure failure, long freshUntilMillis, int failures, int lastUsedMinute) {
+    private MtaStsLookup(
+            String domain,
+            Outcome outcome,
+            MtaStsPolicy policy,
+            byte[] policyId,
+            long fetchedAtMillis,
+            MtaStsFailure failure,
+            long freshUntilMillis,
+            int failures,
+            int lastUsedMinute) {
         this.domain = Objects.requireNonNull(domain, "domain");
         this.outcome = outcome;
         this.policy = policy;
@@ -53,11 +61,18 @@ public final class MtaStsLookup {
         this.lastUsedMinute = lastUsedMinute;
     }
 
-    static MtaStsLookup policy(String domain, MtaStsPolicy policy, String policyId, long fetchedAtMillis,
-            long freshUntilMillis) {
-        return new MtaStsLookup(domain, Outcome.POLICY, Objects.requireNonNull(policy, "policy"),
-                policyId.getBytes(StandardCharsets.US_ASCII), fetchedAtMillis, null,
-                Math.min(freshUntilMillis, fetchedAtMillis + policy.maxAgeSeconds() * 1000), 0, 0);
+    static MtaStsLookup policy(
+            String domain, MtaStsPolicy policy, String policyId, long fetchedAtMillis, long freshUntilMillis) {
+        return new MtaStsLookup(
+                domain,
+                Outcome.POLICY,
+                Objects.requireNonNull(policy, "policy"),
+                policyId.getBytes(StandardCharsets.US_ASCII),
+                fetchedAtMillis,
+                null,
+                Math.min(freshUntilMillis, fetchedAtMillis + policy.maxAgeSeconds() * 1000),
+                0,
+                0);
     }
 
     static MtaStsLookup noPolicy(String domain, MtaStsFailure failure, long freshUntilMillis, int failures) {
@@ -65,14 +80,25 @@ public final class MtaStsLookup {
     }
 
     static MtaStsLookup temporaryFailure(String domain, MtaStsFailure failure, long freshUntilMillis, int failures) {
-        return new MtaStsLookup(domain, Outcome.TEMPORARY_FAILURE, null, null, 0,
-                Objects.requireNonNull(failure, "failure"), freshUntilMillis, failures, 0);
+        return new MtaStsLookup(
+                domain,
+                Outcome.TEMPORARY_FAILURE,
+                null,
+                null,
+                0,
+                Objects.requireNonNull(failure, "failure"),
+                freshUntilMillis,
+                failures,
+                0);
     }
 
     /** Roughly what this answer holds on the heap, for the engine's cache bounded in bytes. */
     long estimatedBytes() {
-        return 120 + 2L * domain.length() + (policy == null ? 0 : policy.estimatedBytes())
-                + (policyId == null ? 0 : policyId.length) + (failure == null ? 0 : 2L * failure.detail().length());
+        return 120
+                + 2L * domain.length()
+                + (policy == null ? 0 : policy.estimatedBytes())
+                + (policyId == null ? 0 : policyId.length)
+                + (failure == null ? 0 : 2L * failure.detail().length());
     }
 
     /**
@@ -81,8 +107,8 @@ public final class MtaStsLookup {
      */
     MtaStsLookup refreshed(long freshUntilMillis, int failures, MtaStsFailure failure) {
         long until = outcome == Outcome.POLICY ? Math.min(freshUntilMillis, expiresAtMillis()) : freshUntilMillis;
-        return new MtaStsLookup(domain, outcome, policy, policyId, fetchedAtMillis, failure, until, failures,
-                lastUsedMinute);
+        return new MtaStsLookup(
+                domain, outcome, policy, policyId, fetchedAtMillis, failure, until, failures, lastUsedMinute);
     }
 
     /** Notes a lookup at {@code nowMillis}, writing only when the minute changed. */
@@ -154,8 +180,14 @@ public final class MtaStsLookup {
     public String toString() {
         StringBuilder text = new StringBuilder(domain).append(": ").append(outcome);
         if (policy != null) {
-            text.append(" id=").append(policyId().orElse("")).append(" mode=").append(policy.mode())
-                    .append(" mx=").append(policy.mxPatterns()).append(" expires=").append(expiresAt().orElse(null));
+            text.append(" id=")
+                    .append(policyId().orElse(""))
+                    .append(" mode=")
+                    .append(policy.mode())
+                    .append(" mx=")
+                    .append(policy.mxPatterns())
+                    .append(" expires=")
+                    .append(expiresAt().orElse(null));
         }
         if (failure != null) {
             text.append(" (").append(failure).append(')');

@@ -26,6 +26,7 @@ public final class MtaStsPolicy {
     private final MtaStsMode mode;
     /** The patterns, lower case, separated by single spaces; empty when there are none. */
     private final byte[] mx;
+
     private final int maxAgeSeconds;
     /** The body a parsed policy came from, UTF-8, as served; null for one built from its parts. */
     private final byte[] served;
@@ -47,8 +48,8 @@ public final class MtaStsPolicy {
             throws MtaStsSyntaxException {
         Objects.requireNonNull(mode, "mode");
         if (maxAgeSeconds < 0 || maxAgeSeconds > MAX_AGE_LIMIT_SECONDS) {
-            throw new MtaStsSyntaxException("max_age must be between 0 and " + MAX_AGE_LIMIT_SECONDS
-                    + ", got " + maxAgeSeconds);
+            throw new MtaStsSyntaxException(
+                    "max_age must be between 0 and " + MAX_AGE_LIMIT_SECONDS + ", got " + maxAgeSeconds);
         }
         Set<String> patterns = new LinkedHashSet<>();
         for (String pattern : mxPatterns) {
@@ -112,8 +113,8 @@ public final class MtaStsPolicy {
             }
             int colon = line.indexOf(':');
             if (colon < 0) {
-                throw new MtaStsSyntaxException("line " + lineNumber + ": expected \"name: value\", got \""
-                        + printable(line) + "\"");
+                throw new MtaStsSyntaxException(
+                        "line " + lineNumber + ": expected \"name: value\", got \"" + printable(line) + "\"");
             }
             String name = line.substring(0, colon);
             checkFieldName(name, lineNumber);
@@ -129,8 +130,8 @@ public final class MtaStsPolicy {
                 case "mode":
                     MtaStsMode parsedMode = MtaStsMode.fromKeyword(value);
                     if (parsedMode == null) {
-                        throw new MtaStsSyntaxException(where + ": expected enforce, testing or none, got \""
-                                + printable(value) + "\"");
+                        throw new MtaStsSyntaxException(
+                                where + ": expected enforce, testing or none, got \"" + printable(value) + "\"");
                     }
                     if (modeLine == 0) {
                         mode = parsedMode;
@@ -177,8 +178,8 @@ public final class MtaStsPolicy {
             // RFC 8461 3.2: "mx" is required at least once, except when mode is "none".
             throw new MtaStsSyntaxException("mode " + mode + " needs at least one mx field");
         }
-        byte[] mx = String.join(String.valueOf((char) PATTERN_SEPARATOR), patterns)
-                .getBytes(StandardCharsets.US_ASCII);
+        byte[] mx =
+                String.join(String.valueOf((char) PATTERN_SEPARATOR), patterns).getBytes(StandardCharsets.US_ASCII);
         return new MtaStsPolicy(mode, mx, maxAgeSeconds, null);
     }
 
@@ -199,7 +200,8 @@ public final class MtaStsPolicy {
 
     // sts-policy-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
     private static void checkFieldName(String name, int lineNumber) throws MtaStsSyntaxException {
-        boolean valid = !name.isEmpty() && name.length() <= MAX_FIELD_NAME_LENGTH
+        boolean valid = !name.isEmpty()
+                && name.length() <= MAX_FIELD_NAME_LENGTH
                 && DomainNames.isLetterOrDigit(name.charAt(0));
         for (int i = 1; valid && i < name.length(); i++) {
             char c = name.charAt(i);
@@ -212,8 +214,7 @@ public final class MtaStsPolicy {
     }
 
     // sts-policy-field-delim = ":" *WSP, and each field may be followed by *WSP before the line ends.
-    private static String fieldValue(String line, int start, int lineNumber, String name)
-            throws MtaStsSyntaxException {
+    private static String fieldValue(String line, int start, int lineNumber, String name) throws MtaStsSyntaxException {
         int begin = start;
         while (begin < line.length() && isWsp(line.charAt(begin))) {
             begin++;
@@ -272,8 +273,8 @@ public final class MtaStsPolicy {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c < 0x20 || c == 0x7f) {
-                throw new MtaStsSyntaxException(where + ": control character 0x"
-                        + Integer.toHexString(c) + " in the value");
+                throw new MtaStsSyntaxException(
+                        where + ": control character 0x" + Integer.toHexString(c) + " in the value");
             }
         }
     }
@@ -291,7 +292,9 @@ public final class MtaStsPolicy {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < text.length() && out.length() < 80; i++) {
             char c = text.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+            if (Character.isISOControl(c)
+                    || c == '\u2028'
+                    || c == '\u2029'
                     || Character.getType(c) == Character.FORMAT) {
                 out.append(c < 0x100 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
             } else {
@@ -392,7 +395,9 @@ public final class MtaStsPolicy {
 
     /** The policy in the body format of RFC 8461 3.2, LF-terminated, rebuilt from what was understood. */
     public String toPolicyText() {
-        StringBuilder text = new StringBuilder("version: STSv1\nmode: ").append(mode.keyword()).append('\n');
+        StringBuilder text = new StringBuilder("version: STSv1\nmode: ")
+                .append(mode.keyword())
+                .append('\n');
         for (String pattern : mxPatterns()) {
             text.append("mx: ").append(pattern).append('\n');
         }

@@ -99,8 +99,8 @@ public final class MtaStsRecord {
 
     private static String checkId(String value) throws MtaStsSyntaxException {
         if (!isValidId(value)) {
-            throw new MtaStsSyntaxException("id must be 1 to 32 letters and digits, got \""
-                    + MtaStsPolicy.printable(value) + "\"");
+            throw new MtaStsSyntaxException(
+                    "id must be 1 to 32 letters and digits, got \"" + MtaStsPolicy.printable(value) + "\"");
         }
         return value;
     }
@@ -116,7 +116,8 @@ public final class MtaStsRecord {
 
     // sts-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
     private static String checkExtensionName(String name) throws MtaStsSyntaxException {
-        boolean valid = !name.isEmpty() && name.length() <= MAX_EXTENSION_NAME_LENGTH
+        boolean valid = !name.isEmpty()
+                && name.length() <= MAX_EXTENSION_NAME_LENGTH
                 && DomainNames.isLetterOrDigit(name.charAt(0));
         for (int i = 1; valid && i < name.length(); i++) {
             char c = name.charAt(i);
@@ -136,8 +137,8 @@ public final class MtaStsRecord {
             valid = c >= 0x21 && c <= 0x7e && c != '=';
         }
         if (!valid) {
-            throw new MtaStsSyntaxException("the value of " + name
-                    + " must be visible ASCII characters other than \"=\" and \";\"");
+            throw new MtaStsSyntaxException(
+                    "the value of " + name + " must be visible ASCII characters other than \"=\" and \";\"");
         }
         return value;
     }
@@ -165,7 +166,8 @@ public final class MtaStsRecord {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof MtaStsRecord && id.equals(((MtaStsRecord) other).id)
+        return other instanceof MtaStsRecord
+                && id.equals(((MtaStsRecord) other).id)
                 && extensions.equals(((MtaStsRecord) other).extensions);
     }
 

@@ -87,13 +87,13 @@ final class PolicyStore {
 
     /** Stores {@code domain}'s policy; a failure is logged, the policy then lives in memory only. */
     void save(String domain, String id, long fetchedAtMillis, String policyText) {
-        String content = MAGIC + "\ndomain: " + domain + "\nid: " + id + "\nfetched: " + fetchedAtMillis
-                + "\n\n" + policyText;
+        String content =
+                MAGIC + "\ndomain: " + domain + "\nid: " + id + "\nfetched: " + fetchedAtMillis + "\n\n" + policyText;
         Path file = fileOf(domain);
         Path partial = temporary.resolve(UUID.randomUUID().toString());
         try {
-            try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel channel =
+                    FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 channel.write(StandardCharsets.UTF_8.encode(content));
                 channel.force(true);
             }
@@ -108,8 +108,11 @@ final class PolicyStore {
                 prune();
             }
         } catch (IOException | RuntimeException e) {
-            LOGGER.warn("Could not store the MTA-STS policy of {} in {}: {}; it is kept in memory only",
-                    domain, file, e.toString());
+            LOGGER.warn(
+                    "Could not store the MTA-STS policy of {} in {}: {}; it is kept in memory only",
+                    domain,
+                    file,
+                    e.toString());
             try {
                 Files.deleteIfExists(partial);
             } catch (IOException ignored) {
@@ -200,8 +203,12 @@ final class PolicyStore {
             delete(age.getValue().getFileName().toString());
             deleted++;
         }
-        LOGGER.info("The MTA-STS policy cache directory {} reached {} bytes; the {} policies fetched longest ago"
-                + " were deleted from it (they stay in memory while in use)", directory, maxBytes, deleted);
+        LOGGER.info(
+                "The MTA-STS policy cache directory {} reached {} bytes; the {} policies fetched longest ago"
+                        + " were deleted from it (they stay in memory while in use)",
+                directory,
+                maxBytes,
+                deleted);
     }
 
     private static long sizeOf(Path file) {

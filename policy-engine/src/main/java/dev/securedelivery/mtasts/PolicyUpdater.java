@@ -32,8 +32,13 @@ final class PolicyUpdater {
     private final long refreshIntervalMillis;
 
     /** @param store where fetched policies are kept across restarts, or null */
-    PolicyUpdater(MtaStsDiscovery discovery, MtaStsFetcher fetcher, FetchListener fetchListener, PolicyStore store,
-            Clock clock, long refreshIntervalMillis) {
+    PolicyUpdater(
+            MtaStsDiscovery discovery,
+            MtaStsFetcher fetcher,
+            FetchListener fetchListener,
+            PolicyStore store,
+            Clock clock,
+            long refreshIntervalMillis) {
         this.discovery = discovery;
         this.fetcher = fetcher;
         this.fetchListener = fetchListener;
@@ -81,21 +86,38 @@ final class PolicyUpdater {
                     // RFC 8461 10.2: refresh the live policy whatever the state of the record.
                     return fetch(key, previous.policyId().orElseThrow(), previous, previous, freshUntil);
                 }
-                warnUnlessNone(previous, "{}: {}; the cached MTA-STS policy (id {}) applies until {} (RFC 8461 3.1)",
-                        key, txt.failure(), previous.policyId().orElse(""), previous.expiresAt().orElse(null));
+                warnUnlessNone(
+                        previous,
+                        "{}: {}; the cached MTA-STS policy (id {}) applies until {} (RFC 8461 3.1)",
+                        key,
+                        txt.failure(),
+                        previous.policyId().orElse(""),
+                        previous.expiresAt().orElse(null));
                 return previous.refreshed(freshUntil, 0, txt.failure());
             }
             default: {
                 if (cachedValid && refetchDue) {
-                    return fetch(key, previous.policyId().orElseThrow(), previous, previous,
+                    return fetch(
+                            key,
+                            previous.policyId().orElseThrow(),
+                            previous,
+                            previous,
                             now + recheckMillis(MIN_RECHECK_SECONDS));
                 }
                 if (cachedValid) {
-                    warnUnlessNone(previous, "{}: {}; the cached MTA-STS policy (id {}) applies until {}",
-                            key, txt.failure(), previous.policyId().orElse(""), previous.expiresAt().orElse(null));
+                    warnUnlessNone(
+                            previous,
+                            "{}: {}; the cached MTA-STS policy (id {}) applies until {}",
+                            key,
+                            txt.failure(),
+                            previous.policyId().orElse(""),
+                            previous.expiresAt().orElse(null));
                 } else {
-                    LOGGER.warn("{}: {}; deliveries wait until it can be told whether an MTA-STS policy exists"
-                            + " (RFC 8461 3.1)", key, txt.failure());
+                    LOGGER.warn(
+                            "{}: {}; deliveries wait until it can be told whether an MTA-STS policy exists"
+                                    + " (RFC 8461 3.1)",
+                            key,
+                            txt.failure());
                 }
                 return failed(key, previous, txt.failure(), now);
             }
@@ -115,13 +137,20 @@ final class PolicyUpdater {
             completion.ended(null);
             long now = clock.millis();
             MtaStsLookup result = MtaStsLookup.policy(key, fetched.policy(), id, now, freshUntil);
-            boolean changed = cached == null || !cached.policy().orElseThrow().equals(fetched.policy())
+            boolean changed = cached == null
+                    || !cached.policy().orElseThrow().equals(fetched.policy())
                     || !id.equals(cached.policyId().orElse(null));
             if (changed) {
-                LOGGER.info("{}: MTA-STS policy id {}: mode {}, mx {}, max_age {}{}", key, id,
-                        fetched.policy().mode(), fetched.policy().mxPatterns(), fetched.policy().maxAgeSeconds(),
-                        fetched.warnings().isEmpty() ? "" : " (" + PeerText.clean(String.join("; ", fetched.warnings()))
-                        + ")");
+                LOGGER.info(
+                        "{}: MTA-STS policy id {}: mode {}, mx {}, max_age {}{}",
+                        key,
+                        id,
+                        fetched.policy().mode(),
+                        fetched.policy().mxPatterns(),
+                        fetched.policy().maxAgeSeconds(),
+                        fetched.warnings().isEmpty()
+                                ? ""
+                                : " (" + PeerText.clean(String.join("; ", fetched.warnings())) + ")");
             } else {
                 LOGGER.debug("{}: MTA-STS policy id {} refreshed unchanged", key, id);
             }
@@ -136,13 +165,23 @@ final class PolicyUpdater {
             long retryAt = now + backoff(FETCH_RETRY_MILLIS, MAX_FETCH_RETRY_MILLIS, failures);
             MtaStsFailure failure = new MtaStsFailure(e.resultType(), e.getMessage());
             if (cached != null) {
-                warnUnlessNone(cached, "{}: could not refresh the MTA-STS policy: {}; the cached policy (id {})"
-                        + " applies until {}; next attempt at {}", key, failure, cached.policyId().orElse(""),
-                        cached.expiresAt().orElse(null), Instant.ofEpochMilli(retryAt));
+                warnUnlessNone(
+                        cached,
+                        "{}: could not refresh the MTA-STS policy: {}; the cached policy (id {})"
+                                + " applies until {}; next attempt at {}",
+                        key,
+                        failure,
+                        cached.policyId().orElse(""),
+                        cached.expiresAt().orElse(null),
+                        Instant.ofEpochMilli(retryAt));
                 return cached.refreshed(retryAt, failures, failure);
             }
-            LOGGER.warn("{}: publishes an MTA-STS record (id {}) but its policy could not be fetched: {};"
-                    + " delivering as without MTA-STS (RFC 8461 3.3); next attempt at {}", key, id, failure,
+            LOGGER.warn(
+                    "{}: publishes an MTA-STS record (id {}) but its policy could not be fetched: {};"
+                            + " delivering as without MTA-STS (RFC 8461 3.3); next attempt at {}",
+                    key,
+                    id,
+                    failure,
                     Instant.ofEpochMilli(retryAt));
             return MtaStsLookup.noPolicy(key, failure, retryAt, failures);
         }
@@ -161,7 +200,8 @@ final class PolicyUpdater {
     // RFC 8461 3.3 and 10.2: refresh before expiry, daily by default; per-domain jitter spreads
     // the refreshes of policies fetched together (after a restart, say).
     boolean refetchDue(MtaStsLookup cached, long now) {
-        long interval = Math.min(refreshIntervalMillis, cached.policy().orElseThrow().maxAgeSeconds() * 750);
+        long interval =
+                Math.min(refreshIntervalMillis, cached.policy().orElseThrow().maxAgeSeconds() * 750);
         long jitter = interval / 10 * Math.floorMod(cached.domain().hashCode(), 1000) / 1000;
         return now >= cached.fetchedAtMillis() + interval - jitter;
     }

@@ -39,8 +39,14 @@ public final class DeliveryPlan {
     private final boolean mxSecure;
     private final MessageSecurity message;
 
-    DeliveryPlan(String domain, Outcome outcome, List<MxHostPlan> hosts, MtaStsLookup mtaSts, DomainOverride override,
-            String reason, ResultType failureType) {
+    DeliveryPlan(
+            String domain,
+            Outcome outcome,
+            List<MxHostPlan> hosts,
+            MtaStsLookup mtaSts,
+            DomainOverride override,
+            String reason,
+            ResultType failureType) {
         this(domain, outcome, hosts, mtaSts, override, reason, failureType, false, MessageSecurity.NONE);
     }
 
@@ -49,8 +55,16 @@ public final class DeliveryPlan {
      * @param message what the message this plan is for demands, or {@link MessageSecurity#NONE} for a
      *     destination's own plan
      */
-    DeliveryPlan(String domain, Outcome outcome, List<MxHostPlan> hosts, MtaStsLookup mtaSts, DomainOverride override,
-            String reason, ResultType failureType, boolean mxSecure, MessageSecurity message) {
+    DeliveryPlan(
+            String domain,
+            Outcome outcome,
+            List<MxHostPlan> hosts,
+            MtaStsLookup mtaSts,
+            DomainOverride override,
+            String reason,
+            ResultType failureType,
+            boolean mxSecure,
+            MessageSecurity message) {
         this.domain = Objects.requireNonNull(domain, "domain");
         this.outcome = Objects.requireNonNull(outcome, "outcome");
         this.hosts = List.copyOf(hosts);
@@ -131,8 +145,15 @@ public final class DeliveryPlan {
             adjusted.add(host.isExcluded() ? host : forMessage(host, security));
         }
         boolean anyUsable = adjusted.stream().anyMatch(host -> !host.isExcluded());
-        return new DeliveryPlan(domain, anyUsable ? Outcome.DELIVER : Outcome.DEFER, adjusted, mtaSts, override,
-                anyUsable ? null : "no MX host can give what the message demands (" + security + ")", null, mxSecure,
+        return new DeliveryPlan(
+                domain,
+                anyUsable ? Outcome.DELIVER : Outcome.DEFER,
+                adjusted,
+                mtaSts,
+                override,
+                anyUsable ? null : "no MX host can give what the message demands (" + security + ")",
+                null,
+                mxSecure,
                 security);
     }
 
@@ -144,10 +165,15 @@ public final class DeliveryPlan {
         }
         SecurityLevel level = security.level().orElse(null);
         if (level == SecurityLevel.DANE && requirement != TlsRequirement.DANE) {
-            return MxHostPlan.excluded(host.host(), host.preference(), host.host() + " has no usable DANE TLSA"
-                    + " records; the message requires level " + SecurityLevel.DANE, null);
+            return MxHostPlan.excluded(
+                    host.host(),
+                    host.preference(),
+                    host.host() + " has no usable DANE TLSA" + " records; the message requires level "
+                            + SecurityLevel.DANE,
+                    null);
         }
-        if (level == SecurityLevel.AUTHENTICATED && requirement != TlsRequirement.DANE
+        if (level == SecurityLevel.AUTHENTICATED
+                && requirement != TlsRequirement.DANE
                 && requirement != TlsRequirement.PKIX) {
             requirement = TlsRequirement.PKIX;
         }
@@ -155,15 +181,20 @@ public final class DeliveryPlan {
             requirement = TlsRequirement.ENCRYPT;
         }
         if (security.requireTls() && requirement == TlsRequirement.PKIX && !mxSecure && !enforcedPolicyLists(host)) {
-            return MxHostPlan.excluded(host.host(), host.preference(), "REQUIRETLS: the name " + host.host()
-                    + " is vouched for neither by DNSSEC-signed MX records nor by an MTA-STS policy in enforce mode"
-                    + " (RFC 8689 4.2.1)", null);
+            return MxHostPlan.excluded(
+                    host.host(),
+                    host.preference(),
+                    "REQUIRETLS: the name " + host.host()
+                            + " is vouched for neither by DNSSEC-signed MX records nor by an MTA-STS policy in enforce mode"
+                            + " (RFC 8689 4.2.1)",
+                    null);
         }
         return host.forMessage(requirement, security.requireTls(), "message: " + security + ", so " + requirement);
     }
 
     private boolean overrideDemandsMore() {
-        return override == DomainOverride.REQUIRE_TLS || override == DomainOverride.DANE_ONLY
+        return override == DomainOverride.REQUIRE_TLS
+                || override == DomainOverride.DANE_ONLY
                 || override == DomainOverride.MTA_STS_ENFORCE;
     }
 
@@ -174,10 +205,11 @@ public final class DeliveryPlan {
 
     /** Whether an MTA-STS policy in enforce mode shaped this plan (RFC 8461 5.1 asks to refresh it before failing for good). */
     public boolean enforcesMtaSts() {
-        return mtaSts != null && mtaSts.policy().isPresent()
+        return mtaSts != null
+                && mtaSts.policy().isPresent()
                 && (mtaSts.policy().get().mode() == MtaStsMode.ENFORCE
-                || (override == DomainOverride.MTA_STS_ENFORCE
-                        && mtaSts.policy().get().mode() == MtaStsMode.TESTING));
+                        || (override == DomainOverride.MTA_STS_ENFORCE
+                                && mtaSts.policy().get().mode() == MtaStsMode.TESTING));
     }
 
     /** The plan in one line: the hosts in order, each with its requirement and rule, and what decided. */
@@ -192,7 +224,9 @@ public final class DeliveryPlan {
                 break;
             default:
                 line.append(outcome.name().toLowerCase(Locale.ROOT).replace('_', ' '))
-                        .append(" (").append(reason).append(')');
+                        .append(" (")
+                        .append(reason)
+                        .append(')');
         }
         List<String> parts = new ArrayList<>();
         hosts.forEach(host -> parts.add(host.toString()));
@@ -214,7 +248,8 @@ public final class DeliveryPlan {
     private static String describe(MtaStsLookup lookup) {
         switch (lookup.outcome()) {
             case POLICY:
-                return lookup.policy().orElseThrow().mode() + " id " + lookup.policyId().orElse("");
+                return lookup.policy().orElseThrow().mode() + " id "
+                        + lookup.policyId().orElse("");
             case NO_POLICY:
                 return "none";
             default:

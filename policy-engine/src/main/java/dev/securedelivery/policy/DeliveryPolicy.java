@@ -95,8 +95,14 @@ public final class DeliveryPolicy implements Closeable {
         try {
             name = Name.fromString(key, Name.root);
         } catch (TextParseException | IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(new DeliveryPlan(key, DeliveryPlan.Outcome.NO_SUCH_DOMAIN,
-                    List.of(), null, null, "\"" + key + "\" is not a domain name", null));
+            return CompletableFuture.completedFuture(new DeliveryPlan(
+                    key,
+                    DeliveryPlan.Outcome.NO_SUCH_DOMAIN,
+                    List.of(),
+                    null,
+                    null,
+                    "\"" + key + "\" is not a domain name",
+                    null));
         }
         DomainOverride override = overrides.get(key);
         CompletableFuture<MtaStsLookup> policy = mtaSts.lookupAsync(key);
@@ -129,23 +135,39 @@ public final class DeliveryPolicy implements Closeable {
         return mtaSts.refresh(domain.asciiName());
     }
 
-    private CompletableFuture<DeliveryPlan> hosts(String domain, DnsAnswer mx, DomainOverride override,
-            CompletableFuture<MtaStsLookup> policy) {
+    private CompletableFuture<DeliveryPlan> hosts(
+            String domain, DnsAnswer mx, DomainOverride override, CompletableFuture<MtaStsLookup> policy) {
         if (mx.status() == DnsStatus.BOGUS) {
-            return defer(domain, policy, override, "the MX records are bogus: " + mx.failureReason(),
+            return defer(
+                    domain,
+                    policy,
+                    override,
+                    "the MX records are bogus: " + mx.failureReason(),
                     ResultType.DNSSEC_INVALID);
         }
         if (mx.status() == DnsStatus.FAILED) {
             return defer(domain, policy, override, "the MX lookup failed: " + mx.failureReason(), null);
         }
         if (!mx.nameExists()) {
-            return CompletableFuture.completedFuture(new DeliveryPlan(domain, DeliveryPlan.Outcome.NO_SUCH_DOMAIN,
-                    List.of(), null, override, "the domain does not exist (NXDOMAIN)", null));
+            return CompletableFuture.completedFuture(new DeliveryPlan(
+                    domain,
+                    DeliveryPlan.Outcome.NO_SUCH_DOMAIN,
+                    List.of(),
+                    null,
+                    override,
+                    "the domain does not exist (NXDOMAIN)",
+                    null));
         }
         List<MXRecord> records = mx.records(MXRecord.class);
         if (records.size() == 1 && records.get(0).getTarget().equals(Name.root)) {
-            return CompletableFuture.completedFuture(new DeliveryPlan(domain, DeliveryPlan.Outcome.NULL_MX,
-                    List.of(), null, override, "the domain accepts no mail (null MX, RFC 7505)", null));
+            return CompletableFuture.completedFuture(new DeliveryPlan(
+                    domain,
+                    DeliveryPlan.Outcome.NULL_MX,
+                    List.of(),
+                    null,
+                    override,
+                    "the domain accepts no mail (null MX, RFC 7505)",
+                    null));
         }
         boolean secure = mx.status() == DnsStatus.SECURE;
         List<Candidate> candidates = new ArrayList<>();
@@ -161,7 +183,10 @@ public final class DeliveryPolicy implements Closeable {
                 }
                 if (candidates.size() == MAX_MX_HOSTS) {
                     // Whoever controls the domain chooses how many: 1,000 MX hosts must not cost 3,000 lookups.
-                    LOGGER.info("{}: {} MX records; only the {} most preferred are planned", domain, records.size(),
+                    LOGGER.info(
+                            "{}: {} MX records; only the {} most preferred are planned",
+                            domain,
+                            records.size(),
                             MAX_MX_HOSTS);
                     break;
                 }
@@ -169,16 +194,20 @@ public final class DeliveryPolicy implements Closeable {
                 candidates.add(new Candidate(host, record.getPriority(), dane.requirement(host, secure, domain)));
             }
         }
-        CompletableFuture<?>[] lookups = candidates.stream().map(candidate -> candidate.dane)
-                .toArray(CompletableFuture[]::new);
-        return CompletableFuture.allOf(lookups).thenCombine(policy, (done, sts) -> decide(domain, candidates, sts,
-                override, secure));
+        CompletableFuture<?>[] lookups =
+                candidates.stream().map(candidate -> candidate.dane).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(lookups)
+                .thenCombine(policy, (done, sts) -> decide(domain, candidates, sts, override, secure));
     }
 
-    private CompletableFuture<DeliveryPlan> defer(String domain, CompletableFuture<MtaStsLookup> policy,
-            DomainOverride override, String reason, ResultType type) {
-        return policy.thenApply(sts -> new DeliveryPlan(domain, DeliveryPlan.Outcome.DEFER, List.of(), sts, override,
-                reason, type));
+    private CompletableFuture<DeliveryPlan> defer(
+            String domain,
+            CompletableFuture<MtaStsLookup> policy,
+            DomainOverride override,
+            String reason,
+            ResultType type) {
+        return policy.thenApply(
+                sts -> new DeliveryPlan(domain, DeliveryPlan.Outcome.DEFER, List.of(), sts, override, reason, type));
     }
 
     private static final class Candidate {
@@ -193,26 +222,45 @@ public final class DeliveryPolicy implements Closeable {
         }
     }
 
-    private DeliveryPlan decide(String domain, List<Candidate> candidates, MtaStsLookup sts, DomainOverride override,
-            boolean mxSecure) {
+    private DeliveryPlan decide(
+            String domain, List<Candidate> candidates, MtaStsLookup sts, DomainOverride override, boolean mxSecure) {
         List<MxHostPlan> hosts = new ArrayList<>();
         for (Candidate candidate : candidates) {
             hosts.add(decide(candidate, candidate.dane.join(), sts, override));
         }
         boolean anyUsable = hosts.stream().anyMatch(host -> !host.isExcluded());
         if (anyUsable) {
-            return new DeliveryPlan(domain, DeliveryPlan.Outcome.DELIVER, hosts, sts, override, null, null, mxSecure,
+            return new DeliveryPlan(
+                    domain,
+                    DeliveryPlan.Outcome.DELIVER,
+                    hosts,
+                    sts,
+                    override,
+                    null,
+                    null,
+                    mxSecure,
                     MessageSecurity.NONE);
         }
-        ResultType type = hosts.stream().map(MxHostPlan::exclusionType).filter(java.util.Optional::isPresent)
-                .map(java.util.Optional::get).findFirst().orElse(null);
-        return new DeliveryPlan(domain, DeliveryPlan.Outcome.DEFER, hosts, sts, override,
-                "no MX host can be used now" + (mxSecure ? "" : " (the MX records are not DNSSEC-signed)"), type,
-                mxSecure, MessageSecurity.NONE);
+        ResultType type = hosts.stream()
+                .map(MxHostPlan::exclusionType)
+                .filter(java.util.Optional::isPresent)
+                .map(java.util.Optional::get)
+                .findFirst()
+                .orElse(null);
+        return new DeliveryPlan(
+                domain,
+                DeliveryPlan.Outcome.DEFER,
+                hosts,
+                sts,
+                override,
+                "no MX host can be used now" + (mxSecure ? "" : " (the MX records are not DNSSEC-signed)"),
+                type,
+                mxSecure,
+                MessageSecurity.NONE);
     }
 
-    private static MxHostPlan decide(Candidate candidate, DaneRequirement dane, MtaStsLookup sts,
-            DomainOverride override) {
+    private static MxHostPlan decide(
+            Candidate candidate, DaneRequirement dane, MtaStsLookup sts, DomainOverride override) {
         String host = candidate.host;
         int preference = candidate.preference;
         if (override == DomainOverride.DANE_ONLY) {
@@ -220,54 +268,64 @@ public final class DeliveryPolicy implements Closeable {
             dane = dane.addressFailure().orElse(dane);
         }
         if (dane.kind() == DaneRequirement.Kind.UNAVAILABLE) {
-            return MxHostPlan.excluded(host, preference, dane.reason(), dane.failureType().orElse(null));
+            return MxHostPlan.excluded(
+                    host, preference, dane.reason(), dane.failureType().orElse(null));
         }
         if (dane.addresses().isEmpty()) {
             return MxHostPlan.excluded(host, preference, host + " has no address", null);
         }
         if (override == DomainOverride.NONE) {
-            return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.NO_TLS, null,
-                    "override none: no TLS");
+            return MxHostPlan.usable(
+                    host, preference, dane.addresses(), TlsRequirement.NO_TLS, null, "override none: no TLS");
         }
         if (override == DomainOverride.OPPORTUNISTIC) {
-            return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.OPPORTUNISTIC, null,
-                    "override opportunistic");
+            return MxHostPlan.usable(
+                    host, preference, dane.addresses(), TlsRequirement.OPPORTUNISTIC, null, "override opportunistic");
         }
         if (override == DomainOverride.REQUIRE_TLS) {
-            return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.PKIX, null,
-                    "override require-tls");
+            return MxHostPlan.usable(
+                    host, preference, dane.addresses(), TlsRequirement.PKIX, null, "override require-tls");
         }
         if (dane.kind() == DaneRequirement.Kind.DANE) {
             // RFC 8461 2: where DANE TLSA records are published, DANE decides, not MTA-STS.
             return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.DANE, dane, dane.reason());
         }
         if (override == DomainOverride.DANE_ONLY) {
-            return MxHostPlan.excluded(host, preference, "override dane-only, and " + dane.reason(),
-                    ResultType.DANE_REQUIRED);
+            return MxHostPlan.excluded(
+                    host, preference, "override dane-only, and " + dane.reason(), ResultType.DANE_REQUIRED);
         }
         if (sts.outcome() == MtaStsLookup.Outcome.TEMPORARY_FAILURE) {
             // The lookup's RFC 8460 type (sts-policy-fetch-error), so that the TLS report counts the host.
-            return MxHostPlan.excluded(host, preference, "the MTA-STS policy is unknown: "
-                    + sts.failure().map(Object::toString).orElse("lookup failed"),
+            return MxHostPlan.excluded(
+                    host,
+                    preference,
+                    "the MTA-STS policy is unknown: "
+                            + sts.failure().map(Object::toString).orElse("lookup failed"),
                     sts.failure().flatMap(MtaStsFailure::resultType).orElse(null));
         }
         MtaStsPolicy policy = sts.policy().orElse(null);
-        boolean enforce = policy != null && (policy.mode() == MtaStsMode.ENFORCE
-                || (policy.mode() == MtaStsMode.TESTING && override == DomainOverride.MTA_STS_ENFORCE));
-        String stsRule = policy == null ? null : "mta-sts " + policy.mode()
-                + (enforce && policy.mode() == MtaStsMode.TESTING ? " enforced by override" : "")
-                + " id " + sts.policyId().orElse("");
+        boolean enforce = policy != null
+                && (policy.mode() == MtaStsMode.ENFORCE
+                        || (policy.mode() == MtaStsMode.TESTING && override == DomainOverride.MTA_STS_ENFORCE));
+        String stsRule = policy == null
+                ? null
+                : "mta-sts " + policy.mode()
+                        + (enforce && policy.mode() == MtaStsMode.TESTING ? " enforced by override" : "")
+                        + " id " + sts.policyId().orElse("");
         if (enforce) {
             if (!policy.matches(host)) {
                 // mox reports this as validation-failure with reason mtasts-policy-mx-mismatch.
-                return MxHostPlan.excluded(host, preference, "not in the MTA-STS policy " + policy.mxPatterns()
-                        + " (RFC 8461 4.1)", ResultType.VALIDATION_FAILURE);
+                return MxHostPlan.excluded(
+                        host,
+                        preference,
+                        "not in the MTA-STS policy " + policy.mxPatterns() + " (RFC 8461 4.1)",
+                        ResultType.VALIDATION_FAILURE);
             }
             return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.PKIX, null, stsRule);
         }
         if (dane.kind() == DaneRequirement.Kind.ENCRYPT) {
-            return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.ENCRYPT, dane,
-                    dane.reason() + ", none usable");
+            return MxHostPlan.usable(
+                    host, preference, dane.addresses(), TlsRequirement.ENCRYPT, dane, dane.reason() + ", none usable");
         }
         String rule = dane.reason();
         if (policy != null && policy.mode() == MtaStsMode.TESTING) {

@@ -22,8 +22,16 @@ public final class MxHostPlan {
     private final ResultType exclusionType;
     private final boolean requireTls;
 
-    private MxHostPlan(String host, int preference, List<InetAddress> addresses, TlsRequirement requirement,
-            DaneRequirement dane, String rule, String exclusion, ResultType exclusionType, boolean requireTls) {
+    private MxHostPlan(
+            String host,
+            int preference,
+            List<InetAddress> addresses,
+            TlsRequirement requirement,
+            DaneRequirement dane,
+            String rule,
+            String exclusion,
+            ResultType exclusionType,
+            boolean requireTls) {
         this.host = Objects.requireNonNull(host, "host");
         this.preference = preference;
         this.addresses = List.copyOf(addresses);
@@ -36,10 +44,15 @@ public final class MxHostPlan {
     }
 
     /** A host to try, with what its connection must achieve and the rule that says so. */
-    public static MxHostPlan usable(String host, int preference, List<InetAddress> addresses, TlsRequirement requirement,
-            DaneRequirement dane, String rule) {
-        return new MxHostPlan(host, preference, addresses, Objects.requireNonNull(requirement), dane, rule, null, null,
-                false);
+    public static MxHostPlan usable(
+            String host,
+            int preference,
+            List<InetAddress> addresses,
+            TlsRequirement requirement,
+            DaneRequirement dane,
+            String rule) {
+        return new MxHostPlan(
+                host, preference, addresses, Objects.requireNonNull(requirement), dane, rule, null, null, false);
     }
 
     /** A host that gets no mail this time, and why. */
@@ -57,10 +70,9 @@ public final class MxHostPlan {
             throw new IllegalStateException(host + " is excluded");
         }
         DaneRequirement kept = requirement == TlsRequirement.DANE ? dane : null;
-        return new MxHostPlan(host, preference, addresses, requirement, kept, rule + "; " + why, null, null,
-                requireTls);
+        return new MxHostPlan(
+                host, preference, addresses, requirement, kept, rule + "; " + why, null, null, requireTls);
     }
-
 
     public String host() {
         return host;
@@ -120,7 +132,8 @@ public final class MxHostPlan {
     @Override
     public String toString() {
         String name = host + " (" + preference + ")";
-        return isExcluded() ? "excluded " + name + " [" + exclusion + "]"
+        return isExcluded()
+                ? "excluded " + name + " [" + exclusion + "]"
                 : name + " " + requirement + (requireTls ? "+requiretls" : "") + " [" + rule + "]";
     }
 }

@@ -17,8 +17,7 @@ import java.util.Map;
  * the command-line tool print alike. Absent values are {@code null}, so every field is always there.
  */
 public final class PlanViews {
-    private PlanViews() {
-    }
+    private PlanViews() {}
 
     public static Map<String, Object> plan(DeliveryPlan plan) {
         Map<String, Object> view = new LinkedHashMap<>();
@@ -37,7 +36,9 @@ public final class PlanViews {
             hostView.put("requirement", host.requirement().map(Object::toString).orElse(null));
             hostView.put("rule", host.isExcluded() ? null : host.rule());
             hostView.put("exclusion", host.exclusion().orElse(null));
-            hostView.put("exclusionType", host.exclusionType().map(ResultType::reportName).orElse(null));
+            hostView.put(
+                    "exclusionType",
+                    host.exclusionType().map(ResultType::reportName).orElse(null));
             List<String> addresses = new ArrayList<>();
             for (InetAddress address : host.addresses()) {
                 addresses.add(address.getHostAddress());
@@ -63,8 +64,11 @@ public final class PlanViews {
         view.put("expiresAt", lookup.expiresAt().map(Instant::toString).orElse(null));
         MtaStsFailure failure = lookup.failure().orElse(null);
         view.put("failure", failure == null ? null : failure.detail());
-        view.put("failureType", failure == null ? null
-                : failure.resultType().map(ResultType::reportName).orElse(null));
+        view.put(
+                "failureType",
+                failure == null
+                        ? null
+                        : failure.resultType().map(ResultType::reportName).orElse(null));
         return view;
     }
 }

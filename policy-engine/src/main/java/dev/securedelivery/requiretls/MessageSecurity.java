@@ -53,7 +53,10 @@ public final class MessageSecurity {
      */
     public static boolean saysTlsNotRequired(String[] values) {
         // "No" is an ABNF literal: case-insensitive (RFC 5234 2.3).
-        return values != null && values.length == 1 && values[0] != null && values[0].trim().equalsIgnoreCase("No");
+        return values != null
+                && values.length == 1
+                && values[0] != null
+                && values[0].trim().equalsIgnoreCase("No");
     }
 
     /** The minimum level the connection must reach, REQUIRETLS's included. */

@@ -23,8 +23,8 @@ class ConfigurationDocumentedTest {
     private static final String PER_DOMAIN = PolicyEngineConfiguration.TLS_POLICY_PREFIX + "<domain>";
 
     private static final Pattern TABLE_ROW = Pattern.compile("^\\| `([^`]+)` \\|", Pattern.MULTILINE);
-    private static final Pattern SAMPLE_LINE = Pattern.compile("^#?([a-z][a-z0-9-]*(?:\\.[a-z0-9-]+)+) *=",
-            Pattern.MULTILINE);
+    private static final Pattern SAMPLE_LINE =
+            Pattern.compile("^#?([a-z][a-z0-9-]*(?:\\.[a-z0-9-]+)+) *=", Pattern.MULTILINE);
 
     @Test
     void theDocumentationTableNamesExactlyTheKeysTheCodeReads() throws IOException {

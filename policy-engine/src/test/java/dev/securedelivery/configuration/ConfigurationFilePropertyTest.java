@@ -40,7 +40,8 @@ class ConfigurationFilePropertyTest {
     @AfterContainer
     static void removeFiles() throws IOException {
         try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            files.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         }
     }
 
@@ -83,8 +84,9 @@ class ConfigurationFilePropertyTest {
     @Provide
     Arbitrary<byte[]> anyFiles() {
         Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofMaxSize(200);
-        Arbitrary<byte[]> edited = Combinators.combine(keyValueFiles(), Arbitraries.integers().between(0, 1 << 20),
-                Arbitraries.bytes()).as((text, where, octet) -> {
+        Arbitrary<byte[]> edited = Combinators.combine(
+                        keyValueFiles(), Arbitraries.integers().between(0, 1 << 20), Arbitraries.bytes())
+                .as((text, where, octet) -> {
                     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
                     if (bytes.length > 0) {
                         bytes[where % bytes.length] = octet;
@@ -97,55 +99,94 @@ class ConfigurationFilePropertyTest {
     private static Arbitrary<String> line() {
         Arbitrary<String> separator = Arbitraries.of("=", " = ", ":", " ", "\t=\t");
         return Arbitraries.frequencyOf(
-                Tuple.of(8, Combinators.combine(setting(), separator)
-                        .as((pair, sep) -> pair.get1() + sep + pair.get2())),
-                Tuple.of(1, Arbitraries.of("# comment", "! comment", "", "   ", "key\\", "\\u00e9=\\u0",
-                        "dns.timeout=5s\\")),
+                Tuple.of(
+                        8,
+                        Combinators.combine(setting(), separator).as((pair, sep) -> pair.get1() + sep + pair.get2())),
+                Tuple.of(
+                        1,
+                        Arbitraries.of(
+                                "# comment", "! comment", "", "   ", "key\\", "\\u00e9=\\u0", "dns.timeout=5s\\")),
                 Tuple.of(1, HostileText.randomText()));
     }
 
     private static Arbitrary<Tuple.Tuple2<String, String>> setting() {
-        Arbitrary<String> duration = Arbitraries.of("30s", "500ms", "5m", "12h", "7d", "PT1M", "0s", "-1s", "1d",
-                "99999999999999999999d", "P1000000000D", "10 m");
+        Arbitrary<String> duration = Arbitraries.of(
+                "30s",
+                "500ms",
+                "5m",
+                "12h",
+                "7d",
+                "PT1M",
+                "0s",
+                "-1s",
+                "1d",
+                "99999999999999999999d",
+                "P1000000000D",
+                "10 m");
         Arbitrary<String> number = Arbitraries.of("1", "0", "-1", "8", "65535", "65536", "2147483648", "1e3");
         Arbitrary<String> bool = Arbitraries.of("true", "false", "TRUE", "yes");
         Arbitrary<String> path = Arbitraries.of("anchors.txt", "garbage.txt", "empty.pem", "missing", "cache", ".");
-        Arbitrary<String> servers = Arbitraries.of("127.0.0.1", "127.0.0.1:5353", "[::1]:53", "::1", "192.0.2.53",
-                "127.0.0.1, [::1]", "256.1.1.1", "[::1", "1.2.3.4:0");
-        Arbitrary<String> override = Arbitraries.of("dane-only", "mta-sts-enforce", "require-tls", "opportunistic",
-                "none", "NONE");
-        Arbitrary<String> domain = Arbitraries.of("example.com", "bücher.example", "EXAMPLE.net.", "192.0.2.1", "",
-                "a..b", "xn--bcher-kva.example");
-        Arbitrary<String> address = Arbitraries.of("tlsrpt@example.com", "a@b", "@example.com", "x y@example.com",
-                "tlsrpt@bücher.example");
+        Arbitrary<String> servers = Arbitraries.of(
+                "127.0.0.1",
+                "127.0.0.1:5353",
+                "[::1]:53",
+                "::1",
+                "192.0.2.53",
+                "127.0.0.1, [::1]",
+                "256.1.1.1",
+                "[::1",
+                "1.2.3.4:0");
+        Arbitrary<String> override =
+                Arbitraries.of("dane-only", "mta-sts-enforce", "require-tls", "opportunistic", "none", "NONE");
+        Arbitrary<String> domain = Arbitraries.of(
+                "example.com", "bücher.example", "EXAMPLE.net.", "192.0.2.1", "", "a..b", "xn--bcher-kva.example");
+        Arbitrary<String> address =
+                Arbitraries.of("tlsrpt@example.com", "a@b", "@example.com", "x y@example.com", "tlsrpt@bücher.example");
         Arbitrary<String> text = Arbitraries.of("Example Inc.", "mailto:postmaster@example.com", "");
         return Arbitraries.oneOf(
-                pair(Arbitraries.of(PolicyEngineConfiguration.DNS_TIMEOUT,
-                        PolicyEngineConfiguration.CACHE_IDLE_EVICTION,
-                        PolicyEngineConfiguration.REFRESH_INTERVAL, PolicyEngineConfiguration.LOOKUP_TIMEOUT,
-                        PolicyEngineConfiguration.CONNECT_TIMEOUT, PolicyEngineConfiguration.READ_TIMEOUT,
-                        PolicyEngineConfiguration.FETCH_TIMEOUT, TlsReportingConfiguration.PERIOD), duration),
-                pair(Arbitraries.of(PolicyEngineConfiguration.DNS_CACHE_MAX_ENTRIES,
-                        PolicyEngineConfiguration.CACHE_MAX_ENTRIES, PolicyEngineConfiguration.UPDATE_THREADS,
-                        PolicyEngineConfiguration.FETCH_PORT), number),
+                pair(
+                        Arbitraries.of(
+                                PolicyEngineConfiguration.DNS_TIMEOUT,
+                                PolicyEngineConfiguration.CACHE_IDLE_EVICTION,
+                                PolicyEngineConfiguration.REFRESH_INTERVAL,
+                                PolicyEngineConfiguration.LOOKUP_TIMEOUT,
+                                PolicyEngineConfiguration.CONNECT_TIMEOUT,
+                                PolicyEngineConfiguration.READ_TIMEOUT,
+                                PolicyEngineConfiguration.FETCH_TIMEOUT,
+                                TlsReportingConfiguration.PERIOD),
+                        duration),
+                pair(
+                        Arbitraries.of(
+                                PolicyEngineConfiguration.DNS_CACHE_MAX_ENTRIES,
+                                PolicyEngineConfiguration.CACHE_MAX_ENTRIES,
+                                PolicyEngineConfiguration.UPDATE_THREADS,
+                                PolicyEngineConfiguration.FETCH_PORT),
+                        number),
                 pair(Arbitraries.of(TlsReportingConfiguration.ENABLED), bool),
-                pair(Arbitraries.of(PolicyEngineConfiguration.DNS_TRUST_ANCHOR,
-                        PolicyEngineConfiguration.CACHE_DIRECTORY,
-                        PolicyEngineConfiguration.TRUSTED_CERTIFICATES, TlsReportingConfiguration.DIRECTORY), path),
+                pair(
+                        Arbitraries.of(
+                                PolicyEngineConfiguration.DNS_TRUST_ANCHOR,
+                                PolicyEngineConfiguration.CACHE_DIRECTORY,
+                                PolicyEngineConfiguration.TRUSTED_CERTIFICATES,
+                                TlsReportingConfiguration.DIRECTORY),
+                        path),
                 pair(Arbitraries.of(PolicyEngineConfiguration.DNS_SERVERS), servers),
-                pair(Arbitraries.of(PolicyEngineConfiguration.DNS_DNSSEC), Arbitraries.of("validate",
-                        "trust-loopback-ad", "off")),
+                pair(
+                        Arbitraries.of(PolicyEngineConfiguration.DNS_DNSSEC),
+                        Arbitraries.of("validate", "trust-loopback-ad", "off")),
                 pair(domain.map(d -> PolicyEngineConfiguration.TLS_POLICY_PREFIX + d), override),
                 pair(Arbitraries.of(TlsReportingConfiguration.SENDER), address),
-                pair(Arbitraries.of(TlsReportingConfiguration.ORGANIZATION_NAME,
-                        TlsReportingConfiguration.CONTACT_INFO),
+                pair(
+                        Arbitraries.of(
+                                TlsReportingConfiguration.ORGANIZATION_NAME, TlsReportingConfiguration.CONTACT_INFO),
                         text),
                 pair(Arbitraries.of("dns.unknown", "mta-sts.typo", "tls-reports.x", "other", "tls.x"), text));
     }
 
     private static Arbitrary<Tuple.Tuple2<String, String>> pair(Arbitrary<String> keys, Arbitrary<String> values) {
-        return Combinators.combine(HostileText.hostile(keys, ".", "=", "\\", "\\u0041", " "),
-                HostileText.hostile(values, ",", ":", "[", "]", "\\", "\\u0041", "\\n"))
+        return Combinators.combine(
+                        HostileText.hostile(keys, ".", "=", "\\", "\\u0041", " "),
+                        HostileText.hostile(values, ",", ":", "[", "]", "\\", "\\u0041", "\\n"))
                 .as(Tuple::of);
     }
 }

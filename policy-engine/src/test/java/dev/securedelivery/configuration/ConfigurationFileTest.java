@@ -21,25 +21,26 @@ class ConfigurationFileTest {
     Path directory;
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "# comment\n! also a comment\n\n  dns.servers = 127.0.0.1\n",
-        "a=1\nb:2\nc 3\nd\t=\t4\ne  :  5\nf==6\ng::7\nh = = 8\n",
-        "a = one \\\n    two \\\n\tthree\n",
-        "a = one\\\\\nb = two\\\\\\\n  continued\n",
-        "ke\\\n  y = value\nkey\\ with\\ spaces = v\nkey\\=eq = v\nkey\\:colon = v\n",
-        "a = \\t\\n\\r\\f\\z\\u0041\\u00e9\\u20AC\\\\\n",
-        "a = 1\r\nb = 2\rc = 3\r\n",
-        "# a comment ending in a backslash \\\nnext = line\n",
-        "a = last line without a line break",
-        "a = ends in a backslash at the end of the file\\",
-        "a \\\n  = after a continuation\n",
-        "a =\n",
-        "  \t\f\n",
-        "a = first # not a comment\n  # but this is\nb = \\# escaped\n",
-        "a = \\\n# not a comment: a continued line\n",
-        "   \\\n  a = b\n",
-        "a:b=c\nd\\\\e = f\n\\u0041 = x\n",
-    })
+    @ValueSource(
+            strings = {
+                "# comment\n! also a comment\n\n  dns.servers = 127.0.0.1\n",
+                "a=1\nb:2\nc 3\nd\t=\t4\ne  :  5\nf==6\ng::7\nh = = 8\n",
+                "a = one \\\n    two \\\n\tthree\n",
+                "a = one\\\\\nb = two\\\\\\\n  continued\n",
+                "ke\\\n  y = value\nkey\\ with\\ spaces = v\nkey\\=eq = v\nkey\\:colon = v\n",
+                "a = \\t\\n\\r\\f\\z\\u0041\\u00e9\\u20AC\\\\\n",
+                "a = 1\r\nb = 2\rc = 3\r\n",
+                "# a comment ending in a backslash \\\nnext = line\n",
+                "a = last line without a line break",
+                "a = ends in a backslash at the end of the file\\",
+                "a \\\n  = after a continuation\n",
+                "a =\n",
+                "  \t\f\n",
+                "a = first # not a comment\n  # but this is\nb = \\# escaped\n",
+                "a = \\\n# not a comment: a continued line\n",
+                "   \\\n  a = b\n",
+                "a:b=c\nd\\\\e = f\n\\u0041 = x\n",
+            })
     void readsWhatPropertiesReads(String text) throws Exception {
         Path file = write(text.getBytes(StandardCharsets.UTF_8));
         Properties expected = new Properties();
@@ -89,7 +90,8 @@ class ConfigurationFileTest {
                 .getBytes(StandardCharsets.UTF_8));
 
         assertThatThrownBy(() -> ConfigurationFile.read(file))
-                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.line()).hasValue(3))
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class, e -> assertThat(e.line()).hasValue(3))
                 .hasMessage("bad configuration in " + file + ": line 3: malformed escape \"" + escape
                         + "\": \\u must be followed by four hexadecimal digits");
     }
@@ -106,11 +108,12 @@ class ConfigurationFileTest {
     @Test
     void aKeySetTwiceIsAnError() throws Exception {
         // Properties keeps the last value without a word: which one did the operator mean?
-        Path file = write("dns.timeout = 5s\nmta-sts.update-threads = 4\n  dns.timeout = 10s\n"
-                .getBytes(StandardCharsets.UTF_8));
+        Path file = write(
+                "dns.timeout = 5s\nmta-sts.update-threads = 4\n  dns.timeout = 10s\n".getBytes(StandardCharsets.UTF_8));
 
         assertThatThrownBy(() -> ConfigurationFile.read(file))
-                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.key()).contains("dns.timeout"))
+                .isInstanceOfSatisfying(
+                        ConfigurationException.class, e -> assertThat(e.key()).contains("dns.timeout"))
                 .hasMessage("bad configuration in " + file + ": dns.timeout: set twice, on line 1 and on line 3;"
                         + " keep one");
     }
@@ -145,7 +148,8 @@ class ConfigurationFileTest {
     void anUnreadableFileIsNamed() throws Exception {
         Path file = write("dns.timeout = 5s\n".getBytes(StandardCharsets.UTF_8));
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("---------"));
-        assumeThat(Files.isReadable(file)).as("root reads any file, so permissions cannot be tested as root")
+        assumeThat(Files.isReadable(file))
+                .as("root reads any file, so permissions cannot be tested as root")
                 .isFalse();
 
         assertThatThrownBy(() -> ConfigurationFile.read(file))
@@ -183,8 +187,8 @@ class ConfigurationFileTest {
                 examples.append(line).append('\n');
             }
         }
-        assertThat(examples.toString()).contains("dns.dnssec = validate", "tls-policy.legacy.example = none",
-                "tls-reports.period = 1d");
+        assertThat(examples.toString())
+                .contains("dns.dnssec = validate", "tls-policy.legacy.example = none", "tls-reports.period = 1d");
         Path file = write(examples.toString().getBytes(StandardCharsets.UTF_8));
         assertThat(PolicyEngineConfiguration.load(file, directory).overrides()).hasSize(2);
     }

@@ -18,8 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -42,8 +42,8 @@ import org.xbill.DNS.Type;
  */
 class MtaStsEngineTest {
     private static final String DOMAIN = "example.test";
-    private static final List<String> DOMAINS = List.of("example.test", "other.test", "third.test", "fourth.test",
-            "fifth.test", "xn--bcher-kva.test");
+    private static final List<String> DOMAINS =
+            List.of("example.test", "other.test", "third.test", "fourth.test", "fifth.test", "xn--bcher-kva.test");
     private static final TestCertificateAuthority CA = TestCertificateAuthority.root("MTA-STS Engine Test Root");
 
     private final InMemoryDns dns = new InMemoryDns();
@@ -59,7 +59,8 @@ class MtaStsEngineTest {
     @BeforeEach
     void startPolicyHost() {
         String[] names = DOMAINS.stream().map(domain -> "mta-sts." + domain).toArray(String[]::new);
-        server = TestHttpsServer.start(InetAddress.getLoopbackAddress(), CA.issue(names).serverContext());
+        server = TestHttpsServer.start(
+                InetAddress.getLoopbackAddress(), CA.issue(names).serverContext());
         server.respondWith(TestHttpsServer.byPolicyDomain(domain -> {
             fetches.computeIfAbsent(domain, d -> new AtomicInteger()).incrementAndGet();
             return policies.getOrDefault(domain, TestHttpsServer.notFound());
@@ -88,7 +89,8 @@ class MtaStsEngineTest {
             assertThat(lookup.outcome()).isEqualTo(MtaStsLookup.Outcome.POLICY);
             assertThat(lookup.policyId()).contains("20261122");
             assertThat(lookup.policy().orElseThrow().mode()).isEqualTo(MtaStsMode.ENFORCE);
-            assertThat(lookup.policy().orElseThrow().matches("a.mx.example.test")).isTrue();
+            assertThat(lookup.policy().orElseThrow().matches("a.mx.example.test"))
+                    .isTrue();
             assertThat(lookup.expiresAt()).contains(clock.instant().plusSeconds(86400));
             assertThat(lookup.failure()).isEmpty();
             assertThat(txtQueries(DOMAIN)).isEqualTo(1);
@@ -147,7 +149,8 @@ class MtaStsEngineTest {
 
             assertThat(lookup.outcome()).isEqualTo(MtaStsLookup.Outcome.NO_POLICY);
             // The parser shows the control characters escaped; nothing raw reaches the detail.
-            assertThat(lookup.failure().orElseThrow().detail()).contains("got \"abc\\x0d\\x0aFORGED\"")
+            assertThat(lookup.failure().orElseThrow().detail())
+                    .contains("got \"abc\\x0d\\x0aFORGED\"")
                     .doesNotContain("\r", "\n", "\u001b");
         }
 
@@ -473,9 +476,14 @@ class MtaStsEngineTest {
             engine.sweep();
 
             await().atMost(5, TimeUnit.SECONDS).until(() -> fetchCount(DOMAIN) == 2);
-            await().atMost(5, TimeUnit.SECONDS).until(() -> engine.cached().get(0).fetchedAt()
-                    .orElseThrow().isAfter(first.fetchedAt().orElseThrow()));
-            assertThat(engine.cached().get(0).expiresAt()).contains(clock.instant().plusSeconds(604800));
+            await().atMost(5, TimeUnit.SECONDS)
+                    .until(() -> engine.cached()
+                            .get(0)
+                            .fetchedAt()
+                            .orElseThrow()
+                            .isAfter(first.fetchedAt().orElseThrow()));
+            assertThat(engine.cached().get(0).expiresAt())
+                    .contains(clock.instant().plusSeconds(604800));
         }
 
         @Test
@@ -543,7 +551,8 @@ class MtaStsEngineTest {
 
             engine.sweep();
 
-            assertThat(engine.cached()).extracting(MtaStsLookup::domain)
+            assertThat(engine.cached())
+                    .extracting(MtaStsLookup::domain)
                     .hasSizeLessThanOrEqualTo(3)
                     .contains("fifth.test")
                     .doesNotContain("example.test", "other.test");
@@ -568,7 +577,8 @@ class MtaStsEngineTest {
             engine.sweep();
 
             assertThat(engine.cachedBytes()).isBetween(1L, 128L * 1024);
-            assertThat(engine.cached()).extracting(MtaStsLookup::domain)
+            assertThat(engine.cached())
+                    .extracting(MtaStsLookup::domain)
                     .contains("fifth.test")
                     .doesNotContain("example.test", "other.test");
         }
@@ -596,7 +606,8 @@ class MtaStsEngineTest {
             first.close();
             policies.put(DOMAIN, TestHttpsServer.status(500, "text/plain", "down"));
 
-            MtaStsLookup lookup = engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
+            MtaStsLookup lookup =
+                    engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
 
             assertThat(lookup.outcome()).isEqualTo(MtaStsLookup.Outcome.POLICY);
             assertThat(lookup.policy().orElseThrow().mxPatterns()).containsExactly("mx.example.test");
@@ -615,7 +626,8 @@ class MtaStsEngineTest {
             first.close();
             policies.put(DOMAIN, TestHttpsServer.status(500, "text/plain", "down"));
 
-            MtaStsLookup lookup = engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
+            MtaStsLookup lookup =
+                    engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
 
             assertThat(lookup.policy().orElseThrow().maxAgeSeconds()).isEqualTo(MtaStsPolicy.MAX_AGE_LIMIT_SECONDS);
             assertThat(lookup.policyText()).contains(served);
@@ -627,7 +639,8 @@ class MtaStsEngineTest {
             engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
             dns.servfail("_mta-sts.example.test.");
 
-            MtaStsLookup lookup = engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
+            MtaStsLookup lookup =
+                    engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
 
             assertThat(lookup.outcome()).isEqualTo(MtaStsLookup.Outcome.POLICY);
         }
@@ -638,7 +651,8 @@ class MtaStsEngineTest {
             engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
             publish(DOMAIN, "2", 300, policy("enforce", 86400, "new.example.test"));
 
-            MtaStsLookup lookup = engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
+            MtaStsLookup lookup =
+                    engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
 
             assertThat(lookup.policyId()).contains("2");
             assertThat(Files.readString(cacheDirectory.resolve(DOMAIN))).contains("new.example.test");
@@ -651,7 +665,8 @@ class MtaStsEngineTest {
             policies.put(DOMAIN, TestHttpsServer.status(500, "text/plain", "down"));
             clock.advance(Duration.ofSeconds(601));
 
-            MtaStsLookup lookup = engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
+            MtaStsLookup lookup =
+                    engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
 
             assertThat(lookup.outcome()).isEqualTo(MtaStsLookup.Outcome.NO_POLICY);
         }
@@ -661,7 +676,8 @@ class MtaStsEngineTest {
             Files.writeString(cacheDirectory.resolve(DOMAIN), "garbage\n\nnot a policy", StandardCharsets.UTF_8);
             publish(DOMAIN, "1", 300, policy("enforce", 86400, "mx.example.test"));
 
-            MtaStsLookup lookup = engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
+            MtaStsLookup lookup =
+                    engine(builder -> builder.cacheDirectory(cacheDirectory)).lookup(DOMAIN);
 
             assertThat(lookup.outcome()).isEqualTo(MtaStsLookup.Outcome.POLICY);
             assertThat(Files.readString(cacheDirectory.resolve(DOMAIN))).contains("mx: mx.example.test");
@@ -716,8 +732,9 @@ class MtaStsEngineTest {
             Path file = cacheDirectory.resolve("a-file");
             Files.writeString(file, "not a directory");
 
-            org.assertj.core.api.Assertions.assertThatThrownBy(
-                    () -> MtaStsEngine.builder(resolver()).cacheDirectory(file.resolve("sub")).build())
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> MtaStsEngine.builder(resolver())
+                            .cacheDirectory(file.resolve("sub"))
+                            .build())
                     .isInstanceOf(IOException.class);
         }
     }
@@ -762,9 +779,11 @@ class MtaStsEngineTest {
                 } catch (Exception e) {
                     throw new IOException("the other fetch never came", e);
                 }
-                TestHttpsServer.ok("text/plain", policy("enforce", 86400, "mx.example.test")).respond(exchange);
+                TestHttpsServer.ok("text/plain", policy("enforce", 86400, "mx.example.test"))
+                        .respond(exchange);
             };
-            dns.addTxt("_mta-sts.example.test.", 300, "v=STSv1; id=1").addTxt("_mta-sts.other.test.", 300, "v=STSv1; id=1");
+            dns.addTxt("_mta-sts.example.test.", 300, "v=STSv1; id=1")
+                    .addTxt("_mta-sts.other.test.", 300, "v=STSv1; id=1");
             policies.put("example.test", waitForTheOther);
             policies.put("other.test", waitForTheOther);
             MtaStsEngine engine = engine();
@@ -804,8 +823,8 @@ class MtaStsEngineTest {
         @Test
         void whileARecheckIsSlowAStaleNoPolicyAnswerIsServedAfterTheStaleWaitNotATemporaryFailure() {
             dns.addA("mx.example.test.", "192.0.2.1");
-            MtaStsEngine engine = engine(builder -> builder.lookupTimeout(Duration.ofSeconds(20))
-                    .staleWait(Duration.ofMillis(300)));
+            MtaStsEngine engine = engine(
+                    builder -> builder.lookupTimeout(Duration.ofSeconds(20)).staleWait(Duration.ofMillis(300)));
             assertThat(engine.lookup(DOMAIN).outcome()).isEqualTo(MtaStsLookup.Outcome.NO_POLICY);
 
             dns.silence("_mta-sts.example.test.");
@@ -819,8 +838,8 @@ class MtaStsEngineTest {
         @Test
         void aNoPolicyAnswerStaleForMoreThanAnHourIsNotServedOverAWait() {
             dns.addA("mx.example.test.", "192.0.2.1");
-            MtaStsEngine engine = engine(builder -> builder.lookupTimeout(Duration.ofMillis(300))
-                    .staleWait(Duration.ofMillis(100)));
+            MtaStsEngine engine = engine(
+                    builder -> builder.lookupTimeout(Duration.ofMillis(300)).staleWait(Duration.ofMillis(100)));
             engine.lookup(DOMAIN);
 
             dns.silence("_mta-sts.example.test.");
@@ -835,7 +854,8 @@ class MtaStsEngineTest {
             dns.addA("mx.other.test.", "192.0.2.1");
             dns.addTxt("_mta-sts.example.test.", 300, "v=STSv1; id=1");
             policies.put(DOMAIN, TestHttpsServer.drip("text/plain", Duration.ofMillis(500)));
-            MtaStsEngine engine = engine(builder -> builder.updateThreads(1).lookupTimeout(Duration.ofSeconds(20))
+            MtaStsEngine engine = engine(builder -> builder.updateThreads(1)
+                    .lookupTimeout(Duration.ofSeconds(20))
                     .staleWait(Duration.ofMillis(300)));
             assertThat(engine.lookup("other.test").outcome()).isEqualTo(MtaStsLookup.Outcome.NO_POLICY);
             clock.advance(Duration.ofMinutes(5));
@@ -857,13 +877,15 @@ class MtaStsEngineTest {
                 }
                 return FetchListener.NONE.started(domain);
             };
-            MtaStsEngine engine = engine(builder -> builder.fetchListener(throwing)
-                    .lookupTimeout(Duration.ofSeconds(20)));
+            MtaStsEngine engine =
+                    engine(builder -> builder.fetchListener(throwing).lookupTimeout(Duration.ofSeconds(20)));
 
             MtaStsLookup failed = engine.lookup(DOMAIN);
 
             assertThat(failed.outcome()).isEqualTo(MtaStsLookup.Outcome.TEMPORARY_FAILURE);
-            assertThat(failed.failure().orElseThrow().detail()).contains("internal error").contains("InjectedError");
+            assertThat(failed.failure().orElseThrow().detail())
+                    .contains("internal error")
+                    .contains("InjectedError");
             fail.set(false);
             clock.advance(Duration.ofSeconds(31));
             assertThat(engine.lookup(DOMAIN).policyId()).contains("1");
@@ -888,12 +910,14 @@ class MtaStsEngineTest {
     // ---- fixtures ----
 
     private void publish(String domain, String id, long ttl, String policyText) {
-        dns.remove("_mta-sts." + domain + ".", Type.TXT).addTxt("_mta-sts." + domain + ".", ttl, "v=STSv1; id=" + id + ";");
+        dns.remove("_mta-sts." + domain + ".", Type.TXT)
+                .addTxt("_mta-sts." + domain + ".", ttl, "v=STSv1; id=" + id + ";");
         policies.put(domain, TestHttpsServer.ok("text/plain", policyText));
     }
 
     private static String policy(String mode, long maxAge, String... mx) {
-        StringBuilder text = new StringBuilder("version: STSv1\r\nmode: ").append(mode).append("\r\n");
+        StringBuilder text =
+                new StringBuilder("version: STSv1\r\nmode: ").append(mode).append("\r\n");
         for (String pattern : mx) {
             text.append("mx: ").append(pattern).append("\r\n");
         }
@@ -914,7 +938,7 @@ class MtaStsEngineTest {
     }
 
     private MtaStsEngine engine() {
-        return engine(builder -> { });
+        return engine(builder -> {});
     }
 
     private MtaStsEngine engine(java.util.function.Consumer<MtaStsEngine.Builder> settings) {

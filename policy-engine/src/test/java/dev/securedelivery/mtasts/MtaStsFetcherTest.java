@@ -118,7 +118,9 @@ class MtaStsFetcherTest {
         TestHttpsServer server = serverWith(goodCertificate);
         server.respondWith(TestHttpsServer.redirect(301, "https://" + POLICY_HOST + "/elsewhere.txt"));
 
-        assertFailure(server, ResultType.STS_POLICY_FETCH_ERROR,
+        assertFailure(
+                server,
+                ResultType.STS_POLICY_FETCH_ERROR,
                 "HTTP 301 redirecting to https://mta-sts.example.test/elsewhere.txt, which RFC 8461 3.3 forbids following");
         assertThat(server.requestCount()).isEqualTo(1);
     }
@@ -144,7 +146,8 @@ class MtaStsFetcherTest {
         TestHttpsServer server = serverWith(goodCertificate);
         server.respondWith(ok("text/plain", padTo(MtaStsFetcher.MAX_BODY_BYTES + 1)));
 
-        assertFailure(server, ResultType.STS_POLICY_INVALID, "the body is declared as 65537 bytes, over the limit of 65536");
+        assertFailure(
+                server, ResultType.STS_POLICY_INVALID, "the body is declared as 65537 bytes, over the limit of 65536");
     }
 
     @Test
@@ -185,8 +188,8 @@ class MtaStsFetcherTest {
     @Test
     void anExpiredCertificateIsAWebPkiFailure() {
         Instant now = Instant.now();
-        TestHttpsServer server = serverWith(ca.issue(now.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(1)),
-                POLICY_HOST));
+        TestHttpsServer server =
+                serverWith(ca.issue(now.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(1)), POLICY_HOST));
         server.respondWith(ok("text/plain", POLICY));
 
         assertFailure(server, ResultType.STS_WEBPKI_INVALID, "the server's certificate has expired");
@@ -299,7 +302,9 @@ class MtaStsFetcherTest {
 
     private void assertFailure(TestHttpsServer server, ResultType type, String message) {
         assertThatThrownBy(() -> fetcherFor(server).fetch(DOMAIN))
-                .isInstanceOfSatisfying(PolicyFetchException.class, e -> assertThat(e.resultType()).isEqualTo(type))
+                .isInstanceOfSatisfying(
+                        PolicyFetchException.class,
+                        e -> assertThat(e.resultType()).isEqualTo(type))
                 .hasMessageStartingWith("https://mta-sts.example.test/.well-known/mta-sts.txt: ")
                 .hasMessageContaining(message);
     }

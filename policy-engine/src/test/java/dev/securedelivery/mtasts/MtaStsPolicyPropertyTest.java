@@ -33,8 +33,9 @@ class MtaStsPolicyPropertyTest {
             MtaStsPolicy.parse("\u0085version\u202e: STSv1\n");
             throw new AssertionError("parsed");
         } catch (MtaStsSyntaxException e) {
-            assertThat(e.getMessage()).isEqualTo("line 1: \"\\x85version\\u202e\" is not a field name"
-                    + " (letters, digits, _ - . and at most 32 characters)");
+            assertThat(e.getMessage())
+                    .isEqualTo("line 1: \"\\x85version\\u202e\" is not a field name"
+                            + " (letters, digits, _ - . and at most 32 characters)");
         }
     }
 
@@ -75,22 +76,34 @@ class MtaStsPolicyPropertyTest {
             assertThat(pattern).matches("(\\*\\.)?[a-z0-9.-]+");
             String host = pattern.startsWith("*.") ? "mx7" + pattern.substring(1) : pattern;
             assertThat(policy.matches(host)).as("matches %s", host).isTrue();
-            assertThat(policy.matches(host.toUpperCase(java.util.Locale.ROOT) + ".")).isTrue();
+            assertThat(policy.matches(host.toUpperCase(java.util.Locale.ROOT) + "."))
+                    .isTrue();
         }
         List<String> again = new ArrayList<>();
         try {
             assertThat(MtaStsPolicy.parse(policy.toPolicyText(), again)).isEqualTo(policy);
         } catch (MtaStsSyntaxException e) {
-            throw new AssertionError("\"" + HostileText.escaped(policy.toPolicyText()) + "\" does not re-read: "
-                    + e.getMessage(), e);
+            throw new AssertionError(
+                    "\"" + HostileText.escaped(policy.toPolicyText()) + "\" does not re-read: " + e.getMessage(), e);
         }
         assertThat(again).isEmpty();
     }
 
     @Provide
     Arbitrary<String> bodies() {
-        return HostileText.hostile(validBodies(), "\n", "\r\n", "mx: ", "mode: ", "max_age: ", "version: STSv1\n", ":",
-                "*.", "xn--", "99999999999", "\r");
+        return HostileText.hostile(
+                validBodies(),
+                "\n",
+                "\r\n",
+                "mx: ",
+                "mode: ",
+                "max_age: ",
+                "version: STSv1\n",
+                ":",
+                "*.",
+                "xn--",
+                "99999999999",
+                "\r");
     }
 
     @Provide
@@ -106,16 +119,31 @@ class MtaStsPolicyPropertyTest {
 
     @Provide
     Arbitrary<String> hosts() {
-        return HostileText.hostile(Arbitraries.oneOf(host(), host().map(h -> h + "."), host().map(h -> "*." + h),
-                Arbitraries.of("bücher.example", "xn--bcher-kva.example", "mx.EXAMPLE.com", "192.0.2.1", ".", "")),
-                ".", "*", "xn--", "\u3002");
+        return HostileText.hostile(
+                Arbitraries.oneOf(
+                        host(),
+                        host().map(h -> h + "."),
+                        host().map(h -> "*." + h),
+                        Arbitraries.of(
+                                "bücher.example", "xn--bcher-kva.example", "mx.EXAMPLE.com", "192.0.2.1", ".", "")),
+                ".",
+                "*",
+                "xn--",
+                "\u3002");
     }
 
     private static Arbitrary<String> host() {
-        Arbitrary<String> label = Arbitraries.strings().alpha().numeric().withChars('-').ofMinLength(1).ofMaxLength(12)
+        Arbitrary<String> label = Arbitraries.strings()
+                .alpha()
+                .numeric()
+                .withChars('-')
+                .ofMinLength(1)
+                .ofMaxLength(12)
                 .filter(l -> !l.startsWith("-") && !l.endsWith("-"));
-        return Combinators.combine(label.list().ofMinSize(1).ofMaxSize(3), Arbitraries.strings().alpha()
-                .ofMinLength(2).ofMaxLength(5)).as((labels, top) -> String.join(".", labels) + "." + top);
+        return Combinators.combine(
+                        label.list().ofMinSize(1).ofMaxSize(3),
+                        Arbitraries.strings().alpha().ofMinLength(2).ofMaxLength(5))
+                .as((labels, top) -> String.join(".", labels) + "." + top);
     }
 
     /** Bodies by the grammar: the fields in any order, LF or CRLF, spaces after the colon and at the end. */
@@ -123,16 +151,28 @@ class MtaStsPolicyPropertyTest {
         Arbitrary<String> space = Arbitraries.of("", " ", "\t", "  ");
         Arbitrary<String> pattern = Arbitraries.oneOf(host(), host().map(h -> "*." + h));
         Arbitrary<String> mode = Arbitraries.of("enforce", "testing", "none");
-        Arbitrary<String> maxAge = Arbitraries.longs().between(0, 9_999_999_999L).map(String::valueOf);
-        Arbitrary<String> extension = Combinators.combine(Arbitraries.strings().alpha().ofLength(1),
-                Arbitraries.strings().alpha().numeric().withChars("_-.").ofMaxLength(20),
-                Arbitraries.strings().withCharRange(' ', '~').ofMinLength(1).ofMaxLength(20).map(String::trim)
-                        .filter(value -> !value.isEmpty()))
+        Arbitrary<String> maxAge =
+                Arbitraries.longs().between(0, 9_999_999_999L).map(String::valueOf);
+        Arbitrary<String> extension = Combinators.combine(
+                        Arbitraries.strings().alpha().ofLength(1),
+                        Arbitraries.strings().alpha().numeric().withChars("_-.").ofMaxLength(20),
+                        Arbitraries.strings()
+                                .withCharRange(' ', '~')
+                                .ofMinLength(1)
+                                .ofMaxLength(20)
+                                .map(String::trim)
+                                .filter(value -> !value.isEmpty()))
                 .as((first, rest, value) -> first + rest + ": " + value)
-                .filter(line -> !line.startsWith("mx:") && !line.startsWith("mode:") && !line.startsWith("version:")
+                .filter(line -> !line.startsWith("mx:")
+                        && !line.startsWith("mode:")
+                        && !line.startsWith("version:")
                         && !line.startsWith("max_age:"));
-        Arbitrary<List<String>> lines = Combinators.combine(mode, maxAge, pattern.list().ofMinSize(1).ofMaxSize(4),
-                extension.list().ofMaxSize(2)).as((m, age, patterns, extensions) -> {
+        Arbitrary<List<String>> lines = Combinators.combine(
+                        mode,
+                        maxAge,
+                        pattern.list().ofMinSize(1).ofMaxSize(4),
+                        extension.list().ofMaxSize(2))
+                .as((m, age, patterns, extensions) -> {
                     List<String> all = new ArrayList<>();
                     all.add("version: STSv1");
                     all.add("mode: " + m);
@@ -142,7 +182,8 @@ class MtaStsPolicyPropertyTest {
                     }
                     all.addAll(extensions);
                     return all;
-                }).flatMap(Arbitraries::shuffle);
+                })
+                .flatMap(Arbitraries::shuffle);
         return Combinators.combine(lines, space, Arbitraries.of("\n", "\r\n"), Arbitraries.of("", "\n", "\r\n"))
                 .as((list, trailing, end, last) -> {
                     StringBuilder body = new StringBuilder();

@@ -25,7 +25,8 @@ class MtaStsPolicyTest {
                     + "max_age: 604800\r\n");
 
             assertThat(policy.mode()).isEqualTo(MtaStsMode.ENFORCE);
-            assertThat(policy.mxPatterns()).containsExactly("mail.example.com", "*.example.net", "backupmx.example.com");
+            assertThat(policy.mxPatterns())
+                    .containsExactly("mail.example.com", "*.example.net", "backupmx.example.com");
             assertThat(policy.maxAgeSeconds()).isEqualTo(604800);
         }
 
@@ -44,14 +45,16 @@ class MtaStsPolicyTest {
 
         @Test
         void linesMayEndInLfAndTheLastTerminatorIsOptional() throws Exception {
-            MtaStsPolicy policy = MtaStsPolicy.parse("version: STSv1\nmode: testing\nmx: mx.example.com\nmax_age: 86400");
+            MtaStsPolicy policy =
+                    MtaStsPolicy.parse("version: STSv1\nmode: testing\nmx: mx.example.com\nmax_age: 86400");
 
             assertThat(policy.mode()).isEqualTo(MtaStsMode.TESTING);
         }
 
         @Test
         void fieldsMayComeInAnyOrderWithWhitespaceAfterTheColonAndAtTheEndOfTheLine() throws Exception {
-            MtaStsPolicy policy = MtaStsPolicy.parse("max_age:86400 \nmx:\t mx.example.com\t\nmode:  enforce\nversion: STSv1\n");
+            MtaStsPolicy policy =
+                    MtaStsPolicy.parse("max_age:86400 \nmx:\t mx.example.com\t\nmode:  enforce\nversion: STSv1\n");
 
             assertThat(policy.mode()).isEqualTo(MtaStsMode.ENFORCE);
             assertThat(policy.mxPatterns()).containsExactly("mx.example.com");
@@ -87,21 +90,24 @@ class MtaStsPolicyTest {
         void aRepeatedVersionModeOrMaxAgeIsIgnoredAfterItsFirstOccurrence() throws Exception {
             List<String> warnings = new ArrayList<>();
 
-            MtaStsPolicy policy = MtaStsPolicy.parse("version: STSv1\nmode: enforce\nmode: testing\n"
-                    + "mx: mx.example.com\nmax_age: 86400\nmax_age: 5\nversion: STSv1\n", warnings);
+            MtaStsPolicy policy = MtaStsPolicy.parse(
+                    "version: STSv1\nmode: enforce\nmode: testing\n"
+                            + "mx: mx.example.com\nmax_age: 86400\nmax_age: 5\nversion: STSv1\n",
+                    warnings);
 
             assertThat(policy.mode()).isEqualTo(MtaStsMode.ENFORCE);
             assertThat(policy.maxAgeSeconds()).isEqualTo(86400);
-            assertThat(warnings).containsExactly(
-                    "line 3: mode repeats line 2 and is ignored",
-                    "line 6: max_age repeats line 5 and is ignored",
-                    "line 7: version repeats line 1 and is ignored");
+            assertThat(warnings)
+                    .containsExactly(
+                            "line 3: mode repeats line 2 and is ignored",
+                            "line 6: max_age repeats line 5 and is ignored",
+                            "line 7: version repeats line 1 and is ignored");
         }
 
         @Test
         void aRepeatedFieldMustStillBeWellFormed() {
-            assertThatThrownBy(() -> MtaStsPolicy.parse("version: STSv1\nmode: enforce\nmode: bogus\n"
-                    + "mx: mx.example.com\nmax_age: 1\n"))
+            assertThatThrownBy(() -> MtaStsPolicy.parse(
+                            "version: STSv1\nmode: enforce\nmode: bogus\n" + "mx: mx.example.com\nmax_age: 1\n"))
                     .hasMessageStartingWith("line 3: mode: expected enforce, testing or none");
         }
 
@@ -134,12 +140,15 @@ class MtaStsPolicyTest {
 
         @Test
         void maxAgeOfZeroIsValid() throws Exception {
-            assertThat(MtaStsPolicy.parse("version: STSv1\nmode: none\nmax_age: 0\n").maxAgeSeconds()).isZero();
+            assertThat(MtaStsPolicy.parse("version: STSv1\nmode: none\nmax_age: 0\n")
+                            .maxAgeSeconds())
+                    .isZero();
         }
 
         @Test
         void maxAgeAtTheLimitIsKept() throws Exception {
-            assertThat(MtaStsPolicy.parse("version: STSv1\nmode: none\nmax_age: 31557600\n").maxAgeSeconds())
+            assertThat(MtaStsPolicy.parse("version: STSv1\nmode: none\nmax_age: 31557600\n")
+                            .maxAgeSeconds())
                     .isEqualTo(31557600);
         }
 
@@ -150,8 +159,9 @@ class MtaStsPolicyTest {
             MtaStsPolicy policy = MtaStsPolicy.parse("version: STSv1\nmode: none\nmax_age: 9999999999\n", warnings);
 
             assertThat(policy.maxAgeSeconds()).isEqualTo(MtaStsPolicy.MAX_AGE_LIMIT_SECONDS);
-            assertThat(warnings).containsExactly("line 3: max_age: 9999999999 is over the limit of 31557600"
-                    + " seconds (RFC 8461 3.2); using 31557600");
+            assertThat(warnings)
+                    .containsExactly("line 3: max_age: 9999999999 is over the limit of 31557600"
+                            + " seconds (RFC 8461 3.2); using 31557600");
         }
 
         @Test
@@ -163,7 +173,8 @@ class MtaStsPolicyTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"_x: 1", "-x: 1", "x y: 1", "a123456789012345678901234567890123: 1", ": 1", "x\u00e9: 1"})
+        @ValueSource(
+                strings = {"_x: 1", "-x: 1", "x y: 1", "a123456789012345678901234567890123: 1", ": 1", "x\u00e9: 1"})
         void extensionNamesFollowTheGrammar(String line) {
             assertThatThrownBy(() -> MtaStsPolicy.parse("version: STSv1\nmode: none\nmax_age: 1\n" + line + "\n"))
                     .hasMessageStartingWith("line 4: ")
@@ -239,14 +250,30 @@ class MtaStsPolicyTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {
-            "*", "*.", "**.example.com", "*example.com", "mail.*.example.com", "*.*.example.com",
-            "mx.example.com.", ".example.com", "mx..example.com", "-mx.example.com", "mx-.example.com",
-            "mx_1.example.com", "[192.0.2.1]", "192.0.2.1", "*.192.0.2.1", "2001:db8::1", "mx.example.com:25",
-            "a1234567890123456789012345678901234567890123456789012345678901234.example.com"
-        })
+        @ValueSource(
+                strings = {
+                    "*",
+                    "*.",
+                    "**.example.com",
+                    "*example.com",
+                    "mail.*.example.com",
+                    "*.*.example.com",
+                    "mx.example.com.",
+                    ".example.com",
+                    "mx..example.com",
+                    "-mx.example.com",
+                    "mx-.example.com",
+                    "mx_1.example.com",
+                    "[192.0.2.1]",
+                    "192.0.2.1",
+                    "*.192.0.2.1",
+                    "2001:db8::1",
+                    "mx.example.com:25",
+                    "a1234567890123456789012345678901234567890123456789012345678901234.example.com"
+                })
         void malformedMxPatternsAreRejected(String pattern) {
-            assertThatThrownBy(() -> MtaStsPolicy.parse("version: STSv1\nmode: enforce\nmx: " + pattern + "\nmax_age: 1\n"))
+            assertThatThrownBy(() ->
+                            MtaStsPolicy.parse("version: STSv1\nmode: enforce\nmx: " + pattern + "\nmax_age: 1\n"))
                     .isInstanceOf(MtaStsSyntaxException.class)
                     .hasMessageStartingWith("line 3: mx: \"" + pattern + "\"");
         }
@@ -255,22 +282,26 @@ class MtaStsPolicyTest {
         void aNameLongerThan253OctetsIsRejected() {
             String label = "a".repeat(63);
             String name = String.join(".", label, label, label, label); // 255 octets
-            assertThatThrownBy(() -> MtaStsPolicy.parse("version: STSv1\nmode: enforce\nmx: " + name + "\nmax_age: 1\n"))
+            assertThatThrownBy(
+                            () -> MtaStsPolicy.parse("version: STSv1\nmode: enforce\nmx: " + name + "\nmax_age: 1\n"))
                     .isInstanceOf(MtaStsSyntaxException.class);
         }
 
         @Test
         void uLabelsMustBeWrittenAsALabels() throws Exception {
-            assertThatThrownBy(() -> MtaStsPolicy.parse("version: STSv1\nmode: enforce\nmx: mx.bücher.example\nmax_age: 1\n"))
+            assertThatThrownBy(() ->
+                            MtaStsPolicy.parse("version: STSv1\nmode: enforce\nmx: mx.bücher.example\nmax_age: 1\n"))
                     .hasMessageContaining("must be written in A-labels");
             assertThat(MtaStsPolicy.parse("version: STSv1\nmode: enforce\nmx: mx.xn--bcher-kva.example\nmax_age: 1\n")
-                    .mxPatterns()).containsExactly("mx.xn--bcher-kva.example");
+                            .mxPatterns())
+                    .containsExactly("mx.xn--bcher-kva.example");
         }
 
         @Test
         void numericLabelsAreFineWhereTheLastLabelIsNot() throws Exception {
             assertThat(MtaStsPolicy.parse("version: STSv1\nmode: enforce\nmx: 1.2.3.example\nmax_age: 1\n")
-                    .mxPatterns()).containsExactly("1.2.3.example");
+                            .mxPatterns())
+                    .containsExactly("1.2.3.example");
         }
 
         @Test

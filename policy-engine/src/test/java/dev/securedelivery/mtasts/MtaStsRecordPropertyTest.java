@@ -46,8 +46,8 @@ class MtaStsRecordPropertyTest {
     @Property
     void validRecordsKeepTheirIdAndFirstExtensions(@ForAll("ids") String id, @ForAll("extensions") List<String> fields)
             throws MtaStsSyntaxException {
-        MtaStsRecord record = MtaStsRecord.parse("v=STSv1; id=" + id + (fields.isEmpty() ? "" : "; ")
-                + String.join("; ", fields));
+        MtaStsRecord record =
+                MtaStsRecord.parse("v=STSv1; id=" + id + (fields.isEmpty() ? "" : "; ") + String.join("; ", fields));
 
         assertThat(record.id()).isEqualTo(id);
         for (String field : fields) {
@@ -104,10 +104,13 @@ class MtaStsRecordPropertyTest {
 
     private static Arbitrary<String> extension() {
         return Combinators.combine(
-                Arbitraries.strings().alpha().numeric().ofLength(1),
-                Arbitraries.strings().alpha().numeric().withChars("_-.").ofMaxLength(31),
-                Arbitraries.strings().withCharRange('!', '~').ofMinLength(1).ofMaxLength(16)
-                        .filter(value -> value.indexOf(';') < 0 && value.indexOf('=') < 0))
+                        Arbitraries.strings().alpha().numeric().ofLength(1),
+                        Arbitraries.strings().alpha().numeric().withChars("_-.").ofMaxLength(31),
+                        Arbitraries.strings()
+                                .withCharRange('!', '~')
+                                .ofMinLength(1)
+                                .ofMaxLength(16)
+                                .filter(value -> value.indexOf(';') < 0 && value.indexOf('=') < 0))
                 .as((first, rest, value) -> first + rest + "=" + value)
                 .filter(field -> !field.startsWith("id="));
     }
@@ -115,13 +118,20 @@ class MtaStsRecordPropertyTest {
     /** Records by the grammar: the id and extensions in any order, any delimiter spacing, a final ";" or not. */
     static Arbitrary<String> validRecords() {
         Arbitrary<String> space = Arbitraries.of("", " ", "\t", "  ");
-        Arbitrary<String> id = Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(32)
+        Arbitrary<String> id = Arbitraries.strings()
+                .alpha()
+                .numeric()
+                .ofMinLength(1)
+                .ofMaxLength(32)
                 .map(v -> "id=" + v);
-        Arbitrary<List<String>> fields = Combinators.combine(id, extension().list().ofMaxSize(3)).as((first, rest) -> {
-            List<String> all = new ArrayList<>(rest);
-            all.add(first);
-            return all;
-        }).flatMap(Arbitraries::shuffle);
+        Arbitrary<List<String>> fields = Combinators.combine(
+                        id, extension().list().ofMaxSize(3))
+                .as((first, rest) -> {
+                    List<String> all = new ArrayList<>(rest);
+                    all.add(first);
+                    return all;
+                })
+                .flatMap(Arbitraries::shuffle);
         return Combinators.combine(fields, space, space, Arbitraries.of("", ";", " ;", "; "))
                 .as((list, before, after, end) -> {
                     StringBuilder text = new StringBuilder("v=STSv1");

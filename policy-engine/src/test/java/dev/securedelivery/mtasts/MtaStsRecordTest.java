@@ -33,24 +33,25 @@ class MtaStsRecordTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "v=STSv1;",                       // no id
-        "v=STSv1; id=",                   // empty id
-        "v=STSv1; id=123456789012345678901234567890123", // 33 characters
-        "v=STSv1; id=2016-08-31",         // not alphanumeric
-        "v=STSv1; id=a; id=b-c",          // a repeated id must be well-formed too
-        "v=STSv1; id=a;; x=1",            // empty field
-        "v=STSv1; id=a b",                // no delimiter between fields
-        "v=STSv1; id=1 ",                 // whitespace without a following ";"
-        "v=STSv1 id=1",                   // no delimiter after the version
-        "v=STSv1; id=1; _x=1",            // extension name starts with "_"
-        "v=STSv1; id=1; x=",              // empty extension value
-        "v=STSv1; id=1; x=a=b",           // "=" in a value
-        "v=STSv1; id=1; x=\u00e9",        // not visible ASCII
-        "v=STSv1; id=1; =1",              // no name
-        "v=STSv2; id=1",
-        "V=STSv1; id=1",
-    })
+    @ValueSource(
+            strings = {
+                "v=STSv1;", // no id
+                "v=STSv1; id=", // empty id
+                "v=STSv1; id=123456789012345678901234567890123", // 33 characters
+                "v=STSv1; id=2016-08-31", // not alphanumeric
+                "v=STSv1; id=a; id=b-c", // a repeated id must be well-formed too
+                "v=STSv1; id=a;; x=1", // empty field
+                "v=STSv1; id=a b", // no delimiter between fields
+                "v=STSv1; id=1 ", // whitespace without a following ";"
+                "v=STSv1 id=1", // no delimiter after the version
+                "v=STSv1; id=1; _x=1", // extension name starts with "_"
+                "v=STSv1; id=1; x=", // empty extension value
+                "v=STSv1; id=1; x=a=b", // "=" in a value
+                "v=STSv1; id=1; x=\u00e9", // not visible ASCII
+                "v=STSv1; id=1; =1", // no name
+                "v=STSv2; id=1",
+                "V=STSv1; id=1",
+            })
     void malformedRecordsAreRejected(String text) {
         assertThatThrownBy(() -> MtaStsRecord.parse(text)).isInstanceOf(MtaStsSyntaxException.class);
     }

@@ -38,7 +38,10 @@ class PolicyStoreTest {
     void aDirectoryOverTheBoundAtStartIsBroughtUnderIt() throws IOException {
         PolicyStore large = new PolicyStore(directory, 16 * MIB);
         for (int i = 0; i < 600; i++) {
-            large.save("domain" + i + ".test", "1", System.currentTimeMillis(),
+            large.save(
+                    "domain" + i + ".test",
+                    "1",
+                    System.currentTimeMillis(),
                     "version: STSv1\nmode: testing\nmx: mx.example.test\nmax_age: 86400\n");
         }
         assertThat(large.bytes()).isEqualTo(600 * 4096L);
@@ -52,13 +55,15 @@ class PolicyStoreTest {
     // What the files take, counted as the store counts them: whole 4 KiB blocks.
     private long onDisk() throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(Files::isRegularFile).mapToLong(file -> {
-                try {
-                    return (Files.size(file) + 4095) / 4096 * 4096;
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(file -> {
+                        try {
+                            return (Files.size(file) + 4095) / 4096 * 4096;
+                        } catch (IOException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    })
+                    .sum();
         }
     }
 }

@@ -32,7 +32,8 @@ import org.xbill.DNS.Type;
  */
 class DeliveryPolicyTest {
     private static final String TLSA = "3 1 1 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-    private static final String UNUSABLE_TLSA = "1 1 1 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    private static final String UNUSABLE_TLSA =
+            "1 1 1 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     private static final TestCertificateAuthority CA = TestCertificateAuthority.root("Policy Test Root");
 
     private final SignedZone tld = SignedZone.signed("test.");
@@ -50,8 +51,8 @@ class DeliveryPolicyTest {
             .add("unusable.example.test.", Type.MX, "10 encrypt.example.test.")
             .add("encrypt.example.test.", Type.A, "127.0.0.5")
             .add("_25._tcp.encrypt.example.test.", Type.TLSA, UNUSABLE_TLSA);
-    private final SignedZone elsewhere = SignedZone.signed("elsewhere.test.")
-            .add("mx.elsewhere.test.", Type.A, "127.0.0.6");
+    private final SignedZone elsewhere =
+            SignedZone.signed("elsewhere.test.").add("mx.elsewhere.test.", Type.A, "127.0.0.6");
     private final SignedZone insecure = SignedZone.unsigned("insecure.test.")
             .add("insecure.test.", Type.MX, "10 mx.insecure.test.")
             .add("mx.insecure.test.", Type.A, "127.0.0.7")
@@ -66,10 +67,11 @@ class DeliveryPolicyTest {
 
     @BeforeEach
     void startPolicyHost() {
-        server = TestHttpsServer.start(InetAddress.getLoopbackAddress(),
+        server = TestHttpsServer.start(
+                InetAddress.getLoopbackAddress(),
                 CA.issue("mta-sts.example.test", "mta-sts.insecure.test").serverContext());
-        server.respondWith(TestHttpsServer.byPolicyDomain(
-                domain -> policies.getOrDefault(domain, TestHttpsServer.notFound())));
+        server.respondWith(
+                TestHttpsServer.byPolicyDomain(domain -> policies.getOrDefault(domain, TestHttpsServer.notFound())));
     }
 
     @AfterEach
@@ -91,10 +93,13 @@ class DeliveryPolicyTest {
     private DeliveryPlan plan(String domain) throws Exception {
         upstream();
         if (policy == null) {
-            DnsResolver dns = DnssecValidation.validating(upstream, tld.ds().toString().getBytes(StandardCharsets.US_ASCII),
-                    Clock.systemUTC(), dnsTimeout);
+            DnsResolver dns = DnssecValidation.validating(
+                    upstream, tld.ds().toString().getBytes(StandardCharsets.US_ASCII), Clock.systemUTC(), dnsTimeout);
             MtaStsEngine engine = MtaStsEngine.builder(dns)
-                    .fetcher(MtaStsFetcher.builder(dns).trustManager(CA.trustManager()).port(server.port()).build())
+                    .fetcher(MtaStsFetcher.builder(dns)
+                            .trustManager(CA.trustManager())
+                            .port(server.port())
+                            .build())
                     .lookupTimeout(Duration.ofSeconds(5))
                     .build();
             policy = new DeliveryPolicy(dns, engine, overrides);
@@ -113,8 +118,10 @@ class DeliveryPolicyTest {
     }
 
     private static List<String> summary(DeliveryPlan plan) {
-        return plan.hosts().stream().map(host -> host.host() + " "
-                + host.requirement().map(Object::toString).orElse("excluded")).collect(java.util.stream.Collectors.toList());
+        return plan.hosts().stream()
+                .map(host -> host.host() + " "
+                        + host.requirement().map(Object::toString).orElse("excluded"))
+                .collect(java.util.stream.Collectors.toList());
     }
 
     @Test
@@ -122,10 +129,12 @@ class DeliveryPolicyTest {
         DeliveryPlan plan = plan("example.test");
 
         assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DELIVER);
-        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test opportunistic",
-                "mx.elsewhere.test opportunistic");
+        assertThat(summary(plan))
+                .containsExactly(
+                        "dane.example.test dane", "pkix.example.test opportunistic", "mx.elsewhere.test opportunistic");
         assertThat(plan.hosts().get(0).dane().orElseThrow().records()).hasSize(1);
-        assertThat(plan.explain()).startsWith("example.test: deliver via dane.example.test (10) dane [1 secure TLSA")
+        assertThat(plan.explain())
+                .startsWith("example.test: deliver via dane.example.test (10) dane [1 secure TLSA")
                 .contains("mta-sts: none");
     }
 
@@ -135,8 +144,8 @@ class DeliveryPolicyTest {
 
         DeliveryPlan plan = plan("example.test");
 
-        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test pkix",
-                "mx.elsewhere.test excluded");
+        assertThat(summary(plan))
+                .containsExactly("dane.example.test dane", "pkix.example.test pkix", "mx.elsewhere.test excluded");
         MxHostPlan outside = plan.hosts().get(2);
         assertThat(outside.exclusion()).get().asString().contains("not in the MTA-STS policy [pkix.example.test]");
         assertThat(outside.exclusionType()).contains(ResultType.VALIDATION_FAILURE);
@@ -150,8 +159,9 @@ class DeliveryPolicyTest {
 
         DeliveryPlan plan = plan("example.test");
 
-        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test opportunistic",
-                "mx.elsewhere.test opportunistic");
+        assertThat(summary(plan))
+                .containsExactly(
+                        "dane.example.test dane", "pkix.example.test opportunistic", "mx.elsewhere.test opportunistic");
         assertThat(plan.hosts().get(1).rule()).endsWith("mta-sts testing id 1: would require PKIX");
         assertThat(plan.hosts().get(2).rule()).endsWith("mta-sts testing id 1: would exclude this host");
         assertThat(plan.enforcesMtaSts()).isFalse();
@@ -164,8 +174,8 @@ class DeliveryPolicyTest {
 
         DeliveryPlan plan = plan("example.test");
 
-        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test pkix",
-                "mx.elsewhere.test excluded");
+        assertThat(summary(plan))
+                .containsExactly("dane.example.test dane", "pkix.example.test pkix", "mx.elsewhere.test excluded");
         assertThat(plan.explain()).endsWith("; override: mta-sts-enforce");
     }
 
@@ -177,8 +187,8 @@ class DeliveryPolicyTest {
 
         DeliveryPlan plan = plan("example.test");
 
-        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test excluded",
-                "mx.elsewhere.test excluded");
+        assertThat(summary(plan))
+                .containsExactly("dane.example.test dane", "pkix.example.test excluded", "mx.elsewhere.test excluded");
         assertThat(plan.hosts().get(1).exclusion()).get().asString().startsWith("the MTA-STS policy is unknown");
         // What a TLS report files the host under (RFC 8460 4.3.2.2).
         assertThat(plan.hosts().get(1).exclusionType()).contains(ResultType.STS_POLICY_FETCH_ERROR);
@@ -235,8 +245,8 @@ class DeliveryPolicyTest {
         overrides.put("unusable.example.test", DomainOverride.REQUIRE_TLS);
         overrides.put("insecure.test", DomainOverride.OPPORTUNISTIC);
 
-        assertThat(summary(plan("example.test"))).containsExactly("dane.example.test none", "pkix.example.test none",
-                "mx.elsewhere.test none");
+        assertThat(summary(plan("example.test")))
+                .containsExactly("dane.example.test none", "pkix.example.test none", "mx.elsewhere.test none");
         assertThat(summary(plan("unusable.example.test"))).containsExactly("encrypt.example.test pkix");
         assertThat(summary(plan("insecure.test"))).containsExactly("mx.insecure.test opportunistic");
     }
@@ -246,8 +256,8 @@ class DeliveryPolicyTest {
         overrides.put("example.test", DomainOverride.DANE_ONLY);
         overrides.put("insecure.test", DomainOverride.DANE_ONLY);
 
-        assertThat(summary(plan("example.test"))).containsExactly("dane.example.test dane", "pkix.example.test excluded",
-                "mx.elsewhere.test excluded");
+        assertThat(summary(plan("example.test")))
+                .containsExactly("dane.example.test dane", "pkix.example.test excluded", "mx.elsewhere.test excluded");
         DeliveryPlan insecurePlan = plan("insecure.test");
         assertThat(insecurePlan.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
         assertThat(insecurePlan.failureType()).contains(ResultType.DANE_REQUIRED);
@@ -266,8 +276,7 @@ class DeliveryPolicyTest {
     // RFC 7672 2.1.1 and 2.2.1: a failed A or AAAA lookup rules a host out only where DANE may apply.
 
     private static List<String> addresses(MxHostPlan host) {
-        return host.addresses().stream().map(InetAddress::getHostAddress)
-                .collect(java.util.stream.Collectors.toList());
+        return host.addresses().stream().map(InetAddress::getHostAddress).collect(java.util.stream.Collectors.toList());
     }
 
     @Test
@@ -328,8 +337,11 @@ class DeliveryPolicyTest {
         DeliveryPlan plan = plan("example.test");
 
         // RFC 7672 2.2.1: the MX RRset is secure, so the host's addresses must be known securely.
-        assertThat(summary(plan)).containsExactly("dane.example.test excluded", "pkix.example.test opportunistic",
-                "mx.elsewhere.test opportunistic");
+        assertThat(summary(plan))
+                .containsExactly(
+                        "dane.example.test excluded",
+                        "pkix.example.test opportunistic",
+                        "mx.elsewhere.test opportunistic");
         assertThat(plan.hosts().get(0).exclusion()).get().asString().startsWith("the AAAA ");
     }
 
@@ -342,7 +354,9 @@ class DeliveryPolicyTest {
 
         assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
         assertThat(summary(plan)).containsExactly("dane.example.test excluded");
-        assertThat(plan.hosts().get(0).exclusion()).get().asString()
+        assertThat(plan.hosts().get(0).exclusion())
+                .get()
+                .asString()
                 .startsWith("the AAAA lookup of dane.example.test failed: ");
     }
 
@@ -362,9 +376,13 @@ class DeliveryPolicyTest {
         DeliveryPlan plan = plan("example.test").forMessage(TLS_NOT_REQUIRED);
 
         // RFC 8689 3: DANE and MTA-STS ignored; a host the plan ruled out stays out.
-        assertThat(summary(plan)).containsExactly("dane.example.test opportunistic",
-                "pkix.example.test opportunistic", "mx.elsewhere.test excluded");
-        assertThat(plan.hosts().get(1).rule()).isEqualTo("mta-sts enforce id 1; message: TLS-Required: No, so opportunistic");
+        assertThat(summary(plan))
+                .containsExactly(
+                        "dane.example.test opportunistic",
+                        "pkix.example.test opportunistic",
+                        "mx.elsewhere.test excluded");
+        assertThat(plan.hosts().get(1).rule())
+                .isEqualTo("mta-sts enforce id 1; message: TLS-Required: No, so opportunistic");
         assertThat(plan.explain()).endsWith("; message: TLS-Required: No");
     }
 
@@ -383,10 +401,10 @@ class DeliveryPolicyTest {
     void levelDaneRulesOutEveryHostWithoutUsableTlsaRecords() throws Exception {
         DeliveryPlan plan = plan("example.test").forMessage(level(SecurityLevel.DANE));
 
-        assertThat(summary(plan)).containsExactly("dane.example.test dane", "pkix.example.test excluded",
-                "mx.elsewhere.test excluded");
-        assertThat(plan.hosts().get(1).exclusion()).contains(
-                "pkix.example.test has no usable DANE TLSA records; the message requires level dane");
+        assertThat(summary(plan))
+                .containsExactly("dane.example.test dane", "pkix.example.test excluded", "mx.elsewhere.test excluded");
+        assertThat(plan.hosts().get(1).exclusion())
+                .contains("pkix.example.test has no usable DANE TLSA records; the message requires level dane");
 
         DeliveryPlan unusable = plan("unusable.example.test").forMessage(level(SecurityLevel.DANE));
         assertThat(unusable.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
@@ -420,13 +438,15 @@ class DeliveryPolicyTest {
         // example.test's MX records are signed: every host's name is vouched for (RFC 8689 4.2.1 step 2).
         DeliveryPlan signed = plan("example.test").forMessage(REQUIRETLS);
         assertThat(signed.hosts()).allMatch(MxHostPlan::requireTls);
-        assertThat(summary(signed)).containsExactly("dane.example.test dane", "pkix.example.test pkix",
-                "mx.elsewhere.test pkix");
+        assertThat(summary(signed))
+                .containsExactly("dane.example.test dane", "pkix.example.test pkix", "mx.elsewhere.test pkix");
 
         // insecure.test's are not, and it publishes no policy: no host may have the message.
         DeliveryPlan unsigned = plan("insecure.test").forMessage(REQUIRETLS);
         assertThat(unsigned.outcome()).isEqualTo(DeliveryPlan.Outcome.DEFER);
-        assertThat(unsigned.hosts().get(0).exclusion()).get().asString()
+        assertThat(unsigned.hosts().get(0).exclusion())
+                .get()
+                .asString()
                 .startsWith("REQUIRETLS: the name mx.insecure.test is vouched for neither by DNSSEC-signed MX records");
     }
 
@@ -450,8 +470,8 @@ class DeliveryPolicyTest {
 
         assertThat(both.tlsOptional()).isFalse();
         assertThat(both.level()).contains(SecurityLevel.AUTHENTICATED);
-        assertThat(summary(plan("example.test").forMessage(both))).containsExactly("dane.example.test dane",
-                "pkix.example.test pkix", "mx.elsewhere.test pkix");
+        assertThat(summary(plan("example.test").forMessage(both)))
+                .containsExactly("dane.example.test dane", "pkix.example.test pkix", "mx.elsewhere.test pkix");
     }
 
     @Test
@@ -468,7 +488,8 @@ class DeliveryPolicyTest {
         assertThat(MessageSecurity.saysTlsNotRequired(new String[] {"No"})).isTrue();
         assertThat(MessageSecurity.saysTlsNotRequired(new String[] {" no "})).isTrue();
         // RFC 8689 3: more than one field MUST NOT appear; such a message keeps its destination's policy.
-        assertThat(MessageSecurity.saysTlsNotRequired(new String[] {"No", "No"})).isFalse();
+        assertThat(MessageSecurity.saysTlsNotRequired(new String[] {"No", "No"}))
+                .isFalse();
         assertThat(MessageSecurity.saysTlsNotRequired(new String[] {"Yes"})).isFalse();
         assertThat(MessageSecurity.saysTlsNotRequired(null)).isFalse();
     }

@@ -95,8 +95,8 @@ public final class HostileSmtpServer implements AutoCloseable {
     private void serve(Socket socket) {
         try (socket) {
             OutputStream out = socket.getOutputStream();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.US_ASCII));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
             switch (attack) {
                 case SILENT:
                     // Hold the connection open until the client gives up.

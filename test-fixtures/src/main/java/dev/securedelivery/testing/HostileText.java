@@ -21,26 +21,24 @@ public final class HostileText {
     /** The most a message about outside input may quote: it goes to a log line. */
     public static final int MAX_MESSAGE_LENGTH = 1024;
 
-    private HostileText() {
-    }
+    private HostileText() {}
 
     /** Valid texts, mostly edited a little, sometimes left alone; and some random text. */
     public static Arbitrary<String> hostile(Arbitrary<String> valid, String... fragments) {
         return Arbitraries.frequencyOf(
-                Tuple.of(7, mutationsOf(valid, fragments)),
-                Tuple.of(2, valid),
-                Tuple.of(1, randomText()));
+                Tuple.of(7, mutationsOf(valid, fragments)), Tuple.of(2, valid), Tuple.of(1, randomText()));
     }
 
     /** {@code valid} texts with one to four random edits each. */
     public static Arbitrary<String> mutationsOf(Arbitrary<String> valid, String... fragments) {
-        return Combinators.combine(valid, edits(fragments).list().ofMinSize(1).ofMaxSize(4)).as((text, edits) -> {
-            String edited = text;
-            for (UnaryOperator<String> edit : edits) {
-                edited = edit.apply(edited);
-            }
-            return edited;
-        });
+        return Combinators.combine(valid, edits(fragments).list().ofMinSize(1).ofMaxSize(4))
+                .as((text, edits) -> {
+                    String edited = text;
+                    for (UnaryOperator<String> edit : edits) {
+                        edited = edit.apply(edited);
+                    }
+                    return edited;
+                });
     }
 
     /** Random text from the special characters, ASCII, and now and then any character at all. */
@@ -57,31 +55,38 @@ public final class HostileText {
             specials.add(String.valueOf(c));
         }
         Arbitrary<String> insertion = fragments.length == 0
-                ? Arbitraries.oneOf(Arbitraries.of(specials), Arbitraries.chars().all().map(String::valueOf))
-                : Arbitraries.oneOf(Arbitraries.of(specials), Arbitraries.of(fragments),
+                ? Arbitraries.oneOf(
+                        Arbitraries.of(specials), Arbitraries.chars().all().map(String::valueOf))
+                : Arbitraries.oneOf(
+                        Arbitraries.of(specials),
+                        Arbitraries.of(fragments),
                         Arbitraries.chars().all().map(String::valueOf));
         Arbitrary<Integer> times = Arbitraries.frequencyOf(
                 Tuple.of(6, Arbitraries.integers().between(2, 40)),
                 Tuple.of(3, Arbitraries.integers().between(40, 1200)),
                 Tuple.of(1, Arbitraries.integers().between(1200, 6000)));
-        Arbitrary<UnaryOperator<String>> insert = Combinators.combine(where, insertion).as((w, s) -> text -> {
-            int at = w % (text.length() + 1);
-            return text.substring(0, at) + s + text.substring(at);
-        });
-        Arbitrary<UnaryOperator<String>> replace = Combinators.combine(where, insertion).as((w, s) -> text -> {
-            if (text.isEmpty()) {
-                return s;
-            }
-            int at = w % text.length();
-            return text.substring(0, at) + s + text.substring(at + 1);
-        });
-        Arbitrary<UnaryOperator<String>> delete = Combinators.combine(where, Arbitraries.integers().between(1, 12))
+        Arbitrary<UnaryOperator<String>> insert = Combinators.combine(where, insertion)
+                .as((w, s) -> text -> {
+                    int at = w % (text.length() + 1);
+                    return text.substring(0, at) + s + text.substring(at);
+                });
+        Arbitrary<UnaryOperator<String>> replace = Combinators.combine(where, insertion)
+                .as((w, s) -> text -> {
+                    if (text.isEmpty()) {
+                        return s;
+                    }
+                    int at = w % text.length();
+                    return text.substring(0, at) + s + text.substring(at + 1);
+                });
+        Arbitrary<UnaryOperator<String>> delete = Combinators.combine(
+                        where, Arbitraries.integers().between(1, 12))
                 .as((w, length) -> text -> {
                     int at = w % (text.length() + 1);
                     return text.substring(0, at) + text.substring(Math.min(text.length(), at + length));
                 });
-        Arbitrary<UnaryOperator<String>> repeat = Combinators.combine(where, Arbitraries.integers().between(1, 16),
-                times).as((w, length, count) -> text -> {
+        Arbitrary<UnaryOperator<String>> repeat = Combinators.combine(
+                        where, Arbitraries.integers().between(1, 16), times)
+                .as((w, length, count) -> text -> {
                     int at = w % (text.length() + 1);
                     String piece = text.substring(at, Math.min(text.length(), at + length));
                     return text.substring(0, at) + piece.repeat(count) + text.substring(at);
@@ -96,15 +101,22 @@ public final class HostileText {
             char swapped = Character.isUpperCase(c) ? Character.toLowerCase(c) : Character.toUpperCase(c);
             return text.substring(0, at) + swapped + text.substring(at + 1);
         });
-        return Arbitraries.frequencyOf(Tuple.of(5, insert), Tuple.of(3, replace), Tuple.of(3, delete),
-                Tuple.of(2, repeat), Tuple.of(1, truncate), Tuple.of(1, swapCase));
+        return Arbitraries.frequencyOf(
+                Tuple.of(5, insert),
+                Tuple.of(3, replace),
+                Tuple.of(3, delete),
+                Tuple.of(2, repeat),
+                Tuple.of(1, truncate),
+                Tuple.of(1, swapCase));
     }
 
     /** Whether {@code text} can go into a log line as it is: no control, format or line-separator character. */
     public static boolean isLogSafe(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+            if (Character.isISOControl(c)
+                    || c == '\u2028'
+                    || c == '\u2029'
                     || Character.getType(c) == Character.FORMAT) {
                 return false;
             }
@@ -118,8 +130,8 @@ public final class HostileText {
             throw new AssertionError(what + " carries a control character: " + escaped(text));
         }
         if (capped && text.length() > MAX_MESSAGE_LENGTH) {
-            throw new AssertionError(what + " is " + text.length() + " characters long: "
-                    + escaped(text.substring(0, 200)) + "...");
+            throw new AssertionError(
+                    what + " is " + text.length() + " characters long: " + escaped(text.substring(0, 200)) + "...");
         }
     }
 

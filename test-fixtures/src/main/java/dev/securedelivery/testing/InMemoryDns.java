@@ -46,7 +46,12 @@ public final class InMemoryDns extends InMemoryUpstream {
 
     private final List<Record> extras = new CopyOnWriteArrayList<>();
 
-    private enum Failure { SERVFAIL, BOGUS, SILENCE, EXCEPTION }
+    private enum Failure {
+        SERVFAIL,
+        BOGUS,
+        SILENCE,
+        EXCEPTION
+    }
 
     public static Name name(String text) {
         try {
@@ -165,16 +170,23 @@ public final class InMemoryDns extends InMemoryUpstream {
             return new CompletableFuture<>();
         }
         if (failure == Failure.EXCEPTION) {
-            return CompletableFuture.failedFuture(new IOException(new IllegalArgumentException(
-                    "DNS Rcode 51 is out of range")));
+            return CompletableFuture.failedFuture(
+                    new IOException(new IllegalArgumentException("DNS Rcode 51 is out of range")));
         }
         Message response;
         if (failure == Failure.SERVFAIL) {
             response = reply(query, Rcode.SERVFAIL);
         } else if (failure == Failure.BOGUS) {
             response = reply(query, Rcode.SERVFAIL);
-            response.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new ExtendedErrorCodeOption(
-                    ExtendedErrorCodeOption.DNSSEC_BOGUS, "signature does not verify"))), Section.ADDITIONAL);
+            response.addRecord(
+                    new OPTRecord(
+                            1232,
+                            0,
+                            0,
+                            0,
+                            List.of(new ExtendedErrorCodeOption(
+                                    ExtendedErrorCodeOption.DNSSEC_BOGUS, "signature does not verify"))),
+                    Section.ADDITIONAL);
         } else {
             response = answer(query);
         }
@@ -182,8 +194,8 @@ public final class InMemoryDns extends InMemoryUpstream {
         if (wait.isZero()) {
             return CompletableFuture.completedFuture(response);
         }
-        return CompletableFuture.supplyAsync(() -> response,
-                CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS, executor));
+        return CompletableFuture.supplyAsync(
+                () -> response, CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS, executor));
     }
 
     private Message answer(Message query) {
@@ -210,8 +222,19 @@ public final class InMemoryDns extends InMemoryUpstream {
         if (!exists(current)) {
             response.getHeader().setRcode(Rcode.NXDOMAIN);
         }
-        response.addRecord(new SOARecord(ZONE, DClass.IN, negativeTtl, name("ns.test."), name("admin.test."),
-                1, 3600, 600, 86400, negativeTtl), Section.AUTHORITY);
+        response.addRecord(
+                new SOARecord(
+                        ZONE,
+                        DClass.IN,
+                        negativeTtl,
+                        name("ns.test."),
+                        name("admin.test."),
+                        1,
+                        3600,
+                        600,
+                        86400,
+                        negativeTtl),
+                Section.AUTHORITY);
         return response;
     }
 

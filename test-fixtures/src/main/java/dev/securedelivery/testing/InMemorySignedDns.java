@@ -37,6 +37,7 @@ public final class InMemorySignedDns extends InMemoryUpstream {
     private final Set<Name> failing = ConcurrentHashMap.newKeySet();
     /** By lower-case name and type: SERVFAIL, or no answer at all. */
     private final Map<String, Failure> failingTypes = new ConcurrentHashMap<>();
+
     private final Map<String, AtomicInteger> queries = new ConcurrentHashMap<>();
 
     /** The zones: a tree whose top zone is the trust anchor's, each delegated by its parent. */
@@ -52,7 +53,10 @@ public final class InMemorySignedDns extends InMemoryUpstream {
         return this;
     }
 
-    private enum Failure { SERVFAIL, SILENCE }
+    private enum Failure {
+        SERVFAIL,
+        SILENCE
+    }
 
     /** Queries for {@code owner} get SERVFAIL. */
     public InMemorySignedDns servfail(String owner) {
@@ -139,7 +143,9 @@ public final class InMemorySignedDns extends InMemoryUpstream {
         // NXDOMAIN: no such name, and no wildcard at the closest encloser either.
         addProof(zone, zone.nsecCovering(name), authority);
         try {
-            addProof(zone, zone.nsecCovering(Name.concatenate(Name.fromConstantString("*"), zone.closestEncloser(name))),
+            addProof(
+                    zone,
+                    zone.nsecCovering(Name.concatenate(Name.fromConstantString("*"), zone.closestEncloser(name))),
                     authority);
         } catch (NameTooLongException e) {
             // no wildcard name can be that long either
@@ -152,7 +158,8 @@ public final class InMemorySignedDns extends InMemoryUpstream {
         SignedZone best = null;
         for (SignedZone zone : zones) {
             boolean apexDs = type == Type.DS && name.equals(zone.origin());
-            if (name.subdomain(zone.origin()) && !apexDs
+            if (name.subdomain(zone.origin())
+                    && !apexDs
                     && (best == null || zone.origin().labels() > best.origin().labels())) {
                 best = zone;
             }

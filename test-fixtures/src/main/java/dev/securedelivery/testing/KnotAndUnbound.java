@@ -41,7 +41,11 @@ public final class KnotAndUnbound implements AutoCloseable {
     private static final String UNBOUND = "/usr/sbin/unbound";
 
     /** How a zone hangs in the tree. */
-    public enum Delegation { SIGNED, INSECURE, BOGUS }
+    public enum Delegation {
+        SIGNED,
+        INSECURE,
+        BOGUS
+    }
 
     private final Path directory;
     private final int knotPort;
@@ -60,8 +64,8 @@ public final class KnotAndUnbound implements AutoCloseable {
     public static Optional<String> unavailableReason() {
         for (String binary : List.of(KNOTD, KEYMGR, UNBOUND)) {
             if (!Files.isExecutable(Path.of(binary))) {
-                return Optional.of(binary + " is not installed (Debian packages knot and unbound;"
-                        + " .ci/run installs them)");
+                return Optional.of(
+                        binary + " is not installed (Debian packages knot and unbound;" + " .ci/run installs them)");
             }
         }
         return Optional.empty();
@@ -105,37 +109,53 @@ public final class KnotAndUnbound implements AutoCloseable {
 
         Map<String, String> ds = new LinkedHashMap<>();
         for (String origin : signedOrigins(zones)) {
-            run(directory, KEYMGR, "-c", knotConf.toString(), origin, "generate", "algorithm=ecdsap256sha256",
-                    "ksk=yes", "zsk=yes");
+            run(
+                    directory,
+                    KEYMGR,
+                    "-c",
+                    knotConf.toString(),
+                    origin,
+                    "generate",
+                    "algorithm=ecdsap256sha256",
+                    "ksk=yes",
+                    "zsk=yes");
             ds.put(origin, sha256Ds(run(directory, KEYMGR, "-c", knotConf.toString(), origin, "ds")));
         }
         StringBuilder tld = new StringBuilder(zoneHeader("test."));
         for (Zone zone : zones) {
             String label = zone.origin.substring(0, zone.origin.length() - "test.".length() - 1);
-            tld.append(label).append(" NS ns.").append(label).append('\n')
-                    .append("ns.").append(label).append(" A 127.0.0.1\n");
+            tld.append(label)
+                    .append(" NS ns.")
+                    .append(label)
+                    .append('\n')
+                    .append("ns.")
+                    .append(label)
+                    .append(" A 127.0.0.1\n");
             if (zone.delegation == Delegation.SIGNED) {
                 tld.append(ds.get(zone.origin)).append('\n');
             } else if (zone.delegation == Delegation.BOGUS) {
                 // A DS for a key the zone does not use: everything below it is bogus.
-                String wrong = ds.get(zone.origin).replaceFirst(" [0-9a-f]{64}$",
-                        " 0000000000000000000000000000000000000000000000000000000000000000");
+                String wrong = ds.get(zone.origin)
+                        .replaceFirst(
+                                " [0-9a-f]{64}$", " 0000000000000000000000000000000000000000000000000000000000000000");
                 tld.append(wrong).append('\n');
             }
-            Files.writeString(directory.resolve("zones").resolve(zone.origin + "zone"),
+            Files.writeString(
+                    directory.resolve("zones").resolve(zone.origin + "zone"),
                     zoneHeader(zone.origin) + zone.records + "\n");
         }
         Files.writeString(directory.resolve("zones").resolve("test.zone"), tld.toString());
         String anchor = ds.get("test.");
         Files.writeString(directory.resolve("anchor.ds"), anchor + "\n");
-        Files.writeString(directory.resolve("unbound.conf"), unboundConfiguration(directory, unboundPort, knotPort,
-                zones));
+        Files.writeString(
+                directory.resolve("unbound.conf"), unboundConfiguration(directory, unboundPort, knotPort, zones));
 
         KnotAndUnbound servers = new KnotAndUnbound(directory, knotPort, unboundPort, anchor);
         try {
             servers.launch(KNOTD, "-c", knotConf.toString());
             servers.awaitSigned(knotPort, zones);
-            servers.launch(UNBOUND, "-d", "-c", directory.resolve("unbound.conf").toString());
+            servers.launch(
+                    UNBOUND, "-d", "-c", directory.resolve("unbound.conf").toString());
             servers.awaitAnswer(unboundPort);
         } catch (IOException | InterruptedException | RuntimeException e) {
             servers.close();
@@ -209,8 +229,8 @@ public final class KnotAndUnbound implements AutoCloseable {
                 }
             }
             try {
-                Message response = resolver.send(Message.newQuery(
-                        Record.newRecord(Name.fromString(owner), queryType, DClass.IN)));
+                Message response =
+                        resolver.send(Message.newQuery(Record.newRecord(Name.fromString(owner), queryType, DClass.IN)));
                 for (Record record : response.getSection(Section.ANSWER)) {
                     if (record.getType() == wantedType) {
                         return;
@@ -257,14 +277,22 @@ public final class KnotAndUnbound implements AutoCloseable {
 
     private static String knotConfiguration(Path directory, int port, Zone[] zones) {
         StringBuilder conf = new StringBuilder()
-                .append("server:\n    listen: 127.0.0.1@").append(port).append('\n')
-                .append("    rundir: ").append(directory.resolve("run")).append('\n')
-                .append("database:\n    storage: ").append(directory.resolve("db")).append('\n')
+                .append("server:\n    listen: 127.0.0.1@")
+                .append(port)
+                .append('\n')
+                .append("    rundir: ")
+                .append(directory.resolve("run"))
+                .append('\n')
+                .append("database:\n    storage: ")
+                .append(directory.resolve("db"))
+                .append('\n')
                 .append("log:\n  - target: stderr\n    any: info\n")
                 // Keys come from keymgr before the start, so the DS records are known up front.
                 .append("policy:\n  - id: test\n    manual: on\n    algorithm: ecdsap256sha256\n")
                 .append("    nsec3: on\n    nsec3-iterations: 0\n")
-                .append("template:\n  - id: default\n    storage: ").append(directory.resolve("zones")).append('\n')
+                .append("template:\n  - id: default\n    storage: ")
+                .append(directory.resolve("zones"))
+                .append('\n')
                 .append("    file: \"%s.zone\"\n    zonefile-sync: -1\n    journal-content: none\n")
                 .append("zone:\n  - domain: test.\n    dnssec-signing: on\n    dnssec-policy: test\n");
         for (Zone zone : zones) {
@@ -279,23 +307,38 @@ public final class KnotAndUnbound implements AutoCloseable {
     private static String unboundConfiguration(Path directory, int port, int knotPort, Zone[] zones) {
         StringBuilder conf = new StringBuilder()
                 .append("server:\n")
-                .append("    interface: 127.0.0.1@").append(port).append('\n')
-                .append("    port: ").append(port).append('\n')
+                .append("    interface: 127.0.0.1@")
+                .append(port)
+                .append('\n')
+                .append("    port: ")
+                .append(port)
+                .append('\n')
                 .append("    do-ip6: no\n    do-not-query-localhost: no\n")
                 .append("    username: \"\"\n    chroot: \"\"\n")
-                .append("    directory: \"").append(directory).append("\"\n")
-                .append("    pidfile: \"").append(directory.resolve("unbound.pid")).append("\"\n")
+                .append("    directory: \"")
+                .append(directory)
+                .append("\"\n")
+                .append("    pidfile: \"")
+                .append(directory.resolve("unbound.pid"))
+                .append("\"\n")
                 .append("    use-syslog: no\n    logfile: \"\"\n    verbosity: 1\n    val-log-level: 2\n")
-                .append("    trust-anchor-file: \"").append(directory.resolve("anchor.ds")).append("\"\n")
+                .append("    trust-anchor-file: \"")
+                .append(directory.resolve("anchor.ds"))
+                .append("\"\n")
                 // Without it unbound answers NXDOMAIN for the private tree itself.
                 .append("    local-zone: \"test.\" nodefault\n")
                 .append("    module-config: \"validator iterator\"\n")
                 .append("    access-control: 127.0.0.0/8 allow\n")
                 .append("    ede: yes\n    qname-minimisation: no\n")
-                .append("stub-zone:\n    name: \"test.\"\n    stub-addr: 127.0.0.1@").append(knotPort).append('\n');
+                .append("stub-zone:\n    name: \"test.\"\n    stub-addr: 127.0.0.1@")
+                .append(knotPort)
+                .append('\n');
         for (Zone zone : zones) {
-            conf.append("stub-zone:\n    name: \"").append(zone.origin).append("\"\n    stub-addr: 127.0.0.1@")
-                    .append(knotPort).append('\n');
+            conf.append("stub-zone:\n    name: \"")
+                    .append(zone.origin)
+                    .append("\"\n    stub-addr: 127.0.0.1@")
+                    .append(knotPort)
+                    .append('\n');
         }
         return conf.append("remote-control:\n    control-enable: no\n").toString();
     }
@@ -310,7 +353,10 @@ public final class KnotAndUnbound implements AutoCloseable {
     }
 
     private static String run(Path directory, String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command)
+                .directory(directory.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
             throw new IOException(String.join(" ", command) + " failed: " + output);

@@ -9,8 +9,7 @@ import java.net.ServerSocket;
 
 /** Ports free right now on loopback addresses, for servers that must be told theirs in advance. */
 public final class LoopbackPorts {
-    private LoopbackPorts() {
-    }
+    private LoopbackPorts() {}
 
     /** A TCP port free on {@code address}. */
     public static int freeTcpPort(InetAddress address) {
@@ -25,8 +24,8 @@ public final class LoopbackPorts {
     public static int freeUdpAndTcpPort() {
         for (int attempt = 0; attempt < 50; attempt++) {
             try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                    DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-                            tcp.getLocalPort()))) {
+                    DatagramSocket udp = new DatagramSocket(
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), tcp.getLocalPort()))) {
                 return tcp.getLocalPort();
             } catch (IOException e) {
                 // taken for UDP: try another

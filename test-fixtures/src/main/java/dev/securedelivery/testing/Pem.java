@@ -6,8 +6,7 @@ import java.util.Base64;
 
 /** PEM text for certificates, as administrators keep them in CA files. */
 public final class Pem {
-    private Pem() {
-    }
+    private Pem() {}
 
     public static String certificate(X509Certificate certificate) {
         try {

@@ -47,8 +47,8 @@ public final class RawDnsServer implements AutoCloseable {
             try {
                 ServerSocket tcp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
                 try {
-                    DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-                            tcp.getLocalPort()));
+                    DatagramSocket udp = new DatagramSocket(
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), tcp.getLocalPort()));
                     return new RawDnsServer(udp, tcp, responder);
                 } catch (IOException e) {
                     tcp.close();
@@ -68,12 +68,11 @@ public final class RawDnsServer implements AutoCloseable {
         return start(query -> {
             try {
                 Message request = new Message(query);
-                Message response = upstream.sendAsync(request).toCompletableFuture()
-                        .get(5, TimeUnit.SECONDS);
+                Message response =
+                        upstream.sendAsync(request).toCompletableFuture().get(5, TimeUnit.SECONDS);
                 // Keep EDNS with DO, so that the answer may be large and signatures pass through.
                 if (request.getOPT() != null && response.getOPT() == null) {
-                    response.addRecord(new OPTRecord(1232, 0, 0, ExtendedFlags.DO),
-                            Section.ADDITIONAL);
+                    response.addRecord(new OPTRecord(1232, 0, 0, ExtendedFlags.DO), Section.ADDITIONAL);
                 }
                 return response.toWire(65535);
             } catch (Exception e) {

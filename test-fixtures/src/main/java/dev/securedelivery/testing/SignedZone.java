@@ -44,6 +44,7 @@ public final class SignedZone {
     private final DNSKEYRecord dnskey;
     /** Owner name, then type: the zone's data as added, in canonical order. */
     private final TreeMap<Name, Map<Integer, RRset>> data = new TreeMap<>();
+
     private final Map<Name, SignedZone> delegations = new HashMap<>();
     private final Map<Name, Map<Integer, RRSIGRecord>> signatures = new HashMap<>();
     private final TreeMap<Name, NSECRecord> nsec = new TreeMap<>();
@@ -54,8 +55,17 @@ public final class SignedZone {
         this.origin = origin;
         this.signed = signed;
         Name nameServer = InMemoryDns.name("ns." + origin);
-        add(new SOARecord(origin, DClass.IN, TTL, nameServer, InMemoryDns.name("admin." + origin), 1, 3600, 600,
-                86400, NEGATIVE_TTL));
+        add(new SOARecord(
+                origin,
+                DClass.IN,
+                TTL,
+                nameServer,
+                InMemoryDns.name("admin." + origin),
+                1,
+                3600,
+                600,
+                86400,
+                NEGATIVE_TTL));
         add(new NSRecord(origin, DClass.IN, TTL, nameServer));
         if (signed) {
             try {
@@ -63,8 +73,8 @@ public final class SignedZone {
                 generator.initialize(new ECGenParameterSpec("secp256r1"));
                 this.key = generator.generateKeyPair();
                 // Flags 257: a zone key that is also the secure entry point (one key signs all).
-                this.dnskey = new DNSKEYRecord(origin, DClass.IN, TTL, 257, 3,
-                        DNSSEC.Algorithm.ECDSAP256SHA256, key.getPublic());
+                this.dnskey = new DNSKEYRecord(
+                        origin, DClass.IN, TTL, 257, 3, DNSSEC.Algorithm.ECDSAP256SHA256, key.getPublic());
             } catch (GeneralSecurityException | DNSSEC.DNSSECException e) {
                 throw new IllegalStateException(e);
             }
@@ -270,8 +280,14 @@ public final class SignedZone {
             TreeSet<Integer> types = new TreeSet<>(data.get(owner).keySet());
             types.add(Type.NSEC);
             types.add(Type.RRSIG);
-            nsec.put(owner, new NSECRecord(owner, DClass.IN, NEGATIVE_TTL, next,
-                    types.stream().mapToInt(Integer::intValue).toArray()));
+            nsec.put(
+                    owner,
+                    new NSECRecord(
+                            owner,
+                            DClass.IN,
+                            NEGATIVE_TTL,
+                            next,
+                            types.stream().mapToInt(Integer::intValue).toArray()));
         }
         try {
             for (Name owner : owners) {

@@ -48,8 +48,8 @@ public final class StartTlsStrippingProxy implements AutoCloseable {
         return start(address, 0, target, variant);
     }
 
-    public static StartTlsStrippingProxy start(InetAddress address, int port, InetSocketAddress target,
-            Variant variant) {
+    public static StartTlsStrippingProxy start(
+            InetAddress address, int port, InetSocketAddress target, Variant variant) {
         try {
             return new StartTlsStrippingProxy(new ServerSocket(port, 50, address), target, variant);
         } catch (IOException e) {
@@ -80,14 +80,15 @@ public final class StartTlsStrippingProxy implements AutoCloseable {
     }
 
     private void relay(Socket client) {
-        try (client; Socket server = new Socket()) {
+        try (client;
+                Socket server = new Socket()) {
             server.connect(target, 5000);
             client.setSoTimeout(30_000);
             server.setSoTimeout(30_000);
-            BufferedReader fromServer = new BufferedReader(new InputStreamReader(server.getInputStream(),
-                    StandardCharsets.ISO_8859_1));
-            BufferedReader clientLines = new BufferedReader(new InputStreamReader(client.getInputStream(),
-                    StandardCharsets.ISO_8859_1));
+            BufferedReader fromServer =
+                    new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.ISO_8859_1));
+            BufferedReader clientLines =
+                    new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.ISO_8859_1));
             OutputStream toClient = client.getOutputStream();
             OutputStream toServer = server.getOutputStream();
             relayReply(fromServer, toClient);
@@ -124,7 +125,8 @@ public final class StartTlsStrippingProxy implements AutoCloseable {
             lines.add(line);
         } while (line.length() > 3 && line.charAt(3) == '-');
         if (variant == Variant.HIDE) {
-            lines.removeIf(reply -> reply.length() > 4 && reply.substring(4).trim().equalsIgnoreCase("STARTTLS"));
+            lines.removeIf(
+                    reply -> reply.length() > 4 && reply.substring(4).trim().equalsIgnoreCase("STARTTLS"));
             for (int i = 0; i < lines.size(); i++) {
                 String reply = lines.get(i);
                 char separator = i == lines.size() - 1 ? ' ' : '-';

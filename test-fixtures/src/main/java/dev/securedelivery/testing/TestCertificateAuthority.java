@@ -57,9 +57,16 @@ public final class TestCertificateAuthority {
     public static TestCertificateAuthority root(String commonName) {
         KeyPair keys = newKeyPair();
         Instant now = Instant.now();
-        X509Certificate certificate = sign(new X500Name("CN=" + commonName), keys.getPublic(),
-                new X500Name("CN=" + commonName), keys, null, true, List.of(),
-                now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(3650)));
+        X509Certificate certificate = sign(
+                new X500Name("CN=" + commonName),
+                keys.getPublic(),
+                new X500Name("CN=" + commonName),
+                keys,
+                null,
+                true,
+                List.of(),
+                now.minus(Duration.ofDays(1)),
+                now.plus(Duration.ofDays(3650)));
         return new TestCertificateAuthority(keys, certificate, List.of(certificate));
     }
 
@@ -67,9 +74,16 @@ public final class TestCertificateAuthority {
     public TestCertificateAuthority intermediate(String commonName) {
         KeyPair keys = newKeyPair();
         Instant now = Instant.now();
-        X509Certificate issued = sign(new X500Name("CN=" + commonName), keys.getPublic(),
-                issuerName(), keyPair, certificate, true, List.of(),
-                now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(1825)));
+        X509Certificate issued = sign(
+                new X500Name("CN=" + commonName),
+                keys.getPublic(),
+                issuerName(),
+                keyPair,
+                certificate,
+                true,
+                List.of(),
+                now.minus(Duration.ofDays(1)),
+                now.plus(Duration.ofDays(1825)));
         List<X509Certificate> issuedPath = new ArrayList<>();
         issuedPath.add(issued);
         issuedPath.addAll(path);
@@ -86,8 +100,16 @@ public final class TestCertificateAuthority {
     public IssuedCertificate issue(Instant notBefore, Instant notAfter, String... dnsNames) {
         KeyPair keys = newKeyPair();
         String commonName = dnsNames.length == 0 ? "no name" : dnsNames[0];
-        X509Certificate leaf = sign(new X500Name("CN=" + commonName), keys.getPublic(), issuerName(),
-                keyPair, certificate, false, List.of(dnsNames), notBefore, notAfter);
+        X509Certificate leaf = sign(
+                new X500Name("CN=" + commonName),
+                keys.getPublic(),
+                issuerName(),
+                keyPair,
+                certificate,
+                false,
+                List.of(dnsNames),
+                notBefore,
+                notAfter);
         List<X509Certificate> chain = new ArrayList<>();
         chain.add(leaf);
         // Servers send the intermediates but not the root, as real servers do.
@@ -146,26 +168,44 @@ public final class TestCertificateAuthority {
         }
     }
 
-    private static X509Certificate sign(X500Name subject, PublicKey subjectKey, X500Name issuer, KeyPair issuerKeys,
-            X509Certificate issuerCertificate, boolean ca, List<String> dnsNames, Instant notBefore, Instant notAfter) {
+    private static X509Certificate sign(
+            X500Name subject,
+            PublicKey subjectKey,
+            X500Name issuer,
+            KeyPair issuerKeys,
+            X509Certificate issuerCertificate,
+            boolean ca,
+            List<String> dnsNames,
+            Instant notBefore,
+            Instant notAfter) {
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
-                    BigInteger.valueOf(SERIALS.incrementAndGet()), Date.from(notBefore), Date.from(notAfter),
-                    subject, subjectKey);
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    issuer,
+                    BigInteger.valueOf(SERIALS.incrementAndGet()),
+                    Date.from(notBefore),
+                    Date.from(notAfter),
+                    subject,
+                    subjectKey);
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-            builder.addExtension(Extension.subjectKeyIdentifier, false,
-                    extensions.createSubjectKeyIdentifier(subjectKey));
-            builder.addExtension(Extension.authorityKeyIdentifier, false, issuerCertificate == null
-                    ? extensions.createAuthorityKeyIdentifier(subjectKey)
-                    : extensions.createAuthorityKeyIdentifier(issuerCertificate));
+            builder.addExtension(
+                    Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(subjectKey));
+            builder.addExtension(
+                    Extension.authorityKeyIdentifier,
+                    false,
+                    issuerCertificate == null
+                            ? extensions.createAuthorityKeyIdentifier(subjectKey)
+                            : extensions.createAuthorityKeyIdentifier(issuerCertificate));
             if (ca) {
-                builder.addExtension(Extension.keyUsage, true,
+                builder.addExtension(
+                        Extension.keyUsage,
+                        true,
                         new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
             } else {
                 builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-                builder.addExtension(Extension.extendedKeyUsage, false,
-                        new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth}));
+                builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+                    KeyPurposeId.id_kp_serverAuth
+                }));
                 if (!dnsNames.isEmpty()) {
                     GeneralName[] names = dnsNames.stream()
                             .map(name -> new GeneralName(GeneralName.dNSName, name))

@@ -62,8 +62,8 @@ public final class TestSmtpServer implements AutoCloseable {
             @Override
             public SSLSocket createSSLSocket(Socket socket) throws IOException {
                 InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
-                SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(socket, remote.getHostString(),
-                        socket.getPort(), true);
+                SSLSocket ssl = (SSLSocket)
+                        tls.getSocketFactory().createSocket(socket, remote.getHostString(), socket.getPort(), true);
                 ssl.setUseClientMode(false);
                 return ssl;
             }
@@ -160,8 +160,12 @@ public final class TestSmtpServer implements AutoCloseable {
             public void data(InputStream data) throws IOException {
                 ByteArrayOutputStream content = new ByteArrayOutputStream();
                 data.transferTo(content);
-                received.add(new Received(from, recipients, content.toString(StandardCharsets.UTF_8),
-                        ((Session) context).isTLSStarted(), mailParameters.getOrDefault(context, "")));
+                received.add(new Received(
+                        from,
+                        recipients,
+                        content.toString(StandardCharsets.UTF_8),
+                        ((Session) context).isTLSStarted(),
+                        mailParameters.getOrDefault(context, "")));
             }
 
             @Override
@@ -186,8 +190,7 @@ public final class TestSmtpServer implements AutoCloseable {
             }
             session.resetMessageState();
             session.setHelo(arguments[1]);
-            StringBuilder reply = new StringBuilder("250-").append(hostName)
-                    .append("\r\n250-8BITMIME");
+            StringBuilder reply = new StringBuilder("250-").append(hostName).append("\r\n250-8BITMIME");
             if (session.getServer().getEnableTLS() && !session.getServer().getHideTLS() && !session.isTLSStarted()) {
                 reply.append("\r\n250-STARTTLS");
             }
@@ -209,7 +212,8 @@ public final class TestSmtpServer implements AutoCloseable {
         @Override
         public void execute(String command, Session session) throws IOException, DropConnectionException {
             int end = command.indexOf('>');
-            mailParameters.put(session, end < 0 ? "" : command.substring(end + 1).trim());
+            mailParameters.put(
+                    session, end < 0 ? "" : command.substring(end + 1).trim());
             mail.execute(command, session);
         }
     }

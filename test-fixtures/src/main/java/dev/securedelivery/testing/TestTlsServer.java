@@ -31,7 +31,8 @@ public final class TestTlsServer implements AutoCloseable {
 
     public static TestTlsServer start(InetAddress address, SSLContext tls) {
         try {
-            SSLServerSocket socket = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+            SSLServerSocket socket =
+                    (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
             socket.bind(new InetSocketAddress(address, 0));
             return new TestTlsServer(socket);
         } catch (IOException e) {

@@ -24,14 +24,15 @@ public final class TlsReportSchema {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Schema SCHEMA = load();
 
-    private TlsReportSchema() {
-    }
+    private TlsReportSchema() {}
 
     private static Schema load() {
         // Formats (date-time, ipv4, ipv6, uri) are asserted, not only annotated as 2020-12 would have it.
-        SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+        SchemaRegistry registry = SchemaRegistry.withDefaultDialect(
+                SpecificationVersion.DRAFT_2020_12,
                 builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder()
-                        .formatAssertionsEnabled(true).build()));
+                        .formatAssertionsEnabled(true)
+                        .build()));
         try (InputStream in = TlsReportSchema.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(RESOURCE + " is not on the class path");
@@ -65,7 +66,8 @@ public final class TlsReportSchema {
                     failures += detail.get("failed-session-count").asLong();
                 }
             }
-            long total = policy.get("summary").get("total-failure-session-count").asLong();
+            long total =
+                    policy.get("summary").get("total-failure-session-count").asLong();
             if (failures != total) {
                 violations.add("/policies/" + index + ": total-failure-session-count " + total
                         + " is not the sum of its failure-details' failed-session-count, " + failures);

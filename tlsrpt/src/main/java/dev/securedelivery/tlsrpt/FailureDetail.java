@@ -38,13 +38,13 @@ public final class FailureDetail {
      *     ({@code validation-failure}); never free text
      * @param receivingIp null where no connection was made
      */
-    public static Builder builder(String resultType, String sendingMtaIp, String receivingMxHostname,
-            String receivingIp) {
+    public static Builder builder(
+            String resultType, String sendingMtaIp, String receivingMxHostname, String receivingIp) {
         return new Builder(resultType, sendingMtaIp, receivingMxHostname, receivingIp);
     }
 
-    public static Builder builder(ResultType resultType, String sendingMtaIp, String receivingMxHostname,
-            String receivingIp) {
+    public static Builder builder(
+            ResultType resultType, String sendingMtaIp, String receivingMxHostname, String receivingIp) {
         return builder(resultType.reportName(), sendingMtaIp, receivingMxHostname, receivingIp);
     }
 
@@ -147,17 +147,25 @@ public final class FailureDetail {
             return false;
         }
         FailureDetail that = (FailureDetail) other;
-        return resultType.equals(that.resultType) && sendingMtaIp.equals(that.sendingMtaIp)
+        return resultType.equals(that.resultType)
+                && sendingMtaIp.equals(that.sendingMtaIp)
                 && receivingMxHostname.equals(that.receivingMxHostname)
-                && Objects.equals(receivingMxHelo, that.receivingMxHelo) && Objects.equals(receivingIp, that.receivingIp)
+                && Objects.equals(receivingMxHelo, that.receivingMxHelo)
+                && Objects.equals(receivingIp, that.receivingIp)
                 && Objects.equals(additionalInformation, that.additionalInformation)
                 && Objects.equals(failureReasonCode, that.failureReasonCode);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(resultType, sendingMtaIp, receivingMxHostname, receivingMxHelo, receivingIp,
-                additionalInformation, failureReasonCode);
+        return Objects.hash(
+                resultType,
+                sendingMtaIp,
+                receivingMxHostname,
+                receivingMxHelo,
+                receivingIp,
+                additionalInformation,
+                failureReasonCode);
     }
 
     @Override

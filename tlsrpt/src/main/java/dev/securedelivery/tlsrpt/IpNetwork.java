@@ -72,7 +72,8 @@ public final class IpNetwork {
         return masked;
     }
 
-    // An address literal's bytes, none for an IPv4-mapped IPv6 literal, or null; InetAddress.getByName only sees strings it cannot mistake
+    // An address literal's bytes, none for an IPv4-mapped IPv6 literal, or null; InetAddress.getByName only sees
+    // strings it cannot mistake
     // for a name (a dotted quad checked here, an IPv6 literal in brackets), so it never resolves one.
     private static byte[] literal(String text) {
         try {
@@ -105,7 +106,8 @@ public final class IpNetwork {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof IpNetwork && prefixLength == ((IpNetwork) other).prefixLength
+        return other instanceof IpNetwork
+                && prefixLength == ((IpNetwork) other).prefixLength
                 && Arrays.equals(base, ((IpNetwork) other).base);
     }
 

@@ -8,8 +8,7 @@ import java.util.Map;
  * reports of RFC 8460 4.4 need no more, and the extension then carries no JSON library of its own.
  */
 public final class Json {
-    private Json() {
-    }
+    private Json() {}
 
     public static String write(Object value) {
         StringBuilder out = new StringBuilder();
@@ -26,7 +25,8 @@ public final class Json {
             out.append(value);
         } else if (value instanceof Map) {
             out.append('{');
-            Iterator<? extends Map.Entry<?, ?>> entries = ((Map<?, ?>) value).entrySet().iterator();
+            Iterator<? extends Map.Entry<?, ?>> entries =
+                    ((Map<?, ?>) value).entrySet().iterator();
             while (entries.hasNext()) {
                 Map.Entry<?, ?> entry = entries.next();
                 string(String.valueOf(entry.getKey()), out);
@@ -44,7 +44,8 @@ public final class Json {
             }
             out.append(']');
         } else {
-            throw new IllegalArgumentException("no JSON form for " + value.getClass().getName());
+            throw new IllegalArgumentException(
+                    "no JSON form for " + value.getClass().getName());
         }
     }
 

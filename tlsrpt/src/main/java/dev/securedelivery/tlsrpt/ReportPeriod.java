@@ -84,7 +84,8 @@ public final class ReportPeriod {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof ReportPeriod && start.equals(((ReportPeriod) other).start)
+        return other instanceof ReportPeriod
+                && start.equals(((ReportPeriod) other).start)
                 && length.equals(((ReportPeriod) other).length);
     }
 

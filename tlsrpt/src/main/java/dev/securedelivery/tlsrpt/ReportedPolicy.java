@@ -74,8 +74,8 @@ public final class ReportedPolicy {
     }
 
     /** Rebuilt from its parts (a stored journal). */
-    public static ReportedPolicy of(PolicyType type, List<String> policyStrings, String policyDomain,
-            List<String> mxHosts) {
+    public static ReportedPolicy of(
+            PolicyType type, List<String> policyStrings, String policyDomain, List<String> mxHosts) {
         return new ReportedPolicy(type, policyStrings, policyDomain, mxHosts);
     }
 
@@ -115,7 +115,9 @@ public final class ReportedPolicy {
             return false;
         }
         ReportedPolicy that = (ReportedPolicy) other;
-        return type == that.type && policyStrings.equals(that.policyStrings) && policyDomain.equals(that.policyDomain)
+        return type == that.type
+                && policyStrings.equals(that.policyStrings)
+                && policyDomain.equals(that.policyDomain)
                 && mxHosts.equals(that.mxHosts);
     }
 

@@ -42,7 +42,8 @@ public final class SessionCounts {
     /** A copy of what {@code policyDomain}'s report for {@code period} holds (empty if nothing). */
     public synchronized Map<ReportedPolicy, PolicyResults> of(ReportPeriod period, String policyDomain) {
         Map<ReportedPolicy, PolicyResults> copy = new LinkedHashMap<>();
-        periods.getOrDefault(period, Map.of()).getOrDefault(policyDomain, Map.of())
+        periods.getOrDefault(period, Map.of())
+                .getOrDefault(policyDomain, Map.of())
                 .forEach((policy, results) -> copy.put(policy, results.copy()));
         return copy;
     }

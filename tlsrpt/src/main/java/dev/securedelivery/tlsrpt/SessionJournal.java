@@ -57,6 +57,7 @@ public final class SessionJournal implements Closeable {
      * (64 KiB), at most some 400,000 characters URL-encoded.
      */
     public static final int MAX_LINE_CHARS = 1024 * 1024;
+
     private static final String SUFFIX = ".journal";
     private static final String NULL = "~";
 
@@ -108,8 +109,8 @@ public final class SessionJournal implements Closeable {
         JournalIds ids = new JournalIds();
         boolean terminated;
         // Replacement characters for bytes that are not UTF-8: such a line does not parse, and is skipped.
-        try (BoundedLineReader lines = new BoundedLineReader(new InputStreamReader(Files.newInputStream(journal),
-                StandardCharsets.UTF_8), MAX_LINE_CHARS)) {
+        try (BoundedLineReader lines = new BoundedLineReader(
+                new InputStreamReader(Files.newInputStream(journal), StandardCharsets.UTF_8), MAX_LINE_CHARS)) {
             for (String line = lines.next(); line != null; line = lines.next()) {
                 Session session = parse(line, ids);
                 if (session == null) {
@@ -232,8 +233,14 @@ public final class SessionJournal implements Closeable {
         if (policyId == null) {
             policyId = String.valueOf(ids.nextPolicyId);
             ReportedPolicy policy = session.policy;
-            writeLine(out, "P", policyId, policy.type().name(), encode(policy.policyDomain()),
-                    list(policy.policyStrings()), list(policy.mxHosts()));
+            writeLine(
+                    out,
+                    "P",
+                    policyId,
+                    policy.type().name(),
+                    encode(policy.policyDomain()),
+                    list(policy.policyStrings()),
+                    list(policy.mxHosts()));
             ids.definePolicy(policyId, policy);
         }
         if (session.detail == null) {
@@ -244,9 +251,16 @@ public final class SessionJournal implements Closeable {
         if (detailId == null) {
             detailId = String.valueOf(ids.nextDetailId);
             FailureDetail detail = session.detail;
-            writeLine(out, "D", detailId, encode(detail.resultType()), encode(detail.sendingMtaIp()),
-                    encode(detail.receivingMxHostname()), encode(detail.receivingMxHelo()),
-                    encode(detail.receivingIp()), encode(detail.additionalInformation()),
+            writeLine(
+                    out,
+                    "D",
+                    detailId,
+                    encode(detail.resultType()),
+                    encode(detail.sendingMtaIp()),
+                    encode(detail.receivingMxHostname()),
+                    encode(detail.receivingMxHelo()),
+                    encode(detail.receivingIp()),
+                    encode(detail.additionalInformation()),
                     encode(detail.failureReasonCode()));
             ids.defineDetail(detailId, detail);
         }
@@ -323,8 +337,10 @@ public final class SessionJournal implements Closeable {
     // additional-information, failure-reason-code
     private static FailureDetail detail(String[] fields) {
         return FailureDetail.builder(decode(fields[0]), decode(fields[1]), decode(fields[2]), decode(fields[4]))
-                .receivingMxHelo(decode(fields[3])).additionalInformation(decode(fields[5]))
-                .failureReasonCode(decode(fields[6])).build();
+                .receivingMxHelo(decode(fields[3]))
+                .additionalInformation(decode(fields[5]))
+                .failureReasonCode(decode(fields[6]))
+                .build();
     }
 
     private void write() {
@@ -376,8 +392,8 @@ public final class SessionJournal implements Closeable {
         try {
             Writer out = writers.get(entry.journal);
             if (out == null) {
-                out = Files.newBufferedWriter(entry.journal, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND);
+                out = Files.newBufferedWriter(
+                        entry.journal, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                 writers.put(entry.journal, out);
             }
             append(out, written.computeIfAbsent(entry.journal, journal -> new JournalIds()), entry.session);

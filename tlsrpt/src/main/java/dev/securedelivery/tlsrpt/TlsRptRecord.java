@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
 public final class TlsRptRecord {
     /** The most distinct {@code rua} URIs a record's reports go to: our choice, RFC 8460 3 has none. */
     public static final int MAX_REPORT_URIS = 5;
+
     private static final String VERSION = "v=TLSRPTv1";
     // RFC 8460 3: tlsrpt-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
     private static final Pattern EXTENSION_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}");
@@ -79,8 +80,8 @@ public final class TlsRptRecord {
     public static TlsRptRecord parse(String text) throws TlsRptSyntaxException {
         String[] fields = text.split(";", -1);
         if (!fields[0].trim().equals(VERSION)) {
-            throw new TlsRptSyntaxException("the record must start with " + VERSION + " (RFC 8460 3), got \""
-                    + fields[0].trim() + "\"");
+            throw new TlsRptSyntaxException(
+                    "the record must start with " + VERSION + " (RFC 8460 3), got \"" + fields[0].trim() + "\"");
         }
         List<URI> uris = null;
         Map<String, String> extensions = new LinkedHashMap<>();
@@ -107,7 +108,8 @@ public final class TlsRptRecord {
             } else if (name.equals("v")) {
                 throw new TlsRptSyntaxException("v= may appear only first");
             } else {
-                if (!EXTENSION_NAME.matcher(name).matches() || !EXTENSION_VALUE.matcher(value).matches()) {
+                if (!EXTENSION_NAME.matcher(name).matches()
+                        || !EXTENSION_VALUE.matcher(value).matches()) {
                     throw new TlsRptSyntaxException("field \"" + field + "\" is not a valid extension (RFC 8460 3)");
                 }
                 extensions.putIfAbsent(name, value);
@@ -133,8 +135,8 @@ public final class TlsRptRecord {
                 char c = text.charAt(i);
                 if (c <= ' ' || c > '~') {
                     // RFC 3986 2: a URI is printable ASCII; java.net.URI would take other characters.
-                    throw new TlsRptSyntaxException("rua URI \"" + text + "\" has a character that is not printable"
-                            + " ASCII (RFC 3986 2)");
+                    throw new TlsRptSyntaxException(
+                            "rua URI \"" + text + "\" has a character that is not printable" + " ASCII (RFC 3986 2)");
                 }
             }
             URI uri;
@@ -185,7 +187,8 @@ public final class TlsRptRecord {
         for (int i = 0; i < reportUris.size(); i++) {
             text.append(i == 0 ? "" : ",").append(reportUris.get(i));
         }
-        extensions.forEach((name, value) -> text.append("; ").append(name).append('=').append(value));
+        extensions.forEach(
+                (name, value) -> text.append("; ").append(name).append('=').append(value));
         return text.toString();
     }
 }

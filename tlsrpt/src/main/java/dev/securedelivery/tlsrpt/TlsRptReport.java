@@ -19,7 +19,11 @@ public final class TlsRptReport {
     private final ReportPeriod period;
     private final Map<ReportedPolicy, PolicyResults> policies;
 
-    public TlsRptReport(String organizationName, String contactInfo, String reportId, ReportPeriod period,
+    public TlsRptReport(
+            String organizationName,
+            String contactInfo,
+            String reportId,
+            ReportPeriod period,
             Map<ReportedPolicy, PolicyResults> policies) {
         this.organizationName = requireText(organizationName, "organizationName");
         this.contactInfo = requireText(contactInfo, "contactInfo");

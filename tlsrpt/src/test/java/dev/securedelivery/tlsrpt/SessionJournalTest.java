@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SessionJournalTest {
     private static final Instant NOON = Instant.parse("2026-11-21T12:00:00Z");
     private static final ReportPeriod DAY = ReportPeriod.dayOf(NOON);
-    private static final ReportedPolicy STS = ReportedPolicy.sts("recipient.example",
+    private static final ReportedPolicy STS = ReportedPolicy.sts(
+            "recipient.example",
             "version: STSv1\nmode: enforce\nmx: mx.recipient.example\nmax_age: 86400\n",
             List.of("mx.recipient.example"));
 
@@ -33,11 +34,20 @@ class SessionJournalTest {
         try (SessionJournal journal = SessionJournal.open(directory, Duration.ofDays(1))) {
             journal.success(STS, NOON);
             journal.success(ReportedPolicy.noPolicyFound("recipient.example"), NOON.plusSeconds(1));
-            journal.failure(STS, FailureDetail.builder(ResultType.STARTTLS_NOT_SUPPORTED, "192.0.2.10",
-                    "mx.recipient.example", "203.0.113.5").receivingMxHelo("mx, with; odd\tchars")
-                    .additionalInformation("50% + ~ unicode é").build(), NOON.plusSeconds(2));
-            journal.success(ReportedPolicy.tlsa("recipient.example", "mx.recipient.example",
-                    List.of("3 1 1 aa", "2 0 1 bb")), NOON.plusSeconds(3));
+            journal.failure(
+                    STS,
+                    FailureDetail.builder(
+                                    ResultType.STARTTLS_NOT_SUPPORTED,
+                                    "192.0.2.10",
+                                    "mx.recipient.example",
+                                    "203.0.113.5")
+                            .receivingMxHelo("mx, with; odd\tchars")
+                            .additionalInformation("50% + ~ unicode é")
+                            .build(),
+                    NOON.plusSeconds(2));
+            journal.success(
+                    ReportedPolicy.tlsa("recipient.example", "mx.recipient.example", List.of("3 1 1 aa", "2 0 1 bb")),
+                    NOON.plusSeconds(3));
             before = report(journal.counts());
         }
 
@@ -55,12 +65,14 @@ class SessionJournalTest {
         }
         try (var files = Files.list(directory)) {
             Path file = files.findFirst().orElseThrow();
-            Files.writeString(file, "F\t1795348443060\tSTS\trecipient", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            Files.writeString(
+                    file, "F\t1795348443060\tSTS\trecipient", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         }
 
         try (SessionJournal reopened = SessionJournal.open(directory, Duration.ofDays(1))) {
             assertThat(reopened.skippedLines()).isEqualTo(1);
-            assertThat(reopened.counts().of(DAY, "recipient.example").get(STS).successfulSessions()).isEqualTo(1);
+            assertThat(reopened.counts().of(DAY, "recipient.example").get(STS).successfulSessions())
+                    .isEqualTo(1);
         }
     }
 
@@ -79,7 +91,8 @@ class SessionJournalTest {
         try (SessionJournal again = SessionJournal.open(directory, Duration.ofDays(1))) {
             assertThat(again.skippedLines()).as("only the cut line").isEqualTo(1);
             assertThat(again.counts().of(DAY, "other.example")).hasSize(1);
-            assertThat(again.counts().of(DAY, "recipient.example").get(STS).successfulSessions()).isEqualTo(1);
+            assertThat(again.counts().of(DAY, "recipient.example").get(STS).successfulSessions())
+                    .isEqualTo(1);
         }
     }
 
@@ -94,8 +107,10 @@ class SessionJournalTest {
             text.append("mx: ").append(mx).append('\n');
         }
         ReportedPolicy large = ReportedPolicy.sts("recipient.example", text.toString(), mxPatterns);
-        FailureDetail excluded = FailureDetail.builder(ResultType.VALIDATION_FAILURE, "192.0.2.10",
-                "mx.elsewhere.example", null).failureReasonCode("the MX is not in the policy").build();
+        FailureDetail excluded = FailureDetail.builder(
+                        ResultType.VALIDATION_FAILURE, "192.0.2.10", "mx.elsewhere.example", null)
+                .failureReasonCode("the MX is not in the policy")
+                .build();
         long firstSession;
         try (SessionJournal journal = SessionJournal.open(directory, Duration.ofDays(1))) {
             journal.failure(large, excluded, NOON);
@@ -115,10 +130,13 @@ class SessionJournalTest {
         }
 
         long perSession = (Files.size(onlyJournal()) - firstSession) / sessions;
-        assertThat(perSession).as("bytes a session adds, whatever its policy's size").isLessThanOrEqualTo(32);
+        assertThat(perSession)
+                .as("bytes a session adds, whatever its policy's size")
+                .isLessThanOrEqualTo(32);
         try (SessionJournal reopened = SessionJournal.open(directory, Duration.ofDays(1))) {
             assertThat(reopened.skippedLines()).isZero();
-            PolicyResults results = reopened.counts().of(DAY, "recipient.example").get(large);
+            PolicyResults results =
+                    reopened.counts().of(DAY, "recipient.example").get(large);
             assertThat(results.successfulSessions()).isEqualTo(500);
             assertThat(results.failedSessions()).isEqualTo(501);
             assertThat(results.failureDetails()).containsEntry(excluded, 501L);
@@ -129,11 +147,14 @@ class SessionJournalTest {
     void aJournalOfTheEarlierFormatIsReplayedAndAppendedTo() throws Exception {
         Path file = directory.resolve("2026-11-21T00-00-00Z.journal");
         long at = NOON.toEpochMilli();
-        Files.writeString(file, "S\t" + at + "\tSTS\trecipient.example\tversion%3A+STSv1,mode%3A+enforce,"
-                + "mx%3A+mx.recipient.example,max_age%3A+86400\tmx.recipient.example\n"
-                + "F\t" + (at + 1) + "\tSTS\trecipient.example\tversion%3A+STSv1,mode%3A+enforce,"
-                + "mx%3A+mx.recipient.example,max_age%3A+86400\tmx.recipient.example\tstarttls-not-supported"
-                + "\t192.0.2.10\tmx.recipient.example\t~\t203.0.113.5\t~\t~\n", StandardCharsets.UTF_8);
+        Files.writeString(
+                file,
+                "S\t" + at + "\tSTS\trecipient.example\tversion%3A+STSv1,mode%3A+enforce,"
+                        + "mx%3A+mx.recipient.example,max_age%3A+86400\tmx.recipient.example\n"
+                        + "F\t" + (at + 1) + "\tSTS\trecipient.example\tversion%3A+STSv1,mode%3A+enforce,"
+                        + "mx%3A+mx.recipient.example,max_age%3A+86400\tmx.recipient.example\tstarttls-not-supported"
+                        + "\t192.0.2.10\tmx.recipient.example\t~\t203.0.113.5\t~\t~\n",
+                StandardCharsets.UTF_8);
 
         try (SessionJournal journal = SessionJournal.open(directory, Duration.ofDays(1))) {
             assertThat(journal.skippedLines()).isZero();
@@ -142,10 +163,18 @@ class SessionJournalTest {
 
         try (SessionJournal reopened = SessionJournal.open(directory, Duration.ofDays(1))) {
             assertThat(reopened.skippedLines()).isZero();
-            PolicyResults results = reopened.counts().of(DAY, "recipient.example").get(STS);
+            PolicyResults results =
+                    reopened.counts().of(DAY, "recipient.example").get(STS);
             assertThat(results.successfulSessions()).isEqualTo(2);
-            assertThat(results.failureDetails()).containsEntry(FailureDetail.builder(
-                    ResultType.STARTTLS_NOT_SUPPORTED, "192.0.2.10", "mx.recipient.example", "203.0.113.5").build(), 1L);
+            assertThat(results.failureDetails())
+                    .containsEntry(
+                            FailureDetail.builder(
+                                            ResultType.STARTTLS_NOT_SUPPORTED,
+                                            "192.0.2.10",
+                                            "mx.recipient.example",
+                                            "203.0.113.5")
+                                    .build(),
+                            1L);
         }
     }
 
@@ -158,13 +187,19 @@ class SessionJournalTest {
         char[] garbage = new char[SessionJournal.MAX_LINE_CHARS + 10];
         Arrays.fill(garbage, 'x');
         long at = NOON.toEpochMilli();
-        Files.writeString(file, "P\t7\tSTS\tlarge.example\t" + new String(garbage) + "\t\n"
-                + "s\t" + at + "\t7\ns\t" + at + "\t1\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        Files.writeString(
+                file,
+                "P\t7\tSTS\tlarge.example\t" + new String(garbage) + "\t\n" + "s\t" + at + "\t7\ns\t" + at + "\t1\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
 
         try (SessionJournal reopened = SessionJournal.open(directory, Duration.ofDays(1))) {
-            assertThat(reopened.skippedLines()).as("the long line and the session naming policy 7").isEqualTo(2);
+            assertThat(reopened.skippedLines())
+                    .as("the long line and the session naming policy 7")
+                    .isEqualTo(2);
             assertThat(reopened.counts().of(DAY, "large.example")).isEmpty();
-            assertThat(reopened.counts().of(DAY, "recipient.example").get(STS).successfulSessions()).isEqualTo(2);
+            assertThat(reopened.counts().of(DAY, "recipient.example").get(STS).successfulSessions())
+                    .isEqualTo(2);
         }
     }
 
@@ -193,13 +228,15 @@ class SessionJournalTest {
 
         ReportPeriod noonHour = ReportPeriod.containing(NOON, Duration.ofHours(1));
         try (SessionJournal hourly = SessionJournal.open(directory, Duration.ofHours(1))) {
-            assertThat(hourly.counts().periods()).containsExactly(noonHour,
-                    ReportPeriod.containing(NOON.plus(Duration.ofHours(2)), Duration.ofHours(1)));
+            assertThat(hourly.counts().periods())
+                    .containsExactly(
+                            noonHour, ReportPeriod.containing(NOON.plus(Duration.ofHours(2)), Duration.ofHours(1)));
             hourly.forget(noonHour);
         }
 
         try (SessionJournal again = SessionJournal.open(directory, Duration.ofHours(1))) {
-            assertThat(again.counts().periods()).as("the noon hour was reported: never again")
+            assertThat(again.counts().periods())
+                    .as("the noon hour was reported: never again")
                     .containsExactly(ReportPeriod.containing(NOON.plus(Duration.ofHours(2)), Duration.ofHours(1)));
         }
     }
@@ -210,8 +247,9 @@ class SessionJournalTest {
 
         assertThat(day.upTo(NOON.plusMillis(300)).lastSecond()).isEqualTo(NOON);
         assertThat(day.upTo(NOON).start()).isEqualTo(day.start());
-        assertThat(day.upTo(day.end().plusSeconds(5)).lastSecond()).as("never past the period").isEqualTo(
-                day.lastSecond());
+        assertThat(day.upTo(day.end().plusSeconds(5)).lastSecond())
+                .as("never past the period")
+                .isEqualTo(day.lastSecond());
     }
 
     private Path onlyJournal() throws IOException {
@@ -223,6 +261,7 @@ class SessionJournalTest {
     }
 
     private static String report(SessionCounts counts) {
-        return new TlsRptReport("org", "contact@sender.example", "id", DAY, counts.of(DAY, "recipient.example")).toJson();
+        return new TlsRptReport("org", "contact@sender.example", "id", DAY, counts.of(DAY, "recipient.example"))
+                .toJson();
     }
 }

@@ -46,17 +46,19 @@ class TlsRptRecordPropertyTest {
         TlsRptRecord record = TlsRptRecord.parse("v=TLSRPTv1; rua=" + String.join(",", uris));
 
         // Each distinct URI once (URI equality: a host in another case is the same), in order, up to the limit.
-        List<URI> distinct = new ArrayList<>(new LinkedHashSet<>(uris.stream().map(URI::create)
-                .collect(Collectors.toList())));
+        List<URI> distinct = new ArrayList<>(
+                new LinkedHashSet<>(uris.stream().map(URI::create).collect(Collectors.toList())));
         assertThat(record.reportUris())
-                .containsExactlyElementsOf(distinct.subList(0, Math.min(distinct.size(), TlsRptRecord.MAX_REPORT_URIS)));
+                .containsExactlyElementsOf(
+                        distinct.subList(0, Math.min(distinct.size(), TlsRptRecord.MAX_REPORT_URIS)));
     }
 
     @Property
     void aSetOfTxtRecordsSelectsOneRecordOrNoneOrFails(@ForAll("recordSets") List<String> texts) {
         try {
             Optional<TlsRptRecord> selected = TlsRptRecord.select(texts);
-            long candidates = texts.stream().filter(TlsRptRecord::isTlsRptRecord).count();
+            long candidates =
+                    texts.stream().filter(TlsRptRecord::isTlsRptRecord).count();
             assertThat(candidates).isEqualTo(selected.isPresent() ? 1 : 0);
         } catch (TlsRptSyntaxException e) {
             // Its message: see recordsAndSyntaxErrorsAreFitForALog.
@@ -87,8 +89,8 @@ class TlsRptRecordPropertyTest {
         try {
             again = TlsRptRecord.parse(record.toString());
         } catch (TlsRptSyntaxException e) {
-            throw new AssertionError("\"" + HostileText.escaped(record.toString()) + "\" does not re-read: "
-                    + e.getMessage(), e);
+            throw new AssertionError(
+                    "\"" + HostileText.escaped(record.toString()) + "\" does not re-read: " + e.getMessage(), e);
         }
         assertThat(again.reportUris()).isEqualTo(record.reportUris());
         assertThat(again.extensions()).isEqualTo(record.extensions());
@@ -96,8 +98,8 @@ class TlsRptRecordPropertyTest {
 
     @Provide
     Arbitrary<String> records() {
-        return HostileText.hostile(validRecords(), "v=TLSRPTv1", ";", "rua=", "mailto:", "https://", ",", "%0d%0a",
-                "@", "=");
+        return HostileText.hostile(
+                validRecords(), "v=TLSRPTv1", ";", "rua=", "mailto:", "https://", ",", "%0d%0a", "@", "=");
     }
 
     @Provide
@@ -108,21 +110,26 @@ class TlsRptRecordPropertyTest {
     @Provide
     Arbitrary<List<String>> recordSets() {
         return Arbitraries.oneOf(records(), Arbitraries.of("v=spf1 -all", "v=TLSRPTv10; rua=mailto:a@b.example"))
-                .list().ofMaxSize(3);
+                .list()
+                .ofMaxSize(3);
     }
 
     static Arbitrary<String> validRecords() {
         Arbitrary<String> space = Arbitraries.of("", " ", "  ", "\t");
         Arbitrary<String> rua = uri().list().ofMinSize(1).ofMaxSize(3).map(uris -> "rua=" + String.join(",", uris));
         Arbitrary<String> extension = Combinators.combine(
-                Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(1),
-                Arbitraries.strings().alpha().numeric().withChars("_-.").ofMaxLength(8),
-                Arbitraries.strings().withCharRange('!', '~').ofMinLength(1).ofMaxLength(12)
-                        .filter(value -> value.indexOf(';') < 0 && value.indexOf('=') < 0))
+                        Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(1),
+                        Arbitraries.strings().alpha().numeric().withChars("_-.").ofMaxLength(8),
+                        Arbitraries.strings()
+                                .withCharRange('!', '~')
+                                .ofMinLength(1)
+                                .ofMaxLength(12)
+                                .filter(value -> value.indexOf(';') < 0 && value.indexOf('=') < 0))
                 .as((first, rest, value) -> first + rest + "=" + value);
         return Combinators.combine(space, rua, extension.list().ofMaxSize(2), space, Arbitraries.of("", ";", "; "))
                 .as((before, ruaField, extensions, after, end) -> {
-                    StringBuilder text = new StringBuilder("v=TLSRPTv1;").append(before).append(ruaField);
+                    StringBuilder text =
+                            new StringBuilder("v=TLSRPTv1;").append(before).append(ruaField);
                     for (String field : extensions) {
                         text.append(after).append(';').append(before).append(field);
                     }
@@ -131,13 +138,15 @@ class TlsRptRecordPropertyTest {
     }
 
     private static Arbitrary<String> uri() {
-        Arbitrary<String> label = Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(10);
+        Arbitrary<String> label =
+                Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(10);
         // java.net.URI takes a last label that starts with a digit for no host name at all.
-        Arbitrary<String> domain = Combinators.combine(label.list().ofMinSize(1).ofMaxSize(3),
-                Arbitraries.strings().alpha().ofMinLength(2).ofMaxLength(6))
+        Arbitrary<String> domain = Combinators.combine(
+                        label.list().ofMinSize(1).ofMaxSize(3),
+                        Arbitraries.strings().alpha().ofMinLength(2).ofMaxLength(6))
                 .as((labels, top) -> String.join(".", labels) + "." + top);
-        Arbitrary<String> mailto = Combinators.combine(label, domain)
-                .as((local, host) -> "mailto:" + local + "@" + host);
+        Arbitrary<String> mailto =
+                Combinators.combine(label, domain).as((local, host) -> "mailto:" + local + "@" + host);
         Arbitrary<String> https = Combinators.combine(domain, label.list().ofMaxSize(3))
                 .as((host, path) -> "https://" + host + (path.isEmpty() ? "" : "/" + String.join("/", path)));
         return Arbitraries.oneOf(mailto, https);

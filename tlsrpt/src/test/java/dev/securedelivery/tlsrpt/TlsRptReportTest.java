@@ -18,44 +18,65 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class TlsRptReportTest {
     private static final String DOMAIN = "recipient.example";
-    private static final ReportedPolicy STS = ReportedPolicy.sts(DOMAIN,
+    private static final ReportedPolicy STS = ReportedPolicy.sts(
+            DOMAIN,
             "version: STSv1\r\nmode: enforce\r\nmx: *.mail.recipient.example\r\nmax_age: 604800\r\n",
             List.of("*.mail.recipient.example"));
     // RFC 8460 4.4: a DANE policy's domain is the TLSA base domain, the MX host's own.
     private static final String MX3 = "mx3.mail.recipient.example";
-    private static final ReportedPolicy TLSA = ReportedPolicy.tlsa(MX3, MX3,
-            List.of("3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6"));
+    private static final ReportedPolicy TLSA = ReportedPolicy.tlsa(
+            MX3, MX3, List.of("3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6"));
 
     @Test
     void aDayOfMixedOutcomesIsReportedExactlyAsRfc8460Says() throws IOException {
         SessionCounts counts = new SessionCounts(Duration.ofDays(1));
         Instant day = Instant.parse("2026-11-21T00:00:00Z");
-        FailureDetail expired = FailureDetail.builder(ResultType.CERTIFICATE_EXPIRED, "192.0.2.10",
-                "mx1.mail.recipient.example", "203.0.113.5").build();
+        FailureDetail expired = FailureDetail.builder(
+                        ResultType.CERTIFICATE_EXPIRED, "192.0.2.10", "mx1.mail.recipient.example", "203.0.113.5")
+                .build();
         counts.success(STS, day.plusSeconds(60));
         counts.failure(STS, expired, day.plusSeconds(3_600));
         counts.success(STS, day.plusSeconds(7_200));
-        counts.failure(STS, FailureDetail.builder(ResultType.STARTTLS_NOT_SUPPORTED, "192.0.2.10",
-                "mx2.mail.recipient.example", "203.0.113.6").receivingMxHelo("relay.recipient.example")
-                .additionalInformation("https://sender.example/tlsrpt/starttls-not-supported").build(),
+        counts.failure(
+                STS,
+                FailureDetail.builder(
+                                ResultType.STARTTLS_NOT_SUPPORTED,
+                                "192.0.2.10",
+                                "mx2.mail.recipient.example",
+                                "203.0.113.6")
+                        .receivingMxHelo("relay.recipient.example")
+                        .additionalInformation("https://sender.example/tlsrpt/starttls-not-supported")
+                        .build(),
                 day.plusSeconds(9_000));
         counts.failure(STS, expired, day.plusSeconds(80_000));
         counts.success(STS, day.plusSeconds(86_399));
         counts.success(TLSA, day.plusSeconds(10));
-        counts.failure(TLSA, FailureDetail.builder(ResultType.TLSA_INVALID, "2001:db8::10", MX3, "2001:db8:1::25")
-                .failureReasonCode("leaf-mismatch").build(), day.plusSeconds(20));
+        counts.failure(
+                TLSA,
+                FailureDetail.builder(ResultType.TLSA_INVALID, "2001:db8::10", MX3, "2001:db8:1::25")
+                        .failureReasonCode("leaf-mismatch")
+                        .build(),
+                day.plusSeconds(20));
         counts.success(ReportedPolicy.noPolicyFound(DOMAIN), day.plusSeconds(30));
         // The next day belongs to the next report, another domain to its own.
         counts.failure(STS, expired, day.plusSeconds(86_400));
         counts.success(ReportedPolicy.noPolicyFound("other.example"), day.plusSeconds(40));
 
         ReportPeriod period = ReportPeriod.dayOf(day.plusSeconds(5));
-        TlsRptReport report = new TlsRptReport("Example Sender", "tlsrpt-admin@sender.example",
-                "2026-11-21T00:00:00Z_recipient.example", period, counts.of(period, DOMAIN));
+        TlsRptReport report = new TlsRptReport(
+                "Example Sender",
+                "tlsrpt-admin@sender.example",
+                "2026-11-21T00:00:00Z_recipient.example",
+                period,
+                counts.of(period, DOMAIN));
 
         assertThat(TlsReportSchema.check(report.toJson())).isEqualTo(compact(resource("/report-sts-2026-11-21.json")));
-        TlsRptReport dane = new TlsRptReport("Example Sender", "tlsrpt-admin@sender.example",
-                "2026-11-21T00:00:00Z_" + MX3, period, counts.of(period, MX3));
+        TlsRptReport dane = new TlsRptReport(
+                "Example Sender",
+                "tlsrpt-admin@sender.example",
+                "2026-11-21T00:00:00Z_" + MX3,
+                period,
+                counts.of(period, MX3));
         assertThat(TlsReportSchema.check(dane.toJson())).isEqualTo(compact(resource("/report-tlsa-2026-11-21.json")));
         assertThat(counts.domains(period)).containsExactly(MX3, "other.example", DOMAIN);
     }
@@ -63,12 +84,19 @@ class TlsRptReportTest {
     @Test
     void anMtaStsPolicyIsQuotedLineByLineAsServed() {
         // Extension fields, the order, odd spacing and a max_age over the limit stay as the domain wrote them.
-        ReportedPolicy policy = ReportedPolicy.sts(DOMAIN, "version: STSv1\r\nmx:\t*.mail.recipient.example \r\n"
-                + "mode: enforce\r\nmax_age: 9999999999\r\nowner_note: ops@recipient.example\r\n\r\n",
+        ReportedPolicy policy = ReportedPolicy.sts(
+                DOMAIN,
+                "version: STSv1\r\nmx:\t*.mail.recipient.example \r\n"
+                        + "mode: enforce\r\nmax_age: 9999999999\r\nowner_note: ops@recipient.example\r\n\r\n",
                 List.of("*.mail.recipient.example"));
 
-        assertThat(policy.policyStrings()).containsExactly("version: STSv1", "mx:\t*.mail.recipient.example ",
-                "mode: enforce", "max_age: 9999999999", "owner_note: ops@recipient.example");
+        assertThat(policy.policyStrings())
+                .containsExactly(
+                        "version: STSv1",
+                        "mx:\t*.mail.recipient.example ",
+                        "mode: enforce",
+                        "max_age: 9999999999",
+                        "owner_note: ops@recipient.example");
     }
 
     @Test
@@ -77,14 +105,23 @@ class TlsRptReportTest {
         Map<ReportedPolicy, PolicyResults> results = new java.util.LinkedHashMap<>();
         SessionCounts counts = new SessionCounts(Duration.ofDays(1));
         Instant at = Instant.parse("2026-11-21T10:00:00Z");
-        counts.failure(unavailable, FailureDetail.builder(ResultType.STS_POLICY_FETCH_ERROR, "192.0.2.10",
-                "mx1.mail.recipient.example", "203.0.113.5").failureReasonCode("HTTP 404").build(), at);
+        counts.failure(
+                unavailable,
+                FailureDetail.builder(
+                                ResultType.STS_POLICY_FETCH_ERROR,
+                                "192.0.2.10",
+                                "mx1.mail.recipient.example",
+                                "203.0.113.5")
+                        .failureReasonCode("HTTP 404")
+                        .build(),
+                at);
         results.putAll(counts.of(ReportPeriod.dayOf(at), DOMAIN));
 
         assertThat(Json.write(unavailable.toJson()))
                 .isEqualTo("{\"policy-type\":\"sts\",\"policy-domain\":\"recipient.example\"}");
-        TlsReportSchema.check(new TlsRptReport("Example Sender", "tlsrpt-admin@sender.example", "id",
-                ReportPeriod.dayOf(at), results).toJson());
+        TlsReportSchema.check(
+                new TlsRptReport("Example Sender", "tlsrpt-admin@sender.example", "id", ReportPeriod.dayOf(at), results)
+                        .toJson());
     }
 
     @ParameterizedTest
@@ -107,28 +144,44 @@ class TlsRptReportTest {
         String valid = compact(resource("/report-sts-2026-11-21.json"));
         assertThat(TlsReportSchema.violations(valid)).isEmpty();
 
-        assertThat(TlsReportSchema.violations(valid.replace("\"contact-info\":\"tlsrpt-admin@sender.example\"",
-                "\"contact-info\":null"))).isNotEmpty();
-        assertThat(TlsReportSchema.violations(valid.replace("\"contact-info\":\"tlsrpt-admin@sender.example\"",
-                "\"contact-info\":\"https://sender.example/\""))).as("an address, 4.4").isNotEmpty();
-        assertThat(TlsReportSchema.violations(valid.replace("\"mx-host\":[\"*.mail.recipient.example\"]",
-                "\"mx-host\":\"*.mail.recipient.example\""))).as("erratum 6241: a list").isNotEmpty();
-        assertThat(TlsReportSchema.violations(valid.replace("\"sending-mta-ip\":\"192.0.2.10\"",
-                "\"sending-mta-ip\":\"192.0.2.300\""))).isNotEmpty();
-        assertThat(TlsReportSchema.violations(valid.replace("\"result-type\":\"certificate-expired\"",
-                "\"result-type\":\"certificate-problem\""))).isNotEmpty();
+        assertThat(TlsReportSchema.violations(
+                        valid.replace("\"contact-info\":\"tlsrpt-admin@sender.example\"", "\"contact-info\":null")))
+                .isNotEmpty();
+        assertThat(TlsReportSchema.violations(valid.replace(
+                        "\"contact-info\":\"tlsrpt-admin@sender.example\"",
+                        "\"contact-info\":\"https://sender.example/\"")))
+                .as("an address, 4.4")
+                .isNotEmpty();
+        assertThat(TlsReportSchema.violations(valid.replace(
+                        "\"mx-host\":[\"*.mail.recipient.example\"]", "\"mx-host\":\"*.mail.recipient.example\"")))
+                .as("erratum 6241: a list")
+                .isNotEmpty();
+        assertThat(TlsReportSchema.violations(
+                        valid.replace("\"sending-mta-ip\":\"192.0.2.10\"", "\"sending-mta-ip\":\"192.0.2.300\"")))
+                .isNotEmpty();
+        assertThat(TlsReportSchema.violations(valid.replace(
+                        "\"result-type\":\"certificate-expired\"", "\"result-type\":\"certificate-problem\"")))
+                .isNotEmpty();
         assertThat(TlsReportSchema.violations(valid.replace("\"failure-reason-code\"", "\"failure-error-code\"")
-                .replace("\"additional-information\"", "\"failure-error-code\""))).isNotEmpty();
-        assertThat(TlsReportSchema.violations(valid.replace("\"additional-information\":\"https://sender.example"
-                + "/tlsrpt/starttls-not-supported\"", "\"additional-information\":\"see the logs\"")))
-                .as("a URI").isNotEmpty();
-        assertThat(TlsReportSchema.violations(valid.replace("\"end-datetime\":\"2026-11-21T23:59:59Z\"",
-                "\"end-datetime\":\"2026-11-21 23:59:59\""))).isNotEmpty();
-        assertThat(TlsReportSchema.violations(valid.replace("\"total-failure-session-count\":3",
-                "\"total-failure-session-count\":4"))).singleElement().asString()
+                        .replace("\"additional-information\"", "\"failure-error-code\"")))
+                .isNotEmpty();
+        assertThat(TlsReportSchema.violations(valid.replace(
+                        "\"additional-information\":\"https://sender.example" + "/tlsrpt/starttls-not-supported\"",
+                        "\"additional-information\":\"see the logs\"")))
+                .as("a URI")
+                .isNotEmpty();
+        assertThat(TlsReportSchema.violations(valid.replace(
+                        "\"end-datetime\":\"2026-11-21T23:59:59Z\"", "\"end-datetime\":\"2026-11-21 23:59:59\"")))
+                .isNotEmpty();
+        assertThat(TlsReportSchema.violations(
+                        valid.replace("\"total-failure-session-count\":3", "\"total-failure-session-count\":4")))
+                .singleElement()
+                .asString()
                 .contains("not the sum of its failure-details");
-        assertThat(TlsReportSchema.violations(valid.replace("{\"policy-type\":\"no-policy-found\",",
-                "{\"policy-type\":\"no-policy-found\",\"policy-string\":[\"x\"],"))).isNotEmpty();
+        assertThat(TlsReportSchema.violations(valid.replace(
+                        "{\"policy-type\":\"no-policy-found\",",
+                        "{\"policy-type\":\"no-policy-found\",\"policy-string\":[\"x\"],")))
+                .isNotEmpty();
     }
 
     @Test
