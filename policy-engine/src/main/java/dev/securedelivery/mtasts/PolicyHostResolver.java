@@ -1,10 +1,12 @@
 package dev.securedelivery.mtasts;
 
 import dev.securedelivery.dns.DnsAnswer;
+import dev.securedelivery.tlsrpt.IpNetwork;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.hc.client5.http.DnsResolver;
@@ -27,6 +29,11 @@ public final class PolicyHostResolver implements DnsResolver {
 
     @Override
     public InetAddress[] resolve(String host) throws UnknownHostException {
+        Optional<InetAddress> literal = IpNetwork.addressLiteral(host);
+        if (literal.isPresent()) {
+            // A report URI may name its host by address (https://192.0.2.1/): no lookup, as for any client.
+            return new InetAddress[] {literal.get()};
+        }
         Name name;
         try {
             name = Name.fromString(host, Name.root);

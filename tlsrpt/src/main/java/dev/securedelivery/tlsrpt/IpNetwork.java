@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -70,6 +71,20 @@ public final class IpNetwork {
             masked[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
         }
         return masked;
+    }
+
+    /**
+     * The address {@code text} writes (a dotted quad, or an IPv6 literal with or without brackets),
+     * read without any lookup; empty for anything else, a host name included.
+     */
+    public static Optional<InetAddress> addressLiteral(String text) {
+        String bare = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+        byte[] bytes = literal(bare);
+        try {
+            return bytes == null || bytes.length == 0 ? Optional.empty() : Optional.of(InetAddress.getByAddress(bytes));
+        } catch (UnknownHostException e) {
+            return Optional.empty();
+        }
     }
 
     // An address literal's bytes, none for an IPv4-mapped IPv6 literal, or null; InetAddress.getByName only sees
