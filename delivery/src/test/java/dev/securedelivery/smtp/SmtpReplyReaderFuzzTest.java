@@ -1,5 +1,7 @@
 package dev.securedelivery.smtp;
 
+import static org.assertj.core.api.Assertions.assertThatCode;
+
 import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -29,7 +31,9 @@ class SmtpReplyReaderFuzzTest {
     void read(byte[] stream) {
         // Jazzer's SSRF detector would report the connection to the test's own peer.
         try (SilentCloseable loopback = BugDetectors.allowNetworkConnections((host, port) -> port == server.port())) {
-            SmtpReplyReaderPropertyTest.check(server, stream);
+            // The property test's check fails with an AssertionError where the reader departs from the model.
+            assertThatCode(() -> SmtpReplyReaderPropertyTest.check(server, stream))
+                    .doesNotThrowAnyException();
         }
     }
 }
