@@ -257,6 +257,39 @@ final class Destinations implements AutoCloseable {
     }
 
     /**
+     * The HTTPS endpoint for TLS reports of {@code reports} (a zone named reports.test):
+     * tlsrpt.reports.test on 127.0.0.1, answering 201 to every POST and keeping its body in {@code
+     * posted}. The caller closes it.
+     */
+    TestHttpsServer reportEndpoint(SignedZone reports, List<byte[]> posted) {
+        TestHttpsServer endpoint = TestHttpsServer.start(
+                InetAddress.getLoopbackAddress(),
+                ca.issue("tlsrpt.reports.test").serverContext());
+        endpoint.respondWith(exchange -> {
+            posted.add(endpoint.lastRequestBody());
+            exchange.sendResponseHeaders(201, -1);
+        });
+        reports.add("tlsrpt.reports.test.", Type.A, "127.0.0.1");
+        return endpoint;
+    }
+
+    /**
+     * {@link #configuration(Path)} with TLS reports on: from tlsrpt@sink.test for "Sink Test Mail",
+     * node james1, one report per {@code period}; uploads to 127.0.0.0/8 allowed, where the endpoint is.
+     */
+    Properties reportingConfiguration(Path directory, String period) throws IOException {
+        Properties configuration = configuration(directory);
+        configuration.setProperty("tls-reports.enabled", "true");
+        configuration.setProperty("tls-reports.organization-name", "Sink Test Mail");
+        configuration.setProperty("tls-reports.contact-info", "postmaster@sink.test");
+        configuration.setProperty("tls-reports.sender", "tlsrpt@sink.test");
+        configuration.setProperty("tls-reports.node-name", "james1");
+        configuration.setProperty("tls-reports.period", period);
+        configuration.setProperty("tls-reports.upload-allowed-networks", "127.0.0.0/8");
+        return configuration;
+    }
+
+    /**
      * The delivery mailet's parameters for a James that sends into this world and gives up fast:
      * three attempts 300 ms apart, then a bounce through the {@code bounces} processor; the trace
      * header on. Tests add their own.

@@ -12,7 +12,6 @@ import dev.securedelivery.testing.TestSmtpServer;
 import dev.securedelivery.testing.TlsReportSchema;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +30,6 @@ import javax.mail.internet.MimeMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xbill.DNS.Type;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -89,14 +87,7 @@ class TlsReportCountsInJamesTest {
     private void declareTheWorld() {
         SignedZone reports = world.zone("reports.test", false);
         world.mx(reports, "mx.reports.test", 10, world.ca().issue("mx.reports.test"));
-        endpoint = TestHttpsServer.start(
-                InetAddress.getLoopbackAddress(),
-                world.ca().issue("tlsrpt.reports.test").serverContext());
-        endpoint.respondWith(exchange -> {
-            posted.add(endpoint.lastRequestBody());
-            exchange.sendResponseHeaders(201, -1);
-        });
-        reports.add("tlsrpt.reports.test.", Type.A, "127.0.0.1");
+        endpoint = world.reportEndpoint(reports, posted);
         String rua = "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test,https://tlsrpt.reports.test:" + endpoint.port()
                 + "/v1/tlsrpt";
 
@@ -148,16 +139,7 @@ class TlsReportCountsInJamesTest {
     }
 
     private Properties configuration() throws IOException {
-        Properties configuration = world.configuration(directory.resolve("world"));
-        configuration.setProperty("tls-reports.enabled", "true");
-        configuration.setProperty("tls-reports.organization-name", "Sink Test Mail");
-        configuration.setProperty("tls-reports.contact-info", "postmaster@sink.test");
-        configuration.setProperty("tls-reports.sender", "tlsrpt@sink.test");
-        configuration.setProperty("tls-reports.node-name", "james1");
-        configuration.setProperty("tls-reports.period", "1m");
-        // The HTTPS report endpoint is on 127.0.0.1, where uploads go only when allowed.
-        configuration.setProperty("tls-reports.upload-allowed-networks", "127.0.0.0/8");
-        return configuration;
+        return world.reportingConfiguration(directory.resolve("world"), "1m");
     }
 
     private Map<String, String> mailet() {

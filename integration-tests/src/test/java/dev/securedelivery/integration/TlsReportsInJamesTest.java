@@ -9,7 +9,6 @@ import dev.securedelivery.testing.TestSmtpServer;
 import dev.securedelivery.testing.TlsReportSchema;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +36,6 @@ import org.apache.james.jdkim.api.SignatureRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xbill.DNS.Type;
 
 /**
  * RFC 8460 reports sent by a real James 3.8.1 with the mailet: sessions recorded by real
@@ -76,14 +74,7 @@ class TlsReportsInJamesTest {
     private void declareTheWorld() {
         SignedZone reports = world.zone("reports.test", false);
         world.mx(reports, "mx.reports.test", 10, world.ca().issue("mx.reports.test"));
-        endpoint = TestHttpsServer.start(
-                InetAddress.getLoopbackAddress(),
-                world.ca().issue("tlsrpt.reports.test").serverContext());
-        endpoint.respondWith(exchange -> {
-            posted.add(endpoint.lastRequestBody());
-            exchange.sendResponseHeaders(201, -1);
-        });
-        reports.add("tlsrpt.reports.test.", Type.A, "127.0.0.1");
+        endpoint = world.reportEndpoint(reports, posted);
         String https = "https://tlsrpt.reports.test:" + endpoint.port() + "/v1/tlsrpt";
         reports.addTxt("_smtp._tls.reports.test.", "v=TLSRPTv1; rua=" + https);
 
@@ -103,16 +94,7 @@ class TlsReportsInJamesTest {
     }
 
     private Properties configuration(String period) throws IOException {
-        Properties configuration = world.configuration(directory.resolve("world"));
-        configuration.setProperty("tls-reports.enabled", "true");
-        configuration.setProperty("tls-reports.organization-name", "Sink Test Mail");
-        configuration.setProperty("tls-reports.contact-info", "postmaster@sink.test");
-        configuration.setProperty("tls-reports.sender", "tlsrpt@sink.test");
-        configuration.setProperty("tls-reports.node-name", "james1");
-        configuration.setProperty("tls-reports.period", period);
-        // The HTTPS report endpoint is on 127.0.0.1, where uploads go only when allowed.
-        configuration.setProperty("tls-reports.upload-allowed-networks", "127.0.0.0/8");
-        return configuration;
+        return world.reportingConfiguration(directory.resolve("world"), period);
     }
 
     private Map<String, String> mailet() {
