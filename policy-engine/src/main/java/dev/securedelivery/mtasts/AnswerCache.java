@@ -64,7 +64,9 @@ final class AnswerCache {
         return bytes.get();
     }
 
-    void evictLeastRecentlyUsed() {
+    // One eviction at a time: two over the same snapshot would each evict down to the bound, together
+    // far below it (a sweep and an update's finish can both find the cache over its limits).
+    synchronized void evictLeastRecentlyUsed() {
         List<Map.Entry<String, MtaStsLookup>> entries = entries();
         long[] order = new long[entries.size()];
         for (int i = 0; i < order.length; i++) {
