@@ -53,6 +53,7 @@ public final class PolicyEngineConfiguration {
     public static final String REFRESH_INTERVAL = "mta-sts.refresh-interval";
     public static final String LOOKUP_TIMEOUT = "mta-sts.lookup-timeout";
     public static final String UPDATE_THREADS = "mta-sts.update-threads";
+    public static final String SLOW_FETCH_THREADS = "mta-sts.slow-fetch-threads";
     public static final String CONNECT_TIMEOUT = "mta-sts.fetch.connect-timeout";
     public static final String READ_TIMEOUT = "mta-sts.fetch.read-timeout";
     public static final String FETCH_TIMEOUT = "mta-sts.fetch.timeout";
@@ -80,6 +81,7 @@ public final class PolicyEngineConfiguration {
     static final int MAX_CACHE_MEBIBYTES = 65_536;
 
     static final int MAX_UPDATE_THREADS = 256;
+    static final int MAX_SLOW_FETCH_THREADS = 4096;
 
     static final Set<String> DNS_KEYS =
             Set.of(DNS_SERVERS, DNS_TIMEOUT, DNS_DNSSEC, DNS_TRUST_ANCHOR, DNS_CACHE_MAX_ENTRIES, DNS_CACHE_MAX_MIB);
@@ -107,6 +109,7 @@ public final class PolicyEngineConfiguration {
             REFRESH_INTERVAL,
             LOOKUP_TIMEOUT,
             UPDATE_THREADS,
+            SLOW_FETCH_THREADS,
             CONNECT_TIMEOUT,
             READ_TIMEOUT,
             FETCH_TIMEOUT,
@@ -128,6 +131,7 @@ public final class PolicyEngineConfiguration {
     private final Duration refreshInterval;
     private final Duration lookupTimeout;
     private final int updateThreads;
+    private final int slowFetchThreads;
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final Duration fetchTimeout;
@@ -176,7 +180,10 @@ public final class PolicyEngineConfiguration {
         this.idleEviction = settings.duration(CACHE_IDLE_EVICTION, Duration.ofDays(30), MAX_CACHE_PERIOD);
         this.refreshInterval = settings.duration(REFRESH_INTERVAL, Duration.ofDays(1), MAX_CACHE_PERIOD);
         this.lookupTimeout = settings.duration(LOOKUP_TIMEOUT, Duration.ofSeconds(30), MAX_LOOKUP_TIMEOUT);
-        this.updateThreads = settings.integer(UPDATE_THREADS, 64, 1, MAX_UPDATE_THREADS);
+        this.updateThreads =
+                settings.integer(UPDATE_THREADS, MtaStsEngine.DEFAULT_UPDATE_THREADS, 1, MAX_UPDATE_THREADS);
+        this.slowFetchThreads = settings.integer(
+                SLOW_FETCH_THREADS, MtaStsEngine.DEFAULT_SLOW_FETCH_THREADS, 0, MAX_SLOW_FETCH_THREADS);
         this.connectTimeout =
                 settings.duration(CONNECT_TIMEOUT, MtaStsFetcher.DEFAULT_CONNECT_TIMEOUT, MAX_FETCH_TIMEOUT);
         this.readTimeout = settings.duration(READ_TIMEOUT, MtaStsFetcher.DEFAULT_READ_TIMEOUT, MAX_FETCH_TIMEOUT);
@@ -375,7 +382,8 @@ public final class PolicyEngineConfiguration {
                 .connectTimeout(connectTimeout)
                 .readTimeout(readTimeout)
                 .fetchTimeout(fetchTimeout)
-                .maxConcurrentFetches(updateThreads)
+                // One connection for each thread that may fetch: the update threads and the slow ones.
+                .maxConcurrentFetches(updateThreads + slowFetchThreads)
                 .port(fetchPort)
                 .trustManager(trustManager);
         return builder;
@@ -394,7 +402,8 @@ public final class PolicyEngineConfiguration {
                 .idleEviction(idleEviction)
                 .refreshInterval(refreshInterval)
                 .lookupTimeout(lookupTimeout)
-                .updateThreads(updateThreads);
+                .updateThreads(updateThreads)
+                .slowFetchThreads(slowFetchThreads);
         cacheDirectory.ifPresent(builder::cacheDirectory);
         return builder;
     }

@@ -10,15 +10,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,7 +51,8 @@ import org.slf4j.MDC;
  * </ul>
  *
  * <p>Concurrency: all callers for one domain share one update (one TXT lookup, at most one fetch);
- * updates of different domains run in parallel on a bounded pool; no caller waits longer than
+ * updates of different domains run in parallel on a bounded pool ({@link UpdateThreads}), which
+ * no DNS lookup holds and a slow fetch leaves for a thread of its own; no caller waits longer than
  * {@code lookupTimeout}, after which it gets the cached policy if one is unexpired, else a
  * temporary failure, while the update goes on.
  *
@@ -67,6 +66,16 @@ public final class MtaStsEngine implements Closeable {
     public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
     /** 256 MiB on disk: 65,536 files of one block, far more policies than a server uses. */
     public static final long DEFAULT_MAX_STORE_BYTES = 256L * 1024 * 1024;
+    /** How many domains' updates run at once (threads are made only as needed). */
+    public static final int DEFAULT_UPDATE_THREADS = 64;
+    /** How many slow fetches at once may each hold a thread of their own rather than a shared one. */
+    public static final int DEFAULT_SLOW_FETCH_THREADS = 512;
+    /**
+     * When a fetch counts as slow: a policy fetch takes a few round trips (DNS, TCP, TLS, HTTP), well
+     * under a second even across the world; one still running after this is most likely a host that
+     * trickles or never answers.
+     */
+    public static final Duration DEFAULT_SLOW_FETCH_AFTER = Duration.ofSeconds(1);
     /** How long past its freshness a "no policy" answer is still served while its update runs. */
     static final long STALE_NO_POLICY_MILLIS = Duration.ofHours(1).toMillis();
 
@@ -84,7 +93,7 @@ public final class MtaStsEngine implements Closeable {
     /** The logging MDC key that holds the domain a log line is about. */
     public static final String MDC_DOMAIN = "domain";
 
-    private final ExecutorService workers;
+    private final UpdateThreads workers;
     private final ScheduledExecutorService sweeper;
 
     private MtaStsEngine(Builder builder, MtaStsFetcher fetcher, PolicyStore store) {
@@ -92,9 +101,19 @@ public final class MtaStsEngine implements Closeable {
         this.store = store;
         this.clock = builder.clock;
         this.cache = new AnswerCache(builder.maxEntries, builder.maxBytes);
+        // Threads are made as updates need them and end when idle. DNS lookups hold none; a fetch holds
+        // one, and one that runs long (a policy host that trickles, a black hole) moves to a thread of
+        // its own from the slow budget, so that many such hosts at once do not starve other domains.
+        this.workers = new UpdateThreads(
+                builder.updateThreads,
+                builder.slowFetchThreads,
+                builder.slowFetchAfter.toMillis(),
+                daemonThreads("mta-sts-update"),
+                daemonThreads("mta-sts-slow-fetch-mark"));
         this.updater = new PolicyUpdater(
                 new MtaStsDiscovery(builder.dns),
                 fetcher,
+                workers,
                 builder.fetchListener,
                 store,
                 clock,
@@ -104,17 +123,6 @@ public final class MtaStsEngine implements Closeable {
                 cache, updater, store, this::renew, clock, builder.idleEviction.toMillis(), sweepIntervalMillis);
         this.lookupTimeoutMillis = builder.lookupTimeout.toMillis();
         this.staleWaitMillis = Math.min(builder.staleWait.toMillis(), lookupTimeoutMillis);
-        // Threads are made as updates need them, up to updateThreads, and end when idle: many slow
-        // policy hosts at once take threads, not the places of other domains' updates in a short queue.
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(
-                builder.updateThreads,
-                builder.updateThreads,
-                60,
-                TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(),
-                daemonThreads("mta-sts-update"));
-        pool.allowCoreThreadTimeOut(true);
-        this.workers = pool;
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("mta-sts-refresh"));
         if (builder.automaticSweeps) {
             sweeper.scheduleWithFixedDelay(background, sweepIntervalMillis, sweepIntervalMillis, TimeUnit.MILLISECONDS);
@@ -217,15 +225,7 @@ public final class MtaStsEngine implements Closeable {
             return force ? running.thenCompose(ignored -> update(key, true)) : running;
         }
         try {
-            workers.execute(() -> {
-                // Log lines of this update carry the domain, as the delivery's lines do.
-                MDC.put(MDC_DOMAIN, key);
-                try {
-                    runUpdate(key, force, mine);
-                } finally {
-                    MDC.remove(MDC_DOMAIN);
-                }
-            });
+            workers.execute(() -> withDomain(key, () -> runUpdate(key, force, mine)));
         } catch (RejectedExecutionException e) {
             updates.remove(key, mine);
             mine.complete(MtaStsLookup.temporaryFailure(
@@ -237,33 +237,92 @@ public final class MtaStsEngine implements Closeable {
     private void runUpdate(String key, boolean force, CompletableFuture<MtaStsLookup> mine) {
         MtaStsLookup inCache = cache.get(key);
         MtaStsLookup previous = inCache;
-        MtaStsLookup result;
         try {
-            long now = clock.millis();
-            if (!force && previous != null && now < previous.freshUntilMillis) {
+            if (!force && previous != null && clock.millis() < previous.freshUntilMillis) {
                 // Another update finished between this caller's cache miss and its start.
-                result = previous;
-            } else {
-                if (previous == null) {
-                    previous = updater.fromStore(key);
-                }
-                result = updater.decide(key, previous, force);
+                finish(key, inCache, previous, mine);
+                return;
+            }
+            if (previous == null) {
+                previous = updater.fromStore(key);
             }
         } catch (Throwable e) {
-            // Nothing escapes an update: an Error too ends in an answer, so that the domain is not stuck
-            // with an update that never completes. A fatal one is passed on once the callers are answered.
+            failedUnexpectedly(key, inCache, previous, e, mine);
+            return;
+        }
+        MtaStsLookup start = previous;
+        // The TXT lookup holds no thread; the decision, and the fetch if one is due, come back to the pool.
+        updater.discover(key, force)
+                .thenAcceptAsync(txt -> decide(key, inCache, start, txt, mine), workers)
+                .exceptionally(e -> {
+                    // The lookup failed unexpectedly, or the pool refused the decision (shut down).
+                    if (!mine.isDone()) {
+                        withDomain(key, () -> failedUnexpectedly(key, inCache, start, unwrap(e), mine));
+                    }
+                    return null;
+                });
+    }
+
+    private void decide(
+            String key,
+            MtaStsLookup inCache,
+            MtaStsLookup previous,
+            MtaStsDiscovery.Result txt,
+            CompletableFuture<MtaStsLookup> mine) {
+        withDomain(key, () -> {
+            MtaStsLookup result;
+            try {
+                result = updater.decide(key, previous, txt);
+            } catch (Throwable e) {
+                failedUnexpectedly(key, inCache, previous, e, mine);
+                return;
+            }
+            finish(key, inCache, result, mine);
+        });
+    }
+
+    // Nothing escapes an update: an Error too ends in an answer, so that the domain is not stuck with an
+    // update that never completes. A fatal one is passed on once the callers are answered.
+    private void failedUnexpectedly(
+            String key,
+            MtaStsLookup inCache,
+            MtaStsLookup previous,
+            Throwable e,
+            CompletableFuture<MtaStsLookup> mine) {
+        MtaStsLookup result;
+        if (e instanceof RejectedExecutionException) {
+            result = MtaStsLookup.temporaryFailure(
+                    key, new MtaStsFailure(null, "the MTA-STS engine is shut down"), 0, 0);
+        } else {
             LOGGER.error("MTA-STS update of {} failed unexpectedly", key, e);
             result = updater.failed(
                     key,
                     previous,
                     new MtaStsFailure(null, "internal error: " + e.getClass().getName()),
                     clock.millis());
-            if (e instanceof VirtualMachineError) {
-                finish(key, inCache, result, mine);
-                throw (VirtualMachineError) e;
-            }
         }
         finish(key, inCache, result, mine);
+        if (e instanceof VirtualMachineError) {
+            throw (VirtualMachineError) e;
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable cause = e;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    // Log lines of an update carry the domain, as the delivery's lines do.
+    private static void withDomain(String key, Runnable step) {
+        MDC.put(MDC_DOMAIN, key);
+        try {
+            step.run();
+        } finally {
+            MDC.remove(MDC_DOMAIN);
+        }
     }
 
     private void finish(String key, MtaStsLookup inCache, MtaStsLookup result, CompletableFuture<MtaStsLookup> mine) {
@@ -350,6 +409,11 @@ public final class MtaStsEngine implements Closeable {
         background.run();
     }
 
+    /** Fetches now counted as slow, each on a thread of the slow budget; for tests. */
+    int slowFetchesNow() {
+        return workers.slowNow();
+    }
+
     /** The estimated heap held by the cached answers. */
     long cachedBytes() {
         return cache.bytes();
@@ -385,7 +449,9 @@ public final class MtaStsEngine implements Closeable {
         private int maxEntries = 100_000;
         private long maxBytes = DEFAULT_MAX_BYTES;
         private Duration sweepInterval = Duration.ofSeconds(30);
-        private int updateThreads = 64;
+        private int updateThreads = DEFAULT_UPDATE_THREADS;
+        private int slowFetchThreads = DEFAULT_SLOW_FETCH_THREADS;
+        private Duration slowFetchAfter = DEFAULT_SLOW_FETCH_AFTER;
         private boolean automaticSweeps = true;
         private FetchListener fetchListener = FetchListener.NONE;
 
@@ -395,7 +461,8 @@ public final class MtaStsEngine implements Closeable {
 
         /**
          * The fetcher for policies; the engine closes it. Without one, the engine builds one with
-         * the defaults of {@link MtaStsFetcher.Builder} and one connection per update thread.
+         * the defaults of {@link MtaStsFetcher.Builder} and one connection per update thread and per
+         * slow fetch thread; a fetcher given here should allow as many.
          */
         public Builder fetcher(MtaStsFetcher fetcher) {
             this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
@@ -501,6 +568,26 @@ public final class MtaStsEngine implements Closeable {
         }
 
         /**
+         * How many fetches that run longer than {@link #slowFetchAfter} (a second by default) may each
+         * move to a thread of their own, made for them, leaving the {@link #updateThreads} to other
+         * domains (512 by default; 0: slow fetches keep their update thread). Past that number a slow
+         * fetch keeps its update thread: there are never more than both numbers together.
+         */
+        public Builder slowFetchThreads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("slowFetchThreads must be at least 0, got " + threads);
+            }
+            this.slowFetchThreads = threads;
+            return this;
+        }
+
+        /** How long a fetch runs before it counts as slow (see {@link #slowFetchThreads}). */
+        public Builder slowFetchAfter(Duration after) {
+            this.slowFetchAfter = positive(after, "slow fetch threshold");
+            return this;
+        }
+
+        /**
          * Builds the engine.
          *
          * @throws IOException if the cache directory cannot be created or written
@@ -510,7 +597,7 @@ public final class MtaStsEngine implements Closeable {
             MtaStsFetcher policyFetcher = fetcher != null
                     ? fetcher
                     : MtaStsFetcher.builder(dns)
-                            .maxConcurrentFetches(updateThreads)
+                            .maxConcurrentFetches(updateThreads + slowFetchThreads)
                             .build();
             return new MtaStsEngine(this, policyFetcher, store);
         }

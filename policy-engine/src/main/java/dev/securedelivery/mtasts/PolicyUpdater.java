@@ -4,6 +4,7 @@ import dev.securedelivery.peertext.PeerText;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,7 @@ final class PolicyUpdater {
 
     private final MtaStsDiscovery discovery;
     private final MtaStsFetcher fetcher;
+    private final UpdateThreads threads;
     private final FetchListener fetchListener;
     private final PolicyStore store;
     private final Clock clock;
@@ -35,12 +37,14 @@ final class PolicyUpdater {
     PolicyUpdater(
             MtaStsDiscovery discovery,
             MtaStsFetcher fetcher,
+            UpdateThreads threads,
             FetchListener fetchListener,
             PolicyStore store,
             Clock clock,
             long refreshIntervalMillis) {
         this.discovery = discovery;
         this.fetcher = fetcher;
+        this.threads = threads;
         this.fetchListener = fetchListener;
         this.store = store;
         this.clock = clock;
@@ -60,10 +64,16 @@ final class PolicyUpdater {
         return MtaStsLookup.policy(key, stored.policy, stored.id, stored.fetchedAtMillis, 0);
     }
 
-    /** The new answer for {@code key}, from a TXT lookup and, if needed, a fetch. */
-    MtaStsLookup decide(String key, MtaStsLookup previous, boolean force) {
-        // A forced update must see the record as DNS has it now, not as the resolver cached it.
-        MtaStsDiscovery.Result txt = discovery.discover(key, force).join();
+    /**
+     * The TXT record of {@code key}, without holding a thread while DNS answers; {@code force} looks
+     * past the resolver's cache, so that a forced update sees the record as DNS has it now.
+     */
+    CompletableFuture<MtaStsDiscovery.Result> discover(String key, boolean force) {
+        return discovery.discover(key, force);
+    }
+
+    /** The new answer for {@code key}, from its TXT lookup and, if needed, a fetch (on this thread). */
+    MtaStsLookup decide(String key, MtaStsLookup previous, MtaStsDiscovery.Result txt) {
         long now = clock.millis();
         boolean cachedValid = previous != null && previous.isUnexpiredPolicy(now);
         boolean refetchDue = cachedValid && refetchDue(previous, now);
@@ -133,7 +143,7 @@ final class PolicyUpdater {
     private MtaStsLookup fetch(String key, String id, MtaStsLookup cached, MtaStsLookup previous, long freshUntil) {
         FetchListener.Completion completion = fetchListener.started(key);
         try {
-            FetchedPolicy fetched = fetcher.fetch(key);
+            FetchedPolicy fetched = threads.fetch(() -> fetcher.fetch(key));
             completion.ended(null);
             long now = clock.millis();
             MtaStsLookup result = MtaStsLookup.policy(key, fetched.policy(), id, now, freshUntil);

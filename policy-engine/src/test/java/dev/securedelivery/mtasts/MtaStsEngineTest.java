@@ -868,6 +868,89 @@ class MtaStsEngineTest {
         }
 
         @Test
+        void blackHoledPolicyHostsMoreThanTheUpdateThreadsDoNotStarveADomainWhoseHostAnswers() throws Exception {
+            // Three policy hosts take the request and never answer (until the test ends); two update threads.
+            List<String> blackHoled = List.of("other.test", "third.test", "fourth.test");
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger arrived = new AtomicInteger();
+            for (String domain : blackHoled) {
+                dns.addTxt("_mta-sts." + domain + ".", 300, "v=STSv1; id=1");
+                policies.put(domain, neverAnswering(arrived, release));
+            }
+            publish(DOMAIN, "1", 300, policy("enforce", 86400, "mx.example.test"));
+            MtaStsEngine engine = engine(
+                    Duration.ofSeconds(60),
+                    builder -> builder.updateThreads(2)
+                            .slowFetchThreads(3)
+                            .slowFetchAfter(Duration.ofMillis(50))
+                            .lookupTimeout(Duration.ofSeconds(20)));
+            try {
+                blackHoled.forEach(engine::lookupAsync);
+                // All three fetches run at once although there are two update threads.
+                await().atMost(Duration.ofSeconds(20)).until(() -> arrived.get() == 3);
+
+                MtaStsLookup answering = engine.lookup(DOMAIN);
+
+                assertThat(answering.outcome()).isEqualTo(MtaStsLookup.Outcome.POLICY);
+                assertThat(answering.policyId()).contains("1");
+                assertThat(engine.slowFetchesNow()).isEqualTo(3);
+            } finally {
+                release.countDown();
+            }
+            // A slow fetch that ends gives its thread back to the budget.
+            await().atMost(Duration.ofSeconds(20)).until(() -> engine.slowFetchesNow() == 0);
+        }
+
+        @Test
+        void onceTheSlowBudgetIsSpentSlowFetchesKeepTheirUpdateThreadsAndNoMoreThreadsAreMade() throws Exception {
+            List<String> blackHoled = List.of("other.test", "third.test", "fourth.test");
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger arrived = new AtomicInteger();
+            for (String domain : blackHoled) {
+                dns.addTxt("_mta-sts." + domain + ".", 300, "v=STSv1; id=1");
+                policies.put(domain, neverAnswering(arrived, release));
+            }
+            publish(DOMAIN, "1", 300, policy("enforce", 86400, "mx.example.test"));
+            MtaStsEngine engine = engine(
+                    Duration.ofSeconds(60),
+                    builder -> builder.updateThreads(1)
+                            .slowFetchThreads(1)
+                            .slowFetchAfter(Duration.ofMillis(50))
+                            .lookupTimeout(Duration.ofMillis(500)));
+            try {
+                blackHoled.forEach(engine::lookupAsync);
+                await().atMost(Duration.ofSeconds(20)).until(() -> arrived.get() == 2 && engine.slowFetchesNow() == 1);
+
+                MtaStsLookup answering = engine.lookup(DOMAIN);
+
+                // One thread of each kind, both held: the third black hole and example.test wait their turn.
+                assertThat(answering.outcome()).isEqualTo(MtaStsLookup.Outcome.TEMPORARY_FAILURE);
+                assertThat(arrived).hasValue(2);
+                assertThat(fetchCount(DOMAIN)).isZero();
+            } finally {
+                release.countDown();
+            }
+        }
+
+        @Test
+        void aTxtLookupThatNeverAnswersHoldsNoUpdateThread() {
+            // One update thread; the resolver would wait a minute for other.test's record.
+            dns.silence("_mta-sts.other.test.");
+            publish(DOMAIN, "1", 300, policy("enforce", 86400, "mx.example.test"));
+            DnsResolver patient = new DnsResolver(dns, false, Duration.ofSeconds(60));
+            MtaStsEngine engine = engine(
+                    patient,
+                    Duration.ofSeconds(5),
+                    builder -> builder.updateThreads(1).lookupTimeout(Duration.ofSeconds(20)));
+            CompletableFuture<MtaStsLookup> silent = engine.lookupAsync("other.test");
+
+            MtaStsLookup answering = engine.lookup(DOMAIN);
+
+            assertThat(answering.outcome()).isEqualTo(MtaStsLookup.Outcome.POLICY);
+            assertThat(silent).isNotDone();
+        }
+
+        @Test
         void anErrorInAnUpdateEndsInATemporaryFailureAndTheDomainIsUpdatedAgainLater() {
             publish(DOMAIN, "1", 300, policy("enforce", 86400, "mx.example.test"));
             AtomicBoolean fail = new AtomicBoolean(true);
@@ -924,6 +1007,19 @@ class MtaStsEngineTest {
         return text.append("max_age: ").append(maxAge).append("\r\n").toString();
     }
 
+    /** Takes the request, counts it, and answers nothing until {@code release}. */
+    private static TestHttpsServer.Responder neverAnswering(AtomicInteger arrived, CountDownLatch release) {
+        return exchange -> {
+            arrived.incrementAndGet();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("released at the end of the test");
+        };
+    }
+
     private int txtQueries(String domain) {
         return dns.queryCount("_mta-sts." + domain + ".", Type.TXT);
     }
@@ -942,13 +1038,22 @@ class MtaStsEngineTest {
     }
 
     private MtaStsEngine engine(java.util.function.Consumer<MtaStsEngine.Builder> settings) {
-        DnsResolver dns = resolver();
+        return engine(Duration.ofSeconds(5), settings);
+    }
+
+    private MtaStsEngine engine(Duration fetchTimeout, java.util.function.Consumer<MtaStsEngine.Builder> settings) {
+        return engine(resolver(), fetchTimeout, settings);
+    }
+
+    private MtaStsEngine engine(
+            DnsResolver dns, Duration fetchTimeout, java.util.function.Consumer<MtaStsEngine.Builder> settings) {
         MtaStsEngine.Builder builder = MtaStsEngine.builder(dns)
                 .fetcher(MtaStsFetcher.builder(dns)
                         .trustManager(CA.trustManager())
                         .port(server.port())
-                        .fetchTimeout(Duration.ofSeconds(5))
-                        .readTimeout(Duration.ofSeconds(5))
+                        .fetchTimeout(fetchTimeout)
+                        .readTimeout(fetchTimeout)
+                        .maxConcurrentFetches(16)
                         .build())
                 .clock(clock)
                 .manualSweeps();
