@@ -1,0 +1,508 @@
+package dev.securedelivery.benchmarks;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import com.sun.management.OperatingSystemMXBean;
+import dev.securedelivery.dns.DnsCache;
+import dev.securedelivery.dns.DnsResolver;
+import dev.securedelivery.mtasts.MtaStsEngine;
+import dev.securedelivery.mtasts.MtaStsFetcher;
+import dev.securedelivery.mtasts.MtaStsLookup;
+import dev.securedelivery.policy.DeliveryPlan;
+import dev.securedelivery.policy.DeliveryPolicy;
+import dev.securedelivery.policy.DomainName;
+import dev.securedelivery.testing.TestCertificateAuthority;
+import dev.securedelivery.testing.TestHttpsServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.X509ExtendedKeyManager;
+import org.slf4j.LoggerFactory;
+import org.xbill.DNS.Type;
+
+/**
+ * Many domains nobody has planned yet, planned at once: 10,000 distinct domains by default, DNS
+ * answering every query after 20 ms, each domain's MTA-STS policy host answering after 50 ms over
+ * real HTTPS on 127.0.0.1, and 5% of the policy hosts black-holed (on 127.0.0.2: they accept the
+ * connection and never send a byte). Each domain's plan needs its MX records, then the A, AAAA and
+ * TLSA records of its MX host (the zone is signed, so DANE is looked for), and in parallel its
+ * {@code _mta-sts} TXT record, the policy host's A and AAAA records and the policy: the critical
+ * path of one domain is 20 + 20 + 50 ms = 90 ms of waiting, plus the TLS handshake.
+ *
+ * <p>Reports the wall time until every domain whose policy host answers has its plan, as a ratio to
+ * the critical path (the time of one cold plan alone, measured, and the 90 ms of waiting), the
+ * worst delay one of those domains saw, whether each got its policy, and when the black-holed
+ * domains had theirs. Every round starts cold: a new engine, DNS cache and TLS context.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.securedelivery.benchmarks.ColdPlansBenchmark \
+ *     [--domains 10000] [--black-holed-percent 5] [--callers all|N] [--rounds 3]
+ * </pre>
+ * {@code --callers all} asks for every plan at once (asynchronously, as the webadmin or a
+ * prefetch would); {@code --callers 10} asks from 10 threads that each wait for their plan before
+ * asking the next, as SecureRemoteDelivery's 10 delivery threads of the sample configuration do.
+ */
+public final class ColdPlansBenchmark {
+    private static final Duration DNS_DELAY = Duration.ofMillis(20);
+    private static final Duration POLICY_DELAY = Duration.ofMillis(50);
+    /** The waits on the longest chain: _mta-sts TXT, then the policy host's A/AAAA, then the fetch. */
+    private static final long CRITICAL_PATH_WAIT_MILLIS = 20 + 20 + 50;
+
+    private static final int NAMES_PER_CERTIFICATE = 100;
+    private static final String BLACK_HOLE_ADDRESS = "127.0.0.2";
+    /** The policy hosts' HTTPS server: its TLS work is the far end's, done on this machine too. */
+    private static final String SERVER_THREADS = "test-https-server";
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final OperatingSystemMXBean PROCESS =
+            (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+    private final int domains;
+    private final int blackHoledPercent;
+    private final int callers;
+    private final int slowFetchThreads;
+    private final DelayedDns dns = new DelayedDns(DNS_DELAY);
+    private final TestCertificateAuthority ca = TestCertificateAuthority.root("Cold Plans Root");
+    private final TestHttpsServer server;
+    private final BlackHole blackHole;
+    private final AtomicInteger fetches = new AtomicInteger();
+
+    private ColdPlansBenchmark(int domains, int blackHoledPercent, int callers, int slowFetchThreads) throws Exception {
+        this.domains = domains;
+        this.blackHoledPercent = blackHoledPercent;
+        this.callers = callers;
+        this.slowFetchThreads = slowFetchThreads;
+        server = TestHttpsServer.start(InetAddress.getByName("127.0.0.1"), serverContext());
+        server.respondWith(TestHttpsServer.byPolicyDomain(domain -> exchange -> {
+            fetches.incrementAndGet();
+            sleep(POLICY_DELAY);
+            TestHttpsServer.ok(
+                            "text/plain",
+                            "version: STSv1\r\nmode: enforce\r\nmx: mx." + domain + "\r\nmax_age: 604800\r\n")
+                    .respond(exchange);
+        }));
+        blackHole = new BlackHole(new InetSocketAddress(BLACK_HOLE_ADDRESS, server.port()));
+        for (int i = 0; i < domains; i++) {
+            publish(domain(i), isBlackHoled(i));
+        }
+        // Only for the measurement of one plan alone.
+        publish("alone.example", false);
+    }
+
+    public static void main(String[] arguments) throws Exception {
+        Map<String, String> options = options(arguments);
+        int domains = Integer.parseInt(options.getOrDefault("domains", "10000"));
+        int blackHoled = Integer.parseInt(options.getOrDefault("black-holed-percent", "5"));
+        String callerOption = options.getOrDefault("callers", "all");
+        int callers = callerOption.equals("all") ? 0 : Integer.parseInt(callerOption);
+        int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
+        int slowFetchThreads = Integer.parseInt(
+                options.getOrDefault("slow-fetch-threads", String.valueOf(MtaStsEngine.DEFAULT_SLOW_FETCH_THREADS)));
+        System.out.printf(
+                "%d cold domains, %d%% of policy hosts black-holed, callers: %s, slow fetch threads: %d; DNS %d ms,"
+                        + " policy hosts %d ms; %d processors, %s %s%n",
+                domains,
+                blackHoled,
+                callerOption,
+                slowFetchThreads,
+                DNS_DELAY.toMillis(),
+                POLICY_DELAY.toMillis(),
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name"),
+                System.getProperty("java.version"));
+        // One warning per black-holed domain and round would bury the figures.
+        ((Logger) LoggerFactory.getLogger(MtaStsEngine.class)).setLevel(Level.ERROR);
+        ColdPlansBenchmark benchmark = new ColdPlansBenchmark(domains, blackHoled, callers, slowFetchThreads);
+        try {
+            benchmark.warmUp();
+            long alone = benchmark.oneAlone();
+            System.out.printf(
+                    "one cold plan alone: %d ms (critical path of waits: %d ms)%n", alone, CRITICAL_PATH_WAIT_MILLIS);
+            for (int round = 1; round <= rounds; round++) {
+                System.out.println("round " + round + ": " + benchmark.round(alone));
+            }
+        } finally {
+            benchmark.close();
+        }
+    }
+
+    private void warmUp() throws Exception {
+        // JIT and TLS code warmed on 500 of the domains, twice; every measured round starts cold again.
+        for (int i = 0; i < 2; i++) {
+            try (DeliveryPolicy policy = policy()) {
+                List<CompletableFuture<DeliveryPlan>> plans = new ArrayList<>();
+                for (int d = 0; d < Math.min(500, domains); d++) {
+                    if (!isBlackHoled(d)) {
+                        plans.add(policy.plan(DomainName.of(domain(d))));
+                    }
+                }
+                CompletableFuture.allOf(plans.toArray(new CompletableFuture<?>[0]))
+                        .get(120, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The median of five cold plans of one domain, each with nothing else going on. */
+    private long oneAlone() throws Exception {
+        long[] times = new long[5];
+        for (int i = 0; i < times.length; i++) {
+            try (DeliveryPolicy policy = policy()) {
+                long start = System.nanoTime();
+                DeliveryPlan plan = policy.plan(DomainName.of("alone.example")).get(60, TimeUnit.SECONDS);
+                times[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                if (outcome(plan) != MtaStsLookup.Outcome.POLICY) {
+                    throw new IllegalStateException("one domain alone got no policy: " + plan.explain());
+                }
+            }
+        }
+        Arrays.sort(times);
+        return times[times.length / 2];
+    }
+
+    private String round(long aloneMillis) throws Exception {
+        int fetchesBefore = fetches.get();
+        long cpuMillis;
+        long serverMillis;
+        long[] doneAt = new long[domains];
+        long[] waited = new long[domains];
+        MtaStsLookup.Outcome[] outcomes = new MtaStsLookup.Outcome[domains];
+        try (DeliveryPolicy policy = policy()) {
+            CountDownLatch done = new CountDownLatch(domains);
+            long cpuBefore = PROCESS.getProcessCpuTime();
+            long serverBefore = threadCpu(SERVER_THREADS);
+            long start = System.nanoTime();
+            if (callers == 0) {
+                for (int i = 0; i < domains; i++) {
+                    int index = i;
+                    long asked = System.nanoTime();
+                    policy.plan(DomainName.of(domain(i))).whenComplete((plan, error) -> {
+                        long now = System.nanoTime();
+                        doneAt[index] = now - start;
+                        waited[index] = now - asked;
+                        outcomes[index] = outcome(plan);
+                        done.countDown();
+                    });
+                }
+            } else {
+                ConcurrentLinkedQueue<Integer> queue = new ConcurrentLinkedQueue<>();
+                for (int i = 0; i < domains; i++) {
+                    queue.add(i);
+                }
+                for (int t = 0; t < callers; t++) {
+                    Thread caller = new Thread(
+                            () -> {
+                                for (Integer index = queue.poll(); index != null; index = queue.poll()) {
+                                    long asked = System.nanoTime();
+                                    DeliveryPlan plan = null;
+                                    try {
+                                        plan = policy.plan(DomainName.of(domain(index)))
+                                                .get(300, TimeUnit.SECONDS);
+                                    } catch (Exception e) {
+                                        // Counted below as a domain without an outcome.
+                                    }
+                                    long now = System.nanoTime();
+                                    doneAt[index] = now - start;
+                                    waited[index] = now - asked;
+                                    outcomes[index] = outcome(plan);
+                                    done.countDown();
+                                }
+                            },
+                            "delivery-" + t);
+                    caller.setDaemon(true);
+                    caller.start();
+                }
+            }
+            if (!done.await(30, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("not every plan was made within 30 minutes");
+            }
+            cpuMillis = TimeUnit.NANOSECONDS.toMillis(PROCESS.getProcessCpuTime() - cpuBefore);
+            serverMillis = TimeUnit.NANOSECONDS.toMillis(threadCpu(SERVER_THREADS) - serverBefore);
+        }
+        long answeringDone = 0;
+        long worstWait = 0;
+        long allDone = 0;
+        int withPolicy = 0;
+        int answering = 0;
+        for (int i = 0; i < domains; i++) {
+            allDone = Math.max(allDone, doneAt[i]);
+            if (!isBlackHoled(i)) {
+                answering++;
+                answeringDone = Math.max(answeringDone, doneAt[i]);
+                worstWait = Math.max(worstWait, waited[i]);
+                if (outcomes[i] == MtaStsLookup.Outcome.POLICY) {
+                    withPolicy++;
+                }
+            }
+        }
+        long answeringMillis = TimeUnit.NANOSECONDS.toMillis(answeringDone);
+        return String.format(
+                Locale.ROOT,
+                "the %d answering domains planned in %d ms: %.1f times one plan alone, %.1f times the %d ms of"
+                        + " waits; %d of them with their policy; worst delay of one of them %d ms (from its own"
+                        + " request); all %d domains, black-holed included, in %d ms; %d HTTPS fetches; %.1f s of"
+                        + " processor time (%.1f ms a domain, %.1f s of it the policy hosts' server), %.0f%% of the"
+                        + " machine's over the answering domains' time",
+                answering,
+                answeringMillis,
+                answeringMillis / (double) aloneMillis,
+                answeringMillis / (double) CRITICAL_PATH_WAIT_MILLIS,
+                CRITICAL_PATH_WAIT_MILLIS,
+                withPolicy,
+                TimeUnit.NANOSECONDS.toMillis(worstWait),
+                domains,
+                TimeUnit.NANOSECONDS.toMillis(allDone),
+                fetches.get() - fetchesBefore,
+                cpuMillis / 1000.0,
+                cpuMillis / (double) domains,
+                serverMillis / 1000.0,
+                100.0
+                        * cpuMillis
+                        / (answeringMillis * (double) Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** A cold delivery policy with the engine's and the fetcher's default settings, as a fresh James has. */
+    private DeliveryPolicy policy() throws IOException {
+        // The AD flag trusted, as with dns.dnssec = trust-loopback-ad: the zone counts as signed.
+        DnsResolver resolver =
+                new DnsResolver(dns, true, Duration.ofSeconds(5)).withCache(new DnsCache(1_000_000, Clock.systemUTC()));
+        MtaStsEngine engine = MtaStsEngine.builder(resolver)
+                .slowFetchThreads(slowFetchThreads)
+                .fetcher(MtaStsFetcher.builder(resolver)
+                        .trustManager(ca.trustManager())
+                        .port(server.port())
+                        // As the configuration sets it: a connection for each thread that may fetch.
+                        .maxConcurrentFetches(MtaStsEngine.DEFAULT_UPDATE_THREADS + slowFetchThreads)
+                        .build())
+                .build();
+        return new DeliveryPolicy(resolver, engine, Map.of());
+    }
+
+    /** Processor time of the live threads named {@code name}. */
+    private static long threadCpu(String name) {
+        long total = 0;
+        for (ThreadInfo thread : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (thread != null && thread.getThreadName().equals(name)) {
+                total += Math.max(0, THREADS.getThreadCpuTime(thread.getThreadId()));
+            }
+        }
+        return total;
+    }
+
+    private static MtaStsLookup.Outcome outcome(DeliveryPlan plan) {
+        return plan == null ? null : plan.mtaSts().map(MtaStsLookup::outcome).orElse(null);
+    }
+
+    private boolean isBlackHoled(int index) {
+        return blackHoledPercent > 0 && index % (100 / blackHoledPercent) == 0;
+    }
+
+    private static String domain(int index) {
+        return String.format(Locale.ROOT, "d%05d.example", index);
+    }
+
+    private void publish(String domain, boolean blackHoled) {
+        dns.add(domain + ".", Type.MX, "10 mx." + domain + ".")
+                .add("mx." + domain + ".", Type.A, "192.0.2.1")
+                .add("_mta-sts." + domain + ".", Type.TXT, "\"v=STSv1; id=20261130T000000;\"")
+                .add("mta-sts." + domain + ".", Type.A, blackHoled ? BLACK_HOLE_ADDRESS : "127.0.0.1");
+    }
+
+    /**
+     * One server for every policy host, as a hosting provider's: certificates of 100 names each, the
+     * one that names the requested host chosen by SNI (one certificate of 10,000 names would make
+     * every handshake carry 300 KB).
+     */
+    private SSLContext serverContext() throws GeneralSecurityException, IOException {
+        KeyStore all = KeyStore.getInstance("PKCS12");
+        all.load(null, null);
+        char[] password = "bench".toCharArray();
+        Map<String, String> aliasByHost = new HashMap<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < domains; i++) {
+            names.add("mta-sts." + domain(i));
+        }
+        names.add("mta-sts.alone.example");
+        Path file = Files.createTempFile("cold-plans", ".p12");
+        try {
+            for (int from = 0; from < names.size(); from += NAMES_PER_CERTIFICATE) {
+                List<String> group = names.subList(from, Math.min(names.size(), from + NAMES_PER_CERTIFICATE));
+                ca.issue(group.toArray(new String[0])).writePkcs12(file, "bench");
+                KeyStore one = KeyStore.getInstance("PKCS12");
+                try (InputStream in = Files.newInputStream(file)) {
+                    one.load(in, password);
+                }
+                String alias = "group" + from;
+                String original = Collections.list(one.aliases()).get(0);
+                all.setEntry(
+                        alias,
+                        one.getEntry(original, new KeyStore.PasswordProtection(password)),
+                        new KeyStore.PasswordProtection(password));
+                for (String name : group) {
+                    aliasByHost.put(name, alias);
+                }
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        KeyManagerFactory factory = KeyManagerFactory.getInstance("SunX509");
+        factory.init(all, password);
+        X509ExtendedKeyManager keys = (X509ExtendedKeyManager) factory.getKeyManagers()[0];
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(new KeyManager[] {new BySni(keys, aliasByHost)}, null, new SecureRandom());
+        return context;
+    }
+
+    /** Chooses the certificate that names the host the client asked for. */
+    private static final class BySni extends X509ExtendedKeyManager {
+        private final X509ExtendedKeyManager keys;
+        private final Map<String, String> aliasByHost;
+
+        BySni(X509ExtendedKeyManager keys, Map<String, String> aliasByHost) {
+            this.keys = keys;
+            this.aliasByHost = aliasByHost;
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            SSLSession handshake = engine.getHandshakeSession();
+            if (handshake instanceof ExtendedSSLSession) {
+                for (SNIServerName name : ((ExtendedSSLSession) handshake).getRequestedServerNames()) {
+                    if (name instanceof SNIHostName) {
+                        String alias = aliasByHost.get(((SNIHostName) name).getAsciiName());
+                        if (alias != null) {
+                            return alias;
+                        }
+                    }
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return keys.getServerAliases(keyType, issuers);
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return keys.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return keys.getPrivateKey(alias);
+        }
+    }
+
+    /** Accepts every connection and never sends a byte. */
+    private static final class BlackHole implements AutoCloseable {
+        private final ServerSocket socket;
+        private final List<Socket> held = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicLong accepted = new AtomicLong();
+
+        BlackHole(InetSocketAddress address) throws IOException {
+            socket = new ServerSocket();
+            socket.bind(address, 1024);
+            Thread acceptor = new Thread(
+                    () -> {
+                        while (!socket.isClosed()) {
+                            try {
+                                held.add(socket.accept());
+                                accepted.incrementAndGet();
+                            } catch (IOException e) {
+                                return;
+                            }
+                        }
+                    },
+                    "black-hole");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+            synchronized (held) {
+                for (Socket connection : held) {
+                    connection.close();
+                }
+            }
+        }
+    }
+
+    private void close() throws IOException {
+        blackHole.close();
+        server.close();
+    }
+
+    private static Map<String, String> options(String[] arguments) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i + 1 < arguments.length; i += 2) {
+            if (!arguments[i].startsWith("--")) {
+                throw new IllegalArgumentException("expected --option value, got " + arguments[i]);
+            }
+            options.put(arguments[i].substring(2), arguments[i + 1]);
+        }
+        return options;
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
