@@ -13,8 +13,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.EDNSOption;
@@ -51,6 +55,15 @@ public final class DnsResolver {
 
     /** Negative TTL when a negative answer carries no SOA to take one from (RFC 2308 5). */
     static final long DEFAULT_NEGATIVE_TTL_SECONDS = 60;
+
+    /**
+     * Where responses are handled: DNSSEC validation, the CNAME chase and whatever callers chain on
+     * an answer (a plan's next lookups). dnsjava's default is the JVM's common pool, which has a
+     * single thread on two cores: thousands of domains planned at once would queue behind it.
+     * Threads are made as needed and end after a minute without work.
+     */
+    private static final Executor ANSWERS =
+            answerThreads(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
 
     private final Resolver upstream;
     private final boolean adBitTrusted;
@@ -154,6 +167,18 @@ public final class DnsResolver {
         }
     }
 
+    private static Executor answerThreads(int threads) {
+        AtomicInteger count = new AtomicInteger();
+        ThreadPoolExecutor pool =
+                new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+                    Thread thread = new Thread(task, "dns-answer-" + count.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
     /** One lookup: the queries it sends and the CNAME links it has followed. */
     private final class Chase {
         private final Name name;
@@ -173,7 +198,7 @@ public final class DnsResolver {
         void query(Name target) {
             CompletionStage<Message> response;
             try {
-                response = upstream.sendAsync(Message.newQuery(Record.newRecord(target, type, DClass.IN)));
+                response = upstream.sendAsync(Message.newQuery(Record.newRecord(target, type, DClass.IN)), ANSWERS);
             } catch (RuntimeException e) {
                 result.complete(DnsAnswer.failed(name, type, describe(e)));
                 return;
