@@ -380,6 +380,11 @@ public final class DeliveryAttempt {
             return this;
         }
 
+        /** Where the session is now. */
+        Stage stage() {
+            return stage;
+        }
+
         Builder stage(Stage reached) {
             this.stage = reached;
             return this;

@@ -206,8 +206,8 @@ public final class SmtpClient {
     /**
      * The message on a session kept for {@code key}: each waiting one is reset with RSET (RFC 5321
      * 4.1.1.5), which must be answered 250; one that answers anything else, or nothing, is closed and
-     * the next tried. That is no attempt at the recipients: null when no kept session answered, and a
-     * new connection is made.
+     * the next tried, and so is one that does not take MAIL FROM. That is no attempt at the recipients:
+     * null when no kept session took the message, and a new connection is made.
      */
     private DeliveryAttempt onKeptSession(
             MessageContent content,
@@ -228,10 +228,19 @@ public final class SmtpClient {
             try {
                 DeliveryAttempt attempt =
                         transaction(connection, content, sender, recipients, host.requireTls(), result);
+                if (attempt.stage() == DeliveryAttempt.Stage.MAIL) {
+                    // MAIL FROM not taken on a kept session: no recipient is judged by that; a new
+                    // connection's answer decides.
+                    continue;
+                }
                 kept.carried();
                 keptAgain = endOrKeep(connection, attempt, key, kept);
                 return attempt;
             } catch (IOException e) {
+                if (result.stage() == DeliveryAttempt.Stage.MAIL) {
+                    // Gone before MAIL FROM was answered: nothing of the message reached the server.
+                    continue;
+                }
                 return failedSession(result, recipients, e);
             } finally {
                 if (!keptAgain) {

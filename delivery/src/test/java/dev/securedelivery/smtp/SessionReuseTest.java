@@ -214,6 +214,25 @@ class SessionReuseTest {
     }
 
     @Test
+    void aKeptSessionThatRefusesMailFromLeavesTheMessageToANewConnection() {
+        SmtpClient client = client(SessionReuse.DEFAULT, false);
+        MxHostPlan host = plan(TlsRequirement.PKIX);
+        send(client, host, key(host), "first@example.test");
+        server.answerRepeatedMail("554 5.3.2 not on this session");
+
+        DeliveryAttempt second = send(client, host, key(host), "second@example.test");
+
+        // The kept session's 5xx refuses nobody: the new connection's answer decides.
+        assertThat(second.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
+        assertThat(second.reusedSession()).isFalse();
+        assertThat(server.sessions()).isEqualTo(2);
+        assertThat(server.received())
+                .filteredOn(mail -> mail.recipients.contains("second@example.test"))
+                .singleElement()
+                .satisfies(mail -> assertThat(mail.session).isEqualTo("session-2"));
+    }
+
+    @Test
     void aSessionIdleForItsIdleTimeIsNotUsed() {
         SmtpClient client = client(SessionReuse.DEFAULT, false);
         MxHostPlan host = plan(TlsRequirement.PKIX);

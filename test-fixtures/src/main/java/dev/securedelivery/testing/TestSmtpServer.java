@@ -66,6 +66,8 @@ public final class TestSmtpServer implements AutoCloseable {
     private final Map<MessageContext, String> mailParameters = new ConcurrentHashMap<>();
     private final AtomicInteger resets = new AtomicInteger();
     private volatile String resetReply;
+    private volatile String repeatedMailReply;
+    private final Map<Session, Integer> transactions = new ConcurrentHashMap<>();
     private volatile boolean offersRequireTls;
     private volatile String hostName = "mx.test";
 
@@ -145,6 +147,15 @@ public final class TestSmtpServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Answers MAIL FROM with {@code reply} (e.g. {@code "421 4.3.2 shutting down"}) in a session that
+     * already took a message; the first transaction of each session goes as usual.
+     */
+    public TestSmtpServer answerRepeatedMail(String reply) {
+        this.repeatedMailReply = reply;
+        return this;
+    }
+
     /** RSET commands received so far. */
     public int resets() {
         return resets.get();
@@ -191,6 +202,7 @@ public final class TestSmtpServer implements AutoCloseable {
                         ((Session) context).isTLSStarted(),
                         mailParameters.getOrDefault(context, ""),
                         ((Session) context).getSessionId()));
+                transactions.merge((Session) context, 1, Integer::sum);
             }
 
             @Override
@@ -236,6 +248,11 @@ public final class TestSmtpServer implements AutoCloseable {
 
         @Override
         public void execute(String command, Session session) throws IOException, DropConnectionException {
+            String refusal = repeatedMailReply;
+            if (refusal != null && transactions.containsKey(session)) {
+                session.sendResponse(refusal);
+                return;
+            }
             int end = command.indexOf('>');
             mailParameters.put(
                     session, end < 0 ? "" : command.substring(end + 1).trim());
