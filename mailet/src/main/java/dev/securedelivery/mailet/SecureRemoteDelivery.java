@@ -124,6 +124,15 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 Duration.ofSeconds(positiveParameter("deliveryTimeLimitSeconds", (int)
                         DeliveryLimits.DEFAULT.timeBudget().toSeconds())));
 
+        SessionReuse reuse = SessionReuse.DEFAULT
+                .enabled(booleanParameter("sessionReuse", SessionReuse.DEFAULT.isEnabled()))
+                .withIdleTime(Duration.ofSeconds(positiveParameter("sessionIdleSeconds", (int)
+                        SessionReuse.DEFAULT.idleTime().toSeconds())))
+                .withMaxAge(Duration.ofSeconds(positiveParameter("sessionMaxAgeSeconds", (int)
+                        SessionReuse.DEFAULT.maxAge().toSeconds())))
+                .withMaxMessages(positiveParameter("sessionMaxMessages", SessionReuse.DEFAULT.maxMessages()))
+                .withMaxIdleSessions(positiveParameter("sessionMaxIdle", SessionReuse.DEFAULT.maxIdleSessions()));
+
         SmtpSettings settings = SmtpSettings.of(
                         configuration.getHeloNameProvider().getHeloName())
                 .withPort(port)
@@ -134,14 +143,6 @@ public final class SecureRemoteDelivery extends GenericMailet {
                         .withConnectTimeout(Duration.ofMillis(Math.max(1, configuration.getConnectionTimeout())))
                         .withReadTimeout(Duration.ofMillis(Math.max(1, configuration.getSmtpTimeout())))
                         .withWriteTimeout(Duration.ofMillis(Math.max(1, configuration.getSmtpTimeout()))));
-        SessionReuse reuse = SessionReuse.DEFAULT
-                .enabled(booleanParameter("sessionReuse", SessionReuse.DEFAULT.isEnabled()))
-                .withIdleTime(Duration.ofSeconds(positiveParameter("sessionIdleSeconds", (int)
-                        SessionReuse.DEFAULT.idleTime().toSeconds())))
-                .withMaxAge(Duration.ofSeconds(positiveParameter("sessionMaxAgeSeconds", (int)
-                        SessionReuse.DEFAULT.maxAge().toSeconds())))
-                .withMaxMessages(positiveParameter("sessionMaxMessages", SessionReuse.DEFAULT.maxMessages()))
-                .withMaxIdleSessions(positiveParameter("sessionMaxIdle", SessionReuse.DEFAULT.maxIdleSessions()));
         idleSessions = IdleSessions.start(reuse);
         SmtpClient client = new SmtpClient(settings, engine.pkixTrust(), engine.clock(), idleSessions);
 
