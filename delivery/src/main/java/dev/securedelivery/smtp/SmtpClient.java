@@ -253,6 +253,11 @@ public final class SmtpClient {
 
     // RFC 5321 4.1.1.5: RSET aborts whatever the server holds and "MUST" be answered 250.
     private static boolean reset(SmtpConnection connection) {
+        if (connection.hasUnreadInput()) {
+            // Spoke while idle (a 421 and gone, or worse): its next reply would not be RSET's.
+            connection.quitAndClose();
+            return false;
+        }
         try {
             SmtpReply reply = connection.exchange("RSET", RSET_WAIT);
             if (reply.code() == 250 && !connection.sawFailureReply()) {

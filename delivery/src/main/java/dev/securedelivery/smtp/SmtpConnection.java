@@ -111,6 +111,18 @@ final class SmtpConnection implements AutoCloseable {
         return sawFailureReply;
     }
 
+    /**
+     * Whether the server sent bytes nobody asked for (a 421 before closing an idle session, or
+     * anything else): such a session is out of step and is not used again.
+     */
+    boolean hasUnreadInput() {
+        try {
+            return in.available() > 0;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     /** Whether the connection is still open and within its deadline, as far as this end knows. */
     boolean isOpen() {
         return watch.expired() == null && !socket.isClosed();
