@@ -158,8 +158,10 @@ public final class SmtpClient {
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("no recipients");
         }
+        long began = System.nanoTime();
         TlsRequirement requirement = requirementOf(host);
         SessionKey reuse = reusesSessions() ? key : null;
+        Duration left = timeLeft;
         if (reuse != null) {
             if (!reuse.host().equals(host.host())
                     || !reuse.address().equals(address)
@@ -171,13 +173,15 @@ public final class SmtpClient {
             if (onKept != null) {
                 return onKept;
             }
+            // Kept sessions that would not take the message spent some of the delivery's time.
+            left = timeLeft.minusNanos(System.nanoTime() - began);
         }
-        DeliveryAttempt attempt = session(content, sender, recipients, host, address, requirement, timeLeft, reuse);
+        DeliveryAttempt attempt = session(content, sender, recipients, host, address, requirement, left, reuse);
         if (requirement == TlsRequirement.OPPORTUNISTIC && attempt.isPolicyFailure()) {
             // Opportunistic TLS must not keep mail from a server whose TLS is broken: plaintext it is, on a
             // session never kept (the next message tries TLS again).
             DeliveryAttempt plain =
-                    session(content, sender, recipients, host, address, TlsRequirement.NO_TLS, timeLeft, null);
+                    session(content, sender, recipients, host, address, TlsRequirement.NO_TLS, left, null);
             return plain.outcome() == DeliveryAttempt.Outcome.DELIVERED
                     ? plain.as(
                             requirement, "TLS failed (" + attempt.detail() + "); sent in plaintext; " + plain.detail())
