@@ -8,6 +8,7 @@ import dev.securedelivery.requiretls.MessageSecurity;
 import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.smtp.EnhancedStatus;
 import dev.securedelivery.smtp.RecipientResult;
+import dev.securedelivery.smtp.SessionKey;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.net.InetAddress;
@@ -273,8 +274,12 @@ public final class DomainDelivery {
                     break hosts;
                 }
                 addresses++;
-                DeliveryAttempt attempt =
-                        client.send(envelope.content(), envelope.sender().orElse(null), remaining, host, address, left);
+                // A kept session only for a message whose session would rest on the very same decision.
+                SessionKey key = client.reusesSessions()
+                        ? SessionKey.of(planned, host, address, envelope.security(), envelope.reported())
+                        : null;
+                DeliveryAttempt attempt = client.send(
+                        envelope.content(), envelope.sender().orElse(null), remaining, host, address, left, key);
                 if (attempt.completedHandshake()) {
                     sessions++;
                 }

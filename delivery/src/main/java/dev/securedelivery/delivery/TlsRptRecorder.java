@@ -51,6 +51,8 @@ import javax.net.ssl.X509TrustManager;
  *   <li>anything else: {@code no-policy-found}, a success when TLS was negotiated, a
  *       {@code starttls-not-supported} failure when the message went in plaintext.</li>
  * </ul>
+ * A message on a session kept from an earlier message ({@link DeliveryAttempt#reusedSession()}) is
+ * not recorded again: the connection counts once (RFC 8460 4.4).
  * A local override (require-tls, none, ...) is no published policy: its sessions count as
  * {@code no-policy-found}. A connection that failed before any TLS (refused, timed out) is no
  * session and is not recorded. Each failure carries the session's own addresses ({@code sending-mta-ip}
@@ -104,6 +106,12 @@ public final class TlsRptRecorder {
 
     /** One connection to one MX address. */
     public void attempt(DeliveryPlan plan, MxHostPlan host, DeliveryAttempt attempt) {
+        if (attempt.reusedSession()) {
+            // RFC 8460 4.4 counts "successfully negotiated TLS-enabled connections": a later message on a
+            // kept session is no new connection. Its connection was recorded with its first message, under
+            // the same policy (SessionKey holds everything the policy depends on).
+            return;
+        }
         boolean tls = attempt.tlsProtocol().isPresent();
         Optional<ResultType> failure = attempt.resultType();
         boolean completed = attempt.outcome() == DeliveryAttempt.Outcome.DELIVERED

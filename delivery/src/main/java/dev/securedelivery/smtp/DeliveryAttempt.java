@@ -67,6 +67,7 @@ public final class DeliveryAttempt {
     private final List<X509Certificate> peerCertificates;
     private final String serverName;
     private final InetAddress localAddress;
+    private final int messagesBefore;
 
     private DeliveryAttempt(Builder builder, Outcome outcome, TlsRequirement requirement, String detail) {
         this.host = Objects.requireNonNull(builder.host);
@@ -85,6 +86,7 @@ public final class DeliveryAttempt {
         this.peerCertificates = List.copyOf(builder.peerCertificates);
         this.serverName = builder.serverName;
         this.localAddress = builder.localAddress;
+        this.messagesBefore = builder.messagesBefore;
     }
 
     /**
@@ -104,11 +106,30 @@ public final class DeliveryAttempt {
         copy.peerCertificates = peerCertificates;
         copy.serverName = serverName;
         copy.localAddress = localAddress;
+        copy.messagesBefore = messagesBefore;
         return new DeliveryAttempt(copy, outcome, requirement, PeerText.clean(detail));
     }
 
     static Builder builder(String host, InetAddress address, TlsRequirement requirement) {
         return new Builder(host, address, requirement);
+    }
+
+    /**
+     * The next transaction on the session {@code first} opened, after {@code messagesBefore} messages:
+     * the same connection, so the same TLS, peer certificates, authentication and names; the
+     * transaction starts at MAIL FROM.
+     */
+    static Builder onSessionOf(DeliveryAttempt first, int messagesBefore) {
+        Builder next = new Builder(first.host, first.address, first.requirement);
+        next.stage = Stage.MAIL;
+        next.tlsProtocol = first.tlsProtocol;
+        next.cipherSuite = first.cipherSuite;
+        next.authentication = first.authentication;
+        next.peerCertificates = first.peerCertificates;
+        next.serverName = first.serverName;
+        next.localAddress = first.localAddress;
+        next.messagesBefore = messagesBefore;
+        return next;
     }
 
     public String host() {
@@ -147,6 +168,19 @@ public final class DeliveryAttempt {
     /** Where the session stopped; {@link Stage#COMPLETE} when the transaction was carried through. */
     public Stage stage() {
         return stage;
+    }
+
+    /**
+     * Whether this transaction ran on a session kept from an earlier message ({@link IdleSessions}):
+     * no new connection, handshake or certificate check; those of the session's first message hold.
+     */
+    public boolean reusedSession() {
+        return messagesBefore > 0;
+    }
+
+    /** How many messages the session carried before this one: 0 on a new connection. */
+    public int messagesBefore() {
+        return messagesBefore;
     }
 
     /**
@@ -268,6 +302,9 @@ public final class DeliveryAttempt {
                 .append(cipherSuite == null ? "none" : cipherSuite)
                 .append(" authentication=")
                 .append(authentication());
+        if (messagesBefore > 0) {
+            line.append(" reused-session=").append(messagesBefore);
+        }
         if (stage != Stage.COMPLETE) {
             line.append(" stage=").append(stage.name().toLowerCase(Locale.ROOT));
         }
@@ -304,6 +341,7 @@ public final class DeliveryAttempt {
         private List<String> order = List.of();
         private String serverName;
         private InetAddress localAddress;
+        private int messagesBefore;
 
         private Builder(String host, InetAddress address, TlsRequirement requirement) {
             this.host = host;
@@ -340,6 +378,11 @@ public final class DeliveryAttempt {
                 serverName = name;
             }
             return this;
+        }
+
+        /** Where the session is now. */
+        Stage stage() {
+            return stage;
         }
 
         Builder stage(Stage reached) {

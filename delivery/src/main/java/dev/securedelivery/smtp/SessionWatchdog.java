@@ -51,7 +51,7 @@ final class SessionWatchdog {
     /** One session's deadline and the start of its write in progress, if any. */
     static final class Watch implements AutoCloseable {
         private final Closeable socket;
-        private final long deadlineNanos;
+        private volatile long deadlineNanos;
         private final long writeTimeoutNanos;
         private volatile long writingSince;
         private volatile String expired;
@@ -60,6 +60,11 @@ final class SessionWatchdog {
             this.socket = socket;
             this.deadlineNanos = deadlineNanos;
             this.writeTimeoutNanos = writeTimeoutNanos;
+        }
+
+        /** Moves the deadline: a session kept for the next message gets that message's own deadline. */
+        void deadline(long nanos) {
+            deadlineNanos = nanos;
         }
 
         void writing() {

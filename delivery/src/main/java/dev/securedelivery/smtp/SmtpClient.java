@@ -59,9 +59,12 @@ import javax.net.ssl.X509TrustManager;
  * name or TLSA base domain. Nothing is sent before the TLS the requirement demands is in place.
  */
 public final class SmtpClient {
-    private static final int QUIT_WAIT_MILLIS = 5_000;
+    private static final Duration QUIT_WAIT = Duration.ofSeconds(5);
+    /** How long RSET on a kept session may take: Postfix's {@code smtp_rset_timeout}. */
+    private static final Duration RSET_WAIT = Duration.ofSeconds(20);
 
     private final SmtpSettings settings;
+    private final IdleSessions sessions;
     private final X509TrustManager pkixTrust;
     private final Clock clock;
     // Shared, so that TLS sessions resume across connections. DANE gets a context per connection: its
@@ -73,6 +76,16 @@ public final class SmtpClient {
 
     /** @param pkixTrust whom to trust for PKIX-verified connections */
     public SmtpClient(SmtpSettings settings, X509TrustManager pkixTrust, Clock clock) {
+        this(settings, pkixTrust, clock, null);
+    }
+
+    /**
+     * @param pkixTrust whom to trust for PKIX-verified connections
+     * @param sessions where sessions wait for the next message of the same {@link SessionKey}, or null
+     *     to end every session after its message
+     */
+    public SmtpClient(SmtpSettings settings, X509TrustManager pkixTrust, Clock clock, IdleSessions sessions) {
+        this.sessions = sessions;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.pkixTrust = Objects.requireNonNull(pkixTrust, "pkixTrust");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -94,6 +107,11 @@ public final class SmtpClient {
 
     public SmtpSettings settings() {
         return settings;
+    }
+
+    /** Whether sessions are kept for the next message: {@link #send} then takes a {@link SessionKey}. */
+    public boolean reusesSessions() {
+        return sessions != null && sessions.limits().isEnabled();
     }
 
     /**
@@ -118,16 +136,52 @@ public final class SmtpClient {
             MxHostPlan host,
             InetAddress address,
             Duration timeLeft) {
+        return send(content, sender, recipients, host, address, timeLeft, null);
+    }
+
+    /**
+     * {@link #send(MessageContent, String, List, MxHostPlan, InetAddress, Duration)} on a session kept
+     * for {@code key} if one waits and answers RSET, else on a new one, which is kept for the next
+     * message of {@code key} if its transaction went through without a single error.
+     *
+     * @param key what the security of the session rests on, or null to neither take nor keep one
+     */
+    public DeliveryAttempt send(
+            MessageContent content,
+            String sender,
+            List<String> recipients,
+            MxHostPlan host,
+            InetAddress address,
+            Duration timeLeft,
+            SessionKey key) {
         Objects.requireNonNull(content, "content");
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("no recipients");
         }
+        long began = System.nanoTime();
         TlsRequirement requirement = requirementOf(host);
-        DeliveryAttempt attempt = session(content, sender, recipients, host, address, requirement, timeLeft);
+        SessionKey reuse = reusesSessions() ? key : null;
+        Duration left = timeLeft;
+        if (reuse != null) {
+            if (!reuse.host().equals(host.host())
+                    || !reuse.address().equals(address)
+                    || reuse.requirement() != requirement) {
+                throw new IllegalArgumentException(
+                        "the session key " + reuse + " is not that of " + host + " at " + address.getHostAddress());
+            }
+            DeliveryAttempt onKept = onKeptSession(content, sender, recipients, host, reuse, timeLeft);
+            if (onKept != null) {
+                return onKept;
+            }
+            // Kept sessions that would not take the message spent some of the delivery's time.
+            left = timeLeft.minusNanos(System.nanoTime() - began);
+        }
+        DeliveryAttempt attempt = session(content, sender, recipients, host, address, requirement, left, reuse);
         if (requirement == TlsRequirement.OPPORTUNISTIC && attempt.isPolicyFailure()) {
-            // Opportunistic TLS must not keep mail from a server whose TLS is broken: plaintext it is.
+            // Opportunistic TLS must not keep mail from a server whose TLS is broken: plaintext it is, on a
+            // session never kept (the next message tries TLS again).
             DeliveryAttempt plain =
-                    session(content, sender, recipients, host, address, TlsRequirement.NO_TLS, timeLeft);
+                    session(content, sender, recipients, host, address, TlsRequirement.NO_TLS, left, null);
             return plain.outcome() == DeliveryAttempt.Outcome.DELIVERED
                     ? plain.as(
                             requirement, "TLS failed (" + attempt.detail() + "); sent in plaintext; " + plain.detail())
@@ -149,7 +203,93 @@ public final class SmtpClient {
                 host,
                 address,
                 requirementOf(host),
-                settings.limits().sessionLimit());
+                settings.limits().sessionLimit(),
+                null);
+    }
+
+    /**
+     * The message on a session kept for {@code key}: each waiting one is reset with RSET (RFC 5321
+     * 4.1.1.5), which must be answered 250; one that answers anything else, or nothing, is closed and
+     * the next tried, and so is one that does not take MAIL FROM. That is no attempt at the recipients:
+     * null when no kept session took the message, and a new connection is made.
+     */
+    private DeliveryAttempt onKeptSession(
+            MessageContent content,
+            String sender,
+            List<String> recipients,
+            MxHostPlan host,
+            SessionKey key,
+            Duration timeLeft) {
+        for (IdleSessions.Kept kept = sessions.take(key); kept != null; kept = sessions.take(key)) {
+            SmtpConnection connection = kept.connection();
+            connection.deadlineIn(timeLeft);
+            if (!reset(connection)) {
+                continue;
+            }
+            DeliveryAttempt.Builder result =
+                    DeliveryAttempt.onSessionOf(kept.first(), kept.messages()).order(recipients);
+            boolean keptAgain = false;
+            try {
+                DeliveryAttempt attempt =
+                        transaction(connection, content, sender, recipients, host.requireTls(), result);
+                if (attempt.stage() == DeliveryAttempt.Stage.MAIL) {
+                    // MAIL FROM not taken on a kept session: no recipient is judged by that; a new
+                    // connection's answer decides.
+                    continue;
+                }
+                kept.carried();
+                keptAgain = endOrKeep(connection, attempt, key, kept);
+                return attempt;
+            } catch (IOException e) {
+                if (result.stage() == DeliveryAttempt.Stage.MAIL) {
+                    // Gone before MAIL FROM was answered: nothing of the message reached the server.
+                    continue;
+                }
+                return failedSession(result, recipients, e);
+            } finally {
+                if (!keptAgain) {
+                    connection.close();
+                }
+            }
+        }
+        return null;
+    }
+
+    // RFC 5321 4.1.1.5: RSET aborts whatever the server holds and "MUST" be answered 250.
+    private static boolean reset(SmtpConnection connection) {
+        if (connection.hasUnreadInput()) {
+            // Spoke while idle (a 421 and gone, or worse): its next reply would not be RSET's.
+            connection.quitAndClose();
+            return false;
+        }
+        try {
+            SmtpReply reply = connection.exchange("RSET", RSET_WAIT);
+            if (reply.code() == 250 && !connection.sawFailureReply()) {
+                return true;
+            }
+        } catch (IOException e) {
+            // Gone while it waited (the server's idle timeout): a new connection it is.
+        }
+        connection.quitAndClose();
+        return false;
+    }
+
+    /**
+     * Keeps the session for the next message of {@code key} if its transaction went through whole and
+     * no reply in it was a 4xx or 5xx; else QUIT. Whether it was kept.
+     */
+    private boolean endOrKeep(
+            SmtpConnection connection, DeliveryAttempt attempt, SessionKey key, IdleSessions.Kept kept) {
+        boolean clean = key != null
+                && attempt.stage() == DeliveryAttempt.Stage.COMPLETE
+                && attempt.outcome() == DeliveryAttempt.Outcome.DELIVERED
+                && !connection.sawFailureReply()
+                && attempt.recipients().stream().allMatch(one -> one.kind() == RecipientResult.Kind.ACCEPTED);
+        if (clean && sessions.keep(key, kept)) {
+            return true;
+        }
+        connection.quit(QUIT_WAIT);
+        return false;
     }
 
     private static TlsRequirement requirementOf(MxHostPlan host) {
@@ -165,9 +305,11 @@ public final class SmtpClient {
             MxHostPlan host,
             InetAddress address,
             TlsRequirement requirement,
-            Duration timeLeft) {
+            Duration timeLeft,
+            SessionKey reuse) {
         DeliveryAttempt.Builder result =
                 DeliveryAttempt.builder(host.host(), address, requirement).order(recipients);
+        long connected = reuse == null ? 0 : sessions.now();
         SmtpConnection connection;
         try {
             connection = SmtpConnection.open(
@@ -180,9 +322,27 @@ public final class SmtpClient {
                     recipients, EnhancedStatus.transientFailure(4, 1), null, false, "cannot connect: " + messageOf(e));
         }
         result.localAddress(connection.socket().getLocalAddress());
-        try (connection) {
-            return converse(connection, content, sender, recipients, host, requirement, result);
-        } catch (SmtpProtocolException e) {
+        boolean kept = false;
+        try {
+            DeliveryAttempt attempt = converse(connection, content, sender, recipients, host, requirement, result);
+            kept = endOrKeep(
+                    connection,
+                    attempt,
+                    reuse,
+                    reuse == null ? null : new IdleSessions.Kept(connection, attempt, connected, sessions.limits()));
+            return attempt;
+        } catch (IOException e) {
+            return failedSession(result, recipients, e);
+        } finally {
+            if (!kept) {
+                connection.close();
+            }
+        }
+    }
+
+    private static DeliveryAttempt failedSession(
+            DeliveryAttempt.Builder result, List<String> recipients, IOException e) {
+        if (e instanceof SmtpProtocolException) {
             // X.5.0: other or undefined protocol status.
             return result.failed(
                     recipients,
@@ -190,16 +350,15 @@ public final class SmtpClient {
                     null,
                     false,
                     "the server broke the protocol: " + messageOf(e));
-        } catch (IOException e) {
-            // X.4.2: bad connection. A message whose end of DATA got no answer may have been taken: RFC
-            // 5321 6.1 prefers a possible duplicate to a loss.
-            return result.failed(
-                    recipients,
-                    EnhancedStatus.transientFailure(4, 2),
-                    null,
-                    false,
-                    "the connection failed: " + messageOf(e));
         }
+        // X.4.2: bad connection. A message whose end of DATA got no answer may have been taken: RFC
+        // 5321 6.1 prefers a possible duplicate to a loss.
+        return result.failed(
+                recipients,
+                EnhancedStatus.transientFailure(4, 2),
+                null,
+                false,
+                "the connection failed: " + messageOf(e));
     }
 
     private DeliveryAttempt converse(
@@ -513,7 +672,7 @@ public final class SmtpClient {
         });
         SmtpReply end = connection.readReply();
         transactionReply(result, accepted, end, "");
-        quit(connection);
+        // No QUIT here: a clean session may be kept for the next message (endOrKeep).
         if (!end.isPositive()) {
             return result.failed(recipients, end.status(), null, false, "end of DATA: " + end);
         }
@@ -575,12 +734,7 @@ public final class SmtpClient {
 
     // RFC 5321 4.1.1.10: say goodbye; the answer does not matter, so it is not waited for long.
     private static void quit(SmtpConnection connection) {
-        try {
-            connection.socket().setSoTimeout(QUIT_WAIT_MILLIS);
-            connection.exchange("QUIT");
-        } catch (IOException e) {
-            // The session is over either way.
-        }
+        connection.quit(QUIT_WAIT);
     }
 
     private static <T extends Throwable> T causeOfType(Throwable failure, Class<T> type) {

@@ -35,9 +35,13 @@ final class SmtpConnection implements AutoCloseable {
     private InputStream in;
     private OutputStream out;
     private final SessionWatchdog.Watch watch;
+    private final long openedNanos;
+    private boolean sawFailureReply;
+    private boolean quitSent;
 
-    private SmtpConnection(Socket socket, SmtpLimits limits, long deadlineNanos) throws IOException {
+    private SmtpConnection(Socket socket, SmtpLimits limits, long openedNanos, long deadlineNanos) throws IOException {
         this.limits = limits;
+        this.openedNanos = openedNanos;
         this.watch = SessionWatchdog.watch(
                 this::closeSocket, deadlineNanos, limits.writeTimeout().toNanos());
         use(socket);
@@ -50,7 +54,8 @@ final class SmtpConnection implements AutoCloseable {
     static SmtpConnection open(InetSocketAddress target, InetAddress bind, SmtpLimits limits, Duration timeLeft)
             throws IOException {
         Duration allowed = timeLeft.compareTo(limits.sessionLimit()) < 0 ? timeLeft : limits.sessionLimit();
-        long deadline = System.nanoTime() + allowed.toNanos();
+        long opened = System.nanoTime();
+        long deadline = opened + allowed.toNanos();
         long connectMillis = Math.min(limits.connectTimeout().toMillis(), allowed.toMillis());
         if (connectMillis <= 0) {
             throw new IOException("no time left for another connection");
@@ -61,7 +66,7 @@ final class SmtpConnection implements AutoCloseable {
                 socket.bind(new InetSocketAddress(bind, 0));
             }
             socket.connect(target, (int) Math.min(Integer.MAX_VALUE, connectMillis));
-            return new SmtpConnection(socket, limits, deadline);
+            return new SmtpConnection(socket, limits, opened, deadline);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
@@ -95,6 +100,76 @@ final class SmtpConnection implements AutoCloseable {
         return readReply();
     }
 
+    /** Sends {@code command} and reads the reply within {@code timeout} or the read timeout, the shorter. */
+    SmtpReply exchange(String command, Duration timeout) throws IOException {
+        send(command);
+        return readReply(timeout.compareTo(limits.readTimeout()) < 0 ? timeout : limits.readTimeout());
+    }
+
+    /** Whether any reply so far was a 4xx or 5xx: such a session is never kept for another message. */
+    boolean sawFailureReply() {
+        return sawFailureReply;
+    }
+
+    /**
+     * Whether the server sent bytes nobody asked for (a 421 before closing an idle session, or
+     * anything else): such a session is out of step and is not used again.
+     */
+    boolean hasUnreadInput() {
+        try {
+            return in.available() > 0;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Whether the connection is still open and within its deadline, as far as this end knows. */
+    boolean isOpen() {
+        return watch.expired() == null && !socket.isClosed();
+    }
+
+    /**
+     * The session is handed to the next message: it ends at its own limit (counted from the connect)
+     * or after {@code timeLeft}, whichever comes first.
+     */
+    void deadlineIn(Duration timeLeft) {
+        long now = System.nanoTime();
+        long own = openedNanos + limits.sessionLimit().toNanos();
+        long message = now + Math.min(timeLeft.toNanos(), Long.MAX_VALUE / 4);
+        watch.deadline(own - message < 0 ? own : message);
+    }
+
+    /** The session waits idle: only its own limit (counted from the connect) holds. */
+    void idle() {
+        watch.deadline(openedNanos + limits.sessionLimit().toNanos());
+    }
+
+    // RFC 5321 4.1.1.10: say goodbye, once; the answer does not matter, so it is not waited for long.
+    void quit(Duration wait) {
+        if (quitSent) {
+            return;
+        }
+        quitSent = true;
+        try {
+            exchange("QUIT", wait);
+        } catch (IOException e) {
+            // The session is over either way.
+        }
+    }
+
+    /** QUIT without waiting for the answer, then close: for an idle session closed by the reaper. */
+    void quitAndClose() {
+        if (!quitSent) {
+            quitSent = true;
+            try {
+                send("QUIT");
+            } catch (IOException e) {
+                // Closed below either way.
+            }
+        }
+        close();
+    }
+
     /** What writes the bytes of a DATA section; {@link #write} bounds it in time. */
     interface Writing {
         void writeTo(OutputStream out) throws IOException;
@@ -115,9 +190,13 @@ final class SmtpConnection implements AutoCloseable {
 
     /** Reads one (possibly multi-line) reply, within the bounds. */
     SmtpReply readReply() throws IOException {
+        return readReply(limits.readTimeout());
+    }
+
+    private SmtpReply readReply(Duration timeout) throws IOException {
         List<String> lines = new ArrayList<>();
         int code = -1;
-        long deadline = System.nanoTime() + limits.readTimeout().toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         int bytes = 0;
         try {
             while (true) {
@@ -139,6 +218,9 @@ final class SmtpConnection implements AutoCloseable {
                 code = lineCode;
                 lines.add(line.length() > 4 ? line.substring(4) : "");
                 if (line.length() == 3 || line.charAt(3) == ' ') {
+                    if (code >= 400) {
+                        sawFailureReply = true;
+                    }
                     return SmtpReply.of(code, lines);
                 }
                 if (lines.size() >= limits.maxReplyLines()) {

@@ -5,6 +5,7 @@ import dev.securedelivery.mtasts.MtaStsEngine;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.policy.DomainOverride;
+import dev.securedelivery.smtp.IdleSessions;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.smtp.SmtpLimits;
 import dev.securedelivery.smtp.SmtpSettings;
@@ -59,6 +60,24 @@ final class TestDestination implements AutoCloseable {
             DeliveryLimits limits,
             SmtpLimits sessionLimits)
             throws IOException {
+        this(mxAddresses, override, port, sendPartial, pkix, limits, sessionLimits, null, null);
+    }
+
+    /**
+     * @param sessions where sessions wait for the next message, or null for none
+     * @param recorder where sessions are recorded for TLS reports, or null
+     */
+    TestDestination(
+            List<String> mxAddresses,
+            DomainOverride override,
+            int port,
+            boolean sendPartial,
+            X509TrustManager pkix,
+            DeliveryLimits limits,
+            SmtpLimits sessionLimits,
+            IdleSessions sessions,
+            TlsRptRecorder recorder)
+            throws IOException {
         InMemoryDns dns = new InMemoryDns();
         for (int i = 0; i < mxAddresses.size(); i++) {
             String host = "mx" + (i + 1) + ".dest.test.";
@@ -78,9 +97,9 @@ final class TestDestination implements AutoCloseable {
                 .withLimits(sessionLimits);
         this.delivery = new DomainDelivery(
                 policy,
-                new SmtpClient(settings, pkix, Clock.systemUTC()),
+                new SmtpClient(settings, pkix, Clock.systemUTC(), sessions),
                 outcomes,
-                null,
+                recorder,
                 DomainDelivery.Observer.NONE,
                 new Random(1),
                 limits);

@@ -130,6 +130,18 @@ class SecureDeliveryInJamesTest {
                         TlsaRecord.SELECTOR_SPKI,
                         TlsaRecord.MATCH_SHA256,
                         stripCertificate.leaf()));
+        // DANE-EE, for two messages in a row: the second goes over the first's session.
+        IssuedCertificate reuseCertificate = ca.issue("mx.reuse.test");
+        SignedZone reuseZone = WORLD.zone("reuse.test", true);
+        WORLD.mx(reuseZone, "mx.reuse.test", 10, reuseCertificate);
+        WORLD.tlsa(
+                reuseZone,
+                "mx.reuse.test",
+                TlsaRecord.forCertificate(
+                        TlsaRecord.DANE_EE,
+                        TlsaRecord.SELECTOR_SPKI,
+                        TlsaRecord.MATCH_SHA256,
+                        reuseCertificate.leaf()));
         // Bogus DNSSEC: the MX host's address records lose their signatures on the way.
         WORLD.mx(WORLD.zone("bogus.test", true), "mx.bogus.test", 10, ca.issue("mx.bogus.test"));
         // An unsigned zone publishing TLSA records: they cannot be trusted, so opportunistic.
@@ -292,6 +304,26 @@ class SecureDeliveryInJamesTest {
         assertThat(received.overTls).isTrue();
         assertThat(received.data).contains("requirement=dane").contains("authentication=DANE-EE 3 1 1");
         counters.awaitEachGrown();
+    }
+
+    @Test
+    void twoMessagesToOneDestinationShareOneDaneVerifiedSession() throws Exception {
+        TestSmtpServer server = WORLD.server("mx.reuse.test");
+        james.send(Destinations.SENDER, "first@reuse.test", "reuse-1", SECRET + "reuse-1");
+        WORLD.awaitReceived("mx.reuse.test", mail -> mail.recipients.contains("first@reuse.test"));
+        // Within the 2 s the session waits idle (sessionIdleSeconds).
+        james.send(Destinations.SENDER, "second@reuse.test", "reuse-2", SECRET + "reuse-2");
+        WORLD.awaitReceived("mx.reuse.test", mail -> mail.recipients.contains("second@reuse.test"));
+
+        assertThat(server.received()).hasSize(2).allSatisfy(mail -> {
+            assertThat(mail.overTls).isTrue();
+            assertThat(mail.data).contains("requirement=dane").contains("authentication=DANE-EE 3 1 1");
+            assertThat(mail.session).isEqualTo("session-1");
+        });
+        assertThat(server.sessions()).isEqualTo(1);
+        // RFC 5321 4.1.1.5: the kept session was reset before the second transaction.
+        assertThat(server.resets()).isEqualTo(1);
+        assertThat(logLines()).anyMatch(line -> line.contains("mx=mx.reuse.test") && line.contains("reused-session=1"));
     }
 
     @Test

@@ -149,6 +149,9 @@ class TlsReportCountsInJamesTest {
         mailet.put("maxRetries", "3");
         mailet.put("bounceProcessor", "bounces");
         mailet.put("smtpPort", String.valueOf(world.smtpPort()));
+        // A connection per message: the counts below are per connection (RFC 8460 4.4), and two messages
+        // in a row to one domain would otherwise share one (SessionReuseDeliveryTest counts that case).
+        mailet.put("sessionReuse", "false");
         return mailet;
     }
 

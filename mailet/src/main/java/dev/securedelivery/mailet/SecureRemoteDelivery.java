@@ -7,6 +7,8 @@ import dev.securedelivery.delivery.Fate;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.smtp.DeliveryAttempt;
+import dev.securedelivery.smtp.IdleSessions;
+import dev.securedelivery.smtp.SessionReuse;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.smtp.SmtpLimits;
 import dev.securedelivery.smtp.SmtpSettings;
@@ -62,7 +64,9 @@ import org.slf4j.MDC;
  * <p>Its own parameters: {@code deliveryThreads} (1), {@code traceHeader} (false: when true,
  * messages carry an {@code X-Secure-Delivery} header saying how they left), {@code
  * shutdownWaitSeconds} (30: how long James's shutdown waits for deliveries in flight) and {@code
- * smtpPort} (25; for tests only). RemoteDelivery's {@code bind}, {@code usePriority} and {@code
+ * smtpPort} (25; for tests only); session reuse ({@link SessionReuse}): {@code sessionReuse} (true),
+ * {@code sessionIdleSeconds} (2), {@code sessionMaxAgeSeconds} (300), {@code sessionMaxMessages} (100)
+ * and {@code sessionMaxIdle} (100). RemoteDelivery's {@code bind}, {@code usePriority} and {@code
  * loadBalancing} are honoured. Refused: the {@code gateway} parameters (a smart host is a policy
  * domain of its own, RFC 8461 3.4, which this mailet does not handle yet), {@code startTLS=false}
  * and {@code sslEnable=true} (TLS is the destination's policy's to decide).
@@ -88,6 +92,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
     private DomainDelivery delivery;
     private MailFates fates;
     private OutgoingQueue outgoing;
+    private IdleSessions idleSessions;
 
     @Inject
     public SecureRemoteDelivery(
@@ -119,6 +124,15 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 Duration.ofSeconds(positiveParameter("deliveryTimeLimitSeconds", (int)
                         DeliveryLimits.DEFAULT.timeBudget().toSeconds())));
 
+        SessionReuse reuse = SessionReuse.DEFAULT
+                .enabled(booleanParameter("sessionReuse", SessionReuse.DEFAULT.isEnabled()))
+                .withIdleTime(Duration.ofSeconds(positiveParameter("sessionIdleSeconds", (int)
+                        SessionReuse.DEFAULT.idleTime().toSeconds())))
+                .withMaxAge(Duration.ofSeconds(positiveParameter("sessionMaxAgeSeconds", (int)
+                        SessionReuse.DEFAULT.maxAge().toSeconds())))
+                .withMaxMessages(positiveParameter("sessionMaxMessages", SessionReuse.DEFAULT.maxMessages()))
+                .withMaxIdleSessions(positiveParameter("sessionMaxIdle", SessionReuse.DEFAULT.maxIdleSessions()));
+
         SmtpSettings settings = SmtpSettings.of(
                         configuration.getHeloNameProvider().getHeloName())
                 .withPort(port)
@@ -129,7 +143,8 @@ public final class SecureRemoteDelivery extends GenericMailet {
                         .withConnectTimeout(Duration.ofMillis(Math.max(1, configuration.getConnectionTimeout())))
                         .withReadTimeout(Duration.ofMillis(Math.max(1, configuration.getSmtpTimeout())))
                         .withWriteTimeout(Duration.ofMillis(Math.max(1, configuration.getSmtpTimeout()))));
-        SmtpClient client = new SmtpClient(settings, engine.pkixTrust(), engine.clock());
+        idleSessions = IdleSessions.start(reuse);
+        SmtpClient client = new SmtpClient(settings, engine.pkixTrust(), engine.clock(), idleSessions);
 
         engine.attach();
         delivery = new DomainDelivery(
@@ -144,12 +159,13 @@ public final class SecureRemoteDelivery extends GenericMailet {
         fates = new MailFates(configuration, queue, getMailetContext(), metrics, engine.outcomes(), engine.clock());
         outgoing = new OutgoingQueue(queue, threads, shutdownWait, this::process);
         LOGGER.info(
-                "SecureRemoteDelivery: {} delivery thread(s) on queue {}, {} retries, delays {}, each delivery {}",
+                "SecureRemoteDelivery: {} delivery thread(s) on queue {}, {} retries, delays {}, each delivery {}; {}",
                 threads,
                 configuration.getOutGoingQueueName().asString(),
                 configuration.getMaxRetries(),
                 configuration.getDelayTimes(),
-                limits);
+                limits,
+                reuse);
     }
 
     // RemoteDelivery parameters this mailet cannot honour are refused rather than ignored.
@@ -322,6 +338,10 @@ public final class SecureRemoteDelivery extends GenericMailet {
     public void destroy() {
         if (outgoing != null) {
             outgoing.close();
+        }
+        if (idleSessions != null) {
+            // After the delivery threads: none of them can keep a session any more.
+            idleSessions.close();
         }
         if (delivery != null) {
             engine.detach();

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * RemoteDelivery's parameters that mean nothing here are refused at start with a message saying
- * why, never ignored; {@code bind} takes an address literal of this host only.
+ * why, never ignored; {@code bind} takes an address literal of this host only; the session reuse
+ * parameters take what their names say.
  */
 class SecureRemoteDeliveryParametersTest {
     @Test
@@ -46,6 +47,22 @@ class SecureRemoteDeliveryParametersTest {
         assertThatThrownBy(() -> init("bind", "192.0.2.1"))
                 .isInstanceOf(MessagingException.class)
                 .hasMessageContaining("is not an address of this host");
+    }
+
+    @Test
+    void sessionReuseParametersMustBeMeaningful() {
+        assertThatThrownBy(() -> init("sessionReuse", "sometimes"))
+                .isInstanceOf(MessagingException.class)
+                .hasMessageContaining("sessionReuse must be true or false");
+        assertThatThrownBy(() -> init("sessionMaxMessages", "0"))
+                .isInstanceOf(MessagingException.class)
+                .hasMessageContaining("sessionMaxMessages must be a positive whole number");
+        assertThatThrownBy(() -> init("sessionIdleSeconds", "-1"))
+                .isInstanceOf(MessagingException.class)
+                .hasMessageContaining("sessionIdleSeconds must be a positive whole number");
+        assertThatThrownBy(() -> init("sessionMaxIdle", "many"))
+                .isInstanceOf(MessagingException.class)
+                .hasMessageContaining("sessionMaxIdle must be a positive whole number");
     }
 
     // Refusals come before anything is built: no engine, queue or metrics are needed to see them.

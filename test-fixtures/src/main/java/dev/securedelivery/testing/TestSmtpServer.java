@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.subethamail.smtp.DropConnectionException;
@@ -38,8 +39,17 @@ public final class TestSmtpServer implements AutoCloseable {
         public final boolean overTls;
         /** What followed the reverse-path on the MAIL FROM line, e.g. {@code "REQUIRETLS"}; empty for nothing. */
         public final String mailParameters;
+        /** The SMTP session (connection) it came in, {@code session-1} for the first: which messages shared one. */
+        public final String session;
 
-        Received(String from, List<String> recipients, String data, boolean overTls, String mailParameters) {
+        Received(
+                String from,
+                List<String> recipients,
+                String data,
+                boolean overTls,
+                String mailParameters,
+                String session) {
+            this.session = session;
             this.from = from;
             this.recipients = List.copyOf(recipients);
             this.data = data;
@@ -52,8 +62,12 @@ public final class TestSmtpServer implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
     private final List<String> deferred = new CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.AtomicInteger sessions = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger sessions = new AtomicInteger();
     private final Map<MessageContext, String> mailParameters = new ConcurrentHashMap<>();
+    private final AtomicInteger resets = new AtomicInteger();
+    private volatile String resetReply;
+    private volatile String repeatedMailReply;
+    private final Map<Session, Integer> transactions = new ConcurrentHashMap<>();
     private volatile boolean offersRequireTls;
     private volatile String hostName = "mx.test";
 
@@ -76,6 +90,7 @@ public final class TestSmtpServer implements AutoCloseable {
         server.setHideTLS(tls == null);
         server.getCommandHandler().addCommand(new Ehlo());
         server.getCommandHandler().addCommand(new MailFrom());
+        server.getCommandHandler().addCommand(new Rset());
         server.start();
     }
 
@@ -126,6 +141,26 @@ public final class TestSmtpServer implements AutoCloseable {
         return this;
     }
 
+    /** Answers RSET with {@code reply} (e.g. {@code "451 4.3.0 not now"}) instead of 250 from now on. */
+    public TestSmtpServer answerRset(String reply) {
+        this.resetReply = reply;
+        return this;
+    }
+
+    /**
+     * Answers MAIL FROM with {@code reply} (e.g. {@code "421 4.3.2 shutting down"}) in a session that
+     * already took a message; the first transaction of each session goes as usual.
+     */
+    public TestSmtpServer answerRepeatedMail(String reply) {
+        this.repeatedMailReply = reply;
+        return this;
+    }
+
+    /** RSET commands received so far. */
+    public int resets() {
+        return resets.get();
+    }
+
     /** SMTP sessions opened so far: whether a client ever connected. */
     public int sessions() {
         return sessions.get();
@@ -165,7 +200,9 @@ public final class TestSmtpServer implements AutoCloseable {
                         recipients,
                         content.toString(StandardCharsets.UTF_8),
                         ((Session) context).isTLSStarted(),
-                        mailParameters.getOrDefault(context, "")));
+                        mailParameters.getOrDefault(context, ""),
+                        ((Session) context).getSessionId()));
+                transactions.merge((Session) context, 1, Integer::sum);
             }
 
             @Override
@@ -211,10 +248,34 @@ public final class TestSmtpServer implements AutoCloseable {
 
         @Override
         public void execute(String command, Session session) throws IOException, DropConnectionException {
+            String refusal = repeatedMailReply;
+            if (refusal != null && transactions.containsKey(session)) {
+                session.sendResponse(refusal);
+                return;
+            }
             int end = command.indexOf('>');
             mailParameters.put(
                     session, end < 0 ? "" : command.substring(end + 1).trim());
             mail.execute(command, session);
+        }
+    }
+
+    // RFC 5321 4.1.1.5: RSET, counted, and answered as told.
+    private final class Rset extends BaseCommand {
+        Rset() {
+            super("RSET", "Resets the system.");
+        }
+
+        @Override
+        public void execute(String command, Session session) throws IOException {
+            resets.incrementAndGet();
+            String reply = resetReply;
+            if (reply != null) {
+                session.sendResponse(reply);
+                return;
+            }
+            session.resetMessageState();
+            session.sendResponse("250 Ok");
         }
     }
 

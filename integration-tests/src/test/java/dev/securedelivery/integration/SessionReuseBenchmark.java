@@ -1,0 +1,163 @@
+package dev.securedelivery.integration;
+
+import dev.securedelivery.dane.TlsaRecord;
+import dev.securedelivery.testing.InMemorySignedDns;
+import dev.securedelivery.testing.IssuedCertificate;
+import dev.securedelivery.testing.LoopbackPorts;
+import dev.securedelivery.testing.RawDnsServer;
+import dev.securedelivery.testing.SignedZone;
+import dev.securedelivery.testing.TestCertificateAuthority;
+import dev.securedelivery.testing.TestSmtpServer;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.xbill.DNS.Type;
+
+/**
+ * {@value #MESSAGES} messages to one domain from one real James 3.8.1 to one local STARTTLS sink
+ * (issue 16): James's stock RemoteDelivery ({@code stock}: gateway, {@code startTLS}), ours with a
+ * connection per message ({@code secure-fresh}: {@code sessionReuse=false}) and ours keeping sessions
+ * ({@code secure-reuse}: the defaults). Ours goes to a DANE-EE domain (signed zone, TLSA record of the
+ * sink's key), so every message of ours must arrive with {@code authentication=DANE-EE} in its trace
+ * header, or the trial fails. Same James set-up, same sink, 4 delivery threads each; one operation
+ * hands the messages to James over 4 SMTP connections at once and waits until the sink has them all.
+ * Target: secure-reuse at least twice stock.
+ */
+@Fork(1)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@State(Scope.Benchmark)
+public class SessionReuseBenchmark {
+    static final int MESSAGES = 1_000;
+    private static final int SUBMITTERS = 4;
+
+    @Param({"stock", "secure-fresh", "secure-reuse"})
+    public String relay;
+
+    private JamesUnderTest james;
+    private TestSmtpServer sink;
+    private RawDnsServer dns;
+    private ExecutorService submitters;
+    private String recipient;
+    private int expected;
+
+    @Setup(Level.Trial)
+    public void start() throws Exception {
+        Path directory = Files.createTempDirectory("reuse-benchmark");
+        InetAddress sinkAddress = InetAddress.getByName("127.0.0.41");
+        int port = LoopbackPorts.freeTcpPort(sinkAddress);
+        IssuedCertificate certificate =
+                TestCertificateAuthority.root("Reuse Benchmark Root").issue("mx.dane.test");
+        sink = TestSmtpServer.withStartTls(sinkAddress, port, certificate);
+        SignedZone tld = SignedZone.signed("test.");
+        SignedZone dane = SignedZone.signed("dane.test.")
+                .add("dane.test.", Type.MX, "10 mx.dane.test.")
+                .add("mx.dane.test.", Type.A, sinkAddress.getHostAddress())
+                .add(
+                        "_25._tcp.mx.dane.test.",
+                        Type.TLSA,
+                        TlsaRecord.forCertificate(
+                                        TlsaRecord.DANE_EE,
+                                        TlsaRecord.SELECTOR_SPKI,
+                                        TlsaRecord.MATCH_SHA256,
+                                        certificate.leaf())
+                                .toPresentation());
+        tld.delegate(dane);
+        dns = RawDnsServer.serving(new InMemorySignedDns(tld, dane));
+        Path anchor = directory.resolve("anchor.ds");
+        Files.writeString(anchor, tld.ds() + "\n");
+
+        Properties configuration = new Properties();
+        configuration.setProperty("dns.servers", "127.0.0.1:" + dns.address().getPort());
+        configuration.setProperty("dns.trust-anchor", anchor.toString());
+        Map<String, String> mailet = new LinkedHashMap<>();
+        mailet.put("outgoing", "outgoing");
+        mailet.put("deliveryThreads", "4");
+        mailet.put("delayTime", "1000");
+        mailet.put("maxRetries", "3");
+        mailet.put("bounceProcessor", "bounces");
+        mailet.put("smtpPort", String.valueOf(port));
+        mailet.put("traceHeader", "true");
+        mailet.put("sessionReuse", String.valueOf(relay.equals("secure-reuse")));
+        james = JamesUnderTest.start(
+                directory.resolve("james"),
+                mailet,
+                configuration,
+                "stock.test",
+                sinkAddress.getHostAddress() + ":" + port);
+        recipient = relay.equals("stock") ? "user@stock.test" : "user@dane.test";
+        submitters = Executors.newFixedThreadPool(SUBMITTERS);
+    }
+
+    @Benchmark
+    public int deliver() throws Exception {
+        expected += MESSAGES;
+        List<Future<?>> submitted = new ArrayList<>();
+        for (int i = 0; i < SUBMITTERS; i++) {
+            submitted.add(submitters.submit(() -> {
+                james.sendMany("sender@client.test", recipient, MESSAGES / SUBMITTERS);
+                return null;
+            }));
+        }
+        for (Future<?> submission : submitted) {
+            submission.get();
+        }
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
+        while (sink.received().size() < expected) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException(
+                        "the sink got " + sink.received().size() + " of " + expected);
+            }
+            Thread.sleep(2);
+        }
+        return expected;
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() {
+        List<TestSmtpServer.Received> received = sink.received();
+        long overTls = received.stream().filter(mail -> mail.overTls).count();
+        long daneVerified = received.stream()
+                .filter(mail -> mail.data.contains("authentication=DANE-EE 3 1 1"))
+                .count();
+        System.out.println("\n" + relay + ": " + received.size() + " messages over " + sink.sessions()
+                + " connections (" + sink.resets() + " RSET), " + overTls + " over TLS, " + daneVerified
+                + " DANE-EE verified");
+        submitters.shutdownNow();
+        james.close();
+        sink.close();
+        dns.close();
+        if (overTls != received.size()) {
+            throw new IllegalStateException("some messages went out without TLS");
+        }
+        if (!relay.equals("stock") && daneVerified != received.size()) {
+            throw new IllegalStateException("some messages went out without DANE-verified TLS");
+        }
+    }
+}
