@@ -64,6 +64,11 @@ public final class ReceivedReport {
         return policies;
     }
 
+    /** This report with only {@code kept} of its policies (those of one policy domain, say). */
+    public ReceivedReport withPolicies(List<ReceivedPolicy> kept) {
+        return new ReceivedReport(organizationName, contactInfo, reportId, start, end, kept);
+    }
+
     /** The successful sessions of every policy (the parser refused reports whose sum overflows). */
     public long successfulSessions() {
         long sum = 0;
