@@ -161,6 +161,11 @@ public final class InboundTlsReports extends GenericMailet {
         } catch (MessagingException | IOException e) {
             // The MIME structure or a transfer encoding is broken: the peer's, so reported, not thrown.
             throw new MalformedReportException("the message cannot be read as MIME: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // javax.mail's parsers throw unchecked exceptions on some broken MIME (a bad boundary, a
+            // header it cannot split): still the peer's message, not a fault of this server.
+            throw new MalformedReportException("the message cannot be read as MIME: "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         }
     }
 
