@@ -41,10 +41,12 @@ final class JamesUnderTest implements AutoCloseable {
 
     private final GuiceJamesServer server;
     private final int smtpPort;
+    private final int webAdminPort;
 
-    private JamesUnderTest(GuiceJamesServer server, int smtpPort) {
+    private JamesUnderTest(GuiceJamesServer server, int smtpPort, int webAdminPort) {
         this.server = server;
         this.smtpPort = smtpPort;
+        this.webAdminPort = webAdminPort;
     }
 
     /**
@@ -104,6 +106,27 @@ final class JamesUnderTest implements AutoCloseable {
         return start(workingDirectory, mailetParameters, secureDelivery, stockDomain, stockGateway, List.of(), "");
     }
 
+    /**
+     * As {@link #start(Path, Map, Properties)}, with {@code transportMailets} (mailetcontainer.xml
+     * elements) first in the transport processor, before local delivery, and {@code processors} of the
+     * test's own; WebAdmin on with secure-delivery's routes, on 127.0.0.1:{@link #webAdminPort()}.
+     */
+    static JamesUnderTest startWithTransportMailets(
+            Path workingDirectory, Properties secureDelivery, String transportMailets, String processors)
+            throws Exception {
+        return start(
+                workingDirectory,
+                Map.of(),
+                secureDelivery,
+                null,
+                null,
+                List.of(),
+                "",
+                transportMailets,
+                processors,
+                true);
+    }
+
     private static JamesUnderTest start(
             Path workingDirectory,
             Map<String, String> mailetParameters,
@@ -112,6 +135,31 @@ final class JamesUnderTest implements AutoCloseable {
             String stockGateway,
             List<Module> overrides,
             String relayMailets)
+            throws Exception {
+        return start(
+                workingDirectory,
+                mailetParameters,
+                secureDelivery,
+                stockDomain,
+                stockGateway,
+                overrides,
+                relayMailets,
+                "",
+                "",
+                false);
+    }
+
+    private static JamesUnderTest start(
+            Path workingDirectory,
+            Map<String, String> mailetParameters,
+            Properties secureDelivery,
+            String stockDomain,
+            String stockGateway,
+            List<Module> overrides,
+            String relayMailets,
+            String transportMailets,
+            String processors,
+            boolean webAdmin)
             throws Exception {
         Path conf = Files.createDirectories(workingDirectory.resolve("conf"));
         int smtpPort = LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
@@ -162,8 +210,20 @@ final class JamesUnderTest implements AutoCloseable {
                         + "    </handlerchain>\n  </smtpserver>\n</smtpservers>\n");
         SMTP_CERTIFICATE.writePkcs12(conf.resolve("keystore"), KEYSTORE_SECRET);
         write(conf, "imapserver.xml", "<imapservers>\n  <imapserver enabled=\"false\"/>\n</imapservers>\n");
-        write(conf, "webadmin.properties", "enabled=false\n");
-        write(conf, "mailetcontainer.xml", mailetContainer(mailetParameters, stockDomain, stockGateway, relayMailets));
+        int webAdminPort = webAdmin ? LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress()) : -1;
+        write(
+                conf,
+                "webadmin.properties",
+                webAdmin
+                        ? "enabled=true\nport=" + webAdminPort + "\nhost=127.0.0.1\nhttps.enabled=false\n"
+                                + "extensions.routes=dev.securedelivery.webadmin.SecureDeliveryRoutes\n"
+                        : "enabled=false\n");
+        write(
+                conf,
+                "mailetcontainer.xml",
+                mailetContainer(mailetParameters, stockDomain, stockGateway, relayMailets)
+                        .replace(TRANSPORT_START, TRANSPORT_START + transportMailets)
+                        .replace(PROCESSORS_END, processors + PROCESSORS_END));
         try (var out = Files.newBufferedWriter(conf.resolve("secure-delivery.properties"), StandardCharsets.UTF_8)) {
             secureDelivery.store(out, "written by JamesUnderTest");
         }
@@ -179,8 +239,11 @@ final class JamesUnderTest implements AutoCloseable {
                 })
                 .overrideWith(overrides.toArray(new Module[0]));
         server.start();
-        return new JamesUnderTest(server, smtpPort);
+        return new JamesUnderTest(server, smtpPort, webAdminPort);
     }
+
+    private static final String TRANSPORT_START = "    <processor state=\"transport\" enableJmx=\"false\">\n";
+    private static final String PROCESSORS_END = "  </processors>\n";
 
     // A stock-like container: relay from 127.0.0.0/8, the delivery mailet in the relay processor,
     // DSNs from the bounces processor.
@@ -257,6 +320,20 @@ final class JamesUnderTest implements AutoCloseable {
                 + "    </processor>\n"
                 + "  </processors>\n"
                 + "</mailetcontainer>\n";
+    }
+
+    /** WebAdmin's port on 127.0.0.1, where started with it. */
+    int webAdminPort() {
+        return webAdminPort;
+    }
+
+    /** Hands {@code message} to James's SMTP server, as a mail client on the allowed network would. */
+    void send(MimeMessage message) throws MessagingException {
+        Session session = Session.getInstance(clientProperties(smtpPort, false, Map.of()));
+        try (Transport transport = session.getTransport("smtp")) {
+            transport.connect();
+            transport.sendMessage(message, message.getAllRecipients());
+        }
     }
 
     /** The count of the counter {@code name} in James's MetricFactory. */

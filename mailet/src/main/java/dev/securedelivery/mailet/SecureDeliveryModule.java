@@ -5,6 +5,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
+import dev.securedelivery.inbound.InboundReports;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,6 +75,24 @@ public final class SecureDeliveryModule extends AbstractModule {
         } catch (ConfigurationException e) {
             // Reading the file and building from it (trust anchors, directories) fail alike: one line
             // naming the file and the key, logged here since James may print only the exception's chain.
+            String message = "secure-delivery: " + e.inFile(file).getMessage();
+            LOGGER.error(message);
+            throw new IllegalStateException(message);
+        }
+    }
+
+    /**
+     * The inbound TLS reports ({@code inbound-reports.*} of the same file), which the {@code
+     * InboundTlsReports} mailet keeps and the WebAdmin routes show: one store per James.
+     */
+    @Provides
+    @Singleton
+    InboundReports inboundReports(FileSystem fileSystem) throws IOException {
+        Path workingDirectory = fileSystem.getBasedir().toPath();
+        Path file = configurationFile(fileSystem, workingDirectory);
+        try {
+            return new InboundReports(configuration(file, workingDirectory).inboundReports(), Clock.systemUTC());
+        } catch (ConfigurationException e) {
             String message = "secure-delivery: " + e.inFile(file).getMessage();
             LOGGER.error(message);
             throw new IllegalStateException(message);

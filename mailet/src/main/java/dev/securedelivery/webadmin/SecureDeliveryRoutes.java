@@ -1,17 +1,27 @@
 package dev.securedelivery.webadmin;
 
 import dev.securedelivery.delivery.DeliveryOutcomes;
+import dev.securedelivery.inbound.InboundReport;
+import dev.securedelivery.inbound.InboundReports;
 import dev.securedelivery.mailet.SecureDeliveryEngine;
 import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.MtaStsLookup;
+import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.reports.TlsReports;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,6 +52,8 @@ import spark.Service;
  * GET    /secure-delivery/tls-reports                 this period's session counts per policy domain,
  *                                                     and the reports waiting to be sent
  * POST   /secure-delivery/tls-reports/{domain}/send   send the domain's report of this period so far, now
+ * GET    /secure-delivery/inbound-reports?from=&to=&domain=
+ *                                                     the TLS reports others sent us (InboundTlsReports)
  * </pre>
  * The TLS report routes answer 404 while {@code tls-reports.enabled} is false.
  */
@@ -51,11 +63,13 @@ public final class SecureDeliveryRoutes implements Routes {
     private static final Logger LOGGER = LoggerFactory.getLogger(SecureDeliveryRoutes.class);
 
     private final SecureDeliveryEngine engine;
+    private final InboundReports inboundReports;
     private final JsonTransformer json;
 
     @Inject
-    public SecureDeliveryRoutes(SecureDeliveryEngine engine, JsonTransformer json) {
+    public SecureDeliveryRoutes(SecureDeliveryEngine engine, InboundReports inboundReports, JsonTransformer json) {
         this.engine = engine;
+        this.inboundReports = inboundReports;
         this.json = json;
     }
 
@@ -110,6 +124,49 @@ public final class SecureDeliveryRoutes implements Routes {
                 json);
 
         defineTlsReports(service);
+        service.get(BASE + "/inbound-reports", (request, response) -> inboundReports(request), json);
+    }
+
+    // from and to: a UTC day (2026-11-30; to is then its end) or an instant (2026-11-30T12:00:00Z); both optional.
+    private Map<String, Object> inboundReports(Request request) throws IOException {
+        Instant from = instant(request, "from", false);
+        Instant to = instant(request, "to", true);
+        if (from != null && to != null && from.isAfter(to)) {
+            throw badRequest("from (" + from + ") is after to (" + to + ")");
+        }
+        String rawDomain = request.queryParams("domain");
+        String domain = null;
+        if (rawDomain != null) {
+            domain = DomainNames.normalize(rawDomain);
+            if (domain == null) {
+                throw badRequest("Not a domain name: " + rawDomain);
+            }
+        }
+        List<InboundReport> reports = inboundReports.list(
+                from == null ? Instant.MIN : from, to == null ? Instant.MAX : to, Optional.ofNullable(domain));
+        return SecureDeliveryViews.inboundReports(from, to, domain, reports);
+    }
+
+    private static Instant instant(Request request, String name, boolean endOfDay) {
+        String value = request.queryParams(name);
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            if (value.length() == 10) {
+                LocalDate day = LocalDate.parse(value);
+                return endOfDay
+                        ? day.plusDays(1)
+                                .atStartOfDay(ZoneOffset.UTC)
+                                .toInstant()
+                                .minusNanos(1)
+                        : day.atStartOfDay(ZoneOffset.UTC).toInstant();
+            }
+            return OffsetDateTime.parse(value).toInstant();
+        } catch (DateTimeParseException e) {
+            throw badRequest(name + ": expected a day such as 2026-11-30 or an instant such as"
+                    + " 2026-11-30T12:00:00Z, got " + PeerText.clean(value, 64));
+        }
     }
 
     private void defineTlsReports(Service service) {
@@ -201,6 +258,14 @@ public final class SecureDeliveryRoutes implements Routes {
                     .haltError();
         }
         return domain;
+    }
+
+    private static HaltException badRequest(String message) {
+        return ErrorResponder.builder()
+                .statusCode(400)
+                .type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
+                .message(message)
+                .haltError();
     }
 
     private static HaltException notFound(String message) {

@@ -1,15 +1,20 @@
 package dev.securedelivery.webadmin;
 
 import dev.securedelivery.delivery.DeliveryOutcomes;
+import dev.securedelivery.inbound.InboundReport;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.PlanViews;
 import dev.securedelivery.reports.PendingReport;
 import dev.securedelivery.reports.TlsReports;
 import dev.securedelivery.tlsrpt.PolicyResults;
+import dev.securedelivery.tlsrpt.ReceivedFailure;
+import dev.securedelivery.tlsrpt.ReceivedPolicy;
+import dev.securedelivery.tlsrpt.ReceivedReport;
 import dev.securedelivery.tlsrpt.ReportPeriod;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
 import dev.securedelivery.tlsrpt.TlsRptReport;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,6 +94,63 @@ public final class SecureDeliveryViews {
         view.put("sent-to", sending.sentTo());
         view.put("failed", sending.failed());
         view.put("not-sent", sending.notSent().orElse(null));
+        return view;
+    }
+
+    /**
+     * The inbound TLS reports of a period: each report as RFC 8460 4.4 has it (a result type this server
+     * does not know as {@code unknown}, with {@code reported-result-type}), when it arrived, its session
+     * totals and its failed sessions per receiving MX; and the totals of them all, exact.
+     */
+    public static Map<String, Object> inboundReports(
+            Instant from, Instant to, String domain, List<InboundReport> reports) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("from", from == null ? null : from.toString());
+        view.put("to", to == null ? null : to.toString());
+        view.put("domain", domain);
+        BigInteger successes = BigInteger.ZERO;
+        BigInteger failures = BigInteger.ZERO;
+        List<Map<String, Object>> reportViews = new ArrayList<>();
+        for (InboundReport inbound : reports) {
+            ReceivedReport report = inbound.report();
+            Map<String, Object> reportView = new LinkedHashMap<>();
+            reportView.put("organization-name", report.organizationName());
+            reportView.put("contact-info", report.contactInfo());
+            reportView.put("report-id", report.reportId());
+            Map<String, Object> range = new LinkedHashMap<>();
+            range.put("start-datetime", report.start().toString());
+            range.put("end-datetime", report.end().toString());
+            reportView.put("date-range", range);
+            reportView.put("received-at", inbound.receivedAt().toString());
+            reportView.put("successful-sessions", report.successfulSessions());
+            reportView.put("failed-sessions", report.failedSessions());
+            List<Map<String, Object>> policies = new ArrayList<>();
+            for (ReceivedPolicy policy : report.policies()) {
+                Map<String, Object> policyView = policy.toJson();
+                List<Map<String, Object>> details = new ArrayList<>();
+                for (ReceivedFailure failure : policy.failures()) {
+                    Map<String, Object> detail = failure.toJson();
+                    detail.put("result-type", failure.resultTypeName());
+                    if (failure.resultType().isEmpty()) {
+                        detail.put("reported-result-type", failure.reportedResultType());
+                    }
+                    details.add(detail);
+                }
+                policyView.put("failure-details", details);
+                policies.add(policyView);
+            }
+            reportView.put("policies", policies);
+            reportView.put("failures-by-receiving-mx", inbound.failuresByReceivingMx());
+            reportViews.add(reportView);
+            successes = successes.add(BigInteger.valueOf(report.successfulSessions()));
+            failures = failures.add(BigInteger.valueOf(report.failedSessions()));
+        }
+        view.put("reports", reportViews);
+        Map<String, Object> totals = new LinkedHashMap<>();
+        totals.put("reports", reports.size());
+        totals.put("successful-sessions", successes);
+        totals.put("failed-sessions", failures);
+        view.put("totals", totals);
         return view;
     }
 }

@@ -140,6 +140,7 @@ public final class PolicyEngineConfiguration {
     private final X509TrustManager trustManager;
     private final Map<String, DomainOverride> overrides;
     private final TlsReportingConfiguration tlsReports;
+    private final InboundReportsConfiguration inboundReports;
 
     /** Every key the file may hold but the per-domain {@code tls-policy.<domain>} ones, in order. */
     public static Set<String> keys() {
@@ -148,6 +149,7 @@ public final class PolicyEngineConfiguration {
         known.addAll(MTA_STS_KEYS);
         known.addAll(TLS_KEYS);
         known.addAll(TlsReportingConfiguration.KEYS);
+        known.addAll(InboundReportsConfiguration.KEYS);
         return Collections.unmodifiableSet(known);
     }
 
@@ -195,6 +197,7 @@ public final class PolicyEngineConfiguration {
                 : trustManagerFrom(settings, TRUSTED_CERTIFICATES, certificates.get());
         this.overrides = overrides(settings);
         this.tlsReports = TlsReportingConfiguration.from(settings);
+        this.inboundReports = InboundReportsConfiguration.from(settings);
     }
 
     private static Map<String, DomainOverride> overrides(Settings settings) throws ConfigurationException {
@@ -308,6 +311,11 @@ public final class PolicyEngineConfiguration {
     /** The {@code tls-reports.*} keys: RFC 8460 reports. */
     public TlsReportingConfiguration tlsReports() {
         return tlsReports;
+    }
+
+    /** The {@code inbound-reports.*} keys: the RFC 8460 reports others send us. */
+    public InboundReportsConfiguration inboundReports() {
+        return inboundReports;
     }
 
     /**

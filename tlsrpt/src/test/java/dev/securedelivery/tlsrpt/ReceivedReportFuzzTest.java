@@ -1,0 +1,21 @@
+package dev.securedelivery.tlsrpt;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/**
+ * Coverage-guided fuzzing of the received-report parser with the checks of {@link
+ * ReceivedReportParserPropertyTest#check}, as JSON and as gzip. Without {@code -Pfuzz} only the
+ * seeds run.
+ */
+class ReceivedReportFuzzTest {
+
+    @FuzzTest
+    void json(byte[] input) {
+        ReceivedReportParserPropertyTest.check(input, false);
+    }
+
+    @FuzzTest
+    void gzip(byte[] input) {
+        ReceivedReportParserPropertyTest.check(input, true);
+    }
+}
