@@ -63,18 +63,16 @@ final class DelayedDns extends InMemoryUpstream {
     }
 
     @Override
-    public CompletionStage<Message> sendAsync(Message query, Executor executor) {
-        return sendAsync(query);
+    public CompletionStage<Message> sendAsync(Message query) {
+        return sendAsync(query, ForkJoinPool.commonPool());
     }
 
+    // Completed on the caller's executor, as dnsjava's own resolvers do.
     @Override
-    public CompletionStage<Message> sendAsync(Message query) {
+    public CompletionStage<Message> sendAsync(Message query, Executor executor) {
         Message response = answer(query);
         CompletableFuture<Message> answer = new CompletableFuture<>();
-        timer.schedule(
-                () -> ForkJoinPool.commonPool().execute(() -> answer.complete(response)),
-                delayMillis,
-                TimeUnit.MILLISECONDS);
+        timer.schedule(() -> executor.execute(() -> answer.complete(response)), delayMillis, TimeUnit.MILLISECONDS);
         return answer;
     }
 
