@@ -1,5 +1,6 @@
 package dev.securedelivery.webadmin;
 
+import dev.securedelivery.dashboard.DashboardSource;
 import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.mailet.SecureDeliveryEngine;
 import dev.securedelivery.mtasts.DomainNames;
@@ -42,6 +43,8 @@ import spark.Service;
  * GET    /secure-delivery/tls-reports                 this period's session counts per policy domain,
  *                                                     and the reports waiting to be sent
  * POST   /secure-delivery/tls-reports/{domain}/send   send the domain's report of this period so far, now
+ * GET    /secure-delivery/dashboard?from=&to=          the HTML dashboard of the UTC days from to to
+ *                                                     (default: the last 30 days)
  * </pre>
  * The TLS report routes answer 404 while {@code tls-reports.enabled} is false.
  */
@@ -52,11 +55,13 @@ public final class SecureDeliveryRoutes implements Routes {
 
     private final SecureDeliveryEngine engine;
     private final JsonTransformer json;
+    private final DashboardSource dashboard;
 
     @Inject
-    public SecureDeliveryRoutes(SecureDeliveryEngine engine, JsonTransformer json) {
+    public SecureDeliveryRoutes(SecureDeliveryEngine engine, JsonTransformer json, DashboardSource dashboard) {
         this.engine = engine;
         this.json = json;
+        this.dashboard = dashboard;
     }
 
     @Override
@@ -110,6 +115,7 @@ public final class SecureDeliveryRoutes implements Routes {
                 json);
 
         defineTlsReports(service);
+        new DashboardRoute(dashboard, engine.clock()).define(service);
     }
 
     private void defineTlsReports(Service service) {
