@@ -283,8 +283,10 @@ class DashboardInBrowserTest {
         // The whole page at laptop width, then as printed.
         Dimension window = browser.manage().window().getSize();
         try {
+            // The window's size includes what is not the page (headless, a few pixels of frame).
+            long frame = (Long) browser.executeScript("return window.outerHeight - window.innerHeight;");
             long height = (Long) browser.executeScript("return document.documentElement.scrollHeight;");
-            browser.manage().window().setSize(new Dimension(1440, (int) height));
+            browser.manage().window().setSize(new Dimension(1440, (int) (height + frame)));
             Path screen = target.resolve("dashboard.png");
             Files.write(screen, browser.getScreenshotAs(OutputType.BYTES));
             assertThat(Files.size(screen)).isGreaterThan(10_000);
@@ -292,7 +294,7 @@ class DashboardInBrowserTest {
             browser.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("media", "print"));
             long printHeight = (Long) browser.executeScript("return document.documentElement.scrollHeight;");
             // A4's printable width at 96 dpi: 210 mm less the page margins.
-            browser.manage().window().setSize(new Dimension(704, (int) printHeight));
+            browser.manage().window().setSize(new Dimension(704, (int) (printHeight + frame)));
             Path print = target.resolve("dashboard-print.png");
             Files.write(print, browser.getScreenshotAs(OutputType.BYTES));
         } finally {
