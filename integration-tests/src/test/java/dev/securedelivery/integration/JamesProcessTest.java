@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -53,6 +55,11 @@ class JamesProcessTest {
                     "mx.counted.test",
                     10,
                     world.ca().issue("mx.counted.test"));
+            world.mx(
+                    world.zone("shown.test", false),
+                    "mx.shown.test",
+                    10,
+                    world.ca().issue("mx.shown.test"));
             world.mx(
                     world.zone("planned.test", false),
                     "mx.planned.test",
@@ -205,6 +212,35 @@ class JamesProcessTest {
                     .anySatisfy(
                             domain -> assertThat(domain.get("domain").asText()).isEqualTo("counted.test"));
             assertThat(get("/secure-delivery/outcomes/never.test").statusCode()).isEqualTo(404);
+        }
+
+        @Test
+        void theDashboardShowsTheDeliveriesTheOutcomesCount() throws Exception {
+            james.send(Destinations.SENDER, "user@shown.test", "shown", "On the dashboard.");
+            world.awaitOne("mx.shown.test");
+
+            Pattern shownRow = Pattern.compile("<tr data-domain=\"shown\\.test\">.*?</tr>");
+            String row = null;
+            for (int i = 0; i < 50 && row == null; i++) {
+                HttpResponse<String> response = get("/secure-delivery/dashboard");
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html;charset=utf-8");
+                Matcher matcher = shownRow.matcher(response.body());
+                if (matcher.find() && matcher.group().contains("data-count=\"delivered\">1<")) {
+                    row = matcher.group();
+                } else {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(row).as("the dashboard's row of shown.test").isNotNull();
+            JsonNode outcomes =
+                    JSON.readTree(get("/secure-delivery/outcomes/shown.test").body());
+            // Unauthenticated TLS to an MX without DANE or MTA-STS: "none delivered", shown as TLS only.
+            assertThat(row)
+                    .contains("<td data-protection=\"tls\">"
+                            + outcomes.get("attempts").get("none delivered").asLong() + "</td>");
+            assertThat(get("/secure-delivery/dashboard?from=2026-13-01").statusCode())
+                    .isEqualTo(400);
         }
 
         @Test

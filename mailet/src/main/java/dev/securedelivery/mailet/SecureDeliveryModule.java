@@ -5,9 +5,13 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
+import dev.securedelivery.dashboard.DashboardSource;
+import dev.securedelivery.dashboard.OutcomesDashboardSource;
 import dev.securedelivery.inbound.InboundReports;
+import dev.securedelivery.reports.TlsReports;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -96,6 +100,23 @@ public final class SecureDeliveryModule extends AbstractModule {
             String message = "secure-delivery: " + e.inFile(file).getMessage();
             LOGGER.error(message);
             throw new IllegalStateException(message);
+        }
+    }
+
+    /** The dashboard's figures: for now the engine's in-memory outcomes since start. */
+    @Provides
+    @Singleton
+    DashboardSource dashboardSource(SecureDeliveryEngine engine) {
+        String node = engine.tlsReports().map(TlsReports::nodeName).orElseGet(SecureDeliveryModule::hostName);
+        return new OutcomesDashboardSource(
+                node, engine.outcomes(), () -> engine.policy().mtaSts().cached(), engine.clock());
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "this node";
         }
     }
 

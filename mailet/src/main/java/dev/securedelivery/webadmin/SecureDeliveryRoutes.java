@@ -1,5 +1,6 @@
 package dev.securedelivery.webadmin;
 
+import dev.securedelivery.dashboard.DashboardSource;
 import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.inbound.InboundReport;
 import dev.securedelivery.inbound.InboundReports;
@@ -54,6 +55,8 @@ import spark.Service;
  * POST   /secure-delivery/tls-reports/{domain}/send   send the domain's report of this period so far, now
  * GET    /secure-delivery/inbound-reports?from=&to=&domain=
  *                                                     the TLS reports others sent us (InboundTlsReports)
+ * GET    /secure-delivery/dashboard?from=&to=          the HTML dashboard of the UTC days from to to
+ *                                                     (default: the last 30 days)
  * </pre>
  * The TLS report routes answer 404 while {@code tls-reports.enabled} is false.
  */
@@ -65,12 +68,18 @@ public final class SecureDeliveryRoutes implements Routes {
     private final SecureDeliveryEngine engine;
     private final InboundReports inboundReports;
     private final JsonTransformer json;
+    private final DashboardSource dashboard;
 
     @Inject
-    public SecureDeliveryRoutes(SecureDeliveryEngine engine, InboundReports inboundReports, JsonTransformer json) {
+    public SecureDeliveryRoutes(
+            SecureDeliveryEngine engine,
+            InboundReports inboundReports,
+            JsonTransformer json,
+            DashboardSource dashboard) {
         this.engine = engine;
         this.inboundReports = inboundReports;
         this.json = json;
+        this.dashboard = dashboard;
     }
 
     @Override
@@ -125,6 +134,7 @@ public final class SecureDeliveryRoutes implements Routes {
 
         defineTlsReports(service);
         service.get(BASE + "/inbound-reports", (request, response) -> inboundReports(request), json);
+        new DashboardRoute(dashboard, engine.clock()).define(service);
     }
 
     // from and to: a UTC day (2026-11-30; to is then its end) or an instant (2026-11-30T12:00:00Z); both optional.
