@@ -42,6 +42,8 @@ class James39ProcessTest {
     @BeforeAll
     void start(@TempDir Path directory) throws Exception {
         James39Build build = James39Build.local().orElseThrow();
+        // Made at package: under mvn test the path names the module's classes directory.
+        assertThat(JAR).as("the James 3.9 jar (run mvn verify, not mvn test)").isRegularFile();
 
         world.daneDomain("pinned.test", "mx.pinned.test");
         world.daneDomain("requiretls.test", "mx.requiretls.test");

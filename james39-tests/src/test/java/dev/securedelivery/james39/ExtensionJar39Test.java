@@ -21,6 +21,7 @@ import java.util.TreeSet;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
@@ -59,6 +60,12 @@ class ExtensionJar39Test {
             "com/github/luben/zstd/",
             "org/apache/commons/compress/",
             "org/conscrypt/");
+
+    @BeforeAll
+    static void theJarIsBuilt() {
+        // Made at package (module james39): under mvn test the path names its classes directory.
+        assertThat(JAR).as("the James 3.9 jar (run mvn verify, not mvn test)").isRegularFile();
+    }
 
     @Test
     void theJarNamesNoJavaxMailActivationOrInjectAnyMore() throws IOException {
