@@ -24,7 +24,7 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
 
 /**
  * {@code james-conf/Dockerfile} and {@code james-conf/docker-compose.yml}: James 3.8.1's image with
- * the extension starts, loads the module and the mailet, and answers on SMTP and WebAdmin. Needs a
+ * the extension starts (and {@code james39/Dockerfile}: James 3.9.0's image with the 3.9 jar), loads the module and the mailet, and answers on SMTP and WebAdmin. Needs a
  * Docker engine: where there is none (our CI machines), the tests are skipped and say why.
  */
 class DockerImageTest {
@@ -53,12 +53,19 @@ class DockerImageTest {
 
     @Test
     void theImageStartsJamesWithTheExtension() throws Exception {
+        startsJamesWithTheExtension("james-conf/Dockerfile", "james-conf/target/secure-delivery-james-extension.jar");
+    }
+
+    @Test
+    void theJames39ImageStartsJames39WithItsJar() throws Exception {
+        startsJamesWithTheExtension("james39/Dockerfile", "james39/target/secure-delivery-james39-extension.jar");
+    }
+
+    private static void startsJamesWithTheExtension(String dockerfile, String jar) throws Exception {
         ImageFromDockerfile image = new ImageFromDockerfile("secure-delivery/james-test", false)
                 // The build context as docker build sees it from the repository root.
-                .withFileFromPath("Dockerfile", REPOSITORY.resolve("james-conf/Dockerfile"))
-                .withFileFromPath(
-                        "james-conf/target/secure-delivery-james-extension.jar",
-                        REPOSITORY.resolve("james-conf/target/secure-delivery-james-extension.jar"))
+                .withFileFromPath("Dockerfile", REPOSITORY.resolve(dockerfile))
+                .withFileFromPath(jar, REPOSITORY.resolve(jar))
                 .withFileFromPath("james-conf/src/main/conf", REPOSITORY.resolve("james-conf/src/main/conf"));
         try (GenericContainer<?> james = new GenericContainer<>(image)
                 .withExposedPorts(25, 8000)
@@ -66,8 +73,8 @@ class DockerImageTest {
             james.start();
 
             assertThat(james.getLogs())
-                    .contains(
-                            "Loading custom classpath resource /root/extensions-jars/secure-delivery-james-extension.jar")
+                    .contains("Loading custom classpath resource /root/extensions-jars/"
+                            + Path.of(jar).getFileName())
                     .contains("Mailet dev.securedelivery.mailet.SecureRemoteDelivery instantiated");
             assertThat(healthCheck(james.getHost(), james.getMappedPort(8000))).isEqualTo(200);
         }

@@ -7,12 +7,14 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import javax.mail.MessagingException;
 
 /**
@@ -61,6 +63,98 @@ final class JamesProcess implements AutoCloseable {
      * @param mxPort the delivery mailet's smtpPort
      */
     static JamesProcess launch(Path home, Properties secureDelivery, int mxPort) throws IOException {
+        Ports ports = configure(home, secureDelivery, mxPort);
+        Path output = home.resolve("james.out");
+        ProcessBuilder builder = new ProcessBuilder(
+                        REPOSITORY.resolve("bin/james").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        builder.environment().put("JAMES_HOME", home.toString());
+        builder.environment()
+                .put(
+                        "JAVA",
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        builder.environment().put("JAVA_OPTS", "-Xmx512m");
+        return new JamesProcess(builder.start(), output, ports.smtp, ports.webAdmin);
+    }
+
+    /**
+     * James 3.9.0 (a local build, {@link James39Build}) with the James 3.9 extension jar {@code
+     * extension}, laid out as the apache/james:memory-3.9.0 image has it: James's sample {@code
+     * conf/} under the same distribution files as {@link #launch}, the jar in {@code
+     * extensions-jars/}, and {@code MemoryJamesServerMain} run as the image's entry point runs it.
+     */
+    static JamesProcess launchJames39(
+            Path home, Properties secureDelivery, int mxPort, James39Build james, Path extension) throws IOException {
+        Path conf = Files.createDirectories(home.resolve("conf"));
+        copyFiles(james.sampleConfiguration(), conf);
+        copyFiles(DISTRIBUTION_CONF, conf);
+        Ports ports = configure(home, secureDelivery, mxPort);
+        Path extensions = Files.createDirectories(home.resolve("extensions-jars"));
+        Files.copy(extension, extensions.resolve(extension.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        // STARTTLS for James's SMTP server (and with it REQUIRETLS), as bin/james makes it.
+        Path keytool = james.java().resolveSibling("keytool");
+        Process keys = new ProcessBuilder(
+                        keytool.toString(),
+                        "-genkeypair",
+                        "-alias",
+                        "james",
+                        "-keyalg",
+                        "RSA",
+                        "-keysize",
+                        "2048",
+                        "-validity",
+                        "3650",
+                        "-dname",
+                        "CN=localhost",
+                        "-storetype",
+                        "PKCS12",
+                        "-keystore",
+                        conf.resolve("keystore").toString(),
+                        "-storepass",
+                        "james72laBalle",
+                        "-keypass",
+                        "james72laBalle",
+                        "-noprompt")
+                .redirectErrorStream(true)
+                .redirectOutput(home.resolve("keytool.out").toFile())
+                .start();
+        try {
+            if (!keys.waitFor(60, TimeUnit.SECONDS) || keys.exitValue() != 0) {
+                throw new IllegalStateException("keytool failed: " + Files.readString(home.resolve("keytool.out")));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while keytool ran", e);
+        }
+
+        Path output = home.resolve("james.out");
+        ProcessBuilder builder = new ProcessBuilder(
+                        james.java().toString(),
+                        "-Xmx512m",
+                        "-Dworking.directory=" + home + "/",
+                        "-Dlogback.configurationFile=" + conf.resolve("logback.xml"),
+                        "-cp",
+                        james.classPath(),
+                        "org.apache.james.MemoryJamesServerMain")
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        return new JamesProcess(builder.start(), output, ports.smtp, ports.webAdmin);
+    }
+
+    private static final class Ports {
+        final int smtp;
+        final int webAdmin;
+
+        Ports(int smtp, int webAdmin) {
+            this.smtp = smtp;
+            this.webAdmin = webAdmin;
+        }
+    }
+
+    // What a local administrator changes: free ports, the delivery mailet's smtpPort, our properties.
+    private static Ports configure(Path home, Properties secureDelivery, int mxPort) throws IOException {
         Path conf = Files.createDirectories(home.resolve("conf"));
         InetAddress loopback = InetAddress.getLoopbackAddress();
         int smtpPort = LoopbackPorts.freeTcpPort(loopback);
@@ -77,19 +171,17 @@ final class JamesProcess implements AutoCloseable {
         try (OutputStream out = Files.newOutputStream(conf.resolve("secure-delivery.properties"))) {
             secureDelivery.store(out, "written by JamesProcess");
         }
+        return new Ports(smtpPort, webAdminPort);
+    }
 
-        Path output = home.resolve("james.out");
-        ProcessBuilder builder = new ProcessBuilder(
-                        REPOSITORY.resolve("bin/james").toString())
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile());
-        builder.environment().put("JAMES_HOME", home.toString());
-        builder.environment()
-                .put(
-                        "JAVA",
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        builder.environment().put("JAVA_OPTS", "-Xmx512m");
-        return new JamesProcess(builder.start(), output, smtpPort, webAdminPort);
+    private static void copyFiles(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(file)) {
+                    Files.copy(file, to.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     private static void rewrite(Path conf, String file, String from, String to) throws IOException {

@@ -68,8 +68,9 @@ import org.slf4j.MDC;
  * {@code sessionIdleSeconds} (2), {@code sessionMaxAgeSeconds} (300), {@code sessionMaxMessages} (100)
  * and {@code sessionMaxIdle} (100). RemoteDelivery's {@code bind}, {@code usePriority} and {@code
  * loadBalancing} are honoured. Refused: the {@code gateway} parameters (a smart host is a policy
- * domain of its own, RFC 8461 3.4, which this mailet does not handle yet), {@code startTLS=false}
- * and {@code sslEnable=true} (TLS is the destination's policy's to decide).
+ * domain of its own, RFC 8461 3.4, which this mailet does not handle yet), {@code startTLS=false},
+ * {@code sslEnable=true} and James 3.9's {@code sslTrustAllCerts=true} (TLS is the destination's
+ * policy's to decide).
  *
  * <p>The delivery itself is the James-free core ({@link DomainDelivery}); this class reads the
  * queue ({@link OutgoingQueue}) and gives each recipient its fate in James ({@link MailFates}).
@@ -186,6 +187,12 @@ public final class SecureRemoteDelivery extends GenericMailet {
         if (booleanParameter("sslEnable", false)) {
             throw new MessagingException("SecureRemoteDelivery: sslEnable=true (TLS from the first byte) is not"
                     + " supported: MX hosts are reached on port 25 with STARTTLS (RFC 3207).");
+        }
+        // James 3.9's RemoteDelivery parameter: a trust-all TLS context for every destination.
+        if (booleanParameter("sslTrustAllCerts", false)) {
+            throw new MessagingException("SecureRemoteDelivery: sslTrustAllCerts=true is not supported: which"
+                    + " certificates a destination must present is its policy's to decide (DANE, MTA-STS,"
+                    + " tls-policy.<domain> in secure-delivery.properties).");
         }
     }
 

@@ -35,6 +35,13 @@ class SecureRemoteDeliveryParametersTest {
     }
 
     @Test
+    void james39sTrustAllCertificatesIsRefused() {
+        assertThatThrownBy(() -> init("sslTrustAllCerts", "true"))
+                .isInstanceOf(MessagingException.class)
+                .hasMessageContaining("sslTrustAllCerts=true is not supported");
+    }
+
+    @Test
     void bindTakesOnlyAnAddressOfThisHost() {
         // A word of hex digits is no address: the JVM would look it up as a name.
         assertThatThrownBy(() -> init("bind", "cafe"))
