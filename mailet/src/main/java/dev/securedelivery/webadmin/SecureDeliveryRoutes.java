@@ -6,6 +6,9 @@ import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DomainName;
+import dev.securedelivery.posture.PostureRange;
+import dev.securedelivery.posture.PostureStore;
+import dev.securedelivery.posture.PostureViews;
 import dev.securedelivery.reports.TlsReports;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,6 +45,8 @@ import spark.Service;
  * GET    /secure-delivery/tls-reports                 this period's session counts per policy domain,
  *                                                     and the reports waiting to be sent
  * POST   /secure-delivery/tls-reports/{domain}/send   send the domain's report of this period so far, now
+ * GET    /secure-delivery/posture?from=&to=           per day, messages by protection and fate, and per domain
+ * GET    /secure-delivery/posture/{domain}?from=&to=  one domain's days
  * </pre>
  * The TLS report routes answer 404 while {@code tls-reports.enabled} is false.
  */
@@ -110,6 +115,44 @@ public final class SecureDeliveryRoutes implements Routes {
                 json);
 
         defineTlsReports(service);
+        definePosture(service);
+    }
+
+    private void definePosture(Service service) {
+        service.get(
+                BASE + "/posture",
+                (request, response) -> {
+                    PostureStore store = posture();
+                    PostureRange range = range(request, store);
+                    return PostureViews.history(range, store.between(range.from(), range.to()));
+                },
+                json);
+        service.get(
+                BASE + "/posture/:domain",
+                (request, response) -> {
+                    String domain = domain(request);
+                    PostureStore store = posture();
+                    PostureRange range = range(request, store);
+                    return PostureViews.domain(domain, range, store.between(range.from(), range.to()));
+                },
+                json);
+    }
+
+    private PostureStore posture() {
+        return engine.posture().orElseThrow(() -> notFound("No posture history in this engine"));
+    }
+
+    // ?from=YYYY-MM-DD&to=YYYY-MM-DD, both optional: the last 30 days by default.
+    private static PostureRange range(Request request, PostureStore store) {
+        try {
+            return PostureRange.parse(request.queryParams("from"), request.queryParams("to"), store.today());
+        } catch (IllegalArgumentException e) {
+            throw ErrorResponder.builder()
+                    .statusCode(400)
+                    .type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
+                    .message(e.getMessage())
+                    .haltError();
+        }
     }
 
     private void defineTlsReports(Service service) {

@@ -136,6 +136,7 @@ public final class PolicyEngineConfiguration {
     private final X509TrustManager trustManager;
     private final Map<String, DomainOverride> overrides;
     private final TlsReportingConfiguration tlsReports;
+    private final PostureConfiguration posture;
 
     /** Every key the file may hold but the per-domain {@code tls-policy.<domain>} ones, in order. */
     public static Set<String> keys() {
@@ -144,6 +145,7 @@ public final class PolicyEngineConfiguration {
         known.addAll(MTA_STS_KEYS);
         known.addAll(TLS_KEYS);
         known.addAll(TlsReportingConfiguration.KEYS);
+        known.addAll(PostureConfiguration.KEYS);
         return Collections.unmodifiableSet(known);
     }
 
@@ -188,6 +190,7 @@ public final class PolicyEngineConfiguration {
                 : trustManagerFrom(settings, TRUSTED_CERTIFICATES, certificates.get());
         this.overrides = overrides(settings);
         this.tlsReports = TlsReportingConfiguration.from(settings);
+        this.posture = PostureConfiguration.from(settings);
     }
 
     private static Map<String, DomainOverride> overrides(Settings settings) throws ConfigurationException {
@@ -301,6 +304,11 @@ public final class PolicyEngineConfiguration {
     /** The {@code tls-reports.*} keys: RFC 8460 reports. */
     public TlsReportingConfiguration tlsReports() {
         return tlsReports;
+    }
+
+    /** The {@code posture.*} keys: the posture history. */
+    public PostureConfiguration posture() {
+        return posture;
     }
 
     /**
