@@ -63,7 +63,8 @@ public final class Publication {
     /**
      * What {@code plan} found: an MTA-STS policy (any mode) when the lookup found one; DANE when a
      * host has DNSSEC-secure TLSA records (usable or not, RFC 7672 2.2), no when every host is known
-     * to have none. TLS-RPT is not part of a plan: unknown.
+     * to have none or the MX records are not DNSSEC-signed (DANE cannot apply then, RFC 7672 2.2.1).
+     * TLS-RPT is not part of a plan: unknown.
      */
     public static Publication of(Optional<DeliveryPlan> plan) {
         if (plan.isEmpty()) {
@@ -94,7 +95,11 @@ public final class Publication {
             }
             anyUnknown |= kind == DaneRequirement.Kind.UNAVAILABLE;
         }
-        return anyHost && !anyUnknown ? Known.NO : Known.UNKNOWN;
+        if (anyHost && !anyUnknown) {
+            return Known.NO;
+        }
+        // Hosts without a DANE answer: none was needed where the MX records are insecure.
+        return plan.hosts().isEmpty() || plan.mxSecure() ? Known.UNKNOWN : Known.NO;
     }
 
     /** This publication with {@code tlsRpt} as the TLS-RPT answer. */

@@ -42,12 +42,14 @@ final class JamesProcess implements AutoCloseable {
                 "not run from inside the secure-delivery repository, and" + " -Dsecure-delivery.repository is not set");
     }
 
+    private final Path home;
     private final Process process;
     private final Path output;
     private final int smtpPort;
     private final int webAdminPort;
 
-    private JamesProcess(Process process, Path output, int smtpPort, int webAdminPort) {
+    private JamesProcess(Path home, Process process, Path output, int smtpPort, int webAdminPort) {
+        this.home = home;
         this.process = process;
         this.output = output;
         this.smtpPort = smtpPort;
@@ -61,6 +63,15 @@ final class JamesProcess implements AutoCloseable {
      * @param mxPort the delivery mailet's smtpPort
      */
     static JamesProcess launch(Path home, Properties secureDelivery, int mxPort) throws IOException {
+        return launch(home, secureDelivery, mxPort, Map.of());
+    }
+
+    /**
+     * {@link #launch(Path, Properties, int)}, with {@code mailetContainer}'s replacements made in
+     * mailetcontainer.xml too (each text must be in the distribution's file).
+     */
+    static JamesProcess launch(Path home, Properties secureDelivery, int mxPort, Map<String, String> mailetContainer)
+            throws IOException {
         Path conf = Files.createDirectories(home.resolve("conf"));
         InetAddress loopback = InetAddress.getLoopbackAddress();
         int smtpPort = LoopbackPorts.freeTcpPort(loopback);
@@ -74,11 +85,30 @@ final class JamesProcess implements AutoCloseable {
                 "mailetcontainer.xml",
                 "<traceHeader>false</traceHeader>",
                 "<traceHeader>true</traceHeader>\n                <smtpPort>" + mxPort + "</smtpPort>");
+        for (Map.Entry<String, String> replacement : mailetContainer.entrySet()) {
+            rewrite(conf, "mailetcontainer.xml", replacement.getKey(), replacement.getValue());
+        }
         try (OutputStream out = Files.newOutputStream(conf.resolve("secure-delivery.properties"))) {
             secureDelivery.store(out, "written by JamesProcess");
         }
 
-        Path output = home.resolve("james.out");
+        return new JamesProcess(
+                home, start(home, home.resolve("james.out")), home.resolve("james.out"), smtpPort, webAdminPort);
+    }
+
+    /**
+     * James started again in the same home, with the same ports and configuration, after this one
+     * stopped ({@link #close()}): what an administrator's restart is. Returns at once.
+     */
+    JamesProcess restart() throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException("James still runs: close() it first");
+        }
+        Path next = home.resolve("james-restarted.out");
+        return new JamesProcess(home, start(home, next), next, smtpPort, webAdminPort);
+    }
+
+    private static Process start(Path home, Path output) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(
                         REPOSITORY.resolve("bin/james").toString())
                 .redirectErrorStream(true)
@@ -89,7 +119,7 @@ final class JamesProcess implements AutoCloseable {
                         "JAVA",
                         Path.of(System.getProperty("java.home"), "bin", "java").toString());
         builder.environment().put("JAVA_OPTS", "-Xmx512m");
-        return new JamesProcess(builder.start(), output, smtpPort, webAdminPort);
+        return builder.start();
     }
 
     private static void rewrite(Path conf, String file, String from, String to) throws IOException {

@@ -19,7 +19,7 @@ final class Metrics {
      * {@code pkix}, {@code tls}, {@code plaintext}), {@code .deferred.<cause>} and
      * {@code .bounced.<cause>} (an RFC 8460 result type or {@code connection_or_smtp} and the like,
      * {@code -} written {@code _}), one per message. Prometheus sees e.g.
-     * {@code secureDelivery_posture_delivered_mta_sts}.
+     * {@code secureDelivery_posture_delivered_mta_sts_total}.
      */
     static final String POSTURE = "secureDelivery.posture";
 
