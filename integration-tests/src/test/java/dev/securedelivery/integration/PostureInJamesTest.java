@@ -171,6 +171,33 @@ class PostureInJamesTest {
             assertThat(query(port, "count by (protection) (secure_delivery_posture_delivered_total)", "protection"))
                     .containsEntry("dane", 2L)
                     .containsEntry("mta_sts", 1L);
+            // Every query of the shipped Grafana dashboard is valid PromQL over these series.
+            JsonNode dashboard = JSON.readTree(JamesProcess.REPOSITORY
+                    .resolve("james-conf/src/main/grafana/secure-delivery.json")
+                    .toFile());
+            int queries = 0;
+            for (JsonNode panel : dashboard.get("panels")) {
+                for (JsonNode target : panel.get("targets")) {
+                    String expression = target.get("expr")
+                            .asText()
+                            .replace("$__range", "1h")
+                            .replace("$interval", "1h");
+                    HttpResponse<String> answer = prometheusQuery(port, expression);
+                    assertThat(JSON.readTree(answer.body()).get("status").asText())
+                            .as(expression + ": " + answer.body())
+                            .isEqualTo("success");
+                    queries++;
+                }
+            }
+            assertThat(queries).isEqualTo(6);
+            // increase() needs two samples of each series: a second scrape.
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(query(
+                                    port,
+                                    "sum by (protection) (increase(secure_delivery_posture_delivered_total[1h]))",
+                                    "protection"))
+                            .containsKeys("dane", "mta_sts", "tls", "plaintext"));
         } finally {
             prometheus.destroy();
             if (!prometheus.waitFor(30, TimeUnit.SECONDS)) {
@@ -212,9 +239,20 @@ class PostureInJamesTest {
                 .isEqualTo(posture(first, "/secure-delivery/posture/sts.test" + range));
 
         first.close();
+        // Days written before: one within the 90 days kept, one past them.
+        LocalDate day = LocalDate.parse(today);
+        String kept = day.minusDays(5).toString();
+        Path old = history.resolve(day.minusDays(90) + ".posture");
+        Files.writeString(
+                history.resolve(kept + ".posture"), "secure-delivery-posture 1\nold.test\t???\tdelivered.tls=4\n");
+        Files.writeString(old, "secure-delivery-posture 1\nold.test\t???\tdelivered.tls=7\n");
         first = first.restart().awaitStarted(START);
         assertFirstNodesPosture(today);
-        assertThat(cli("posture", "--csv", "--posture-dir", history.toString())).isEqualTo(csv);
+        assertThat(old).doesNotExist();
+        assertThat(cli("posture", "--csv", "--from", kept, "--posture-dir", history.toString()))
+                .isEqualTo(csv.replace(
+                        PostureViews.CSV_HEADER + "\r\n",
+                        PostureViews.CSV_HEADER + "\r\n" + kept + ",old.test,,,,0,0,0,4,0,0,0,,\r\n"));
     }
 
     private void assertFirstNodesPosture(String today) throws Exception {
@@ -251,11 +289,7 @@ class PostureInJamesTest {
 
     // The instant vector of a PromQL query, as label value to value.
     private static Map<String, Long> query(int port, String promQl, String label) throws Exception {
-        HttpResponse<String> response = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
-                                + URLEncoder.encode(promQl, StandardCharsets.UTF_8)))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = prometheusQuery(port, promQl);
         JsonNode body = JSON.readTree(response.body());
         assertThat(body.get("status").asText()).as(response.body()).isEqualTo("success");
         Map<String, Long> values = new TreeMap<>();
@@ -265,6 +299,14 @@ class PostureInJamesTest {
                     Math.round(Double.parseDouble(sample.at("/value/1").asText())));
         }
         return values;
+    }
+
+    private static HttpResponse<String> prometheusQuery(int port, String promQl) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
+                                + URLEncoder.encode(promQl, StandardCharsets.UTF_8)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode posture(JamesProcess james, String path) throws Exception {
