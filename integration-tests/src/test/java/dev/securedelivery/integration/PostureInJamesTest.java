@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two James nodes as the README starts them ({@code bin/james}) deliver to destinations of every
- * protection level (DANE, MTA-STS, unauthenticated TLS, plaintext) and one that defers; the
+ * protection level (DANE, MTA-STS, PKIX by a require-tls override, unauthenticated TLS, plaintext) and one that defers; the
  * posture history gives the exact counts (WebAdmin JSON, the command line's CSV) and keeps them
  * across a restart; a real Prometheus scraping both nodes' {@code /metrics} sums them per
  * protection level with the shipped scrape job.
@@ -70,6 +70,8 @@ class PostureInJamesTest {
         world.mx(world.zone("tls.test", false), "mx.tls.test", 10, world.ca().issue("mx.tls.test"));
         world.mx(
                 world.zone("clear.test", false), "mx.clear.test", 10, world.ca().issue("mx.clear.test"));
+        // require-tls: PKIX without MTA-STS.
+        world.mx(world.zone("pkix.test", false), "mx.pkix.test", 10, world.ca().issue("mx.pkix.test"));
         // An enforce policy that leaves out the only MX: the message waits (RFC 8461 5).
         world.mx(
                 world.zone("waiting.test", false),
@@ -91,6 +93,7 @@ class PostureInJamesTest {
         first.send(Destinations.SENDER, "user@sts.test", "sts", "By MTA-STS.");
         first.send(Destinations.SENDER, "user@tls.test", "tls", "By TLS.");
         first.send(Destinations.SENDER, "user@clear.test", "clear", "In the clear.");
+        first.send(Destinations.SENDER, "user@pkix.test", "pkix", "By PKIX.");
         first.send(Destinations.SENDER, "user@waiting.test", "waiting", "Waits.");
         second.send(Destinations.SENDER, "three@dane.test", "dane 3", "By DANE.");
         second.send(Destinations.SENDER, "one@tls.test", "tls 1", "By TLS.");
@@ -100,7 +103,8 @@ class PostureInJamesTest {
                 .until(() -> world.server("mx.dane.test").received().size() == 3
                         && world.server("mx.sts.test").received().size() == 1
                         && world.server("mx.tls.test").received().size() == 3
-                        && world.server("mx.clear.test").received().size() == 1);
+                        && world.server("mx.clear.test").received().size() == 1
+                        && world.server("mx.pkix.test").received().size() == 1);
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> posture(first, "/secure-delivery/posture/waiting.test")
                                 .at("/totals/deferred/validation-failure")
@@ -111,6 +115,7 @@ class PostureInJamesTest {
     private Properties configuration(String node) throws Exception {
         Properties configuration = world.configuration(directory.resolve(node + "-files"));
         configuration.setProperty("tls-policy.clear.test", "none");
+        configuration.setProperty("tls-policy.pkix.test", "require-tls");
         return configuration;
     }
 
@@ -157,7 +162,8 @@ class PostureInJamesTest {
                 .redirectOutput(home.resolve("prometheus.out").toFile())
                 .start();
         try {
-            Map<String, Long> expected = new TreeMap<>(Map.of("dane", 3L, "mta_sts", 1L, "tls", 3L, "plaintext", 1L));
+            Map<String, Long> expected =
+                    new TreeMap<>(Map.of("dane", 3L, "mta_sts", 1L, "pkix", 1L, "tls", 3L, "plaintext", 1L));
             await().atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(500))
                     .untilAsserted(() -> assertThat(query(
@@ -215,6 +221,7 @@ class PostureInJamesTest {
         String csv = PostureViews.CSV_HEADER + "\r\n"
                 + today + ",clear.test,no,no,,0,0,0,0,1,0,0,,\r\n"
                 + today + ",dane.test,no,yes,,2,0,0,0,0,0,0,,\r\n"
+                + today + ",pkix.test,no,no,,0,0,1,0,0,0,0,,\r\n"
                 + today + ",sts.test,yes,no,,0,1,0,0,0,0,0,,\r\n"
                 + today + ",tls.test,no,no,,0,0,0,1,0,0,0,,\r\n"
                 + today + ",waiting.test,yes,no,,0,0,0,0,0,1,0,validation-failure=1,\r\n";
@@ -259,7 +266,7 @@ class PostureInJamesTest {
         JsonNode all = posture(first, "/secure-delivery/posture?from=" + today + "&to=" + today);
         assertThat(all.get("from").asText()).isEqualTo(today);
         assertThat(JSON.convertValue(all.at("/totals/delivered"), Map.class))
-                .isEqualTo(Map.of("dane", 2, "mta-sts", 1, "pkix", 0, "tls", 1, "plaintext", 1));
+                .isEqualTo(Map.of("dane", 2, "mta-sts", 1, "pkix", 1, "tls", 1, "plaintext", 1));
         assertThat(JSON.convertValue(all.at("/totals/deferred"), Map.class)).isEqualTo(Map.of("validation-failure", 1));
         assertThat(all.at("/totals/bounced").size()).isZero();
         assertThat(all.get("days").size()).isEqualTo(1);
