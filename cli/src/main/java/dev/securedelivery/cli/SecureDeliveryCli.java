@@ -28,6 +28,8 @@ public final class SecureDeliveryCli {
             "                      certificates, TLSA records, _smtp._tls record; each problem with its fix",
             "  lint-policy FILE    check an MTA-STS policy body offline (- for standard input)",
             "  lint-txt RECORD     check an _mta-sts (v=STSv1) or _smtp._tls (v=TLSRPTv1) TXT value offline",
+            "  posture [DOMAIN]    how securely mail left, per day and destination domain, as James last",
+            "                      wrote it (posture.directory; run in James's working directory)",
             "",
             "options:",
             "  --config FILE         secure-delivery.properties to start from (its cache directory is ignored)",
@@ -36,6 +38,9 @@ public final class SecureDeliveryCli {
             "  --ca FILE             PEM CA certificates for PKIX; replaces tls.trusted-certificates",
             "  --smtp-port PORT      the MX servers' port (default 25; for tests)",
             "  --json                one JSON document instead of text",
+            "  --csv                 posture: CSV (RFC 4180), a row per day and domain",
+            "  --from DAY, --to DAY  posture: the days shown, YYYY-MM-DD (default: the last 30)",
+            "  --posture-dir DIR     posture: the history's directory; replaces posture.directory",
             "",
             "exit codes: 0 all well, 1 invalid input, 2 problems found, 3 a lookup failed");
 
@@ -77,6 +82,9 @@ public final class SecureDeliveryCli {
                 case "verify":
                     report = Verify.run(options.argument, configuration(options), options.smtpPort);
                     break;
+                case "posture":
+                    // Its own output: the same JSON as WebAdmin's posture route, or CSV.
+                    return Posture.run(options, configuration(options), out);
                 default:
                     err.println("secure-delivery: unknown command \"" + options.command + "\"");
                     err.println(USAGE);
@@ -155,6 +163,10 @@ public final class SecureDeliveryCli {
         Path config;
         int smtpPort = 25;
         boolean json;
+        boolean csv;
+        String from;
+        String to;
+        Path postureDirectory;
         boolean help;
 
         static Options parse(String[] args) {
@@ -165,6 +177,18 @@ public final class SecureDeliveryCli {
                 switch (arg) {
                     case "--json":
                         options.json = true;
+                        break;
+                    case "--csv":
+                        options.csv = true;
+                        break;
+                    case "--from":
+                        options.from = value(args, ++i, arg);
+                        break;
+                    case "--to":
+                        options.to = value(args, ++i, arg);
+                        break;
+                    case "--posture-dir":
+                        options.postureDirectory = Path.of(value(args, ++i, arg));
                         break;
                     case "-h":
                     case "--help":
@@ -193,6 +217,14 @@ public final class SecureDeliveryCli {
                 }
             }
             if (options.help) {
+                return options;
+            }
+            if (options.json && options.csv) {
+                throw new IllegalArgumentException("--json and --csv exclude each other");
+            }
+            if (positional.size() == 1 && positional.get(0).equals("posture")) {
+                // posture alone: every domain.
+                options.command = positional.get(0);
                 return options;
             }
             if (positional.size() != 2) {

@@ -186,6 +186,8 @@ class ExtensionJarTest {
     // submission: TLS reports are off), in the loader.
     private static Object engineIn(ClassLoader extension) throws Exception {
         Properties properties = WORLD.configuration(directory);
+        // Without a base directory a relative default would land where the test runs.
+        properties.setProperty("posture.directory", directory.resolve("posture").toString());
         Class<?> configurationType = extension.loadClass("dev.securedelivery.configuration.PolicyEngineConfiguration");
         Object configuration =
                 configurationType.getMethod("from", Properties.class).invoke(null, properties);

@@ -44,12 +44,14 @@ final class JamesProcess implements AutoCloseable {
                 "not run from inside the secure-delivery repository, and" + " -Dsecure-delivery.repository is not set");
     }
 
+    private final Path home;
     private final Process process;
     private final Path output;
     private final int smtpPort;
     private final int webAdminPort;
 
-    private JamesProcess(Process process, Path output, int smtpPort, int webAdminPort) {
+    private JamesProcess(Path home, Process process, Path output, int smtpPort, int webAdminPort) {
+        this.home = home;
         this.process = process;
         this.output = output;
         this.smtpPort = smtpPort;
@@ -63,8 +65,33 @@ final class JamesProcess implements AutoCloseable {
      * @param mxPort the delivery mailet's smtpPort
      */
     static JamesProcess launch(Path home, Properties secureDelivery, int mxPort) throws IOException {
-        Ports ports = configure(home, secureDelivery, mxPort);
+        return launch(home, secureDelivery, mxPort, Map.of());
+    }
+
+    /**
+     * {@link #launch(Path, Properties, int)}, with {@code mailetContainer}'s replacements made in
+     * mailetcontainer.xml too (each text must be in the distribution's file).
+     */
+    static JamesProcess launch(Path home, Properties secureDelivery, int mxPort, Map<String, String> mailetContainer)
+            throws IOException {
+        Ports ports = configure(home, secureDelivery, mxPort, mailetContainer);
         Path output = home.resolve("james.out");
+        return new JamesProcess(home, start(home, output), output, ports.smtp, ports.webAdmin);
+    }
+
+    /**
+     * James started again in the same home, with the same ports and configuration, after this one
+     * stopped ({@link #close()}): what an administrator's restart is. Returns at once.
+     */
+    JamesProcess restart() throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException("James still runs: close() it first");
+        }
+        Path next = home.resolve("james-restarted.out");
+        return new JamesProcess(home, start(home, next), next, smtpPort, webAdminPort);
+    }
+
+    private static Process start(Path home, Path output) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(
                         REPOSITORY.resolve("bin/james").toString())
                 .redirectErrorStream(true)
@@ -75,7 +102,7 @@ final class JamesProcess implements AutoCloseable {
                         "JAVA",
                         Path.of(System.getProperty("java.home"), "bin", "java").toString());
         builder.environment().put("JAVA_OPTS", "-Xmx512m");
-        return new JamesProcess(builder.start(), output, ports.smtp, ports.webAdmin);
+        return builder.start();
     }
 
     /**
@@ -89,7 +116,7 @@ final class JamesProcess implements AutoCloseable {
         Path conf = Files.createDirectories(home.resolve("conf"));
         copyFiles(james.sampleConfiguration(), conf);
         copyFiles(DISTRIBUTION_CONF, conf);
-        Ports ports = configure(home, secureDelivery, mxPort);
+        Ports ports = configure(home, secureDelivery, mxPort, Map.of());
         Path extensions = Files.createDirectories(home.resolve("extensions-jars"));
         Files.copy(extension, extensions.resolve(extension.getFileName()), StandardCopyOption.REPLACE_EXISTING);
         // STARTTLS for James's SMTP server (and with it REQUIRETLS), as bin/james makes it.
@@ -140,7 +167,7 @@ final class JamesProcess implements AutoCloseable {
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile());
-        return new JamesProcess(builder.start(), output, ports.smtp, ports.webAdmin);
+        return new JamesProcess(home, builder.start(), output, ports.smtp, ports.webAdmin);
     }
 
     private static final class Ports {
@@ -154,7 +181,8 @@ final class JamesProcess implements AutoCloseable {
     }
 
     // What a local administrator changes: free ports, the delivery mailet's smtpPort, our properties.
-    private static Ports configure(Path home, Properties secureDelivery, int mxPort) throws IOException {
+    private static Ports configure(
+            Path home, Properties secureDelivery, int mxPort, Map<String, String> mailetContainer) throws IOException {
         Path conf = Files.createDirectories(home.resolve("conf"));
         InetAddress loopback = InetAddress.getLoopbackAddress();
         int smtpPort = LoopbackPorts.freeTcpPort(loopback);
@@ -168,6 +196,9 @@ final class JamesProcess implements AutoCloseable {
                 "mailetcontainer.xml",
                 "<traceHeader>false</traceHeader>",
                 "<traceHeader>true</traceHeader>\n                <smtpPort>" + mxPort + "</smtpPort>");
+        for (Map.Entry<String, String> replacement : mailetContainer.entrySet()) {
+            rewrite(conf, "mailetcontainer.xml", replacement.getKey(), replacement.getValue());
+        }
         try (OutputStream out = Files.newOutputStream(conf.resolve("secure-delivery.properties"))) {
             secureDelivery.store(out, "written by JamesProcess");
         }

@@ -4,6 +4,9 @@ import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.delivery.DeliveryResult;
 import dev.securedelivery.delivery.Fate;
 import dev.securedelivery.delivery.RecipientFate;
+import dev.securedelivery.posture.FailureCause;
+import dev.securedelivery.posture.Protection;
+import dev.securedelivery.posture.Publication;
 import dev.securedelivery.smtp.EnhancedStatus;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,6 +73,7 @@ final class MailFates {
     private final MailetContext context;
     private final MetricFactory metrics;
     private final DeliveryOutcomes outcomes;
+    private final PostureCounter posture;
     private final Clock clock;
 
     MailFates(
@@ -78,12 +82,14 @@ final class MailFates {
             MailetContext context,
             MetricFactory metrics,
             DeliveryOutcomes outcomes,
+            PostureCounter posture,
             Clock clock) {
         this.configuration = configuration;
         this.queue = queue;
         this.context = context;
         this.metrics = metrics;
         this.outcomes = outcomes;
+        this.posture = posture;
         this.clock = clock;
     }
 
@@ -103,19 +109,27 @@ final class MailFates {
             }
         }
         boolean anyFate = false;
+        Publication publication = Publication.of(result.plan());
         if (!deferred.isEmpty()) {
             boolean whole = delivered.isEmpty() && bounced.isEmpty();
             if (!defer(mail, deferred, retries, !result.interrupted(), whole) && whole) {
                 return Completion.HAND_BACK;
             }
+            posture.deferred(domainOf(mail), FailureCause.of(deferred.get(0), result.plan()), publication);
             anyFate = true;
         }
         if (!delivered.isEmpty()) {
             fate(mail, "delivered");
+            // Every recipient delivered was delivered by some attempt; the last one that delivered speaks for the
+            // message.
+            result.delivering()
+                    .ifPresent(attempt ->
+                            posture.delivered(domainOf(mail), Protection.of(attempt, result.plan()), publication));
             anyFate = true;
             afterDelivery(mail, result, delivered);
         }
         for (List<RecipientFate> group : byCause(bounced).values()) {
+            posture.bounced(domainOf(mail), FailureCause.of(group.get(0), result.plan()), publication);
             boolean bouncedOk = bounce(mail, group);
             if (!bouncedOk && !anyFate && bounced.size() == group.size()) {
                 // Nothing was given a fate, and this one could not be: the queue keeps the message.
@@ -155,6 +169,7 @@ final class MailFates {
                     configuration.getMaxRetries() + 1,
                     failure);
             fate(mail, "deferred");
+            posture.deferred(domainOf(mail), FailureCause.INTERNAL_FAILURE, Publication.UNKNOWN);
             return Completion.DONE;
         } catch (Exception | LinkageError e) {
             LOGGER.error(
@@ -533,6 +548,10 @@ final class MailFates {
     // Every copy in the queue is for one recipient domain, and has a recipient.
     private void fate(Mail mail, String fate) {
         metrics.generate(Metrics.MAIL + "." + fate).increment();
-        outcomes.message(MailEnvelopes.destinationOf(mail).asciiName(), fate);
+        outcomes.message(domainOf(mail), fate);
+    }
+
+    private static String domainOf(Mail mail) {
+        return MailEnvelopes.destinationOf(mail).asciiName();
     }
 }

@@ -14,6 +14,14 @@ final class Metrics {
     static final String ATTEMPT = "secureDelivery.attempt";
     /** Counter prefix: {@code .delivered}, {@code .deferred}, {@code .bounced} per message. */
     static final String MAIL = "secureDelivery.mail";
+    /**
+     * Counter prefix of the posture: {@code .delivered.<protection>} ({@code dane}, {@code mta_sts},
+     * {@code pkix}, {@code tls}, {@code plaintext}), {@code .deferred.<cause>} and
+     * {@code .bounced.<cause>} (an RFC 8460 result type or {@code connection_or_smtp} and the like,
+     * {@code -} written {@code _}), one per message. Prometheus sees e.g.
+     * {@code secureDelivery_posture_delivered_mta_sts_total}.
+     */
+    static final String POSTURE = "secureDelivery.posture";
 
     private Metrics() {}
 }

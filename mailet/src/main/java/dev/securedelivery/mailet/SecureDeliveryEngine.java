@@ -2,10 +2,12 @@ package dev.securedelivery.mailet;
 
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
+import dev.securedelivery.configuration.PostureConfiguration;
 import dev.securedelivery.configuration.TlsReportingConfiguration;
 import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.policy.DeliveryPolicy;
+import dev.securedelivery.posture.PostureStore;
 import dev.securedelivery.reports.TlsReports;
 import java.io.Closeable;
 import java.io.IOException;
@@ -30,10 +32,25 @@ public final class SecureDeliveryEngine implements Closeable {
     private final Clock clock;
     private final DeliveryOutcomes outcomes;
     private final TlsReports tlsReports;
+    private final PostureStore posture;
     private final AtomicInteger users = new AtomicInteger();
 
     /** @param tlsReports RFC 8460 reporting, or null for none */
     public SecureDeliveryEngine(DeliveryPolicy policy, X509TrustManager pkixTrust, Clock clock, TlsReports tlsReports) {
+        this(policy, pkixTrust, clock, tlsReports, null);
+    }
+
+    /**
+     * @param tlsReports RFC 8460 reporting, or null for none
+     * @param posture the posture history, or null for none
+     */
+    public SecureDeliveryEngine(
+            DeliveryPolicy policy,
+            X509TrustManager pkixTrust,
+            Clock clock,
+            TlsReports tlsReports,
+            PostureStore posture) {
+        this.posture = posture;
         this.policy = Objects.requireNonNull(policy, "policy");
         this.pkixTrust = Objects.requireNonNull(pkixTrust, "pkixTrust");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -56,6 +73,7 @@ public final class SecureDeliveryEngine implements Closeable {
             // A directory that is a file or not writable is named before anything starts.
             configuration.tlsReports().prepareDirectory();
         }
+        configuration.posture().prepareDirectory();
         DeliveryPolicy policy = configuration.deliveryPolicy(clock, fetches);
         TlsReports reports = null;
         if (configuration.tlsReports().enabled()) {
@@ -71,7 +89,25 @@ public final class SecureDeliveryEngine implements Closeable {
                         e);
             }
         }
-        return new SecureDeliveryEngine(policy, configuration.pkixTrustManager(), clock, reports);
+        PostureStore posture;
+        try {
+            PostureConfiguration postureConfiguration = configuration.posture();
+            posture = PostureStore.open(
+                    postureConfiguration.directory(),
+                    postureConfiguration.retentionDays(),
+                    postureConfiguration.maxDomainsPerDay(),
+                    clock);
+        } catch (IOException e) {
+            if (reports != null) {
+                reports.close();
+            }
+            policy.close();
+            throw new ConfigurationException(
+                    PostureConfiguration.DIRECTORY,
+                    "cannot use " + configuration.posture().directory() + ": " + e,
+                    e);
+        }
+        return new SecureDeliveryEngine(policy, configuration.pkixTrustManager(), clock, reports, posture);
     }
 
     public DeliveryPolicy policy() {
@@ -103,13 +139,29 @@ public final class SecureDeliveryEngine implements Closeable {
      * sending reports.
      */
     void detach() {
-        if (users.decrementAndGet() == 0 && tlsReports != null) {
+        if (users.decrementAndGet() != 0) {
+            return;
+        }
+        if (tlsReports != null) {
             try {
                 tlsReports.close();
             } catch (IOException e) {
                 LOGGER.error("secure-delivery: TLS reporting did not stop cleanly", e);
             }
         }
+        if (posture != null) {
+            try {
+                // Written out now: the counts of the last seconds would be lost otherwise.
+                posture.close();
+            } catch (IOException e) {
+                LOGGER.error("secure-delivery: the posture history could not be written at shutdown", e);
+            }
+        }
+    }
+
+    /** The posture history: per day and destination domain, how securely mail left. */
+    public Optional<PostureStore> posture() {
+        return Optional.ofNullable(posture);
     }
 
     /** RFC 8460 reporting, if {@code tls-reports.enabled}. */
@@ -122,6 +174,9 @@ public final class SecureDeliveryEngine implements Closeable {
         try {
             if (tlsReports != null) {
                 tlsReports.close();
+            }
+            if (posture != null) {
+                posture.close();
             }
         } finally {
             policy.close();

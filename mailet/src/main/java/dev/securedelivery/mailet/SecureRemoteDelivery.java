@@ -157,7 +157,14 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 configuration.isLoadBalancing() ? new SecureRandom() : null,
                 limits);
         queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
-        fates = new MailFates(configuration, queue, getMailetContext(), metrics, engine.outcomes(), engine.clock());
+        fates = new MailFates(
+                configuration,
+                queue,
+                getMailetContext(),
+                metrics,
+                engine.outcomes(),
+                new PostureCounter(metrics, engine.posture().orElse(null)),
+                engine.clock());
         outgoing = new OutgoingQueue(queue, threads, shutdownWait, this::process);
         LOGGER.info(
                 "SecureRemoteDelivery: {} delivery thread(s) on queue {}, {} retries, delays {}, each delivery {}; {}",

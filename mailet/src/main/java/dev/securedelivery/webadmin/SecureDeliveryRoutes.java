@@ -10,6 +10,9 @@ import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DomainName;
+import dev.securedelivery.posture.PostureRange;
+import dev.securedelivery.posture.PostureStore;
+import dev.securedelivery.posture.PostureViews;
 import dev.securedelivery.reports.TlsReports;
 import java.io.IOException;
 import java.time.Instant;
@@ -57,6 +60,8 @@ import spark.Service;
  *                                                     the TLS reports others sent us (InboundTlsReports)
  * GET    /secure-delivery/dashboard?from=&to=          the HTML dashboard of the UTC days from to to
  *                                                     (default: the last 30 days)
+ * GET    /secure-delivery/posture?from=&to=           per day, messages by protection and fate, and per domain
+ * GET    /secure-delivery/posture/{domain}?from=&to=  one domain's days
  * </pre>
  * The TLS report routes answer 404 while {@code tls-reports.enabled} is false.
  */
@@ -135,6 +140,7 @@ public final class SecureDeliveryRoutes implements Routes {
         defineTlsReports(service);
         service.get(BASE + "/inbound-reports", (request, response) -> inboundReports(request), json);
         new DashboardRoute(dashboard, engine.clock()).define(service);
+        definePosture(service);
     }
 
     // from and to: a UTC day (2026-11-30; to is then its end) or an instant (2026-11-30T12:00:00Z); both optional.
@@ -176,6 +182,43 @@ public final class SecureDeliveryRoutes implements Routes {
         } catch (DateTimeParseException e) {
             throw badRequest(name + ": expected a day such as 2026-11-30 or an instant such as"
                     + " 2026-11-30T12:00:00Z, got " + PeerText.clean(value, 64));
+        }
+    }
+
+    private void definePosture(Service service) {
+        service.get(
+                BASE + "/posture",
+                (request, response) -> {
+                    PostureStore store = posture();
+                    PostureRange range = range(request, store);
+                    return PostureViews.history(range, store.between(range.from(), range.to()));
+                },
+                json);
+        service.get(
+                BASE + "/posture/:domain",
+                (request, response) -> {
+                    String domain = domain(request);
+                    PostureStore store = posture();
+                    PostureRange range = range(request, store);
+                    return PostureViews.domain(domain, range, store.between(range.from(), range.to()));
+                },
+                json);
+    }
+
+    private PostureStore posture() {
+        return engine.posture().orElseThrow(() -> notFound("No posture history in this engine"));
+    }
+
+    // ?from=YYYY-MM-DD&to=YYYY-MM-DD, both optional: the last 30 days by default.
+    private static PostureRange range(Request request, PostureStore store) {
+        try {
+            return PostureRange.parse(request.queryParams("from"), request.queryParams("to"), store.today());
+        } catch (IllegalArgumentException e) {
+            throw ErrorResponder.builder()
+                    .statusCode(400)
+                    .type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
+                    .message(e.getMessage())
+                    .haltError();
         }
     }
 

@@ -141,6 +141,7 @@ public final class PolicyEngineConfiguration {
     private final Map<String, DomainOverride> overrides;
     private final TlsReportingConfiguration tlsReports;
     private final InboundReportsConfiguration inboundReports;
+    private final PostureConfiguration posture;
 
     /** Every key the file may hold but the per-domain {@code tls-policy.<domain>} ones, in order. */
     public static Set<String> keys() {
@@ -150,6 +151,7 @@ public final class PolicyEngineConfiguration {
         known.addAll(TLS_KEYS);
         known.addAll(TlsReportingConfiguration.KEYS);
         known.addAll(InboundReportsConfiguration.KEYS);
+        known.addAll(PostureConfiguration.KEYS);
         return Collections.unmodifiableSet(known);
     }
 
@@ -198,6 +200,7 @@ public final class PolicyEngineConfiguration {
         this.overrides = overrides(settings);
         this.tlsReports = TlsReportingConfiguration.from(settings);
         this.inboundReports = InboundReportsConfiguration.from(settings);
+        this.posture = PostureConfiguration.from(settings);
     }
 
     private static Map<String, DomainOverride> overrides(Settings settings) throws ConfigurationException {
@@ -316,6 +319,11 @@ public final class PolicyEngineConfiguration {
     /** The {@code inbound-reports.*} keys: the RFC 8460 reports others send us. */
     public InboundReportsConfiguration inboundReports() {
         return inboundReports;
+    }
+
+    /** The {@code posture.*} keys: the posture history. */
+    public PostureConfiguration posture() {
+        return posture;
     }
 
     /**

@@ -203,6 +203,11 @@ public final class DeliveryPlan {
         return policy != null && enforcesMtaSts() && policy.matches(host.host());
     }
 
+    /** Whether the MX records were DNSSEC-validated (without that, DANE does not apply: RFC 7672 2.2.1). */
+    public boolean mxSecure() {
+        return mxSecure;
+    }
+
     /** Whether an MTA-STS policy in enforce mode shaped this plan (RFC 8461 5.1 asks to refresh it before failing for good). */
     public boolean enforcesMtaSts() {
         return mtaSts != null

@@ -108,6 +108,8 @@ class PolicyEngineConfigurationTest {
                         + " 12h, 1h, 10m), got \"1500ms\"",
                 // whole numbers: not one, out of range, overflowing
                 "mta-sts.cache.max-entries | many | expected a whole number from 1 to 10000000, got \"many\"",
+                "posture.retention-days | 0 | expected a whole number from 1 to 3660, got \"0\"",
+                "posture.max-domains-per-day | 100001 | expected a whole number from 1 to 100000, got \"100001\"",
                 "mta-sts.cache.max-entries | 1e6 | expected a whole number from 1 to 10000000, got \"1e6\"",
                 "mta-sts.cache.max-entries | 1.5 | expected a whole number from 1 to 10000000, got \"1.5\"",
                 "dns.cache.max-entries | 99999999999999999999 | expected a whole number from 1 to 10000000,"
@@ -146,8 +148,8 @@ class PolicyEngineConfigurationTest {
                 "tls-policy | none | unknown key; did you mean tls-policy.<domain>?",
                 "dns.resolvers | 192.0.2.53 | unknown key; the keys under dns. are dns.cache.max-entries,"
                         + " dns.cache.max-mib, dns.dnssec, dns.servers, dns.timeout, dns.trust-anchor",
-                "smtp.port | 25 | unknown key; every key starts with one of dns. inbound-reports. mta-sts. tls-policy."
-                        + " tls-reports. tls. (docs/operations.md, \"Configuration\")",
+                "smtp.port | 25 | unknown key; every key starts with one of dns. inbound-reports. mta-sts. posture."
+                        + " tls-policy. tls-reports. tls. (docs/operations.md, \"Configuration\")",
                 // networks an upload may go to
                 "tls-reports.upload-allowed-networks | localhost | expected networks such as 127.0.0.0/8, 10.1.0.0/16,"
                         + " fd00::/8: \"localhost\" is not an IPv4 or IPv6 address",

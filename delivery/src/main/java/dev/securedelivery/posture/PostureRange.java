@@ -1,0 +1,65 @@
+package dev.securedelivery.posture;
+
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Objects;
+
+/** The days a posture view covers, from {@code from} to {@code to}, both included. */
+public final class PostureRange {
+    /** Days shown when the query names no {@code from}: the last 30, today included. */
+    public static final int DEFAULT_DAYS = 30;
+    /** The longest range a query may ask for. */
+    public static final int MAX_DAYS = 3660;
+
+    private final LocalDate from;
+    private final LocalDate to;
+
+    private PostureRange(LocalDate from, LocalDate to) {
+        this.from = from;
+        this.to = to;
+    }
+
+    /**
+     * The range of a query's {@code from} and {@code to} (each {@code YYYY-MM-DD}, or null): {@code to}
+     * defaults to {@code today}, {@code from} to {@value #DEFAULT_DAYS} days before {@code to}.
+     *
+     * @throws IllegalArgumentException with a message fit for the person who asked
+     */
+    public static PostureRange parse(String from, String to, LocalDate today) {
+        LocalDate end = to == null ? today : date("to", to);
+        LocalDate start = from == null ? end.minusDays(DEFAULT_DAYS - 1L) : date("from", from);
+        if (start.isAfter(end)) {
+            throw new IllegalArgumentException("from (" + start + ") is after to (" + end + ")");
+        }
+        if (start.plusDays(MAX_DAYS).isBefore(end)) {
+            throw new IllegalArgumentException(
+                    "from (" + start + ") to (" + end + ") is more than " + MAX_DAYS + " days");
+        }
+        return new PostureRange(start, end);
+    }
+
+    public static PostureRange of(LocalDate from, LocalDate to) {
+        return new PostureRange(Objects.requireNonNull(from), Objects.requireNonNull(to));
+    }
+
+    private static LocalDate date(String name, String value) {
+        try {
+            return LocalDate.parse(value, DateTimeFormatter.ISO_LOCAL_DATE);
+        } catch (DateTimeParseException e) {
+            String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;
+            StringBuilder clean = new StringBuilder();
+            shown.codePoints().forEach(c -> clean.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+            throw new IllegalArgumentException(
+                    name + ": expected a day as YYYY-MM-DD, such as 2026-01-31, got \"" + clean + "\"");
+        }
+    }
+
+    public LocalDate from() {
+        return from;
+    }
+
+    public LocalDate to() {
+        return to;
+    }
+}
