@@ -215,7 +215,7 @@ class JamesProcessTest {
         }
 
         @Test
-        void theDashboardShowsTheDeliveriesTheOutcomesCount() throws Exception {
+        void theDashboardShowsThePostureHistorysCounts() throws Exception {
             james.send(Destinations.SENDER, "user@shown.test", "shown", "On the dashboard.");
             world.awaitOne("mx.shown.test");
 
@@ -233,12 +233,12 @@ class JamesProcessTest {
                 }
             }
             assertThat(row).as("the dashboard's row of shown.test").isNotNull();
-            JsonNode outcomes =
-                    JSON.readTree(get("/secure-delivery/outcomes/shown.test").body());
-            // Unauthenticated TLS to an MX without DANE or MTA-STS: "none delivered", shown as TLS only.
-            assertThat(row)
-                    .contains("<td data-protection=\"tls\">"
-                            + outcomes.get("attempts").get("none delivered").asLong() + "</td>");
+            JsonNode posture =
+                    JSON.readTree(get("/secure-delivery/posture/shown.test").body());
+            // Unauthenticated TLS to an MX without DANE or MTA-STS: protection "tls", shown as TLS only.
+            long tls = posture.get("totals").get("delivered").get("tls").asLong();
+            assertThat(tls).isEqualTo(1);
+            assertThat(row).contains("<td data-protection=\"tls\">" + tls + "</td>");
             assertThat(get("/secure-delivery/dashboard?from=2026-13-01").statusCode())
                     .isEqualTo(400);
         }

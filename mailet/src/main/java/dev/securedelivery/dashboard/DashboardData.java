@@ -172,7 +172,7 @@ public final class DashboardData {
         private final ProtectionCounts delivered;
         private final long deferred;
         private final long bounced;
-        private final Map<Publication, Boolean> publishes;
+        private final Map<PublishedStandard, Boolean> publishes;
 
         /**
          * @param publishes what the domain was seen to publish (true) or not to publish (false); a
@@ -183,12 +183,12 @@ public final class DashboardData {
                 ProtectionCounts delivered,
                 long deferred,
                 long bounced,
-                Map<Publication, Boolean> publishes) {
+                Map<PublishedStandard, Boolean> publishes) {
             this.name = PeerText.clean(name, MAX_NAME);
             this.delivered = Objects.requireNonNull(delivered, "delivered");
             this.deferred = nonNegative("deferred", deferred);
             this.bounced = nonNegative("bounced", bounced);
-            EnumMap<Publication, Boolean> copy = new EnumMap<>(Publication.class);
+            EnumMap<PublishedStandard, Boolean> copy = new EnumMap<>(PublishedStandard.class);
             copy.putAll(publishes);
             this.publishes = Collections.unmodifiableMap(copy);
         }
@@ -210,7 +210,7 @@ public final class DashboardData {
         }
 
         /** Whether the domain publishes {@code publication}; empty if not known. */
-        public Optional<Boolean> publishes(Publication publication) {
+        public Optional<Boolean> publishes(PublishedStandard publication) {
             return Optional.ofNullable(publishes.get(publication));
         }
     }

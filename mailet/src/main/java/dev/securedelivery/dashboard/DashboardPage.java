@@ -1,5 +1,6 @@
 package dev.securedelivery.dashboard;
 
+import dev.securedelivery.posture.Protection;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -73,7 +74,7 @@ public final class DashboardPage {
                 .append(STYLE);
         for (Protection protection : Protection.values()) {
             html.append(".swatch.p-")
-                    .append(protection.key())
+                    .append(protection.label())
                     .append("{background:")
                     .append(colour(protection))
                     .append(";}\n");
@@ -181,7 +182,7 @@ public final class DashboardPage {
         for (Protection protection : Protection.values()) {
             html.append("<th scope=\"col\">")
                     .append(swatch(protection))
-                    .append(protection.label())
+                    .append(protection.displayName())
                     .append("</th>");
         }
         html.append("<th scope=\"col\">Delivered</th><th scope=\"col\">Authenticated</th>")
@@ -206,7 +207,7 @@ public final class DashboardPage {
         for (Protection protection : Protection.values()) {
             long count = counts.delivered().get(protection);
             authenticated += protection.authenticated() ? count : 0;
-            countCell("data-protection", protection.key(), count);
+            countCell("data-protection", protection.label(), count);
         }
         long delivered = counts.delivered().total();
         countCell("data-count", "delivered", delivered);
@@ -234,14 +235,14 @@ public final class DashboardPage {
         for (Protection protection : Protection.values()) {
             html.append("<li>")
                     .append(swatch(protection))
-                    .append(protection.label())
+                    .append(protection.displayName())
                     .append("</li>");
         }
         html.append("<li><span class=\"swatch empty\"></span>No mail delivered</li></ul>\n");
     }
 
     private static String swatch(Protection protection) {
-        return "<span class=\"swatch p-" + protection.key() + "\"></span>";
+        return "<span class=\"swatch p-" + protection.label() + "\"></span>";
     }
 
     private static String colour(Protection protection) {
@@ -324,13 +325,13 @@ public final class DashboardPage {
                         .append("\" fill=\"")
                         .append(colour(protection))
                         .append("\" data-protection=\"")
-                        .append(protection.key())
+                        .append(protection.label())
                         .append("\" data-count=\"")
                         .append(count)
                         .append("\"><title>")
                         .append(day)
                         .append(" \u00b7 ")
-                        .append(protection.label())
+                        .append(protection.displayName())
                         .append(": ")
                         .append(count)
                         .append(" of ")
@@ -371,7 +372,7 @@ public final class DashboardPage {
         html.append("<table class=\"numbers\" id=\"domain-table\">\n<thead><tr><th scope=\"col\">Domain</th>")
                 .append("<th scope=\"col\">Delivered</th><th scope=\"col\" class=\"bar\">Protection</th>");
         for (Protection protection : Protection.values()) {
-            html.append("<th scope=\"col\">").append(protection.label()).append("</th>");
+            html.append("<th scope=\"col\">").append(protection.displayName()).append("</th>");
         }
         html.append("<th scope=\"col\">Deferred</th><th scope=\"col\">Bounced</th>")
                 .append("<th scope=\"col\" class=\"text\">Publishes</th></tr></thead>\n<tbody>\n");
@@ -388,12 +389,14 @@ public final class DashboardPage {
             html.append("</td>");
             for (Protection protection : Protection.values()) {
                 countCell(
-                        "data-protection", protection.key(), domain.delivered().get(protection));
+                        "data-protection",
+                        protection.label(),
+                        domain.delivered().get(protection));
             }
             countCell("data-count", "deferred", domain.deferred());
             countCell("data-count", "bounced", domain.bounced());
             html.append("<td class=\"text publishes\">");
-            for (Publication publication : Publication.values()) {
+            for (PublishedStandard publication : PublishedStandard.values()) {
                 Optional<Boolean> publishes = domain.publishes(publication);
                 String state = publishes.map(yes -> yes ? "yes" : "no").orElse("unknown");
                 html.append("<span class=\"badge ")
@@ -434,7 +437,7 @@ public final class DashboardPage {
                 long count = counts.get(protection);
                 if (count > 0) {
                     html.append(separator)
-                            .append(protection.label())
+                            .append(protection.displayName())
                             .append(' ')
                             .append(percent(count, total));
                     separator = ", ";

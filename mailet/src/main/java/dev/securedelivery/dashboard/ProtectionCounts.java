@@ -1,5 +1,6 @@
 package dev.securedelivery.dashboard;
 
+import dev.securedelivery.posture.Protection;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -27,7 +28,7 @@ public final class ProtectionCounts {
         EnumMap<Protection, Long> copy = new EnumMap<>(Protection.class);
         counts.forEach((protection, count) -> {
             if (count < 0) {
-                throw new IllegalArgumentException("Negative count for " + protection.key() + ": " + count);
+                throw new IllegalArgumentException("Negative count for " + protection.label() + ": " + count);
             }
             if (count > 0) {
                 copy.put(protection, count);

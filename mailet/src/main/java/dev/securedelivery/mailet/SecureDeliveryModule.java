@@ -6,7 +6,7 @@ import com.google.inject.Singleton;
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.dashboard.DashboardSource;
-import dev.securedelivery.dashboard.OutcomesDashboardSource;
+import dev.securedelivery.dashboard.PostureDashboardSource;
 import dev.securedelivery.inbound.InboundReports;
 import dev.securedelivery.reports.TlsReports;
 import java.io.FileNotFoundException;
@@ -103,13 +103,12 @@ public final class SecureDeliveryModule extends AbstractModule {
         }
     }
 
-    /** The dashboard's figures: for now the engine's in-memory outcomes since start. */
+    /** The dashboard's figures: the posture history and the inbound TLS reports, as the JSON routes show them. */
     @Provides
     @Singleton
-    DashboardSource dashboardSource(SecureDeliveryEngine engine) {
+    DashboardSource dashboardSource(SecureDeliveryEngine engine, InboundReports inboundReports) {
         String node = engine.tlsReports().map(TlsReports::nodeName).orElseGet(SecureDeliveryModule::hostName);
-        return new OutcomesDashboardSource(
-                node, engine.outcomes(), () -> engine.policy().mtaSts().cached(), engine.clock());
+        return new PostureDashboardSource(node, engine.posture(), inboundReports, engine.clock());
     }
 
     private static String hostName() {

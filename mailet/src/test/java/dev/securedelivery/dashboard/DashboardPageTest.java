@@ -3,6 +3,7 @@ package dev.securedelivery.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.securedelivery.posture.Protection;
 import dev.securedelivery.tlsrpt.PolicyType;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.time.Instant;

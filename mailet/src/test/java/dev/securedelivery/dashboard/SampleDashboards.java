@@ -1,5 +1,6 @@
 package dev.securedelivery.dashboard;
 
+import dev.securedelivery.posture.Protection;
 import dev.securedelivery.tlsrpt.PolicyType;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.time.Instant;
@@ -44,7 +45,7 @@ public final class SampleDashboards {
                 new DashboardData.Domain("gmail.com", counts(0, 1500, 0, 20, 0), 4, 1, publishes(true, false, true)));
         data.domain(new DashboardData.Domain("posteo.de", counts(900, 0, 0, 0, 0), 0, 0, publishes(true, true, true)));
         data.domain(new DashboardData.Domain(
-                "example-partner.org", counts(0, 0, 120, 300, 0), 12, 3, Map.of(Publication.MTA_STS, false)));
+                "example-partner.org", counts(0, 0, 120, 300, 0), 12, 3, Map.of(PublishedStandard.MTA_STS, false)));
         data.domain(new DashboardData.Domain(
                 HOSTILE_DOMAIN, counts(0, 0, 0, 10, 25), 0, 0, publishes(false, false, false)));
         data.domain(new DashboardData.Domain("quiet.example", counts(0, 0, 0, 0, 0), 7, 0, Map.of()));
@@ -97,7 +98,8 @@ public final class SampleDashboards {
         return ProtectionCounts.of(counts);
     }
 
-    private static Map<Publication, Boolean> publishes(boolean mtaSts, boolean dane, boolean tlsRpt) {
-        return Map.of(Publication.MTA_STS, mtaSts, Publication.DANE, dane, Publication.TLS_RPT, tlsRpt);
+    private static Map<PublishedStandard, Boolean> publishes(boolean mtaSts, boolean dane, boolean tlsRpt) {
+        return Map.of(
+                PublishedStandard.MTA_STS, mtaSts, PublishedStandard.DANE, dane, PublishedStandard.TLS_RPT, tlsRpt);
     }
 }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.securedelivery.dashboard.DashboardData;
-import dev.securedelivery.dashboard.Protection;
 import dev.securedelivery.dashboard.SampleDashboards;
+import dev.securedelivery.posture.Protection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -179,11 +179,11 @@ class DashboardInBrowserTest {
             DashboardData.Day counts = DATA.day(day);
             WebElement row = browser.findElement(By.cssSelector("#days tr[data-day='" + day + "']"));
             for (Protection protection : Protection.values()) {
-                assertThat(cell(row, "[data-protection='" + protection.key() + "']"))
+                assertThat(cell(row, "[data-protection='" + protection.label() + "']"))
                         .as("%s %s", day, protection)
                         .isEqualTo(counts.delivered().get(protection));
                 List<WebElement> bar = browser.findElements(By.cssSelector(
-                        "#share-chart g[data-day='" + day + "'] rect[data-protection='" + protection.key() + "']"));
+                        "#share-chart g[data-day='" + day + "'] rect[data-protection='" + protection.label() + "']"));
                 long charted = bar.isEmpty() ? 0 : Long.parseLong(bar.get(0).getAttribute("data-count"));
                 assertThat(charted)
                         .as("chart %s %s", day, protection)
@@ -212,7 +212,7 @@ class DashboardInBrowserTest {
             assertThat(row.getAttribute("data-domain")).isEqualTo(domain.name());
             assertThat(row.findElement(By.cssSelector("th")).getText()).isEqualTo(domain.name());
             for (Protection protection : Protection.values()) {
-                assertThat(cell(row, "[data-protection='" + protection.key() + "']"))
+                assertThat(cell(row, "[data-protection='" + protection.label() + "']"))
                         .isEqualTo(domain.delivered().get(protection));
             }
             assertThat(cell(row, "[data-count='deferred']")).isEqualTo(domain.deferred());

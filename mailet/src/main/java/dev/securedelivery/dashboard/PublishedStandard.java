@@ -1,7 +1,7 @@
 package dev.securedelivery.dashboard;
 
 /** What a destination domain publishes for senders. */
-public enum Publication {
+public enum PublishedStandard {
     /** An MTA-STS TXT record and policy (RFC 8461). */
     MTA_STS("mta-sts", "MTA-STS"),
     /** DNSSEC-signed TLSA records for its MX hosts (RFC 7672). */
@@ -12,7 +12,7 @@ public enum Publication {
     private final String key;
     private final String label;
 
-    Publication(String key, String label) {
+    PublishedStandard(String key, String label) {
         this.key = key;
         this.label = label;
     }

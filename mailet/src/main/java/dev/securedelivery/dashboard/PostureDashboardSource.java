@@ -1,0 +1,212 @@
+package dev.securedelivery.dashboard;
+
+import dev.securedelivery.inbound.InboundReport;
+import dev.securedelivery.inbound.InboundReports;
+import dev.securedelivery.posture.DomainPosture;
+import dev.securedelivery.posture.FailureCause;
+import dev.securedelivery.posture.PostureStore;
+import dev.securedelivery.posture.Protection;
+import dev.securedelivery.tlsrpt.PolicyType;
+import dev.securedelivery.tlsrpt.ReceivedFailure;
+import dev.securedelivery.tlsrpt.ReceivedPolicy;
+import dev.securedelivery.tlsrpt.ResultType;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dashboard over what this node keeps on disk: the posture history ({@link PostureStore}, per UTC
+ * day and destination domain) and the TLS reports others sent us ({@link InboundReports}). The page
+ * therefore shows the same numbers as {@code /secure-delivery/posture} and
+ * {@code /secure-delivery/inbound-reports} for the same days.
+ *
+ * <p>Policy failures are the posture's deferrals and bounces whose cause is an RFC 8460 result type,
+ * one row per day, domain and cause (the history keeps counts, not the time of each failure: a row's
+ * time is the end of its day, or now for today).
+ */
+public final class PostureDashboardSource implements DashboardSource {
+    private static final Logger LOGGER = LoggerFactory.getLogger(PostureDashboardSource.class);
+
+    private final String node;
+    private final Optional<PostureStore> posture;
+    private final InboundReports inbound;
+    private final Clock clock;
+
+    public PostureDashboardSource(String node, Optional<PostureStore> posture, InboundReports inbound, Clock clock) {
+        this.node = node;
+        this.posture = posture;
+        this.inbound = inbound;
+        this.clock = clock;
+    }
+
+    @Override
+    public DashboardData load(LocalDate from, LocalDate to) {
+        Instant now = clock.instant();
+        DashboardData.Builder data = DashboardData.builder(node, now, from, to);
+        if (posture.isPresent()) {
+            addPosture(data, posture.get().between(from, to), now);
+        } else {
+            data.sourceNote("This engine keeps no posture history: no delivery mailet has started it yet.");
+        }
+        addInboundReports(data, from, to);
+        return data.build();
+    }
+
+    private static void addPosture(
+            DashboardData.Builder data, SortedMap<LocalDate, SortedMap<String, DomainPosture>> days, Instant now) {
+        Map<String, DomainTotals> domains = new TreeMap<>();
+        List<DashboardData.Failure> failures = new ArrayList<>();
+        for (Map.Entry<LocalDate, SortedMap<String, DomainPosture>> day : days.entrySet()) {
+            Map<Protection, Long> delivered = new EnumMap<>(Protection.class);
+            long deferred = 0;
+            long bounced = 0;
+            Instant dayEnd =
+                    day.getKey().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+            Instant seen = dayEnd.isAfter(now) ? now : dayEnd;
+            for (Map.Entry<String, DomainPosture> entry : day.getValue().entrySet()) {
+                DomainPosture counts = entry.getValue();
+                counts.delivered().forEach((protection, count) -> delivered.merge(protection, count, Long::sum));
+                deferred += counts.totalDeferred();
+                bounced += counts.totalBounced();
+                domains.computeIfAbsent(entry.getKey(), name -> new DomainTotals())
+                        .add(counts);
+                addFailures(failures, seen, entry.getKey(), counts);
+            }
+            data.day(new DashboardData.Day(day.getKey(), ProtectionCounts.of(delivered), deferred, bounced));
+        }
+        List<DashboardData.Domain> rows = new ArrayList<>();
+        domains.forEach((name, totals) -> rows.add(totals.row(name)));
+        rows.sort(Comparator.comparingLong(PostureDashboardSource::messages)
+                .reversed()
+                .thenComparing(DashboardData.Domain::name));
+        rows.forEach(data::domain);
+        failures.sort(Comparator.comparing(DashboardData.Failure::lastSeen)
+                .reversed()
+                .thenComparing(
+                        Comparator.comparingLong(DashboardData.Failure::count).reversed())
+                .thenComparing(DashboardData.Failure::domain));
+        failures.forEach(data::failure);
+    }
+
+    private static void addFailures(
+            List<DashboardData.Failure> failures, Instant seen, String domain, DomainPosture counts) {
+        Map<FailureCause, long[]> byCause = new EnumMap<>(FailureCause.class);
+        counts.deferred().forEach((cause, count) -> byCause.computeIfAbsent(cause, c -> new long[2])[0] += count);
+        counts.bounced().forEach((cause, count) -> byCause.computeIfAbsent(cause, c -> new long[2])[1] += count);
+        byCause.forEach((cause, deferredAndBounced) -> {
+            Optional<ResultType> type = cause.resultType();
+            if (type.isPresent()) {
+                failures.add(new DashboardData.Failure(
+                        seen,
+                        domain,
+                        type.get(),
+                        deferredAndBounced[0] + deferredAndBounced[1],
+                        deferredAndBounced[0] + " deferred, " + deferredAndBounced[1] + " bounced that day"));
+            }
+        });
+    }
+
+    private void addInboundReports(DashboardData.Builder data, LocalDate from, LocalDate to) {
+        List<InboundReport> reports;
+        try {
+            reports = inbound.list(
+                    from.atStartOfDay(ZoneOffset.UTC).toInstant(),
+                    to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().minusNanos(1));
+        } catch (IOException e) {
+            LOGGER.warn("secure-delivery: the dashboard could not read the inbound TLS reports: {}", e.toString());
+            data.sourceNote("The inbound TLS reports could not be read: " + e.getMessage());
+            return;
+        }
+        Map<List<Object>, InboundTotals> rows = new LinkedHashMap<>();
+        for (InboundReport report : reports) {
+            String organisation = report.report().organizationName();
+            for (ReceivedPolicy policy : report.report().policies()) {
+                List<Object> key = List.of(
+                        organisation,
+                        policy.policy().policyDomain(),
+                        policy.policy().type());
+                rows.computeIfAbsent(key, k -> new InboundTotals()).add(policy);
+            }
+        }
+        rows.forEach((key, totals) ->
+                data.inboundReports(totals.row((String) key.get(0), (String) key.get(1), (PolicyType) key.get(2))));
+    }
+
+    private static long messages(DashboardData.Domain domain) {
+        return domain.delivered().total() + domain.deferred() + domain.bounced();
+    }
+
+    /** One domain's counts over the days shown, and what it was last seen to publish. */
+    private static final class DomainTotals {
+        private final Map<Protection, Long> delivered = new EnumMap<>(Protection.class);
+        private long deferred;
+        private long bounced;
+        private final Map<PublishedStandard, Boolean> publishes = new EnumMap<>(PublishedStandard.class);
+
+        // Days come oldest first: a later day's known answer replaces an earlier one.
+        void add(DomainPosture counts) {
+            counts.delivered().forEach((protection, count) -> delivered.merge(protection, count, Long::sum));
+            deferred += counts.totalDeferred();
+            bounced += counts.totalBounced();
+            known(PublishedStandard.MTA_STS, counts.publication().mtaSts().asBoolean());
+            known(PublishedStandard.DANE, counts.publication().dane().asBoolean());
+            known(PublishedStandard.TLS_RPT, counts.publication().tlsRpt().asBoolean());
+        }
+
+        private void known(PublishedStandard publication, Boolean answer) {
+            if (answer != null) {
+                publishes.put(publication, answer);
+            }
+        }
+
+        DashboardData.Domain row(String name) {
+            return new DashboardData.Domain(name, ProtectionCounts.of(delivered), deferred, bounced, publishes);
+        }
+    }
+
+    /** One reporting organisation's sessions for one policy, over the reports shown. */
+    private static final class InboundTotals {
+        private long reports;
+        private long successes;
+        private long failures;
+        private final Map<List<String>, Long> byMxAndResult = new TreeMap<>(
+                Comparator.<List<String>, String>comparing(key -> key.get(0)).thenComparing(key -> key.get(1)));
+
+        void add(ReceivedPolicy policy) {
+            reports++;
+            successes = saturatedAdd(successes, policy.successfulSessions());
+            failures = saturatedAdd(failures, policy.failedSessions());
+            for (ReceivedFailure failure : policy.failures()) {
+                List<String> key = List.of(
+                        failure.receivingMxHostname().orElse(InboundReport.UNNAMED_MX), failure.resultTypeName());
+                byMxAndResult.merge(key, failure.failedSessions(), PostureDashboardSource::saturatedAdd);
+            }
+        }
+
+        DashboardData.InboundReports row(String organisation, String policyDomain, PolicyType type) {
+            List<DashboardData.MxFailures> mx = new ArrayList<>();
+            byMxAndResult.forEach(
+                    (key, sessions) -> mx.add(new DashboardData.MxFailures(key.get(0), key.get(1), sessions)));
+            return new DashboardData.InboundReports(organisation, policyDomain, type, reports, successes, failures, mx);
+        }
+    }
+
+    // Reports carry counts up to 2^63-1 each: a sum past that shows as the largest count, not a negative one.
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
+    }
+}
