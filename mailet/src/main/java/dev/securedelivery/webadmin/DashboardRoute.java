@@ -10,8 +10,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
-import org.apache.james.webadmin.utils.ErrorResponder;
-import spark.HaltException;
 import spark.Request;
 import spark.Response;
 import spark.Service;
@@ -49,11 +47,12 @@ public final class DashboardRoute {
         LocalDate to = date(request, "to").orElse(today);
         LocalDate from = date(request, "from").orElse(to.minusDays(DEFAULT_DAYS - 1));
         if (from.isAfter(to)) {
-            throw badRequest("from (" + from + ") is after to (" + to + ")");
+            throw SecureDeliveryRoutes.badRequest("from (" + from + ") is after to (" + to + ")");
         }
         long days = ChronoUnit.DAYS.between(from, to) + 1;
         if (days > MAX_DAYS) {
-            throw badRequest("The period " + from + " to " + to + " has " + days + " days; at most " + MAX_DAYS);
+            throw SecureDeliveryRoutes.badRequest(
+                    "The period " + from + " to " + to + " has " + days + " days; at most " + MAX_DAYS);
         }
         DashboardData data = source.load(from, to);
         response.type("text/html; charset=utf-8");
@@ -72,19 +71,13 @@ public final class DashboardRoute {
         try {
             LocalDate date = LocalDate.parse(value);
             if (date.getYear() < MIN_YEAR || date.getYear() > MAX_YEAR) {
-                throw badRequest(parameter + " is outside the years " + MIN_YEAR + " to " + MAX_YEAR + ": " + date);
+                throw SecureDeliveryRoutes.badRequest(
+                        parameter + " is outside the years " + MIN_YEAR + " to " + MAX_YEAR + ": " + date);
             }
             return Optional.of(date);
         } catch (DateTimeParseException e) {
-            throw badRequest(parameter + " is not a date of the form YYYY-MM-DD: '" + PeerText.clean(value, 40) + "'");
+            throw SecureDeliveryRoutes.badRequest(
+                    parameter + " is not a date of the form YYYY-MM-DD: '" + PeerText.clean(value, 40) + "'");
         }
-    }
-
-    private static HaltException badRequest(String message) {
-        return ErrorResponder.builder()
-                .statusCode(400)
-                .type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
-                .message(message)
-                .haltError();
     }
 }

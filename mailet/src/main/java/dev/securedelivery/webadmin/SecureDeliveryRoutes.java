@@ -214,11 +214,7 @@ public final class SecureDeliveryRoutes implements Routes {
         try {
             return PostureRange.parse(request.queryParams("from"), request.queryParams("to"), store.today());
         } catch (IllegalArgumentException e) {
-            throw ErrorResponder.builder()
-                    .statusCode(400)
-                    .type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
-                    .message(e.getMessage())
-                    .haltError();
+            throw badRequest(e.getMessage());
         }
     }
 
@@ -304,16 +300,13 @@ public final class SecureDeliveryRoutes implements Routes {
         String raw = request.params("domain");
         String domain = raw == null ? null : DomainNames.normalize(raw);
         if (domain == null) {
-            throw ErrorResponder.builder()
-                    .statusCode(400)
-                    .type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
-                    .message("Not a domain name: " + raw)
-                    .haltError();
+            throw badRequest("Not a domain name: " + raw);
         }
         return domain;
     }
 
-    private static HaltException badRequest(String message) {
+    /** A 400 answer: the request is refused with {@code message}, which says what was wrong. */
+    static HaltException badRequest(String message) {
         return ErrorResponder.builder()
                 .statusCode(400)
                 .type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
