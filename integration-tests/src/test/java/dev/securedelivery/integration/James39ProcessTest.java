@@ -13,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,15 +44,7 @@ class James39ProcessTest {
         // Made at package: under mvn test the path names the module's classes directory.
         assertThat(JAR).as("the James 3.9 jar (run mvn verify, not mvn test)").isRegularFile();
 
-        world.daneDomain("pinned.test", "mx.pinned.test");
-        world.daneDomain("requiretls.test", "mx.requiretls.test");
-        world.server("mx.requiretls.test").offerRequireTls();
-        world.mx(
-                world.zone("policy.test", false),
-                "mx.policy.test",
-                10,
-                world.ca().issue("mx.policy.test"));
-        world.enforce("policy.test", "7", "mx.policy.test");
+        ProcessDeliveries.destinations(world);
         TestSmtpServer behindProxy = world.server("mx.stripped.test", world.ca().issue("mx.stripped.test"));
         strippingProxy = world.proxyFor(
                 "mx.stripped.test",
@@ -96,26 +87,12 @@ class James39ProcessTest {
 
     @Test
     void deliversToADaneDestinationWithDane() throws Exception {
-        james.send(Destinations.SENDER, "user@pinned.test", "dane", "Pinned by TLSA.");
-
-        TestSmtpServer.Received received = world.awaitOne("mx.pinned.test");
-        assertThat(received.overTls).isTrue();
-        assertThat(received.data)
-                .contains("Pinned by TLSA.")
-                .contains("requirement=dane")
-                .contains("authentication=DANE-EE");
+        ProcessDeliveries.deliversWithDane(james, world);
     }
 
     @Test
     void deliversToAnMtaStsDestinationWithPkix() throws Exception {
-        james.send(Destinations.SENDER, "user@policy.test", "sts", "Under an enforce policy.");
-
-        TestSmtpServer.Received received = world.awaitOne("mx.policy.test");
-        assertThat(received.overTls).isTrue();
-        assertThat(received.data)
-                .contains("Under an enforce policy.")
-                .contains("requirement=pkix")
-                .contains("authentication=PKIX");
+        ProcessDeliveries.deliversWithPkixUnderMtaSts(james, world);
     }
 
     @Test
@@ -133,21 +110,6 @@ class James39ProcessTest {
 
     @Test
     void receivesRequireTlsOverStartTlsAndDeliversItWithTheParameter() throws Exception {
-        // The REQUIRETLS handler of the jar, in James 3.9's SMTP server.
-        assertThat(james.offers("REQUIRETLS", false)).isFalse();
-        assertThat(james.offers("REQUIRETLS", true)).isTrue();
-
-        james.send(
-                true,
-                Destinations.SENDER,
-                "user@requiretls.test",
-                "requiretls",
-                "Only over DANE.",
-                Map.of("mail.smtp.mailextension", "REQUIRETLS"));
-
-        TestSmtpServer.Received received = world.awaitOne("mx.requiretls.test");
-        assertThat(received.mailParameters).isEqualTo("REQUIRETLS");
-        assertThat(received.data).contains("authentication=DANE-EE");
-        assertThat(james.output()).contains("received with REQUIRETLS").contains("message: REQUIRETLS, so dane");
+        ProcessDeliveries.receivesRequireTlsAndPassesItOn(james, world);
     }
 }

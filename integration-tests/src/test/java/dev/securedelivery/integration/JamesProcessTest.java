@@ -12,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,15 +40,7 @@ class JamesProcessTest {
 
         @BeforeAll
         void start(@TempDir Path directory) throws Exception {
-            world.daneDomain("pinned.test", "mx.pinned.test");
-            world.daneDomain("requiretls.test", "mx.requiretls.test");
-            world.server("mx.requiretls.test").offerRequireTls();
-            world.mx(
-                    world.zone("policy.test", false),
-                    "mx.policy.test",
-                    10,
-                    world.ca().issue("mx.policy.test"));
-            world.enforce("policy.test", "7", "mx.policy.test");
+            ProcessDeliveries.destinations(world);
             world.mx(
                     world.zone("counted.test", false),
                     "mx.counted.test",
@@ -94,50 +85,17 @@ class JamesProcessTest {
 
         @Test
         void receivesRequireTlsOverStartTlsAndDeliversItWithTheParameter() throws Exception {
-            // The handler of the sample smtpserver.xml, loaded from extensions-jars/, and the key
-            // store bin/james made.
-            assertThat(james.offers("REQUIRETLS", false)).isFalse();
-            assertThat(james.offers("REQUIRETLS", true)).isTrue();
-
-            james.send(
-                    true,
-                    Destinations.SENDER,
-                    "user@requiretls.test",
-                    "requiretls",
-                    "Only over DANE.",
-                    Map.of("mail.smtp.mailextension", "REQUIRETLS"));
-
-            TestSmtpServer.Received received = world.awaitOne("mx.requiretls.test");
-            assertThat(received.mailParameters).isEqualTo("REQUIRETLS");
-            assertThat(received.data).contains("authentication=DANE-EE");
-            assertThat(james.output()).contains("received with REQUIRETLS").contains("message: REQUIRETLS, so dane");
+            ProcessDeliveries.receivesRequireTlsAndPassesItOn(james, world);
         }
 
         @Test
         void deliversToADaneDestinationWithDane() throws Exception {
-            james.send(Destinations.SENDER, "user@pinned.test", "dane", "Pinned by TLSA.");
-
-            TestSmtpServer.Received received = world.awaitOne("mx.pinned.test");
-            assertThat(received.overTls).isTrue();
-            assertThat(received.data)
-                    .contains("Pinned by TLSA.")
-                    .contains("requirement=dane")
-                    .contains("authentication=DANE-EE");
-            assertThat(james.output())
-                    .contains("domain=pinned.test mx=mx.pinned.test")
-                    .contains("outcome=delivered");
+            ProcessDeliveries.deliversWithDane(james, world);
         }
 
         @Test
         void deliversToAnMtaStsDestinationWithPkix() throws Exception {
-            james.send(Destinations.SENDER, "user@policy.test", "sts", "Under an enforce policy.");
-
-            TestSmtpServer.Received received = world.awaitOne("mx.policy.test");
-            assertThat(received.overTls).isTrue();
-            assertThat(received.data)
-                    .contains("Under an enforce policy.")
-                    .contains("requirement=pkix")
-                    .contains("authentication=PKIX");
+            ProcessDeliveries.deliversWithPkixUnderMtaSts(james, world);
         }
 
         // ---- WebAdmin: the routes of extensions.routes, over HTTP ----
