@@ -50,7 +50,7 @@ public final class DeliveryOutcomes {
     /** One connection to one MX address. */
     public void attempt(String domain, DeliveryAttempt attempt) {
         String outcome = attempt.outcome().name().toLowerCase(Locale.ROOT).replace('_', '-');
-        String authentication = attempt.authentication().split(" ")[0];
+        String authentication = attempt.peerAuthentication().label();
         synchronized (domains) {
             DomainOutcomes counts = domain(domain);
             counts.increment(counts.attempts, authentication + " " + outcome);

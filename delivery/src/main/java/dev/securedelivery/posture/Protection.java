@@ -60,17 +60,17 @@ public enum Protection {
      * (whatever else also demanded PKIX), else as PKIX.
      */
     public static Protection of(DeliveryAttempt attempt, Optional<DeliveryPlan> plan) {
-        String authentication = attempt.authentication();
-        if (authentication.startsWith("DANE-")) {
-            return DANE;
+        switch (attempt.peerAuthentication()) {
+            case DANE_EE:
+            case DANE_TA:
+                return DANE;
+            case PKIX:
+                return plan.map(DeliveryPlan::enforcesMtaSts).orElse(false) ? MTA_STS : PKIX;
+            case NONE:
+                return TLS;
+            default:
+                return PLAINTEXT;
         }
-        if (authentication.equals("PKIX")) {
-            return plan.map(DeliveryPlan::enforcesMtaSts).orElse(false) ? MTA_STS : PKIX;
-        }
-        if (authentication.equals("none")) {
-            return TLS;
-        }
-        return PLAINTEXT;
     }
 
     @Override

@@ -58,7 +58,8 @@ public final class DeliveryAttempt {
     private final Stage stage;
     private final String tlsProtocol;
     private final String cipherSuite;
-    private final String authentication;
+    private final PeerAuthentication authenticatedBy;
+    private final String matchedRecord;
     private final String detail;
     private final EnhancedStatus status;
     private final ResultType resultType;
@@ -77,7 +78,8 @@ public final class DeliveryAttempt {
         this.stage = builder.stage;
         this.tlsProtocol = builder.tlsProtocol;
         this.cipherSuite = builder.cipherSuite;
-        this.authentication = builder.authentication;
+        this.authenticatedBy = builder.authenticatedBy;
+        this.matchedRecord = builder.matchedRecord;
         this.detail = detail;
         this.status = builder.status;
         this.resultType = builder.resultType;
@@ -98,7 +100,8 @@ public final class DeliveryAttempt {
         copy.stage = stage;
         copy.tlsProtocol = tlsProtocol;
         copy.cipherSuite = cipherSuite;
-        copy.authentication = authentication;
+        copy.authenticatedBy = authenticatedBy;
+        copy.matchedRecord = matchedRecord;
         copy.status = status;
         copy.resultType = resultType;
         copy.policyFailure = policyFailure;
@@ -124,7 +127,8 @@ public final class DeliveryAttempt {
         next.stage = Stage.MAIL;
         next.tlsProtocol = first.tlsProtocol;
         next.cipherSuite = first.cipherSuite;
-        next.authentication = first.authentication;
+        next.authenticatedBy = first.authenticatedBy;
+        next.matchedRecord = first.matchedRecord;
         next.peerCertificates = first.peerCertificates;
         next.serverName = first.serverName;
         next.localAddress = first.localAddress;
@@ -213,14 +217,24 @@ public final class DeliveryAttempt {
      * {@code PKIX}, {@code none} (TLS without authentication) or {@code plaintext}.
      */
     public String authentication() {
-        if (authentication != null) {
-            return authentication;
+        return shown(peerAuthentication(), matchedRecord);
+    }
+
+    /** How the peer was authenticated, as a value. */
+    public PeerAuthentication peerAuthentication() {
+        if (authenticatedBy != null) {
+            return authenticatedBy;
         }
         if (tlsProtocol != null) {
-            return "none";
+            return PeerAuthentication.NONE;
         }
         // A handshake that failed sent nothing in plaintext: say that TLS was tried, not that it was skipped.
-        return tlsFailed() ? "failed" : "plaintext";
+        return tlsFailed() ? PeerAuthentication.FAILED : PeerAuthentication.PLAINTEXT;
+    }
+
+    // DANE-EE and DANE-TA are shown with the record that matched.
+    private static String shown(PeerAuthentication authentication, String matchedRecord) {
+        return matchedRecord == null ? authentication.label() : authentication.label() + " " + matchedRecord;
     }
 
     /** Whether STARTTLS was accepted and the handshake then failed (a certificate or TLSA check included). */
@@ -332,7 +346,8 @@ public final class DeliveryAttempt {
         private Stage stage = Stage.CONNECT;
         private String tlsProtocol;
         private String cipherSuite;
-        private String authentication;
+        private PeerAuthentication authenticatedBy;
+        private String matchedRecord;
         private EnhancedStatus status;
         private ResultType resultType;
         private boolean policyFailure;
@@ -401,8 +416,10 @@ public final class DeliveryAttempt {
             return this;
         }
 
-        Builder authentication(String authenticated) {
-            this.authentication = authenticated;
+        /** How the peer was authenticated; {@code matchedRecord}, the TLSA record that matched, or null. */
+        Builder authentication(PeerAuthentication authenticated, String matchedRecord) {
+            this.authenticatedBy = authenticated;
+            this.matchedRecord = matchedRecord;
             return this;
         }
 
@@ -437,7 +454,11 @@ public final class DeliveryAttempt {
                     requirement,
                     tlsProtocol == null ? "none" : tlsProtocol,
                     cipherSuite,
-                    authentication != null ? authentication : tlsProtocol == null ? "plaintext" : "none");
+                    shown(
+                            authenticatedBy != null
+                                    ? authenticatedBy
+                                    : tlsProtocol == null ? PeerAuthentication.PLAINTEXT : PeerAuthentication.NONE,
+                            matchedRecord));
         }
 
         DeliveryAttempt secured(String detail) {

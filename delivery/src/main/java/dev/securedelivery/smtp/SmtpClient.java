@@ -585,15 +585,18 @@ public final class SmtpClient {
         result.peerCertificates(chainOf(session));
         if (dane != null) {
             dane.verification()
-                    .flatMap(DaneVerification::method)
-                    .ifPresent(method -> result.authentication(method + " "
-                            + dane.verification()
-                                    .get()
-                                    .matchedRecord()
-                                    .map(Object::toString)
-                                    .orElse("")));
+                    .ifPresent(verification -> verification
+                            .method()
+                            .ifPresent(method -> result.authentication(
+                                    method == DaneVerification.Method.DANE_EE
+                                            ? PeerAuthentication.DANE_EE
+                                            : PeerAuthentication.DANE_TA,
+                                    verification
+                                            .matchedRecord()
+                                            .map(Object::toString)
+                                            .orElse(""))));
         } else if (requirement == TlsRequirement.PKIX) {
-            result.authentication("PKIX");
+            result.authentication(PeerAuthentication.PKIX, null);
         }
     }
 

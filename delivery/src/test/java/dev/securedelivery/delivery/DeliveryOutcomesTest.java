@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.smtp.DeliveryAttempts;
+import dev.securedelivery.smtp.PeerAuthentication;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,7 +25,9 @@ class DeliveryOutcomesTest {
                 DeliveryAttempts.policyFailure("mx1.example.test", TlsRequirement.DANE, ResultType.TLSA_INVALID));
         outcomes.attempt("example.test", DeliveryAttempts.unreachable("mx2.example.test", TlsRequirement.DANE));
         outcomes.attempt(
-                "example.test", DeliveryAttempts.delivered("mx3.example.test", TlsRequirement.DANE, "DANE-EE 3 1 1"));
+                "example.test",
+                DeliveryAttempts.delivered(
+                        "mx3.example.test", TlsRequirement.DANE, PeerAuthentication.DANE_EE, "3 1 1"));
         outcomes.message("example.test", "delivered");
 
         DeliveryOutcomes.DomainOutcomes counts = outcomes.of("example.test").orElseThrow();

@@ -11,10 +11,11 @@ public final class DeliveryAttempts {
 
     private DeliveryAttempts() {}
 
-    public static DeliveryAttempt delivered(String host, TlsRequirement requirement, String authentication) {
+    public static DeliveryAttempt delivered(
+            String host, TlsRequirement requirement, PeerAuthentication authentication, String matchedRecord) {
         DeliveryAttempt.Builder builder = DeliveryAttempt.builder(host, InetAddress.getLoopbackAddress(), requirement)
                 .tls("TLSv1.3", "TLS_AES_128_GCM_SHA256")
-                .authentication(authentication);
+                .authentication(authentication, matchedRecord);
         SmtpReply reply = SmtpReply.of(250, List.of("2.0.0 queued"));
         builder.recipient(RecipientResult.accepted(RECIPIENT, reply));
         return builder.completed(reply.toString());

@@ -378,7 +378,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
         @Override
         public void attempted(DeliveryAttempt attempt) {
             metrics.generate(Metrics.ATTEMPT + "." + attempt.outcome().name().toLowerCase(Locale.ROOT) + "."
-                            + attempt.authentication().split(" ")[0].toLowerCase(Locale.ROOT))
+                            + attempt.peerAuthentication().label().toLowerCase(Locale.ROOT))
                     .increment();
         }
     }

@@ -7,6 +7,7 @@ import com.google.common.collect.ImmutableMap;
 import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.requiretls.SecurityLevel;
 import dev.securedelivery.smtp.DeliveryAttempts;
+import dev.securedelivery.smtp.PeerAuthentication;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -195,7 +196,8 @@ class MessageSecurityInMailTest {
                 mail.getMessage(),
                 new MailAddress("sender@sender.test"),
                 List.of(new MailAddress("user@example.test")),
-                DeliveryAttempts.delivered("mx.example.test", TlsRequirement.DANE, "DANE-EE 3 1 1 abcd"),
+                DeliveryAttempts.delivered(
+                        "mx.example.test", TlsRequirement.DANE, PeerAuthentication.DANE_EE, "3 1 1 abcd"),
                 "james.sender.test",
                 Instant.parse("2026-11-22T10:00:00Z"));
 
