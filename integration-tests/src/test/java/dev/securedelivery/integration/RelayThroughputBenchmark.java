@@ -6,6 +6,7 @@ import dev.securedelivery.testing.RawDnsServer;
 import dev.securedelivery.testing.SignedZone;
 import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.testing.TestSmtpServer;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,19 +72,8 @@ public class RelayThroughputBenchmark {
                 .add("mx.secure.test.", Type.A, sinkAddress.getHostAddress());
         tld.delegate(secure);
         dns = RawDnsServer.serving(new InMemorySignedDns(tld, secure));
-        Path anchor = directory.resolve("anchor.ds");
-        Files.writeString(anchor, tld.ds() + "\n");
-
-        Properties configuration = new Properties();
-        configuration.setProperty("dns.servers", "127.0.0.1:" + dns.address().getPort());
-        configuration.setProperty("dns.trust-anchor", anchor.toString());
-        Map<String, String> mailet = new LinkedHashMap<>();
-        mailet.put("outgoing", "outgoing");
-        mailet.put("deliveryThreads", "4");
-        mailet.put("delayTime", "1000");
-        mailet.put("maxRetries", "3");
-        mailet.put("bounceProcessor", "bounces");
-        mailet.put("smtpPort", String.valueOf(port));
+        Properties configuration = configuration(directory, tld, dns);
+        Map<String, String> mailet = mailet(port);
         // A connection per message, as stock opens: SessionReuseBenchmark measures what reuse gains.
         mailet.put("sessionReuse", "false");
         james = JamesUnderTest.start(
@@ -92,6 +82,28 @@ public class RelayThroughputBenchmark {
                 configuration,
                 "stock.test",
                 sinkAddress.getHostAddress() + ":" + port);
+    }
+
+    /** Our properties: the test DNS server, whose root of trust is {@code tld}. */
+    static Properties configuration(Path directory, SignedZone tld, RawDnsServer dns) throws IOException {
+        Path anchor = directory.resolve("anchor.ds");
+        Files.writeString(anchor, tld.ds() + "\n");
+        Properties configuration = new Properties();
+        configuration.setProperty("dns.servers", "127.0.0.1:" + dns.address().getPort());
+        configuration.setProperty("dns.trust-anchor", anchor.toString());
+        return configuration;
+    }
+
+    /** The delivery mailet's parameters the throughput benchmarks share: 4 threads, the sink's port. */
+    static Map<String, String> mailet(int sinkPort) {
+        Map<String, String> mailet = new LinkedHashMap<>();
+        mailet.put("outgoing", "outgoing");
+        mailet.put("deliveryThreads", "4");
+        mailet.put("delayTime", "1000");
+        mailet.put("maxRetries", "3");
+        mailet.put("bounceProcessor", "bounces");
+        mailet.put("smtpPort", String.valueOf(sinkPort));
+        return mailet;
     }
 
     @Benchmark

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -90,19 +89,8 @@ public class SessionReuseBenchmark {
                                 .toPresentation());
         tld.delegate(dane);
         dns = RawDnsServer.serving(new InMemorySignedDns(tld, dane));
-        Path anchor = directory.resolve("anchor.ds");
-        Files.writeString(anchor, tld.ds() + "\n");
-
-        Properties configuration = new Properties();
-        configuration.setProperty("dns.servers", "127.0.0.1:" + dns.address().getPort());
-        configuration.setProperty("dns.trust-anchor", anchor.toString());
-        Map<String, String> mailet = new LinkedHashMap<>();
-        mailet.put("outgoing", "outgoing");
-        mailet.put("deliveryThreads", "4");
-        mailet.put("delayTime", "1000");
-        mailet.put("maxRetries", "3");
-        mailet.put("bounceProcessor", "bounces");
-        mailet.put("smtpPort", String.valueOf(port));
+        Properties configuration = RelayThroughputBenchmark.configuration(directory, tld, dns);
+        Map<String, String> mailet = RelayThroughputBenchmark.mailet(port);
         mailet.put("traceHeader", "true");
         mailet.put("sessionReuse", String.valueOf(relay.equals("secure-reuse")));
         james = JamesUnderTest.start(
