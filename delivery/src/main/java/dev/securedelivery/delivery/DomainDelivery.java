@@ -22,10 +22,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,9 +53,9 @@ public final class DomainDelivery {
     public interface Observer {
         Observer NONE = new Observer() {};
 
-        /** Makes the plan; the mailet times it. */
-        default DeliveryPlan planning(Supplier<DeliveryPlan> plan) {
-            return plan.get();
+        /** A plan is asked for; the action returned runs when it is made (or given up on): the mailet times it. */
+        default Runnable planning() {
+            return () -> {};
         }
 
         default void attempted(DeliveryAttempt attempt) {}
@@ -100,8 +100,38 @@ public final class DomainDelivery {
      *     (RemoteDelivery's maxDnsProblemRetries)
      */
     public DeliveryResult deliver(Envelope envelope, boolean lastTry, boolean domainMissingIsTemporary) {
+        return deliver(envelope, lastTry, domainMissingIsTemporary, planAhead(envelope.destination()));
+    }
+
+    /**
+     * Asks for the plan of mail to {@code destination} without waiting for it: a caller with a queue
+     * of mail lets the plan be made (DNS, an MTA-STS fetch, however slow its policy host) before it
+     * gives the mail a delivery thread, and hands the future to {@link #deliver(Envelope, boolean,
+     * boolean, CompletableFuture)}. The future completes within two minutes,
+     * with a {@link TimeoutException} if the plan is not made by then.
+     */
+    public CompletableFuture<DeliveryPlan> planAhead(DomainName destination) {
+        Runnable made = observer.planning();
+        CompletableFuture<DeliveryPlan> plan;
+        try {
+            plan = policy.plan(destination);
+        } catch (RuntimeException e) {
+            plan = CompletableFuture.failedFuture(e);
+        }
+        return plan.orTimeout(PLAN_TIMEOUT_SECONDS, TimeUnit.SECONDS).whenComplete((done, error) -> made.run());
+    }
+
+    /**
+     * Delivers {@code envelope} by the plan {@code planning} makes (from {@link #planAhead}), waiting
+     * for it if it is not made yet.
+     */
+    public DeliveryResult deliver(
+            Envelope envelope,
+            boolean lastTry,
+            boolean domainMissingIsTemporary,
+            CompletableFuture<DeliveryPlan> planning) {
         Decided result = new Decided(envelope);
-        DeliveryPlan planned = plan(envelope, result);
+        DeliveryPlan planned = plan(envelope, planning, result);
         if (planned == null) {
             return result.finish(null);
         }
@@ -151,7 +181,7 @@ public final class DomainDelivery {
                         after,
                         deferred);
                 Envelope rest = envelope.forRecipients(deferred);
-                DeliveryPlan replanned = plan(rest, result);
+                DeliveryPlan replanned = plan(rest, planAhead(rest.destination()), result);
                 if (replanned != null && replanned.outcome() == DeliveryPlan.Outcome.DELIVER) {
                     result.reopen(deferred);
                     deliverAsDemanded(rest, replanned, result);
@@ -162,11 +192,11 @@ public final class DomainDelivery {
         return result.finish(planned);
     }
 
-    private DeliveryPlan plan(Envelope envelope, Decided result) {
+    private DeliveryPlan plan(Envelope envelope, CompletableFuture<DeliveryPlan> planning, Decided result) {
         DomainName domain = envelope.destination();
         try {
             // The destination's own plan: what its DANE, MTA-STS and the local overrides ask.
-            return observer.planning(() -> planNow(domain));
+            return planNow(planning);
         } catch (PlanUnavailableException e) {
             // X.4.3: directory server failure.
             result.deferUndecided(
@@ -182,14 +212,18 @@ public final class DomainDelivery {
         }
     }
 
-    private DeliveryPlan planNow(DomainName domain) {
+    private static DeliveryPlan planNow(CompletableFuture<DeliveryPlan> planning) {
         try {
-            return policy.plan(domain).get(PLAN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            // planAhead's own timeout ends the wait; this one only guards a future made elsewhere.
+            return planning.get(PLAN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PlanInterruptedException();
         } catch (ExecutionException e) {
-            throw new PlanUnavailableException(String.valueOf(e.getCause()));
+            throw new PlanUnavailableException(
+                    e.getCause() instanceof TimeoutException
+                            ? "no plan within " + PLAN_TIMEOUT_SECONDS + " s"
+                            : String.valueOf(e.getCause()));
         } catch (TimeoutException e) {
             throw new PlanUnavailableException("no plan within " + PLAN_TIMEOUT_SECONDS + " s");
         }

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xbill.DNS.Type;
 
@@ -49,6 +50,9 @@ final class Destinations implements AutoCloseable {
     private final Map<String, SignedZone> zones = new LinkedHashMap<>();
     private final Map<String, TestSmtpServer> servers = new HashMap<>();
     private final Map<String, TestHttpsServer.Responder> policies = new ConcurrentHashMap<>();
+    /** The domains whose policy was asked for, in order. */
+    private final List<String> policyRequests = new CopyOnWriteArrayList<>();
+
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final int smtpPort;
     private InMemorySignedDns upstream;
@@ -227,8 +231,10 @@ final class Destinations implements AutoCloseable {
                 InetAddress.getLoopbackAddress(),
                 ca.issue(policyHosts.toArray(new String[0])).serverContext());
         closeables.add(policyHost);
-        policyHost.respondWith(
-                TestHttpsServer.byPolicyDomain(domain -> policies.getOrDefault(domain, TestHttpsServer.notFound())));
+        policyHost.respondWith(TestHttpsServer.byPolicyDomain(domain -> {
+            policyRequests.add(domain);
+            return policies.getOrDefault(domain, TestHttpsServer.notFound());
+        }));
     }
 
     /** The DNS the world serves, for tampering with answers on the way. */
@@ -319,6 +325,11 @@ final class Destinations implements AutoCloseable {
         await().atMost(Duration.ofSeconds(60)).until(() -> !server.received().isEmpty());
         assertThat(server.received()).hasSize(1);
         return server.received().get(0);
+    }
+
+    /** Waits until the policy host has been asked for the MTA-STS policy of {@code domain}. */
+    void awaitPolicyRequest(String domain) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> policyRequests.contains(domain));
     }
 
     /** Waits for the DSN that reports {@code recipient} to {@link #SENDER}, and returns it. */

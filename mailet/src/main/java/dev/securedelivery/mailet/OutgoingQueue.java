@@ -1,12 +1,15 @@
 package dev.securedelivery.mailet;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.james.queue.api.MailQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,29 +22,50 @@ import reactor.util.retry.Retry;
 
 /**
  * The loop that takes mail from the outgoing queue and hands each item to a delivery on one of a
- * fixed number of threads; every item is completed, whatever the delivery did or threw. On
- * {@link #close} it stops taking mail and waits a bounded time for the deliveries in flight: a
- * delivery cut off after that is interrupted between sessions and keeps its recipients queued
- * without spending a retry.
+ * fixed number of threads; every item is completed, whatever the delivery did or threw.
+ *
+ * <p>An item is first {@linkplain Delivery#prepare prepared} (its delivery plan is asked for) and
+ * gets a thread only once that is done: a destination whose plan is slow in coming (a cold domain,
+ * a policy host that never answers, until the lookup timeout) holds up its own mail, not a
+ * delivery thread. Up to {@code ahead} items beyond the threads are taken from the queue for that;
+ * only as many items at once, all slow, hold up the queue.
+ *
+ * <p>On {@link #close} it stops taking mail and waits a bounded time for the deliveries in flight:
+ * a delivery cut off after that is interrupted between sessions and keeps its recipients queued
+ * without spending a retry; an item still waiting for its plan goes back to the queue whole.
+ *
+ * @param <P> what preparing an item gives its delivery
  */
-final class OutgoingQueue implements AutoCloseable {
+final class OutgoingQueue<P> implements AutoCloseable {
     private static final Logger LOGGER = LoggerFactory.getLogger(OutgoingQueue.class);
+
+    /** What is done with each item: prepared off the delivery threads, then delivered on one. */
+    interface Delivery<P> {
+        /** Starts what the item needs before a thread is worth giving it; may throw anything. */
+        CompletableFuture<P> prepare(MailQueue.MailQueueItem item);
+
+        /**
+         * Delivers one item and says how to complete it; may throw anything.
+         *
+         * @param prepared what {@link #prepare} started, done (or failed)
+         */
+        MailQueue.MailQueueItem.CompletionStatus deliver(MailQueue.MailQueueItem item, CompletableFuture<P> prepared);
+    }
 
     private final MailQueue queue;
     private final ExecutorService deliveries;
     private final Scheduler dequeueThread;
     private final Duration shutdownWait;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Items taken from the queue and not yet given to a delivery thread. */
+    private final Set<Waiting> waiting = ConcurrentHashMap.newKeySet();
+
     private final Disposable dequeuing;
 
     /**
-     * @param process delivers one item and says how to complete it; may throw anything
+     * @param ahead how many items beyond {@code threads} may wait for their preparation at once
      */
-    OutgoingQueue(
-            MailQueue queue,
-            int threads,
-            Duration shutdownWait,
-            Function<MailQueue.MailQueueItem, MailQueue.MailQueueItem.CompletionStatus> process) {
+    OutgoingQueue(MailQueue queue, int threads, int ahead, Duration shutdownWait, Delivery<P> delivery) {
         this.queue = queue;
         this.shutdownWait = shutdownWait;
         AtomicInteger number = new AtomicInteger();
@@ -53,9 +77,7 @@ final class OutgoingQueue implements AutoCloseable {
         this.dequeueThread = Schedulers.newSingle("secure-delivery-dequeue");
         this.dequeuing = Flux.from(queue.deQueue())
                 // Our own executor: cancelling the subscription at shutdown does not interrupt a delivery.
-                .flatMap(
-                        item -> Mono.fromFuture(CompletableFuture.runAsync(() -> complete(item, process), deliveries)),
-                        threads)
+                .flatMap(item -> Mono.fromFuture(prepareThenDeliver(item, delivery)), threads + ahead)
                 // A dequeue failure (a broker hiccup, a message the queue cannot read back) must not stop
                 // delivery for good: log it and take from the queue again, backing off.
                 .doOnError(e -> LOGGER.error(
@@ -69,13 +91,33 @@ final class OutgoingQueue implements AutoCloseable {
                 .subscribe();
     }
 
-    private void complete(
-            MailQueue.MailQueueItem item,
-            Function<MailQueue.MailQueueItem, MailQueue.MailQueueItem.CompletionStatus> process) {
+    private CompletableFuture<Void> prepareThenDeliver(MailQueue.MailQueueItem item, Delivery<P> delivery) {
+        Waiting entry = new Waiting(item);
+        waiting.add(entry);
+        CompletableFuture<P> prepared;
+        try {
+            prepared = delivery.prepare(item);
+        } catch (Throwable e) {
+            // The delivery then meets the failure itself, on its thread, and defers the mail.
+            prepared = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<P> ready = prepared;
+        return ready.handle((value, error) -> null)
+                .thenRunAsync(
+                        () -> {
+                            if (entry.claim()) {
+                                waiting.remove(entry);
+                                complete(item, () -> delivery.deliver(item, ready));
+                            }
+                        },
+                        deliveries);
+    }
+
+    private void complete(MailQueue.MailQueueItem item, Supplier<MailQueue.MailQueueItem.CompletionStatus> process) {
         inFlight.incrementAndGet();
         MailQueue.MailQueueItem.CompletionStatus status = MailQueue.MailQueueItem.CompletionStatus.SUCCESS;
         try {
-            status = process.apply(item);
+            status = process.get();
         } catch (Throwable e) {
             // The delivery promises not to throw; if it did, the item still gets completed below. Whether
             // a fate was given is unknown, so the item is not handed back (that could deliver twice).
@@ -109,6 +151,31 @@ final class OutgoingQueue implements AutoCloseable {
             deliveries.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        // Nothing was done with these yet: the queue gets them back whole.
+        for (Waiting entry : waiting) {
+            if (entry.claim()) {
+                try {
+                    entry.item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
+                } catch (Throwable e) {
+                    LOGGER.error("SecureRemoteDelivery: a waiting queue item could not be handed back", e);
+                }
+            }
+        }
+        waiting.clear();
         LOGGER.info("SecureRemoteDelivery: queue {} closed", queue.getName().asString());
+    }
+
+    /** An item taken from the queue, given either to a delivery thread or back to the queue, once. */
+    private static final class Waiting {
+        final MailQueue.MailQueueItem item;
+        private final AtomicBoolean claimed = new AtomicBoolean();
+
+        Waiting(MailQueue.MailQueueItem item) {
+            this.item = item;
+        }
+
+        boolean claim() {
+            return claimed.compareAndSet(false, true);
+        }
     }
 }

@@ -24,7 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.concurrent.CompletableFuture;
 import javax.inject.Inject;
 import javax.mail.MessagingException;
 import org.apache.james.core.Domain;
@@ -32,6 +32,7 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.metrics.api.TimeMetric;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.transport.mailets.remote.delivery.DeliveryRetriesHelper;
@@ -63,8 +64,10 @@ import org.slf4j.MDC;
  *
  * <p>Its own parameters: {@code deliveryThreads} (1), {@code traceHeader} (false: when true,
  * messages carry an {@code X-Secure-Delivery} header saying how they left), {@code
- * shutdownWaitSeconds} (30: how long James's shutdown waits for deliveries in flight) and {@code
- * smtpPort} (25; for tests only); session reuse ({@link SessionReuse}): {@code sessionReuse} (true),
+ * shutdownWaitSeconds} (30: how long James's shutdown waits for deliveries in flight), {@code
+ * planAhead} (100: messages taken from the queue beyond the delivery threads to have their plans made,
+ * so that a destination slow to plan holds up its own mail, not a thread) and {@code smtpPort} (25;
+ * for tests only); session reuse ({@link SessionReuse}): {@code sessionReuse} (true),
  * {@code sessionIdleSeconds} (2), {@code sessionMaxAgeSeconds} (300), {@code sessionMaxMessages} (100)
  * and {@code sessionMaxIdle} (100). RemoteDelivery's {@code bind}, {@code usePriority} and {@code
  * loadBalancing} are honoured. Refused: the {@code gateway} parameters (a smart host is a policy
@@ -82,6 +85,8 @@ public final class SecureRemoteDelivery extends GenericMailet {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(SecureRemoteDelivery.class);
     private static final Duration DEFAULT_SHUTDOWN_WAIT = Duration.ofSeconds(30);
+    /** Messages whose plans are made while they wait for a delivery thread. */
+    private static final int DEFAULT_PLAN_AHEAD = 100;
 
     private final DomainList domainList;
     private final MailQueueFactory<?> queueFactory;
@@ -92,7 +97,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
     private MailQueue queue;
     private DomainDelivery delivery;
     private MailFates fates;
-    private OutgoingQueue outgoing;
+    private OutgoingQueue<DeliveryPlan> outgoing;
     private IdleSessions idleSessions;
 
     @Inject
@@ -112,6 +117,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
         configuration = new RemoteDeliveryConfiguration(getMailetConfig(), domainList);
         refuseWhatMeansNothingHere();
         int threads = positiveParameter("deliveryThreads", 1);
+        int planAhead = positiveParameter("planAhead", DEFAULT_PLAN_AHEAD);
         int port = positiveParameter("smtpPort", 25);
         if (port > 65535) {
             throw new MessagingException("SecureRemoteDelivery: smtpPort must be a port, got " + port);
@@ -165,7 +171,19 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 engine.outcomes(),
                 new PostureCounter(metrics, engine.posture().orElse(null)),
                 engine.clock());
-        outgoing = new OutgoingQueue(queue, threads, shutdownWait, this::process);
+        outgoing = new OutgoingQueue<DeliveryPlan>(
+                queue, threads, planAhead, shutdownWait, new OutgoingQueue.Delivery<DeliveryPlan>() {
+                    @Override
+                    public CompletableFuture<DeliveryPlan> prepare(MailQueue.MailQueueItem item) {
+                        return planAhead(item.getMail());
+                    }
+
+                    @Override
+                    public MailQueue.MailQueueItem.CompletionStatus deliver(
+                            MailQueue.MailQueueItem item, CompletableFuture<DeliveryPlan> plan) {
+                        return process(item, plan);
+                    }
+                });
         LOGGER.info(
                 "SecureRemoteDelivery: {} delivery thread(s) on queue {}, {} retries, delays {}, each delivery {}; {}",
                 threads,
@@ -260,8 +278,18 @@ public final class SecureRemoteDelivery extends GenericMailet {
         mail.setState(Mail.GHOST);
     }
 
-    /** Delivers one queued copy and gives each recipient its fate; never throws. */
-    private MailQueue.MailQueueItem.CompletionStatus process(MailQueue.MailQueueItem item) {
+    /** The plan of {@code mail}'s destination, asked for before the mail gets a delivery thread. */
+    private CompletableFuture<DeliveryPlan> planAhead(Mail mail) {
+        if (mail.getRecipients().isEmpty() || MailFates.isHeldBounce(mail)) {
+            // Nothing to deliver, or only a DSN left to send: no plan needed.
+            return CompletableFuture.completedFuture(null);
+        }
+        return delivery.planAhead(MailEnvelopes.destinationOf(mail));
+    }
+
+    /** Delivers one queued copy by {@code plan} and gives each recipient its fate; never throws. */
+    private MailQueue.MailQueueItem.CompletionStatus process(
+            MailQueue.MailQueueItem item, CompletableFuture<DeliveryPlan> plan) {
         Mail mail = item.getMail();
         DeliveryResult result = null;
         try {
@@ -280,7 +308,8 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 result = delivery.deliver(
                         MailEnvelopes.of(mail),
                         retries >= configuration.getMaxRetries(),
-                        retries < configuration.getDnsProblemRetry());
+                        retries < configuration.getDnsProblemRetry(),
+                        plan);
             } catch (Throwable e) {
                 // An Error (a LinkageError, an OOM) or a bug: a deferral with its retry count and delay,
                 // never an immediate re-queue and never a loss.
@@ -371,8 +400,9 @@ public final class SecureRemoteDelivery extends GenericMailet {
         }
 
         @Override
-        public DeliveryPlan planning(Supplier<DeliveryPlan> plan) {
-            return metrics.decorateSupplierWithTimerMetric(Metrics.PLAN, plan);
+        public Runnable planning() {
+            TimeMetric timer = metrics.timer(Metrics.PLAN);
+            return timer::stopAndPublish;
         }
 
         @Override

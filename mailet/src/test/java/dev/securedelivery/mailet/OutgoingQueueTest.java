@@ -1,0 +1,143 @@
+package dev.securedelivery.mailet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.MailQueueName;
+import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
+import org.apache.james.queue.memory.MemoryMailQueueFactory;
+import org.apache.mailet.base.test.FakeMail;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queue loop over James's own in-memory queue: an item waits for its preparation (its plan)
+ * without a delivery thread, so one slow destination does not hold up the others; and an item
+ * still waiting when the loop closes goes back to the queue whole.
+ */
+class OutgoingQueueTest {
+    private final MemoryMailQueueFactory.MemoryCacheableMailQueue queue = new MemoryMailQueueFactory(
+                    new RawMailQueueItemDecoratorFactory())
+            .createQueue(MailQueueName.of("outgoing"), MailQueueFactory.prefetchCount(10));
+    /** What each item's preparation gives; an item without an entry is ready at once. */
+    private final Map<String, CompletableFuture<String>> preparations = new ConcurrentHashMap<>();
+
+    private final List<String> prepared = new CopyOnWriteArrayList<>();
+    private final List<String> delivered = new CopyOnWriteArrayList<>();
+    private OutgoingQueue<String> loop;
+
+    @AfterEach
+    void close() {
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
+    @Test
+    void anItemWaitingForItsPlanLeavesTheOnlyDeliveryThreadToTheNext() throws Exception {
+        CompletableFuture<String> slow = new CompletableFuture<>();
+        preparations.put("slow", slow);
+        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), recording());
+
+        queue.enQueue(mail("slow"));
+        queue.enQueue(mail("quick"));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.contains("quick:plan of quick"));
+        assertThat(delivered).containsExactly("quick:plan of quick");
+
+        slow.complete("plan of slow");
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 2);
+        assertThat(delivered).containsExactly("quick:plan of quick", "slow:plan of slow");
+        assertThat(queue.getSize()).isZero();
+    }
+
+    @Test
+    void aFailedPreparationStillReachesTheDeliveryWhichDecidesTheFate() throws Exception {
+        preparations.put("failing", CompletableFuture.failedFuture(new IllegalStateException("no DNS")));
+        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), recording());
+
+        queue.enQueue(mail("failing"));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 1);
+        assertThat(delivered).containsExactly("failing:failed: java.lang.IllegalStateException: no DNS");
+    }
+
+    @Test
+    void aPreparationThatThrowsStillReachesTheDelivery() throws Exception {
+        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), new OutgoingQueue.Delivery<String>() {
+            @Override
+            public CompletableFuture<String> prepare(MailQueue.MailQueueItem item) {
+                throw new IllegalArgumentException("unreadable");
+            }
+
+            @Override
+            public MailQueue.MailQueueItem.CompletionStatus deliver(
+                    MailQueue.MailQueueItem item, CompletableFuture<String> prepared) {
+                return recording().deliver(item, prepared);
+            }
+        });
+
+        queue.enQueue(mail("unreadable"));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 1);
+        assertThat(delivered).containsExactly("unreadable:failed: java.lang.IllegalArgumentException: unreadable");
+    }
+
+    @Test
+    void anItemStillWaitingForItsPlanWhenTheLoopClosesGoesBackToTheQueueAndIsDeliveredOnceLater() throws Exception {
+        CompletableFuture<String> never = new CompletableFuture<>();
+        preparations.put("waiting", never);
+        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), recording());
+        queue.enQueue(mail("waiting"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> prepared.contains("waiting"));
+
+        loop.close();
+        never.complete("too late");
+        assertThat(delivered).isEmpty();
+
+        // James started again: the item is in the queue, and delivered once.
+        preparations.remove("waiting");
+        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), recording());
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 1);
+        assertThat(delivered).containsExactly("waiting:plan of waiting");
+        assertThat(queue.getSize()).isZero();
+    }
+
+    private OutgoingQueue.Delivery<String> recording() {
+        return new OutgoingQueue.Delivery<>() {
+            @Override
+            public CompletableFuture<String> prepare(MailQueue.MailQueueItem item) {
+                String name = item.getMail().getName();
+                prepared.add(name);
+                return preparations.getOrDefault(name, CompletableFuture.completedFuture("plan of " + name));
+            }
+
+            @Override
+            public MailQueue.MailQueueItem.CompletionStatus deliver(
+                    MailQueue.MailQueueItem item, CompletableFuture<String> prepared) {
+                String plan = prepared.handle((value, error) -> error == null
+                                ? value
+                                : "failed: " + (error.getCause() == null ? error : error.getCause()))
+                        .join();
+                delivered.add(item.getMail().getName() + ":" + plan);
+                return MailQueue.MailQueueItem.CompletionStatus.SUCCESS;
+            }
+        };
+    }
+
+    private static FakeMail mail(String name) throws Exception {
+        return FakeMail.builder()
+                .name(name)
+                .sender("sender@example.com")
+                .recipient("user@" + name + ".example")
+                .build();
+    }
+}
