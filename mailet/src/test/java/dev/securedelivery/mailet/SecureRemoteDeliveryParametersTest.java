@@ -72,6 +72,13 @@ class SecureRemoteDeliveryParametersTest {
                 .hasMessageContaining("sessionMaxIdle must be a positive whole number");
     }
 
+    @Test
+    void planAheadMustBeAPositiveNumberOfMessages() {
+        assertThatThrownBy(() -> init("planAhead", "0"))
+                .isInstanceOf(MessagingException.class)
+                .hasMessageContaining("planAhead must be a positive whole number, got \"0\"");
+    }
+
     // Refusals come before anything is built: no engine, queue or metrics are needed to see them.
     private static void init(String parameter, String value) throws MessagingException {
         SecureRemoteDelivery mailet = new SecureRemoteDelivery(null, null, null, null);
