@@ -162,7 +162,10 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 new MetricsObserver(metrics),
                 configuration.isLoadBalancing() ? new SecureRandom() : null,
                 limits);
-        queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
+        // A broker hands out only this many unfinished items (RabbitMQ's QoS): every thread's and every
+        // plan-ahead message's. A queue some other mailet created first keeps its own count.
+        queue = queueFactory.createQueue(
+                configuration.getOutGoingQueueName(), MailQueueFactory.prefetchCount(threads + planAhead));
         fates = new MailFates(
                 configuration,
                 queue,
