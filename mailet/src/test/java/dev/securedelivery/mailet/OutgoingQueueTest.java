@@ -45,7 +45,7 @@ class OutgoingQueueTest {
     void anItemWaitingForItsPlanLeavesTheOnlyDeliveryThreadToTheNext() throws Exception {
         CompletableFuture<String> slow = new CompletableFuture<>();
         preparations.put("slow", slow);
-        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), recording());
+        start(recording());
 
         queue.enQueue(mail("slow"));
         queue.enQueue(mail("quick"));
@@ -62,7 +62,7 @@ class OutgoingQueueTest {
     @Test
     void aFailedPreparationStillReachesTheDeliveryWhichDecidesTheFate() throws Exception {
         preparations.put("failing", CompletableFuture.failedFuture(new IllegalStateException("no DNS")));
-        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), recording());
+        start(recording());
 
         queue.enQueue(mail("failing"));
 
@@ -72,7 +72,7 @@ class OutgoingQueueTest {
 
     @Test
     void aPreparationThatThrowsStillReachesTheDelivery() throws Exception {
-        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), new OutgoingQueue.Delivery<String>() {
+        start(new OutgoingQueue.Delivery<String>() {
             @Override
             public CompletableFuture<String> prepare(MailQueue.MailQueueItem item) {
                 throw new IllegalArgumentException("unreadable");
@@ -95,7 +95,7 @@ class OutgoingQueueTest {
     void anItemStillWaitingForItsPlanWhenTheLoopClosesGoesBackToTheQueueAndIsDeliveredOnceLater() throws Exception {
         CompletableFuture<String> never = new CompletableFuture<>();
         preparations.put("waiting", never);
-        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), recording());
+        start(recording());
         queue.enQueue(mail("waiting"));
         await().atMost(Duration.ofSeconds(30)).until(() -> prepared.contains("waiting"));
 
@@ -105,10 +105,15 @@ class OutgoingQueueTest {
 
         // James started again: the item is in the queue, and delivered once.
         preparations.remove("waiting");
-        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), recording());
+        start(recording());
         await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 1);
         assertThat(delivered).containsExactly("waiting:plan of waiting");
         assertThat(queue.getSize()).isZero();
+    }
+
+    /** One delivery thread, ten items ahead of it. */
+    private void start(OutgoingQueue.Delivery<String> delivery) {
+        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), delivery);
     }
 
     private OutgoingQueue.Delivery<String> recording() {
