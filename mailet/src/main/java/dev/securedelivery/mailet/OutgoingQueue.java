@@ -1,6 +1,7 @@
 package dev.securedelivery.mailet;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.queue.api.MailQueue;
+import org.apache.mailet.Mail;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -27,8 +30,10 @@ import reactor.util.retry.Retry;
  * <p>An item is first {@linkplain Delivery#prepare prepared} (its delivery plan is asked for) and
  * gets a thread only once that is done: a destination whose plan is slow in coming (a cold domain,
  * a policy host that never answers, until the lookup timeout) holds up its own mail, not a
- * delivery thread. Up to {@code ahead} items beyond the threads are taken from the queue for that;
- * only as many items at once, all slow, hold up the queue.
+ * delivery thread. Up to {@code ahead} items beyond the threads are taken from the queue for that.
+ * At most a tenth of them wait for the plan of one destination: a further item of a destination
+ * whose plan is still coming is set aside, a copy put back in the queue for a while without spending
+ * a retry, so that a flood of mail to one slow destination does not fill the window.
  *
  * <p>On {@link #close} it stops taking mail and waits a bounded time for the deliveries in flight:
  * a delivery cut off after that is interrupted between sessions and keeps its recipients queued
@@ -43,6 +48,9 @@ final class OutgoingQueue<P> implements AutoCloseable {
     interface Delivery<P> {
         /** Starts what the item needs before a thread is worth giving it; may throw anything. */
         CompletableFuture<P> prepare(MailQueue.MailQueueItem item);
+
+        /** The destination whose preparation the item shares (its domain); may throw anything. */
+        String destination(MailQueue.MailQueueItem item);
 
         /**
          * Delivers one item and says how to complete it; may throw anything.
@@ -59,15 +67,29 @@ final class OutgoingQueue<P> implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Items taken from the queue and not yet given to a delivery thread. */
     private final Set<Waiting> waiting = ConcurrentHashMap.newKeySet();
+    /** Of those, how many wait for a preparation not yet done, by destination. */
+    private final Map<String, Integer> unprepared = new ConcurrentHashMap<>();
+
+    private final int perDestination;
+    private final Duration setAsideDelay;
 
     private final Disposable dequeuing;
 
     /**
      * @param ahead how many items beyond {@code threads} may wait for their preparation at once
+     * @param setAsideDelay how long an item set aside stays out of the way
      */
-    OutgoingQueue(MailQueue queue, int threads, int ahead, Duration shutdownWait, Delivery<P> delivery) {
+    OutgoingQueue(
+            MailQueue queue,
+            int threads,
+            int ahead,
+            Duration setAsideDelay,
+            Duration shutdownWait,
+            Delivery<P> delivery) {
         this.queue = queue;
         this.shutdownWait = shutdownWait;
+        this.perDestination = Math.max(1, ahead / 10);
+        this.setAsideDelay = setAsideDelay;
         AtomicInteger number = new AtomicInteger();
         this.deliveries = Executors.newFixedThreadPool(threads, task -> {
             Thread thread = new Thread(task, "secure-delivery-" + number.incrementAndGet());
@@ -102,6 +124,16 @@ final class OutgoingQueue<P> implements AutoCloseable {
             prepared = CompletableFuture.failedFuture(e);
         }
         CompletableFuture<P> ready = prepared;
+        if (!ready.isDone()) {
+            String destination = destinationOf(item, delivery);
+            if (destination != null) {
+                if (countUnprepared(destination, 1) > perDestination && setAside(item, entry, destination)) {
+                    countUnprepared(destination, -1);
+                    return CompletableFuture.completedFuture(null);
+                }
+                ready.whenComplete((value, error) -> countUnprepared(destination, -1));
+            }
+        }
         return ready.handle((value, error) -> null)
                 .thenRunAsync(
                         () -> {
@@ -111,6 +143,67 @@ final class OutgoingQueue<P> implements AutoCloseable {
                             }
                         },
                         deliveries);
+    }
+
+    private String destinationOf(MailQueue.MailQueueItem item, Delivery<P> delivery) {
+        try {
+            return delivery.destination(item);
+        } catch (Throwable e) {
+            // Not to be told apart: it waits in the window like any other.
+            return null;
+        }
+    }
+
+    /** Adds {@code delta} to the items waiting for {@code destination}'s preparation; the new count. */
+    private int countUnprepared(String destination, int delta) {
+        Integer now = unprepared.compute(destination, (key, count) -> {
+            int next = (count == null ? 0 : count) + delta;
+            return next <= 0 ? null : next;
+        });
+        return now == null ? 0 : now;
+    }
+
+    /**
+     * Puts a copy of the item back in the queue after {@link #setAsideDelay}, its retries as they
+     * were, and completes the item; false (the item then waits in the window) if the copy cannot be
+     * queued.
+     */
+    private boolean setAside(MailQueue.MailQueueItem item, Waiting entry, String destination) {
+        if (!entry.claim()) {
+            return false;
+        }
+        Mail copy = null;
+        try {
+            Mail mail = item.getMail();
+            copy = mail.duplicate();
+            copy.setName(mail.getName());
+            queue.enQueue(copy, setAsideDelay);
+        } catch (Exception | LinkageError e) {
+            LOGGER.warn(
+                    "SecureRemoteDelivery: a message to {} cannot be set aside while its plan is made ({});"
+                            + " it waits for the plan",
+                    destination,
+                    e.toString());
+            entry.unclaim();
+            return false;
+        } finally {
+            if (copy != null) {
+                LifecycleUtil.dispose(copy);
+            }
+        }
+        waiting.remove(entry);
+        LOGGER.debug(
+                "SecureRemoteDelivery: {} set aside for {}: {} messages to {} already wait for its plan",
+                copy.getName(),
+                setAsideDelay,
+                perDestination,
+                destination);
+        try {
+            item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+        } catch (Throwable e) {
+            LOGGER.error("SecureRemoteDelivery: a queue item set aside could not be completed", e);
+        }
+        return true;
     }
 
     private void complete(MailQueue.MailQueueItem item, Supplier<MailQueue.MailQueueItem.CompletionStatus> process) {
@@ -176,6 +269,10 @@ final class OutgoingQueue<P> implements AutoCloseable {
 
         boolean claim() {
             return claimed.compareAndSet(false, true);
+        }
+
+        void unclaim() {
+            claimed.set(false);
         }
     }
 }

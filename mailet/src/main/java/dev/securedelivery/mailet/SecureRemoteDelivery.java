@@ -87,6 +87,8 @@ public final class SecureRemoteDelivery extends GenericMailet {
     private static final Duration DEFAULT_SHUTDOWN_WAIT = Duration.ofSeconds(30);
     /** Messages whose plans are made while they wait for a delivery thread. */
     private static final int DEFAULT_PLAN_AHEAD = 100;
+    /** How long a message stays out of the way when its destination already has a tenth of planAhead waiting. */
+    private static final Duration SET_ASIDE_DELAY = Duration.ofSeconds(10);
 
     private final DomainList domainList;
     private final MailQueueFactory<?> queueFactory;
@@ -175,10 +177,15 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 new PostureCounter(metrics, engine.posture().orElse(null)),
                 engine.clock());
         outgoing = new OutgoingQueue<DeliveryPlan>(
-                queue, threads, planAhead, shutdownWait, new OutgoingQueue.Delivery<DeliveryPlan>() {
+                queue, threads, planAhead, SET_ASIDE_DELAY, shutdownWait, new OutgoingQueue.Delivery<DeliveryPlan>() {
                     @Override
                     public CompletableFuture<DeliveryPlan> prepare(MailQueue.MailQueueItem item) {
                         return planAhead(item.getMail());
+                    }
+
+                    @Override
+                    public String destination(MailQueue.MailQueueItem item) {
+                        return MailEnvelopes.destinationOf(item.getMail()).asciiName();
                     }
 
                     @Override

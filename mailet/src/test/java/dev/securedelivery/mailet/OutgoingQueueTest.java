@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +61,34 @@ class OutgoingQueueTest {
     }
 
     @Test
+    void aFloodOfMailToOneSlowDestinationIsSetAsideSoTheWindowStaysOpenForOthers() throws Exception {
+        CompletableFuture<String> slow = new CompletableFuture<>();
+        List<String> flood = new ArrayList<>();
+        // More than the whole window (one thread and ten ahead) to one destination whose plan is slow.
+        for (int i = 1; i <= 15; i++) {
+            flood.add("flood-" + i);
+            preparations.put("flood-" + i, slow);
+        }
+        start(recording());
+        for (String name : flood) {
+            queue.enQueue(mail(name, "slow.example"));
+        }
+        queue.enQueue(mail("quick"));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.contains("quick:plan of quick"));
+        assertThat(delivered).containsExactly("quick:plan of quick");
+
+        slow.complete("plan of slow.example");
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 16);
+        // Every message of the flood delivered once, none lost or doubled by being set aside.
+        List<String> expected = new ArrayList<>();
+        expected.add("quick:plan of quick");
+        flood.forEach(name -> expected.add(name + ":plan of slow.example"));
+        assertThat(delivered).containsExactlyInAnyOrderElementsOf(expected);
+        await().atMost(Duration.ofSeconds(30)).until(() -> queue.getSize() == 0);
+    }
+
+    @Test
     void aFailedPreparationStillReachesTheDeliveryWhichDecidesTheFate() throws Exception {
         preparations.put("failing", CompletableFuture.failedFuture(new IllegalStateException("no DNS")));
         start(recording());
@@ -76,6 +105,11 @@ class OutgoingQueueTest {
             @Override
             public CompletableFuture<String> prepare(MailQueue.MailQueueItem item) {
                 throw new IllegalArgumentException("unreadable");
+            }
+
+            @Override
+            public String destination(MailQueue.MailQueueItem item) {
+                return recording().destination(item);
             }
 
             @Override
@@ -111,9 +145,9 @@ class OutgoingQueueTest {
         assertThat(queue.getSize()).isZero();
     }
 
-    /** One delivery thread, ten items ahead of it. */
+    /** One delivery thread, ten items ahead of it (one of them for each destination), set aside for 200 ms. */
     private void start(OutgoingQueue.Delivery<String> delivery) {
-        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofSeconds(5), delivery);
+        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofMillis(200), Duration.ofSeconds(5), delivery);
     }
 
     private OutgoingQueue.Delivery<String> recording() {
@@ -123,6 +157,16 @@ class OutgoingQueueTest {
                 String name = item.getMail().getName();
                 prepared.add(name);
                 return preparations.getOrDefault(name, CompletableFuture.completedFuture("plan of " + name));
+            }
+
+            @Override
+            public String destination(MailQueue.MailQueueItem item) {
+                return item.getMail()
+                        .getRecipients()
+                        .iterator()
+                        .next()
+                        .getDomain()
+                        .asString();
             }
 
             @Override
@@ -139,10 +183,14 @@ class OutgoingQueueTest {
     }
 
     private static FakeMail mail(String name) throws Exception {
+        return mail(name, name + ".example");
+    }
+
+    private static FakeMail mail(String name, String domain) throws Exception {
         return FakeMail.builder()
                 .name(name)
                 .sender("sender@example.com")
-                .recipient("user@" + name + ".example")
+                .recipient("user@" + domain)
                 .build();
     }
 }
