@@ -7,6 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,9 +33,11 @@ import reactor.util.retry.Retry;
  * gets a thread only once that is done: a destination whose plan is slow in coming (a cold domain,
  * a policy host that never answers, until the lookup timeout) holds up its own mail, not a
  * delivery thread. Up to {@code ahead} items beyond the threads are taken from the queue for that.
- * At most a tenth of them wait for the plan of one destination: a further item of a destination
- * whose plan is still coming is set aside, a copy put back in the queue for a while without spending
- * a retry, so that a flood of mail to one slow destination does not fill the window.
+ * A tenth of them may wait for the plan of one destination as long as it takes; a further item of
+ * that destination whose plan is still not made after {@code setAsideAfter} is set aside, a copy put
+ * back in the queue for {@code setAsideFor} without spending a retry, so that a flood of mail to one
+ * destination slow to plan does not fill the window for long, and a burst to a destination whose
+ * plan comes quickly is not delayed.
  *
  * <p>On {@link #close} it stops taking mail and waits a bounded time for the deliveries in flight:
  * a delivery cut off after that is interrupted between sessions and keeps its recipients queued
@@ -71,25 +75,36 @@ final class OutgoingQueue<P> implements AutoCloseable {
     private final Map<String, Integer> unprepared = new ConcurrentHashMap<>();
 
     private final int perDestination;
-    private final Duration setAsideDelay;
+    private final Duration setAsideAfter;
+    private final Duration setAsideFor;
+    private final ScheduledExecutorService setAsideTimer;
 
     private final Disposable dequeuing;
 
     /**
      * @param ahead how many items beyond {@code threads} may wait for their preparation at once
-     * @param setAsideDelay how long an item set aside stays out of the way
+     * @param setAsideAfter how long an item beyond its destination's share waits for the plan before
+     *     it is set aside
+     * @param setAsideFor how long an item set aside stays out of the way
      */
     OutgoingQueue(
             MailQueue queue,
             int threads,
             int ahead,
-            Duration setAsideDelay,
+            Duration setAsideAfter,
+            Duration setAsideFor,
             Duration shutdownWait,
             Delivery<P> delivery) {
         this.queue = queue;
         this.shutdownWait = shutdownWait;
         this.perDestination = Math.max(1, ahead / 10);
-        this.setAsideDelay = setAsideDelay;
+        this.setAsideAfter = setAsideAfter;
+        this.setAsideFor = setAsideFor;
+        this.setAsideTimer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "secure-delivery-set-aside");
+            thread.setDaemon(true);
+            return thread;
+        });
         AtomicInteger number = new AtomicInteger();
         this.deliveries = Executors.newFixedThreadPool(threads, task -> {
             Thread thread = new Thread(task, "secure-delivery-" + number.incrementAndGet());
@@ -124,17 +139,7 @@ final class OutgoingQueue<P> implements AutoCloseable {
             prepared = CompletableFuture.failedFuture(e);
         }
         CompletableFuture<P> ready = prepared;
-        if (!ready.isDone()) {
-            String destination = destinationOf(item, delivery);
-            if (destination != null) {
-                if (countUnprepared(destination, 1) > perDestination && setAside(item, entry, destination)) {
-                    countUnprepared(destination, -1);
-                    return CompletableFuture.completedFuture(null);
-                }
-                ready.whenComplete((value, error) -> countUnprepared(destination, -1));
-            }
-        }
-        return ready.handle((value, error) -> null)
+        CompletableFuture<Void> delivered = ready.handle((value, error) -> null)
                 .thenRunAsync(
                         () -> {
                             if (entry.claim()) {
@@ -143,6 +148,35 @@ final class OutgoingQueue<P> implements AutoCloseable {
                             }
                         },
                         deliveries);
+        if (ready.isDone()) {
+            return delivered;
+        }
+        String destination = destinationOf(item, delivery);
+        if (destination == null) {
+            return delivered;
+        }
+        // Counted until the plan is made, set aside or not: while it is coming, the destination is slow.
+        int waitingForPlan = countUnprepared(destination, 1);
+        ready.whenComplete((value, error) -> countUnprepared(destination, -1));
+        if (waitingForPlan <= perDestination) {
+            return delivered;
+        }
+        CompletableFuture<Void> setAside = new CompletableFuture<>();
+        try {
+            setAsideTimer.schedule(
+                    () -> {
+                        if (!ready.isDone() && setAside(item, entry, destination)) {
+                            setAside.complete(null);
+                        }
+                    },
+                    setAsideAfter.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // Closing: the item waits, and is handed back if its plan does not come in time.
+            return delivered;
+        }
+        // The window's place is free once the item is delivered or set aside.
+        return CompletableFuture.anyOf(delivered, setAside).thenApply(done -> null);
     }
 
     private String destinationOf(MailQueue.MailQueueItem item, Delivery<P> delivery) {
@@ -177,7 +211,7 @@ final class OutgoingQueue<P> implements AutoCloseable {
             Mail mail = item.getMail();
             copy = mail.duplicate();
             copy.setName(mail.getName());
-            queue.enQueue(copy, setAsideDelay);
+            queue.enQueue(copy, setAsideFor);
         } catch (Exception | LinkageError e) {
             LOGGER.warn(
                     "SecureRemoteDelivery: a message to {} cannot be set aside while its plan is made ({});"
@@ -193,11 +227,13 @@ final class OutgoingQueue<P> implements AutoCloseable {
         }
         waiting.remove(entry);
         LOGGER.debug(
-                "SecureRemoteDelivery: {} set aside for {}: {} messages to {} already wait for its plan",
+                "SecureRemoteDelivery: {} set aside for {}: more than {} messages to {} wait for its plan, made"
+                        + " for {} already",
                 copy.getName(),
-                setAsideDelay,
+                setAsideFor,
                 perDestination,
-                destination);
+                destination,
+                setAsideAfter);
         try {
             item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
         } catch (Throwable e) {
@@ -229,6 +265,7 @@ final class OutgoingQueue<P> implements AutoCloseable {
     public void close() {
         dequeuing.dispose();
         dequeueThread.dispose();
+        setAsideTimer.shutdownNow();
         deliveries.shutdown();
         try {
             if (!deliveries.awaitTermination(shutdownWait.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -87,8 +87,13 @@ public final class SecureRemoteDelivery extends GenericMailet {
     private static final Duration DEFAULT_SHUTDOWN_WAIT = Duration.ofSeconds(30);
     /** Messages whose plans are made while they wait for a delivery thread. */
     private static final int DEFAULT_PLAN_AHEAD = 100;
-    /** How long a message stays out of the way when its destination already has a tenth of planAhead waiting. */
-    private static final Duration SET_ASIDE_DELAY = Duration.ofSeconds(10);
+    /**
+     * A message beyond its destination's tenth of planAhead waits this long for the plan before it is set
+     * aside: a plan takes well under a second when nothing is wrong (MtaStsEngine's slow-fetch mark).
+     */
+    private static final Duration SET_ASIDE_AFTER = Duration.ofSeconds(2);
+    /** How long a message set aside stays out of the way. */
+    private static final Duration SET_ASIDE_FOR = Duration.ofSeconds(10);
 
     private final DomainList domainList;
     private final MailQueueFactory<?> queueFactory;
@@ -177,7 +182,13 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 new PostureCounter(metrics, engine.posture().orElse(null)),
                 engine.clock());
         outgoing = new OutgoingQueue<DeliveryPlan>(
-                queue, threads, planAhead, SET_ASIDE_DELAY, shutdownWait, new OutgoingQueue.Delivery<DeliveryPlan>() {
+                queue,
+                threads,
+                planAhead,
+                SET_ASIDE_AFTER,
+                SET_ASIDE_FOR,
+                shutdownWait,
+                new OutgoingQueue.Delivery<DeliveryPlan>() {
                     @Override
                     public CompletableFuture<DeliveryPlan> prepare(MailQueue.MailQueueItem item) {
                         return planAhead(item.getMail());

@@ -89,6 +89,28 @@ class OutgoingQueueTest {
     }
 
     @Test
+    void aBurstToOneDestinationWhosePlanComesInTimeIsNeverSetAside() throws Exception {
+        CompletableFuture<String> coming = new CompletableFuture<>();
+        List<String> burst = new ArrayList<>();
+        for (int i = 1; i <= 15; i++) {
+            burst.add("burst-" + i);
+            preparations.put("burst-" + i, coming);
+        }
+        // The plan is made long before anything would be set aside.
+        start(recording(), Duration.ofMinutes(5));
+        for (String name : burst) {
+            queue.enQueue(mail(name, "burst.example"));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> prepared.size() == 11);
+
+        coming.complete("plan of burst.example");
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 15);
+        // Each taken from the queue once: none was put back.
+        assertThat(prepared).containsExactlyInAnyOrderElementsOf(burst);
+        assertThat(delivered).hasSize(15).allSatisfy(line -> assertThat(line).endsWith(":plan of burst.example"));
+    }
+
+    @Test
     void aFailedPreparationStillReachesTheDeliveryWhichDecidesTheFate() throws Exception {
         preparations.put("failing", CompletableFuture.failedFuture(new IllegalStateException("no DNS")));
         start(recording());
@@ -145,9 +167,17 @@ class OutgoingQueueTest {
         assertThat(queue.getSize()).isZero();
     }
 
-    /** One delivery thread, ten items ahead of it (one of them for each destination), set aside for 200 ms. */
+    /**
+     * One delivery thread, ten items ahead of it, one of them for each destination as long as it takes;
+     * others set aside after 100 ms, for 200 ms.
+     */
     private void start(OutgoingQueue.Delivery<String> delivery) {
-        loop = new OutgoingQueue<>(queue, 1, 10, Duration.ofMillis(200), Duration.ofSeconds(5), delivery);
+        start(delivery, Duration.ofMillis(100));
+    }
+
+    private void start(OutgoingQueue.Delivery<String> delivery, Duration setAsideAfter) {
+        loop = new OutgoingQueue<>(
+                queue, 1, 10, setAsideAfter, Duration.ofMillis(200), Duration.ofSeconds(5), delivery);
     }
 
     private OutgoingQueue.Delivery<String> recording() {
