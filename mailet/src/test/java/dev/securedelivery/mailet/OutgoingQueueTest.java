@@ -63,16 +63,9 @@ class OutgoingQueueTest {
     @Test
     void aFloodOfMailToOneSlowDestinationIsSetAsideSoTheWindowStaysOpenForOthers() throws Exception {
         CompletableFuture<String> slow = new CompletableFuture<>();
-        List<String> flood = new ArrayList<>();
-        // More than the whole window (one thread and ten ahead) to one destination whose plan is slow.
-        for (int i = 1; i <= 15; i++) {
-            flood.add("flood-" + i);
-            preparations.put("flood-" + i, slow);
-        }
         start(recording());
-        for (String name : flood) {
-            queue.enQueue(mail(name, "slow.example"));
-        }
+        // More than the whole window (one thread and ten ahead) to one destination whose plan is slow.
+        List<String> flood = fifteenTo("slow.example", slow);
         queue.enQueue(mail("quick"));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> delivered.contains("quick:plan of quick"));
@@ -91,16 +84,9 @@ class OutgoingQueueTest {
     @Test
     void aBurstToOneDestinationWhosePlanComesInTimeIsNeverSetAside() throws Exception {
         CompletableFuture<String> coming = new CompletableFuture<>();
-        List<String> burst = new ArrayList<>();
-        for (int i = 1; i <= 15; i++) {
-            burst.add("burst-" + i);
-            preparations.put("burst-" + i, coming);
-        }
         // The plan is made long before anything would be set aside.
         start(recording(), Duration.ofMinutes(5));
-        for (String name : burst) {
-            queue.enQueue(mail(name, "burst.example"));
-        }
+        List<String> burst = fifteenTo("burst.example", coming);
         await().atMost(Duration.ofSeconds(30)).until(() -> prepared.size() == 11);
 
         coming.complete("plan of burst.example");
@@ -210,6 +196,18 @@ class OutgoingQueueTest {
                 return MailQueue.MailQueueItem.CompletionStatus.SUCCESS;
             }
         };
+    }
+
+    /** Queues fifteen messages to {@code domain}, all waiting for {@code plan}; their names. */
+    private List<String> fifteenTo(String domain, CompletableFuture<String> plan) throws Exception {
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= 15; i++) {
+            String name = domain + "-" + i;
+            names.add(name);
+            preparations.put(name, plan);
+            queue.enQueue(mail(name, domain));
+        }
+        return names;
     }
 
     private static FakeMail mail(String name) throws Exception {
