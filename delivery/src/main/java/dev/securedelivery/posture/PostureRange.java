@@ -3,6 +3,7 @@ package dev.securedelivery.posture;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 
 /** The days a posture view covers, from {@code from} to {@code to}, both included. */
@@ -11,6 +12,9 @@ public final class PostureRange {
     public static final int DEFAULT_DAYS = 30;
     /** The longest range a query may ask for. */
     public static final int MAX_DAYS = 3660;
+    // Days mail can have been sent on; also keeps a range's arithmetic far from LocalDate's limits.
+    public static final int MIN_YEAR = 1970;
+    public static final int MAX_YEAR = 9999;
 
     private final LocalDate from;
     private final LocalDate to;
@@ -32,7 +36,7 @@ public final class PostureRange {
         if (start.isAfter(end)) {
             throw new IllegalArgumentException("from (" + start + ") is after to (" + end + ")");
         }
-        if (start.plusDays(MAX_DAYS).isBefore(end)) {
+        if (ChronoUnit.DAYS.between(start, end) + 1 > MAX_DAYS) {
             throw new IllegalArgumentException(
                     "from (" + start + ") to (" + end + ") is more than " + MAX_DAYS + " days");
         }
@@ -45,7 +49,12 @@ public final class PostureRange {
 
     private static LocalDate date(String name, String value) {
         try {
-            return LocalDate.parse(value, DateTimeFormatter.ISO_LOCAL_DATE);
+            LocalDate date = LocalDate.parse(value, DateTimeFormatter.ISO_LOCAL_DATE);
+            if (date.getYear() < MIN_YEAR || date.getYear() > MAX_YEAR) {
+                throw new IllegalArgumentException(
+                        name + " is outside the years " + MIN_YEAR + " to " + MAX_YEAR + ": " + date);
+            }
+            return date;
         } catch (DateTimeParseException e) {
             String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;
             StringBuilder clean = new StringBuilder();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -79,6 +80,20 @@ class PostureViewsTest {
                 .hasMessage("from: expected a day as YYYY-MM-DD, such as 2026-01-31, got \"2026-02-30\"");
         assertThatThrownBy(() -> PostureRange.parse(null, "31.03.2026", today))
                 .hasMessage("to: expected a day as YYYY-MM-DD, such as 2026-01-31, got \"31.03.2026\"");
+        // Far years are refused before any arithmetic on them could overflow.
+        assertThatThrownBy(() -> PostureRange.parse(null, "+999999999-12-31", today))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("to is outside the years 1970 to 9999: +999999999-12-31");
+        assertThatThrownBy(() -> PostureRange.parse("1969-12-31", null, today))
+                .hasMessage("from is outside the years 1970 to 9999: 1969-12-31");
+        assertThat(ChronoUnit.DAYS.between(
+                                PostureRange.parse("2016-02-25", "2026-03-03", today)
+                                        .from(),
+                                LocalDate.parse("2026-03-03"))
+                        + 1)
+                .isEqualTo(PostureRange.MAX_DAYS);
+        assertThatThrownBy(() -> PostureRange.parse("2016-02-24", "2026-03-03", today))
+                .hasMessage("from (2016-02-24) to (2026-03-03) is more than 3660 days");
         assertThatThrownBy(() -> PostureRange.parse("2026-03-05", "2026-03-04", today))
                 .hasMessage("from (2026-03-05) is after to (2026-03-04)");
         assertThatThrownBy(() -> PostureRange.parse("x\n\u0007", null, today))

@@ -4,6 +4,7 @@ import dev.securedelivery.dashboard.DashboardData;
 import dev.securedelivery.dashboard.DashboardPage;
 import dev.securedelivery.dashboard.DashboardSource;
 import dev.securedelivery.peertext.PeerText;
+import dev.securedelivery.posture.PostureRange;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -23,12 +24,9 @@ import spark.Service;
  */
 public final class DashboardRoute {
     static final String PATH = SecureDeliveryRoutes.BASE + "/dashboard";
-    static final int DEFAULT_DAYS = 30;
+    static final int DEFAULT_DAYS = PostureRange.DEFAULT_DAYS;
     /** A year and a day: a leap year's report, with room for the day it is read on. */
     static final int MAX_DAYS = 367;
-    // Dates mail can have been sent on; also keeps the period's arithmetic far from LocalDate's limits.
-    private static final int MIN_YEAR = 1970;
-    private static final int MAX_YEAR = 9999;
 
     private final DashboardSource source;
     private final Clock clock;
@@ -70,9 +68,9 @@ public final class DashboardRoute {
         }
         try {
             LocalDate date = LocalDate.parse(value);
-            if (date.getYear() < MIN_YEAR || date.getYear() > MAX_YEAR) {
-                throw SecureDeliveryRoutes.badRequest(
-                        parameter + " is outside the years " + MIN_YEAR + " to " + MAX_YEAR + ": " + date);
+            if (date.getYear() < PostureRange.MIN_YEAR || date.getYear() > PostureRange.MAX_YEAR) {
+                throw SecureDeliveryRoutes.badRequest(parameter + " is outside the years " + PostureRange.MIN_YEAR
+                        + " to " + PostureRange.MAX_YEAR + ": " + date);
             }
             return Optional.of(date);
         } catch (DateTimeParseException e) {
