@@ -139,15 +139,13 @@ final class OutgoingQueue<P> implements AutoCloseable {
             prepared = CompletableFuture.failedFuture(e);
         }
         CompletableFuture<P> ready = prepared;
-        CompletableFuture<Void> delivered = ready.handle((value, error) -> null)
-                .thenRunAsync(
-                        () -> {
-                            if (entry.claim()) {
-                                waiting.remove(entry);
-                                complete(item, () -> delivery.deliver(item, ready));
-                            }
-                        },
-                        deliveries);
+        Runnable deliverOnce = () -> {
+            if (entry.claim()) {
+                waiting.remove(entry);
+                complete(item, () -> delivery.deliver(item, ready));
+            }
+        };
+        CompletableFuture<Void> delivered = whenReady(ready, deliverOnce);
         if (ready.isDone()) {
             return delivered;
         }
@@ -165,8 +163,14 @@ final class OutgoingQueue<P> implements AutoCloseable {
         try {
             setAsideTimer.schedule(
                     () -> {
-                        if (!ready.isDone() && setAside(item, entry, destination)) {
+                        if (ready.isDone()) {
+                            return;
+                        }
+                        if (setAside(item, entry, destination)) {
                             setAside.complete(null);
+                        } else {
+                            // Its plan may have come while the item was held for setting aside: ask again.
+                            whenReady(ready, deliverOnce);
                         }
                     },
                     setAsideAfter.toMillis(),
@@ -177,6 +181,11 @@ final class OutgoingQueue<P> implements AutoCloseable {
         }
         // The window's place is free once the item is delivered or set aside.
         return CompletableFuture.anyOf(delivered, setAside).thenApply(done -> null);
+    }
+
+    /** Runs {@code delivery} on a delivery thread once {@code ready} is done, however it ended. */
+    private CompletableFuture<Void> whenReady(CompletableFuture<P> ready, Runnable delivery) {
+        return ready.handle((value, error) -> null).thenRunAsync(delivery, deliveries);
     }
 
     private String destinationOf(MailQueue.MailQueueItem item, Delivery<P> delivery) {
@@ -198,7 +207,7 @@ final class OutgoingQueue<P> implements AutoCloseable {
     }
 
     /**
-     * Puts a copy of the item back in the queue after {@link #setAsideDelay}, its retries as they
+     * Puts a copy of the item back in the queue for {@link #setAsideFor}, its retries as they
      * were, and completes the item; false (the item then waits in the window) if the copy cannot be
      * queued.
      */
@@ -238,6 +247,9 @@ final class OutgoingQueue<P> implements AutoCloseable {
             item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
         } catch (Throwable e) {
             LOGGER.error("SecureRemoteDelivery: a queue item set aside could not be completed", e);
+        } finally {
+            // Its copy is in the queue; this one goes no further, as a delivered item's does not.
+            LifecycleUtil.dispose(item.getMail());
         }
         return true;
     }

@@ -3,6 +3,7 @@ package dev.securedelivery.mailet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,11 +11,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.james.queue.api.MailQueue;
-import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.MailQueue.MailQueueException;
 import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
 import org.apache.james.queue.memory.MemoryMailQueueFactory;
+import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,9 +29,22 @@ import org.junit.jupiter.api.Test;
  * still waiting when the loop closes goes back to the queue whole.
  */
 class OutgoingQueueTest {
-    private final MemoryMailQueueFactory.MemoryCacheableMailQueue queue = new MemoryMailQueueFactory(
-                    new RawMailQueueItemDecoratorFactory())
-            .createQueue(MailQueueName.of("outgoing"), MailQueueFactory.prefetchCount(10));
+    /** When set, a copy put back with a delay (a message set aside) is refused, as by a broker that is away. */
+    private final AtomicBoolean refuseDelayed = new AtomicBoolean();
+
+    private final AtomicInteger refused = new AtomicInteger();
+    private final MemoryMailQueueFactory.MemoryCacheableMailQueue queue =
+            new MemoryMailQueueFactory.MemoryCacheableMailQueue(
+                    MailQueueName.of("outgoing"), new RawMailQueueItemDecoratorFactory(), Clock.systemUTC()) {
+                @Override
+                public void enQueue(Mail mail, Duration delay) throws MailQueueException {
+                    if (refuseDelayed.get() && !delay.isZero()) {
+                        refused.incrementAndGet();
+                        throw new MailQueueException("the broker is away");
+                    }
+                    super.enQueue(mail, delay);
+                }
+            };
     /** What each item's preparation gives; an item without an entry is ready at once. */
     private final Map<String, CompletableFuture<String>> preparations = new ConcurrentHashMap<>();
 
@@ -76,6 +93,22 @@ class OutgoingQueueTest {
         // Every message of the flood delivered once, none lost or doubled by being set aside.
         List<String> expected = new ArrayList<>();
         expected.add("quick:plan of quick");
+        flood.forEach(name -> expected.add(name + ":plan of slow.example"));
+        assertThat(delivered).containsExactlyInAnyOrderElementsOf(expected);
+        await().atMost(Duration.ofSeconds(30)).until(() -> queue.getSize() == 0);
+    }
+
+    @Test
+    void aMessageThatCannotBeSetAsideWaitsForItsPlanAndIsDeliveredOnce() throws Exception {
+        CompletableFuture<String> slow = new CompletableFuture<>();
+        refuseDelayed.set(true);
+        start(recording());
+        List<String> flood = fifteenTo("slow.example", slow);
+        await().atMost(Duration.ofSeconds(30)).until(() -> refused.get() > 0);
+
+        slow.complete("plan of slow.example");
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 15);
+        List<String> expected = new ArrayList<>();
         flood.forEach(name -> expected.add(name + ":plan of slow.example"));
         assertThat(delivered).containsExactlyInAnyOrderElementsOf(expected);
         await().atMost(Duration.ofSeconds(30)).until(() -> queue.getSize() == 0);
