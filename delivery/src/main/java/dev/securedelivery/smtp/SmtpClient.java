@@ -169,7 +169,7 @@ public final class SmtpClient {
                 throw new IllegalArgumentException(
                         "the session key " + reuse + " is not that of " + host + " at " + address.getHostAddress());
             }
-            DeliveryAttempt onKept = onKeptSession(content, sender, recipients, host, reuse, timeLeft);
+            DeliveryAttempt onKept = onKeptSession(content, sender, recipients, host, reuse, timeLeft, began);
             if (onKept != null) {
                 return onKept;
             }
@@ -211,7 +211,8 @@ public final class SmtpClient {
      * The message on a session kept for {@code key}: each waiting one is reset with RSET (RFC 5321
      * 4.1.1.5), which must be answered 250; one that answers anything else, or nothing, is closed and
      * the next tried, and so is one that does not take MAIL FROM. That is no attempt at the recipients:
-     * null when no kept session took the message, and a new connection is made.
+     * null when no kept session took the message, and a new connection is made. All of them together
+     * spend at most {@code timeLeft}, counted from {@code began}.
      */
     private DeliveryAttempt onKeptSession(
             MessageContent content,
@@ -219,10 +220,17 @@ public final class SmtpClient {
             List<String> recipients,
             MxHostPlan host,
             SessionKey key,
-            Duration timeLeft) {
+            Duration timeLeft,
+            long began) {
         for (IdleSessions.Kept kept = sessions.take(key); kept != null; kept = sessions.take(key)) {
             SmtpConnection connection = kept.connection();
-            connection.deadlineIn(timeLeft);
+            Duration left = timeLeft.minusNanos(System.nanoTime() - began);
+            if (left.isNegative() || left.isZero()) {
+                // The delivery's time is spent on sessions that would not take the message.
+                connection.quitAndClose();
+                return null;
+            }
+            connection.deadlineIn(left);
             if (!reset(connection)) {
                 continue;
             }
