@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.Supplier;
 import javax.mail.MessagingException;
 import javax.mail.Session;
 import javax.mail.internet.AddressException;
@@ -109,13 +110,14 @@ final class MailFates {
             }
         }
         boolean anyFate = false;
-        Publication publication = Publication.of(result.plan());
+        Supplier<Publication> publication = () -> Publication.of(result.plan());
+        Supplier<String> domain = () -> domainOf(mail);
         if (!deferred.isEmpty()) {
             boolean whole = delivered.isEmpty() && bounced.isEmpty();
             if (!defer(mail, deferred, retries, !result.interrupted(), whole) && whole) {
                 return Completion.HAND_BACK;
             }
-            posture.deferred(domainOf(mail), FailureCause.of(deferred.get(0), result.plan()), publication);
+            posture.deferred(domain, () -> FailureCause.of(deferred.get(0), result.plan()), publication);
             anyFate = true;
         }
         if (!delivered.isEmpty()) {
@@ -124,12 +126,12 @@ final class MailFates {
             // message.
             result.delivering()
                     .ifPresent(attempt ->
-                            posture.delivered(domainOf(mail), Protection.of(attempt, result.plan()), publication));
+                            posture.delivered(domain, () -> Protection.of(attempt, result.plan()), publication));
             anyFate = true;
             afterDelivery(mail, result, delivered);
         }
         for (List<RecipientFate> group : byCause(bounced).values()) {
-            posture.bounced(domainOf(mail), FailureCause.of(group.get(0), result.plan()), publication);
+            posture.bounced(domain, () -> FailureCause.of(group.get(0), result.plan()), publication);
             boolean bouncedOk = bounce(mail, group);
             if (!bouncedOk && !anyFate && bounced.size() == group.size()) {
                 // Nothing was given a fate, and this one could not be: the queue keeps the message.
@@ -169,7 +171,7 @@ final class MailFates {
                     configuration.getMaxRetries() + 1,
                     failure);
             fate(mail, "deferred");
-            posture.deferred(domainOf(mail), FailureCause.INTERNAL_FAILURE, Publication.UNKNOWN);
+            posture.deferred(() -> domainOf(mail), () -> FailureCause.INTERNAL_FAILURE, () -> Publication.UNKNOWN);
             return Completion.DONE;
         } catch (Exception | LinkageError e) {
             LOGGER.error(

@@ -4,6 +4,7 @@ import dev.securedelivery.posture.FailureCause;
 import dev.securedelivery.posture.PostureStore;
 import dev.securedelivery.posture.Protection;
 import dev.securedelivery.posture.Publication;
+import java.util.function.Supplier;
 import org.apache.james.metrics.api.MetricFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,28 +27,45 @@ final class PostureCounter {
         this.store = store;
     }
 
-    void delivered(String domain, Protection protection, Publication publication) {
-        count(".delivered." + protection.metricName(), () -> store.delivered(domain, protection, publication));
+    // Each value is worked out inside the guard: it is read from the delivery's result, and a failure to
+    // read it must not reach the delivery either.
+    void delivered(Supplier<String> domain, Supplier<Protection> protection, Supplier<Publication> publication) {
+        count(() -> {
+            Protection by = protection.get();
+            if (store != null) {
+                store.delivered(domain.get(), by, publication.get());
+            }
+            return ".delivered." + by.metricName();
+        });
     }
 
-    void deferred(String domain, FailureCause cause, Publication publication) {
-        count(".deferred." + cause.metricName(), () -> store.deferred(domain, cause, publication));
+    void deferred(Supplier<String> domain, Supplier<FailureCause> cause, Supplier<Publication> publication) {
+        count(() -> {
+            FailureCause why = cause.get();
+            if (store != null) {
+                store.deferred(domain.get(), why, publication.get());
+            }
+            return ".deferred." + why.metricName();
+        });
     }
 
-    void bounced(String domain, FailureCause cause, Publication publication) {
-        count(".bounced." + cause.metricName(), () -> store.bounced(domain, cause, publication));
+    void bounced(Supplier<String> domain, Supplier<FailureCause> cause, Supplier<Publication> publication) {
+        count(() -> {
+            FailureCause why = cause.get();
+            if (store != null) {
+                store.bounced(domain.get(), why, publication.get());
+            }
+            return ".bounced." + why.metricName();
+        });
     }
 
     // Counting runs between the fates of one message's recipients: a failure here must not reach the
     // delivery, which would take it for a failed delivery and defer recipients that already have a fate.
-    private void count(String metric, Runnable inStore) {
+    private void count(Supplier<String> inStore) {
         try {
-            if (store != null) {
-                inStore.run();
-            }
-            metrics.generate(Metrics.POSTURE + metric).increment();
-        } catch (RuntimeException e) {
-            LOGGER.warn("secure-delivery: a message's posture ({}) could not be counted: {}", metric, e.toString());
+            metrics.generate(Metrics.POSTURE + inStore.get()).increment();
+        } catch (RuntimeException | LinkageError e) {
+            LOGGER.warn("secure-delivery: a message's posture could not be counted: {}", e.toString());
         }
     }
 }

@@ -33,9 +33,10 @@ class PostureCounterTest {
             PostureCounter counter = new PostureCounter(BROKEN_METRICS, store);
 
             assertThatCode(() -> {
-                        counter.delivered("example.test", Protection.DANE, Publication.UNKNOWN);
-                        counter.deferred("example.test", FailureCause.TLSA_INVALID, Publication.UNKNOWN);
-                        counter.bounced("example.test", FailureCause.NULL_MX, Publication.UNKNOWN);
+                        counter.delivered(() -> "example.test", () -> Protection.DANE, () -> Publication.UNKNOWN);
+                        counter.deferred(
+                                () -> "example.test", () -> FailureCause.TLSA_INVALID, () -> Publication.UNKNOWN);
+                        counter.bounced(() -> "example.test", () -> FailureCause.NULL_MX, () -> Publication.UNKNOWN);
                     })
                     .doesNotThrowAnyException();
 
