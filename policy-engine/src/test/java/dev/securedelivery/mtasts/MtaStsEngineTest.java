@@ -873,10 +873,7 @@ class MtaStsEngineTest {
             List<String> blackHoled = List.of("other.test", "third.test", "fourth.test");
             CountDownLatch release = new CountDownLatch(1);
             AtomicInteger arrived = new AtomicInteger();
-            for (String domain : blackHoled) {
-                dns.addTxt("_mta-sts." + domain + ".", 300, "v=STSv1; id=1");
-                policies.put(domain, neverAnswering(arrived, release));
-            }
+            blackHole(blackHoled, arrived, release);
             publish(DOMAIN, "1", 300, policy("enforce", 86400, "mx.example.test"));
             MtaStsEngine engine = engine(
                     Duration.ofSeconds(60),
@@ -886,8 +883,8 @@ class MtaStsEngineTest {
                             .lookupTimeout(Duration.ofSeconds(20)));
             try {
                 blackHoled.forEach(engine::lookupAsync);
-                // All three fetches run at once although there are two update threads.
-                await().atMost(Duration.ofSeconds(20)).until(() -> arrived.get() == 3);
+                // All three fetches run at once although there are two update threads, each counted slow.
+                await().atMost(Duration.ofSeconds(20)).until(() -> arrived.get() == 3 && engine.slowFetchesNow() == 3);
 
                 MtaStsLookup answering = engine.lookup(DOMAIN);
 
@@ -906,10 +903,7 @@ class MtaStsEngineTest {
             List<String> blackHoled = List.of("other.test", "third.test", "fourth.test");
             CountDownLatch release = new CountDownLatch(1);
             AtomicInteger arrived = new AtomicInteger();
-            for (String domain : blackHoled) {
-                dns.addTxt("_mta-sts." + domain + ".", 300, "v=STSv1; id=1");
-                policies.put(domain, neverAnswering(arrived, release));
-            }
+            blackHole(blackHoled, arrived, release);
             publish(DOMAIN, "1", 300, policy("enforce", 86400, "mx.example.test"));
             MtaStsEngine engine = engine(
                     Duration.ofSeconds(60),
@@ -1005,6 +999,14 @@ class MtaStsEngineTest {
             text.append("mx: ").append(pattern).append("\r\n");
         }
         return text.append("max_age: ").append(maxAge).append("\r\n").toString();
+    }
+
+    /** Publishes an MTA-STS record for each of {@code domains}; their policy host takes the request and waits for {@code release}. */
+    private void blackHole(List<String> domains, AtomicInteger arrived, CountDownLatch release) {
+        for (String domain : domains) {
+            dns.addTxt("_mta-sts." + domain + ".", 300, "v=STSv1; id=1");
+            policies.put(domain, neverAnswering(arrived, release));
+        }
     }
 
     /** Takes the request, counts it, and answers nothing until {@code release}. */
