@@ -61,10 +61,12 @@ final class UpdateThreads implements Executor {
     <T, E extends Exception> T fetch(Fetch<T, E> fetch) throws E {
         SlowMark mark = new SlowMark();
         ScheduledFuture<?> due = null;
-        try {
-            due = timer.schedule(() -> becameSlow(mark), slowAfterMillis, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // Shutting down: the fetch is cut short anyway.
+        if (slowBudget > 0) {
+            try {
+                due = timer.schedule(() -> becameSlow(mark), slowAfterMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // Shutting down: the fetch is cut short anyway.
+            }
         }
         try {
             return fetch.run();
