@@ -373,7 +373,7 @@ public final class ColdPlansBenchmark {
             socket.getOutputStream()
                     .write(("GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
-            byte[] response = socket.getInputStream().readAllBytes();
+            byte[] response = socket.getInputStream().readNBytes(64 * 1024);
             return new String(response, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200");
         } catch (IOException e) {
             return false;

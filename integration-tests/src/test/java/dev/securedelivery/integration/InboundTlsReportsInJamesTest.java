@@ -178,6 +178,7 @@ class InboundTlsReportsInJamesTest {
         return HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + path))
                         .GET()
+                        .timeout(Duration.ofSeconds(30))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
     }

@@ -251,6 +251,7 @@ class JamesProcessTest {
             return HTTP.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + path))
                             .method(method, HttpRequest.BodyPublishers.noBody())
+                            .timeout(Duration.ofSeconds(30))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
         }

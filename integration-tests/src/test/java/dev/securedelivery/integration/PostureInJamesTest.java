@@ -312,6 +312,7 @@ class PostureInJamesTest {
         return HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
                                 + URLEncoder.encode(promQl, StandardCharsets.UTF_8)))
+                        .timeout(Duration.ofSeconds(30))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
@@ -325,6 +326,7 @@ class PostureInJamesTest {
     private static HttpResponse<String> get(JamesProcess james, String path) throws Exception {
         return HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + james.webAdminPort() + path))
+                        .timeout(Duration.ofSeconds(30))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
     }

@@ -84,7 +84,6 @@ class SlowPolicyHostInJamesTest {
         assertThat(quick.overTls).isTrue();
         assertThat(quick.data).contains("requirement=pkix").contains("authentication=PKIX");
         // The slow domain's policy host has still not answered, so its mail has not left.
-        assertThat(ANSWER.getCount()).isOne();
         assertThat(WORLD.server("mx.slow.test").received()).isEmpty();
 
         ANSWER.countDown();
