@@ -152,7 +152,7 @@ final class BoundedJsonReader {
             }
             char c = text.charAt(position++);
             if (c == '"') {
-                return out.toString();
+                return paired(out);
             }
             if (c < 0x20) {
                 // RFC 8259 7: control characters are escaped in strings.
@@ -196,6 +196,22 @@ final class BoundedJsonReader {
                     throw error("an unknown escape \\" + describe(escape));
             }
         }
+    }
+
+    /**
+     * The string, if every surrogate in it is half of a pair: a lone one (only a \\u escape can make
+     * it) is no character, and would not survive being written as UTF-8 and read back.
+     */
+    private String paired(StringBuilder out) throws MalformedReportException {
+        for (int i = 0; i < out.length(); i++) {
+            char c = out.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < out.length() && Character.isLowSurrogate(out.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw error("a string with an unpaired surrogate \\u" + Integer.toHexString(c));
+            }
+        }
+        return out.toString();
     }
 
     private char unicodeEscape() throws MalformedReportException {

@@ -190,17 +190,27 @@ public final class ReceivedReportParser {
         List<Object> mxList =
                 mx instanceof String ? List.of(mx) : optionalArray(policy, "mx-host", policyPath, MAX_MX_HOSTS);
         for (Object host : mxList) {
-            mxHosts.add(PeerText.clean(asString(host, policyPath + "mx-host[]"), MAX_NAME_LENGTH)
-                    .toLowerCase(Locale.ROOT));
+            // Lower case first: a cap applied before it could be exceeded after (one character, two lower).
+            mxHosts.add(
+                    PeerText.clean(asString(host, policyPath + "mx-host[]").toLowerCase(Locale.ROOT), MAX_NAME_LENGTH));
         }
         Map<String, Object> summary = object(json, "summary", path);
         long successes = count(summary, "total-successful-session-count", path + "summary.");
         long failures = count(summary, "total-failure-session-count", path + "summary.");
         List<ReceivedFailure> details = new ArrayList<>();
         List<Object> detailList = optionalArray(json, "failure-details", path, MAX_FAILURE_DETAILS);
+        long detailed = 0;
         for (int i = 0; i < detailList.size(); i++) {
             String detailPath = path + "failure-details[" + i + "]";
-            details.add(failure(asObject(detailList.get(i), detailPath), detailPath + "."));
+            ReceivedFailure detail = failure(asObject(detailList.get(i), detailPath), detailPath + ".");
+            try {
+                // Views add the details up (by receiving MX): their sum must fit as the summary's does.
+                detailed = Math.addExact(detailed, detail.failedSessions());
+            } catch (ArithmeticException e) {
+                throw new MalformedReportException(
+                        path + "failure-details: the failed-session-counts add up beyond " + Long.MAX_VALUE);
+            }
+            details.add(detail);
         }
         return new ReceivedPolicy(ReportedPolicy.of(type, strings, domain, mxHosts), successes, failures, details);
     }
@@ -248,7 +258,7 @@ public final class ReceivedReportParser {
     private static String hostName(Map<String, Object> json, String field, String path)
             throws MalformedReportException {
         String text = text(json, field, path, false);
-        return text == null ? null : PeerText.clean(text, MAX_NAME_LENGTH).toLowerCase(Locale.ROOT);
+        return text == null ? null : PeerText.clean(text.toLowerCase(Locale.ROOT), MAX_NAME_LENGTH);
     }
 
     private static String optionalText(Map<String, Object> json, String field, String path)

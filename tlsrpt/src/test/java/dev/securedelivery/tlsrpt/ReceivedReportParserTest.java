@@ -182,6 +182,38 @@ class ReceivedReportParserTest {
     }
 
     @Test
+    void failureCountsWhoseSumOverflowsAreRefused() {
+        String huge = String.valueOf(Long.MAX_VALUE);
+        assertMalformed(
+                EXAMPLE.replace("\"failed-session-count\": 100", "\"failed-session-count\": " + huge)
+                        .replace("\"failed-session-count\": 200", "\"failed-session-count\": " + huge),
+                "failed-session-counts add up beyond");
+    }
+
+    @Test
+    void aLoneSurrogateIsRefusedAndAPairIsOneCharacter() throws Exception {
+        assertMalformed(EXAMPLE.replace("Company-X", "Company\\ud800X"), "unpaired surrogate");
+        assertMalformed(EXAMPLE.replace("Company-X", "Company\\udc00X"), "unpaired surrogate");
+        assertThat(parseOrFail(EXAMPLE.replace("Company-X", "Company\\ud83d\\ude00X"))
+                        .organizationName())
+                .isEqualTo("Company\ud83d\ude00X");
+    }
+
+    @Test
+    void hostNamesAreLowerCasedBeforeTheyAreCapped() throws Exception {
+        // U+0130 lower-cases to two characters: capped first, the name could come out twice as long.
+        ReceivedReport report = parseOrFail(EXAMPLE.replace("mx1.mail.company-y.example", "\u0130".repeat(1000)));
+        assertThat(report.policies()
+                        .get(0)
+                        .failures()
+                        .get(0)
+                        .receivingMxHostname()
+                        .orElseThrow()
+                        .length())
+                .isLessThanOrEqualTo(ReceivedReportParser.MAX_NAME_LENGTH);
+    }
+
+    @Test
     void datesMustBeRfc3339WithTheEndNotBeforeTheStart() throws Exception {
         assertMalformed(EXAMPLE.replace("2016-04-01T00:00:00Z", "2016-04-01"), "not an RFC 3339 date-time");
         assertMalformed(EXAMPLE.replace("2016-04-01T00:00:00Z", "yesterday"), "not an RFC 3339 date-time");
