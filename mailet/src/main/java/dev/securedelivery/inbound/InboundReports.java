@@ -10,12 +10,15 @@ import dev.securedelivery.tlsrpt.ReceivedReport;
 import dev.securedelivery.tlsrpt.ReceivedReportParser;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -91,7 +94,15 @@ public final class InboundReports {
         Path file = directory.resolve(now.toEpochMilli() + "-" + key + ".json");
         Path temporary = directory.resolve(TEMPORARY_PREFIX + UUID.randomUUID());
         try {
-            Files.write(temporary, json);
+            try (FileChannel channel =
+                    FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer bytes = ByteBuffer.wrap(json);
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+                // On the disk before it has the report's name: a power cut leaves no empty report behind.
+                channel.force(true);
+            }
             // Never half a file under a report's name, whatever stops James.
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
         } finally {
