@@ -16,7 +16,6 @@ public final class ReceivedFailure {
     /** What {@link #resultTypeName()} says of a result type the registry does not have. */
     public static final String UNKNOWN = "unknown";
 
-    private final Optional<ResultType> resultType;
     private final String reportedResultType;
     private final String sendingMtaIp;
     private final String receivingMxHostname;
@@ -27,7 +26,6 @@ public final class ReceivedFailure {
     private final String failureReasonCode;
 
     ReceivedFailure(
-            Optional<ResultType> resultType,
             String reportedResultType,
             String sendingMtaIp,
             String receivingMxHostname,
@@ -36,7 +34,6 @@ public final class ReceivedFailure {
             long failedSessions,
             String additionalInformation,
             String failureReasonCode) {
-        this.resultType = Objects.requireNonNull(resultType, "resultType");
         this.reportedResultType = Objects.requireNonNull(reportedResultType, "reportedResultType");
         this.sendingMtaIp = sendingMtaIp;
         this.receivingMxHostname = receivingMxHostname;
@@ -47,14 +44,14 @@ public final class ReceivedFailure {
         this.failureReasonCode = failureReasonCode;
     }
 
-    /** The registered result type, or empty for one this server does not know. */
+    /** The registered result type, or empty for one this server does not know (RFC 8460 4.3: the registry may grow). */
     public Optional<ResultType> resultType() {
-        return resultType;
+        return ResultType.fromReportName(reportedResultType);
     }
 
     /** The registered name, or {@link #UNKNOWN}. */
     public String resultTypeName() {
-        return resultType.map(ResultType::reportName).orElse(UNKNOWN);
+        return resultType().map(ResultType::reportName).orElse(UNKNOWN);
     }
 
     /** The {@code result-type} as the report wrote it (cleaned, capped). */
@@ -94,7 +91,7 @@ public final class ReceivedFailure {
     /** The entry in RFC 8460 4.4's form; an unknown result type as the report wrote it. */
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("result-type", resultType.map(ResultType::reportName).orElse(reportedResultType));
+        json.put("result-type", resultType().map(ResultType::reportName).orElse(reportedResultType));
         putIfPresent(json, "sending-mta-ip", sendingMtaIp);
         putIfPresent(json, "receiving-mx-hostname", receivingMxHostname);
         putIfPresent(json, "receiving-mx-helo", receivingMxHelo);

@@ -87,11 +87,6 @@ public final class ReceivedReport {
         return sum;
     }
 
-    /** Whether the report covers some time in [{@code from}, {@code to}]. */
-    public boolean overlaps(Instant from, Instant to) {
-        return !start.isAfter(to) && !end.isBefore(from);
-    }
-
     /** The report in RFC 8460 4.4's JSON, as read: what {@link ReceivedReportParser} reads back to an equal report. */
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();

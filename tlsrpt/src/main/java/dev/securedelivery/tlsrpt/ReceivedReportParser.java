@@ -229,9 +229,7 @@ public final class ReceivedReportParser {
     private static ReceivedFailure failure(Map<String, Object> json, String path) throws MalformedReportException {
         String reported = PeerText.clean(text(json, "result-type", path, true), MAX_NAME_LENGTH);
         // RFC 8460 4.3: the registry may grow; a type this server does not know is kept as unknown.
-        Optional<ResultType> type = ResultType.fromReportName(reported);
         return new ReceivedFailure(
-                type,
                 reported,
                 address(json, "sending-mta-ip", path),
                 hostName(json, "receiving-mx-hostname", path),
