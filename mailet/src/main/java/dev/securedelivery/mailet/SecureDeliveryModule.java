@@ -39,14 +39,28 @@ public final class SecureDeliveryModule extends AbstractModule {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(SecureDeliveryModule.class);
 
+    /** The file read once, for the engine and the inbound reports alike. */
     @Provides
     @Singleton
-    SecureDeliveryEngine engine(FileSystem fileSystem, MetricFactory metrics, MailetContext mailetContext)
-            throws IOException {
+    PolicyEngineConfiguration configuration(FileSystem fileSystem) throws IOException {
         Path workingDirectory = fileSystem.getBasedir().toPath();
         Path file = configurationFile(fileSystem, workingDirectory);
         try {
-            PolicyEngineConfiguration configuration = configuration(file, workingDirectory);
+            return configuration(file, workingDirectory);
+        } catch (ConfigurationException e) {
+            throw failed(e, file);
+        }
+    }
+
+    @Provides
+    @Singleton
+    SecureDeliveryEngine engine(
+            FileSystem fileSystem,
+            PolicyEngineConfiguration configuration,
+            MetricFactory metrics,
+            MailetContext mailetContext)
+            throws IOException {
+        try {
             SecureDeliveryEngine engine = SecureDeliveryEngine.from(
                     configuration,
                     Clock.systemUTC(),
@@ -77,12 +91,17 @@ public final class SecureDeliveryModule extends AbstractModule {
                     configuration.overrides().size());
             return engine;
         } catch (ConfigurationException e) {
-            // Reading the file and building from it (trust anchors, directories) fail alike: one line
-            // naming the file and the key, logged here since James may print only the exception's chain.
-            String message = "secure-delivery: " + e.inFile(file).getMessage();
-            LOGGER.error(message);
-            throw new IllegalStateException(message);
+            throw failed(
+                    e, configurationFile(fileSystem, fileSystem.getBasedir().toPath()));
         }
+    }
+
+    // Reading the file and building from it (trust anchors, directories) fail alike: one line naming
+    // the file and the key, logged here since James may print only the exception's chain.
+    private static IllegalStateException failed(ConfigurationException e, Path file) {
+        String message = "secure-delivery: " + e.inFile(file).getMessage();
+        LOGGER.error(message);
+        return new IllegalStateException(message);
     }
 
     /**
@@ -91,16 +110,8 @@ public final class SecureDeliveryModule extends AbstractModule {
      */
     @Provides
     @Singleton
-    InboundReports inboundReports(FileSystem fileSystem) throws IOException {
-        Path workingDirectory = fileSystem.getBasedir().toPath();
-        Path file = configurationFile(fileSystem, workingDirectory);
-        try {
-            return new InboundReports(configuration(file, workingDirectory).inboundReports(), Clock.systemUTC());
-        } catch (ConfigurationException e) {
-            String message = "secure-delivery: " + e.inFile(file).getMessage();
-            LOGGER.error(message);
-            throw new IllegalStateException(message);
-        }
+    InboundReports inboundReports(PolicyEngineConfiguration configuration) {
+        return new InboundReports(configuration.inboundReports(), Clock.systemUTC());
     }
 
     /** The dashboard's figures: the posture history and the inbound TLS reports, as the JSON routes show them. */

@@ -56,7 +56,9 @@ class SecureDeliveryModuleTest {
 
     // The configuration fails before the metrics or the mailet context are used.
     private void startEngine() throws Exception {
-        new SecureDeliveryModule().engine(new JamesFiles(james), null, null).close();
+        SecureDeliveryModule module = new SecureDeliveryModule();
+        JamesFiles files = new JamesFiles(james);
+        module.engine(files, module.configuration(files), null, null).close();
     }
 
     /** James's file system as its file:// URLs see it: relative to the working directory. */
