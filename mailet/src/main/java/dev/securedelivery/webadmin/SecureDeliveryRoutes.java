@@ -155,7 +155,7 @@ public final class SecureDeliveryRoutes implements Routes {
         if (rawDomain != null) {
             domain = DomainNames.normalize(rawDomain);
             if (domain == null) {
-                throw badRequest("Not a domain name: " + rawDomain);
+                throw badRequest("Not a domain name: " + PeerText.clean(rawDomain, 300));
             }
         }
         List<InboundReport> reports = inboundReports.list(
@@ -300,7 +300,7 @@ public final class SecureDeliveryRoutes implements Routes {
         String raw = request.params("domain");
         String domain = raw == null ? null : DomainNames.normalize(raw);
         if (domain == null) {
-            throw badRequest("Not a domain name: " + raw);
+            throw badRequest("Not a domain name: " + PeerText.clean(raw, 300));
         }
         return domain;
     }
