@@ -102,11 +102,6 @@ public final class Publication {
         return plan.hosts().isEmpty() || plan.mxSecure() ? Known.UNKNOWN : Known.NO;
     }
 
-    /** This publication with {@code tlsRpt} as the TLS-RPT answer. */
-    public Publication withTlsRpt(Known tlsRpt) {
-        return new Publication(mtaSts, dane, tlsRpt);
-    }
-
     public Known mtaSts() {
         return mtaSts;
     }
