@@ -34,7 +34,6 @@ public final class DashboardData {
     private final List<Domain> domains;
     private final List<Failure> failures;
     private final List<InboundReports> inboundReports;
-    private final boolean observeMode;
     private final Optional<String> sourceNote;
 
     private DashboardData(Builder builder) {
@@ -46,7 +45,6 @@ public final class DashboardData {
         this.domains = List.copyOf(builder.domains);
         this.failures = List.copyOf(builder.failures);
         this.inboundReports = List.copyOf(builder.inboundReports);
-        this.observeMode = builder.observeMode;
         this.sourceNote = builder.sourceNote;
     }
 
@@ -119,11 +117,6 @@ public final class DashboardData {
     /** The TLS reports received for the period, per reporting organisation and policy. */
     public List<InboundReports> inboundReports() {
         return inboundReports;
-    }
-
-    /** Whether enforcement is in observe mode (failures counted, delivery proceeding): the page shows a banner. */
-    public boolean observeMode() {
-        return observeMode;
     }
 
     /** What the person reading should know about where the figures come from, if anything. */
@@ -361,7 +354,6 @@ public final class DashboardData {
         private final List<Domain> domains = new ArrayList<>();
         private final List<Failure> failures = new ArrayList<>();
         private final List<InboundReports> inboundReports = new ArrayList<>();
-        private boolean observeMode;
         private Optional<String> sourceNote = Optional.empty();
 
         private Builder(String node, Instant generatedAt, LocalDate from, LocalDate to) {
@@ -405,11 +397,6 @@ public final class DashboardData {
 
         public Builder inboundReports(InboundReports reports) {
             inboundReports.add(Objects.requireNonNull(reports, "reports"));
-            return this;
-        }
-
-        public Builder observeMode(boolean observeMode) {
-            this.observeMode = observeMode;
             return this;
         }
 

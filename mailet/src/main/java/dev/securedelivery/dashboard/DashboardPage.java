@@ -81,13 +81,6 @@ public final class DashboardPage {
         }
         html.append("</style>\n</head>\n<body>\n");
         header(period);
-        if (data.observeMode()) {
-            html.append(
-                            "<div class=\"banner\" id=\"observe-mode\" role=\"alert\"><strong>Observe mode is on.</strong> ")
-                    .append("Policy failures are counted and logged, but delivery proceeds as with James's ")
-                    .append("stock RemoteDelivery: the deferrals and bounces below include messages that were ")
-                    .append("in fact delivered without the protection their policy requires.</div>\n");
-        }
         data.sourceNote()
                 .ifPresent(note -> html.append("<p class=\"note\" id=\"source-note\">")
                         .append(escape(note))
@@ -686,7 +679,6 @@ public final class DashboardPage {
             "header .meta strong{color:#fff;}",
             ".sep{color:#6f8499;margin:0 6px;}",
             "main{max-width:1180px;margin:0 auto;padding:20px 24px 8px;}",
-            ".banner{background:#fff4d6;border-bottom:1px solid #e7c66a;color:#5a4200;padding:12px 32px;}",
             ".note{max-width:1180px;margin:14px auto 0;padding:0 24px;color:var(--muted);font-size:13px;}",
             "section{background:#fff;border:1px solid var(--line);border-radius:10px;padding:18px 22px;"
                     + "margin:0 0 20px;}",

@@ -101,12 +101,6 @@ class DashboardPageTest {
     }
 
     @Test
-    void theObserveModeBannerShowsOnlyInObserveMode() {
-        assertThat(november).contains("id=\"observe-mode\"");
-        assertThat(DashboardPage.render(SampleDashboards.empty())).doesNotContain("id=\"observe-mode\"");
-    }
-
-    @Test
     void anEmptyPeriodSaysSoInEachSection() {
         String page = DashboardPage.render(SampleDashboards.empty());
 

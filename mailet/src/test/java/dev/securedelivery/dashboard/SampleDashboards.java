@@ -79,7 +79,7 @@ public final class SampleDashboards {
                 List.of(
                         new DashboardData.MxFailures(HOSTILE_MX, "<i>made-up-type</i>", 5),
                         new DashboardData.MxFailures("", "validation-failure", 2))));
-        return data.observeMode(true).build();
+        return data.build();
     }
 
     /** A period with nothing at all. */

@@ -272,11 +272,6 @@ class DashboardInBrowserTest {
     }
 
     @Test
-    void theObserveModeBannerShows() {
-        assertThat(browser.findElement(By.id("observe-mode")).getText()).startsWith("Observe mode is on.");
-    }
-
-    @Test
     void screenshotsAndAnA4PrintAreWrittenForAPersonToLookAt() throws IOException {
         Path target = Paths.get("target");
         Files.createDirectories(target);
