@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class DomainDelivery {
     private static final Logger LOGGER = LoggerFactory.getLogger(DomainDelivery.class);
     private static final long PLAN_TIMEOUT_SECONDS = 120;
+    private static final String NO_PLAN_IN_TIME = "no plan within " + PLAN_TIMEOUT_SECONDS + " s";
     /** X.3.0: the mail system (ours) stopped; the recipients wait, no retry spent (see DeliveryResult#interrupted). */
     private static final EnhancedStatus SHUTDOWN = EnhancedStatus.transientFailure(3, 0);
 
@@ -221,11 +222,9 @@ public final class DomainDelivery {
             throw new PlanInterruptedException();
         } catch (ExecutionException e) {
             throw new PlanUnavailableException(
-                    e.getCause() instanceof TimeoutException
-                            ? "no plan within " + PLAN_TIMEOUT_SECONDS + " s"
-                            : String.valueOf(e.getCause()));
+                    e.getCause() instanceof TimeoutException ? NO_PLAN_IN_TIME : String.valueOf(e.getCause()));
         } catch (TimeoutException e) {
-            throw new PlanUnavailableException("no plan within " + PLAN_TIMEOUT_SECONDS + " s");
+            throw new PlanUnavailableException(NO_PLAN_IN_TIME);
         }
     }
 
