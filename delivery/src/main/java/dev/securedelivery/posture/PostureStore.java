@@ -1,11 +1,10 @@
 package dev.securedelivery.posture;
 
 import dev.securedelivery.mtasts.DomainNames;
-import java.io.BufferedReader;
+import dev.securedelivery.tlsrpt.BoundedLineReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -340,9 +339,9 @@ public final class PostureStore implements Closeable {
     private void load(LocalDate day, Path file) throws IOException {
         int skipped = 0;
         long maxChars = (maxDomainsPerDay + 2L) * MAX_LINE_CHARS;
-        try (BoundedLines lines = new BoundedLines(
+        try (BoundedLineReader lines = new BoundedLineReader(
                 // Bytes that are not UTF-8 become replacement characters: such a line does not parse.
-                new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8), maxChars)) {
+                new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8), MAX_LINE_CHARS, maxChars)) {
             String header = lines.next();
             if (!HEADER.equals(header)) {
                 setAside(day, file);
@@ -353,8 +352,8 @@ public final class PostureStore implements Closeable {
                     skipped++;
                 }
             }
-            skipped += lines.skipped;
-            if (lines.truncated) {
+            skipped += lines.overlongLines();
+            if (lines.truncated()) {
                 LOGGER.warn(
                         "secure-delivery: posture file {} is over {} characters; the rest is not read", file, maxChars);
             }
@@ -470,55 +469,5 @@ public final class PostureStore implements Closeable {
             Thread.currentThread().interrupt();
         }
         flush();
-    }
-
-    /** Lines of at most {@value #MAX_LINE_CHARS} characters, and at most {@code maxChars} in all. */
-    private static final class BoundedLines implements Closeable {
-        private final Reader in;
-        private final long maxChars;
-        private long read;
-        int skipped;
-        boolean truncated;
-
-        BoundedLines(Reader in, long maxChars) {
-            this.in = new BufferedReader(in);
-            this.maxChars = maxChars;
-        }
-
-        /** The next line within bounds, or null at the end; a line too long is skipped and counted. */
-        String next() throws IOException {
-            while (true) {
-                StringBuilder line = new StringBuilder();
-                boolean overlong = false;
-                int c;
-                while ((c = in.read()) >= 0 && c != '\n') {
-                    if (++read > maxChars) {
-                        truncated = true;
-                        return null;
-                    }
-                    if (line.length() < MAX_LINE_CHARS) {
-                        line.append((char) c);
-                    } else {
-                        overlong = true;
-                    }
-                }
-                if (c < 0 && line.length() == 0 && !overlong) {
-                    return null;
-                }
-                read++;
-                if (!overlong) {
-                    return line.toString();
-                }
-                skipped++;
-                if (c < 0) {
-                    return null;
-                }
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
     }
 }
