@@ -41,6 +41,16 @@ public final class DomainPosture {
         other.bounced.forEach(this::bounced);
     }
 
+    /** One domain's posture over {@code days}, oldest first: their counts added, and what it published last known. */
+    public static DomainPosture over(Iterable<DomainPosture> days) {
+        DomainPosture sum = new DomainPosture();
+        for (DomainPosture day : days) {
+            sum.add(day);
+            sum.published(day.publication);
+        }
+        return sum;
+    }
+
     DomainPosture copy() {
         DomainPosture copy = new DomainPosture();
         copy.add(this);

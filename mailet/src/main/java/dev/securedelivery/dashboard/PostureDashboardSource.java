@@ -67,7 +67,7 @@ public final class PostureDashboardSource implements DashboardSource {
 
     private static void addPosture(
             DashboardData.Builder data, SortedMap<LocalDate, SortedMap<String, DomainPosture>> days, Instant now) {
-        Map<String, DomainTotals> domains = new TreeMap<>();
+        Map<String, List<DomainPosture>> domains = new TreeMap<>();
         List<DashboardData.Failure> failures = new ArrayList<>();
         for (Map.Entry<LocalDate, SortedMap<String, DomainPosture>> day : days.entrySet()) {
             Map<Protection, Long> delivered = new EnumMap<>(Protection.class);
@@ -81,14 +81,14 @@ public final class PostureDashboardSource implements DashboardSource {
                 counts.delivered().forEach((protection, count) -> delivered.merge(protection, count, Long::sum));
                 deferred += counts.totalDeferred();
                 bounced += counts.totalBounced();
-                domains.computeIfAbsent(entry.getKey(), name -> new DomainTotals())
+                domains.computeIfAbsent(entry.getKey(), name -> new ArrayList<>())
                         .add(counts);
                 addFailures(failures, seen, entry.getKey(), counts);
             }
             data.day(new DashboardData.Day(day.getKey(), ProtectionCounts.of(delivered), deferred, bounced));
         }
         List<DashboardData.Domain> rows = new ArrayList<>();
-        domains.forEach((name, totals) -> rows.add(totals.row(name)));
+        domains.forEach((name, daysOfIt) -> rows.add(row(name, DomainPosture.over(daysOfIt))));
         rows.sort(Comparator.comparingLong(PostureDashboardSource::messages)
                 .reversed()
                 .thenComparing(DashboardData.Domain::name));
@@ -149,31 +149,19 @@ public final class PostureDashboardSource implements DashboardSource {
         return domain.delivered().total() + domain.deferred() + domain.bounced();
     }
 
-    /** One domain's counts over the days shown, and what it was last seen to publish. */
-    private static final class DomainTotals {
-        private final Map<Protection, Long> delivered = new EnumMap<>(Protection.class);
-        private long deferred;
-        private long bounced;
-        private final Map<PublishedStandard, Boolean> publishes = new EnumMap<>(PublishedStandard.class);
+    /** One domain's row: its counts over the days shown, and what it was last seen to publish. */
+    private static DashboardData.Domain row(String name, DomainPosture total) {
+        Map<PublishedStandard, Boolean> publishes = new EnumMap<>(PublishedStandard.class);
+        known(publishes, PublishedStandard.MTA_STS, total.publication().mtaSts().asBoolean());
+        known(publishes, PublishedStandard.DANE, total.publication().dane().asBoolean());
+        known(publishes, PublishedStandard.TLS_RPT, total.publication().tlsRpt().asBoolean());
+        return new DashboardData.Domain(
+                name, ProtectionCounts.of(total.delivered()), total.totalDeferred(), total.totalBounced(), publishes);
+    }
 
-        // Days come oldest first: a later day's known answer replaces an earlier one.
-        void add(DomainPosture counts) {
-            counts.delivered().forEach((protection, count) -> delivered.merge(protection, count, Long::sum));
-            deferred += counts.totalDeferred();
-            bounced += counts.totalBounced();
-            known(PublishedStandard.MTA_STS, counts.publication().mtaSts().asBoolean());
-            known(PublishedStandard.DANE, counts.publication().dane().asBoolean());
-            known(PublishedStandard.TLS_RPT, counts.publication().tlsRpt().asBoolean());
-        }
-
-        private void known(PublishedStandard publication, Boolean answer) {
-            if (answer != null) {
-                publishes.put(publication, answer);
-            }
-        }
-
-        DashboardData.Domain row(String name) {
-            return new DashboardData.Domain(name, ProtectionCounts.of(delivered), deferred, bounced, publishes);
+    private static void known(Map<PublishedStandard, Boolean> publishes, PublishedStandard standard, Boolean answer) {
+        if (answer != null) {
+            publishes.put(standard, answer);
         }
     }
 
