@@ -96,20 +96,12 @@ public final class DeliveryAttempt {
      * an opportunistic one whose TLS failed); everything else kept.
      */
     DeliveryAttempt as(TlsRequirement requirement, String detail) {
-        Builder copy = new Builder(host, address, requirement);
+        Builder copy = sessionOf(requirement, messagesBefore);
         copy.stage = stage;
-        copy.tlsProtocol = tlsProtocol;
-        copy.cipherSuite = cipherSuite;
-        copy.authenticatedBy = authenticatedBy;
-        copy.matchedRecord = matchedRecord;
         copy.status = status;
         copy.resultType = resultType;
         copy.policyFailure = policyFailure;
         recipients.forEach(copy::recipient);
-        copy.peerCertificates = peerCertificates;
-        copy.serverName = serverName;
-        copy.localAddress = localAddress;
-        copy.messagesBefore = messagesBefore;
         return new DeliveryAttempt(copy, outcome, requirement, PeerText.clean(detail));
     }
 
@@ -123,17 +115,23 @@ public final class DeliveryAttempt {
      * transaction starts at MAIL FROM.
      */
     static Builder onSessionOf(DeliveryAttempt first, int messagesBefore) {
-        Builder next = new Builder(first.host, first.address, first.requirement);
+        Builder next = first.sessionOf(first.requirement, messagesBefore);
         next.stage = Stage.MAIL;
-        next.tlsProtocol = first.tlsProtocol;
-        next.cipherSuite = first.cipherSuite;
-        next.authenticatedBy = first.authenticatedBy;
-        next.matchedRecord = first.matchedRecord;
-        next.peerCertificates = first.peerCertificates;
-        next.serverName = first.serverName;
-        next.localAddress = first.localAddress;
-        next.messagesBefore = messagesBefore;
         return next;
+    }
+
+    // What belongs to the session rather than to one transaction: its TLS, peer and names.
+    private Builder sessionOf(TlsRequirement requirement, int messagesBefore) {
+        Builder copy = new Builder(host, address, requirement);
+        copy.tlsProtocol = tlsProtocol;
+        copy.cipherSuite = cipherSuite;
+        copy.authenticatedBy = authenticatedBy;
+        copy.matchedRecord = matchedRecord;
+        copy.peerCertificates = peerCertificates;
+        copy.serverName = serverName;
+        copy.localAddress = localAddress;
+        copy.messagesBefore = messagesBefore;
+        return copy;
     }
 
     public String host() {

@@ -25,9 +25,4 @@ public enum PeerAuthentication {
     public String label() {
         return label;
     }
-
-    /** Whether TLSA records authenticated the server. */
-    public boolean dane() {
-        return this == DANE_EE || this == DANE_TA;
-    }
 }
