@@ -119,41 +119,8 @@ final class JamesProcess implements AutoCloseable {
         Ports ports = configure(home, secureDelivery, mxPort, Map.of());
         Path extensions = Files.createDirectories(home.resolve("extensions-jars"));
         Files.copy(extension, extensions.resolve(extension.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-        // STARTTLS for James's SMTP server (and with it REQUIRETLS), as bin/james makes it.
-        Path keytool = james.java().resolveSibling("keytool");
-        Process keys = new ProcessBuilder(
-                        keytool.toString(),
-                        "-genkeypair",
-                        "-alias",
-                        "james",
-                        "-keyalg",
-                        "RSA",
-                        "-keysize",
-                        "2048",
-                        "-validity",
-                        "3650",
-                        "-dname",
-                        "CN=localhost",
-                        "-storetype",
-                        "PKCS12",
-                        "-keystore",
-                        conf.resolve("keystore").toString(),
-                        "-storepass",
-                        "james72laBalle",
-                        "-keypass",
-                        "james72laBalle",
-                        "-noprompt")
-                .redirectErrorStream(true)
-                .redirectOutput(home.resolve("keytool.out").toFile())
-                .start();
-        try {
-            if (!keys.waitFor(60, TimeUnit.SECONDS) || keys.exitValue() != 0) {
-                throw new IllegalStateException("keytool failed: " + Files.readString(home.resolve("keytool.out")));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while keytool ran", e);
-        }
+        // STARTTLS for James's SMTP server (and with it REQUIRETLS), with the key store the in-JVM James has.
+        JamesUnderTest.writeSmtpKeyStore(conf);
 
         Path output = home.resolve("james.out");
         ProcessBuilder builder = new ProcessBuilder(

@@ -39,6 +39,11 @@ final class JamesUnderTest implements AutoCloseable {
     private static final IssuedCertificate SMTP_CERTIFICATE =
             TestCertificateAuthority.root("James SMTP Test Root").issue("localhost");
 
+    /** conf/keystore, which James's SMTP server reads for STARTTLS (a certificate for localhost). */
+    static void writeSmtpKeyStore(Path conf) throws IOException {
+        SMTP_CERTIFICATE.writePkcs12(conf.resolve("keystore"), KEYSTORE_SECRET);
+    }
+
     private final GuiceJamesServer server;
     private final int smtpPort;
     private final int webAdminPort;
@@ -208,7 +213,7 @@ final class JamesUnderTest implements AutoCloseable {
                         + "      <handler class=\"dev.securedelivery.smtpserver.RequireTlsHandler\"/>\n"
                         + "      <handler class=\"org.apache.james.smtpserver.CoreCmdHandlerLoader\"/>\n"
                         + "    </handlerchain>\n  </smtpserver>\n</smtpservers>\n");
-        SMTP_CERTIFICATE.writePkcs12(conf.resolve("keystore"), KEYSTORE_SECRET);
+        writeSmtpKeyStore(conf);
         write(conf, "imapserver.xml", "<imapservers>\n  <imapserver enabled=\"false\"/>\n</imapservers>\n");
         int webAdminPort = webAdmin ? LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress()) : -1;
         write(
