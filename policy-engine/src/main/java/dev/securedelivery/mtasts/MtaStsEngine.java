@@ -52,7 +52,8 @@ import org.slf4j.MDC;
  *
  * <p>Concurrency: all callers for one domain share one update (one TXT lookup, at most one fetch);
  * updates of different domains run in parallel on a bounded pool ({@link UpdateThreads}), which
- * no DNS lookup holds and a slow fetch leaves for a thread of its own; no caller waits longer than
+ * the TXT lookup does not hold (the policy host's address lookup is part of the fetch) and a slow
+ * fetch leaves for a thread of its own; no caller waits longer than
  * {@code lookupTimeout}, after which it gets the cached policy if one is unexpired, else a
  * temporary failure, while the update goes on.
  *
@@ -101,8 +102,9 @@ public final class MtaStsEngine implements Closeable {
         this.store = store;
         this.clock = builder.clock;
         this.cache = new AnswerCache(builder.maxEntries, builder.maxBytes);
-        // Threads are made as updates need them and end when idle. DNS lookups hold none; a fetch holds
-        // one, and one that runs long (a policy host that trickles, a black hole) moves to a thread of
+        // Threads are made as updates need them and end when idle. The TXT lookup holds none; a fetch
+        // (the policy host's addresses included) holds one, and one that runs long (a policy host that trickles, a
+        // black hole) moves to a thread of
         // its own from the slow budget, so that many such hosts at once do not starve other domains.
         this.workers = new UpdateThreads(
                 builder.updateThreads,

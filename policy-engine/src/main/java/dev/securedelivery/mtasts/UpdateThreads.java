@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
  * shared thread, so that there are never more than {@code shared + slowBudget} threads. Threads
  * are made as they are needed and end after a minute without work.
  *
- * <p>DNS lookups hold no thread at all (they are asynchronous); only the fetch, which HttpClient
- * does with blocking sockets, does.
+ * <p>The {@code _mta-sts} TXT lookup holds no thread (it is asynchronous); the fetch does, the
+ * policy host's address lookup in it included, since HttpClient connects with blocking sockets.
  */
 final class UpdateThreads implements Executor {
     private final ThreadPoolExecutor pool;
