@@ -272,7 +272,7 @@ public final class SmtpClient {
         }
         try {
             SmtpReply reply = connection.exchange("RSET", RSET_WAIT);
-            if (reply.code() == 250 && !connection.sawFailureReply()) {
+            if (reply.code() == 250) {
                 return true;
             }
         } catch (IOException e) {
