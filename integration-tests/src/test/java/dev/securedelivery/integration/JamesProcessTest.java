@@ -1,6 +1,7 @@
 package dev.securedelivery.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -178,19 +180,21 @@ class JamesProcessTest {
             world.awaitOne("mx.shown.test");
 
             Pattern shownRow = Pattern.compile("<tr data-domain=\"shown\\.test\">.*?</tr>");
-            String row = null;
-            for (int i = 0; i < 50 && row == null; i++) {
-                HttpResponse<String> response = get("/secure-delivery/dashboard");
-                assertThat(response.statusCode()).isEqualTo(200);
-                assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html;charset=utf-8");
-                Matcher matcher = shownRow.matcher(response.body());
-                if (matcher.find() && matcher.group().contains("data-count=\"delivered\">1<")) {
-                    row = matcher.group();
-                } else {
-                    Thread.sleep(100);
-                }
-            }
-            assertThat(row).as("the dashboard's row of shown.test").isNotNull();
+            AtomicReference<String> shown = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        HttpResponse<String> response = get("/secure-delivery/dashboard");
+                        assertThat(response.statusCode()).isEqualTo(200);
+                        assertThat(response.headers().firstValue("Content-Type"))
+                                .hasValue("text/html;charset=utf-8");
+                        Matcher matcher = shownRow.matcher(response.body());
+                        if (matcher.find() && matcher.group().contains("data-count=\"delivered\">1<")) {
+                            shown.set(matcher.group());
+                        }
+                        return shown.get() != null;
+                    });
+            String row = shown.get();
             JsonNode posture =
                     JSON.readTree(get("/secure-delivery/posture/shown.test").body());
             // Unauthenticated TLS to an MX without DANE or MTA-STS: protection "tls", shown as TLS only.
