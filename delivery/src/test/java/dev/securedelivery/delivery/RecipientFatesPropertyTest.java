@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.securedelivery.delivery.ScriptedSmtpPeer.Answer;
 import dev.securedelivery.delivery.ScriptedSmtpPeer.Script;
 import dev.securedelivery.delivery.ScriptedSmtpPeer.Stage;
-import dev.securedelivery.testing.LoopbackPorts;
 import dev.securedelivery.testing.TestCertificateAuthority;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -43,15 +42,16 @@ class RecipientFatesPropertyTest {
             @ForAll("recipientCounts") int count,
             @ForAll boolean sendPartial)
             throws Exception {
-        int port = LoopbackPorts.freeTcpPort(InetAddress.getByName("127.0.0.2"));
         List<String> recipients = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
             recipients.add("user" + i + "@dest.test");
         }
-        try (ScriptedSmtpPeer one = ScriptedSmtpPeer.start(InetAddress.getByName("127.0.0.1"), port, null, first);
-                ScriptedSmtpPeer two = ScriptedSmtpPeer.start(InetAddress.getByName("127.0.0.2"), port, null, second);
+        try (ScriptedSmtpPeer.PeersOnOnePort peers = ScriptedSmtpPeer.startOnOnePort(
+                        InetAddress.getByName("127.0.0.1"), first, InetAddress.getByName("127.0.0.2"), second);
                 TestDestination destination = new TestDestination(
-                        List.of("127.0.0.1", "127.0.0.2"), null, port, sendPartial, ca.trustManager())) {
+                        List.of("127.0.0.1", "127.0.0.2"), null, peers.port(), sendPartial, ca.trustManager())) {
+            ScriptedSmtpPeer one = peers.first;
+            ScriptedSmtpPeer two = peers.second;
             DeliveryResult result = destination.delivery.deliver(TestDestination.envelope(recipients), false, false);
 
             // Exactly one fate each, in order.

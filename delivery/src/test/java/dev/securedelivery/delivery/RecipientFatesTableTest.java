@@ -7,7 +7,6 @@ import dev.securedelivery.delivery.ScriptedSmtpPeer.Script;
 import dev.securedelivery.delivery.ScriptedSmtpPeer.Stage;
 import dev.securedelivery.policy.DomainOverride;
 import dev.securedelivery.testing.IssuedCertificate;
-import dev.securedelivery.testing.LoopbackPorts;
 import dev.securedelivery.testing.TestCertificateAuthority;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -28,13 +27,11 @@ class RecipientFatesTableTest {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     private static TestCertificateAuthority ca;
     private static IssuedCertificate certificate;
-    private static int port;
 
     @BeforeAll
     static void issue() {
         ca = TestCertificateAuthority.root("Fates Test Root");
         certificate = ca.issue("mx1.dest.test");
-        port = LoopbackPorts.freeTcpPort(LOOPBACK);
     }
 
     @TestFactory
@@ -69,11 +66,11 @@ class RecipientFatesTableTest {
         for (int i = 1; i <= scenario.recipients; i++) {
             recipients.add("user" + i + "@dest.test");
         }
-        try (ScriptedSmtpPeer peer = ScriptedSmtpPeer.start(LOOPBACK, port, certificate.serverContext(), script);
+        try (ScriptedSmtpPeer peer = ScriptedSmtpPeer.start(LOOPBACK, certificate.serverContext(), script);
                 TestDestination destination = new TestDestination(
                         List.of("127.0.0.1"),
                         DomainOverride.REQUIRE_TLS,
-                        port,
+                        peer.port(),
                         scenario.sendPartial,
                         ca.trustManager())) {
             DeliveryResult result = destination.delivery.deliver(TestDestination.envelope(recipients), false, false);

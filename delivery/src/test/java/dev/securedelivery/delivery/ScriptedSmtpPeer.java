@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -99,8 +100,55 @@ final class ScriptedSmtpPeer implements AutoCloseable {
         thread.start();
     }
 
-    static ScriptedSmtpPeer start(InetAddress address, int port, SSLContext tls, Script script) throws IOException {
-        return new ScriptedSmtpPeer(address, port, tls, script);
+    /** A peer on a port the system picks now, so that no other process can take it in between. */
+    static ScriptedSmtpPeer start(InetAddress address, SSLContext tls, Script script) throws IOException {
+        return new ScriptedSmtpPeer(address, 0, tls, script);
+    }
+
+    /**
+     * Two peers on one port (the delivery uses one SMTP port for every MX host): the second is bound
+     * to the port the system gave the first, and both are started again if another process holds
+     * that port on the second address.
+     */
+    static PeersOnOnePort startOnOnePort(
+            InetAddress firstAddress, Script first, InetAddress secondAddress, Script second) throws IOException {
+        BindException last = null;
+        for (int attempt = 0; attempt < 20; attempt++) {
+            ScriptedSmtpPeer one = start(firstAddress, null, first);
+            try {
+                return new PeersOnOnePort(one, new ScriptedSmtpPeer(secondAddress, one.port(), null, second));
+            } catch (BindException e) {
+                one.close();
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    /** Two peers that share a port number, closed together. */
+    static final class PeersOnOnePort implements AutoCloseable {
+        final ScriptedSmtpPeer first;
+        final ScriptedSmtpPeer second;
+
+        private PeersOnOnePort(ScriptedSmtpPeer first, ScriptedSmtpPeer second) {
+            this.first = first;
+            this.second = second;
+        }
+
+        int port() {
+            return first.port();
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (first) {
+                second.close();
+            }
+        }
+    }
+
+    int port() {
+        return server.getLocalPort();
     }
 
     List<Accepted> accepted() {
