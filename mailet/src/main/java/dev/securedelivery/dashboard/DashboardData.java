@@ -17,13 +17,13 @@ import java.util.Optional;
  * What the dashboard shows of one node for a period of UTC days: per day the messages delivered by
  * protection level and those deferred and bounced; the busiest destination domains; recent policy
  * failures; the TLS reports other senders sent us. Immutable; every peer-chosen string (a domain, an
- * MX host name, an organisation, a detail) is kept on one line and capped here
+ * MX host name, an organisation) is kept on one line and capped here
  * ({@link PeerText#clean(String, int)}), and escaped by the renderer.
  */
 public final class DashboardData {
     /** The longest domain name kept (RFC 1035 2.3.4: 255 octets). */
     static final int MAX_NAME = 255;
-    /** The longest organisation name or free-text detail kept. */
+    /** The longest organisation name or note kept. */
     static final int MAX_TEXT = 300;
 
     private final String node;
@@ -208,31 +208,34 @@ public final class DashboardData {
         }
     }
 
-    /** A policy failure seen delivering to a domain: repeated ones are counted under the latest. */
+    /**
+     * The messages to one domain that one policy failure (an RFC 8460 result type) deferred or
+     * bounced on one UTC day. The posture history keeps counts per day, not the time of each
+     * failure, so the day is all that is known of when.
+     */
     public static final class Failure {
-        private final Instant lastSeen;
+        private final LocalDate day;
         private final String domain;
         private final ResultType cause;
-        private final long count;
-        private final String detail;
+        private final long deferred;
+        private final long bounced;
 
-        /**
-         * @param count how many times this cause was seen for the domain in the period (at least 1)
-         * @param detail what the delivery log said of the latest one
-         */
-        public Failure(Instant lastSeen, String domain, ResultType cause, long count, String detail) {
-            this.lastSeen = Objects.requireNonNull(lastSeen, "lastSeen");
+        /** @throws IllegalArgumentException if a count is negative, both are zero or their sum overflows */
+        public Failure(LocalDate day, String domain, ResultType cause, long deferred, long bounced) {
+            this.day = Objects.requireNonNull(day, "day");
             this.domain = PeerText.clean(domain, MAX_NAME);
             this.cause = Objects.requireNonNull(cause, "cause");
-            if (count < 1) {
-                throw new IllegalArgumentException("A failure is seen at least once, not " + count);
+            this.deferred = nonNegative("deferred", deferred);
+            this.bounced = nonNegative("bounced", bounced);
+            if (deferred + bounced == 0 || deferred > Long.MAX_VALUE - bounced) {
+                throw new IllegalArgumentException(
+                        "A failure is seen at least once, and at most Long.MAX_VALUE times in all");
             }
-            this.count = count;
-            this.detail = PeerText.clean(detail, MAX_TEXT);
         }
 
-        public Instant lastSeen() {
-            return lastSeen;
+        /** The UTC day the failures were seen. */
+        public LocalDate day() {
+            return day;
         }
 
         public String domain() {
@@ -244,12 +247,17 @@ public final class DashboardData {
             return cause;
         }
 
-        public long count() {
-            return count;
+        public long deferred() {
+            return deferred;
         }
 
-        public String detail() {
-            return detail;
+        public long bounced() {
+            return bounced;
+        }
+
+        /** Messages deferred or bounced. */
+        public long count() {
+            return deferred + bounced;
         }
     }
 

@@ -465,27 +465,27 @@ public final class DashboardPage {
             html.append("<p class=\"empty\">No policy failure in this period.</p>\n</section>\n");
             return;
         }
-        html.append("<table id=\"failure-table\">\n<thead><tr><th scope=\"col\">Last seen (UTC)</th>")
+        html.append("<table id=\"failure-table\">\n<thead><tr><th scope=\"col\">Day (UTC)</th>")
                 .append("<th scope=\"col\">Domain</th><th scope=\"col\">Cause</th>")
-                .append(
-                        "<th scope=\"col\" class=\"count\">Times</th><th scope=\"col\">Detail</th></tr></thead>\n<tbody>\n");
+                .append("<th scope=\"col\" class=\"count\">Deferred</th>")
+                .append("<th scope=\"col\" class=\"count\">Bounced</th></tr></thead>\n<tbody>\n");
         for (DashboardData.Failure failure : failures.subList(0, Math.min(failures.size(), MAX_FAILURES))) {
             html.append("<tr data-failure-domain=\"")
                     .append(escape(failure.domain()))
                     .append("\" data-cause=\"")
                     .append(failure.cause().reportName())
                     .append("\"><td class=\"when\">")
-                    .append(MINUTE.format(failure.lastSeen()))
+                    .append(failure.day())
                     .append("</td><td class=\"name\">")
                     .append(escape(failure.domain()))
                     .append("</td><td><code>")
                     .append(failure.cause().reportName())
                     .append("</code><div class=\"explain\">")
                     .append(explanation(failure.cause()))
-                    .append("</div></td><td class=\"count\" data-count=\"times\">")
-                    .append(failure.count())
-                    .append("</td><td class=\"detail\">")
-                    .append(escape(failure.detail()))
+                    .append("</div></td><td class=\"count\" data-count=\"deferred\">")
+                    .append(failure.deferred())
+                    .append("</td><td class=\"count\" data-count=\"bounced\">")
+                    .append(failure.bounced())
                     .append("</td></tr>\n");
         }
         html.append("</tbody>\n</table>\n");
@@ -728,7 +728,6 @@ public final class DashboardPage {
             ".explain{font-size:12px;color:var(--muted);margin-top:2px;}",
             "td.when{white-space:nowrap;font-variant-numeric:tabular-nums;}",
             "td.count,th.count{text-align:right;font-variant-numeric:tabular-nums;}",
-            "td.detail{color:#3d4a58;overflow-wrap:anywhere;word-break:break-word;max-width:420px;}",
             "tbody.report tr.summary th,tbody.report tr.summary td{border-top:1px solid var(--line);}",
             "tr.mx td{font-size:12px;color:#3d4a58;border-bottom:none;padding-top:2px;padding-bottom:2px;}",
             "td.indent{padding-left:26px;}",
@@ -762,7 +761,6 @@ public final class DashboardPage {
             "td.publishes{white-space:normal;}",
             ".badge{display:block;width:max-content;font-size:7pt;padding:0 4px;margin:0 0 1px;}",
             "th.name,td.name{min-width:9em;}",
-            "td.detail{max-width:none;}",
             ".swatch{width:8px;height:8px;margin-right:3px;}",
             ".card .label,.card .unit{font-size:7.5pt;}",
             "}",

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * {@code /secure-delivery/inbound-reports} for the same days.
  *
  * <p>Policy failures are the posture's deferrals and bounces whose cause is an RFC 8460 result type,
- * one row per day, domain and cause (the history keeps counts, not the time of each failure: a row's
- * time is the end of its day, or now for today).
+ * one row per UTC day, domain and cause, with the messages deferred and bounced (the history keeps
+ * counts, not the time of each failure).
  */
 public final class PostureDashboardSource implements DashboardSource {
     private static final Logger LOGGER = LoggerFactory.getLogger(PostureDashboardSource.class);
@@ -57,7 +57,7 @@ public final class PostureDashboardSource implements DashboardSource {
         Instant now = clock.instant();
         DashboardData.Builder data = DashboardData.builder(node, now, from, to);
         if (posture.isPresent()) {
-            addPosture(data, posture.get().between(from, to), now);
+            addPosture(data, posture.get().between(from, to));
         } else {
             data.sourceNote("This engine keeps no posture history: no delivery mailet has started it yet.");
         }
@@ -66,16 +66,13 @@ public final class PostureDashboardSource implements DashboardSource {
     }
 
     private static void addPosture(
-            DashboardData.Builder data, SortedMap<LocalDate, SortedMap<String, DomainPosture>> days, Instant now) {
+            DashboardData.Builder data, SortedMap<LocalDate, SortedMap<String, DomainPosture>> days) {
         Map<String, List<DomainPosture>> domains = new TreeMap<>();
         List<DashboardData.Failure> failures = new ArrayList<>();
         for (Map.Entry<LocalDate, SortedMap<String, DomainPosture>> day : days.entrySet()) {
             Map<Protection, Long> delivered = new EnumMap<>(Protection.class);
             long deferred = 0;
             long bounced = 0;
-            Instant dayEnd =
-                    day.getKey().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-            Instant seen = dayEnd.isAfter(now) ? now : dayEnd;
             for (Map.Entry<String, DomainPosture> entry : day.getValue().entrySet()) {
                 DomainPosture counts = entry.getValue();
                 counts.delivered().forEach((protection, count) -> delivered.merge(protection, count, Long::sum));
@@ -83,7 +80,7 @@ public final class PostureDashboardSource implements DashboardSource {
                 bounced += counts.totalBounced();
                 domains.computeIfAbsent(entry.getKey(), name -> new ArrayList<>())
                         .add(counts);
-                addFailures(failures, seen, entry.getKey(), counts);
+                addFailures(failures, day.getKey(), entry.getKey(), counts);
             }
             data.day(new DashboardData.Day(day.getKey(), ProtectionCounts.of(delivered), deferred, bounced));
         }
@@ -93,7 +90,7 @@ public final class PostureDashboardSource implements DashboardSource {
                 .reversed()
                 .thenComparing(DashboardData.Domain::name));
         rows.forEach(data::domain);
-        failures.sort(Comparator.comparing(DashboardData.Failure::lastSeen)
+        failures.sort(Comparator.comparing(DashboardData.Failure::day)
                 .reversed()
                 .thenComparing(
                         Comparator.comparingLong(DashboardData.Failure::count).reversed())
@@ -102,7 +99,7 @@ public final class PostureDashboardSource implements DashboardSource {
     }
 
     private static void addFailures(
-            List<DashboardData.Failure> failures, Instant seen, String domain, DomainPosture counts) {
+            List<DashboardData.Failure> failures, LocalDate day, String domain, DomainPosture counts) {
         Map<FailureCause, long[]> byCause = new EnumMap<>(FailureCause.class);
         counts.deferred().forEach((cause, count) -> byCause.computeIfAbsent(cause, c -> new long[2])[0] += count);
         counts.bounced().forEach((cause, count) -> byCause.computeIfAbsent(cause, c -> new long[2])[1] += count);
@@ -110,11 +107,7 @@ public final class PostureDashboardSource implements DashboardSource {
             Optional<ResultType> type = cause.resultType();
             if (type.isPresent()) {
                 failures.add(new DashboardData.Failure(
-                        seen,
-                        domain,
-                        type.get(),
-                        deferredAndBounced[0] + deferredAndBounced[1],
-                        deferredAndBounced[0] + " deferred, " + deferredAndBounced[1] + " bounced that day"));
+                        day, domain, type.get(), deferredAndBounced[0], deferredAndBounced[1]));
             }
         });
     }

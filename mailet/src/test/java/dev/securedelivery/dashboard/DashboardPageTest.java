@@ -24,12 +24,10 @@ class DashboardPageTest {
                 .contains("data-domain=\"&lt;script&gt;window.pwned=1&lt;/script&gt;.example\"")
                 .contains("Evil &quot;onload=&quot;window.pwned=2&quot; &lt;img src=x onerror=alert(1)&gt;")
                 .contains("mx.&lt;b&gt;bold&lt;/b&gt;&amp;amp;.example")
-                .contains("250 &lt;svg onload=alert(3)&gt; ok &amp; done")
                 .doesNotContain("<script")
                 .doesNotContain("<img")
                 .doesNotContain("<b>")
-                .doesNotContain("\"onload=")
-                .doesNotContain("<svg onload");
+                .doesNotContain("\"onload=");
     }
 
     @Test
@@ -121,8 +119,8 @@ class DashboardPageTest {
             data.domain(new DashboardData.Domain("d" + i + ".example", ProtectionCounts.none(), 1, 0, Map.of()));
         }
         for (int i = 0; i < DashboardPage.MAX_FAILURES + 1; i++) {
-            data.failure(
-                    new DashboardData.Failure(Instant.EPOCH, "f" + i + ".example", ResultType.DANE_REQUIRED, 1, ""));
+            data.failure(new DashboardData.Failure(
+                    SampleDashboards.FROM, "f" + i + ".example", ResultType.DANE_REQUIRED, 1, 0));
         }
         data.inboundReports(new DashboardData.InboundReports("o", "p.example", PolicyType.STS, 1, 1, 0, List.of()));
 
@@ -149,7 +147,11 @@ class DashboardPageTest {
                 .hasMessageContaining("given twice");
         assertThatThrownBy(() -> ProtectionCounts.of(Map.of(Protection.TLS, -1L)))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new DashboardData.Failure(Instant.EPOCH, "d", ResultType.DANE_REQUIRED, 0, ""))
+        assertThatThrownBy(() -> new DashboardData.Failure(from, "d", ResultType.DANE_REQUIRED, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new DashboardData.Failure(from, "d", ResultType.DANE_REQUIRED, -1, 2))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new DashboardData.Failure(from, "d", ResultType.DANE_REQUIRED, Long.MAX_VALUE, 1))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

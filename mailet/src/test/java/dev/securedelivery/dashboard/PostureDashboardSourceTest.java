@@ -87,8 +87,9 @@ class PostureDashboardSourceTest {
         assertThat(data.failures()).singleElement().satisfies(failure -> {
             assertThat(failure.domain()).isEqualTo("dane.example");
             assertThat(failure.cause()).isEqualTo(ResultType.TLSA_INVALID);
-            assertThat(failure.count()).isEqualTo(1);
-            assertThat(failure.lastSeen()).isEqualTo(Instant.parse("2026-11-29T00:00:00Z"));
+            assertThat(failure.deferred()).isEqualTo(1);
+            assertThat(failure.bounced()).isZero();
+            assertThat(failure.day()).isEqualTo(DAY1);
         });
     }
 

@@ -20,9 +20,6 @@ public final class SampleDashboards {
     /** An MX host name with markup and an entity. */
     public static final String HOSTILE_MX = "mx.<b>bold</b>&amp;.example";
 
-    /** A failure detail with markup. */
-    public static final String HOSTILE_DETAIL = "250 <svg onload=alert(3)> ok & done";
-
     public static final LocalDate FROM = LocalDate.of(2026, 11, 1);
     public static final LocalDate TO = LocalDate.of(2026, 11, 30);
     public static final String NODE = "james-mx1";
@@ -50,17 +47,9 @@ public final class SampleDashboards {
                 HOSTILE_DOMAIN, counts(0, 0, 0, 10, 25), 0, 0, publishes(false, false, false)));
         data.domain(new DashboardData.Domain("quiet.example", counts(0, 0, 0, 0, 0), 7, 0, Map.of()));
         data.failure(new DashboardData.Failure(
-                Instant.parse("2026-11-29T22:14:05Z"),
-                "example-partner.org",
-                ResultType.CERTIFICATE_EXPIRED,
-                12,
-                "mx1.example-partner.org [192.0.2.10]: certificate expired 2026-11-27"));
+                LocalDate.of(2026, 11, 29), "example-partner.org", ResultType.CERTIFICATE_EXPIRED, 12, 0));
         data.failure(new DashboardData.Failure(
-                Instant.parse("2026-11-20T08:00:00Z"),
-                HOSTILE_DOMAIN,
-                ResultType.STARTTLS_NOT_SUPPORTED,
-                3,
-                HOSTILE_DETAIL));
+                LocalDate.of(2026, 11, 20), HOSTILE_DOMAIN, ResultType.STARTTLS_NOT_SUPPORTED, 1, 2));
         data.inboundReports(new DashboardData.InboundReports(
                 "Google Inc.",
                 "our-company.example",

@@ -238,9 +238,10 @@ class DashboardInBrowserTest {
             assertThat(failures.get(i).getAttribute("data-failure-domain")).isEqualTo(failure.domain());
             assertThat(failures.get(i).getAttribute("data-cause"))
                     .isEqualTo(failure.cause().reportName());
-            assertThat(cell(failures.get(i), "[data-count='times']")).isEqualTo(failure.count());
-            assertThat(failures.get(i).findElement(By.cssSelector("td.detail")).getText())
-                    .isEqualTo(failure.detail());
+            assertThat(failures.get(i).findElement(By.cssSelector("td.when")).getText())
+                    .isEqualTo(failure.day().toString());
+            assertThat(cell(failures.get(i), "[data-count='deferred']")).isEqualTo(failure.deferred());
+            assertThat(cell(failures.get(i), "[data-count='bounced']")).isEqualTo(failure.bounced());
         }
 
         List<WebElement> reports = browser.findElements(By.cssSelector("#inbound-table tr.summary"));
