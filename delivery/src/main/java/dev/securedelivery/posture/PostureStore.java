@@ -166,6 +166,23 @@ public final class PostureStore implements Closeable {
         }
     }
 
+    /**
+     * What {@code domain} publishes, learnt apart from its messages (a DNS answer that came after they
+     * were counted): kept with the domain's counts of today, if it has any. It never makes a row of its
+     * own, so a day's domains stay those that had mail.
+     */
+    public void published(String domain, Publication publication) {
+        synchronized (days) {
+            LocalDate today = today();
+            Map<String, DomainPosture> domains = days.get(today);
+            DomainPosture posture = domains == null ? null : domains.get(domain);
+            if (posture != null) {
+                posture.published(publication);
+                changed.add(today);
+            }
+        }
+    }
+
     // The domain's counts of the day, or the "other" bucket's once the day has its fill of domains.
     private DomainPosture bucket(LocalDate day, String domain, boolean change) {
         Map<String, DomainPosture> domains = days.computeIfAbsent(day, key -> new TreeMap<>());

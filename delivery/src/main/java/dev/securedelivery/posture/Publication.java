@@ -64,7 +64,7 @@ public final class Publication {
      * What {@code plan} found: an MTA-STS policy (any mode) when the lookup found one; DANE when a
      * host has DNSSEC-secure TLSA records (usable or not, RFC 7672 2.2), no when every host is known
      * to have none or the MX records are not DNSSEC-signed (DANE cannot apply then, RFC 7672 2.2.1).
-     * TLS-RPT is not part of a plan: unknown.
+     * TLS-RPT is not part of a plan: unknown here, {@link TlsRptProbe} asks.
      */
     public static Publication of(Optional<DeliveryPlan> plan) {
         if (plan.isEmpty()) {
@@ -77,6 +77,11 @@ public final class Publication {
                         : lookup.outcome() == MtaStsLookup.Outcome.NO_POLICY ? Known.NO : Known.UNKNOWN)
                 .orElse(Known.UNKNOWN);
         return new Publication(mtaSts, dane(plan.get()), Known.UNKNOWN);
+    }
+
+    /** Only whether the domain publishes a TLS-RPT record (RFC 8460 3) known. */
+    public static Publication ofTlsRpt(boolean publishes) {
+        return new Publication(Known.UNKNOWN, Known.UNKNOWN, publishes ? Known.YES : Known.NO);
     }
 
     private static Known dane(DeliveryPlan plan) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.securedelivery.cli.SecureDeliveryCli;
 import dev.securedelivery.posture.PostureViews;
 import dev.securedelivery.testing.LoopbackPorts;
+import dev.securedelivery.testing.SignedZone;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -65,8 +66,11 @@ class PostureInJamesTest {
     void start(@TempDir Path temporary) throws Exception {
         directory = temporary;
         world.daneDomain("dane.test", "mx.dane.test");
-        world.mx(world.zone("sts.test", false), "mx.sts.test", 10, world.ca().issue("mx.sts.test"));
+        SignedZone sts = world.zone("sts.test", false);
+        world.mx(sts, "mx.sts.test", 10, world.ca().issue("mx.sts.test"));
         world.enforce("sts.test", "1", "mx.sts.test");
+        // The only domain that publishes TLS-RPT: "yes" in the posture; every other "no".
+        sts.addTxt("_smtp._tls.sts.test.", "v=TLSRPTv1; rua=mailto:tlsrpt@sts.test");
         world.mx(world.zone("tls.test", false), "mx.tls.test", 10, world.ca().issue("mx.tls.test"));
         world.mx(
                 world.zone("clear.test", false), "mx.clear.test", 10, world.ca().issue("mx.clear.test"));
@@ -219,12 +223,12 @@ class PostureInJamesTest {
         assertFirstNodesPosture(today);
         Path history = directory.resolve("first/var/secure-delivery/posture");
         String csv = PostureViews.CSV_HEADER + "\r\n"
-                + today + ",clear.test,no,no,,0,0,0,0,1,0,0,,\r\n"
-                + today + ",dane.test,no,yes,,2,0,0,0,0,0,0,,\r\n"
-                + today + ",pkix.test,no,no,,0,0,1,0,0,0,0,,\r\n"
-                + today + ",sts.test,yes,no,,0,1,0,0,0,0,0,,\r\n"
-                + today + ",tls.test,no,no,,0,0,0,1,0,0,0,,\r\n"
-                + today + ",waiting.test,yes,no,,0,0,0,0,0,1,0,validation-failure=1,\r\n";
+                + today + ",clear.test,no,no,no,0,0,0,0,1,0,0,,\r\n"
+                + today + ",dane.test,no,yes,no,2,0,0,0,0,0,0,,\r\n"
+                + today + ",pkix.test,no,no,no,0,0,1,0,0,0,0,,\r\n"
+                + today + ",sts.test,yes,no,yes,0,1,0,0,0,0,0,,\r\n"
+                + today + ",tls.test,no,no,no,0,0,0,1,0,0,0,,\r\n"
+                + today + ",waiting.test,yes,no,no,0,0,0,0,0,1,0,validation-failure=1,\r\n";
         // Written within the flush interval: what the command line reads.
         await().atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> assertThat(cli("posture", "--csv", "--posture-dir", history.toString()))
@@ -276,6 +280,12 @@ class PostureInJamesTest {
         JsonNode sts = posture(first, "/secure-delivery/posture/sts.test");
         assertThat(sts.at("/totals/delivered/mta-sts").asLong()).isEqualTo(1);
         assertThat(sts.at("/days/0/publishes/mta-sts").asBoolean()).isTrue();
+        // Looked up after the message was counted: there once the answer came.
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(posture(first, "/secure-delivery/posture/sts.test")
+                                .at("/days/0/publishes/tls-rpt")
+                                .asText())
+                        .isEqualTo("true"));
     }
 
     @Test

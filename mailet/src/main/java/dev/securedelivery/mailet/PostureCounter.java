@@ -4,6 +4,7 @@ import dev.securedelivery.posture.FailureCause;
 import dev.securedelivery.posture.PostureStore;
 import dev.securedelivery.posture.Protection;
 import dev.securedelivery.posture.Publication;
+import dev.securedelivery.posture.TlsRptProbe;
 import java.util.function.Supplier;
 import org.apache.james.metrics.api.MetricFactory;
 import org.slf4j.Logger;
@@ -20,11 +21,16 @@ final class PostureCounter {
 
     private final MetricFactory metrics;
     private final PostureStore store;
+    private final TlsRptProbe tlsRpt;
 
-    /** @param store the history, or null to count in the metrics only */
-    PostureCounter(MetricFactory metrics, PostureStore store) {
+    /**
+     * @param store the history, or null to count in the metrics only
+     * @param tlsRpt asks whether the domains publish TLS-RPT, for the history; null for no asking
+     */
+    PostureCounter(MetricFactory metrics, PostureStore store, TlsRptProbe tlsRpt) {
         this.metrics = metrics;
         this.store = store;
+        this.tlsRpt = tlsRpt;
     }
 
     // Each value is worked out inside the guard: it is read from the delivery's result, and a failure to
@@ -33,7 +39,9 @@ final class PostureCounter {
         count(() -> {
             Protection by = protection.get();
             if (store != null) {
-                store.delivered(domain.get(), by, publication.get());
+                String to = domain.get();
+                store.delivered(to, by, publication.get());
+                askTlsRpt(to);
             }
             return ".delivered." + by.metricName();
         });
@@ -43,7 +51,9 @@ final class PostureCounter {
         count(() -> {
             FailureCause why = cause.get();
             if (store != null) {
-                store.deferred(domain.get(), why, publication.get());
+                String to = domain.get();
+                store.deferred(to, why, publication.get());
+                askTlsRpt(to);
             }
             return ".deferred." + why.metricName();
         });
@@ -53,10 +63,18 @@ final class PostureCounter {
         count(() -> {
             FailureCause why = cause.get();
             if (store != null) {
-                store.bounced(domain.get(), why, publication.get());
+                String to = domain.get();
+                store.bounced(to, why, publication.get());
+                askTlsRpt(to);
             }
             return ".bounced." + why.metricName();
         });
+    }
+
+    private void askTlsRpt(String domain) {
+        if (tlsRpt != null) {
+            tlsRpt.messageCounted(domain);
+        }
     }
 
     // Counting runs between the fates of one message's recipients: a failure here must not reach the

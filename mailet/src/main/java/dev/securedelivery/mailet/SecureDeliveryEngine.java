@@ -8,6 +8,8 @@ import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.posture.PostureStore;
+import dev.securedelivery.posture.TlsRptProbe;
+import dev.securedelivery.reportingpolicy.TlsRptDiscovery;
 import dev.securedelivery.reports.TlsReports;
 import java.io.Closeable;
 import java.io.IOException;
@@ -33,12 +35,8 @@ public final class SecureDeliveryEngine implements Closeable {
     private final DeliveryOutcomes outcomes;
     private final TlsReports tlsReports;
     private final PostureStore posture;
+    private final TlsRptProbe tlsRptProbe;
     private final AtomicInteger users = new AtomicInteger();
-
-    /** @param tlsReports RFC 8460 reporting, or null for none */
-    public SecureDeliveryEngine(DeliveryPolicy policy, X509TrustManager pkixTrust, Clock clock, TlsReports tlsReports) {
-        this(policy, pkixTrust, clock, tlsReports, null);
-    }
 
     /**
      * @param tlsReports RFC 8460 reporting, or null for none
@@ -56,6 +54,7 @@ public final class SecureDeliveryEngine implements Closeable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.outcomes = new DeliveryOutcomes(clock, OUTCOME_DOMAINS);
         this.tlsReports = tlsReports;
+        this.tlsRptProbe = posture == null ? null : new TlsRptProbe(new TlsRptDiscovery(policy.dns()), posture, clock);
     }
 
     /** Destination domains whose outcomes are kept; beyond, the least recently updated go. */
@@ -162,6 +161,11 @@ public final class SecureDeliveryEngine implements Closeable {
     /** The posture history: per day and destination domain, how securely mail left. */
     public Optional<PostureStore> posture() {
         return Optional.ofNullable(posture);
+    }
+
+    /** Asks whether destination domains publish TLS-RPT, for the posture history; there when it is. */
+    public Optional<TlsRptProbe> tlsRptProbe() {
+        return Optional.ofNullable(tlsRptProbe);
     }
 
     /** RFC 8460 reporting, if {@code tls-reports.enabled}. */

@@ -179,7 +179,10 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 getMailetContext(),
                 metrics,
                 engine.outcomes(),
-                new PostureCounter(metrics, engine.posture().orElse(null)),
+                new PostureCounter(
+                        metrics,
+                        engine.posture().orElse(null),
+                        engine.tlsRptProbe().orElse(null)),
                 engine.clock());
         outgoing = new OutgoingQueue<DeliveryPlan>(
                 queue,

@@ -4,6 +4,7 @@ import dev.securedelivery.configuration.TlsReportingConfiguration;
 import dev.securedelivery.delivery.TlsRptRecorder;
 import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.peertext.PeerText;
+import dev.securedelivery.reportingpolicy.TlsRptDiscovery;
 import dev.securedelivery.tlsrpt.PolicyResults;
 import dev.securedelivery.tlsrpt.ReportPeriod;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
@@ -406,26 +407,27 @@ public final class TlsReports implements Closeable {
 
     private Sending attempt(PendingReport report, Instant now) throws IOException {
         if (report.targets().isEmpty()) {
-            TlsRptDiscovery.Result found = discovery.discover(report.policyDomain());
-            switch (found.kind) {
+            TlsRptDiscovery.Result found = discovery.discoverNow(report.policyDomain());
+            switch (found.kind()) {
                 case FOUND:
-                    if (found.record.droppedReportUris() > 0) {
+                    TlsRptRecord record = found.record().orElseThrow();
+                    if (record.droppedReportUris() > 0) {
                         LOGGER.warn(
                                 "TLS reports: _smtp._tls.{} names {} more report URI(s) than the {} distinct ones"
                                         + " reports go to (our limit; RFC 8460 3 sets none): report {} does not go to them",
                                 report.policyDomain(),
-                                found.record.droppedReportUris(),
+                                record.droppedReportUris(),
                                 TlsRptRecord.MAX_REPORT_URIS,
                                 report.reportId());
                     }
-                    report = report.withTargets(found.record.reportUris());
+                    report = report.withTargets(record.reportUris());
                     break;
                 case FAILED:
-                    retry(report, now, found.reason);
+                    retry(report, now, found.reason());
                     return new Sending(
                             report.reportId(),
                             List.of(),
-                            Map.of("_smtp._tls." + report.policyDomain(), found.reason),
+                            Map.of("_smtp._tls." + report.policyDomain(), found.reason()),
                             null);
                 default:
                     // RFC 8460 3: no record, or an invalid one: the domain gets no report.
@@ -433,9 +435,9 @@ public final class TlsReports implements Closeable {
                             "TLS reports: no report {} to {}: {}",
                             report.reportId(),
                             report.policyDomain(),
-                            found.reason);
+                            found.reason());
                     forget(report);
-                    return new Sending(report.reportId(), List.of(), Map.of(), found.reason);
+                    return new Sending(report.reportId(), List.of(), Map.of(), found.reason());
             }
         }
         List<URI> remaining = new ArrayList<>();

@@ -30,7 +30,7 @@ class PostureCounterTest {
     void aFailureToCountNeverReachesTheDeliveryAndTheHistoryStillCounts() throws Exception {
         TestClock clock = new TestClock(Instant.parse("2026-11-30T10:00:00Z"));
         try (PostureStore store = PostureStore.open(directory, 90, 1000, clock)) {
-            PostureCounter counter = new PostureCounter(BROKEN_METRICS, store);
+            PostureCounter counter = new PostureCounter(BROKEN_METRICS, store, null);
 
             assertThatCode(() -> {
                         counter.delivered(() -> "example.test", () -> Protection.DANE, () -> Publication.UNKNOWN);
