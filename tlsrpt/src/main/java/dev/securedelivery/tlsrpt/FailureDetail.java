@@ -119,6 +119,15 @@ public final class FailureDetail {
         return failureReasonCode;
     }
 
+    /**
+     * This kind of failure without what each connection may make different: the receiving address,
+     * the MX's HELO name, the extra information and the reason. What sessions are counted under once
+     * a policy's results list as many kinds in full as they may ({@link PolicyResults}).
+     */
+    FailureDetail withoutConnectionFields() {
+        return builder(resultType, sendingMtaIp, receivingMxHostname, null).build();
+    }
+
     /** The {@code failure-details} entry, with its count. */
     Map<String, Object> toJson(long failedSessionCount) {
         Map<String, Object> json = new LinkedHashMap<>();

@@ -7,8 +7,21 @@ import java.util.Map;
 /**
  * The sessions of one period held to one policy: RFC 8460 4.4's {@code summary} and
  * {@code failure-details}. Not thread-safe: {@link SessionCounts} guards it.
+ *
+ * <p>Bounded: each failed session is one more kind of failure if its MX chose a new HELO name, reply
+ * or address, so a hostile MX could grow the list by a kind per session. The first
+ * {@value #MAX_FULL_DETAILS} kinds are listed as they are; a further kind is counted without its
+ * connection's fields ({@link FailureDetail#withoutConnectionFields()}), and once
+ * {@value #MAX_DETAILS} kinds are listed, under the first listed kind of its result type (a new
+ * result type still gets one). Every failed session is thus in the details under its own result type,
+ * and the details add up to the failure count, as receivers' tools check.
  */
 public final class PolicyResults {
+    /** Kinds of failure listed with every field. */
+    static final int MAX_FULL_DETAILS = 50;
+    /** Kinds of failure listed at most, besides one per result type. */
+    static final int MAX_DETAILS = 100;
+
     private long successes;
     private final Map<FailureDetail, Long> failureDetails = new LinkedHashMap<>();
 
@@ -16,8 +29,27 @@ public final class PolicyResults {
         successes++;
     }
 
-    void failure(FailureDetail detail) {
-        failureDetails.merge(detail, 1L, Long::sum);
+    /** Counts a failed session; returns the detail it is counted under. */
+    FailureDetail failure(FailureDetail detail) {
+        FailureDetail counted = countedAs(detail);
+        failureDetails.merge(counted, 1L, Long::sum);
+        return counted;
+    }
+
+    private FailureDetail countedAs(FailureDetail detail) {
+        if (failureDetails.containsKey(detail) || failureDetails.size() < MAX_FULL_DETAILS) {
+            return detail;
+        }
+        FailureDetail coarse = detail.withoutConnectionFields();
+        if (failureDetails.containsKey(coarse) || failureDetails.size() < MAX_DETAILS) {
+            return coarse;
+        }
+        for (FailureDetail listed : failureDetails.keySet()) {
+            if (listed.resultType().equals(detail.resultType())) {
+                return listed;
+            }
+        }
+        return coarse;
     }
 
     PolicyResults copy() {

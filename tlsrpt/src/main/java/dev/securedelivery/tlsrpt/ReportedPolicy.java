@@ -79,6 +79,16 @@ public final class ReportedPolicy {
         return new ReportedPolicy(type, policyStrings, policyDomain, mxHosts);
     }
 
+    /**
+     * This policy without its text: what sessions are counted under once a domain's report for a
+     * period lists as many policies in full as it may ({@link SessionCounts}). A TLSA policy keeps its
+     * MX host, which RFC 8460 4.4 asks for; an MTA-STS one drops its {@code mx} patterns with the text
+     * they are part of.
+     */
+    ReportedPolicy withoutText() {
+        return new ReportedPolicy(type, List.of(), policyDomain, type == PolicyType.TLSA ? mxHosts : List.of());
+    }
+
     public PolicyType type() {
         return type;
     }

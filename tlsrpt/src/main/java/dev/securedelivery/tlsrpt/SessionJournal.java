@@ -188,14 +188,16 @@ public final class SessionJournal implements Closeable {
         return skippedLines;
     }
 
+    // What is written is what was counted: a policy or detail past the counts' bounds is written as
+    // the one it was counted under, so that the journal is bounded as they are.
     public void success(ReportedPolicy policy, Instant at) {
-        counts.success(policy, at);
-        pending.add(Entry.session(journalOf(at), new Session(at, policy, null)));
+        SessionCounts.Counted counted = counts.success(policy, at);
+        pending.add(Entry.session(journalOf(at), new Session(at, counted.policy(), null)));
     }
 
     public void failure(ReportedPolicy policy, FailureDetail detail, Instant at) {
-        counts.failure(policy, detail, at);
-        pending.add(Entry.session(journalOf(at), new Session(at, policy, detail)));
+        SessionCounts.Counted counted = counts.failure(policy, detail, at);
+        pending.add(Entry.session(journalOf(at), new Session(at, counted.policy(), counted.detail())));
     }
 
     /** Forgets a period whose reports are out, on disk too. */
