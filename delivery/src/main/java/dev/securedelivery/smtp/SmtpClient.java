@@ -19,6 +19,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -230,6 +231,10 @@ public final class SmtpClient {
                 connection.quitAndClose();
                 return null;
             }
+            if (!chainStillValid(kept.first())) {
+                connection.quitAndClose();
+                continue;
+            }
             connection.deadlineIn(left);
             if (!reset(connection)) {
                 continue;
@@ -261,6 +266,26 @@ public final class SmtpClient {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether the chain a kept session was authenticated by is still within its validity period. PKIX
+     * rests on it (RFC 5280 6.1.3) and so does DANE-TA (RFC 7672 3.1.2); DANE-EE ignores it (RFC 7672
+     * 3.1.1), and an unauthenticated session never rested on it. A session whose chain expired while it
+     * was kept is closed: the next message connects anew, and is checked anew.
+     */
+    private boolean chainStillValid(DeliveryAttempt first) {
+        PeerAuthentication authentication = first.peerAuthentication();
+        if (authentication != PeerAuthentication.PKIX && authentication != PeerAuthentication.DANE_TA) {
+            return true;
+        }
+        Date now = Date.from(clock.instant());
+        for (X509Certificate certificate : first.peerCertificates()) {
+            if (certificate.getNotAfter().before(now)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // RFC 5321 4.1.1.5: RSET aborts whatever the server holds and "MUST" be answered 250.

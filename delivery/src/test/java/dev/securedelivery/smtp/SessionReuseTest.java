@@ -11,11 +11,13 @@ import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.requiretls.MessageSecurity;
 import dev.securedelivery.testing.IssuedCertificate;
 import dev.securedelivery.testing.TestCertificateAuthority;
+import dev.securedelivery.testing.TestClock;
 import dev.securedelivery.testing.TestSmtpServer;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -293,6 +295,42 @@ class SessionReuseTest {
     }
 
     @Test
+    void aPkixSessionWhoseCertificateExpiredWhileKeptIsNotUsed() {
+        TestClock wall = TestClock.atSystemTime();
+        serveCertificateExpiringAt(wall.instant().plus(Duration.ofMinutes(1)));
+        SmtpClient client = client(SessionReuse.DEFAULT, false, wall);
+        MxHostPlan host = plan(TlsRequirement.PKIX);
+        DeliveryAttempt first = send(client, host, key(host), "first@example.test");
+        assertThat(first.authentication()).isEqualTo("PKIX");
+
+        wall.advance(Duration.ofMinutes(2));
+        DeliveryAttempt second = send(client, host, key(host), "second@example.test");
+
+        // The kept session is closed, not reset; the message connects anew and is judged anew.
+        assertThat(second.reusedSession()).isFalse();
+        assertThat(server.sessions()).isEqualTo(2);
+        assertThat(server.resets()).isZero();
+    }
+
+    @Test
+    void aDaneEeSessionIsUsedWhateverItsCertificatesDates() {
+        TestClock wall = TestClock.atSystemTime();
+        IssuedCertificate expiring = serveCertificateExpiringAt(wall.instant().plus(Duration.ofMinutes(1)));
+        SmtpClient client = client(SessionReuse.DEFAULT, false, wall);
+        MxHostPlan host = dane(List.of(TlsaRecord.forCertificate(
+                TlsaRecord.DANE_EE, TlsaRecord.SELECTOR_SPKI, TlsaRecord.MATCH_SHA256, expiring.leaf())));
+        send(client, host, key(host), "first@example.test");
+
+        wall.advance(Duration.ofMinutes(2));
+        DeliveryAttempt second = send(client, host, key(host), "second@example.test");
+
+        // RFC 7672 3.1.1: DANE-EE ignores the validity period, so expiry is no reason to connect anew.
+        assertThat(second.reusedSession()).isTrue();
+        assertThat(second.authentication()).startsWith("DANE-EE");
+        assertThat(server.sessions()).isEqualTo(1);
+    }
+
+    @Test
     void withReuseOffEveryMessageHasItsOwnConnection() {
         SmtpClient client = client(SessionReuse.OFF, false);
         MxHostPlan host = plan(TlsRequirement.PKIX);
@@ -337,6 +375,18 @@ class SessionReuseTest {
     }
 
     private SmtpClient client(SessionReuse reuse, boolean sendPartial) {
+        return client(reuse, sendPartial, Clock.systemUTC());
+    }
+
+    // The server now presents a certificate for the MX valid from an hour ago until notAfter.
+    private IssuedCertificate serveCertificateExpiringAt(Instant notAfter) {
+        IssuedCertificate expiring = root.issue(Instant.now().minus(Duration.ofHours(1)), notAfter, MX);
+        server.close();
+        server = TestSmtpServer.withStartTls(LOOPBACK, expiring);
+        return expiring;
+    }
+
+    private SmtpClient client(SessionReuse reuse, boolean sendPartial, Clock wall) {
         pool = IdleSessions.onClock(reuse, now::get);
         SmtpSettings settings = SmtpSettings.of("sender.test")
                 .withPort(server.port())
@@ -345,7 +395,7 @@ class SessionReuseTest {
                 .withLimits(SmtpLimits.DEFAULT
                         .withConnectTimeout(Duration.ofSeconds(5))
                         .withReadTimeout(Duration.ofSeconds(10)));
-        return new SmtpClient(settings, root.trustManager(), Clock.systemUTC(), pool);
+        return new SmtpClient(settings, root.trustManager(), wall, pool);
     }
 
     private static DeliveryAttempt send(SmtpClient client, MxHostPlan host, SessionKey key, String recipient) {
