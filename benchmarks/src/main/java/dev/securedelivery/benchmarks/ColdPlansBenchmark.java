@@ -321,7 +321,7 @@ public final class ColdPlansBenchmark {
     private String bareFetches() throws Exception {
         SSLContext client = SSLContext.getInstance("TLS");
         client.init(null, new TrustManager[] {ca.trustManager()}, null);
-        int threads = MtaStsEngine.DEFAULT_UPDATE_THREADS + slowFetchThreads;
+        int threads = MtaStsEngine.concurrentFetches(MtaStsEngine.DEFAULT_UPDATE_THREADS, slowFetchThreads);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         AtomicInteger ok = new AtomicInteger();
         int answering = 0;
@@ -390,8 +390,9 @@ public final class ColdPlansBenchmark {
                 .fetcher(MtaStsFetcher.builder(resolver)
                         .trustManager(ca.trustManager())
                         .port(server.port())
-                        // As the configuration sets it: a connection for each thread that may fetch.
-                        .maxConcurrentFetches(MtaStsEngine.DEFAULT_UPDATE_THREADS + slowFetchThreads)
+                        // As the configuration sets it.
+                        .maxConcurrentFetches(
+                                MtaStsEngine.concurrentFetches(MtaStsEngine.DEFAULT_UPDATE_THREADS, slowFetchThreads))
                         .build())
                 .build();
         return new DeliveryPolicy(resolver, engine, Map.of());

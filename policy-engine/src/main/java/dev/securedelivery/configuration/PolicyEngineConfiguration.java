@@ -398,8 +398,7 @@ public final class PolicyEngineConfiguration {
                 .connectTimeout(connectTimeout)
                 .readTimeout(readTimeout)
                 .fetchTimeout(fetchTimeout)
-                // One connection for each thread that may fetch: the update threads and the slow ones.
-                .maxConcurrentFetches(updateThreads + slowFetchThreads)
+                .maxConcurrentFetches(MtaStsEngine.concurrentFetches(updateThreads, slowFetchThreads))
                 .port(fetchPort)
                 .trustManager(trustManager);
         return builder;

@@ -71,6 +71,14 @@ public final class MtaStsEngine implements Closeable {
     public static final int DEFAULT_UPDATE_THREADS = 64;
     /** How many slow fetches at once may each hold a thread of their own rather than a shared one. */
     public static final int DEFAULT_SLOW_FETCH_THREADS = 512;
+
+    /**
+     * The policy fetches that may run at once, for {@link MtaStsFetcher.Builder#maxConcurrentFetches}:
+     * one for each thread that may fetch, the update threads and the slow-fetch ones.
+     */
+    public static int concurrentFetches(int updateThreads, int slowFetchThreads) {
+        return updateThreads + slowFetchThreads;
+    }
     /**
      * When a fetch counts as slow: a policy fetch takes a few round trips (DNS, TCP, TLS, HTTP), well
      * under a second even across the world; one still running after this is most likely a host that
@@ -599,7 +607,7 @@ public final class MtaStsEngine implements Closeable {
             MtaStsFetcher policyFetcher = fetcher != null
                     ? fetcher
                     : MtaStsFetcher.builder(dns)
-                            .maxConcurrentFetches(updateThreads + slowFetchThreads)
+                            .maxConcurrentFetches(concurrentFetches(updateThreads, slowFetchThreads))
                             .build();
             return new MtaStsEngine(this, policyFetcher, store);
         }
