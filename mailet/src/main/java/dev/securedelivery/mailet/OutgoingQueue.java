@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.queue.api.MailQueue;
@@ -38,6 +39,11 @@ import reactor.util.retry.Retry;
  * back in the queue for {@code setAsideFor} without spending a retry, so that a flood of mail to one
  * destination slow to plan does not fill the window for long, and a burst to a destination whose
  * plan comes quickly is not delayed.
+ *
+ * <p>An item whose preparation was done more than {@code prepareAgainAfter} before it gets a thread
+ * (every thread was busy meanwhile) is prepared again on that thread: a plan rests on DNS answers and
+ * a policy that may have changed while it waited (a TLSA rollover), and the caches make it again at
+ * once when they have not.
  *
  * <p>On {@link #close} it stops taking mail and waits a bounded time for the deliveries in flight:
  * a delivery cut off after that is interrupted between sessions and keeps its recipients queued
@@ -78,6 +84,8 @@ final class OutgoingQueue<P> implements AutoCloseable {
     private final Duration setAsideAfter;
     private final Duration setAsideFor;
     private final ScheduledExecutorService setAsideTimer;
+    private final long prepareAgainAfterNanos;
+    private final LongSupplier nanoTime;
 
     private final Disposable dequeuing;
 
@@ -86,6 +94,8 @@ final class OutgoingQueue<P> implements AutoCloseable {
      * @param setAsideAfter how long an item beyond its destination's share waits for the plan before
      *     it is set aside
      * @param setAsideFor how long an item set aside stays out of the way
+     * @param prepareAgainAfter how old a preparation may be when its item gets a thread
+     * @param nanoTime the clock those ages are counted on ({@code System::nanoTime})
      */
     OutgoingQueue(
             MailQueue queue,
@@ -93,9 +103,13 @@ final class OutgoingQueue<P> implements AutoCloseable {
             int ahead,
             Duration setAsideAfter,
             Duration setAsideFor,
+            Duration prepareAgainAfter,
             Duration shutdownWait,
+            LongSupplier nanoTime,
             Delivery<P> delivery) {
         this.queue = queue;
+        this.prepareAgainAfterNanos = prepareAgainAfter.toNanos();
+        this.nanoTime = nanoTime;
         this.shutdownWait = shutdownWait;
         this.perDestination = Math.max(1, ahead / 10);
         this.setAsideAfter = setAsideAfter;
@@ -142,10 +156,10 @@ final class OutgoingQueue<P> implements AutoCloseable {
         Runnable deliverOnce = () -> {
             if (entry.claim()) {
                 waiting.remove(entry);
-                complete(item, () -> delivery.deliver(item, ready));
+                complete(item, () -> delivery.deliver(item, freshOrAgain(ready, entry, item, delivery)));
             }
         };
-        CompletableFuture<Void> delivered = whenReady(ready, deliverOnce);
+        CompletableFuture<Void> delivered = whenReady(ready, entry, deliverOnce);
         if (ready.isDone()) {
             return delivered;
         }
@@ -170,7 +184,7 @@ final class OutgoingQueue<P> implements AutoCloseable {
                             setAside.complete(null);
                         } else {
                             // Its plan may have come while the item was held for setting aside: ask again.
-                            whenReady(ready, deliverOnce);
+                            whenReady(ready, entry, deliverOnce);
                         }
                     },
                     setAsideAfter.toMillis(),
@@ -184,8 +198,26 @@ final class OutgoingQueue<P> implements AutoCloseable {
     }
 
     /** Runs {@code delivery} on a delivery thread once {@code ready} is done, however it ended. */
-    private CompletableFuture<Void> whenReady(CompletableFuture<P> ready, Runnable delivery) {
-        return ready.handle((value, error) -> null).thenRunAsync(delivery, deliveries);
+    private CompletableFuture<Void> whenReady(CompletableFuture<P> ready, Waiting entry, Runnable delivery) {
+        return ready.handle((value, error) -> {
+                    entry.preparedAt(nanoTime.getAsLong());
+                    return null;
+                })
+                .thenRunAsync(delivery, deliveries);
+    }
+
+    /** {@code ready}, or a new preparation if {@code ready} is older than {@code prepareAgainAfter}. */
+    private CompletableFuture<P> freshOrAgain(
+            CompletableFuture<P> ready, Waiting entry, MailQueue.MailQueueItem item, Delivery<P> delivery) {
+        if (nanoTime.getAsLong() - entry.preparedAt() < prepareAgainAfterNanos) {
+            return ready;
+        }
+        try {
+            return delivery.prepare(item);
+        } catch (Throwable e) {
+            // As a first preparation that throws: the delivery meets it and defers the mail.
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private String destinationOf(MailQueue.MailQueueItem item, Delivery<P> delivery) {
@@ -311,6 +343,7 @@ final class OutgoingQueue<P> implements AutoCloseable {
     private static final class Waiting {
         final MailQueue.MailQueueItem item;
         private final AtomicBoolean claimed = new AtomicBoolean();
+        private volatile long preparedAt;
 
         Waiting(MailQueue.MailQueueItem item) {
             this.item = item;
@@ -322,6 +355,15 @@ final class OutgoingQueue<P> implements AutoCloseable {
 
         void unclaim() {
             claimed.set(false);
+        }
+
+        /** When its preparation was done, on the queue's clock. */
+        long preparedAt() {
+            return preparedAt;
+        }
+
+        void preparedAt(long nanos) {
+            preparedAt = nanos;
         }
     }
 }

@@ -94,6 +94,12 @@ public final class SecureRemoteDelivery extends GenericMailet {
     private static final Duration SET_ASIDE_AFTER = Duration.ofSeconds(2);
     /** How long a message set aside stays out of the way. */
     private static final Duration SET_ASIDE_FOR = Duration.ofSeconds(10);
+    /**
+     * A plan made ahead that is older than this when its message gets a thread is made again: it rests
+     * on DNS answers (TLSA records in a rollover, MX addresses) that may have changed while every thread
+     * was busy. The caches make it again at once when they have not.
+     */
+    private static final Duration PLAN_AGAIN_AFTER = Duration.ofSeconds(60);
 
     private final DomainList domainList;
     private final MailQueueFactory<?> queueFactory;
@@ -190,7 +196,9 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 planAhead,
                 SET_ASIDE_AFTER,
                 SET_ASIDE_FOR,
+                PLAN_AGAIN_AFTER,
                 shutdownWait,
+                System::nanoTime,
                 new OutgoingQueue.Delivery<DeliveryPlan>() {
                     @Override
                     public CompletableFuture<DeliveryPlan> prepare(MailQueue.MailQueueItem item) {

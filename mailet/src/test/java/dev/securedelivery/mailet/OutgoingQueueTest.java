@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueue.MailQueueException;
 import org.apache.james.queue.api.MailQueueName;
@@ -29,6 +30,8 @@ import org.junit.jupiter.api.Test;
  * still waiting when the loop closes goes back to the queue whole.
  */
 class OutgoingQueueTest {
+    private static final Duration PREPARE_AGAIN_AFTER = Duration.ofSeconds(60);
+
     /** When set, a copy put back with a delay (a message set aside) is refused, as by a broker that is away. */
     private final AtomicBoolean refuseDelayed = new AtomicBoolean();
 
@@ -50,6 +53,11 @@ class OutgoingQueueTest {
 
     private final List<String> prepared = new CopyOnWriteArrayList<>();
     private final List<String> delivered = new CopyOnWriteArrayList<>();
+    /** The loop's clock, which only the test moves. */
+    private final AtomicLong now = new AtomicLong();
+    /** When set, the delivery of an item named "busy" holds the thread until it completes. */
+    private final CompletableFuture<Void> busyUntil = new CompletableFuture<>();
+
     private OutgoingQueue<String> loop;
 
     @AfterEach
@@ -178,12 +186,30 @@ class OutgoingQueueTest {
         never.complete("too late");
         assertThat(delivered).isEmpty();
 
-        // James started again: the item is in the queue, and delivered once.
+        // James started again: the item is in the queue, planned anew and delivered once.
         preparations.remove("waiting");
         start(recording());
         await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 1);
-        assertThat(delivered).containsExactly("waiting:plan of waiting");
+        assertThat(delivered).containsExactly("waiting:plan of waiting #2");
         assertThat(queue.getSize()).isZero();
+    }
+
+    @Test
+    void aPlanMadeLongBeforeItsItemGetsAThreadIsMadeAgainOnIt() throws Exception {
+        start(recording());
+        queue.enQueue(mail("busy"));
+        queue.enQueue(mail("old"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> prepared.contains("old"));
+
+        // The only thread is busy for longer than a plan may be old; "recent" is planned meanwhile.
+        now.addAndGet(PREPARE_AGAIN_AFTER.plusSeconds(1).toNanos());
+        queue.enQueue(mail("recent"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> prepared.contains("recent"));
+        busyUntil.complete(null);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 3);
+        assertThat(delivered).containsExactly("busy:plan of busy", "old:plan of old #2", "recent:plan of recent");
+        assertThat(prepared).containsExactly("busy", "old", "recent", "old");
     }
 
     /**
@@ -196,7 +222,15 @@ class OutgoingQueueTest {
 
     private void start(OutgoingQueue.Delivery<String> delivery, Duration setAsideAfter) {
         loop = new OutgoingQueue<>(
-                queue, 1, 10, setAsideAfter, Duration.ofMillis(200), Duration.ofSeconds(5), delivery);
+                queue,
+                1,
+                10,
+                setAsideAfter,
+                Duration.ofMillis(200),
+                PREPARE_AGAIN_AFTER,
+                Duration.ofSeconds(5),
+                now::get,
+                delivery);
     }
 
     private OutgoingQueue.Delivery<String> recording() {
@@ -205,7 +239,9 @@ class OutgoingQueueTest {
             public CompletableFuture<String> prepare(MailQueue.MailQueueItem item) {
                 String name = item.getMail().getName();
                 prepared.add(name);
-                return preparations.getOrDefault(name, CompletableFuture.completedFuture("plan of " + name));
+                long times = prepared.stream().filter(name::equals).count();
+                return preparations.getOrDefault(
+                        name, CompletableFuture.completedFuture("plan of " + name + (times > 1 ? " #" + times : "")));
             }
 
             @Override
@@ -225,6 +261,9 @@ class OutgoingQueueTest {
                                 ? value
                                 : "failed: " + (error.getCause() == null ? error : error.getCause()))
                         .join();
+                if (item.getMail().getName().equals("busy")) {
+                    busyUntil.join();
+                }
                 delivered.add(item.getMail().getName() + ":" + plan);
                 return MailQueue.MailQueueItem.CompletionStatus.SUCCESS;
             }
