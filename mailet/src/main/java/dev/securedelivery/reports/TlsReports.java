@@ -374,6 +374,14 @@ public final class TlsReports implements Closeable {
                 pending.put(report.fileName(), report);
                 reports++;
             }
+            long uncounted = journal.counts().uncounted(period);
+            if (uncounted > 0) {
+                LOGGER.warn(
+                        "TLS reports: period {} held as many policies and failure details as it may;"
+                                + " {} session(s) of policy domains it did not list yet were not counted",
+                        period,
+                        uncounted);
+            }
             journal.forget(period);
             LOGGER.info("TLS reports: period {} closed, {} report(s) to send", period, reports);
         }

@@ -12,9 +12,11 @@ import java.util.Map;
  * or address, so a hostile MX could grow the list by a kind per session. The first
  * {@value #MAX_FULL_DETAILS} kinds are listed as they are; a further kind is counted without its
  * connection's fields ({@link FailureDetail#withoutConnectionFields()}), and once
- * {@value #MAX_DETAILS} kinds are listed, under the first listed kind of its result type (a new
- * result type still gets one). Every failed session is thus in the details under its own result type,
- * and the details add up to the failure count, as receivers' tools check.
+ * {@value #MAX_DETAILS} kinds are listed (or the period holds all it may, see {@link SessionCounts}),
+ * under a listed kind of its result type, one without connection fields if there is one. A result type
+ * not listed yet always gets a kind of its own (there are a dozen). Every failed session is thus in the
+ * details under its own result type, and the details add up to the failure count, as receivers' tools
+ * check.
  */
 public final class PolicyResults {
     /** Kinds of failure listed with every field. */
@@ -29,27 +31,37 @@ public final class PolicyResults {
         successes++;
     }
 
-    /** Counts a failed session; returns the detail it is counted under. */
-    FailureDetail failure(FailureDetail detail) {
-        FailureDetail counted = countedAs(detail);
+    /** Counts a failed session under {@code counted}, which {@link #countedAs} chose. */
+    void failure(FailureDetail counted) {
         failureDetails.merge(counted, 1L, Long::sum);
-        return counted;
     }
 
-    private FailureDetail countedAs(FailureDetail detail) {
-        if (failureDetails.containsKey(detail) || failureDetails.size() < MAX_FULL_DETAILS) {
+    /** Whether {@code detail} is listed already. */
+    boolean lists(FailureDetail detail) {
+        return failureDetails.containsKey(detail);
+    }
+
+    /** What a failed session as {@code detail} is counted under; {@code periodFull} if no new kind may be added. */
+    FailureDetail countedAs(FailureDetail detail, boolean periodFull) {
+        if (lists(detail) || (!periodFull && failureDetails.size() < MAX_FULL_DETAILS)) {
             return detail;
         }
         FailureDetail coarse = detail.withoutConnectionFields();
-        if (failureDetails.containsKey(coarse) || failureDetails.size() < MAX_DETAILS) {
+        if (lists(coarse) || (!periodFull && failureDetails.size() < MAX_DETAILS)) {
             return coarse;
         }
+        FailureDetail sameType = null;
         for (FailureDetail listed : failureDetails.keySet()) {
             if (listed.resultType().equals(detail.resultType())) {
-                return listed;
+                if (listed.equals(listed.withoutConnectionFields())) {
+                    return listed;
+                }
+                if (sameType == null) {
+                    sameType = listed;
+                }
             }
         }
-        return coarse;
+        return sameType != null ? sameType : coarse;
     }
 
     PolicyResults copy() {

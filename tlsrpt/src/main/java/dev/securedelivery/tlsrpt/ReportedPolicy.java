@@ -89,6 +89,18 @@ public final class ReportedPolicy {
         return new ReportedPolicy(type, List.of(), policyDomain, type == PolicyType.TLSA ? mxHosts : List.of());
     }
 
+    /** The characters of its {@code policy-string} and {@code mx-host} values: what listing it costs. */
+    long textChars() {
+        long chars = 0;
+        for (String value : policyStrings) {
+            chars += value.length();
+        }
+        for (String value : mxHosts) {
+            chars += value.length();
+        }
+        return chars;
+    }
+
     public PolicyType type() {
         return type;
     }

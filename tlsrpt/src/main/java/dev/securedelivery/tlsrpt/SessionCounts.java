@@ -14,18 +14,34 @@ import java.util.TreeMap;
  * daily report of each domain is built from. Counting is a map update under a lock: the delivery
  * path never waits for I/O here.
  *
- * <p>Bounded per domain and period: a domain that changes its TLSA records or MTA-STS policy at each
- * lookup would otherwise add a policy, with up to 64 KiB of text, per session. The first
- * {@value #MAX_FULL_POLICIES} policies are listed with their text; a further one is counted without
- * it ({@link ReportedPolicy#withoutText()}), and once {@value #MAX_POLICIES} are listed, under the
- * first listed policy of its type (a new type still gets one). Each policy's failure details are
- * bounded as {@link PolicyResults} says. Every session is counted, under its own policy type.
+ * <p>Bounded, since whoever controls a destination's DNS chooses what its sessions are counted
+ * under: new TLSA records or an MTA-STS policy (up to 64 KiB of text) at each lookup, and, for DANE,
+ * new MX host names, each a policy domain of its own (the TLSA base domain, RFC 8460 4.4). RFC 8460
+ * sets no limit; these are ours:
+ * <ul>
+ *   <li>Per policy domain, the first {@value #MAX_FULL_POLICIES} policies are listed with their
+ *       text; a further one is counted without it ({@link ReportedPolicy#withoutText()}), and once
+ *       {@value #MAX_POLICIES} are listed, under a listed policy of its type (a text-less one if
+ *       there is one). Each policy's failure details are bounded as {@link PolicyResults} says.</li>
+ *   <li>Per period, at most {@value #MAX_TEXT_CHARS} characters of policy text are listed; a
+ *       policy beyond is counted without its text.</li>
+ *   <li>Per period, at most {@value #MAX_ENTRIES} policies and failure details are listed in all.
+ *       Past that, a session is counted only under what is listed already (its policy, or one of
+ *       the same type; a failure under a kind of its result type, which may still be added): a
+ *       session of a policy domain not listed yet is not counted, and is counted in
+ *       {@link #uncounted(ReportPeriod)} instead.</li>
+ * </ul>
+ * Every session counted is thus under its own policy domain, policy type and result type.
  */
 public final class SessionCounts {
     /** Policies of one domain and period listed with their text. */
     static final int MAX_FULL_POLICIES = 50;
     /** Policies of one domain and period listed at most, besides one per policy type. */
     static final int MAX_POLICIES = 100;
+    /** Policy text listed per period, in characters: 16 MiB held in memory. */
+    static final long MAX_TEXT_CHARS = 8L * 1024 * 1024;
+    /** Policies and failure details listed per period: some 100 MiB at the most each can hold. */
+    static final long MAX_ENTRIES = 100_000;
 
     /** What a session was counted under: its policy and failure detail, or others that bound them. */
     public static final class Counted {
@@ -47,64 +63,134 @@ public final class SessionCounts {
         }
     }
 
+    /** One period's counts, with what bounds them. */
+    private static final class Period {
+        // policy domain -> policy -> results
+        final Map<String, Map<ReportedPolicy, PolicyResults>> domains = new TreeMap<>();
+        long entries;
+        long textChars;
+        long uncounted;
+
+        boolean full() {
+            return entries >= MAX_ENTRIES;
+        }
+    }
+
     private final Duration periodLength;
-    // period -> policy domain -> policy -> results
-    private final Map<ReportPeriod, Map<String, Map<ReportedPolicy, PolicyResults>>> periods = new LinkedHashMap<>();
+    private final Map<ReportPeriod, Period> periods = new LinkedHashMap<>();
 
     public SessionCounts(Duration periodLength) {
         this.periodLength = ReportPeriod.requireDividesDay(periodLength);
     }
 
-    /** A session that met {@code policy} at {@code at}. */
+    /** A session that met {@code policy} at {@code at}; what it was counted under, or null if it was not. */
     public synchronized Counted success(ReportedPolicy policy, Instant at) {
-        Map<ReportedPolicy, PolicyResults> policies = policies(policy, at);
-        ReportedPolicy counted = countedAs(policy, policies);
-        policies.computeIfAbsent(counted, key -> new PolicyResults()).success();
+        Period period = period(at);
+        ReportedPolicy counted = countedAs(policy, period);
+        if (counted == null) {
+            period.uncounted++;
+            return null;
+        }
+        results(period, counted).success();
         return new Counted(counted, null);
     }
 
-    /** A session held to {@code policy} that failed as {@code detail} says. */
+    /**
+     * A session held to {@code policy} that failed as {@code detail} says; what it was counted under,
+     * or null if it was not.
+     */
     public synchronized Counted failure(ReportedPolicy policy, FailureDetail detail, Instant at) {
-        Map<ReportedPolicy, PolicyResults> policies = policies(policy, at);
-        ReportedPolicy counted = countedAs(policy, policies);
-        return new Counted(
-                counted,
-                policies.computeIfAbsent(counted, key -> new PolicyResults()).failure(detail));
+        Period period = period(at);
+        ReportedPolicy counted = countedAs(policy, period);
+        if (counted == null) {
+            period.uncounted++;
+            return null;
+        }
+        PolicyResults results = results(period, counted);
+        FailureDetail countedDetail = results.countedAs(detail, period.full());
+        if (!results.lists(countedDetail)) {
+            period.entries++;
+        }
+        results.failure(countedDetail);
+        return new Counted(counted, countedDetail);
     }
 
-    private Map<ReportedPolicy, PolicyResults> policies(ReportedPolicy policy, Instant at) {
-        return periods.computeIfAbsent(ReportPeriod.containing(at, periodLength), period -> new TreeMap<>())
-                .computeIfAbsent(policy.policyDomain(), domain -> new LinkedHashMap<>());
+    private Period period(Instant at) {
+        return periods.computeIfAbsent(ReportPeriod.containing(at, periodLength), start -> new Period());
     }
 
-    private static ReportedPolicy countedAs(ReportedPolicy policy, Map<ReportedPolicy, PolicyResults> policies) {
-        if (policies.containsKey(policy) || policies.size() < MAX_FULL_POLICIES) {
+    private static ReportedPolicy countedAs(ReportedPolicy policy, Period period) {
+        Map<ReportedPolicy, PolicyResults> policies = period.domains.get(policy.policyDomain());
+        if (policies == null) {
+            if (period.full()) {
+                return null;
+            }
+            policies = Map.of();
+        }
+        if (policies.containsKey(policy)) {
+            return policy;
+        }
+        boolean full = period.full();
+        if (!full && policies.size() < MAX_FULL_POLICIES && period.textChars + policy.textChars() <= MAX_TEXT_CHARS) {
             return policy;
         }
         ReportedPolicy withoutText = policy.withoutText();
-        if (policies.containsKey(withoutText) || policies.size() < MAX_POLICIES) {
+        if (policies.containsKey(withoutText) || (!full && policies.size() < MAX_POLICIES)) {
             return withoutText;
         }
+        ReportedPolicy sameType = null;
         for (ReportedPolicy listed : policies.keySet()) {
             if (listed.type() == policy.type()) {
-                return listed;
+                if (listed.policyStrings().isEmpty()) {
+                    return listed;
+                }
+                if (sameType == null) {
+                    sameType = listed;
+                }
             }
         }
-        return withoutText;
+        if (sameType != null) {
+            return sameType;
+        }
+        // A policy type the domain has not listed yet: at most three such entries a domain.
+        return full ? null : withoutText;
+    }
+
+    private static PolicyResults results(Period period, ReportedPolicy policy) {
+        Map<ReportedPolicy, PolicyResults> policies =
+                period.domains.computeIfAbsent(policy.policyDomain(), domain -> new LinkedHashMap<>());
+        PolicyResults results = policies.get(policy);
+        if (results == null) {
+            results = new PolicyResults();
+            policies.put(policy, results);
+            period.entries++;
+            period.textChars += policy.textChars();
+        }
+        return results;
     }
 
     /** A copy of what {@code policyDomain}'s report for {@code period} holds (empty if nothing). */
     public synchronized Map<ReportedPolicy, PolicyResults> of(ReportPeriod period, String policyDomain) {
         Map<ReportedPolicy, PolicyResults> copy = new LinkedHashMap<>();
-        periods.getOrDefault(period, Map.of())
-                .getOrDefault(policyDomain, Map.of())
-                .forEach((policy, results) -> copy.put(policy, results.copy()));
+        Period counts = periods.get(period);
+        if (counts != null) {
+            counts.domains
+                    .getOrDefault(policyDomain, Map.of())
+                    .forEach((policy, results) -> copy.put(policy, results.copy()));
+        }
         return copy;
     }
 
     /** The policy domains with sessions in {@code period}. */
     public synchronized Iterable<String> domains(ReportPeriod period) {
-        return new ArrayList<>(periods.getOrDefault(period, Map.of()).keySet());
+        Period counts = periods.get(period);
+        return counts == null ? List.of() : new ArrayList<>(counts.domains.keySet());
+    }
+
+    /** Sessions of {@code period} not counted because it held all it may ({@value #MAX_ENTRIES} entries). */
+    public synchronized long uncounted(ReportPeriod period) {
+        Period counts = periods.get(period);
+        return counts == null ? 0 : counts.uncounted;
     }
 
     /** The periods with sessions, oldest first. */

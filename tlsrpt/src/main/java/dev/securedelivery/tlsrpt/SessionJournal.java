@@ -188,16 +188,26 @@ public final class SessionJournal implements Closeable {
         return skippedLines;
     }
 
-    // What is written is what was counted: a policy or detail past the counts' bounds is written as
-    // the one it was counted under, so that the journal is bounded as they are.
+    // What is written is what was counted, in the order it was counted (the lock is the counts'): a
+    // policy or detail past the counts' bounds is written as the one it was counted under, so that the
+    // journal is bounded as they are and replaying it makes the same choices. A session not counted is
+    // not written.
     public void success(ReportedPolicy policy, Instant at) {
-        SessionCounts.Counted counted = counts.success(policy, at);
-        pending.add(Entry.session(journalOf(at), new Session(at, counted.policy(), null)));
+        synchronized (counts) {
+            SessionCounts.Counted counted = counts.success(policy, at);
+            if (counted != null) {
+                pending.add(Entry.session(journalOf(at), new Session(at, counted.policy(), null)));
+            }
+        }
     }
 
     public void failure(ReportedPolicy policy, FailureDetail detail, Instant at) {
-        SessionCounts.Counted counted = counts.failure(policy, detail, at);
-        pending.add(Entry.session(journalOf(at), new Session(at, counted.policy(), counted.detail())));
+        synchronized (counts) {
+            SessionCounts.Counted counted = counts.failure(policy, detail, at);
+            if (counted != null) {
+                pending.add(Entry.session(journalOf(at), new Session(at, counted.policy(), counted.detail())));
+            }
+        }
     }
 
     /** Forgets a period whose reports are out, on disk too. */

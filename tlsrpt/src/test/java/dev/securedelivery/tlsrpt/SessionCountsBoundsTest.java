@@ -8,9 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,25 +50,29 @@ class SessionCountsBoundsTest {
             counts.failure(STS, changing(type, i), NOON.plusMillis(i));
             expectedByType.merge(type.reportName(), 1L, Long::sum);
         }
-        // A fourth result type, first seen past every bound, still gets its own detail.
+        // A fourth result type, first seen past every bound, still gets a detail of its own.
         counts.failure(STS, changing(ResultType.VALIDATION_FAILURE, SESSIONS), NOON.plusSeconds(60));
         expectedByType.merge(ResultType.VALIDATION_FAILURE.reportName(), 1L, Long::sum);
 
         PolicyResults results = counts.of(DAY, DOMAIN).get(STS);
         Map<FailureDetail, Long> details = results.failureDetails();
-        assertThat(details.size()).isLessThanOrEqualTo(PolicyResults.MAX_DETAILS + 1);
+        assertThat(details).hasSize(PolicyResults.MAX_DETAILS + 1);
         assertThat(results.failedSessions()).isEqualTo(SESSIONS + 1);
         Map<String, Long> byType = new TreeMap<>();
         details.forEach((detail, count) -> byType.merge(detail.resultType(), count, Long::sum));
         assertThat(byType).isEqualTo(expectedByType);
-        // The first kinds keep every field; the later ones only what bounds them.
+        // The first kinds keep every field and only their own session: later ones never borrow them.
         List<FailureDetail> listed = List.copyOf(details.keySet());
-        assertThat(listed.get(PolicyResults.MAX_FULL_DETAILS - 1).receivingMxHelo())
-                .isNotNull();
-        assertThat(listed.get(PolicyResults.MAX_FULL_DETAILS).receivingMxHelo()).isNull();
-        assertThat(listed.get(PolicyResults.MAX_FULL_DETAILS).receivingIp()).isNull();
-        assertThat(listed.get(PolicyResults.MAX_FULL_DETAILS).failureReasonCode())
-                .isNull();
+        for (FailureDetail full : listed.subList(0, PolicyResults.MAX_FULL_DETAILS)) {
+            assertThat(full.receivingMxHelo()).isNotNull();
+            assertThat(details.get(full)).isEqualTo(1);
+        }
+        // The later ones only what bounds them, and they carry the rest of the sessions.
+        for (FailureDetail coarse : listed.subList(PolicyResults.MAX_FULL_DETAILS, listed.size())) {
+            assertThat(coarse.receivingMxHelo()).isNull();
+            assertThat(coarse.receivingIp()).isNull();
+            assertThat(coarse.failureReasonCode()).isNull();
+        }
 
         TlsReportSchema.check(
                 new TlsRptReport("org", "contact@sender.example", "id", DAY, counts.of(DAY, DOMAIN)).toJson());
@@ -78,14 +87,16 @@ class SessionCountsBoundsTest {
         counts.success(STS, NOON.plusSeconds(60));
 
         Map<ReportedPolicy, PolicyResults> policies = counts.of(DAY, DOMAIN);
-        assertThat(policies.size()).isLessThanOrEqualTo(SessionCounts.MAX_POLICIES + 1);
+        assertThat(policies).hasSize(SessionCounts.MAX_POLICIES + 1);
         assertThat(policies.values().stream()
                         .mapToLong(PolicyResults::successfulSessions)
                         .sum())
                 .isEqualTo(SESSIONS + 1);
         List<ReportedPolicy> listed = List.copyOf(policies.keySet());
-        assertThat(listed.get(SessionCounts.MAX_FULL_POLICIES - 1).policyStrings())
-                .isNotEmpty();
+        for (ReportedPolicy full : listed.subList(0, SessionCounts.MAX_FULL_POLICIES)) {
+            assertThat(full.policyStrings()).isNotEmpty();
+            assertThat(policies.get(full).successfulSessions()).isEqualTo(1);
+        }
         assertThat(listed.get(SessionCounts.MAX_FULL_POLICIES).policyStrings()).isEmpty();
         assertThat(listed.get(SessionCounts.MAX_FULL_POLICIES).mxHosts()).hasSize(1);
         // The MTA-STS policy came after every bound, and is still counted as an MTA-STS one.
@@ -96,6 +107,85 @@ class SessionCountsBoundsTest {
                 .isEqualTo(1);
 
         TlsReportSchema.check(new TlsRptReport("org", "contact@sender.example", "id", DAY, policies).toJson());
+    }
+
+    @Test
+    void aPeriodListsAtMostItsEntriesAndSaysHowManySessionsItLeftOut() {
+        SessionCounts counts = new SessionCounts(Duration.ofDays(1));
+        // DANE: each new MX host name is a policy domain of its own.
+        for (int i = 0; i < SessionCounts.MAX_ENTRIES + 10; i++) {
+            String host = "mx" + i + ".hostile.example";
+            counts.success(ReportedPolicy.tlsa(host, host, List.of("3 1 1 aa")), NOON);
+        }
+        // A policy domain listed before the period filled up is still counted.
+        counts.success(ReportedPolicy.tlsa("mx0.hostile.example", "mx0.hostile.example", List.of("3 1 1 aa")), NOON);
+
+        List<String> domains = new ArrayList<>();
+        counts.domains(DAY).forEach(domains::add);
+        assertThat(domains).hasSize((int) SessionCounts.MAX_ENTRIES);
+        assertThat(counts.uncounted(DAY)).isEqualTo(10);
+        assertThat(counts.of(DAY, "mx0.hostile.example").values())
+                .singleElement()
+                .extracting(PolicyResults::successfulSessions)
+                .isEqualTo(2L);
+    }
+
+    @Test
+    void aPeriodListsAtMostItsPolicyTextAndCountsTheRestWithoutIt() {
+        SessionCounts counts = new SessionCounts(Duration.ofDays(1));
+        String longPolicy = "version: STSv1\nmode: enforce\nmax_age: 86400\n" + "mx: a.example\n".repeat(5_000);
+        int domains = 200;
+        for (int i = 0; i < domains; i++) {
+            String domain = "d" + i + ".example";
+            counts.success(ReportedPolicy.sts(domain, longPolicy, List.of("a.example")), NOON);
+        }
+
+        long withText = 0;
+        long chars = 0;
+        for (int i = 0; i < domains; i++) {
+            ReportedPolicy listed =
+                    counts.of(DAY, "d" + i + ".example").keySet().iterator().next();
+            if (!listed.policyStrings().isEmpty()) {
+                withText++;
+                chars += listed.textChars();
+            }
+        }
+        assertThat(chars).isLessThanOrEqualTo(SessionCounts.MAX_TEXT_CHARS);
+        assertThat(withText)
+                .isEqualTo(SessionCounts.MAX_TEXT_CHARS
+                        / ReportedPolicy.sts("x", longPolicy, List.of("a.example"))
+                                .textChars());
+        assertThat(withText).isLessThan(domains);
+    }
+
+    @Test
+    void sessionsCountedOnManyThreadsReplayToTheSameReport() throws Exception {
+        String before;
+        try (SessionJournal journal = SessionJournal.open(directory, Duration.ofDays(1))) {
+            ExecutorService threads = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    int thread = t;
+                    done.add(threads.submit(() -> {
+                        for (int i = thread; i < SESSIONS; i += 4) {
+                            journal.failure(changingTlsa(i), changing(TYPES[i % TYPES.length], i), NOON.plusMillis(i));
+                        }
+                    }));
+                }
+                for (Future<?> each : done) {
+                    each.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                threads.shutdownNow();
+            }
+            before = report(journal.counts());
+        }
+
+        try (SessionJournal reopened = SessionJournal.open(directory, Duration.ofDays(1))) {
+            assertThat(reopened.skippedLines()).isZero();
+            assertThat(report(reopened.counts())).isEqualTo(before);
+        }
     }
 
     @Test
@@ -133,9 +223,13 @@ class SessionCountsBoundsTest {
         }
     }
 
-    // A failure whose MX chose a new HELO name, address and reply this session.
+    // A failure whose MX chose a new HELO name, address and reply this session, at one of 500 MX names.
     private static FailureDetail changing(ResultType type, int session) {
-        return FailureDetail.builder(type, "192.0.2.10", "mx.hostile.example", "198.51.100." + (session % 250))
+        return FailureDetail.builder(
+                        type,
+                        "192.0.2.10",
+                        "mx" + (session % 500) + ".hostile.example",
+                        "198.51.100." + (session % 250))
                 .receivingMxHelo("helo-" + session + ".hostile.example")
                 .failureReasonCode("reply " + session)
                 .build();
