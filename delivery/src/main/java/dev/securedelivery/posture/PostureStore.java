@@ -166,6 +166,14 @@ public final class PostureStore implements Closeable {
         }
     }
 
+    /** Whether {@code domain} has counts of its own today (not only in the {@value #OTHER} bucket). */
+    public boolean countsToday(String domain) {
+        synchronized (days) {
+            Map<String, DomainPosture> domains = days.get(today());
+            return !OTHER.equals(domain) && domains != null && domains.containsKey(domain);
+        }
+    }
+
     /**
      * What {@code domain} publishes, learnt apart from its messages (a DNS answer that came after they
      * were counted): kept with the domain's counts of today, if it has any. It never makes a row of its

@@ -26,7 +26,7 @@ public final class TlsRptProbe {
     /** How long an answer stands before the domain's next message asks again. */
     public static final Duration ASK_AGAIN_AFTER = Duration.ofHours(1);
 
-    /** Domains remembered as asked; beyond, the least recently asked are forgotten (and asked again). */
+    /** Domains remembered as asked; beyond, those with no message for longest are forgotten (and asked again). */
     static final int MAX_DOMAINS = 10_000;
 
     private final TlsRptDiscovery discovery;
@@ -52,16 +52,21 @@ public final class TlsRptProbe {
      * @return done once the answer, if any, is kept
      */
     public CompletableFuture<Void> messageCounted(String domain) {
-        if (PostureStore.OTHER.equals(domain) || !due(domain)) {
+        // A domain counted in the "other" bucket has no row of its own to keep the answer in.
+        if (!store.countsToday(domain) || !due(domain)) {
             return CompletableFuture.completedFuture(null);
         }
         try {
             return discovery
                     .discover(domain)
                     .thenAccept(result -> result.publishes()
-                            .ifPresent(publishes -> store.published(domain, Publication.ofTlsRpt(publishes))));
+                            .ifPresent(publishes -> store.published(domain, Publication.ofTlsRpt(publishes))))
+                    .exceptionally(e -> {
+                        LOGGER.debug("secure-delivery: TLS-RPT answer for {} not kept: {}", domain, e.toString());
+                        return null;
+                    });
         } catch (RuntimeException e) {
-            // The DNS answer threads are gone (shutdown): the answer stays unknown.
+            // discover handles every failure of a lookup; this is a guard for the counting it follows.
             LOGGER.debug("secure-delivery: no TLS-RPT lookup for {}: {}", domain, e.toString());
             return CompletableFuture.completedFuture(null);
         }

@@ -88,39 +88,60 @@ class TlsRptProbeTest {
     @Test
     void aDomainIsAskedOnceAnHourAndAgainOnANewDay() throws Exception {
         dns.addTxt("_smtp._tls.busy.example", 300, RECORD);
-        clock.advance(Duration.ofHours(10)); // 22:00
 
         for (int i = 0; i < 5; i++) {
             counted("busy.example", Publication.UNKNOWN);
         }
         assertThat(dns.queryCount("_smtp._tls.busy.example", Type.TXT)).isEqualTo(1);
 
-        // 23:30: still within the hour.
-        clock.advance(Duration.ofMinutes(90).minus(TlsRptProbe.ASK_AGAIN_AFTER));
+        // 12:59: still within the hour.
+        clock.advance(TlsRptProbe.ASK_AGAIN_AFTER.minusMinutes(1));
         counted("busy.example", Publication.UNKNOWN);
         assertThat(dns.queryCount("_smtp._tls.busy.example", Type.TXT)).isEqualTo(1);
 
-        // 00:10 the next day, within the hour but a new day's counts: asked again, and known that day too.
-        clock.advance(Duration.ofMinutes(40));
+        // 13:00: an hour on.
+        clock.advance(Duration.ofMinutes(1));
         counted("busy.example", Publication.UNKNOWN);
         assertThat(dns.queryCount("_smtp._tls.busy.example", Type.TXT)).isEqualTo(2);
+
+        // 23:50: asked again, hours on. 00:10 the next day: within the hour of that, but a new day's
+        // counts start unknown, so asked again.
+        clock.advance(Duration.ofHours(10).plusMinutes(50));
+        counted("busy.example", Publication.UNKNOWN);
+        assertThat(dns.queryCount("_smtp._tls.busy.example", Type.TXT)).isEqualTo(3);
+        clock.advance(Duration.ofMinutes(20));
+        counted("busy.example", Publication.UNKNOWN);
+        assertThat(dns.queryCount("_smtp._tls.busy.example", Type.TXT)).isEqualTo(4);
         assertThat(publication("busy.example").tlsRpt()).isEqualTo(Publication.Known.YES);
     }
 
     @Test
     void anAnswerMakesNoRowForADomainWithoutCountsToday() throws Exception {
         dns.addTxt("_smtp._tls.quiet.example", 300, RECORD);
+        store.delivered("busy.example", Protection.TLS, Publication.UNKNOWN);
 
         probe.messageCounted("quiet.example").get(5, TimeUnit.SECONDS);
+        store.published("quiet.example", Publication.ofTlsRpt(true));
 
-        assertThat(store.between(store.today(), store.today())).isEmpty();
+        assertThat(store.between(store.today(), store.today()).get(store.today()))
+                .containsOnlyKeys("busy.example");
+        assertThat(dns.queryCount("_smtp._tls.quiet.example", Type.TXT)).isZero();
     }
 
     @Test
-    void theOtherBucketIsNeverAsked() throws Exception {
-        probe.messageCounted(PostureStore.OTHER).get(5, TimeUnit.SECONDS);
+    void aDomainCountedInTheOtherBucketIsNeverAsked() throws Exception {
+        store.close();
+        store = PostureStore.open(directory, 90, 1, clock);
+        probe = new TlsRptProbe(new TlsRptDiscovery(new DnsResolver(dns, false, Duration.ofSeconds(2))), store, clock);
+        dns.addTxt("_smtp._tls.second.example", 300, RECORD);
 
-        assertThat(dns.queryCount("_smtp._tls." + PostureStore.OTHER, Type.TXT)).isZero();
+        counted("first.example", Publication.UNKNOWN);
+        counted("second.example", Publication.UNKNOWN);
+
+        assertThat(store.between(store.today(), store.today()).get(store.today()))
+                .containsOnlyKeys("first.example", PostureStore.OTHER);
+        assertThat(dns.queryCount("_smtp._tls.first.example", Type.TXT)).isEqualTo(1);
+        assertThat(dns.queryCount("_smtp._tls.second.example", Type.TXT)).isZero();
     }
 
     private void counted(String domain, Publication found) throws Exception {
