@@ -1,5 +1,6 @@
 package dev.securedelivery.smtp;
 
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -8,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -169,14 +171,22 @@ public final class IdleSessions implements AutoCloseable {
         private final SmtpConnection connection;
         private final DeliveryAttempt first;
         private final long connectedNanos;
+        private final Instant authenticatedUntil;
         private final SessionReuse limits;
         private int messages = 1;
         private long idleSince;
 
-        Kept(SmtpConnection connection, DeliveryAttempt first, long connectedNanos, SessionReuse limits) {
+        /** @param authenticatedUntil when the chain its peer was authenticated by expires; null for no bound */
+        Kept(
+                SmtpConnection connection,
+                DeliveryAttempt first,
+                long connectedNanos,
+                Instant authenticatedUntil,
+                SessionReuse limits) {
             this.connection = connection;
             this.first = first;
             this.connectedNanos = connectedNanos;
+            this.authenticatedUntil = authenticatedUntil;
             this.limits = limits;
         }
 
@@ -186,6 +196,11 @@ public final class IdleSessions implements AutoCloseable {
 
         DeliveryAttempt first() {
             return first;
+        }
+
+        /** When the authentication of its peer stops holding (its chain expires); empty for never. */
+        Optional<Instant> authenticatedUntil() {
+            return Optional.ofNullable(authenticatedUntil);
         }
 
         /** Messages carried so far. */

@@ -18,8 +18,8 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -231,7 +231,8 @@ public final class SmtpClient {
                 connection.quitAndClose();
                 return null;
             }
-            if (!chainStillValid(kept.first())) {
+            if (kept.authenticatedUntil().map(clock.instant()::isAfter).orElse(false)) {
+                // Its chain has expired since it was checked: the message connects anew, and is checked anew.
                 connection.quitAndClose();
                 continue;
             }
@@ -269,23 +270,28 @@ public final class SmtpClient {
     }
 
     /**
-     * Whether the chain a kept session was authenticated by is still within its validity period. PKIX
-     * rests on it (RFC 5280 6.1.3) and so does DANE-TA (RFC 7672 3.1.2); DANE-EE ignores it (RFC 7672
-     * 3.1.1), and an unauthenticated session never rested on it. A session whose chain expired while it
-     * was kept is closed: the next message connects anew, and is checked anew.
+     * Until when a session's authentication holds, for keeping it: PKIX rests on the validity period
+     * of the chain it validated (RFC 5280 6.1.3) and so does DANE-TA (RFC 7672 3.1.2), up to the
+     * trust anchor; DANE-EE ignores it (RFC 7672 3.1.1), and an unauthenticated session never rested
+     * on it (null: no bound). The validated path is not known here, so the bound is the earliest end
+     * among the presented certificates still valid now: an extra certificate that had expired before
+     * the handshake was not on the path, and one that is valid but unused makes the bound early at
+     * worst.
      */
-    private boolean chainStillValid(DeliveryAttempt first) {
-        PeerAuthentication authentication = first.peerAuthentication();
+    private Instant authenticatedUntil(DeliveryAttempt attempt) {
+        PeerAuthentication authentication = attempt.peerAuthentication();
         if (authentication != PeerAuthentication.PKIX && authentication != PeerAuthentication.DANE_TA) {
-            return true;
+            return null;
         }
-        Date now = Date.from(clock.instant());
-        for (X509Certificate certificate : first.peerCertificates()) {
-            if (certificate.getNotAfter().before(now)) {
-                return false;
+        Instant now = clock.instant();
+        Instant until = null;
+        for (X509Certificate certificate : attempt.peerCertificates()) {
+            Instant notAfter = certificate.getNotAfter().toInstant();
+            if (notAfter.isAfter(now) && (until == null || notAfter.isBefore(until))) {
+                until = notAfter;
             }
         }
-        return true;
+        return until;
     }
 
     // RFC 5321 4.1.1.5: RSET aborts whatever the server holds and "MUST" be answered 250.
@@ -362,7 +368,10 @@ public final class SmtpClient {
                     connection,
                     attempt,
                     reuse,
-                    reuse == null ? null : new IdleSessions.Kept(connection, attempt, connected, sessions.limits()));
+                    reuse == null
+                            ? null
+                            : new IdleSessions.Kept(
+                                    connection, attempt, connected, authenticatedUntil(attempt), sessions.limits()));
             return attempt;
         } catch (IOException e) {
             return failedSession(result, recipients, e);

@@ -15,6 +15,7 @@ import dev.securedelivery.testing.TestClock;
 import dev.securedelivery.testing.TestSmtpServer;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -306,7 +307,54 @@ class SessionReuseTest {
         wall.advance(Duration.ofMinutes(2));
         DeliveryAttempt second = send(client, host, key(host), "second@example.test");
 
-        // The kept session is closed, not reset; the message connects anew and is judged anew.
+        // The kept session is closed, not reset; the message connects anew and is judged anew (by the
+        // JDK's PKIX check, on the system's time, where the certificate is still valid).
+        assertThat(second.reusedSession()).isFalse();
+        assertThat(second.outcome()).isEqualTo(DeliveryAttempt.Outcome.DELIVERED);
+        assertThat(second.authentication()).isEqualTo("PKIX");
+        assertThat(server.sessions()).isEqualTo(2);
+        assertThat(server.resets()).isZero();
+    }
+
+    @Test
+    void anExtraCertificateThatHadExpiredBeforeTheHandshakeDoesNotStopReuse() {
+        TestClock wall = TestClock.atSystemTime();
+        Instant now = wall.instant();
+        // Our root, cross-signed by an older one, the cross-sign expired a day ago: servers that still
+        // send such a certificate after their chain stopped needing it are common.
+        X509Certificate stale = TestCertificateAuthority.root("Old Root")
+                .crossSign(root, now.minus(Duration.ofDays(365)), now.minus(Duration.ofDays(1)));
+        server.close();
+        server = TestSmtpServer.withStartTls(LOOPBACK, certificate.withIssuers(stale));
+        SmtpClient client = client(SessionReuse.DEFAULT, false, wall);
+        MxHostPlan host = plan(TlsRequirement.PKIX);
+        send(client, host, key(host), "first@example.test");
+
+        wall.advance(Duration.ofMinutes(2));
+        DeliveryAttempt second = send(client, host, key(host), "second@example.test");
+
+        assertThat(second.reusedSession()).isTrue();
+        assertThat(server.sessions()).isEqualTo(1);
+    }
+
+    @Test
+    void aDaneTaSessionWhoseChainExpiredWhileKeptIsNotUsed() {
+        TestClock wall = TestClock.atSystemTime();
+        IssuedCertificate expiring = root.issue(
+                        Instant.now().minus(Duration.ofHours(1)), wall.instant().plus(Duration.ofMinutes(1)), MX)
+                .sendingRoot();
+        server.close();
+        server = TestSmtpServer.withStartTls(LOOPBACK, expiring);
+        SmtpClient client = client(SessionReuse.DEFAULT, false, wall);
+        MxHostPlan host = dane(List.of(TlsaRecord.forCertificate(
+                TlsaRecord.DANE_TA, TlsaRecord.SELECTOR_CERT, TlsaRecord.MATCH_SHA256, root.rootCertificate())));
+        DeliveryAttempt first = send(client, host, key(host), "first@example.test");
+        assertThat(first.authentication()).startsWith("DANE-TA");
+
+        wall.advance(Duration.ofMinutes(2));
+        DeliveryAttempt second = send(client, host, key(host), "second@example.test");
+
+        // RFC 7672 3.1.2: DANE-TA checks the chain's dates, so a chain expired since is no session to reuse.
         assertThat(second.reusedSession()).isFalse();
         assertThat(server.sessions()).isEqualTo(2);
         assertThat(server.resets()).isZero();

@@ -90,6 +90,24 @@ public final class TestCertificateAuthority {
         return new TestCertificateAuthority(keys, issued, issuedPath);
     }
 
+    /**
+     * {@code subject}'s name and key certified by this CA between the two instants: a cross-sign, as
+     * DST Root CA X3 signed ISRG Root X1 (and servers went on sending it after it expired).
+     */
+    public X509Certificate crossSign(TestCertificateAuthority subject, Instant notBefore, Instant notAfter) {
+        return sign(
+                X500Name.getInstance(
+                        subject.certificate.getSubjectX500Principal().getEncoded()),
+                subject.keyPair.getPublic(),
+                issuerName(),
+                keyPair,
+                certificate,
+                true,
+                List.of(),
+                notBefore,
+                notAfter);
+    }
+
     /** A server certificate for {@code dnsNames}, valid from a day ago for 90 days. */
     public IssuedCertificate issue(String... dnsNames) {
         Instant now = Instant.now();
