@@ -91,8 +91,13 @@ final class ScriptedSmtpPeer implements AutoCloseable {
 
     private ScriptedSmtpPeer(InetAddress address, int port, SSLContext tls, Script script) throws IOException {
         this.server = new ServerSocket();
-        server.setReuseAddress(true);
-        server.bind(new InetSocketAddress(address, port));
+        try {
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(address, port));
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
         this.tls = tls;
         this.script = script;
         this.thread = new Thread(this::serve, "scripted-smtp-peer");
@@ -117,9 +122,16 @@ final class ScriptedSmtpPeer implements AutoCloseable {
             ScriptedSmtpPeer one = start(firstAddress, null, first);
             try {
                 return new PeersOnOnePort(one, new ScriptedSmtpPeer(secondAddress, one.port(), null, second));
-            } catch (BindException e) {
-                one.close();
-                last = e;
+            } catch (IOException | RuntimeException e) {
+                try {
+                    one.close();
+                } catch (IOException closing) {
+                    e.addSuppressed(closing);
+                }
+                if (!(e instanceof BindException)) {
+                    throw e;
+                }
+                last = (BindException) e;
             }
         }
         throw last;
