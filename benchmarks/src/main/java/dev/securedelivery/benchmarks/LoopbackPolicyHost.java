@@ -44,6 +44,9 @@ final class LoopbackPolicyHost implements AutoCloseable {
                 .fetcher(MtaStsFetcher.builder(resolver)
                         .trustManager(ca.trustManager())
                         .port(server.port())
+                        // As the configuration sets it for the engine's default threads.
+                        .maxConcurrentFetches(MtaStsEngine.concurrentFetches(
+                                MtaStsEngine.DEFAULT_UPDATE_THREADS, MtaStsEngine.DEFAULT_SLOW_FETCH_THREADS))
                         .build())
                 .build();
     }

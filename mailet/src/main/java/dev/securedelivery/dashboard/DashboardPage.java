@@ -489,7 +489,7 @@ public final class DashboardPage {
                     .append("</td></tr>\n");
         }
         html.append("</tbody>\n</table>\n");
-        more(failures.size(), MAX_FAILURES, "failures");
+        more(failures.size(), MAX_FAILURES, "failure rows");
         html.append("</section>\n");
     }
 

@@ -130,7 +130,7 @@ class DashboardPageTest {
                 .contains("data-domain=\"d24.example\"")
                 .doesNotContain("data-domain=\"d25.example\"")
                 .contains("3 more domains not shown.")
-                .contains("1 more failures not shown.");
+                .contains("1 more failure rows not shown.");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.securedelivery.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.inbound.InboundReports;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import org.assertj.core.groups.Tuple;
@@ -91,6 +93,30 @@ class PostureDashboardSourceTest {
             assertThat(failure.bounced()).isZero();
             assertThat(failure.day()).isEqualTo(DAY1);
         });
+    }
+
+    @Test
+    void failureRowsAreOnePerDayDomainAndCauseNewestDayFirstThenMostMessages() {
+        posture.deferred("a.example", FailureCause.CERTIFICATE_EXPIRED, Publication.UNKNOWN);
+        clock.advance(Duration.ofDays(1));
+        posture.deferred("a.example", FailureCause.STARTTLS_NOT_SUPPORTED, Publication.UNKNOWN);
+        posture.deferred("b.example", FailureCause.STARTTLS_NOT_SUPPORTED, Publication.UNKNOWN);
+        posture.bounced("b.example", FailureCause.STARTTLS_NOT_SUPPORTED, Publication.UNKNOWN);
+        posture.deferred("b.example", FailureCause.STARTTLS_NOT_SUPPORTED, Publication.UNKNOWN);
+
+        List<DashboardData.Failure> failures = source.load(DAY1, DAY2).failures();
+
+        assertThat(failures)
+                .extracting(
+                        DashboardData.Failure::day,
+                        DashboardData.Failure::domain,
+                        DashboardData.Failure::cause,
+                        DashboardData.Failure::deferred,
+                        DashboardData.Failure::bounced)
+                .containsExactly(
+                        tuple(DAY2, "b.example", ResultType.STARTTLS_NOT_SUPPORTED, 2L, 1L),
+                        tuple(DAY2, "a.example", ResultType.STARTTLS_NOT_SUPPORTED, 1L, 0L),
+                        tuple(DAY1, "a.example", ResultType.CERTIFICATE_EXPIRED, 1L, 0L));
     }
 
     @Test

@@ -77,7 +77,8 @@ public final class MtaStsEngine implements Closeable {
      * one for each thread that may fetch, the update threads and the slow-fetch ones.
      */
     public static int concurrentFetches(int updateThreads, int slowFetchThreads) {
-        return updateThreads + slowFetchThreads;
+        // Both are bounded where they are set; a sum past an int is no count of connections.
+        return (int) Math.min(Integer.MAX_VALUE, (long) updateThreads + slowFetchThreads);
     }
     /**
      * When a fetch counts as slow: a policy fetch takes a few round trips (DNS, TCP, TLS, HTTP), well
