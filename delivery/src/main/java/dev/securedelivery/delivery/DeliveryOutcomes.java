@@ -1,29 +1,29 @@
 package dev.securedelivery.delivery;
 
 import dev.securedelivery.smtp.DeliveryAttempt;
+import dev.securedelivery.smtp.PeerAuthentication;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 
 /**
  * What happened to deliveries per destination domain since James started, for operators (the
- * WebAdmin route {@code /secure-delivery/outcomes}): attempts by how the peer was authenticated
- * ({@code DANE-EE}, {@code DANE-TA}, {@code PKIX}, {@code none} for unauthenticated TLS,
- * {@code plaintext}) and outcome, failures by type (the RFC 8460 result type of a policy failure,
- * else {@code connection-or-smtp}), and messages delivered, deferred and bounced.
+ * WebAdmin route {@code /secure-delivery/outcomes}): attempts by how the peer was authenticated and
+ * how the attempt ended ({@link AttemptKind}), failures by {@link FailureCause} (the RFC 8460 result
+ * type of a policy failure, else {@code connection-or-smtp}, or {@code no-usable-mx} for a plan that
+ * allowed no host), and messages by {@link Fate}.
  *
  * <p>Bounded: beyond {@code maxDomains} the domain updated least recently is forgotten. Not persisted.
  */
 public final class DeliveryOutcomes {
-    /** The failure type of an attempt the TLS policy did not stop (network, SMTP 4xx/5xx). */
-    public static final String NOT_A_POLICY_FAILURE = "connection-or-smtp";
-
     private final Clock clock;
     private final Instant since;
     private final Map<String, DomainOutcomes> domains;
@@ -49,15 +49,12 @@ public final class DeliveryOutcomes {
 
     /** One connection to one MX address. */
     public void attempt(String domain, DeliveryAttempt attempt) {
-        String outcome = attempt.outcome().name().toLowerCase(Locale.ROOT).replace('_', '-');
-        String authentication = attempt.peerAuthentication().label();
         synchronized (domains) {
             DomainOutcomes counts = domain(domain);
-            counts.increment(counts.attempts, authentication + " " + outcome);
+            counts.attempts.merge(AttemptKind.of(attempt), 1L, Long::sum);
             if (attempt.outcome() != DeliveryAttempt.Outcome.DELIVERED) {
-                counts.increment(
-                        counts.failures,
-                        attempt.resultType().map(ResultType::reportName).orElse(NOT_A_POLICY_FAILURE));
+                FailureCause cause = attempt.resultType().map(FailureCause::of).orElse(FailureCause.CONNECTION_OR_SMTP);
+                counts.failures.merge(cause, 1L, Long::sum);
             }
             counts.last(clock.instant(), attempt.describe());
         }
@@ -67,16 +64,15 @@ public final class DeliveryOutcomes {
     public void planFailure(String domain, Optional<ResultType> type, String reason) {
         synchronized (domains) {
             DomainOutcomes counts = domain(domain);
-            counts.increment(counts.failures, type.map(ResultType::reportName).orElse("no-usable-mx"));
+            counts.failures.merge(type.map(FailureCause::of).orElse(FailureCause.NO_USABLE_MX), 1L, Long::sum);
             counts.last(clock.instant(), reason);
         }
     }
 
-    /** What became of a message: {@code delivered}, {@code deferred} or {@code bounced}. */
-    public void message(String domain, String fate) {
+    /** What became of a message. */
+    public void message(String domain, Fate fate) {
         synchronized (domains) {
-            DomainOutcomes counts = domain(domain);
-            counts.increment(counts.messages, fate);
+            domain(domain).messages.merge(fate, 1L, Long::sum);
         }
     }
 
@@ -106,17 +102,64 @@ public final class DeliveryOutcomes {
         return domains.computeIfAbsent(domain.toLowerCase(Locale.ROOT), name -> new DomainOutcomes());
     }
 
+    /** How an attempt's peer was authenticated and how the attempt ended: what attempts are counted by. */
+    public static final class AttemptKind implements Comparable<AttemptKind> {
+        private final PeerAuthentication authentication;
+        private final DeliveryAttempt.Outcome outcome;
+
+        public AttemptKind(PeerAuthentication authentication, DeliveryAttempt.Outcome outcome) {
+            this.authentication = Objects.requireNonNull(authentication, "authentication");
+            this.outcome = Objects.requireNonNull(outcome, "outcome");
+        }
+
+        static AttemptKind of(DeliveryAttempt attempt) {
+            return new AttemptKind(attempt.peerAuthentication(), attempt.outcome());
+        }
+
+        public PeerAuthentication authentication() {
+            return authentication;
+        }
+
+        public DeliveryAttempt.Outcome outcome() {
+            return outcome;
+        }
+
+        /** As JSON names it: {@code "DANE-EE delivered"}, {@code "plaintext temporary-failure"}. */
+        public String label() {
+            return authentication.label() + " "
+                    + outcome.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        @Override
+        public int compareTo(AttemptKind other) {
+            return label().compareTo(other.label());
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof AttemptKind
+                    && authentication == ((AttemptKind) other).authentication
+                    && outcome == ((AttemptKind) other).outcome;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(authentication, outcome);
+        }
+
+        @Override
+        public String toString() {
+            return label();
+        }
+    }
+
     /** The counts of one domain. */
     public static final class DomainOutcomes {
-        private final Map<String, Long> attempts = new TreeMap<>();
-        private final Map<String, Long> failures = new TreeMap<>();
-        private final Map<String, Long> messages = new TreeMap<>();
+        private final Map<AttemptKind, Long> attempts = new TreeMap<>();
+        private final Map<FailureCause, Long> failures = new EnumMap<>(FailureCause.class);
+        private final Map<Fate, Long> messages = new EnumMap<>(Fate.class);
         private Instant lastAttemptAt;
         private String lastAttempt;
-
-        private void increment(Map<String, Long> counts, String key) {
-            counts.merge(key, 1L, Long::sum);
-        }
 
         private void last(Instant at, String description) {
             lastAttemptAt = at;
@@ -133,18 +176,18 @@ public final class DeliveryOutcomes {
             return copy;
         }
 
-        /** Attempts by "authentication outcome", e.g. {@code "DANE-EE delivered"}, {@code "plaintext temporary-failure"}. */
-        public Map<String, Long> attempts() {
+        /** Attempts by how the peer was authenticated and how they ended. */
+        public Map<AttemptKind, Long> attempts() {
             return Collections.unmodifiableMap(attempts);
         }
 
-        /** Failed attempts and unusable plans by type, e.g. {@code "starttls-not-supported"}. */
-        public Map<String, Long> failures() {
+        /** Failed attempts and unusable plans by cause. */
+        public Map<FailureCause, Long> failures() {
             return Collections.unmodifiableMap(failures);
         }
 
-        /** Messages by fate: {@code delivered}, {@code deferred}, {@code bounced}. */
-        public Map<String, Long> messages() {
+        /** Messages by fate. */
+        public Map<Fate, Long> messages() {
             return Collections.unmodifiableMap(messages);
         }
 

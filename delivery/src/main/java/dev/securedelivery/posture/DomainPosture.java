@@ -1,5 +1,6 @@
 package dev.securedelivery.posture;
 
+import dev.securedelivery.delivery.FailureCause;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.securedelivery.posture;
 
+import dev.securedelivery.delivery.FailureCause;
 import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.tlsrpt.BoundedLineReader;
 import java.io.Closeable;

@@ -1,5 +1,6 @@
 package dev.securedelivery.posture;
 
+import dev.securedelivery.delivery.FailureCause;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -3,6 +3,7 @@ package dev.securedelivery.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.securedelivery.policy.TlsRequirement;
+import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.smtp.DeliveryAttempts;
 import dev.securedelivery.smtp.PeerAuthentication;
 import dev.securedelivery.tlsrpt.ResultType;
@@ -28,15 +29,23 @@ class DeliveryOutcomesTest {
                 "example.test",
                 DeliveryAttempts.delivered(
                         "mx3.example.test", TlsRequirement.DANE, PeerAuthentication.DANE_EE, "3 1 1"));
-        outcomes.message("example.test", "delivered");
+        outcomes.message("example.test", Fate.DELIVERED);
 
         DeliveryOutcomes.DomainOutcomes counts = outcomes.of("example.test").orElseThrow();
         assertThat(counts.attempts())
-                .containsExactlyInAnyOrderEntriesOf(Map.of("plaintext temporary-failure", 2L, "DANE-EE delivered", 1L));
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        new DeliveryOutcomes.AttemptKind(
+                                PeerAuthentication.PLAINTEXT, DeliveryAttempt.Outcome.TEMPORARY_FAILURE),
+                        2L,
+                        new DeliveryOutcomes.AttemptKind(PeerAuthentication.DANE_EE, DeliveryAttempt.Outcome.DELIVERED),
+                        1L));
+        assertThat(counts.attempts().keySet())
+                .extracting(DeliveryOutcomes.AttemptKind::label)
+                .containsExactly("DANE-EE delivered", "plaintext temporary-failure");
         assertThat(counts.failures())
                 .containsExactlyInAnyOrderEntriesOf(
-                        Map.of("tlsa-invalid", 1L, DeliveryOutcomes.NOT_A_POLICY_FAILURE, 1L));
-        assertThat(counts.messages()).containsExactly(Map.entry("delivered", 1L));
+                        Map.of(FailureCause.TLSA_INVALID, 1L, FailureCause.CONNECTION_OR_SMTP, 1L));
+        assertThat(counts.messages()).containsExactly(Map.entry(Fate.DELIVERED, 1L));
         assertThat(counts.lastAttemptAt()).contains(CLOCK.instant());
         assertThat(counts.lastAttempt())
                 .hasValueSatisfying(line ->
@@ -49,25 +58,26 @@ class DeliveryOutcomesTest {
 
         outcomes.planFailure("sts.test", Optional.of(ResultType.VALIDATION_FAILURE), "no MX host allowed");
         outcomes.planFailure("sts.test", Optional.empty(), "every host excluded");
-        outcomes.message("sts.test", "deferred");
+        outcomes.message("sts.test", Fate.DEFERRED);
 
         DeliveryOutcomes.DomainOutcomes counts = outcomes.of("sts.test").orElseThrow();
         assertThat(counts.attempts()).isEmpty();
         assertThat(counts.failures())
-                .containsExactlyInAnyOrderEntriesOf(Map.of("validation-failure", 1L, "no-usable-mx", 1L));
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of(FailureCause.VALIDATION_FAILURE, 1L, FailureCause.NO_USABLE_MX, 1L));
         assertThat(counts.lastAttempt()).contains("every host excluded");
-        assertThat(counts.messages()).containsExactly(Map.entry("deferred", 1L));
+        assertThat(counts.messages()).containsExactly(Map.entry(Fate.DEFERRED, 1L));
     }
 
     @Test
     void beyondItsBoundTheDomainUpdatedLeastRecentlyIsForgottenNotTheOneMerelyLookedAt() {
         DeliveryOutcomes outcomes = new DeliveryOutcomes(CLOCK, 2);
-        outcomes.message("a.test", "delivered");
-        outcomes.message("b.test", "delivered");
-        outcomes.message("a.test", "delivered");
+        outcomes.message("a.test", Fate.DELIVERED);
+        outcomes.message("b.test", Fate.DELIVERED);
+        outcomes.message("a.test", Fate.DELIVERED);
         outcomes.of("b.test");
 
-        outcomes.message("c.test", "bounced");
+        outcomes.message("c.test", Fate.BOUNCED);
 
         assertThat(outcomes.all()).containsOnlyKeys("a.test", "c.test");
     }
@@ -75,12 +85,12 @@ class DeliveryOutcomesTest {
     @Test
     void theCountsHandedOutAreCopies() {
         DeliveryOutcomes outcomes = new DeliveryOutcomes(CLOCK, 10);
-        outcomes.message("a.test", "delivered");
+        outcomes.message("a.test", Fate.DELIVERED);
         DeliveryOutcomes.DomainOutcomes before = outcomes.of("a.test").orElseThrow();
 
-        outcomes.message("a.test", "delivered");
+        outcomes.message("a.test", Fate.DELIVERED);
 
-        assertThat(before.messages()).containsExactly(Map.entry("delivered", 1L));
+        assertThat(before.messages()).containsExactly(Map.entry(Fate.DELIVERED, 1L));
         assertThat(outcomes.since()).isEqualTo(CLOCK.instant());
         assertThat(outcomes.of("unknown.test")).isEmpty();
     }

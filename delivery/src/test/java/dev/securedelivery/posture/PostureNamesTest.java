@@ -2,6 +2,7 @@ package dev.securedelivery.posture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.securedelivery.delivery.FailureCause;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.util.HashSet;
 import java.util.Set;

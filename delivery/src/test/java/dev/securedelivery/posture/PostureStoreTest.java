@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.securedelivery.delivery.FailureCause;
 import dev.securedelivery.testing.TestClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

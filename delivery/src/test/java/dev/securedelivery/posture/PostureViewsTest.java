@@ -3,6 +3,7 @@ package dev.securedelivery.posture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.securedelivery.delivery.FailureCause;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.securedelivery.dashboard;
 
+import dev.securedelivery.delivery.FailureCause;
 import dev.securedelivery.inbound.InboundReport;
 import dev.securedelivery.inbound.InboundReports;
 import dev.securedelivery.posture.DomainPosture;
-import dev.securedelivery.posture.FailureCause;
 import dev.securedelivery.posture.PostureStore;
 import dev.securedelivery.posture.Protection;
 import dev.securedelivery.tlsrpt.PolicyType;

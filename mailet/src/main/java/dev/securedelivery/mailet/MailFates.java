@@ -2,9 +2,9 @@ package dev.securedelivery.mailet;
 
 import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.delivery.DeliveryResult;
+import dev.securedelivery.delivery.FailureCause;
 import dev.securedelivery.delivery.Fate;
 import dev.securedelivery.delivery.RecipientFate;
-import dev.securedelivery.posture.FailureCause;
 import dev.securedelivery.posture.Protection;
 import dev.securedelivery.posture.Publication;
 import dev.securedelivery.smtp.EnhancedStatus;
@@ -121,7 +121,7 @@ final class MailFates {
             anyFate = true;
         }
         if (!delivered.isEmpty()) {
-            fate(mail, "delivered");
+            fate(mail, Fate.DELIVERED);
             // Every recipient delivered was delivered by some attempt; the last one that delivered speaks for the
             // message.
             result.delivering()
@@ -170,7 +170,7 @@ final class MailFates {
                     retries + 1,
                     configuration.getMaxRetries() + 1,
                     failure);
-            fate(mail, "deferred");
+            fate(mail, Fate.DEFERRED);
             posture.deferred(() -> domainOf(mail), () -> FailureCause.INTERNAL_FAILURE, () -> Publication.UNKNOWN);
             return Completion.DONE;
         } catch (Exception | LinkageError e) {
@@ -200,7 +200,7 @@ final class MailFates {
                     recipientsOf(deferred),
                     first.status(),
                     first.cause());
-            fate(mail, "deferred");
+            fate(mail, Fate.DEFERRED);
             return true;
         } catch (Exception | LinkageError e) {
             LOGGER.error(
@@ -325,7 +325,7 @@ final class MailFates {
                 recipientsOf(group),
                 first.status(),
                 first.cause());
-        fate(mail, "bounced");
+        fate(mail, Fate.BOUNCED);
         Mail copy = null;
         try {
             copy = copyFor(mail, group, "-bounced");
@@ -548,8 +548,8 @@ final class MailFates {
     }
 
     // Every copy in the queue is for one recipient domain, and has a recipient.
-    private void fate(Mail mail, String fate) {
-        metrics.generate(Metrics.MAIL + "." + fate).increment();
+    private void fate(Mail mail, Fate fate) {
+        metrics.generate(Metrics.MAIL + "." + fate.label()).increment();
         outcomes.message(domainOf(mail), fate);
     }
 

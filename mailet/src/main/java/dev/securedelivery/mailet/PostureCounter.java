@@ -1,6 +1,6 @@
 package dev.securedelivery.mailet;
 
-import dev.securedelivery.posture.FailureCause;
+import dev.securedelivery.delivery.FailureCause;
 import dev.securedelivery.posture.PostureStore;
 import dev.securedelivery.posture.Protection;
 import dev.securedelivery.posture.Publication;

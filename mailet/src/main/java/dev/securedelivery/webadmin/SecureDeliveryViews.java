@@ -1,6 +1,8 @@
 package dev.securedelivery.webadmin;
 
 import dev.securedelivery.delivery.DeliveryOutcomes;
+import dev.securedelivery.delivery.FailureCause;
+import dev.securedelivery.delivery.Fate;
 import dev.securedelivery.inbound.InboundReport;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.policy.DeliveryPlan;
@@ -20,6 +22,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The JSON shapes of the WebAdmin routes (and of the command-line tool), as plain maps and lists (rendered by James's own
@@ -40,12 +44,19 @@ public final class SecureDeliveryViews {
     static Map<String, Object> outcomes(String domain, DeliveryOutcomes.DomainOutcomes outcomes) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("domain", domain);
-        view.put("messages", outcomes.messages());
-        view.put("attempts", outcomes.attempts());
-        view.put("failures", outcomes.failures());
+        view.put("messages", labelled(outcomes.messages(), Fate::label));
+        view.put("attempts", labelled(outcomes.attempts(), DeliveryOutcomes.AttemptKind::label));
+        view.put("failures", labelled(outcomes.failures(), FailureCause::label));
         view.put(
                 "lastAttemptAt", outcomes.lastAttemptAt().map(Instant::toString).orElse(null));
         view.put("lastAttempt", outcomes.lastAttempt().orElse(null));
+        return view;
+    }
+
+    // Counts by their JSON names, in the names' order.
+    private static <K> Map<String, Long> labelled(Map<K, Long> counts, Function<K, String> label) {
+        Map<String, Long> view = new TreeMap<>();
+        counts.forEach((key, count) -> view.put(label.apply(key), count));
         return view;
     }
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
+import dev.securedelivery.delivery.FailureCause;
 import dev.securedelivery.inbound.InboundReports;
-import dev.securedelivery.posture.FailureCause;
 import dev.securedelivery.posture.PostureStore;
 import dev.securedelivery.posture.Protection;
 import dev.securedelivery.posture.Publication;

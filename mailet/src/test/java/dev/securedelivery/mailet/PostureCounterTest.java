@@ -3,7 +3,7 @@ package dev.securedelivery.mailet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import dev.securedelivery.posture.FailureCause;
+import dev.securedelivery.delivery.FailureCause;
 import dev.securedelivery.posture.PostureStore;
 import dev.securedelivery.posture.Protection;
 import dev.securedelivery.posture.Publication;

@@ -1,6 +1,5 @@
-package dev.securedelivery.posture;
+package dev.securedelivery.delivery;
 
-import dev.securedelivery.delivery.RecipientFate;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.util.Optional;
