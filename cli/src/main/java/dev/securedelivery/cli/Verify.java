@@ -22,12 +22,11 @@ import dev.securedelivery.mtasts.MtaStsSyntaxException;
 import dev.securedelivery.mtasts.PolicyFetchException;
 import dev.securedelivery.policy.MxHostPlan;
 import dev.securedelivery.policy.TlsRequirement;
+import dev.securedelivery.reportingpolicy.TlsRptDiscovery;
 import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.smtp.PkixFailure;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.tlsrpt.ResultType;
-import dev.securedelivery.tlsrpt.TlsRptRecord;
-import dev.securedelivery.tlsrpt.TlsRptSyntaxException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.security.cert.CertificateParsingException;
@@ -55,7 +54,8 @@ import org.xbill.DNS.Type;
  * {@code verify DOMAIN}: the domain owner's view of their set-up, as senders will see it: the
  * {@code _mta-sts} record (RFC 8461 3.1), the policy fetch and its validity (3.2, 3.3), every MX
  * covered by the policy (4.1), each MX's certificate (name, chain, expiry, PKIX), its TLSA records
- * against what it presents (RFC 7672 3), and the {@code _smtp._tls} record (RFC 8460 3).
+ * against what it presents (RFC 7672 3), and the {@code _smtp._tls} records (RFC 8460 3): the
+ * domain's, and each DANE MX host's TLSA base domain's, where that host's DANE reports go (4.4).
  */
 final class Verify {
     /** A certificate expiring sooner than this is a problem: renewals fail, and take time to notice. */
@@ -252,6 +252,7 @@ final class Verify {
                 break;
             default:
                 report.ok(host, "TLSA at _25._tcp." + host + ": " + dane.records());
+                daneTlsRpt(host, dane, dns, report);
         }
         List<InetAddress> addresses = dane.addresses();
         if (addresses.isEmpty()) {
@@ -355,23 +356,66 @@ final class Verify {
 
     private static void tlsRpt(String domain, DnsResolver dns, Report report) {
         String owner = "_smtp._tls." + domain;
-        List<String> texts = txt(dns, owner, report);
-        if (texts == null) {
-            return;
-        }
-        try {
-            Optional<TlsRptRecord> record = TlsRptRecord.select(texts);
-            if (record.isPresent()) {
-                report.ok(owner, "reports go to " + record.get().reportUris());
-            } else {
+        TlsRptDiscovery.Result found = new TlsRptDiscovery(dns).discoverNow(domain);
+        switch (found.kind()) {
+            case FOUND:
+                report.ok(owner, "reports go to " + found.record().orElseThrow().reportUris());
+                break;
+            case NONE:
                 report.info(
                         owner,
                         "no TLS-RPT record: senders send you no reports of failed TLS",
                         Fixes.tlsRptRecord("tlsrpt@" + domain) + ", at " + owner);
-            }
-        } catch (TlsRptSyntaxException e) {
-            // Several records, or an invalid one: senders send no reports (RFC 8460 3).
-            report.problem(owner, e.getMessage() + ": senders send no reports", Fixes.tlsRptRecord("tlsrpt@" + domain));
+                break;
+            case INVALID:
+                // Several records, or an invalid one: senders send no reports (RFC 8460 3).
+                report.problem(
+                        owner, found.reason() + ": senders send no reports", Fixes.tlsRptRecord("tlsrpt@" + domain));
+                break;
+            default:
+                lookupFailed(found, owner, report);
+        }
+    }
+
+    /**
+     * The TLS-RPT record of a DANE MX host's TLSA base domain: its DANE reports go there, not to the
+     * recipient domain's (RFC 8460 4.4), so the host's operator gets them.
+     */
+    private static void daneTlsRpt(String host, DaneRequirement dane, DnsResolver dns, Report report) {
+        String base =
+                dane.referenceIdentifiers().map(ReferenceIdentifiers::primary).orElse(host);
+        String owner = "_smtp._tls." + base;
+        TlsRptDiscovery.Result found = new TlsRptDiscovery(dns).discoverNow(base);
+        switch (found.kind()) {
+            case FOUND:
+                report.ok(
+                        owner,
+                        "DANE reports for " + host + " go to "
+                                + found.record().orElseThrow().reportUris());
+                break;
+            case NONE:
+                report.info(
+                        owner,
+                        "no TLS-RPT record: senders send " + host + "'s operator no reports of failed DANE"
+                                + " (RFC 8460 4.4: DANE reports go to the TLSA base domain)",
+                        Fixes.tlsRptRecord("tlsrpt@" + base) + ", at " + owner);
+                break;
+            case INVALID:
+                report.problem(
+                        owner,
+                        found.reason() + ": senders send " + host + "'s operator no DANE reports",
+                        Fixes.tlsRptRecord("tlsrpt@" + base));
+                break;
+            default:
+                lookupFailed(found, owner, report);
+        }
+    }
+
+    private static void lookupFailed(TlsRptDiscovery.Result found, String owner, Report report) {
+        if (found.bogus()) {
+            report.problem(owner, found.reason(), Fixes.forType(ResultType.DNSSEC_INVALID));
+        } else {
+            report.lookupFailure(owner, found.reason());
         }
     }
 

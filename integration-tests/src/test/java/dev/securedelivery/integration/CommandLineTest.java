@@ -46,6 +46,8 @@ class CommandLineTest {
         SignedZone goodZone = WORLD.daneDomain("good.test", "mx.good.test");
         WORLD.enforce("good.test", "1", "mx.good.test");
         goodZone.addTxt("_smtp._tls.good.test.", "v=TLSRPTv1; rua=mailto:tlsrpt@good.test");
+        // The MX host's operator wants its DANE reports too (RFC 8460 4.4: the TLSA base domain's record).
+        goodZone.addTxt("_smtp._tls.mx.good.test.", "v=TLSRPTv1; rua=mailto:dane-reports@good.test");
 
         // broken.test: an MX outside the policy, a certificate for another name, TLSA records that
         // match nothing, an invalid TLS-RPT record.
@@ -170,6 +172,8 @@ class CommandLineTest {
                 .contains("PKIX: valid for mx.good.test")
                 .contains("TLSA: DANE-EE")
                 .contains("_smtp._tls.good.test: reports go to [mailto:tlsrpt@good.test]")
+                .contains("_smtp._tls.mx.good.test: DANE reports for mx.good.test go to"
+                        + " [mailto:dane-reports@good.test]")
                 .doesNotContain("PROBLEM");
     }
 
@@ -193,6 +197,17 @@ class CommandLineTest {
                         problem.startsWith("mx1.broken.test [") && problem.contains("TLSA records match nothing"))
                 .anyMatch(problem -> problem.startsWith("_smtp._tls.broken.test: ")
                         && problem.contains("must be mailto: or https:"));
+        // mx1.broken.test has TLSA records and no TLS-RPT record of its own: said, not a problem.
+        List<String> infos = new ArrayList<>();
+        for (JsonNode finding : JSON.readTree(run.out).get("findings")) {
+            if (finding.get("level").asText().equals("info")) {
+                infos.add(finding.get("about").asText() + ": "
+                        + finding.get("message").asText());
+            }
+        }
+        assertThat(infos)
+                .anyMatch(info -> info.startsWith("_smtp._tls.mx1.broken.test: no TLS-RPT record: senders send"
+                        + " mx1.broken.test's operator no reports of failed DANE"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.securedelivery.reportingpolicy;
 
 import dev.securedelivery.dns.DnsAnswer;
 import dev.securedelivery.dns.DnsResolver;
+import dev.securedelivery.dns.DnsStatus;
 import dev.securedelivery.mtasts.MtaStsDiscovery;
 import dev.securedelivery.tlsrpt.TlsRptRecord;
 import dev.securedelivery.tlsrpt.TlsRptSyntaxException;
@@ -38,11 +39,17 @@ public final class TlsRptDiscovery {
         private final Kind kind;
         private final TlsRptRecord record;
         private final String reason;
+        private final boolean bogus;
 
         private Result(Kind kind, TlsRptRecord record, String reason) {
+            this(kind, record, reason, false);
+        }
+
+        private Result(Kind kind, TlsRptRecord record, String reason, boolean bogus) {
             this.kind = kind;
             this.record = record;
             this.reason = reason;
+            this.bogus = bogus;
         }
 
         public Kind kind() {
@@ -57,6 +64,11 @@ public final class TlsRptDiscovery {
         /** Why there is no record, for a log line; empty when {@link Kind#FOUND}. */
         public String reason() {
             return reason == null ? "" : reason;
+        }
+
+        /** Whether the lookup {@link Kind#FAILED} because its answer failed DNSSEC validation (bogus). */
+        public boolean bogus() {
+            return bogus;
         }
 
         /** Whether the domain publishes a valid record; empty when the lookup failed. */
@@ -105,7 +117,8 @@ public final class TlsRptDiscovery {
             return new Result(
                     Result.Kind.FAILED,
                     null,
-                    "DNS lookup of " + owner + " TXT failed (" + answer.status() + "): " + answer.failureReason());
+                    "DNS lookup of " + owner + " TXT failed (" + answer.status() + "): " + answer.failureReason(),
+                    answer.status() == DnsStatus.BOGUS);
         }
         List<String> texts = new ArrayList<>();
         for (TXTRecord txt : answer.records(TXTRecord.class)) {

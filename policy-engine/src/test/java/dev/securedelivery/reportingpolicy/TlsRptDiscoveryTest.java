@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class TlsRptDiscoveryTest {
     private final InMemoryDns dns = new InMemoryDns();
-    private final TlsRptDiscovery discovery = new TlsRptDiscovery(new DnsResolver(dns, false, Duration.ofSeconds(2)));
+    // The upstream's AD bit trusted, as with a validating resolver: a SERVFAIL "DNSSEC Bogus" is bogus.
+    private final TlsRptDiscovery discovery = new TlsRptDiscovery(new DnsResolver(dns, true, Duration.ofSeconds(2)));
 
     @Test
     void aValidRecordSaysWhereReportsGo() {
@@ -52,6 +53,7 @@ class TlsRptDiscoveryTest {
             assertThat(result.kind()).as(domain).isEqualTo(Result.Kind.FAILED);
             assertThat(result.publishes()).as(domain).isEmpty();
             assertThat(result.reason()).as(domain).startsWith("DNS lookup of _smtp._tls." + domain + " TXT failed");
+            assertThat(result.bogus()).as(domain).isEqualTo(domain.startsWith("bogus"));
         }
     }
 
