@@ -1,26 +1,14 @@
 package dev.securedelivery.posture;
 
 import dev.securedelivery.delivery.FailureCause;
-import dev.securedelivery.mtasts.DomainNames;
-import dev.securedelivery.tlsrpt.BoundedLineReader;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Writer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -30,48 +18,32 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The posture history of one node: per UTC day and destination domain, a {@link DomainPosture}.
- * Counted in memory at once; each day is a file of its own ({@code <directory>/YYYY-MM-DD.posture}),
- * rewritten whole (a temporary file, forced to disk, renamed over the old one) every
- * {@link #FLUSH_INTERVAL} while it changes and at {@link #close()}. A crash loses at most the
- * counts of the last interval; a file is always whole, the old one or the new.
+ * Counted in memory at once; each day's counts are written to its file ({@link PostureFiles}) every
+ * {@link #FLUSH_INTERVAL} while they change and at {@link #close()}. A crash loses at most the counts
+ * of the last interval.
  *
  * <p>Bounded: at most {@code maxDomainsPerDay} domains a day, the rest counted together under
  * {@value #OTHER}; days older than {@code retentionDays} (today included) are forgotten and their
  * files deleted. A day file is thus at most {@code (maxDomainsPerDay + 2) * }{@value #MAX_LINE_CHARS}
- * characters. Reading one back, a line that cannot be read (garbled, over {@value #MAX_LINE_CHARS}
- * characters, an unknown count) is skipped and logged; a file without the expected first line is
- * set aside as {@code YYYY-MM-DD.posture.unreadable} and its day starts empty. Neither stops James.
- *
- * <p>File format, UTF-8, one domain a line, tab-separated:
- * <pre>
- * secure-delivery-posture 1
- * example.com  1?0  delivered.dane=12  deferred.connection-or-smtp=1  bounced.starttls-not-supported=2
- * </pre>
- * The second field says what the domain publishes: MTA-STS, DANE, TLS-RPT, each {@code 1} yes,
- * {@code 0} no, {@code ?} unknown.
+ * characters, and no more is read back. A file or line that cannot be read does not stop James.
  */
 public final class PostureStore implements Closeable {
     /** The bucket of the domains beyond the day's cap; no domain name holds parentheses. */
     public static final String OTHER = "(other)";
 
     /** The longest line read back: a domain name (253) and 32 counts fit many times over. */
-    public static final int MAX_LINE_CHARS = 4096;
+    public static final int MAX_LINE_CHARS = PostureFiles.MAX_LINE_CHARS;
 
     public static final Duration FLUSH_INTERVAL = Duration.ofSeconds(10);
 
-    static final String HEADER = "secure-delivery-posture 1";
-    private static final String SUFFIX = ".posture";
-    private static final Pattern DAY_FILE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}\\.posture");
-    private static final Pattern COUNT = Pattern.compile("[0-9]{1,15}");
     private static final Logger LOGGER = LoggerFactory.getLogger(PostureStore.class);
 
-    private final Path directory;
+    private final PostureFiles files;
     private final int retentionDays;
     private final int maxDomainsPerDay;
     private final Clock clock;
@@ -86,7 +58,7 @@ public final class PostureStore implements Closeable {
         if (retentionDays < 1 || maxDomainsPerDay < 1) {
             throw new IllegalArgumentException("retentionDays and maxDomainsPerDay must be positive");
         }
-        this.directory = Objects.requireNonNull(directory, "directory");
+        this.files = new PostureFiles(Objects.requireNonNull(directory, "directory"), writable, maxDomainsPerDay);
         this.retentionDays = retentionDays;
         this.maxDomainsPerDay = maxDomainsPerDay;
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -254,7 +226,7 @@ public final class PostureStore implements Closeable {
         }
         try {
             for (Map.Entry<LocalDate, Map<String, DomainPosture>> day : toWrite.entrySet()) {
-                write(day.getKey(), day.getValue());
+                files.write(day.getKey(), day.getValue());
             }
         } catch (IOException e) {
             synchronized (days) {
@@ -264,7 +236,7 @@ public final class PostureStore implements Closeable {
             throw e;
         }
         for (LocalDate day : forgotten) {
-            Files.deleteIfExists(fileOf(day));
+            files.delete(day);
         }
     }
 
@@ -277,209 +249,21 @@ public final class PostureStore implements Closeable {
                 LOGGER.error(
                         "secure-delivery: the posture history cannot be written to {}; kept in memory and"
                                 + " tried again",
-                        directory,
+                        files.directory(),
                         e);
                 writeFailureLogged = true;
             }
         }
     }
 
-    private void write(LocalDate day, Map<String, DomainPosture> domains) throws IOException {
-        Path target = fileOf(day);
-        Path temporary = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel channel = FileChannel.open(
-                temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            Writer out = Channels.newWriter(channel, StandardCharsets.UTF_8);
-            out.write(HEADER);
-            out.write('\n');
-            for (Map.Entry<String, DomainPosture> domain : domains.entrySet()) {
-                out.write(line(domain.getKey(), domain.getValue()));
-                out.write('\n');
-            }
-            out.flush();
-            channel.force(true);
-        }
-        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    static String line(String domain, DomainPosture posture) {
-        StringBuilder line = new StringBuilder(domain)
-                .append('\t')
-                .append(posture.publication().code());
-        posture.delivered()
-                .forEach((protection, count) -> line.append("\tdelivered.")
-                        .append(protection.label())
-                        .append('=')
-                        .append(count));
-        posture.deferred()
-                .forEach((cause, count) -> line.append("\tdeferred.")
-                        .append(cause.label())
-                        .append('=')
-                        .append(count));
-        posture.bounced()
-                .forEach((cause, count) -> line.append("\tbounced.")
-                        .append(cause.label())
-                        .append('=')
-                        .append(count));
-        return line.toString();
-    }
-
-    private Path fileOf(LocalDate day) {
-        return directory.resolve(day + SUFFIX);
-    }
-
     private void load() throws IOException {
-        LocalDate first = firstDayKept();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
-            for (Path file : files) {
-                String name = file.getFileName().toString();
-                if (writable && name.endsWith(SUFFIX + ".tmp")) {
-                    // A write cut short: the day's file is the one before it.
-                    Files.deleteIfExists(file);
-                    continue;
-                }
-                if (!DAY_FILE.matcher(name).matches()) {
-                    continue;
-                }
-                LocalDate day;
-                try {
-                    day = LocalDate.parse(name.substring(0, name.length() - SUFFIX.length()));
-                } catch (DateTimeParseException e) {
-                    continue;
-                }
-                if (day.isBefore(first)) {
-                    if (writable) {
-                        Files.deleteIfExists(file);
-                    }
-                    continue;
-                }
-                try {
-                    load(day, file);
-                } catch (NoSuchFileException e) {
-                    // Deleted meanwhile (read-only, while James forgets old days): nothing to read.
-                }
+        skippedLines += files.readFrom(firstDayKept(), (day, domain, read) -> {
+            synchronized (days) {
+                DomainPosture posture = bucket(day, domain, false);
+                posture.add(read);
+                posture.published(OTHER.equals(domain) ? Publication.UNKNOWN : read.publication());
             }
-        }
-    }
-
-    private void load(LocalDate day, Path file) throws IOException {
-        int skipped = 0;
-        long maxChars = (maxDomainsPerDay + 2L) * MAX_LINE_CHARS;
-        try (BoundedLineReader lines = new BoundedLineReader(
-                // Bytes that are not UTF-8 become replacement characters: such a line does not parse.
-                new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8), MAX_LINE_CHARS, maxChars)) {
-            String header = lines.next();
-            if (!HEADER.equals(header)) {
-                setAside(day, file);
-                return;
-            }
-            for (String line = lines.next(); line != null; line = lines.next()) {
-                if (!parse(day, line)) {
-                    skipped++;
-                }
-            }
-            skipped += lines.overlongLines();
-            if (lines.truncated()) {
-                LOGGER.warn(
-                        "secure-delivery: posture file {} is over {} characters; the rest is not read", file, maxChars);
-            }
-        }
-        if (skipped > 0) {
-            skippedLines += skipped;
-            LOGGER.warn(
-                    "secure-delivery: {} line(s) of posture file {} skipped: garbled, over {} characters, or"
-                            + " an unknown count; the other lines are counted",
-                    skipped,
-                    file,
-                    MAX_LINE_CHARS);
-        }
-    }
-
-    private void setAside(LocalDate day, Path file) throws IOException {
-        skippedLines++;
-        if (!writable) {
-            LOGGER.warn(
-                    "secure-delivery: posture file {} does not start with \"{}\"; its day is shown empty",
-                    file,
-                    HEADER);
-            return;
-        }
-        Path aside = file.resolveSibling(file.getFileName() + ".unreadable");
-        Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
-        LOGGER.error(
-                "secure-delivery: posture file {} does not start with \"{}\"; set aside as {} and the day {}"
-                        + " starts anew",
-                file,
-                HEADER,
-                aside.getFileName(),
-                day);
-    }
-
-    // False for a line that cannot be read; nothing of it is counted then.
-    private boolean parse(LocalDate day, String line) {
-        String[] fields = line.split("\t", -1);
-        if (fields.length < 2) {
-            return false;
-        }
-        String domain = fields[0];
-        if (!OTHER.equals(domain) && !domain.equals(DomainNames.normalize(domain))) {
-            return false;
-        }
-        DomainPosture read = new DomainPosture();
-        try {
-            read.published(Publication.ofCode(fields[1]));
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        for (int i = 2; i < fields.length; i++) {
-            if (!count(read, fields[i])) {
-                return false;
-            }
-        }
-        synchronized (days) {
-            DomainPosture posture = bucket(day, domain, false);
-            posture.add(read);
-            posture.published(OTHER.equals(domain) ? Publication.UNKNOWN : read.publication());
-        }
-        return true;
-    }
-
-    private static boolean count(DomainPosture posture, String field) {
-        int dot = field.indexOf('.');
-        int equals = field.indexOf('=');
-        if (dot < 0
-                || equals < dot
-                || !COUNT.matcher(field.substring(equals + 1)).matches()) {
-            return false;
-        }
-        String fate = field.substring(0, dot);
-        String label = field.substring(dot + 1, equals);
-        long count = Long.parseLong(field.substring(equals + 1));
-        switch (fate) {
-            case "delivered":
-                return Protection.fromLabel(label)
-                        .map(protection -> {
-                            posture.delivered(protection, count);
-                            return true;
-                        })
-                        .orElse(false);
-            case "deferred":
-                return FailureCause.fromLabel(label)
-                        .map(cause -> {
-                            posture.deferred(cause, count);
-                            return true;
-                        })
-                        .orElse(false);
-            case "bounced":
-                return FailureCause.fromLabel(label)
-                        .map(cause -> {
-                            posture.bounced(cause, count);
-                            return true;
-                        })
-                        .orElse(false);
-            default:
-                return false;
-        }
+        });
     }
 
     /** Writes what changed and stops the writer. */

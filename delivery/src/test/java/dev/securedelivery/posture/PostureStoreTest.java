@@ -36,7 +36,8 @@ class PostureStoreTest {
 
     private final TestClock clock = new TestClock(Instant.parse("2026-03-10T12:00:00Z"));
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private final Logger logger = (Logger) LoggerFactory.getLogger(PostureStore.class);
+    // The posture package's loggers: the store's and its files'.
+    private final Logger logger = (Logger) LoggerFactory.getLogger(PostureStore.class.getPackageName());
 
     @BeforeEach
     void captureLog() {
@@ -145,7 +146,7 @@ class PostureStoreTest {
                 directory.resolve("2026-03-10.posture"),
                 String.join(
                                 "\n",
-                                PostureStore.HEADER,
+                                PostureFiles.HEADER,
                                 "a.example\t???\tdelivered.dane=3",
                                 "b.example\t???\tdelivered.quantum=3",
                                 "NOT A DOMAIN\t???\tdelivered.dane=3",
@@ -196,7 +197,7 @@ class PostureStoreTest {
             store.delivered("a.example", Protection.DANE, Publication.UNKNOWN);
         }
         // A crash between writing the temporary file and renaming it.
-        Files.writeString(directory.resolve("2026-03-10.posture.tmp"), PostureStore.HEADER + "\na.exa");
+        Files.writeString(directory.resolve("2026-03-10.posture.tmp"), PostureFiles.HEADER + "\na.exa");
         try (PostureStore store = PostureStore.open(directory, 90, 100, clock)) {
             assertThat(store.between(DAY, DAY).get(DAY).get("a.example").delivered())
                     .isEqualTo(Map.of(Protection.DANE, 1L));
