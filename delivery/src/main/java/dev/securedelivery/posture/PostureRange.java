@@ -25,22 +25,33 @@ public final class PostureRange {
     }
 
     /**
-     * The range of a query's {@code from} and {@code to} (each {@code YYYY-MM-DD}, or null): {@code to}
-     * defaults to {@code today}, {@code from} to {@value #DEFAULT_DAYS} days before {@code to}.
+     * The range of a query's {@code from} and {@code to} (each {@code YYYY-MM-DD}; null or empty when
+     * not given): {@code to} defaults to {@code today}, {@code from} to {@value #DEFAULT_DAYS} days
+     * before {@code to}. At most {@value #MAX_DAYS} days.
      *
      * @throws IllegalArgumentException with a message fit for the person who asked
      */
     public static PostureRange parse(String from, String to, LocalDate today) {
-        LocalDate end = to == null ? today : date("to", to);
-        LocalDate start = from == null ? end.minusDays(DEFAULT_DAYS - 1L) : date("from", from);
+        return parse(from, to, today, MAX_DAYS);
+    }
+
+    /** As {@link #parse(String, String, LocalDate)}, with at most {@code maxDays} days. */
+    public static PostureRange parse(String from, String to, LocalDate today, int maxDays) {
+        LocalDate end = absent(to) ? today : date("to", to);
+        LocalDate start = absent(from) ? end.minusDays(DEFAULT_DAYS - 1L) : date("from", from);
         if (start.isAfter(end)) {
             throw new IllegalArgumentException("from (" + start + ") is after to (" + end + ")");
         }
-        if (ChronoUnit.DAYS.between(start, end) + 1 > MAX_DAYS) {
+        long days = ChronoUnit.DAYS.between(start, end) + 1;
+        if (days > maxDays) {
             throw new IllegalArgumentException(
-                    "from (" + start + ") to (" + end + ") is more than " + MAX_DAYS + " days");
+                    "from (" + start + ") to (" + end + ") is " + days + " days, more than " + maxDays);
         }
         return new PostureRange(start, end);
+    }
+
+    private static boolean absent(String value) {
+        return value == null || value.isEmpty();
     }
 
     public static PostureRange of(LocalDate from, LocalDate to) {

@@ -94,12 +94,12 @@ class PostureViewsTest {
                         + 1)
                 .isEqualTo(PostureRange.MAX_DAYS);
         assertThatThrownBy(() -> PostureRange.parse("2016-02-24", "2026-03-03", today))
-                .hasMessage("from (2016-02-24) to (2026-03-03) is more than 3660 days");
+                .hasMessage("from (2016-02-24) to (2026-03-03) is 3661 days, more than 3660");
         assertThatThrownBy(() -> PostureRange.parse("2026-03-05", "2026-03-04", today))
                 .hasMessage("from (2026-03-05) is after to (2026-03-04)");
         assertThatThrownBy(() -> PostureRange.parse("x\n\u0007", null, today))
                 .hasMessage("from: expected a day as YYYY-MM-DD, such as 2026-01-31, got \"x??\"");
         assertThatThrownBy(() -> PostureRange.parse("1990-01-01", "2026-01-01", today))
-                .hasMessageContaining("more than 3660 days");
+                .hasMessage("from (1990-01-01) to (2026-01-01) is 13150 days, more than 3660");
     }
 }

@@ -3,14 +3,10 @@ package dev.securedelivery.webadmin;
 import dev.securedelivery.dashboard.DashboardData;
 import dev.securedelivery.dashboard.DashboardPage;
 import dev.securedelivery.dashboard.DashboardSource;
-import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.posture.PostureRange;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
-import java.util.Optional;
 import spark.Request;
 import spark.Response;
 import spark.Service;
@@ -42,16 +38,14 @@ public final class DashboardRoute {
 
     private String page(Request request, Response response) {
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-        LocalDate to = date(request, "to").orElse(today);
-        LocalDate from = date(request, "from").orElse(to.minusDays(DEFAULT_DAYS - 1));
-        if (from.isAfter(to)) {
-            throw SecureDeliveryRoutes.badRequest("from (" + from + ") is after to (" + to + ")");
+        PostureRange range;
+        try {
+            range = PostureRange.parse(request.queryParams("from"), request.queryParams("to"), today, MAX_DAYS);
+        } catch (IllegalArgumentException e) {
+            throw SecureDeliveryRoutes.badRequest(e.getMessage());
         }
-        long days = ChronoUnit.DAYS.between(from, to) + 1;
-        if (days > MAX_DAYS) {
-            throw SecureDeliveryRoutes.badRequest(
-                    "The period " + from + " to " + to + " has " + days + " days; at most " + MAX_DAYS);
-        }
+        LocalDate from = range.from();
+        LocalDate to = range.to();
         DashboardData data = source.load(from, to);
         response.type("text/html; charset=utf-8");
         // The page is script-free and self-contained; the header enforces it even if a string slipped through.
@@ -59,23 +53,5 @@ public final class DashboardRoute {
         response.header("X-Content-Type-Options", "nosniff");
         response.header("Cache-Control", "no-store");
         return DashboardPage.render(data);
-    }
-
-    private static Optional<LocalDate> date(Request request, String parameter) {
-        String value = request.queryParams(parameter);
-        if (value == null || value.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            LocalDate date = LocalDate.parse(value);
-            if (date.getYear() < PostureRange.MIN_YEAR || date.getYear() > PostureRange.MAX_YEAR) {
-                throw SecureDeliveryRoutes.badRequest(parameter + " is outside the years " + PostureRange.MIN_YEAR
-                        + " to " + PostureRange.MAX_YEAR + ": " + date);
-            }
-            return Optional.of(date);
-        } catch (DateTimeParseException e) {
-            throw SecureDeliveryRoutes.badRequest(
-                    parameter + " is not a date of the form YYYY-MM-DD: '" + PeerText.clean(value, 40) + "'");
-        }
     }
 }

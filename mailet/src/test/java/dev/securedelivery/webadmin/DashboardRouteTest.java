@@ -81,10 +81,10 @@ class DashboardRouteTest {
     @CsvSource(
             delimiter = '|',
             value = {
-                "?from=yesterday                      | from is not a date of the form YYYY-MM-DD: 'yesterday'",
-                "?from=2026-11-01&to=2026-02-30       | to is not a date of the form YYYY-MM-DD: '2026-02-30'",
+                "?from=yesterday                      | from: expected a day as YYYY-MM-DD, such as 2026-01-31, got \\\"yesterday\\\"",
+                "?from=2026-11-01&to=2026-02-30       | to: expected a day as YYYY-MM-DD, such as 2026-01-31, got \\\"2026-02-30\\\"",
                 "?from=2026-11-02&to=2026-11-01       | from (2026-11-02) is after to (2026-11-01)",
-                "?from=2024-01-01&to=2026-01-01       | The period 2024-01-01 to 2026-01-01 has 732 days; at most 367",
+                "?from=2024-01-01&to=2026-01-01       | from (2024-01-01) to (2026-01-01) is 732 days, more than 367",
                 "?to=%2B999999999-12-31               | to is outside the years 1970 to 9999: +999999999-12-31",
                 "?from=1969-12-31&to=1970-01-02       | from is outside the years 1970 to 9999: 1969-12-31",
             })
