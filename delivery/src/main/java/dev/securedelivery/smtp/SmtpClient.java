@@ -274,24 +274,23 @@ public final class SmtpClient {
      * of the chain it validated (RFC 5280 6.1.3) and so does DANE-TA (RFC 7672 3.1.2), up to the
      * trust anchor; DANE-EE ignores it (RFC 7672 3.1.1), and an unauthenticated session never rested
      * on it (null: no bound). The validated path is not known here, so the bound is the earliest end
-     * among the presented certificates still valid now: an extra certificate that had expired before
-     * the handshake was not on the path, and one that is valid but unused makes the bound early at
-     * worst.
+     * among the presented certificates valid at {@code connectedAt} (just before the handshake): one
+     * that had expired by then was not on the path, and one valid but unused makes the bound early at
+     * worst. With none (every one expired during the first message), the session is not reused.
      */
-    private Instant authenticatedUntil(DeliveryAttempt attempt) {
+    private static Instant authenticatedUntil(DeliveryAttempt attempt, Instant connectedAt) {
         PeerAuthentication authentication = attempt.peerAuthentication();
         if (authentication != PeerAuthentication.PKIX && authentication != PeerAuthentication.DANE_TA) {
             return null;
         }
-        Instant now = clock.instant();
         Instant until = null;
         for (X509Certificate certificate : attempt.peerCertificates()) {
             Instant notAfter = certificate.getNotAfter().toInstant();
-            if (notAfter.isAfter(now) && (until == null || notAfter.isBefore(until))) {
+            if (notAfter.isAfter(connectedAt) && (until == null || notAfter.isBefore(until))) {
                 until = notAfter;
             }
         }
-        return until;
+        return until == null ? connectedAt : until;
     }
 
     // RFC 5321 4.1.1.5: RSET aborts whatever the server holds and "MUST" be answered 250.
@@ -363,6 +362,8 @@ public final class SmtpClient {
         result.localAddress(connection.socket().getLocalAddress());
         boolean kept = false;
         try {
+            // Before the handshake: what the chain is judged against when the session is kept.
+            Instant connectedAt = clock.instant();
             DeliveryAttempt attempt = converse(connection, content, sender, recipients, host, requirement, result);
             kept = endOrKeep(
                     connection,
@@ -371,7 +372,11 @@ public final class SmtpClient {
                     reuse == null
                             ? null
                             : new IdleSessions.Kept(
-                                    connection, attempt, connected, authenticatedUntil(attempt), sessions.limits()));
+                                    connection,
+                                    attempt,
+                                    connected,
+                                    authenticatedUntil(attempt, connectedAt),
+                                    sessions.limits()));
             return attempt;
         } catch (IOException e) {
             return failedSession(result, recipients, e);

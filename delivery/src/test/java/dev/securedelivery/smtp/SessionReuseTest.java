@@ -328,7 +328,8 @@ class SessionReuseTest {
         server = TestSmtpServer.withStartTls(LOOPBACK, certificate.withIssuers(stale));
         SmtpClient client = client(SessionReuse.DEFAULT, false, wall);
         MxHostPlan host = plan(TlsRequirement.PKIX);
-        send(client, host, key(host), "first@example.test");
+        DeliveryAttempt first = send(client, host, key(host), "first@example.test");
+        assertThat(first.peerCertificates()).containsExactly(certificate.leaf(), stale);
 
         wall.advance(Duration.ofMinutes(2));
         DeliveryAttempt second = send(client, host, key(host), "second@example.test");
