@@ -41,9 +41,10 @@ import reactor.util.retry.Retry;
  * plan comes quickly is not delayed.
  *
  * <p>An item whose preparation was done more than {@code prepareAgainAfter} before it gets a thread
- * (every thread was busy meanwhile) is prepared again on that thread: a plan rests on DNS answers and
- * a policy that may have changed while it waited (a TLSA rollover), and the caches make it again at
- * once when they have not.
+ * (every thread was busy meanwhile) is prepared again: a plan rests on DNS answers and a policy that
+ * may have changed while it waited (a TLSA rollover). The caches make it again at once when they
+ * have not; if they cannot, the item gives its thread back and waits for the new plan, as for the
+ * first.
  *
  * <p>On {@link #close} it stops taking mail and waits a bounded time for the deliveries in flight:
  * a delivery cut off after that is interrupted between sessions and keeps its recipients queued
@@ -145,21 +146,11 @@ final class OutgoingQueue<P> implements AutoCloseable {
     private CompletableFuture<Void> prepareThenDeliver(MailQueue.MailQueueItem item, Delivery<P> delivery) {
         Waiting entry = new Waiting(item);
         waiting.add(entry);
-        CompletableFuture<P> prepared;
-        try {
-            prepared = delivery.prepare(item);
-        } catch (Throwable e) {
-            // The delivery then meets the failure itself, on its thread, and defers the mail.
-            prepared = CompletableFuture.failedFuture(e);
-        }
-        CompletableFuture<P> ready = prepared;
-        Runnable deliverOnce = () -> {
-            if (entry.claim()) {
-                waiting.remove(entry);
-                complete(item, () -> delivery.deliver(item, freshOrAgain(ready, entry, item, delivery)));
-            }
-        };
-        CompletableFuture<Void> delivered = whenReady(ready, entry, deliverOnce);
+        CompletableFuture<P> ready = prepare(item, delivery);
+        // Done once the item is delivered: its place in the window is free then.
+        CompletableFuture<Void> delivered = new CompletableFuture<>();
+        Runnable deliverOnce = () -> deliverOnce(entry, ready, delivery, delivered);
+        whenReady(ready, entry, deliverOnce);
         if (ready.isDone()) {
             return delivered;
         }
@@ -198,24 +189,49 @@ final class OutgoingQueue<P> implements AutoCloseable {
     }
 
     /** Runs {@code delivery} on a delivery thread once {@code ready} is done, however it ended. */
-    private CompletableFuture<Void> whenReady(CompletableFuture<P> ready, Waiting entry, Runnable delivery) {
-        return ready.handle((value, error) -> {
+    private void whenReady(CompletableFuture<P> ready, Waiting entry, Runnable delivery) {
+        ready.handle((value, error) -> {
                     entry.preparedAt(nanoTime.getAsLong());
                     return null;
                 })
                 .thenRunAsync(delivery, deliveries);
     }
 
-    /** {@code ready}, or a new preparation if {@code ready} is older than {@code prepareAgainAfter}. */
-    private CompletableFuture<P> freshOrAgain(
-            CompletableFuture<P> ready, Waiting entry, MailQueue.MailQueueItem item, Delivery<P> delivery) {
-        if (nanoTime.getAsLong() - entry.preparedAt() < prepareAgainAfterNanos) {
-            return ready;
+    /**
+     * On a delivery thread, once {@code ready} is done: delivers the item by it, unless another claimed
+     * the item (set aside, handed back). A preparation older than {@code prepareAgainAfter} is made
+     * again first; if the new one is not done at once, the item gives the thread back and waits for it
+     * as it waited for the first.
+     */
+    private void deliverOnce(
+            Waiting entry, CompletableFuture<P> ready, Delivery<P> delivery, CompletableFuture<Void> delivered) {
+        if (!entry.claim()) {
+            return;
         }
+        CompletableFuture<P> plan = ready;
+        if (nanoTime.getAsLong() - entry.preparedAt() >= prepareAgainAfterNanos) {
+            CompletableFuture<P> again = prepare(entry.item, delivery);
+            if (!again.isDone()) {
+                entry.unclaim();
+                whenReady(again, entry, () -> deliverOnce(entry, again, delivery, delivered));
+                return;
+            }
+            plan = again;
+        }
+        CompletableFuture<P> by = plan;
+        waiting.remove(entry);
+        try {
+            complete(entry.item, () -> delivery.deliver(entry.item, by));
+        } finally {
+            delivered.complete(null);
+        }
+    }
+
+    private CompletableFuture<P> prepare(MailQueue.MailQueueItem item, Delivery<P> delivery) {
         try {
             return delivery.prepare(item);
         } catch (Throwable e) {
-            // As a first preparation that throws: the delivery meets it and defers the mail.
+            // The delivery then meets the failure itself, on its thread, and defers the mail.
             return CompletableFuture.failedFuture(e);
         }
     }

@@ -55,8 +55,10 @@ class OutgoingQueueTest {
     private final List<String> delivered = new CopyOnWriteArrayList<>();
     /** The loop's clock, which only the test moves. */
     private final AtomicLong now = new AtomicLong();
-    /** When set, the delivery of an item named "busy" holds the thread until it completes. */
+    /** The delivery of an item named "busy" says it started, and holds the thread until this completes. */
     private final CompletableFuture<Void> busyUntil = new CompletableFuture<>();
+
+    private final CompletableFuture<Void> busyStarted = new CompletableFuture<>();
 
     private OutgoingQueue<String> loop;
 
@@ -195,9 +197,10 @@ class OutgoingQueueTest {
     }
 
     @Test
-    void aPlanMadeLongBeforeItsItemGetsAThreadIsMadeAgainOnIt() throws Exception {
+    void aPlanMadeLongBeforeItsItemGetsAThreadIsMadeAgain() throws Exception {
         start(recording());
         queue.enQueue(mail("busy"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> busyStarted.isDone());
         queue.enQueue(mail("old"));
         await().atMost(Duration.ofSeconds(30)).until(() -> prepared.contains("old"));
 
@@ -210,6 +213,31 @@ class OutgoingQueueTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 3);
         assertThat(delivered).containsExactly("busy:plan of busy", "old:plan of old #2", "recent:plan of recent");
         assertThat(prepared).containsExactly("busy", "old", "recent", "old");
+    }
+
+    @Test
+    void anItemWhosePlanIsMadeAgainSlowlyGivesItsThreadToTheNext() throws Exception {
+        CompletableFuture<String> slowAgain = new CompletableFuture<>();
+        start(recording());
+        queue.enQueue(mail("busy"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> busyStarted.isDone());
+        queue.enQueue(mail("old"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> prepared.contains("old"));
+        // Its plan made again will be slow (its cached answers expired, its policy host is away).
+        preparations.put("old", slowAgain);
+        now.addAndGet(PREPARE_AGAIN_AFTER.plusSeconds(1).toNanos());
+        queue.enQueue(mail("recent"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> prepared.contains("recent"));
+
+        busyUntil.complete(null);
+
+        // "old" waits for its new plan without the only thread: "recent" is delivered meanwhile.
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.contains("recent:plan of recent"));
+        assertThat(delivered).containsExactly("busy:plan of busy", "recent:plan of recent");
+        slowAgain.complete("new plan of old");
+        await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() == 3);
+        assertThat(delivered).endsWith("old:new plan of old");
+        assertThat(queue.getSize()).isZero();
     }
 
     /**
@@ -262,6 +290,7 @@ class OutgoingQueueTest {
                                 : "failed: " + (error.getCause() == null ? error : error.getCause()))
                         .join();
                 if (item.getMail().getName().equals("busy")) {
+                    busyStarted.complete(null);
                     busyUntil.join();
                 }
                 delivered.add(item.getMail().getName() + ":" + plan);
