@@ -1,5 +1,6 @@
 package dev.securedelivery.posture;
 
+import dev.securedelivery.peertext.PeerText;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -25,9 +26,9 @@ public final class PostureRange {
     }
 
     /**
-     * The range of a query's {@code from} and {@code to} (each {@code YYYY-MM-DD}; null or empty when
-     * not given): {@code to} defaults to {@code today}, {@code from} to {@value #DEFAULT_DAYS} days
-     * before {@code to}. At most {@value #MAX_DAYS} days.
+     * The range of a query's {@code from} and {@code to} (each {@code YYYY-MM-DD}, or null when not
+     * given; an empty value is no date): {@code to} defaults to {@code today}, {@code from} to
+     * {@value #DEFAULT_DAYS} days before {@code to}. At most {@value #MAX_DAYS} days.
      *
      * @throws IllegalArgumentException with a message fit for the person who asked
      */
@@ -37,8 +38,8 @@ public final class PostureRange {
 
     /** As {@link #parse(String, String, LocalDate)}, with at most {@code maxDays} days. */
     public static PostureRange parse(String from, String to, LocalDate today, int maxDays) {
-        LocalDate end = absent(to) ? today : date("to", to);
-        LocalDate start = absent(from) ? end.minusDays(DEFAULT_DAYS - 1L) : date("from", from);
+        LocalDate end = to == null ? today : date("to", to);
+        LocalDate start = from == null ? end.minusDays(DEFAULT_DAYS - 1L) : date("from", from);
         if (start.isAfter(end)) {
             throw new IllegalArgumentException("from (" + start + ") is after to (" + end + ")");
         }
@@ -48,10 +49,6 @@ public final class PostureRange {
                     "from (" + start + ") to (" + end + ") is " + days + " days, more than " + maxDays);
         }
         return new PostureRange(start, end);
-    }
-
-    private static boolean absent(String value) {
-        return value == null || value.isEmpty();
     }
 
     public static PostureRange of(LocalDate from, LocalDate to) {
@@ -67,11 +64,8 @@ public final class PostureRange {
             }
             return date;
         } catch (DateTimeParseException e) {
-            String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;
-            StringBuilder clean = new StringBuilder();
-            shown.codePoints().forEach(c -> clean.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-            throw new IllegalArgumentException(
-                    name + ": expected a day as YYYY-MM-DD, such as 2026-01-31, got \"" + clean + "\"");
+            throw new IllegalArgumentException(name + ": expected a day as YYYY-MM-DD, such as 2026-01-31, got \""
+                    + PeerText.clean(value, 40) + "\"");
         }
     }
 

@@ -98,7 +98,10 @@ class PostureViewsTest {
         assertThatThrownBy(() -> PostureRange.parse("2026-03-05", "2026-03-04", today))
                 .hasMessage("from (2026-03-05) is after to (2026-03-04)");
         assertThatThrownBy(() -> PostureRange.parse("x\n\u0007", null, today))
-                .hasMessage("from: expected a day as YYYY-MM-DD, such as 2026-01-31, got \"x??\"");
+                .hasMessage("from: expected a day as YYYY-MM-DD, such as 2026-01-31, got \"x\"");
+        // An empty value (an unset shell variable) is no date, not the default.
+        assertThatThrownBy(() -> PostureRange.parse("", null, today))
+                .hasMessage("from: expected a day as YYYY-MM-DD, such as 2026-01-31, got \"\"");
         assertThatThrownBy(() -> PostureRange.parse("1990-01-01", "2026-01-01", today))
                 .hasMessage("from (1990-01-01) to (2026-01-01) is 13150 days, more than 3660");
     }

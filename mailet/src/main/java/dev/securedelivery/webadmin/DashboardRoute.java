@@ -40,7 +40,7 @@ public final class DashboardRoute {
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         PostureRange range;
         try {
-            range = PostureRange.parse(request.queryParams("from"), request.queryParams("to"), today, MAX_DAYS);
+            range = PostureRange.parse(given(request, "from"), given(request, "to"), today, MAX_DAYS);
         } catch (IllegalArgumentException e) {
             throw SecureDeliveryRoutes.badRequest(e.getMessage());
         }
@@ -53,5 +53,11 @@ public final class DashboardRoute {
         response.header("X-Content-Type-Options", "nosniff");
         response.header("Cache-Control", "no-store");
         return DashboardPage.render(data);
+    }
+
+    // A form's empty field is no date: the page's own defaults apply.
+    private static String given(Request request, String parameter) {
+        String value = request.queryParams(parameter);
+        return value == null || value.isEmpty() ? null : value;
     }
 }

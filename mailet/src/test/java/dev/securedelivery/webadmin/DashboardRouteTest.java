@@ -72,6 +72,12 @@ class DashboardRouteTest {
     }
 
     @Test
+    void aFormsEmptyFieldsGiveTheDefaultPeriod() throws Exception {
+        assertThat(get("?from=&to=2026-03-01").statusCode()).isEqualTo(200);
+        assertThat(lastLoaded()).containsExactly(LocalDate.of(2026, 1, 31), LocalDate.of(2026, 3, 1));
+    }
+
+    @Test
     void onlyAnEndGivesTheThirtyDaysBeforeIt() throws Exception {
         assertThat(get("?to=2026-03-01").statusCode()).isEqualTo(200);
         assertThat(lastLoaded()).containsExactly(LocalDate.of(2026, 1, 31), LocalDate.of(2026, 3, 1));
