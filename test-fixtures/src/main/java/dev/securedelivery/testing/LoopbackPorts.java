@@ -10,6 +10,9 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -28,15 +31,17 @@ public final class LoopbackPorts {
 
     private static final int ATTEMPTS = 200;
 
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
     private LoopbackPorts() {}
 
-    /** A TCP port free on {@code address}. */
+    /** A TCP port free on {@code address}, never one this JVM handed out before. */
     public static int freeTcpPort(InetAddress address) {
         int below = ephemeralLow();
-        for (int attempt = 0; attempt < ATTEMPTS && below > LOWEST; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(LOWEST, below);
-            if (tcpFree(address, port)) {
-                return port;
+        if (below > LOWEST + 1) {
+            OptionalInt port = freeTcpPort(address, LOWEST, below);
+            if (port.isPresent()) {
+                return port.getAsInt();
             }
         }
         try (ServerSocket socket = new ServerSocket(0, 1, address)) {
@@ -44,6 +49,18 @@ public final class LoopbackPorts {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A port from {@code low} (included) to {@code high} (excluded) free on {@code address} and not handed out yet. */
+    static OptionalInt freeTcpPort(InetAddress address, int low, int high) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(low, high);
+            // Two picks with nothing bound between them (James's ports) must not be the same.
+            if (!HANDED_OUT.contains(port) && tcpFree(address, port) && HANDED_OUT.add(port)) {
+                return OptionalInt.of(port);
+            }
+        }
+        return OptionalInt.empty();
     }
 
     /** A port free for both UDP and TCP on 127.0.0.1, as a DNS server needs. */
