@@ -25,7 +25,7 @@ public final class SecureDeliveryCli {
             "  check DOMAIN        the delivery plan, as the mailet would use it",
             "  probe DOMAIN        the plan, then a connection to each MX address with its requirement",
             "  verify DOMAIN       for the domain's owner: _mta-sts record, policy, MX coverage,",
-            "                      certificates, TLSA records, _smtp._tls record; each problem with its fix",
+            "                      certificates, TLSA records, _smtp._tls records; each problem with its fix",
             "  lint-policy FILE    check an MTA-STS policy body offline (- for standard input)",
             "  lint-txt RECORD     check an _mta-sts (v=STSv1) or _smtp._tls (v=TLSRPTv1) TXT value offline",
             "  posture [DOMAIN]    how securely mail left, per day and destination domain, as James last",

@@ -252,7 +252,7 @@ final class Verify {
                 break;
             default:
                 report.ok(host, "TLSA at _25._tcp." + host + ": " + dane.records());
-                daneTlsRpt(host, dane, dns, report);
+                daneTlsRpt(domain, host, dane, dns, report);
         }
         List<InetAddress> addresses = dane.addresses();
         if (addresses.isEmpty()) {
@@ -381,9 +381,13 @@ final class Verify {
      * The TLS-RPT record of a DANE MX host's TLSA base domain: its DANE reports go there, not to the
      * recipient domain's (RFC 8460 4.4), so the host's operator gets them.
      */
-    private static void daneTlsRpt(String host, DaneRequirement dane, DnsResolver dns, Report report) {
+    private static void daneTlsRpt(String domain, String host, DaneRequirement dane, DnsResolver dns, Report report) {
         String base =
                 dane.referenceIdentifiers().map(ReferenceIdentifiers::primary).orElse(host);
+        if (base.equals(domain)) {
+            // The domain's own record, checked once below.
+            return;
+        }
         String owner = "_smtp._tls." + base;
         TlsRptDiscovery.Result found = new TlsRptDiscovery(dns).discoverNow(base);
         switch (found.kind()) {
@@ -398,13 +402,13 @@ final class Verify {
                         owner,
                         "no TLS-RPT record: senders send " + host + "'s operator no reports of failed DANE"
                                 + " (RFC 8460 4.4: DANE reports go to the TLSA base domain)",
-                        Fixes.tlsRptRecord("tlsrpt@" + base) + ", at " + owner);
+                        Fixes.tlsRptRecord("tlsrpt@" + domain) + ", at " + owner);
                 break;
             case INVALID:
                 report.problem(
                         owner,
                         found.reason() + ": senders send " + host + "'s operator no DANE reports",
-                        Fixes.tlsRptRecord("tlsrpt@" + base));
+                        Fixes.tlsRptRecord("tlsrpt@" + domain));
                 break;
             default:
                 lookupFailed(found, owner, report);
@@ -413,7 +417,10 @@ final class Verify {
 
     private static void lookupFailed(TlsRptDiscovery.Result found, String owner, Report report) {
         if (found.bogus()) {
-            report.problem(owner, found.reason(), Fixes.forType(ResultType.DNSSEC_INVALID));
+            report.problem(
+                    owner,
+                    "DNSSEC validation failed (bogus): " + found.reason(),
+                    Fixes.forType(ResultType.DNSSEC_INVALID));
         } else {
             report.lookupFailure(owner, found.reason());
         }
