@@ -378,7 +378,8 @@ public final class TlsReports implements Closeable {
             if (uncounted > 0) {
                 LOGGER.warn(
                         "TLS reports: period {} held as many policies and failure details as it may;"
-                                + " {} session(s) of policy domains it did not list yet were not counted",
+                                + " {} session(s) since James started, of policy domains or policy types it had"
+                                + " not listed yet, were not counted",
                         period,
                         uncounted);
             }

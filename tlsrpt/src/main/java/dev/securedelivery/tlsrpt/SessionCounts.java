@@ -24,7 +24,8 @@ import java.util.TreeMap;
  *       {@value #MAX_POLICIES} are listed, under a listed policy of its type (a text-less one if
  *       there is one). Each policy's failure details are bounded as {@link PolicyResults} says.</li>
  *   <li>Per period, at most {@value #MAX_TEXT_CHARS} characters of policy text are listed; a
- *       policy beyond is counted without its text.</li>
+ *       policy beyond is counted without its text (a TLSA policy keeps its MX host name, a few hundred
+ *       characters more).</li>
  *   <li>Per period, at most {@value #MAX_ENTRIES} policies and failure details are listed in all.
  *       Past that, a session is counted only under what is listed already (its policy, or one of
  *       the same type; a failure under a kind of its result type, which may still be added): a
@@ -40,7 +41,10 @@ public final class SessionCounts {
     static final int MAX_POLICIES = 100;
     /** Policy text listed per period, in characters: 16 MiB held in memory. */
     static final long MAX_TEXT_CHARS = 8L * 1024 * 1024;
-    /** Policies and failure details listed per period: some 100 MiB at the most each can hold. */
+    /**
+     * Policies and failure details listed per period (a few more: a new result type of a listed policy
+     * still gets a detail). A detail holds at most about 1 KiB of text, so some 100 MiB at the most.
+     */
     static final long MAX_ENTRIES = 100_000;
 
     /** What a session was counted under: its policy and failure detail, or others that bound them. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -163,16 +164,21 @@ class SessionCountsBoundsTest {
         String before;
         try (SessionJournal journal = SessionJournal.open(directory, Duration.ofDays(1))) {
             ExecutorService threads = Executors.newFixedThreadPool(4);
+            CountDownLatch go = new CountDownLatch(1);
             try {
                 List<Future<?>> done = new ArrayList<>();
                 for (int t = 0; t < 4; t++) {
                     int thread = t;
                     done.add(threads.submit(() -> {
+                        // All four at once, so that their sessions interleave around each bound.
+                        go.await();
                         for (int i = thread; i < SESSIONS; i += 4) {
                             journal.failure(changingTlsa(i), changing(TYPES[i % TYPES.length], i), NOON.plusMillis(i));
                         }
+                        return null;
                     }));
                 }
+                go.countDown();
                 for (Future<?> each : done) {
                     each.get(60, TimeUnit.SECONDS);
                 }
