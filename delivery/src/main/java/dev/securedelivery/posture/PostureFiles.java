@@ -35,10 +35,11 @@ import org.slf4j.LoggerFactory;
  * The second field says what the domain publishes: MTA-STS, DANE, TLS-RPT, each {@code 1} yes,
  * {@code 0} no, {@code ?} unknown.
  *
- * <p>Reading back is bounded: a line over {@value #MAX_LINE_CHARS} characters, and a file over
- * {@code (maxDomainsPerDay + 2)} such lines, are not read. A line that cannot be read (garbled, over
- * the limit, an unknown count) is skipped and logged; a file without the expected first line is set
- * aside as {@code YYYY-MM-DD.posture.unreadable} (when writable) and its day starts empty.
+ * <p>Reading back is bounded: a line over {@value #MAX_LINE_CHARS} characters is not read, and of a
+ * file only its first {@code (maxDomainsPerDay + 2) * }{@value #MAX_LINE_CHARS} characters are (the
+ * rest is dropped with a warning). A line that cannot be read (garbled, over the limit, an unknown
+ * count) is skipped and logged; a file without the expected first line is set aside as
+ * {@code YYYY-MM-DD.posture.unreadable} (when writable) and its day starts empty.
  */
 final class PostureFiles {
     /** The longest line read back: a domain name (253) and 32 counts fit many times over. */

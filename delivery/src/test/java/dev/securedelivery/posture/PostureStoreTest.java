@@ -212,7 +212,13 @@ class PostureStoreTest {
             store.delivered("a.example", Protection.DANE, Publication.UNKNOWN);
         }
         Files.write(directory.resolve("2026-03-09.posture"), new byte[] {'x'});
+        // A write cut short, and a day past a 90-day retention: a writable store would remove both.
+        Files.writeString(directory.resolve("2026-03-10.posture.tmp"), PostureFiles.HEADER + "\na.exa");
+        Files.writeString(directory.resolve("2025-01-01.posture"), PostureFiles.HEADER + "\n");
         clock.advance(Duration.ofDays(200));
+        try (PostureStore store = PostureStore.readOnly(directory, 90, 100, clock)) {
+            assertThat(store.between(DAY, DAY)).isEmpty();
+        }
         try (PostureStore store = PostureStore.readOnly(directory, 365, 100, clock)) {
             assertThat(store.between(DAY, DAY).get(DAY).get("a.example").totalDelivered())
                     .isEqualTo(1);
@@ -220,7 +226,8 @@ class PostureStoreTest {
         }
         try (Stream<Path> files = Files.list(directory)) {
             assertThat(files.map(path -> path.getFileName().toString()).collect(Collectors.toSet()))
-                    .containsExactlyInAnyOrder("2026-03-10.posture", "2026-03-09.posture");
+                    .containsExactlyInAnyOrder(
+                            "2026-03-10.posture", "2026-03-09.posture", "2026-03-10.posture.tmp", "2025-01-01.posture");
         }
         assertThat(PostureStore.readOnly(directory.resolve("missing"), 90, 100, clock)
                         .between(DAY, DAY))
