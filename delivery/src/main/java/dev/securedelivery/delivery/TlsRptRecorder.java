@@ -57,7 +57,8 @@ import javax.net.ssl.X509TrustManager;
  * {@code no-policy-found}. A connection that failed before any TLS (refused, timed out) is no
  * session and is not recorded. Each failure carries the session's own addresses ({@code sending-mta-ip}
  * the local end of its connection, {@code receiving-ip} the MX's) and the name the MX gave itself
- * ({@code receiving-mx-helo}).
+ * ({@code receiving-mx-helo}). A destination's DANE sessions are reported under at most
+ * {@value DaneReportDomains#MAX_PER_DESTINATION} TLSA base domains a period ({@link DaneReportDomains}).
  */
 public final class TlsRptRecorder {
     private static final int MAX_REASON_LENGTH = 200;
@@ -69,6 +70,7 @@ public final class TlsRptRecorder {
     private final X509TrustManager pkix;
     private final Clock clock;
     private final Function<InetAddress, String> sendingAddress;
+    private final DaneReportDomains daneDomains;
 
     /**
      * @param sendingAddress the address this host sends from towards a receiving address, or null
@@ -80,6 +82,7 @@ public final class TlsRptRecorder {
         this.pkix = pkix;
         this.clock = clock;
         this.sendingAddress = sendingAddress;
+        this.daneDomains = new DaneReportDomains(journal.counts().periodLength());
     }
 
     /**
@@ -121,6 +124,9 @@ public final class TlsRptRecorder {
             return;
         }
         ReportedPolicy policy = policyOf(plan, host);
+        if (!daneDomains.admits(plan.domain(), policy, clock.instant())) {
+            return;
+        }
         String reason = reason(attempt.detail());
         Optional<MtaStsFailure> unavailable = policy.type() == PolicyType.STS ? unavailable(plan) : Optional.empty();
         if (unavailable.isPresent()) {
@@ -169,6 +175,9 @@ public final class TlsRptRecorder {
             policy = ReportedPolicy.stsUnavailable(plan.domain());
         } else {
             policy = published(plan).map(sts -> stsPolicy(plan)).orElse(ReportedPolicy.noPolicyFound(plan.domain()));
+        }
+        if (!daneDomains.admits(plan.domain(), policy, clock.instant())) {
+            return;
         }
         InetAddress towards =
                 host.addresses().isEmpty() ? null : host.addresses().get(0);
