@@ -314,6 +314,12 @@ public final class KnotAndUnbound implements AutoCloseable {
                 .append(port)
                 .append('\n')
                 .append("    do-ip6: no\n    do-not-query-localhost: no\n")
+                // Its random query ports stay in the ephemeral range, clear of the ports tests pick
+                // below it for servers that bind later (LoopbackPorts).
+                .append(
+                        LoopbackPorts.ephemeralLow() > 1024
+                                ? "    outgoing-port-avoid: 0-" + (LoopbackPorts.ephemeralLow() - 1) + "\n"
+                                : "")
                 .append("    username: \"\"\n    chroot: \"\"\n")
                 .append("    directory: \"")
                 .append(directory)
