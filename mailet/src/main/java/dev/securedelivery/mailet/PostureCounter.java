@@ -5,6 +5,7 @@ import dev.securedelivery.posture.PostureStore;
 import dev.securedelivery.posture.Protection;
 import dev.securedelivery.posture.Publication;
 import dev.securedelivery.posture.TlsRptProbe;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.james.metrics.api.MetricFactory;
 import org.slf4j.Logger;
@@ -38,11 +39,7 @@ final class PostureCounter {
     void delivered(Supplier<String> domain, Supplier<Protection> protection, Supplier<Publication> publication) {
         count(() -> {
             Protection by = protection.get();
-            if (store != null) {
-                String to = domain.get();
-                store.delivered(to, by, publication.get());
-                askTlsRpt(to);
-            }
+            inHistory(domain, to -> store.delivered(to, by, publication.get()));
             return ".delivered." + by.metricName();
         });
     }
@@ -50,11 +47,7 @@ final class PostureCounter {
     void deferred(Supplier<String> domain, Supplier<FailureCause> cause, Supplier<Publication> publication) {
         count(() -> {
             FailureCause why = cause.get();
-            if (store != null) {
-                String to = domain.get();
-                store.deferred(to, why, publication.get());
-                askTlsRpt(to);
-            }
+            inHistory(domain, to -> store.deferred(to, why, publication.get()));
             return ".deferred." + why.metricName();
         });
     }
@@ -62,18 +55,20 @@ final class PostureCounter {
     void bounced(Supplier<String> domain, Supplier<FailureCause> cause, Supplier<Publication> publication) {
         count(() -> {
             FailureCause why = cause.get();
-            if (store != null) {
-                String to = domain.get();
-                store.bounced(to, why, publication.get());
-                askTlsRpt(to);
-            }
+            inHistory(domain, to -> store.bounced(to, why, publication.get()));
             return ".bounced." + why.metricName();
         });
     }
 
-    private void askTlsRpt(String domain) {
+    // The message counted in the posture history, if there is one, and its domain's TLS-RPT record asked for.
+    private void inHistory(Supplier<String> domain, Consumer<String> counting) {
+        if (store == null) {
+            return;
+        }
+        String to = domain.get();
+        counting.accept(to);
         if (tlsRpt != null) {
-            tlsRpt.messageCounted(domain);
+            tlsRpt.messageCounted(to);
         }
     }
 
