@@ -11,6 +11,7 @@ import dev.securedelivery.mtasts.MtaStsFailure;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.mtasts.MtaStsMode;
 import dev.securedelivery.mtasts.MtaStsPolicy;
+import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.requiretls.MessageSecurity;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.io.Closeable;
@@ -190,12 +191,22 @@ public final class DeliveryPolicy implements Closeable {
                             MAX_MX_HOSTS);
                     break;
                 }
-                String host = normalize(record.getTarget().toString());
+                String target = record.getTarget().toString();
+                String host = DomainNames.normalize(target);
+                if (host == null) {
+                    // RFC 5321 2.3.5 and 5.1: an MX names a host. One that is no host name (mx_2, an
+                    // address) is skipped, as Postfix does, before any lookup: SNI, the PKIX name check
+                    // and the MTA-STS mx patterns could not take it either.
+                    candidates.add(Candidate.notAHostName(shown(target), record.getPriority()));
+                    continue;
+                }
                 candidates.add(new Candidate(host, record.getPriority(), dane.requirement(host, secure, domain)));
             }
         }
-        CompletableFuture<?>[] lookups =
-                candidates.stream().map(candidate -> candidate.dane).toArray(CompletableFuture[]::new);
+        CompletableFuture<?>[] lookups = candidates.stream()
+                .filter(Candidate::isHostName)
+                .map(candidate -> candidate.dane)
+                .toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(lookups)
                 .thenCombine(policy, (done, sts) -> decide(domain, candidates, sts, override, secure));
     }
@@ -220,13 +231,29 @@ public final class DeliveryPolicy implements Closeable {
             this.preference = preference;
             this.dane = dane;
         }
+
+        /** An MX whose target is no host name: excluded, nothing looked up. */
+        static Candidate notAHostName(String target, int preference) {
+            return new Candidate(target, preference, null);
+        }
+
+        boolean isHostName() {
+            return dane != null;
+        }
     }
 
     private DeliveryPlan decide(
             String domain, List<Candidate> candidates, MtaStsLookup sts, DomainOverride override, boolean mxSecure) {
         List<MxHostPlan> hosts = new ArrayList<>();
         for (Candidate candidate : candidates) {
-            hosts.add(decide(candidate, candidate.dane.join(), sts, override));
+            hosts.add(
+                    candidate.isHostName()
+                            ? decide(candidate, candidate.dane.join(), sts, override)
+                            : MxHostPlan.excluded(
+                                    candidate.host,
+                                    candidate.preference,
+                                    "not a host name (RFC 5321 2.3.5): skipped",
+                                    null));
         }
         boolean anyUsable = hosts.stream().anyMatch(host -> !host.isExcluded());
         if (anyUsable) {
@@ -334,15 +361,10 @@ public final class DeliveryPolicy implements Closeable {
         return MxHostPlan.usable(host, preference, dane.addresses(), TlsRequirement.OPPORTUNISTIC, null, rule);
     }
 
-    // The engine's form of a name (DomainNames); a name that is none is kept, lower-cased, so that
-    // the plan can say so.
-    private static String normalize(String domain) {
-        String name = domain.trim();
-        String normalized = DomainNames.normalize(name);
-        if (normalized != null) {
-            return normalized;
-        }
-        return (name.endsWith(".") ? name.substring(0, name.length() - 1) : name).toLowerCase(Locale.ROOT);
+    // A name that is no host name, as the plan shows it: the DNS's text form, lower-cased, cleaned.
+    private static String shown(String target) {
+        String name = target.endsWith(".") ? target.substring(0, target.length() - 1) : target;
+        return PeerText.clean(name.toLowerCase(Locale.ROOT), 255);
     }
 
     @Override

@@ -50,7 +50,11 @@ class DeliveryPolicyTest {
             .add("nullmx.example.test.", Type.MX, "0 .")
             .add("unusable.example.test.", Type.MX, "10 encrypt.example.test.")
             .add("encrypt.example.test.", Type.A, "127.0.0.5")
-            .add("_25._tcp.encrypt.example.test.", Type.TLSA, UNUSABLE_TLSA);
+            .add("_25._tcp.encrypt.example.test.", Type.TLSA, UNUSABLE_TLSA)
+            .add("oddnames.example.test.", Type.MX, "10 mx_1.example.test.")
+            .add("oddnames.example.test.", Type.MX, "20 192.0.2.1.")
+            .add("oddnames.example.test.", Type.MX, "30 pkix.example.test.")
+            .add("mx_1.example.test.", Type.A, "127.0.0.8");
     private final SignedZone elsewhere =
             SignedZone.signed("elsewhere.test.").add("mx.elsewhere.test.", Type.A, "127.0.0.6");
     private final SignedZone insecure = SignedZone.unsigned("insecure.test.")
@@ -199,6 +203,22 @@ class DeliveryPolicyTest {
         DeliveryPlan plan = plan("insecure.test");
 
         assertThat(summary(plan)).containsExactly("mx.insecure.test opportunistic");
+    }
+
+    @Test
+    void anMxWhoseTargetIsNoHostNameIsSkippedBeforeAnyLookup() throws Exception {
+        // RFC 5321 2.3.5: an MX names a host; an underscore or an address is none (nor can SNI carry it).
+        DeliveryPlan plan = plan("oddnames.example.test");
+
+        assertThat(summary(plan))
+                .containsExactly("mx_1.example.test excluded", "192.0.2.1 excluded", "pkix.example.test opportunistic");
+        assertThat(plan.hosts().subList(0, 2)).allSatisfy(host -> {
+            assertThat(host.exclusion())
+                    .hasValueSatisfying(reason -> assertThat(reason).contains("not a host name"));
+            assertThat(host.addresses()).isEmpty();
+            assertThat(host.exclusionType()).isEmpty();
+        });
+        assertThat(plan.outcome()).isEqualTo(DeliveryPlan.Outcome.DELIVER);
     }
 
     @Test
