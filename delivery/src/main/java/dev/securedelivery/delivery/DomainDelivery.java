@@ -1,14 +1,17 @@
 package dev.securedelivery.delivery;
 
+import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.policy.MxHostPlan;
+import dev.securedelivery.policy.TlsRequirement;
 import dev.securedelivery.requiretls.MessageSecurity;
 import dev.securedelivery.smtp.DeliveryAttempt;
 import dev.securedelivery.smtp.EnhancedStatus;
 import dev.securedelivery.smtp.RecipientResult;
 import dev.securedelivery.smtp.SessionKey;
+import dev.securedelivery.smtp.SmtpAddress;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.net.InetAddress;
@@ -132,6 +135,9 @@ public final class DomainDelivery {
             boolean domainMissingIsTemporary,
             CompletableFuture<DeliveryPlan> planning) {
         Decided result = new Decided(envelope);
+        if (refuseUnsendableAddresses(envelope, result)) {
+            return result.finish(null);
+        }
         DeliveryPlan planned = plan(envelope, planning, result);
         if (planned == null) {
             return result.finish(null);
@@ -191,6 +197,48 @@ public final class DomainDelivery {
             }
         }
         return result.finish(planned);
+    }
+
+    /**
+     * Bounces, before any plan or session, the recipients whose address no SMTP command can carry
+     * (RFC 5321 4.1.2: a control character, quoted or not; X.1.3), and every recipient when it is the
+     * sender's (X.1.7). Whether no recipient is left to deliver.
+     */
+    private static boolean refuseUnsendableAddresses(Envelope envelope, Decided result) {
+        Optional<String> sender = envelope.sender();
+        if (sender.isPresent()) {
+            try {
+                SmtpAddress.parse(sender.get());
+            } catch (SmtpAddress.InvalidAddressException e) {
+                LOGGER.warn(
+                        "secure-delivery: mail={} the sender {} cannot be sent in MAIL FROM: {}",
+                        envelope.name(),
+                        PeerText.clean(sender.get()),
+                        e.getMessage());
+                result.bounceAll(
+                        EnhancedStatus.permanentFailure(1, 7),
+                        "the sender's address cannot be sent in SMTP: " + e.getMessage());
+                return true;
+            }
+        }
+        for (String recipient : envelope.recipients()) {
+            try {
+                SmtpAddress.parse(recipient);
+            } catch (SmtpAddress.InvalidAddressException e) {
+                LOGGER.warn(
+                        "secure-delivery: mail={} the recipient {} cannot be sent in RCPT TO: {}",
+                        envelope.name(),
+                        PeerText.clean(recipient),
+                        e.getMessage());
+                result.decide(RecipientFate.bounced(
+                        recipient,
+                        EnhancedStatus.permanentFailure(1, 3),
+                        "the address cannot be sent in SMTP: " + e.getMessage(),
+                        null,
+                        null));
+            }
+        }
+        return result.undecidedOf(envelope.recipients()).isEmpty();
     }
 
     private DeliveryPlan plan(Envelope envelope, CompletableFuture<DeliveryPlan> planning, Decided result) {
@@ -311,8 +359,23 @@ public final class DomainDelivery {
                 SessionKey key = client.reusesSessions()
                         ? SessionKey.of(planned, host, address, envelope.security(), envelope.reported())
                         : null;
-                DeliveryAttempt attempt = client.send(
-                        envelope.content(), envelope.sender().orElse(null), remaining, host, address, left, key);
+                DeliveryAttempt sent;
+                try {
+                    sent = client.send(
+                            envelope.content(), envelope.sender().orElse(null), remaining, host, address, left, key);
+                } catch (RuntimeException e) {
+                    // Contained at the session's boundary: a failure of this host, never of the delivery,
+                    // so that recipients an earlier host took keep their fate.
+                    LOGGER.warn(
+                            "secure-delivery: mail={} domain={} the session with {} failed unexpectedly",
+                            envelope.name(),
+                            plan.domain(),
+                            host.host(),
+                            e);
+                    sent = DeliveryAttempt.failedUnexpectedly(
+                            host.host(), address, host.requirement().orElse(TlsRequirement.NO_TLS), remaining, e);
+                }
+                DeliveryAttempt attempt = sent;
                 if (attempt.completedHandshake()) {
                     sessions++;
                 }

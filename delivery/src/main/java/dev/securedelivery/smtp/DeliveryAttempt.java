@@ -105,6 +105,22 @@ public final class DeliveryAttempt {
         return new DeliveryAttempt(copy, outcome, requirement, PeerText.clean(detail));
     }
 
+    /**
+     * A session that failed by our own fault, not the server's (a bug, a name the TLS layer refuses):
+     * a failure of that host, X.3.0, every recipient not sent.
+     */
+    public static DeliveryAttempt failedUnexpectedly(
+            String host, InetAddress address, TlsRequirement requirement, List<String> recipients, Throwable failure) {
+        return builder(host, address, requirement)
+                .order(recipients)
+                .failed(
+                        recipients,
+                        SmtpClient.UNEXPECTED,
+                        null,
+                        false,
+                        "the session failed unexpectedly: " + ExceptionText.of(failure));
+    }
+
     static Builder builder(String host, InetAddress address, TlsRequirement requirement) {
         return new Builder(host, address, requirement);
     }
@@ -355,6 +371,7 @@ public final class DeliveryAttempt {
         private String serverName;
         private InetAddress localAddress;
         private int messagesBefore;
+        private int transactionsOpened;
 
         private Builder(String host, InetAddress address, TlsRequirement requirement) {
             this.host = host;
@@ -424,6 +441,22 @@ public final class DeliveryAttempt {
         Builder recipient(RecipientResult result) {
             recipients.put(result.recipient(), result);
             return this;
+        }
+
+        /** {@code result}, unless its recipient has one already. */
+        Builder untried(RecipientResult result) {
+            recipients.putIfAbsent(result.recipient(), result);
+            return this;
+        }
+
+        /** A MAIL FROM was answered 2xx: from here the server may hold something of this message. */
+        void transactionOpened() {
+            transactionsOpened++;
+        }
+
+        /** Whether any MAIL FROM of this message was taken. */
+        boolean anyTransactionOpened() {
+            return transactionsOpened > 0;
         }
 
         // The results in the order the recipients were given; any not given after them.

@@ -14,6 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SMTP sessions kept open after a clean transaction, for the next message whose {@link SessionKey}
@@ -27,6 +29,7 @@ import java.util.function.LongSupplier;
  * is taken out of the pool before it is used, so no two messages ever share it at once.
  */
 public final class IdleSessions implements AutoCloseable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(IdleSessions.class);
     private final SessionReuse limits;
     private final LongSupplier nanoTime;
     private final Map<SessionKey, Deque<Kept>> idle = new HashMap<>();
@@ -44,7 +47,7 @@ public final class IdleSessions implements AutoCloseable {
                 return thread;
             });
             long period = Math.max(50, Math.min(1000, limits.idleTime().toMillis() / 2));
-            reaper.scheduleWithFixedDelay(this::reap, period, period, TimeUnit.MILLISECONDS);
+            reaper.scheduleWithFixedDelay(this::reapOnSchedule, period, period, TimeUnit.MILLISECONDS);
         } else {
             this.reaper = null;
         }
@@ -53,6 +56,11 @@ public final class IdleSessions implements AutoCloseable {
     /** A pool with its reaper thread, on the system's monotonic clock. */
     public static IdleSessions start(SessionReuse limits) {
         return new IdleSessions(limits, System::nanoTime, true);
+    }
+
+    /** A pool with its reaper thread on {@code nanoTime}: for tests of the reaper itself. */
+    static IdleSessions startOn(SessionReuse limits, LongSupplier nanoTime) {
+        return new IdleSessions(limits, nanoTime, true);
     }
 
     /** A pool on {@code nanoTime} without a reaper thread: expired sessions go at {@link #reap} and {@link #take}. */
@@ -139,6 +147,16 @@ public final class IdleSessions implements AutoCloseable {
         }
         expired.forEach(session -> session.connection.quitAndClose());
         return expired.size();
+    }
+
+    // A scheduled task that throws is never run again, and a full pool would then turn reuse off for
+    // good: whatever one round meets is logged, and the next round comes.
+    private void reapOnSchedule() {
+        try {
+            reap();
+        } catch (Throwable e) {
+            LOGGER.warn("secure-delivery: closing idle SMTP sessions failed; trying again at the next round", e);
+        }
     }
 
     /** How many sessions wait now. */

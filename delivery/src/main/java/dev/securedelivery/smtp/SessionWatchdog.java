@@ -13,6 +13,10 @@ import java.util.concurrent.TimeUnit;
  * one write blocked longer than the write timeout (a peer that stops reading during DATA). Reads
  * have the socket's own timeout; writes have none in Java, hence this. One daemon thread for every
  * session, ticking four times a second.
+ *
+ * <p>It closes the TCP socket, never a TLS socket layered on it: closing a TLS socket may wait for the
+ * very write it is meant to end (JDK 17's {@code SSLSocketImpl.close} takes the write lock to send
+ * close_notify), and this one thread would then wait for good, and no session's time would end.
  */
 final class SessionWatchdog {
     private static final long TICK_MILLIS = 250;
@@ -29,19 +33,23 @@ final class SessionWatchdog {
 
     private SessionWatchdog() {}
 
-    /** Watches {@code socket} until {@link Watch#close}: it is closed at {@code deadlineNanos} (System.nanoTime) at the latest. */
+    /**
+     * Watches {@code socket} (a TCP socket, whose close never waits) until {@link Watch#close}: it is
+     * closed at {@code deadlineNanos} (System.nanoTime) at the latest.
+     */
     static Watch watch(Closeable socket, long deadlineNanos, long writeTimeoutNanos) {
         Watch watch = new Watch(socket, deadlineNanos, writeTimeoutNanos);
         WATCHES.add(watch);
         return watch;
     }
 
+    // Nothing may escape: a scheduled task that throws is never run again.
     private static void tick() {
         long now = System.nanoTime();
         for (Watch watch : WATCHES) {
             try {
                 watch.check(now);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 // One broken watch must not stop the others.
                 WATCHES.remove(watch);
             }
@@ -65,6 +73,10 @@ final class SessionWatchdog {
         /** Moves the deadline: a session kept for the next message gets that message's own deadline. */
         void deadline(long nanos) {
             deadlineNanos = nanos;
+        }
+
+        long deadlineNanos() {
+            return deadlineNanos;
         }
 
         void writing() {

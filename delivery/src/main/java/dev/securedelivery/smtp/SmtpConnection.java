@@ -28,9 +28,23 @@ import javax.net.ssl.SSLSocket;
  * byte at a time gains nothing), every write the write timeout, and the whole connection the session
  * deadline. A peer that breaks a bound gets its connection closed and an
  * {@link IOException}.
+ *
+ * <p>We never pipeline (RFC 2920): each command waits for its reply. So nothing may be waiting unread
+ * when we write; a server that sent more than was asked for is out of step (its next reply would be
+ * taken for the answer to the next command), and the next write fails instead.
+ *
+ * <p>The watchdog closes the TCP socket under the TLS layer, never the {@link SSLSocket}: on JDK 17,
+ * closing an {@code SSLSocket} waits for the lock of a write in progress, and a peer that stopped
+ * reading holds that write for ever.
  */
 final class SmtpConnection implements AutoCloseable {
+    /** How long a polite TLS close (close_notify, RFC 8446 6.1) may take before the TCP socket is closed under it. */
+    private static final Duration TLS_CLOSE_WAIT = Duration.ofSeconds(5);
+
     private final SmtpLimits limits;
+    /** The TCP connection, under TLS once STARTTLS succeeded: what the watchdog closes. */
+    private final Socket tcp;
+
     private Socket socket;
     private InputStream in;
     private OutputStream out;
@@ -42,8 +56,9 @@ final class SmtpConnection implements AutoCloseable {
     private SmtpConnection(Socket socket, SmtpLimits limits, long openedNanos, long deadlineNanos) throws IOException {
         this.limits = limits;
         this.openedNanos = openedNanos;
-        this.watch = SessionWatchdog.watch(
-                this::closeSocket, deadlineNanos, limits.writeTimeout().toNanos());
+        this.tcp = socket;
+        this.watch =
+                SessionWatchdog.watch(tcp, deadlineNanos, limits.writeTimeout().toNanos());
         use(socket);
     }
 
@@ -85,8 +100,17 @@ final class SmtpConnection implements AutoCloseable {
         return socket;
     }
 
-    /** Sends one command line (without CRLF). */
+    /**
+     * Sends one command line (without CRLF). A command is ours, never a peer's text: one with a CR, LF
+     * or NUL in it is a bug of the caller, refused before a byte is written.
+     */
     void send(String command) throws IOException {
+        for (int i = 0; i < command.length(); i++) {
+            char c = command.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                throw new IllegalArgumentException("a command line with a CR, LF or NUL in it");
+            }
+        }
         write(out -> {
             out.write(command.getBytes(StandardCharsets.UTF_8));
             out.write('\r');
@@ -112,14 +136,24 @@ final class SmtpConnection implements AutoCloseable {
     }
 
     /**
-     * Whether the server sent bytes nobody asked for (a 421 before closing an idle session, or
-     * anything else): such a session is out of step and is not used again.
+     * Whether the server sent bytes nobody asked for while the session was idle (a 421 before
+     * closing, or anything else): such a session is out of step and is not used again. Under TLS the
+     * TCP socket is asked too: the TLS layer counts only bytes it has already decrypted, and a record
+     * that arrived while idle is not yet (a TLS control record counts too, and costs a new connection
+     * at worst).
      */
     boolean hasUnreadInput() {
         try {
-            return in.available() > 0;
+            return in.available() > 0 || (socket != tcp && tcp.getInputStream().available() > 0);
         } catch (IOException e) {
             return true;
+        }
+    }
+
+    // Nothing was asked that is not answered: bytes waiting now are a reply to nothing (module doc).
+    private void ensureInStep() throws IOException {
+        if (in.available() > 0) {
+            throw new SmtpProtocolException("the server sent a reply nobody asked for (out of step)");
         }
     }
 
@@ -142,6 +176,14 @@ final class SmtpConnection implements AutoCloseable {
     /** The session waits idle: only its own limit (counted from the connect) holds. */
     void idle() {
         watch.deadline(openedNanos + limits.sessionLimit().toNanos());
+    }
+
+    /** How long QUIT's answer is waited for. */
+    private static final Duration QUIT_WAIT = Duration.ofSeconds(5);
+
+    /** {@link #quit(Duration)} within 5 s. */
+    void quit() {
+        quit(QUIT_WAIT);
     }
 
     // RFC 5321 4.1.1.10: say goodbye, once; the answer does not matter, so it is not waited for long.
@@ -177,6 +219,7 @@ final class SmtpConnection implements AutoCloseable {
 
     /** Writes through the buffered stream and flushes, under the write timeout. */
     void write(Writing writing) throws IOException {
+        ensureInStep();
         watch.writing();
         try {
             writing.writeTo(out);
@@ -200,11 +243,14 @@ final class SmtpConnection implements AutoCloseable {
         int bytes = 0;
         try {
             while (true) {
-                String line = readLine(deadline);
-                bytes += line.length() + 2;
+                byte[] raw = readLine(deadline);
+                // The bytes as received, CR and LF included: the bound is of bytes, not of characters.
+                bytes += raw.length + 1;
                 if (bytes > limits.maxReplyBytes()) {
                     throw new SmtpProtocolException("a reply longer than " + limits.maxReplyBytes() + " bytes");
                 }
+                int length = raw.length > 0 && raw[raw.length - 1] == '\r' ? raw.length - 1 : raw.length;
+                String line = new String(raw, 0, length, StandardCharsets.UTF_8);
                 if (line.length() < 3
                         || !isCode(line)
                         || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
@@ -240,9 +286,10 @@ final class SmtpConnection implements AutoCloseable {
                 && EnhancedStatus.isDigit(line.charAt(2));
     }
 
-    // A line ends with LF (a CR before it is dropped); longer than the bound, the reply is refused. The
-    // reply's deadline holds across reads, so that a byte a second does not keep the read timeout away.
-    private String readLine(long deadline) throws IOException {
+    // A line ends with LF, which is not returned (a CR before it is); longer than the bound, the reply
+    // is refused. The reply's deadline holds across reads, so that a byte a second does not keep the
+    // read timeout away.
+    private byte[] readLine(long deadline) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(128);
         while (true) {
             if (in.available() == 0) {
@@ -257,9 +304,7 @@ final class SmtpConnection implements AutoCloseable {
                 throw new IOException("the server closed the connection");
             }
             if (next == '\n') {
-                byte[] bytes = line.toByteArray();
-                int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-                return new String(bytes, 0, length, StandardCharsets.UTF_8);
+                return line.toByteArray();
             }
             if (line.size() >= limits.maxReplyLineBytes()) {
                 throw new SmtpProtocolException("a reply line longer than " + limits.maxReplyLineBytes() + " bytes");
@@ -274,6 +319,9 @@ final class SmtpConnection implements AutoCloseable {
      * checks that the certificate names {@code serverName} (RFC 6125 rules, as RFC 8461 4.2 asks).
      */
     SSLSocket startTls(SSLContext context, String serverName, boolean checkName) throws IOException {
+        // Plaintext after the 220 would be read as if it came over TLS (the STARTTLS injection of
+        // CVE-2011-0411, from the server's side): refused.
+        ensureInStep();
         SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, serverName, socket.getPort(), true);
         SSLParameters parameters = tls.getSSLParameters();
         parameters.setServerNames(List.of(new SNIHostName(serverName)));
@@ -308,15 +356,24 @@ final class SmtpConnection implements AutoCloseable {
         return e;
     }
 
-    private void closeSocket() throws IOException {
-        socket.close();
-    }
-
+    /**
+     * Closes the connection: under TLS with a close_notify first (RFC 8446 6.1), which the watchdog
+     * cuts short after {@link #TLS_CLOSE_WAIT}; then the TCP socket, whatever the TLS layer did.
+     */
     @Override
     public void close() {
+        if (socket != tcp && watch.expired() == null && !tcp.isClosed()) {
+            long now = System.nanoTime();
+            watch.deadline(Math.min(watch.deadlineNanos() - now, TLS_CLOSE_WAIT.toNanos()) + now);
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // The TCP socket is closed below either way.
+            }
+        }
         watch.close();
         try {
-            socket.close();
+            tcp.close();
         } catch (IOException e) {
             // Nothing more to do with it.
         }

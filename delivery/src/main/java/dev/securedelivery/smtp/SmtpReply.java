@@ -47,8 +47,17 @@ public final class SmtpReply {
         return code;
     }
 
-    public boolean isPositive() {
-        return code < 400;
+    /**
+     * A 2xx: the command was done (RFC 5321 4.2.1). The only reply that means success for every
+     * command but DATA, whose success is exactly 354 ({@link #isStartMailInput}).
+     */
+    public boolean isPositiveCompletion() {
+        return code >= 200 && code < 300;
+    }
+
+    /** Exactly 354, "start mail input": the one reply after which the content may be sent (RFC 5321 4.3.2). */
+    public boolean isStartMailInput() {
+        return code == 354;
     }
 
     public boolean isTransientFailure() {

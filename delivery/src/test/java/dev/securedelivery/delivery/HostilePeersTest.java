@@ -1,6 +1,7 @@
 package dev.securedelivery.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.securedelivery.smtp.EnhancedStatus;
 import dev.securedelivery.smtp.SmtpLimits;
@@ -20,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * bounce mail either), and what it cost is counted.
  */
 class HostilePeersTest {
-    private static final X509TrustManager TRUST =
-            TestCertificateAuthority.root("Hostile Peers Root").trustManager();
+    private static final TestCertificateAuthority CA = TestCertificateAuthority.root("Hostile Peers Root");
+    private static final X509TrustManager TRUST = CA.trustManager();
     private static final List<String> RECIPIENTS = List.of("user1@dest.test", "user2@dest.test");
     private static final SmtpLimits QUICK = SmtpLimits.DEFAULT
             .withConnectTimeout(Duration.ofSeconds(2))
@@ -62,21 +63,70 @@ class HostilePeersTest {
     void aServerThatStopsReadingDuringDataIsCutOffByTheWriteTimeout() throws Exception {
         try (HostileSmtpServer peer = HostileSmtpServer.start("127.0.0.1", 0, Attack.STOP_READING_IN_DATA);
                 TestDestination destination = destination(List.of("127.0.0.1"), peer, DeliveryLimits.DEFAULT, QUICK)) {
-            // 64 MiB, more than any socket buffer takes, written as it is sent and never held.
-            byte[] line = (String.join("", Collections.nCopies(99, "x")) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-            Envelope large = Envelope.of("large", TestDestination.DOMAIN, "sender@sender.test", RECIPIENTS, out -> {
-                out.write("Subject: large\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                for (int i = 0; i < 64 * 1024 * 1024 / line.length; i++) {
-                    out.write(line);
-                }
-            });
-
-            DeliveryResult result = destination.delivery.deliver(large, false, false);
+            DeliveryResult result = destination.delivery.deliver(largeMessage(), false, false);
 
             assertAllDeferred(result, EnhancedStatus.transientFailure(4, 2));
             assertThat(result.attempts())
                     .singleElement()
                     .satisfies(attempt -> assertThat(attempt.detail()).contains("write"));
+        }
+    }
+
+    @Test
+    void aTlsServerThatStopsReadingDuringDataIsCutOffAndEverySessionsTimeStillEnds() throws Exception {
+        // The watchdog closes the TCP socket under the TLS layer: closing the TLS socket itself would
+        // wait for the write it is meant to end (JDK 17), and freeze every session's deadline with it.
+        try (HostileSmtpServer peer = HostileSmtpServer.startWithTls(
+                        "127.0.0.1",
+                        0,
+                        Attack.STOP_READING_IN_DATA,
+                        CA.issue("mx1.dest.test").serverContext());
+                TestDestination destination = destination(List.of("127.0.0.1"), peer, DeliveryLimits.DEFAULT, QUICK)) {
+            DeliveryResult result = assertTimeoutPreemptively(
+                    Duration.ofSeconds(60), () -> destination.delivery.deliver(largeMessage(), false, false));
+
+            assertAllDeferred(result, EnhancedStatus.transientFailure(4, 2));
+            assertThat(result.attempts()).singleElement().satisfies(attempt -> {
+                assertThat(attempt.tlsProtocol()).isPresent();
+                assertThat(attempt.detail()).contains("the server stopped reading (write timeout)");
+            });
+        }
+        // And the watchdog still ends other sessions: a silent server, past the session's time.
+        DeliveryLimits budget = DeliveryLimits.of(100, 100, Duration.ofMillis(1_500));
+        SmtpLimits slowReads = QUICK.withReadTimeout(Duration.ofSeconds(30));
+        try (HostileSmtpServer silent = HostileSmtpServer.start("127.0.0.1", 0, Attack.SILENT);
+                TestDestination destination = destination(List.of("127.0.0.1"), silent, budget, slowReads)) {
+            DeliveryResult result = assertTimeoutPreemptively(
+                    Duration.ofSeconds(20),
+                    () -> destination.delivery.deliver(TestDestination.envelope(RECIPIENTS), false, false));
+
+            assertThat(result.attempts())
+                    .singleElement()
+                    .satisfies(attempt -> assertThat(attempt.detail()).contains("the session's time limit passed"));
+        }
+    }
+
+    @Test
+    void thePlaintextRetryAfterASlowTlsFailureHasOnlyWhatIsLeftOfTheDeliverysTime() throws Exception {
+        // TLS fails after 2 s (not TLS at all); the opportunistic retry in plaintext then meets a server
+        // that says nothing after MAIL FROM. It may spend what is left of the 3 s, not 3 s more.
+        Duration time = Duration.ofSeconds(3);
+        DeliveryLimits budget = DeliveryLimits.of(100, 100, time);
+        // The handshake is bounded by the write timeout too: neither may end it before the server's 2 s.
+        SmtpLimits slowReads = QUICK.withReadTimeout(Duration.ofSeconds(30)).withWriteTimeout(Duration.ofSeconds(30));
+        try (HostileSmtpServer peer = HostileSmtpServer.start("127.0.0.1", 0, Attack.SLOW_BROKEN_TLS);
+                TestDestination destination = destination(List.of("127.0.0.1"), peer, budget, slowReads)) {
+            long began = System.nanoTime();
+            DeliveryResult result = destination.delivery.deliver(TestDestination.envelope(RECIPIENTS), false, false);
+            Duration took = Duration.ofNanos(System.nanoTime() - began);
+
+            assertAllDeferred(result, EnhancedStatus.transientFailure(4, 2));
+            assertThat(peer.connections()).isEqualTo(2);
+            assertThat(result.attempts())
+                    .singleElement()
+                    .satisfies(attempt -> assertThat(attempt.detail()).contains("the session's time limit passed"));
+            // A bound, not a speed: the watchdog ticks every 250 ms; twice the budget would be 6 s.
+            assertThat(took).isLessThan(time.plusSeconds(1));
         }
     }
 
@@ -121,6 +171,17 @@ class HostilePeersTest {
             assertThat(peer.connections()).isEqualTo(2);
             assertThat(result.fates().get(0).cause()).contains("deliveryTimeLimit 1 s reached");
         }
+    }
+
+    // 64 MiB, more than any socket buffer takes, written as it is sent and never held.
+    private static Envelope largeMessage() {
+        byte[] line = (String.join("", Collections.nCopies(99, "x")) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        return Envelope.of("large", TestDestination.DOMAIN, "sender@sender.test", RECIPIENTS, out -> {
+            out.write("Subject: large\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < 64 * 1024 * 1024 / line.length; i++) {
+                out.write(line);
+            }
+        });
     }
 
     private static TestDestination destination(

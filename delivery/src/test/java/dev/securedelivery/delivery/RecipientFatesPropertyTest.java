@@ -22,9 +22,12 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Random reply scripts for two MX hosts (real SMTP servers on 127.0.0.1 and 127.0.0.2) and one to
- * three recipients, sendpartial on or off: whatever the servers say, each recipient ends in exactly
- * one fate; a bounce needs a 5xx to its transaction; no 5xx, no bounce; a delivered recipient was
- * taken exactly once, and no other recipient at all.
+ * three recipients, sendpartial on or off, one to three recipients a transaction on either side:
+ * replies normal, 4xx, 5xx, dropped, a positive reply other than the one due (a 3xx, a 250 to DATA),
+ * a 1xx, or followed by an unsolicited line. Whatever the servers say, each recipient ends in exactly
+ * one fate; a bounce needs a 5xx to its transaction; no 5xx, no bounce; a recipient counts as
+ * delivered only when a server took it (354, the content, then a 2xx), exactly once, and no other
+ * recipient at all.
  */
 class RecipientFatesPropertyTest {
     private static final Set<Stage> TRANSACTION = EnumSet.of(Stage.MAIL, Stage.RCPT, Stage.DATA, Stage.END_OF_DATA);
@@ -40,6 +43,7 @@ class RecipientFatesPropertyTest {
             @ForAll("scripts") Script first,
             @ForAll("scripts") Script second,
             @ForAll("recipientCounts") int count,
+            @ForAll("recipientLimits") int recipientLimit,
             @ForAll boolean sendPartial)
             throws Exception {
         List<String> recipients = new ArrayList<>();
@@ -49,7 +53,16 @@ class RecipientFatesPropertyTest {
         try (ScriptedSmtpPeer.PeersOnOnePort peers = ScriptedSmtpPeer.startOnOnePort(
                         InetAddress.getByName("127.0.0.1"), first, InetAddress.getByName("127.0.0.2"), second);
                 TestDestination destination = new TestDestination(
-                        List.of("127.0.0.1", "127.0.0.2"), null, peers.port(), sendPartial, ca.trustManager())) {
+                        TestDestination.defaultNames(2),
+                        List.of("127.0.0.1", "127.0.0.2"),
+                        null,
+                        peers.port(),
+                        ca.trustManager(),
+                        DeliveryLimits.DEFAULT,
+                        TestDestination.quickLimits(),
+                        null,
+                        null,
+                        settings -> settings.withSendPartial(sendPartial).withRecipientLimit(recipientLimit))) {
             ScriptedSmtpPeer one = peers.first;
             ScriptedSmtpPeer two = peers.second;
             DeliveryResult result = destination.delivery.deliver(TestDestination.envelope(recipients), false, false);
@@ -99,12 +112,22 @@ class RecipientFatesPropertyTest {
     }
 
     @Provide
+    Arbitrary<Integer> recipientLimits() {
+        return Arbitraries.of(1, 2, 100);
+    }
+
+    @Provide
     Arbitrary<Script> scripts() {
         Arbitrary<Answer> answer = Arbitraries.frequency(
-                Tuple.of(6, Answer.OK),
-                Tuple.of(2, Answer.TRANSIENT),
-                Tuple.of(2, Answer.PERMANENT),
-                Tuple.of(1, Answer.DROP));
+                Tuple.of(12, Answer.OK),
+                Tuple.of(3, Answer.TRANSIENT),
+                Tuple.of(3, Answer.PERMANENT),
+                Tuple.of(2, Answer.DROP),
+                Tuple.of(2, Answer.WRONG_SUCCESS),
+                Tuple.of(1, Answer.PRELIMINARY),
+                Tuple.of(2, Answer.UNSOLICITED));
+        // A server's own limit of recipients a transaction: none, or one or two (452 4.5.3 past it).
+        Arbitrary<Integer> cap = Arbitraries.of(Integer.MAX_VALUE, 1, 2);
         return Combinators.combine(
                         answer,
                         answer,
@@ -112,14 +135,16 @@ class RecipientFatesPropertyTest {
                         answer,
                         answer,
                         answer,
-                        answer.list().ofSize(3))
-                .as((greeting, ehlo, mail, data, end, quit, rcpts) -> new Script()
+                        answer.list().ofSize(3),
+                        cap)
+                .as((greeting, ehlo, mail, data, end, quit, rcpts, most) -> new Script()
                         .at(Stage.GREETING, greeting)
                         .at(Stage.EHLO, ehlo)
                         .at(Stage.MAIL, mail)
                         .at(Stage.DATA, data)
                         .at(Stage.END_OF_DATA, end)
                         .at(Stage.QUIT, quit)
-                        .rcpt(rcpts.toArray(new Answer[0])));
+                        .rcpt(rcpts.toArray(new Answer[0]))
+                        .cap(most));
     }
 }

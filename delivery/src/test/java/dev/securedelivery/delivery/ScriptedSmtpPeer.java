@@ -16,14 +16,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
 /**
  * An SMTP server on a loopback address that answers each stage of a session as its script says:
- * the normal reply, a 4xx, a 5xx, or a dropped connection. It offers STARTTLS when given a TLS
- * context. It keeps every RCPT TO it saw per session and every message it accepted (with the
- * recipients it was accepted for), so that tests count copies.
+ * the normal reply, a 4xx, a 5xx, a dropped connection, a positive reply that is not the one due
+ * (a 3xx, or a 250 to DATA), a 1xx, or the normal reply with an unsolicited line after it. It offers
+ * STARTTLS when given a TLS context, may take at most so many recipients a transaction (452 4.5.3
+ * after that), and may send a stale line while a session sits idle after a message. It keeps every
+ * RCPT TO it saw per session and every message it accepted (after 354, the content and its 250,
+ * with the recipients it was accepted for), so that tests count copies.
  */
 final class ScriptedSmtpPeer implements AutoCloseable {
     /** The stages a script answers. */
@@ -44,13 +49,38 @@ final class ScriptedSmtpPeer implements AutoCloseable {
         OK,
         TRANSIENT,
         PERMANENT,
-        DROP
+        DROP,
+        /** A positive reply other than the one due: 250 to DATA, a 3xx to every other command. */
+        WRONG_SUCCESS,
+        /** A 1xx, which no SMTP command has (RFC 5321 4.2.1). */
+        PRELIMINARY,
+        /** The normal reply, and an unsolicited 250 line after it in the same write. */
+        UNSOLICITED;
+
+        /** Whether the server goes on as after its normal reply. */
+        boolean proceeds() {
+            return this == OK || this == UNSOLICITED;
+        }
     }
 
     /** A script: one answer per stage, and one per RCPT in order (missing ones are OK). */
     static final class Script {
         final Map<Stage, Answer> stages = new EnumMap<>(Stage.class);
         final List<Answer> recipients = new ArrayList<>();
+        int recipientCap = Integer.MAX_VALUE;
+        boolean staleLineWhileIdle;
+
+        /** At most {@code most} recipients a transaction: 452 4.5.3 to each RCPT past that. */
+        Script cap(int most) {
+            recipientCap = most;
+            return this;
+        }
+
+        /** After each message it took, a 250 line in its own write (its own TLS record), 100 ms later. */
+        Script staleLineWhileIdle() {
+            staleLineWhileIdle = true;
+            return this;
+        }
 
         Script at(Stage stage, Answer answer) {
             stages.put(stage, answer);
@@ -68,6 +98,11 @@ final class ScriptedSmtpPeer implements AutoCloseable {
 
         Answer rcpt(int index) {
             return index < recipients.size() ? recipients.get(index) : Answer.OK;
+        }
+
+        @Override
+        public String toString() {
+            return stages + " rcpt " + recipients + (recipientCap == Integer.MAX_VALUE ? "" : " cap " + recipientCap);
         }
     }
 
@@ -87,6 +122,8 @@ final class ScriptedSmtpPeer implements AutoCloseable {
     private final Script script;
     private final List<Accepted> accepted = new CopyOnWriteArrayList<>();
     private final List<List<String>> rcptsPerSession = new CopyOnWriteArrayList<>();
+    private final List<String> commands = new CopyOnWriteArrayList<>();
+    private final Semaphore staleLinesSent = new Semaphore(0);
     private final Thread thread;
 
     private ScriptedSmtpPeer(InetAddress address, int port, SSLContext tls, Script script) throws IOException {
@@ -117,11 +154,23 @@ final class ScriptedSmtpPeer implements AutoCloseable {
      */
     static PeersOnOnePort startOnOnePort(
             InetAddress firstAddress, Script first, InetAddress secondAddress, Script second) throws IOException {
+        return startOnOnePort(firstAddress, null, first, secondAddress, null, second);
+    }
+
+    /** {@link #startOnOnePort(InetAddress, Script, InetAddress, Script)}, each offering STARTTLS with its context if given. */
+    static PeersOnOnePort startOnOnePort(
+            InetAddress firstAddress,
+            SSLContext firstTls,
+            Script first,
+            InetAddress secondAddress,
+            SSLContext secondTls,
+            Script second)
+            throws IOException {
         BindException last = null;
         for (int attempt = 0; attempt < 20; attempt++) {
-            ScriptedSmtpPeer one = start(firstAddress, null, first);
+            ScriptedSmtpPeer one = start(firstAddress, firstTls, first);
             try {
-                return new PeersOnOnePort(one, new ScriptedSmtpPeer(secondAddress, one.port(), null, second));
+                return new PeersOnOnePort(one, new ScriptedSmtpPeer(secondAddress, one.port(), secondTls, second));
             } catch (IOException | RuntimeException e) {
                 try {
                     one.close();
@@ -172,6 +221,18 @@ final class ScriptedSmtpPeer implements AutoCloseable {
         return List.copyOf(rcptsPerSession);
     }
 
+    /** Every command line received, in order, sessions one after another. */
+    List<String> commands() {
+        return List.copyOf(commands);
+    }
+
+    /** Waits until a stale line was written (and flushed) while a session sat idle. */
+    void awaitStaleLine() throws InterruptedException {
+        if (!staleLinesSent.tryAcquire(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("no stale line was sent within 10 s");
+        }
+    }
+
     private void serve() {
         while (!server.isClosed()) {
             try (Socket socket = server.accept()) {
@@ -192,7 +253,8 @@ final class ScriptedSmtpPeer implements AutoCloseable {
                 script.answer(Stage.GREETING),
                 "220 peer.test ESMTP",
                 "421 4.3.2 not now",
-                "554 5.7.1 no service")) {
+                "554 5.7.1 no service",
+                "354 not a greeting")) {
             return;
         }
         BufferedReader in = reader(socket);
@@ -204,13 +266,20 @@ final class ScriptedSmtpPeer implements AutoCloseable {
             if (line == null) {
                 return;
             }
+            commands.add(line);
             String command = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line;
             switch (command) {
                 case "EHLO": {
                     Stage stage = secured ? Stage.TLS_EHLO : Stage.EHLO;
                     String ok = "250-peer.test\r\n250-8BITMIME\r\n"
                             + (tls != null && !secured ? "250-STARTTLS\r\n" : "") + "250 SIZE 10000000";
-                    if (!reply(socket, script.answer(stage), ok, "421 4.3.2 busy", "550 5.5.1 no EHLO for you")) {
+                    if (!reply(
+                            socket,
+                            script.answer(stage),
+                            ok,
+                            "421 4.3.2 busy",
+                            "550 5.5.1 no EHLO for you",
+                            "354 not an answer to EHLO")) {
                         return;
                     }
                     break;
@@ -224,10 +293,11 @@ final class ScriptedSmtpPeer implements AutoCloseable {
                             script.answer(Stage.STARTTLS),
                             "220 2.0.0 go ahead",
                             "454 4.7.0 TLS not available",
-                            "554 5.7.0 no TLS")) {
+                            "554 5.7.0 no TLS",
+                            "354 not an answer to STARTTLS")) {
                         return;
                     }
-                    if (script.answer(Stage.STARTTLS) == Answer.OK) {
+                    if (script.answer(Stage.STARTTLS).proceeds()) {
                         SSLSocket ssl =
                                 (SSLSocket) tls.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
                         ssl.setUseClientMode(false);
@@ -246,18 +316,35 @@ final class ScriptedSmtpPeer implements AutoCloseable {
                             script.answer(Stage.MAIL),
                             "250 2.1.0 ok",
                             "451 4.3.0 try later",
-                            "550 5.7.1 sender refused")) {
+                            "550 5.7.1 sender refused",
+                            "354 not an answer to MAIL")) {
                         return;
                     }
                     break;
                 case "RCPT": {
-                    String address = line.substring(line.indexOf('<') + 1, line.lastIndexOf('>'));
+                    int open = line.indexOf('<');
+                    int close = line.lastIndexOf('>');
+                    if (open < 0 || close < open) {
+                        write(socket, "501 5.5.4 syntax: RCPT TO:<address>");
+                        break;
+                    }
+                    String address = line.substring(open + 1, close);
                     rcpts.add(address);
+                    if (recipients.size() >= script.recipientCap) {
+                        write(socket, "452 4.5.3 too many recipients");
+                        break;
+                    }
                     Answer answer = script.rcpt(rcptIndex++);
-                    if (!reply(socket, answer, "250 2.1.5 ok", "450 4.2.1 mailbox busy", "550 5.1.1 no such user")) {
+                    if (!reply(
+                            socket,
+                            answer,
+                            "250 2.1.5 ok",
+                            "450 4.2.1 mailbox busy",
+                            "550 5.1.1 no such user",
+                            "354 not an answer to RCPT")) {
                         return;
                     }
-                    if (answer == Answer.OK) {
+                    if (answer.proceeds()) {
                         recipients.add(address);
                     }
                     break;
@@ -268,27 +355,41 @@ final class ScriptedSmtpPeer implements AutoCloseable {
                             script.answer(Stage.DATA),
                             "354 go on",
                             "451 4.3.0 not now",
-                            "554 5.6.0 no data for you")) {
+                            "554 5.6.0 no data for you",
+                            "250 2.0.0 Ok")) {
                         return;
                     }
-                    if (script.answer(Stage.DATA) != Answer.OK) {
+                    if (!script.answer(Stage.DATA).proceeds()) {
                         break;
                     }
                     StringBuilder data = new StringBuilder();
-                    for (String next = in.readLine(); next != null && !next.equals("."); next = in.readLine()) {
+                    for (String next = in.readLine(); !".".equals(next); next = in.readLine()) {
+                        if (next == null) {
+                            // Gone before the end of the content: nothing taken.
+                            return;
+                        }
                         data.append(next.startsWith(".") ? next.substring(1) : next)
                                 .append('\n');
+                    }
+                    if (script.answer(Stage.END_OF_DATA).proceeds()) {
+                        // Counted before the reply leaves: a client that has it may look at once.
+                        accepted.add(new Accepted(recipients, data.toString()));
                     }
                     if (!reply(
                             socket,
                             script.answer(Stage.END_OF_DATA),
                             "250 2.0.0 queued",
                             "451 4.3.0 disk full",
-                            "554 5.6.0 content refused")) {
+                            "554 5.6.0 content refused",
+                            "354 not an answer to the end of DATA")) {
                         return;
                     }
-                    if (script.answer(Stage.END_OF_DATA) == Answer.OK) {
-                        accepted.add(new Accepted(recipients, data.toString()));
+                    recipients.clear();
+                    rcptIndex = 0;
+                    if (script.staleLineWhileIdle) {
+                        sleep(100);
+                        write(socket, "250 2.0.0 stale, for nothing asked");
+                        staleLinesSent.release();
                     }
                     break;
                 }
@@ -298,7 +399,13 @@ final class ScriptedSmtpPeer implements AutoCloseable {
                     write(socket, "250 2.0.0 reset");
                     break;
                 case "QUIT":
-                    reply(socket, script.answer(Stage.QUIT), "221 2.0.0 bye", "421 4.0.0 bye", "554 5.0.0 bye");
+                    reply(
+                            socket,
+                            script.answer(Stage.QUIT),
+                            "221 2.0.0 bye",
+                            "421 4.0.0 bye",
+                            "554 5.0.0 bye",
+                            "354 not an answer to QUIT");
                     return;
                 default:
                     write(socket, "502 5.5.2 unknown command");
@@ -311,7 +418,8 @@ final class ScriptedSmtpPeer implements AutoCloseable {
     }
 
     // False when the connection is dropped.
-    private static boolean reply(Socket socket, Answer answer, String ok, String transientReply, String permanent)
+    private static boolean reply(
+            Socket socket, Answer answer, String ok, String transientReply, String permanent, String wrongSuccess)
             throws IOException {
         switch (answer) {
             case OK:
@@ -323,9 +431,28 @@ final class ScriptedSmtpPeer implements AutoCloseable {
             case PERMANENT:
                 write(socket, permanent);
                 return true;
+            case WRONG_SUCCESS:
+                write(socket, wrongSuccess);
+                return true;
+            case PRELIMINARY:
+                write(socket, "150 wait for it");
+                return true;
+            case UNSOLICITED:
+                // One write: the extra line arrives with the reply, in one TCP segment or TLS record.
+                write(socket, ok + "\r\n250 2.0.0 unsolicited");
+                return true;
             default:
                 socket.close();
                 return false;
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
     }
 

@@ -137,6 +137,48 @@ class SessionReuseDeliveryTest {
         });
     }
 
+    @Test
+    void aLineTheServerSentWhileTheTlsSessionWasIdleKeepsTheSessionFromBeingUsedAgain() throws Exception {
+        // The stale 250 comes in a TLS record of its own while the session waits: nothing of it is
+        // decrypted yet, so only the socket under TLS knows it is there. Taken as RSET's answer, it
+        // would shift every later reply by one, and DATA's 250 would pass for the end of DATA's.
+        try (ScriptedSmtpPeer peer = ScriptedSmtpPeer.start(
+                        InetAddress.getByName("127.0.0.1"),
+                        ROOT.issue("mx1.dest.test").serverContext(),
+                        new ScriptedSmtpPeer.Script().staleLineWhileIdle());
+                TestDestination scripted = new TestDestination(
+                        List.of("127.0.0.1"),
+                        null,
+                        peer.port(),
+                        false,
+                        TRUST,
+                        DeliveryLimits.DEFAULT,
+                        TestDestination.quickLimits(),
+                        pool,
+                        null)) {
+            DeliveryResult first =
+                    scripted.delivery.deliver(TestDestination.envelope(List.of("first@dest.test")), false, false);
+            assertThat(first.withFate(Fate.DELIVERED)).hasSize(1);
+            assertThat(pool.idleCount()).isEqualTo(1);
+            peer.awaitStaleLine();
+
+            DeliveryResult second =
+                    scripted.delivery.deliver(TestDestination.envelope(List.of("second@dest.test")), false, false);
+
+            assertThat(second.withFate(Fate.DELIVERED)).hasSize(1);
+            assertThat(second.attempts()).singleElement().satisfies(attempt -> {
+                assertThat(attempt.reusedSession()).isFalse();
+                assertThat(attempt.tlsProtocol()).isPresent();
+            });
+            // Both taken, each once, each in a session of its own.
+            assertThat(peer.accepted())
+                    .extracting(copy -> copy.recipients)
+                    .containsExactly(List.of("first@dest.test"), List.of("second@dest.test"));
+            assertThat(peer.rcptsPerSession()).hasSize(2);
+            assertThat(peer.commands()).doesNotContain("RSET");
+        }
+    }
+
     private DeliveryResult deliver(Envelope envelope) {
         return destination.delivery.deliver(envelope, false, false);
     }

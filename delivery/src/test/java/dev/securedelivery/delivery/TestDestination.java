@@ -14,9 +14,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.X509TrustManager;
 import org.xbill.DNS.Type;
 
@@ -38,17 +40,7 @@ final class TestDestination implements AutoCloseable {
     TestDestination(
             List<String> mxAddresses, DomainOverride override, int port, boolean sendPartial, X509TrustManager pkix)
             throws IOException {
-        this(
-                mxAddresses,
-                override,
-                port,
-                sendPartial,
-                pkix,
-                DeliveryLimits.DEFAULT,
-                SmtpLimits.DEFAULT
-                        .withConnectTimeout(Duration.ofSeconds(2))
-                        .withReadTimeout(Duration.ofSeconds(5))
-                        .withWriteTimeout(Duration.ofSeconds(5)));
+        this(mxAddresses, override, port, sendPartial, pkix, DeliveryLimits.DEFAULT, quickLimits());
     }
 
     TestDestination(
@@ -78,9 +70,40 @@ final class TestDestination implements AutoCloseable {
             IdleSessions sessions,
             TlsRptRecorder recorder)
             throws IOException {
+        this(
+                defaultNames(mxAddresses.size()),
+                mxAddresses,
+                override,
+                port,
+                pkix,
+                limits,
+                sessionLimits,
+                sessions,
+                recorder,
+                settings -> settings.withSendPartial(sendPartial));
+    }
+
+    /**
+     * @param mxNames the MX hosts' names (with the trailing dot), in preference order, each at the
+     *     address of the same index
+     * @param tuning the SMTP settings beyond the port and the session bounds (sendpartial, the
+     *     recipient limit)
+     */
+    TestDestination(
+            List<String> mxNames,
+            List<String> mxAddresses,
+            DomainOverride override,
+            int port,
+            X509TrustManager pkix,
+            DeliveryLimits limits,
+            SmtpLimits sessionLimits,
+            IdleSessions sessions,
+            TlsRptRecorder recorder,
+            UnaryOperator<SmtpSettings> tuning)
+            throws IOException {
         InMemoryDns dns = new InMemoryDns();
         for (int i = 0; i < mxAddresses.size(); i++) {
-            String host = "mx" + (i + 1) + ".dest.test.";
+            String host = mxNames.get(i);
             dns.add("dest.test.", Type.MX, 300, (10 + i) + " " + host);
             dns.addA(host, mxAddresses.get(i));
         }
@@ -91,10 +114,8 @@ final class TestDestination implements AutoCloseable {
                         .lookupTimeout(Duration.ofSeconds(2))
                         .build(),
                 override == null ? Map.of() : Map.of("dest.test", override));
-        SmtpSettings settings = SmtpSettings.of("sender.test")
-                .withPort(port)
-                .withSendPartial(sendPartial)
-                .withLimits(sessionLimits);
+        SmtpSettings settings =
+                tuning.apply(SmtpSettings.of("sender.test").withPort(port).withLimits(sessionLimits));
         this.delivery = new DomainDelivery(
                 policy,
                 new SmtpClient(settings, pkix, Clock.systemUTC(), sessions),
@@ -103,6 +124,23 @@ final class TestDestination implements AutoCloseable {
                 DomainDelivery.Observer.NONE,
                 new Random(1),
                 limits);
+    }
+
+    /** mx1.dest.test., mx2.dest.test., ... */
+    static List<String> defaultNames(int count) {
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            names.add("mx" + i + ".dest.test.");
+        }
+        return names;
+    }
+
+    /** The default SMTP bounds of these tests: quick to connect and to answer. */
+    static SmtpLimits quickLimits() {
+        return SmtpLimits.DEFAULT
+                .withConnectTimeout(Duration.ofSeconds(2))
+                .withReadTimeout(Duration.ofSeconds(5))
+                .withWriteTimeout(Duration.ofSeconds(5));
     }
 
     static Envelope envelope(List<String> recipients) {

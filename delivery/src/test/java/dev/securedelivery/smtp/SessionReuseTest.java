@@ -1,6 +1,7 @@
 package dev.securedelivery.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.securedelivery.dane.DaneRequirement;
 import dev.securedelivery.dane.ReferenceIdentifiers;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -260,6 +262,31 @@ class SessionReuseTest {
         now.addAndGet(1);
         assertThat(pool.reap()).isEqualTo(1);
         assertThat(pool.idleCount()).isZero();
+    }
+
+    @Test
+    void theReaperGoesOnAfterARoundThatFailed() {
+        // A scheduled task that throws is never run again: three failed rounds must not end the reaper.
+        AtomicInteger failingRounds = new AtomicInteger();
+        pool = IdleSessions.startOn(SessionReuse.DEFAULT, () -> {
+            if (failingRounds.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+                throw new IllegalStateException("a clock that fails");
+            }
+            return now.get();
+        });
+        SmtpSettings settings = SmtpSettings.of("sender.test")
+                .withPort(server.port())
+                .withLimits(SmtpLimits.DEFAULT.withConnectTimeout(Duration.ofSeconds(5)));
+        SmtpClient client = new SmtpClient(settings, root.trustManager(), Clock.systemUTC(), pool);
+        MxHostPlan host = plan(TlsRequirement.PKIX);
+        send(client, host, key(host), "first@example.test");
+        assertThat(pool.idleCount()).isEqualTo(1);
+
+        failingRounds.set(3);
+        now.addAndGet(SessionReuse.DEFAULT.idleTime().toNanos());
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> pool.idleCount() == 0);
+        assertThat(failingRounds.get()).isZero();
     }
 
     @Test

@@ -60,6 +60,25 @@ class SmtpClientTest {
     }
 
     @Test
+    void aNameTheTlsLayerRefusesIsAFailureOfThatHostNotAnException() throws Exception {
+        // A plan never holds such a name (DeliveryPolicy skips it); should one come, SNI throws
+        // IllegalArgumentException, and that must stay inside the session.
+        TestSmtpServer server = tlsServer(good);
+        MxHostPlan host = MxHostPlan.usable(
+                "mx_2.example.test", 10, List.of(LOOPBACK), TlsRequirement.OPPORTUNISTIC, null, "test");
+
+        DeliveryAttempt attempt = send(server.address(), host);
+
+        assertThat(attempt.outcome()).isEqualTo(DeliveryAttempt.Outcome.TEMPORARY_FAILURE);
+        assertThat(attempt.status()).contains(EnhancedStatus.transientFailure(3, 0));
+        assertThat(attempt.detail()).startsWith("the session failed unexpectedly");
+        assertThat(attempt.recipients())
+                .singleElement()
+                .satisfies(recipient -> assertThat(recipient.kind()).isEqualTo(RecipientResult.Kind.NOT_SENT));
+        assertThat(server.received()).isEmpty();
+    }
+
+    @Test
     void opportunisticUsesStartTlsWhenOffered() throws Exception {
         TestSmtpServer server = tlsServer(good);
 

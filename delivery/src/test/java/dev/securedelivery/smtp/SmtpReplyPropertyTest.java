@@ -61,8 +61,11 @@ class SmtpReplyPropertyTest {
         assertThat(code).isBetween(200, 599);
         int replyClass = code / 100;
         assertThat(reply.status().statusClass()).isEqualTo(replyClass == 3 ? 2 : replyClass);
-        assertThat(reply.isPositive() || reply.isTransientFailure() || reply.isPermanentFailure())
-                .isTrue();
+        // Exactly one class: 2xx done, 3xx intermediate (354 the only one we act on), 4xx, 5xx.
+        assertThat(reply.isPositiveCompletion()).isEqualTo(replyClass == 2);
+        assertThat(reply.isStartMailInput()).isEqualTo(code == 354);
+        assertThat(reply.isTransientFailure()).isEqualTo(replyClass == 4);
+        assertThat(reply.isPermanentFailure()).isEqualTo(replyClass == 5);
         assertThat(reply.lines()).hasSameSizeAs(lines);
         for (String line : reply.lines()) {
             HostileText.assertLogSafe("a line", line, false);

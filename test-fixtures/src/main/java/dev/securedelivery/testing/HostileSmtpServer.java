@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * An SMTP server on a loopback address that attacks the client as an MX chosen by a hostile domain
@@ -32,23 +34,32 @@ public final class HostileSmtpServer implements AutoCloseable {
         /** Takes the session up to DATA's 354, then never reads again. */
         STOP_READING_IN_DATA,
         /** Greets and answers EHLO, then answers MAIL FROM with a 421: a session that took nothing. */
-        TEMPORARY_FAILURE_AT_MAIL
+        TEMPORARY_FAILURE_AT_MAIL,
+        /**
+         * Offers STARTTLS, answers it with 220, then after {@link #SLOW_TLS_MILLIS} sends bytes that are
+         * no TLS; a session that does not ask for STARTTLS hears nothing after MAIL FROM.
+         */
+        SLOW_BROKEN_TLS
     }
+
+    public static final long SLOW_TLS_MILLIS = 2_000;
 
     public static final long TRICKLE_MILLIS = 200;
 
     private final ServerSocket server;
     private final Attack attack;
+    private final SSLContext tls;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicLong bytesWritten = new AtomicLong();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
 
-    private HostileSmtpServer(InetAddress address, int port, Attack attack) throws IOException {
+    private HostileSmtpServer(InetAddress address, int port, Attack attack, SSLContext tls) throws IOException {
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(address, port), 1000);
         this.attack = attack;
+        this.tls = tls;
         this.acceptor = new Thread(this::accept, "hostile-smtp-" + attack);
         acceptor.setDaemon(true);
         acceptor.start();
@@ -56,7 +67,17 @@ public final class HostileSmtpServer implements AutoCloseable {
 
     /** Starts the attack on {@code address}, on a free port if {@code port} is 0. */
     public static HostileSmtpServer start(String address, int port, Attack attack) throws IOException {
-        return new HostileSmtpServer(InetAddress.getByName(address), port, attack);
+        return new HostileSmtpServer(InetAddress.getByName(address), port, attack, null);
+    }
+
+    /**
+     * The attack over TLS where it talks SMTP ({@link Attack#STOP_READING_IN_DATA}, {@link
+     * Attack#TEMPORARY_FAILURE_AT_MAIL}): STARTTLS is offered and taken with {@code tls}'s
+     * certificate, and the attack goes on inside TLS.
+     */
+    public static HostileSmtpServer startWithTls(String address, int port, Attack attack, SSLContext tls)
+            throws IOException {
+        return new HostileSmtpServer(InetAddress.getByName(address), port, attack, tls);
     }
 
     public int port() {
@@ -121,8 +142,9 @@ public final class HostileSmtpServer implements AutoCloseable {
                     }
                 case STOP_READING_IN_DATA:
                 case TEMPORARY_FAILURE_AT_MAIL:
+                case SLOW_BROKEN_TLS:
                     write(out, "220 mx.test\r\n");
-                    converse(in, out);
+                    converse(socket, in, out);
                     return;
                 default:
                     throw new IllegalStateException(attack.toString());
@@ -132,17 +154,47 @@ public final class HostileSmtpServer implements AutoCloseable {
         }
     }
 
-    private void converse(BufferedReader in, OutputStream out) throws IOException, InterruptedException {
+    private void converse(Socket socket, BufferedReader reader, OutputStream writer)
+            throws IOException, InterruptedException {
+        BufferedReader in = reader;
+        OutputStream out = writer;
+        boolean secured = false;
         String command;
         while ((command = in.readLine()) != null) {
             String verb = command.length() >= 4 ? command.substring(0, 4).toUpperCase(Locale.ROOT) : command;
             switch (verb) {
                 case "EHLO":
-                    write(out, "250 mx.test\r\n");
+                    boolean offer = (tls != null && !secured) || attack == Attack.SLOW_BROKEN_TLS;
+                    write(out, offer ? "250-mx.test\r\n250 STARTTLS\r\n" : "250 mx.test\r\n");
+                    break;
+                case "STAR":
+                    if (attack == Attack.SLOW_BROKEN_TLS) {
+                        write(out, "220 2.0.0 go ahead\r\n");
+                        Thread.sleep(SLOW_TLS_MILLIS);
+                        write(out, "this is no TLS record at all\r\n");
+                        in.read();
+                        return;
+                    }
+                    write(out, "220 2.0.0 go ahead\r\n");
+                    SSLSocket ssl =
+                            (SSLSocket) tls.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
+                    ssl.setUseClientMode(false);
+                    ssl.startHandshake();
+                    open.add(ssl);
+                    in = new BufferedReader(new InputStreamReader(ssl.getInputStream(), StandardCharsets.US_ASCII));
+                    out = ssl.getOutputStream();
+                    secured = true;
                     break;
                 case "MAIL":
                     if (attack == Attack.TEMPORARY_FAILURE_AT_MAIL) {
                         write(out, "421 4.3.2 not today\r\n");
+                        return;
+                    }
+                    if (attack == Attack.SLOW_BROKEN_TLS) {
+                        // Silent until the client gives up.
+                        while (in.read() != -1) {
+                            continue;
+                        }
                         return;
                     }
                     write(out, "250 2.1.0 ok\r\n");
