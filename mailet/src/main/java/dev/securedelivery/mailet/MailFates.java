@@ -5,6 +5,7 @@ import dev.securedelivery.delivery.DeliveryResult;
 import dev.securedelivery.delivery.FailureCause;
 import dev.securedelivery.delivery.Fate;
 import dev.securedelivery.delivery.RecipientFate;
+import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.posture.Protection;
 import dev.securedelivery.posture.Publication;
 import dev.securedelivery.smtp.EnhancedStatus;
@@ -164,6 +165,18 @@ final class MailFates {
             } finally {
                 LifecycleUtil.dispose(copy);
             }
+        } catch (Exception | LinkageError e) {
+            LOGGER.error(
+                    "SecureRemoteDelivery: {} cannot be deferred after an unexpected failure ({})",
+                    mail.getName(),
+                    why,
+                    e);
+            // Not back to the queue: it would be tried again at once (see defer).
+            return toErrorProcessor(mail, "it could not be queued again after an unexpected failure")
+                    ? Completion.DONE
+                    : Completion.HAND_BACK;
+        }
+        try {
             LOGGER.error(
                     "SecureRemoteDelivery: {} deferred after an unexpected failure (attempt {} of {})",
                     mail.getName(),
@@ -172,28 +185,44 @@ final class MailFates {
                     failure);
             fate(mail, Fate.DEFERRED);
             posture.deferred(() -> domainOf(mail), () -> FailureCause.INTERNAL_FAILURE, () -> Publication.UNKNOWN);
-            return Completion.DONE;
-        } catch (Exception | LinkageError e) {
-            LOGGER.error(
-                    "SecureRemoteDelivery: {} cannot be deferred after an unexpected failure ({}); the queue"
-                            + " keeps it",
-                    mail.getName(),
-                    why,
-                    e);
-            return Completion.HAND_BACK;
+        } catch (RuntimeException | LinkageError e) {
+            LOGGER.warn("SecureRemoteDelivery: {} is queued again, but could not be counted", mail.getName(), e);
         }
+        return Completion.DONE;
     }
 
+    /**
+     * Queues a copy for {@code deferred}; false only when neither the queue nor the error processor
+     * would take it. Once the copy is queued, nothing may hand the message back: the queue would hold
+     * it twice. A copy the queue will not take goes to the error processor, whole message or not:
+     * handed back, it would be tried again at once, and again, against the MX, for as long as the
+     * queue refuses.
+     */
     private boolean defer(Mail mail, List<RecipientFate> deferred, int retries, boolean countRetry, boolean whole) {
         Mail copy = null;
+        Duration delay;
         try {
             copy = copyFor(mail, deferred, whole ? "" : "-deferred");
-            Duration delay = enqueueDeferred(copy, retries, countRetry);
+            delay = enqueueDeferred(copy, retries, countRetry);
+        } catch (Exception | LinkageError e) {
+            LOGGER.error(
+                    "SecureRemoteDelivery: {}: the copy for {} cannot be queued again",
+                    mail.getName(),
+                    recipientsOf(deferred),
+                    e);
+            Mail kept = copy != null ? copy : whole ? mail : null;
+            return kept != null && toErrorProcessor(kept, "it could not be queued again");
+        } finally {
+            if (copy != null) {
+                LifecycleUtil.dispose(copy);
+            }
+        }
+        try {
             RecipientFate first = deferred.get(0);
             // Said once the queue holds it: "deferred" in the log means the message waits in the queue.
             LOGGER.info(
                     "SecureRemoteDelivery: {} deferred for {} (attempt {} of {}) for {}: {} {}",
-                    copy.getName(),
+                    mail.getName(),
                     delay,
                     retries + 1,
                     configuration.getMaxRetries() + 1,
@@ -201,19 +230,10 @@ final class MailFates {
                     first.status(),
                     first.cause());
             fate(mail, Fate.DEFERRED);
-            return true;
-        } catch (Exception | LinkageError e) {
-            LOGGER.error(
-                    "SecureRemoteDelivery: {}: the copy for {} cannot be queued again",
-                    mail.getName(),
-                    recipientsOf(deferred),
-                    e);
-            return !whole && copy != null && toErrorProcessor(copy, "it could not be queued again");
-        } finally {
-            if (copy != null) {
-                LifecycleUtil.dispose(copy);
-            }
+        } catch (RuntimeException | LinkageError e) {
+            LOGGER.warn("SecureRemoteDelivery: {} is queued again, but could not be counted", mail.getName(), e);
         }
+        return true;
     }
 
     private Duration enqueueDeferred(Mail copy, int retries, boolean countRetry) throws Exception {
@@ -292,8 +312,8 @@ final class MailFates {
             LOGGER.info(
                     "SecureRemoteDelivery: {}: success notice (NOTIFY=SUCCESS) for {} sent to {}",
                     mail.getName(),
-                    requested,
-                    sender.asString());
+                    shown(requested),
+                    PeerText.clean(sender.asString(), 320));
         } catch (Exception | LinkageError e) {
             LOGGER.warn(
                     "SecureRemoteDelivery: {} was delivered, but the success notice asked for could not be sent",
@@ -420,7 +440,7 @@ final class MailFates {
             LOGGER.error(
                     "SecureRemoteDelivery: {}: the DSN for {} cannot be handed to James",
                     copy.getName(),
-                    copy.getRecipients(),
+                    shown(copy.getRecipients()),
                     e);
             return false;
         }
@@ -438,17 +458,22 @@ final class MailFates {
                             AttributeValue.of(status.detail())))));
             copy.setAttribute(new Attribute(HELD_BOUNCE_CAUSE, AttributeValue.of(cause)));
             Duration delay = enqueueDeferred(copy, DeliveryRetriesHelper.retrieveRetries(copy), true);
-            LOGGER.info(
-                    "SecureRemoteDelivery: {}: the bounce for {} is held and tried again in {}",
-                    copy.getName(),
-                    copy.getRecipients(),
-                    delay);
+            // Queued: a failure to say so must not send a second copy to the error processor.
+            try {
+                LOGGER.info(
+                        "SecureRemoteDelivery: {}: the bounce for {} is held and tried again in {}",
+                        copy.getName(),
+                        shown(copy.getRecipients()),
+                        delay);
+            } catch (RuntimeException e) {
+                // Only the log line is lost.
+            }
             return true;
         } catch (Exception | LinkageError e) {
             LOGGER.error(
                     "SecureRemoteDelivery: {}: the bounce for {} cannot be held either",
                     copy.getName(),
-                    copy.getRecipients(),
+                    shown(copy.getRecipients()),
                     e);
             return toErrorProcessor(copy, "its bounce could not be sent or held");
         }
@@ -474,7 +499,7 @@ final class MailFates {
                 .append(".\nYour message could not be delivered to the following addresses.\n")
                 .append("This is a permanent error; delivery has stopped.\n\n");
         for (MailAddress recipient : recipients) {
-            text.append(recipient.asString()).append('\n');
+            text.append(PeerText.clean(recipient.asString(), 320)).append('\n');
         }
         return text.append(deliveryError).append("\n\n").toString();
     }
@@ -486,7 +511,7 @@ final class MailFates {
             LOGGER.error(
                     "SecureRemoteDelivery: {} for {} went to the error processor: {}",
                     mail.getName(),
-                    mail.getRecipients(),
+                    shown(mail.getRecipients()),
                     why);
             return true;
         } catch (Exception | LinkageError e) {
@@ -494,7 +519,7 @@ final class MailFates {
                     "SecureRemoteDelivery: {} for {} cannot reach the error processor either ({}); it is lost"
                             + " unless the queue keeps it",
                     mail.getName(),
-                    mail.getRecipients(),
+                    shown(mail.getRecipients()),
                     why,
                     e);
             return false;
@@ -541,9 +566,16 @@ final class MailFates {
         return addresses;
     }
 
+    private static List<String> shown(Collection<MailAddress> addresses) {
+        List<String> shown = new ArrayList<>();
+        addresses.forEach(address -> shown.add(PeerText.clean(address.asString(), 320)));
+        return shown;
+    }
+
+    // For log lines: an address is the sender's choice, cleaned like any peer's text (PeerText).
     private static List<String> recipientsOf(List<RecipientFate> fates) {
         List<String> recipients = new ArrayList<>();
-        fates.forEach(fate -> recipients.add(fate.recipient()));
+        fates.forEach(fate -> recipients.add(PeerText.clean(fate.recipient(), 320)));
         return recipients;
     }
 

@@ -157,6 +157,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
                         configuration.getHeloNameProvider().getHeloName())
                 .withPort(port)
                 .withSendPartial(configuration.isSendPartial())
+                .withRecipientLimit(positiveParameter("recipientLimit", SmtpSettings.DEFAULT_RECIPIENT_LIMIT))
                 .withTraceHeader(traceHeader ? TRACE_HEADER : null)
                 .withBindAddress(bindAddress())
                 .withLimits(SmtpLimits.DEFAULT
