@@ -15,7 +15,7 @@ import java.util.Optional;
 
 /**
  * What the dashboard shows of one node for a period of UTC days: per day the messages delivered by
- * protection level and those deferred and bounced; the busiest destination domains; recent policy
+ * protection level, the deferrals and the messages bounced; the busiest destination domains; recent policy
  * failures; the TLS reports other senders sent us. Immutable; every peer-chosen string (a domain, an
  * MX host name, an organisation) is kept on one line and capped here
  * ({@link PeerText#clean(String, int)}), and escaped by the renderer.
@@ -148,7 +148,10 @@ public final class DashboardData {
             return delivered;
         }
 
-        /** Messages deferred (a delivery attempt left them in the queue for a retry). */
+        /**
+         * Deferrals: the delivery attempts that left a message in the queue for a retry. Attempts, not
+         * messages: a message deferred three times counts three times.
+         */
         public long deferred() {
             return deferred;
         }
@@ -194,6 +197,7 @@ public final class DashboardData {
             return delivered;
         }
 
+        /** Deferrals (delivery attempts, as {@link Day#deferred()}). */
         public long deferred() {
             return deferred;
         }
@@ -209,9 +213,9 @@ public final class DashboardData {
     }
 
     /**
-     * The messages to one domain that one policy failure (an RFC 8460 result type) deferred or
-     * bounced on one UTC day. The posture history keeps counts per day, not the time of each
-     * failure, so the day is all that is known of when.
+     * The deferrals (delivery attempts, as {@link Day#deferred()}) and bounces that one policy failure
+     * (an RFC 8460 result type) caused for one domain on one UTC day. The posture history keeps counts
+     * per day, not the time of each failure, so the day is all that is known of when.
      */
     public static final class Failure {
         private final LocalDate day;
@@ -255,7 +259,7 @@ public final class DashboardData {
             return bounced;
         }
 
-        /** Messages deferred or bounced. */
+        /** Deferrals and bounces. */
         public long count() {
             return deferred + bounced;
         }

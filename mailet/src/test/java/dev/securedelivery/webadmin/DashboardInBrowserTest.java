@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.securedelivery.dashboard.DashboardData;
+import dev.securedelivery.dashboard.DashboardPage;
 import dev.securedelivery.dashboard.SampleDashboards;
 import dev.securedelivery.posture.Protection;
 import java.io.IOException;
@@ -147,6 +148,9 @@ class DashboardInBrowserTest {
     @Test
     void nothingIsRequestedButThePageItself() {
         assertThat(requestsAtLoad).containsExactly(pageUrl);
+        assertThat(browser.findElement(By.cssSelector("meta[http-equiv='Content-Security-Policy']"))
+                        .getAttribute("content"))
+                .isEqualTo(DashboardPage.CONTENT_SECURITY_POLICY);
         Object resources = browser.executeScript("return performance.getEntriesByType('resource').length;");
         assertThat(resources).isEqualTo(0L);
         assertThat(browser.findElements(By.cssSelector("script, link, img, iframe, object, embed")))
@@ -175,13 +179,10 @@ class DashboardInBrowserTest {
     @Test
     void everyDayOfThePeriodShowsItsFiguresInTheTableAndTheChart() {
         int days = 0;
+        int rows = 0;
         for (LocalDate day = DATA.from(); !day.isAfter(DATA.to()); day = day.plusDays(1), days++) {
             DashboardData.Day counts = DATA.day(day);
-            WebElement row = browser.findElement(By.cssSelector("#days tr[data-day='" + day + "']"));
             for (Protection protection : Protection.values()) {
-                assertThat(cell(row, "[data-protection='" + protection.label() + "']"))
-                        .as("%s %s", day, protection)
-                        .isEqualTo(counts.delivered().get(protection));
                 List<WebElement> bar = browser.findElements(By.cssSelector(
                         "#share-chart g[data-day='" + day + "'] rect[data-protection='" + protection.label() + "']"));
                 long charted = bar.isEmpty() ? 0 : Long.parseLong(bar.get(0).getAttribute("data-count"));
@@ -189,17 +190,66 @@ class DashboardInBrowserTest {
                         .as("chart %s %s", day, protection)
                         .isEqualTo(counts.delivered().get(protection));
             }
+            if (noMail(counts)) {
+                // Within a folded row of days without mail, which starts here if the day before had mail.
+                if (day.equals(DATA.from()) || !noMail(DATA.day(day.minusDays(1)))) {
+                    rows++;
+                }
+                assertThat(browser.findElements(By.cssSelector("#days tr[data-day='" + day + "']")))
+                        .isEmpty();
+                continue;
+            }
+            rows++;
+            WebElement row = browser.findElement(By.cssSelector("#days tr[data-day='" + day + "']"));
+            for (Protection protection : Protection.values()) {
+                assertThat(cell(row, "[data-protection='" + protection.label() + "']"))
+                        .as("%s %s", day, protection)
+                        .isEqualTo(counts.delivered().get(protection));
+            }
             assertThat(cell(row, "[data-count='delivered']"))
                     .isEqualTo(counts.delivered().total());
             assertThat(cell(row, "[data-count='deferred']")).isEqualTo(counts.deferred());
             assertThat(cell(row, "[data-count='bounced']")).isEqualTo(counts.bounced());
         }
-        assertThat(browser.findElements(By.cssSelector("#days tbody tr"))).hasSize(days);
+        assertThat(browser.findElements(By.cssSelector("#days tbody tr"))).hasSize(rows);
         assertThat(browser.findElements(By.cssSelector("#share-chart g.day"))).hasSize(days);
-        // The two days without mail are drawn as such.
+        // The two days without mail are drawn as such, and are one row of the table.
         assertThat(browser.findElement(By.cssSelector("#share-chart g[data-day='2026-11-08'] title"))
                         .getAttribute("textContent"))
                 .isEqualTo("2026-11-08: no mail delivered");
+        List<WebElement> folded = browser.findElements(By.cssSelector("#days tbody tr.no-mail"));
+        assertThat(folded).hasSize(1);
+        assertThat(folded.get(0).getAttribute("data-days-from")).isEqualTo("2026-11-08");
+        assertThat(folded.get(0).getAttribute("data-days-to")).isEqualTo("2026-11-09");
+        assertThat(folded.get(0).findElement(By.cssSelector("th")).getText()).isEqualTo("2026-11-08 \u2013 2026-11-09");
+        WebElement noMail = folded.get(0).findElement(By.cssSelector("td"));
+        assertThat(noMail.getText()).isEqualTo("no mail");
+        assertThat(noMail.getAttribute("colspan")).isEqualTo("9");
+        // The row spans the table as the others do.
+        assertThat(folded.get(0).getRect().getWidth())
+                .isEqualTo(browser.findElement(By.cssSelector("#days tr[data-day='2026-11-07']"))
+                        .getRect()
+                        .getWidth());
+    }
+
+    private static boolean noMail(DashboardData.Day counts) {
+        return counts.delivered().total() == 0 && counts.deferred() == 0 && counts.bounced() == 0;
+    }
+
+    @Test
+    void theDeferralsSayWhatTheyCount() {
+        WebElement card = browser.findElement(By.id("total-deferred")).findElement(By.xpath(".."));
+        assertThat(card.findElement(By.cssSelector(".label")).getAttribute("textContent"))
+                .isEqualTo("Deferrals");
+        assertThat(card.findElement(By.cssSelector(".unit")).getText())
+                .isEqualTo("deferral attempts; a message deferred twice counts twice");
+        assertThat(browser.findElements(By.cssSelector("#days thead th")))
+                .extracting(WebElement::getText)
+                .contains("Deferrals")
+                .doesNotContain("Deferred");
+        assertThat(browser.findElements(By.cssSelector("#domain-table thead th")))
+                .extracting(WebElement::getText)
+                .contains("Deferrals");
     }
 
     @Test
