@@ -21,12 +21,15 @@ import java.util.TreeMap;
  * type of a policy failure, else {@code connection-or-smtp}, or {@code no-usable-mx} for a plan that
  * allowed no host), and messages by {@link Fate}.
  *
- * <p>Bounded: beyond {@code maxDomains} the domain updated least recently is forgotten. Not persisted.
+ * <p>Bounded: beyond {@code maxDomains} the domain updated least recently is forgotten. Not persisted;
+ * where nodes share a store, each writes its own there for the others' views ({@link OutcomesByNode}).
  */
 public final class DeliveryOutcomes {
     private final Clock clock;
     private final Instant since;
     private final Map<String, DomainOutcomes> domains;
+    // Bumped by every change, and stamped on the domain changed: what a shared store has not written yet.
+    private long version;
 
     public DeliveryOutcomes(Clock clock, int maxDomains) {
         this.clock = clock;
@@ -50,7 +53,7 @@ public final class DeliveryOutcomes {
     /** One connection to one MX address. */
     public void attempt(String domain, DeliveryAttempt attempt) {
         synchronized (domains) {
-            DomainOutcomes counts = domain(domain);
+            DomainOutcomes counts = changed(domain);
             counts.attempts.merge(AttemptKind.of(attempt), 1L, Long::sum);
             if (attempt.outcome() != DeliveryAttempt.Outcome.DELIVERED) {
                 FailureCause cause = attempt.resultType().map(FailureCause::of).orElse(FailureCause.CONNECTION_OR_SMTP);
@@ -63,7 +66,7 @@ public final class DeliveryOutcomes {
     /** A message that could not even be tried: the plan allowed no MX host now. */
     public void planFailure(String domain, Optional<ResultType> type, String reason) {
         synchronized (domains) {
-            DomainOutcomes counts = domain(domain);
+            DomainOutcomes counts = changed(domain);
             counts.failures.merge(type.map(FailureCause::of).orElse(FailureCause.NO_USABLE_MX), 1L, Long::sum);
             counts.last(clock.instant(), reason);
         }
@@ -72,7 +75,7 @@ public final class DeliveryOutcomes {
     /** What became of a message. */
     public void message(String domain, Fate fate) {
         synchronized (domains) {
-            domain(domain).messages.merge(fate, 1L, Long::sum);
+            changed(domain).messages.merge(fate, 1L, Long::sum);
         }
     }
 
@@ -98,8 +101,30 @@ public final class DeliveryOutcomes {
         return Optional.empty();
     }
 
-    private DomainOutcomes domain(String domain) {
-        return domains.computeIfAbsent(domain.toLowerCase(Locale.ROOT), name -> new DomainOutcomes());
+    /** How many changes were counted so far: a mark for {@link #changedAfter}. */
+    public long version() {
+        synchronized (domains) {
+            return version;
+        }
+    }
+
+    /** A copy of the counts of every domain changed after {@code mark} (a {@link #version()}), by domain name. */
+    public Map<String, DomainOutcomes> changedAfter(long mark) {
+        Map<String, DomainOutcomes> copy = new TreeMap<>();
+        synchronized (domains) {
+            domains.forEach((domain, counts) -> {
+                if (counts.version > mark) {
+                    copy.put(domain, counts.copy());
+                }
+            });
+        }
+        return copy;
+    }
+
+    private DomainOutcomes changed(String domain) {
+        DomainOutcomes counts = domains.computeIfAbsent(domain.toLowerCase(Locale.ROOT), name -> new DomainOutcomes());
+        counts.version = ++version;
+        return counts;
     }
 
     /** How an attempt's peer was authenticated and how the attempt ended: what attempts are counted by. */
@@ -160,6 +185,36 @@ public final class DeliveryOutcomes {
         private final Map<Fate, Long> messages = new EnumMap<>(Fate.class);
         private Instant lastAttemptAt;
         private String lastAttempt;
+        private long version;
+
+        /** Counts as a store kept them; {@code lastAttemptAt} and {@code lastAttempt} may be null. */
+        public static DomainOutcomes of(
+                Map<AttemptKind, Long> attempts,
+                Map<FailureCause, Long> failures,
+                Map<Fate, Long> messages,
+                Instant lastAttemptAt,
+                String lastAttempt) {
+            DomainOutcomes outcomes = new DomainOutcomes();
+            outcomes.attempts.putAll(attempts);
+            outcomes.failures.putAll(failures);
+            outcomes.messages.putAll(messages);
+            outcomes.lastAttemptAt = lastAttemptAt;
+            outcomes.lastAttempt = lastAttempt;
+            return outcomes;
+        }
+
+        /** These counts and {@code other}'s added up (two nodes'), with the later last attempt of the two. */
+        public DomainOutcomes plus(DomainOutcomes other) {
+            DomainOutcomes sum = copy();
+            other.attempts.forEach((kind, count) -> sum.attempts.merge(kind, count, Long::sum));
+            other.failures.forEach((cause, count) -> sum.failures.merge(cause, count, Long::sum));
+            other.messages.forEach((fate, count) -> sum.messages.merge(fate, count, Long::sum));
+            if (other.lastAttemptAt != null
+                    && (sum.lastAttemptAt == null || other.lastAttemptAt.isAfter(sum.lastAttemptAt))) {
+                sum.last(other.lastAttemptAt, other.lastAttempt);
+            }
+            return sum;
+        }
 
         private void last(Instant at, String description) {
             lastAttemptAt = at;

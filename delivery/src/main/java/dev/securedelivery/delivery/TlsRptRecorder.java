@@ -17,7 +17,7 @@ import dev.securedelivery.tlsrpt.FailureDetail;
 import dev.securedelivery.tlsrpt.PolicyType;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
 import dev.securedelivery.tlsrpt.ResultType;
-import dev.securedelivery.tlsrpt.SessionJournal;
+import dev.securedelivery.tlsrpt.SessionCountStore;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -66,7 +66,7 @@ public final class TlsRptRecorder {
     private static final Set<ResultType> STS_UNAVAILABLE =
             EnumSet.of(ResultType.STS_POLICY_FETCH_ERROR, ResultType.STS_POLICY_INVALID, ResultType.STS_WEBPKI_INVALID);
 
-    private final SessionJournal journal;
+    private final SessionCountStore journal;
     private final X509TrustManager pkix;
     private final Clock clock;
     private final Function<InetAddress, String> sendingAddress;
@@ -77,12 +77,15 @@ public final class TlsRptRecorder {
      *     for none ({@link #routeSource} in production)
      */
     public TlsRptRecorder(
-            SessionJournal journal, X509TrustManager pkix, Clock clock, Function<InetAddress, String> sendingAddress) {
+            SessionCountStore journal,
+            X509TrustManager pkix,
+            Clock clock,
+            Function<InetAddress, String> sendingAddress) {
         this.journal = journal;
         this.pkix = pkix;
         this.clock = clock;
         this.sendingAddress = sendingAddress;
-        this.daneDomains = new DaneReportDomains(journal.counts().periodLength());
+        this.daneDomains = new DaneReportDomains(journal.periodLength());
     }
 
     /**

@@ -17,26 +17,31 @@ public final class DomainPosture {
     private final Map<FailureCause, Long> bounced = new EnumMap<>(FailureCause.class);
     private Publication publication = Publication.UNKNOWN;
 
-    DomainPosture() {}
+    /** No message yet, nothing known of what the domain publishes. */
+    public DomainPosture() {}
 
-    void delivered(Protection protection, long count) {
+    /** {@code count} more messages delivered with {@code protection}. */
+    public void delivered(Protection protection, long count) {
         delivered.merge(protection, count, Long::sum);
     }
 
-    void deferred(FailureCause cause, long count) {
+    /** {@code count} more deferrals for {@code cause}. */
+    public void deferred(FailureCause cause, long count) {
         deferred.merge(cause, count, Long::sum);
     }
 
-    void bounced(FailureCause cause, long count) {
+    /** {@code count} more bounces for {@code cause}. */
+    public void bounced(FailureCause cause, long count) {
         bounced.merge(cause, count, Long::sum);
     }
 
-    void published(Publication newer) {
+    /** What the domain publishes, each answer replaced by {@code newer}'s where that one is known. */
+    public void published(Publication newer) {
         publication = publication.updatedBy(newer);
     }
 
-    /** Adds {@code other}'s counts to these (the "other" bucket taking a domain in). */
-    void add(DomainPosture other) {
+    /** Adds {@code other}'s counts to these (the "other" bucket taking a domain in, two nodes' counts). */
+    public void add(DomainPosture other) {
         other.delivered.forEach(this::delivered);
         other.deferred.forEach(this::deferred);
         other.bounced.forEach(this::bounced);
@@ -52,7 +57,7 @@ public final class DomainPosture {
         return sum;
     }
 
-    DomainPosture copy() {
+    public DomainPosture copy() {
         DomainPosture copy = new DomainPosture();
         copy.add(this);
         copy.publication = publication;

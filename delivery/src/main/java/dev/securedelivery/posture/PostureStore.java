@@ -1,7 +1,6 @@
 package dev.securedelivery.posture;
 
 import dev.securedelivery.delivery.FailureCause;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * files deleted. A day file is thus at most {@code (maxDomainsPerDay + 2) * }{@value #MAX_LINE_CHARS}
  * characters, and no more is read back. A file or line that cannot be read does not stop James.
  */
-public final class PostureStore implements Closeable {
+public final class PostureStore implements PostureHistory {
     /** The bucket of the domains beyond the day's cap; no domain name holds parentheses. */
     public static final String OTHER = "(other)";
 
@@ -41,9 +40,13 @@ public final class PostureStore implements Closeable {
 
     public static final Duration FLUSH_INTERVAL = Duration.ofSeconds(10);
 
+    /** The name {@link #byNode} gives a history opened without one. */
+    public static final String THIS_NODE = "this-node";
+
     private static final Logger LOGGER = LoggerFactory.getLogger(PostureStore.class);
 
     private final PostureFiles files;
+    private final String node;
     private final int retentionDays;
     private final int maxDomainsPerDay;
     private final Clock clock;
@@ -54,7 +57,8 @@ public final class PostureStore implements Closeable {
     private int skippedLines;
     private boolean writeFailureLogged;
 
-    private PostureStore(Path directory, int retentionDays, int maxDomainsPerDay, Clock clock, boolean writable) {
+    private PostureStore(
+            Path directory, int retentionDays, int maxDomainsPerDay, Clock clock, boolean writable, String node) {
         if (retentionDays < 1 || maxDomainsPerDay < 1) {
             throw new IllegalArgumentException("retentionDays and maxDomainsPerDay must be positive");
         }
@@ -63,6 +67,7 @@ public final class PostureStore implements Closeable {
         this.maxDomainsPerDay = maxDomainsPerDay;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.writable = writable;
+        this.node = Objects.requireNonNull(node, "node");
         this.writer = writable
                 ? Executors.newSingleThreadScheduledExecutor(task -> {
                     Thread thread = new Thread(task, "posture-writer");
@@ -79,8 +84,14 @@ public final class PostureStore implements Closeable {
      */
     public static PostureStore open(Path directory, int retentionDays, int maxDomainsPerDay, Clock clock)
             throws IOException {
+        return open(directory, retentionDays, maxDomainsPerDay, clock, THIS_NODE);
+    }
+
+    /** {@link #open(Path, int, int, Clock)}, the history of the node named {@code node} (for {@link #byNode}). */
+    public static PostureStore open(Path directory, int retentionDays, int maxDomainsPerDay, Clock clock, String node)
+            throws IOException {
         Files.createDirectories(directory);
-        PostureStore store = new PostureStore(directory, retentionDays, maxDomainsPerDay, clock, true);
+        PostureStore store = new PostureStore(directory, retentionDays, maxDomainsPerDay, clock, true, node);
         store.load();
         long millis = FLUSH_INTERVAL.toMillis();
         store.writer.scheduleWithFixedDelay(store::flushQuietly, millis, millis, TimeUnit.MILLISECONDS);
@@ -93,7 +104,7 @@ public final class PostureStore implements Closeable {
      */
     public static PostureStore readOnly(Path directory, int retentionDays, int maxDomainsPerDay, Clock clock)
             throws IOException {
-        PostureStore store = new PostureStore(directory, retentionDays, maxDomainsPerDay, clock, false);
+        PostureStore store = new PostureStore(directory, retentionDays, maxDomainsPerDay, clock, false, THIS_NODE);
         if (Files.isDirectory(directory)) {
             store.load();
         } else if (Files.exists(directory)) {
@@ -103,6 +114,7 @@ public final class PostureStore implements Closeable {
     }
 
     /** The UTC day it is now. */
+    @Override
     public LocalDate today() {
         return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
     }
@@ -113,6 +125,7 @@ public final class PostureStore implements Closeable {
     }
 
     /** A message to {@code domain} (lower-case A-labels) delivered today with {@code protection}. */
+    @Override
     public void delivered(String domain, Protection protection, Publication publication) {
         synchronized (days) {
             DomainPosture posture = bucket(today(), domain, true);
@@ -122,6 +135,7 @@ public final class PostureStore implements Closeable {
     }
 
     /** A message to {@code domain} deferred today for {@code cause}. */
+    @Override
     public void deferred(String domain, FailureCause cause, Publication publication) {
         synchronized (days) {
             DomainPosture posture = bucket(today(), domain, true);
@@ -131,6 +145,7 @@ public final class PostureStore implements Closeable {
     }
 
     /** A message to {@code domain} bounced today for {@code cause}. */
+    @Override
     public void bounced(String domain, FailureCause cause, Publication publication) {
         synchronized (days) {
             DomainPosture posture = bucket(today(), domain, true);
@@ -140,6 +155,7 @@ public final class PostureStore implements Closeable {
     }
 
     /** Whether {@code domain} has counts of its own today (not only in the {@value #OTHER} bucket). */
+    @Override
     public boolean countsToday(String domain) {
         synchronized (days) {
             Map<String, DomainPosture> domains = days.get(today());
@@ -152,6 +168,7 @@ public final class PostureStore implements Closeable {
      * were counted): kept with the domain's counts of today, if it has any. It never makes a row of its
      * own, so a day's domains stay those that had mail.
      */
+    @Override
     public void published(String domain, Publication publication) {
         synchronized (days) {
             LocalDate today = today();
@@ -180,6 +197,7 @@ public final class PostureStore implements Closeable {
     }
 
     /** Copies of the days from {@code from} to {@code to} (both included) that have counts, each by domain. */
+    @Override
     public SortedMap<LocalDate, SortedMap<String, DomainPosture>> between(LocalDate from, LocalDate to) {
         SortedMap<LocalDate, SortedMap<String, DomainPosture>> copy = new TreeMap<>();
         synchronized (days) {
@@ -194,6 +212,15 @@ public final class PostureStore implements Closeable {
             }
         }
         return copy;
+    }
+
+    /** This node's history alone, under its node name. */
+    @Override
+    public SortedMap<String, SortedMap<LocalDate, SortedMap<String, DomainPosture>>> byNode(
+            LocalDate from, LocalDate to) {
+        SortedMap<String, SortedMap<LocalDate, SortedMap<String, DomainPosture>>> nodes = new TreeMap<>();
+        nodes.put(node, between(from, to));
+        return nodes;
     }
 
     /**

@@ -52,6 +52,27 @@ public final class PostureViews {
         return view;
     }
 
+    /**
+     * Each node's totals over {@code nodes} (node, then day and domain, as {@link
+     * PostureHistory#byNode} gives them), only {@code domain}'s where given: where the nodes of a
+     * cluster share the history, who sent what; one node alone has one entry.
+     */
+    public static Map<String, Object> nodes(
+            SortedMap<String, SortedMap<LocalDate, SortedMap<String, DomainPosture>>> nodes, String domain) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        nodes.forEach((node, days) -> {
+            DomainPosture total = new DomainPosture();
+            days.values()
+                    .forEach(domains -> domains.forEach((name, posture) -> {
+                        if (domain == null || domain.equals(name)) {
+                            total.add(posture);
+                        }
+                    }));
+            view.put(node, counts(new LinkedHashMap<>(), total));
+        });
+        return view;
+    }
+
     /** One domain's days in {@code range} (days without its mail left out). */
     public static Map<String, Object> domain(
             String domain, PostureRange range, SortedMap<LocalDate, SortedMap<String, DomainPosture>> days) {

@@ -126,11 +126,12 @@ public final class Publication {
     }
 
     /** Three characters, {@code 1}, {@code 0} or {@code ?}: MTA-STS, DANE, TLS-RPT. */
-    String code() {
+    public String code() {
         return new String(new char[] {mtaSts.code(), dane.code(), tlsRpt.code()});
     }
 
-    static Publication ofCode(String code) {
+    /** The publication {@link #code()} wrote; {@link IllegalArgumentException} for anything else. */
+    public static Publication ofCode(String code) {
         if (code.length() != 3) {
             throw new IllegalArgumentException("not three characters: " + code);
         }

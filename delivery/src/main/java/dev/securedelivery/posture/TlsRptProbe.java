@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * Whether the domains mail goes to publish a TLS-RPT record (RFC 8460 3), for the posture
  * history: a delivery plan holds no {@code _smtp._tls} lookup, so this asks on the side. A domain
  * is asked once a day, again at most {@link #ASK_AGAIN_AFTER} later, and the answer goes to the
- * domain's counts of the day when it comes ({@link PostureStore#published(String, Publication)}).
+ * domain's counts of the day when it comes ({@link PostureHistory#published(String, Publication)}).
  * No delivery waits for it. A failed or bogus lookup leaves the answer unknown.
  */
 public final class TlsRptProbe {
@@ -30,7 +30,7 @@ public final class TlsRptProbe {
     static final int MAX_DOMAINS = 10_000;
 
     private final TlsRptDiscovery discovery;
-    private final PostureStore store;
+    private final PostureHistory store;
     private final Clock clock;
     private final Map<String, Instant> asked = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -39,7 +39,7 @@ public final class TlsRptProbe {
         }
     };
 
-    public TlsRptProbe(TlsRptDiscovery discovery, PostureStore store, Clock clock) {
+    public TlsRptProbe(TlsRptDiscovery discovery, PostureHistory store, Clock clock) {
         this.discovery = Objects.requireNonNull(discovery, "discovery");
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");

@@ -327,6 +327,11 @@ final class Destinations implements AutoCloseable {
         return server.received().get(0);
     }
 
+    /** How often the policy host was asked for the MTA-STS policy of {@code domain}. */
+    long policyRequests(String domain) {
+        return policyRequests.stream().filter(domain::equals).count();
+    }
+
     /** Waits until the policy host has been asked for the MTA-STS policy of {@code domain}. */
     void awaitPolicyRequest(String domain) {
         await().atMost(Duration.ofSeconds(60)).until(() -> policyRequests.contains(domain));

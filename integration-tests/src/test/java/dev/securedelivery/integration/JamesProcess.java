@@ -234,6 +234,21 @@ final class JamesProcess implements AutoCloseable {
         JamesUnderTest.submit(smtpPort, startTls, from, List.of(to), subject, body, smtp, Map.of());
     }
 
+    /** Hands {@code message} to James's SMTP server, as a mail client on this machine would. */
+    void send(javax.mail.internet.MimeMessage message) throws MessagingException {
+        JamesUnderTest.submit(smtpPort, message);
+    }
+
+    /** Kills James's JVM at once (SIGKILL): no shutdown hook runs, nothing is written out. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    int smtpPort() {
+        return smtpPort;
+    }
+
     /** Whether James's SMTP server lists {@code keyword} in its EHLO reply, over STARTTLS or not. */
     boolean offers(String keyword, boolean startTls) throws MessagingException {
         return JamesUnderTest.offers(smtpPort, keyword, startTls);

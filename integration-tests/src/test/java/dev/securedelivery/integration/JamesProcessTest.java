@@ -201,6 +201,15 @@ class JamesProcessTest {
             long tls = posture.get("totals").get("delivered").get("tls").asLong();
             assertThat(tls).isEqualTo(1);
             assertThat(row).contains("<td data-protection=\"tls\">" + tls + "</td>");
+            HttpResponse<String> csv = get("/secure-delivery/posture.csv?domain=shown.test");
+            assertThat(csv.statusCode()).isEqualTo(200);
+            assertThat(csv.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("text/csv"));
+            String[] rows = csv.body().split("\r\n");
+            assertThat(rows).hasSize(2);
+            assertThat(rows[1]).contains(",shown.test,");
+            assertThat(get("/secure-delivery/posture.csv?domain=not_a..domain").statusCode())
+                    .isEqualTo(400);
             assertThat(get("/secure-delivery/dashboard?from=2026-13-01").statusCode())
                     .isEqualTo(400);
         }

@@ -334,7 +334,12 @@ final class JamesUnderTest implements AutoCloseable {
 
     /** Hands {@code message} to James's SMTP server, as a mail client on the allowed network would. */
     void send(MimeMessage message) throws MessagingException {
-        Session session = Session.getInstance(clientProperties(smtpPort, false, Map.of()));
+        submit(smtpPort, message);
+    }
+
+    /** Hands {@code message} to the SMTP server on 127.0.0.1:{@code port}. */
+    static void submit(int port, MimeMessage message) throws MessagingException {
+        Session session = Session.getInstance(clientProperties(port, false, Map.of()));
         try (Transport transport = session.getTransport("smtp")) {
             transport.connect();
             transport.sendMessage(message, message.getAllRecipients());

@@ -1,14 +1,6 @@
 package dev.securedelivery.integration;
 
-import dev.securedelivery.dane.TlsaRecord;
-import dev.securedelivery.testing.InMemorySignedDns;
-import dev.securedelivery.testing.IssuedCertificate;
-import dev.securedelivery.testing.LoopbackPorts;
-import dev.securedelivery.testing.RawDnsServer;
-import dev.securedelivery.testing.SignedZone;
-import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.testing.TestSmtpServer;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +26,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.xbill.DNS.Type;
 
 /**
  * {@value #MESSAGES} messages to one domain from one real James 3.8.1 to one local STARTTLS sink
@@ -60,8 +51,8 @@ public class SessionReuseBenchmark {
     public String relay;
 
     private JamesUnderTest james;
+    private DaneSink daneSink;
     private TestSmtpServer sink;
-    private RawDnsServer dns;
     private ExecutorService submitters;
     private String recipient;
     private int expected;
@@ -69,28 +60,10 @@ public class SessionReuseBenchmark {
     @Setup(Level.Trial)
     public void start() throws Exception {
         Path directory = Files.createTempDirectory("reuse-benchmark");
-        InetAddress sinkAddress = InetAddress.getByName("127.0.0.41");
-        int port = LoopbackPorts.freeTcpPort(sinkAddress);
-        IssuedCertificate certificate =
-                TestCertificateAuthority.root("Reuse Benchmark Root").issue("mx.dane.test");
-        sink = TestSmtpServer.withStartTls(sinkAddress, port, certificate);
-        SignedZone tld = SignedZone.signed("test.");
-        SignedZone dane = SignedZone.signed("dane.test.")
-                .add("dane.test.", Type.MX, "10 mx.dane.test.")
-                .add("mx.dane.test.", Type.A, sinkAddress.getHostAddress())
-                .add(
-                        "_25._tcp.mx.dane.test.",
-                        Type.TLSA,
-                        TlsaRecord.forCertificate(
-                                        TlsaRecord.DANE_EE,
-                                        TlsaRecord.SELECTOR_SPKI,
-                                        TlsaRecord.MATCH_SHA256,
-                                        certificate.leaf())
-                                .toPresentation());
-        tld.delegate(dane);
-        dns = RawDnsServer.serving(new InMemorySignedDns(tld, dane));
-        Properties configuration = RelayThroughputBenchmark.configuration(directory, tld, dns);
-        Map<String, String> mailet = RelayThroughputBenchmark.mailet(port);
+        daneSink = DaneSink.start("127.0.0.41", "Reuse Benchmark Root");
+        sink = daneSink.sink;
+        Properties configuration = RelayThroughputBenchmark.configuration(directory, daneSink.tld, daneSink.dns);
+        Map<String, String> mailet = RelayThroughputBenchmark.mailet(daneSink.port);
         mailet.put("traceHeader", "true");
         mailet.put("sessionReuse", String.valueOf(relay.equals("secure-reuse")));
         james = JamesUnderTest.start(
@@ -98,7 +71,7 @@ public class SessionReuseBenchmark {
                 mailet,
                 configuration,
                 "stock.test",
-                sinkAddress.getHostAddress() + ":" + port);
+                daneSink.address() + ":" + daneSink.port);
         recipient = relay.equals("stock") ? "user@stock.test" : "user@dane.test";
         submitters = Executors.newFixedThreadPool(SUBMITTERS);
     }
@@ -139,8 +112,7 @@ public class SessionReuseBenchmark {
                 + " DANE-EE verified");
         submitters.shutdownNow();
         james.close();
-        sink.close();
-        dns.close();
+        daneSink.close();
         if (overTls != received.size()) {
             throw new IllegalStateException("some messages went out without TLS");
         }

@@ -1,11 +1,11 @@
 package dev.securedelivery.dashboard;
 
 import dev.securedelivery.delivery.FailureCause;
-import dev.securedelivery.inbound.InboundReport;
-import dev.securedelivery.inbound.InboundReports;
 import dev.securedelivery.posture.DomainPosture;
-import dev.securedelivery.posture.PostureStore;
+import dev.securedelivery.posture.PostureHistory;
 import dev.securedelivery.posture.Protection;
+import dev.securedelivery.tlsrpt.InboundReport;
+import dev.securedelivery.tlsrpt.InboundReportStore;
 import dev.securedelivery.tlsrpt.PolicyType;
 import dev.securedelivery.tlsrpt.ReceivedFailure;
 import dev.securedelivery.tlsrpt.ReceivedPolicy;
@@ -28,8 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The dashboard over what this node keeps on disk: the posture history ({@link PostureStore}, per UTC
- * day and destination domain) and the TLS reports others sent us ({@link InboundReports}). The page
+ * The dashboard over the posture history ({@link PostureHistory}, per UTC day and destination domain)
+ * and the TLS reports others sent us ({@link InboundReportStore}): this node's, or the cluster's where
+ * the nodes share a store. The page
  * therefore shows the same numbers as {@code /secure-delivery/posture} and
  * {@code /secure-delivery/inbound-reports} for the same days.
  *
@@ -41,11 +42,12 @@ public final class PostureDashboardSource implements DashboardSource {
     private static final Logger LOGGER = LoggerFactory.getLogger(PostureDashboardSource.class);
 
     private final String node;
-    private final Optional<PostureStore> posture;
-    private final InboundReports inbound;
+    private final Optional<PostureHistory> posture;
+    private final InboundReportStore inbound;
     private final Clock clock;
 
-    public PostureDashboardSource(String node, Optional<PostureStore> posture, InboundReports inbound, Clock clock) {
+    public PostureDashboardSource(
+            String node, Optional<PostureHistory> posture, InboundReportStore inbound, Clock clock) {
         this.node = node;
         this.posture = posture;
         this.inbound = inbound;
@@ -57,7 +59,12 @@ public final class PostureDashboardSource implements DashboardSource {
         Instant now = clock.instant();
         DashboardData.Builder data = DashboardData.builder(node, now, from, to);
         if (posture.isPresent()) {
-            addPosture(data, posture.get().between(from, to));
+            try {
+                addPosture(data, posture.get().between(from, to));
+            } catch (IOException e) {
+                LOGGER.warn("secure-delivery: the dashboard could not read the posture history: {}", e.getMessage());
+                data.sourceNote("The posture history could not be read: " + e.getMessage());
+            }
         } else {
             data.sourceNote("This engine keeps no posture history: no delivery mailet has started it yet.");
         }

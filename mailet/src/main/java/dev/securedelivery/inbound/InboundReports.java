@@ -2,10 +2,10 @@ package dev.securedelivery.inbound;
 
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.InboundReportsConfiguration;
-import dev.securedelivery.peertext.PeerText;
+import dev.securedelivery.tlsrpt.InboundReport;
+import dev.securedelivery.tlsrpt.InboundReportStore;
 import dev.securedelivery.tlsrpt.Json;
 import dev.securedelivery.tlsrpt.MalformedReportException;
-import dev.securedelivery.tlsrpt.ReceivedPolicy;
 import dev.securedelivery.tlsrpt.ReceivedReport;
 import dev.securedelivery.tlsrpt.ReceivedReportParser;
 import java.io.IOException;
@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,20 +50,10 @@ import org.slf4j.LoggerFactory;
  * directory is opened on first use, so a James that never receives reports never creates it.
  * Thread-safe.
  */
-public final class InboundReports {
+public final class InboundReports implements InboundReportStore {
     private static final Logger LOGGER = LoggerFactory.getLogger(InboundReports.class);
     private static final Pattern FILE_NAME = Pattern.compile("([0-9]{1,19})-([0-9a-f]{64})\\.json");
     private static final String TEMPORARY_PREFIX = ".tmp-";
-
-    /** What became of a report handed to {@link #store}. */
-    public enum Outcome {
-        /** Kept. */
-        STORED,
-        /** A report with its organization and ID is kept already: not counted twice. */
-        DUPLICATE,
-        /** Larger alone than {@code inbound-reports.max-mib}: not kept. */
-        TOO_LARGE
-    }
 
     private final InboundReportsConfiguration configuration;
     private final Clock clock;
@@ -78,6 +67,7 @@ public final class InboundReports {
     }
 
     /** Keeps {@code report}, received now, unless it is kept already. */
+    @Override
     public synchronized Outcome store(ReceivedReport report) throws IOException {
         open();
         Instant now = clock.instant();
@@ -118,6 +108,7 @@ public final class InboundReports {
      * {@code policyDomain}, only reports with a policy for it (lower-case A-label), and of those only
      * its policies.
      */
+    @Override
     public List<InboundReport> list(Instant from, Instant to, Optional<String> policyDomain) throws IOException {
         List<Entry> selected = new ArrayList<>();
         synchronized (this) {
@@ -135,31 +126,19 @@ public final class InboundReports {
         List<InboundReport> reports = new ArrayList<>();
         for (Entry entry : selected) {
             Optional<ReceivedReport> report = read(entry.file);
-            report.map(whole -> policyDomain.map(domain -> only(whole, domain)).orElse(whole))
+            report.map(whole -> policyDomain
+                            .map(domain -> InboundReportStore.only(whole, domain))
+                            .orElse(whole))
                     .ifPresent(kept -> reports.add(new InboundReport(kept, entry.receivedAt)));
         }
         return reports;
     }
 
-    /** As {@link #list(Instant, Instant, Optional)}, every policy domain. */
-    public List<InboundReport> list(Instant from, Instant to) throws IOException {
-        return list(from, to, Optional.empty());
-    }
-
     /** The reports kept now. */
+    @Override
     public synchronized int size() throws IOException {
         open();
         return entries.size();
-    }
-
-    private static ReceivedReport only(ReceivedReport report, String domain) {
-        List<ReceivedPolicy> policies = new ArrayList<>();
-        for (ReceivedPolicy policy : report.policies()) {
-            if (policy.policy().policyDomain().equals(domain)) {
-                policies.add(policy);
-            }
-        }
-        return report.withPolicies(policies);
     }
 
     private void open() throws IOException {
@@ -296,17 +275,6 @@ public final class InboundReports {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
-    }
-
-    /** A one-line description of {@code report} for a log: who, which ID, which domains, the counts. */
-    static String describe(ReceivedReport report) {
-        Set<String> domains = new TreeSet<>();
-        report.policies().forEach(policy -> domains.add(policy.policy().policyDomain()));
-        return PeerText.clean(
-                report.organizationName() + " report " + report.reportId() + " for " + String.join(",", domains) + " ("
-                        + report.start() + " to " + report.end() + "): " + report.successfulSessions()
-                        + " successful, " + report.failedSessions() + " failed session(s)",
-                1000);
     }
 
     private static final class Entry {

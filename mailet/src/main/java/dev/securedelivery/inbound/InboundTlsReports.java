@@ -1,6 +1,7 @@
 package dev.securedelivery.inbound;
 
 import dev.securedelivery.peertext.PeerText;
+import dev.securedelivery.tlsrpt.InboundReportStore;
 import dev.securedelivery.tlsrpt.MalformedReportException;
 import dev.securedelivery.tlsrpt.ReceivedReport;
 import dev.securedelivery.tlsrpt.ReceivedReportParser;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes the TLS reports other MTAs send to our domains' {@code rua} address (RFC 8460 3, 5.3),
- * checks and keeps them in {@link InboundReports}. Use it with a matcher that picks report mail: the
+ * checks and keeps them in {@link InboundReportStore}. Use it with a matcher that picks report mail: the
  * report address ({@code RecipientIs=tlsrpt@example.com}) or the header RFC 8460 5.3 requires
  * ({@code HasHeader=TLS-Report-Domain}).
  *
@@ -48,12 +49,12 @@ public final class InboundTlsReports extends GenericMailet {
     /** MIME parts looked at in one message. */
     private static final int MAX_PARTS = 100;
 
-    private final InboundReports reports;
+    private final InboundReportStore reports;
     private boolean keep;
     private Optional<String> malformedProcessor = Optional.empty();
 
     @Inject
-    public InboundTlsReports(InboundReports reports) {
+    public InboundTlsReports(InboundReportStore reports) {
         this.reports = reports;
     }
 
@@ -88,7 +89,7 @@ public final class InboundTlsReports extends GenericMailet {
             malformed(mail, e.getMessage());
             return;
         }
-        InboundReports.Outcome outcome;
+        InboundReportStore.Outcome outcome;
         try {
             outcome = reports.store(report);
         } catch (IOException e) {
@@ -100,19 +101,19 @@ public final class InboundTlsReports extends GenericMailet {
                     PeerText.clean(String.valueOf(e.getMessage())));
             return;
         }
-        if (outcome == InboundReports.Outcome.TOO_LARGE) {
+        if (outcome == InboundReportStore.Outcome.TOO_LARGE) {
             LOGGER.warn(
                     "secure-delivery: inbound TLS report not kept, larger alone than inbound-reports.max-mib: {},"
                             + " from {} in {}; the message goes on",
-                    InboundReports.describe(report),
+                    InboundReportStore.describe(report),
                     sender(mail),
                     mail.getName());
             return;
         }
         LOGGER.info(
                 "secure-delivery: inbound TLS report {}: {}, from {} in {}",
-                outcome == InboundReports.Outcome.STORED ? "kept" : "already kept, not counted again",
-                InboundReports.describe(report),
+                outcome == InboundReportStore.Outcome.STORED ? "kept" : "already kept, not counted again",
+                InboundReportStore.describe(report),
                 sender(mail),
                 mail.getName());
         if (!keep) {

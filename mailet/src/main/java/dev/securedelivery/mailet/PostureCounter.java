@@ -1,7 +1,7 @@
 package dev.securedelivery.mailet;
 
 import dev.securedelivery.delivery.FailureCause;
-import dev.securedelivery.posture.PostureStore;
+import dev.securedelivery.posture.PostureHistory;
 import dev.securedelivery.posture.Protection;
 import dev.securedelivery.posture.Publication;
 import dev.securedelivery.posture.TlsRptProbe;
@@ -21,14 +21,14 @@ final class PostureCounter {
     private static final Logger LOGGER = LoggerFactory.getLogger(PostureCounter.class);
 
     private final MetricFactory metrics;
-    private final PostureStore store;
+    private final PostureHistory store;
     private final TlsRptProbe tlsRpt;
 
     /**
      * @param store the history, or null to count in the metrics only
      * @param tlsRpt asks whether the domains publish TLS-RPT, for the history; null for no asking
      */
-    PostureCounter(MetricFactory metrics, PostureStore store, TlsRptProbe tlsRpt) {
+    PostureCounter(MetricFactory metrics, PostureHistory store, TlsRptProbe tlsRpt) {
         this.metrics = metrics;
         this.store = store;
         this.tlsRpt = tlsRpt;

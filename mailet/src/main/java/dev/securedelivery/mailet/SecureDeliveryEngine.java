@@ -1,16 +1,25 @@
 package dev.securedelivery.mailet;
 
 import dev.securedelivery.configuration.ConfigurationException;
+import dev.securedelivery.configuration.InboundReportsConfiguration;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.configuration.PostureConfiguration;
+import dev.securedelivery.configuration.StoreConfiguration;
 import dev.securedelivery.configuration.TlsReportingConfiguration;
 import dev.securedelivery.delivery.DeliveryOutcomes;
+import dev.securedelivery.delivery.OutcomesByNode;
+import dev.securedelivery.inbound.InboundReports;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.policy.DeliveryPolicy;
+import dev.securedelivery.posture.PostureHistory;
 import dev.securedelivery.posture.PostureStore;
 import dev.securedelivery.posture.TlsRptProbe;
 import dev.securedelivery.reportingpolicy.TlsRptDiscovery;
+import dev.securedelivery.reports.NodeName;
 import dev.securedelivery.reports.TlsReports;
+import dev.securedelivery.store.PostgresStore;
+import dev.securedelivery.store.StoreException;
+import dev.securedelivery.tlsrpt.InboundReportStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Clock;
@@ -23,8 +32,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What every delivery mailet of one James shares: the delivery policy (DNS resolver, MTA-STS cache,
- * overrides), the PKIX trust, and TLS reporting. One instance per James, bound as a singleton by {@link
- * SecureDeliveryModule}, so that every mailet sees the same policy cache.
+ * overrides), the PKIX trust, TLS reporting, the posture history and the inbound TLS reports. One
+ * instance per James, bound as a singleton by {@link SecureDeliveryModule}, so that every mailet sees
+ * the same policy cache.
+ *
+ * <p>Where that state is kept is chosen once, at start, by {@code store}: this node's files, or the
+ * PostgreSQL database the nodes of a cluster share ({@link PostgresStore}), for all of it at once.
  */
 public final class SecureDeliveryEngine implements Closeable {
     private static final Logger LOGGER = LoggerFactory.getLogger(SecureDeliveryEngine.class);
@@ -33,28 +46,37 @@ public final class SecureDeliveryEngine implements Closeable {
     private final X509TrustManager pkixTrust;
     private final Clock clock;
     private final DeliveryOutcomes outcomes;
+    private final OutcomesByNode outcomesByNode;
     private final TlsReports tlsReports;
-    private final PostureStore posture;
+    private final PostureHistory posture;
     private final TlsRptProbe tlsRptProbe;
+    private final InboundReportStore inboundReports;
+    private final String node;
+    private final PostgresStore shared;
     private final AtomicInteger users = new AtomicInteger();
 
-    /**
-     * @param tlsReports RFC 8460 reporting, or null for none
-     * @param posture the posture history, or null for none
-     */
-    public SecureDeliveryEngine(
+    private SecureDeliveryEngine(
             DeliveryPolicy policy,
             X509TrustManager pkixTrust,
             Clock clock,
             TlsReports tlsReports,
-            PostureStore posture) {
+            PostureHistory posture,
+            InboundReportStore inboundReports,
+            String node,
+            PostgresStore shared) {
         this.posture = posture;
         this.policy = Objects.requireNonNull(policy, "policy");
         this.pkixTrust = Objects.requireNonNull(pkixTrust, "pkixTrust");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.outcomes = new DeliveryOutcomes(clock, OUTCOME_DOMAINS);
+        this.outcomesByNode = shared == null
+                ? OutcomesByNode.thisNodeOnly(node, outcomes)
+                : shared.outcomes(outcomes, OUTCOME_DOMAINS);
         this.tlsReports = tlsReports;
         this.tlsRptProbe = posture == null ? null : new TlsRptProbe(new TlsRptDiscovery(policy.dns()), posture, clock);
+        this.inboundReports = inboundReports;
+        this.node = node;
+        this.shared = shared;
     }
 
     /** Destination domains whose outcomes are kept; beyond, the least recently updated go. */
@@ -68,18 +90,63 @@ public final class SecureDeliveryEngine implements Closeable {
     public static SecureDeliveryEngine from(
             PolicyEngineConfiguration configuration, Clock clock, FetchListener fetches, TlsReports.MailSubmission mail)
             throws ConfigurationException, IOException {
-        if (configuration.tlsReports().enabled()) {
+        StoreConfiguration store = configuration.store();
+        String node = store.nodeName()
+                .orElseGet(() -> NodeName.ofThisHost(configuration.tlsReports().directory()));
+        PostgresStore shared = null;
+        if (store.kind() == StoreConfiguration.Kind.POSTGRES) {
+            try {
+                shared = PostgresStore.open(
+                        store.postgres().orElseThrow(), node, clock, store.flushInterval(), store.bufferLimit());
+            } catch (StoreException e) {
+                throw new ConfigurationException(StoreConfiguration.STORE, e.getMessage(), e);
+            }
+        }
+        try {
+            return from(configuration, clock, fetches, mail, node, shared);
+        } catch (ConfigurationException | IOException | RuntimeException e) {
+            if (shared != null) {
+                shared.close();
+            }
+            throw e;
+        }
+    }
+
+    private static SecureDeliveryEngine from(
+            PolicyEngineConfiguration configuration,
+            Clock clock,
+            FetchListener fetches,
+            TlsReports.MailSubmission mail,
+            String node,
+            PostgresStore shared)
+            throws ConfigurationException, IOException {
+        if (configuration.tlsReports().enabled() && shared == null) {
             // A directory that is a file or not writable is named before anything starts.
             configuration.tlsReports().prepareDirectory();
         }
-        configuration.posture().prepareDirectory();
-        DeliveryPolicy policy = configuration.deliveryPolicy(clock, fetches);
+        if (shared == null) {
+            configuration.posture().prepareDirectory();
+        }
+        DeliveryPolicy policy = configuration.deliveryPolicy(
+                clock, fetches, shared == null ? null : shared.policyCache(configuration.mtaStsCacheEntries()));
         TlsReports reports = null;
         if (configuration.tlsReports().enabled()) {
             Objects.requireNonNull(mail, "mail: TLS reports are on");
             try {
-                reports = TlsReports.start(
-                        configuration.tlsReports(), policy.dns(), configuration.pkixTrustManager(), mail, clock);
+                reports = shared == null
+                        ? TlsReports.start(
+                                configuration.tlsReports(), policy.dns(), configuration.pkixTrustManager(), mail, clock)
+                        : TlsReports.start(
+                                configuration.tlsReports(),
+                                shared.sessionCounts(configuration.tlsReports().period()),
+                                shared.reportQueue(configuration.store().clusterName()),
+                                node,
+                                configuration.store().lease(),
+                                policy.dns(),
+                                configuration.pkixTrustManager(),
+                                mail,
+                                clock,
+                                TlsReports.UPLOAD_DEADLINE);
             } catch (IOException e) {
                 policy.close();
                 throw new ConfigurationException(
@@ -88,25 +155,35 @@ public final class SecureDeliveryEngine implements Closeable {
                         e);
             }
         }
-        PostureStore posture;
-        try {
-            PostureConfiguration postureConfiguration = configuration.posture();
-            posture = PostureStore.open(
-                    postureConfiguration.directory(),
-                    postureConfiguration.retentionDays(),
-                    postureConfiguration.maxDomainsPerDay(),
-                    clock);
-        } catch (IOException e) {
-            if (reports != null) {
-                reports.close();
+        PostureHistory posture;
+        PostureConfiguration postureConfiguration = configuration.posture();
+        if (shared != null) {
+            posture = shared.posture(postureConfiguration.retentionDays(), postureConfiguration.maxDomainsPerDay());
+        } else {
+            try {
+                posture = PostureStore.open(
+                        postureConfiguration.directory(),
+                        postureConfiguration.retentionDays(),
+                        postureConfiguration.maxDomainsPerDay(),
+                        clock,
+                        node);
+            } catch (IOException e) {
+                if (reports != null) {
+                    reports.close();
+                }
+                policy.close();
+                throw new ConfigurationException(
+                        PostureConfiguration.DIRECTORY,
+                        "cannot use " + configuration.posture().directory() + ": " + e,
+                        e);
             }
-            policy.close();
-            throw new ConfigurationException(
-                    PostureConfiguration.DIRECTORY,
-                    "cannot use " + configuration.posture().directory() + ": " + e,
-                    e);
         }
-        return new SecureDeliveryEngine(policy, configuration.pkixTrustManager(), clock, reports, posture);
+        InboundReportsConfiguration inbound = configuration.inboundReports();
+        InboundReportStore inboundReports = shared == null
+                ? new InboundReports(inbound, clock)
+                : shared.inboundReports(inbound.retention(), inbound.maxReports(), inbound.maxBytes());
+        return new SecureDeliveryEngine(
+                policy, configuration.pkixTrustManager(), clock, reports, posture, inboundReports, node, shared);
     }
 
     public DeliveryPolicy policy() {
@@ -124,6 +201,11 @@ public final class SecureDeliveryEngine implements Closeable {
     /** Per destination domain, what deliveries did since start: for operators. */
     public DeliveryOutcomes outcomes() {
         return outcomes;
+    }
+
+    /** Every node's outcomes where the nodes share a store; this node's alone otherwise. */
+    public OutcomesByNode outcomesByNode() {
+        return outcomesByNode;
     }
 
     /** A delivery mailet starts using this engine. */
@@ -156,11 +238,29 @@ public final class SecureDeliveryEngine implements Closeable {
                 LOGGER.error("secure-delivery: the posture history could not be written at shutdown", e);
             }
         }
+        if (shared != null) {
+            shared.close();
+        }
     }
 
     /** The posture history: per day and destination domain, how securely mail left. */
-    public Optional<PostureStore> posture() {
+    public Optional<PostureHistory> posture() {
         return Optional.ofNullable(posture);
+    }
+
+    /** The TLS reports others sent us: this node's files, or the cluster's; null for an engine built by hand. */
+    public InboundReportStore inboundReports() {
+        return inboundReports;
+    }
+
+    /** This node's name: in the logs, the dashboard, and its share of the cluster's counts. */
+    public String nodeName() {
+        return node;
+    }
+
+    /** Whether the nodes of a cluster share this engine's state. */
+    public boolean isShared() {
+        return shared != null;
     }
 
     /** Asks whether destination domains publish TLS-RPT, for the posture history; there when it is. */
@@ -183,7 +283,13 @@ public final class SecureDeliveryEngine implements Closeable {
                 posture.close();
             }
         } finally {
-            policy.close();
+            try {
+                policy.close();
+            } finally {
+                if (shared != null) {
+                    shared.close();
+                }
+            }
         }
     }
 }

@@ -7,11 +7,9 @@ import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.dashboard.DashboardSource;
 import dev.securedelivery.dashboard.PostureDashboardSource;
-import dev.securedelivery.inbound.InboundReports;
-import dev.securedelivery.reports.TlsReports;
+import dev.securedelivery.tlsrpt.InboundReportStore;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -110,24 +108,16 @@ public final class SecureDeliveryModule extends AbstractModule {
      */
     @Provides
     @Singleton
-    InboundReports inboundReports(PolicyEngineConfiguration configuration) {
-        return new InboundReports(configuration.inboundReports(), Clock.systemUTC());
+    InboundReportStore inboundReports(SecureDeliveryEngine engine) {
+        return engine.inboundReports();
     }
 
     /** The dashboard's figures: the posture history and the inbound TLS reports, as the JSON routes show them. */
     @Provides
     @Singleton
-    DashboardSource dashboardSource(SecureDeliveryEngine engine, InboundReports inboundReports) {
-        String node = engine.tlsReports().map(TlsReports::nodeName).orElseGet(SecureDeliveryModule::hostName);
+    DashboardSource dashboardSource(SecureDeliveryEngine engine, InboundReportStore inboundReports) {
+        String node = engine.isShared() ? "cluster (this node " + engine.nodeName() + ")" : engine.nodeName();
         return new PostureDashboardSource(node, engine.posture(), inboundReports, engine.clock());
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "this node";
-        }
     }
 
     // Named as James names its files, relative to its working directory (conf/secure-delivery.properties).

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * cannot be had gets a random name, kept in the reports directory so that it stays the same across
  * restarts (a rebuilt report must replace, not duplicate, the one it rebuilds).
  */
-final class NodeName {
+public final class NodeName {
     static final int MAX_LENGTH = 63;
     static final String FILE = "node-name";
     private static final Logger LOGGER = LoggerFactory.getLogger(NodeName.class);
@@ -26,7 +26,7 @@ final class NodeName {
     private NodeName() {}
 
     /** This host's node name; {@code directory} holds the random one of a host without a name. */
-    static String ofThisHost(Path directory) {
+    public static String ofThisHost(Path directory) {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();

@@ -1,6 +1,7 @@
 package dev.securedelivery.reports;
 
 import dev.securedelivery.requiretls.MessageSecurity;
+import dev.securedelivery.tlsrpt.PendingReport;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Properties;

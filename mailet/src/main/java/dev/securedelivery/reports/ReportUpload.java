@@ -3,6 +3,7 @@ package dev.securedelivery.reports;
 import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.mtasts.PolicyHostResolver;
 import dev.securedelivery.tlsrpt.IpNetwork;
+import dev.securedelivery.tlsrpt.PendingReport;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

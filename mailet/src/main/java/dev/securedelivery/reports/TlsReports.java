@@ -3,11 +3,14 @@ package dev.securedelivery.reports;
 import dev.securedelivery.configuration.TlsReportingConfiguration;
 import dev.securedelivery.delivery.TlsRptRecorder;
 import dev.securedelivery.dns.DnsResolver;
-import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.reportingpolicy.TlsRptDiscovery;
+import dev.securedelivery.tlsrpt.PendingReport;
 import dev.securedelivery.tlsrpt.PolicyResults;
+import dev.securedelivery.tlsrpt.ReportOutbox;
 import dev.securedelivery.tlsrpt.ReportPeriod;
+import dev.securedelivery.tlsrpt.ReportQueue;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
+import dev.securedelivery.tlsrpt.SessionCountStore;
 import dev.securedelivery.tlsrpt.SessionJournal;
 import dev.securedelivery.tlsrpt.TlsRptRecord;
 import dev.securedelivery.tlsrpt.TlsRptReport;
@@ -15,7 +18,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -46,18 +47,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * RFC 8460 reporting, end to end: sessions are recorded into a {@link SessionJournal} (by the
- * {@link #recorder()} the delivery mailet calls); when a period has ended, one report per policy
- * domain is built and kept in the {@link ReportOutbox}, and the period's journal is forgotten; each
+ * RFC 8460 reporting, end to end: sessions are counted in a {@link SessionCountStore} (by the
+ * {@link #recorder()} the delivery mailet calls); when a period has ended, and the time other nodes
+ * may take to bring their counts in ({@link SessionCountStore#settleTime()}), one report per policy
+ * domain is built and kept in the {@link ReportQueue}, and the period's counts are forgotten; each
  * report then goes to the {@code rua} URIs of the domain's {@code _smtp._tls} record as it stands
  * at sending time, {@code mailto:} through James's pipeline and {@code https:} by POST. A report
  * that some URI did not take is tried again with exponential back-off (RFC 8460 5.5: SHOULD, for up
  * to 24 hours after the first attempt), across restarts.
  *
- * <p>Periods are closed and reports built on one thread of its own; deliveries only append to the
- * journal's queue. Reports are sent by {@value #SENDERS} threads of their own, a report to one
- * thread at a time, each upload bounded by {@link ReportUpload#DEADLINE}: an endpoint that never
- * answers delays only its own report, and never the closing of a period.
+ * <p>With one node, the stores are its own files ({@link SessionJournal}, {@link ReportOutbox}). With
+ * several nodes sharing a store, exactly one node closes each period (a lease, taken over if that node
+ * dies), from every node's counts, so the cluster sends one report per policy domain and period, and
+ * one node at a time sends each report.
+ *
+ * <p>Periods are closed and reports built on one thread of its own; deliveries only count in memory.
+ * Reports are sent by {@value #SENDERS} threads of their own, a report to one thread at a time, each
+ * upload bounded by {@link ReportUpload#DEADLINE}: an endpoint that never answers delays only its own
+ * report, and never the closing of a period.
  */
 public final class TlsReports implements Closeable {
     /** The header every report by mail carries (RFC 8460 5.3); delivery does not record its sessions. */
@@ -69,9 +76,13 @@ public final class TlsReports implements Closeable {
     static final Duration LONGEST_RETRY = Duration.ofHours(4);
     private static final Duration LONGEST_TICK = Duration.ofMinutes(1);
     private static final int SENDING_ADDRESSES = 1_000;
-    private static final int MAX_URI_SHOWN = 200;
+    /** How long one upload may take. */
+    public static final Duration UPLOAD_DEADLINE = ReportUpload.DEADLINE;
+
     /** Reports being sent at once. */
     static final int SENDERS = 4;
+    /** How long a node holds a period it closes, and a report it sends, before another may take over. */
+    static final Duration DEFAULT_LEASE = Duration.ofMinutes(10);
 
     private static final Logger LOGGER = LoggerFactory.getLogger(TlsReports.class);
 
@@ -115,18 +126,16 @@ public final class TlsReports implements Closeable {
     }
 
     private final TlsReportingConfiguration configuration;
-    private final SessionJournal journal;
-    private final ReportOutbox outbox;
-    private final TlsRptDiscovery discovery;
-    private final ReportUpload upload;
-    private final MailSubmission mail;
+    private final SessionCountStore counts;
+    private final ReportQueue queue;
+    private final ReportDispatch dispatch;
     private final Clock clock;
     private final TlsRptRecorder recorder;
     private final String nodeName;
     private final Duration tick;
     private final Duration uploadDeadline;
-    private final Map<String, PendingReport> pending = new ConcurrentHashMap<>();
-    // Reports being sent, by file name: one attempt at a time for each.
+    private final Duration lease;
+    // Reports being sent by this node, by file name: one attempt at a time for each.
     private final Map<String, CompletableFuture<Sending>> inFlight = new ConcurrentHashMap<>();
     private final Map<InetAddress, String> sendingAddresses = new ConcurrentHashMap<>();
     private final ScheduledExecutorService worker;
@@ -135,24 +144,29 @@ public final class TlsReports implements Closeable {
 
     private TlsReports(
             TlsReportingConfiguration configuration,
-            SessionJournal journal,
-            ReportOutbox outbox,
+            SessionCountStore counts,
+            ReportQueue queue,
             DnsResolver dns,
             X509TrustManager pkix,
             MailSubmission mail,
             Clock clock,
             Duration uploadDeadline,
-            String nodeName) {
+            String nodeName,
+            Duration lease) {
         this.configuration = configuration;
+        this.lease = lease;
         this.nodeName = nodeName;
-        this.journal = journal;
-        this.outbox = outbox;
-        this.discovery = new TlsRptDiscovery(dns);
+        this.counts = counts;
+        this.queue = queue;
         this.uploadDeadline = uploadDeadline;
-        this.upload = new ReportUpload(dns, pkix, configuration.uploadAllowedNetworks(), uploadDeadline);
-        this.mail = mail;
+        this.dispatch = new ReportDispatch(
+                configuration,
+                queue,
+                new TlsRptDiscovery(dns),
+                new ReportUpload(dns, pkix, configuration.uploadAllowedNetworks(), uploadDeadline),
+                mail);
         this.clock = clock;
-        this.recorder = new TlsRptRecorder(journal, pkix, clock, this::sendingAddress);
+        this.recorder = new TlsRptRecorder(counts, pkix, clock, this::sendingAddress);
         Duration quarter = configuration.period().dividedBy(4);
         this.tick = quarter.compareTo(LONGEST_TICK) < 0 ? quarter : LONGEST_TICK;
         this.worker = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -169,8 +183,8 @@ public final class TlsReports implements Closeable {
     }
 
     /**
-     * Opens the journal and the outbox under {@code configuration.directory()} (replaying both) and
-     * starts sending: reports of periods that ended while James was down go out at once.
+     * Opens this node's journal and outbox under {@code configuration.directory()} (replaying both)
+     * and starts sending: reports of periods that ended while James was down go out at once.
      */
     public static TlsReports start(
             TlsReportingConfiguration configuration,
@@ -200,28 +214,48 @@ public final class TlsReports implements Closeable {
                     journal.skippedLines(),
                     SessionJournal.MAX_LINE_CHARS);
         }
-        ReportOutbox outbox = new ReportOutbox(configuration.directory().resolve("outbox"));
         String node = configuration.nodeName().orElseGet(() -> NodeName.ofThisHost(configuration.directory()));
+        ReportOutbox outbox = ReportOutbox.open(configuration.directory().resolve("outbox"), node);
+        return start(configuration, journal, outbox, node, DEFAULT_LEASE, dns, pkix, mail, clock, uploadDeadline);
+    }
+
+    /**
+     * Starts reporting with {@code counts} and {@code queue}: this node's files, or the stores the
+     * nodes of a cluster share.
+     *
+     * @param node this node's name, for the logs and the dashboard
+     * @param lease how long this node holds a period it closes or a report it sends, before another
+     *     node may take over
+     */
+    public static TlsReports start(
+            TlsReportingConfiguration configuration,
+            SessionCountStore counts,
+            ReportQueue queue,
+            String node,
+            Duration lease,
+            DnsResolver dns,
+            X509TrustManager pkix,
+            MailSubmission mail,
+            Clock clock,
+            Duration uploadDeadline)
+            throws IOException {
         TlsReports reports =
-                new TlsReports(configuration, journal, outbox, dns, pkix, mail, clock, uploadDeadline, node);
-        for (PendingReport report : outbox.load()) {
-            reports.pending.put(report.fileName(), report);
-        }
+                new TlsReports(configuration, counts, queue, dns, pkix, mail, clock, uploadDeadline, node, lease);
         reports.worker.scheduleWithFixedDelay(reports::tick, 0, reports.tick.toMillis(), TimeUnit.MILLISECONDS);
         LOGGER.info(
-                "TLS reports: on, every {} as {} <{}>, node {}; {} report(s) waiting to be sent; journal and"
-                        + " outbox in {}",
+                "TLS reports: on, every {} as {} <{}>, node {}, reports known as {}; {} report(s) waiting to be"
+                        + " sent",
                 configuration.period(),
                 configuration.organizationName(),
                 configuration.sender(),
                 node,
-                reports.pending.size(),
-                configuration.directory());
+                queue.reportScope(),
+                queue.pending().size());
         return reports;
     }
 
-    SessionJournal journal() {
-        return journal;
+    SessionCountStore counts() {
+        return counts;
     }
 
     /** This node's name in report IDs and file names. */
@@ -239,21 +273,19 @@ public final class TlsReports implements Closeable {
         return ReportPeriod.containing(clock.instant(), configuration.period());
     }
 
-    /** The policy domains with sessions in the current period, each with its counts so far. */
-    public Map<String, Map<ReportedPolicy, PolicyResults>> currentCounts() {
+    /** The policy domains with sessions in the current period, each with its counts so far (every node's). */
+    public Map<String, Map<ReportedPolicy, PolicyResults>> currentCounts() throws IOException {
         ReportPeriod period = currentPeriod();
-        Map<String, Map<ReportedPolicy, PolicyResults>> counts = new TreeMap<>();
-        for (String domain : journal.counts().domains(period)) {
-            counts.put(domain, journal.counts().of(period, domain));
+        Map<String, Map<ReportedPolicy, PolicyResults>> current = new TreeMap<>();
+        for (String domain : counts.domains(period)) {
+            current.put(domain, counts.of(period, domain));
         }
-        return counts;
+        return current;
     }
 
     /** Reports built and not yet sent to every URI. */
-    public List<PendingReport> pending() {
-        List<PendingReport> reports = new ArrayList<>(pending.values());
-        reports.sort((a, b) -> a.fileName().compareTo(b.fileName()));
-        return reports;
+    public List<PendingReport> pending() throws IOException {
+        return queue.pending();
     }
 
     /**
@@ -267,19 +299,20 @@ public final class TlsReports implements Closeable {
             Optional<PendingReport> built = worker.submit(() -> {
                         Instant now = clock.instant();
                         ReportPeriod period = currentPeriod();
-                        Map<ReportedPolicy, PolicyResults> counts =
-                                journal.counts().of(period, policyDomain);
-                        if (counts.isEmpty()) {
+                        Map<ReportedPolicy, PolicyResults> sessions = counts.of(period, policyDomain);
+                        if (sessions.isEmpty()) {
                             return Optional.<PendingReport>empty();
                         }
-                        PendingReport report = build(policyDomain, period.upTo(now), counts, now);
-                        outbox.add(report);
-                        pending.put(report.fileName(), report);
-                        return Optional.of(report);
+                        PendingReport report = build(policyDomain, period.upTo(now), sessions, now);
+                        queue.add(report);
+                        return queue.claim(report.fileName(), now, lease);
                     })
                     .get(60, TimeUnit.SECONDS);
             if (built.isEmpty()) {
-                return Optional.empty();
+                if (counts.of(currentPeriod(), policyDomain).isEmpty()) {
+                    return Optional.empty();
+                }
+                throw new IOException("the report for " + policyDomain + " is being sent by another node; see its log");
             }
             // Each URI gets the upload deadline; a report already being sent is waited for, not sent twice.
             long wait = uploadDeadline
@@ -300,7 +333,10 @@ public final class TlsReports implements Closeable {
 
     /** Does at once, and waits for, what the next scheduled run would do, the sending of its reports included. */
     void runNow() throws InterruptedException, ExecutionException {
-        List<CompletableFuture<Sending>> sending = worker.submit(this::tick).get();
+        List<CompletableFuture<Sending>> sending =
+                new ArrayList<>(worker.submit(this::tick).get());
+        // A report the scheduled run claimed is not due again: its sending, under way, is waited for too.
+        sending.addAll(inFlight.values());
         // A failed attempt was logged and is retried; here it only has to be over.
         CompletableFuture.allOf(sending.toArray(new CompletableFuture<?>[0]))
                 .exceptionally(failure -> null)
@@ -313,10 +349,8 @@ public final class TlsReports implements Closeable {
         try {
             Instant now = clock.instant();
             closeEndedPeriods(now);
-            for (PendingReport report : pending()) {
-                if (!report.nextAttempt().isAfter(now)) {
-                    sending.add(send(report));
-                }
+            for (PendingReport report : queue.claimDue(now, lease)) {
+                sending.add(send(report));
             }
         } catch (IOException | RuntimeException e) {
             // The next tick tries again: nothing is forgotten before its reports are on disk.
@@ -325,7 +359,9 @@ public final class TlsReports implements Closeable {
         return sending;
     }
 
-    // One attempt at sending report, on a sender thread; the one under way if there is one.
+    // One attempt at sending report, claimed from the queue, on a sender thread; the one under way if
+    // there is one. Whatever happens, the claim ends: an attempt that could not finish gives the report
+    // back as it was.
     private CompletableFuture<Sending> send(PendingReport report) {
         CompletableFuture<Sending> sending = new CompletableFuture<>();
         CompletableFuture<Sending> underWay = inFlight.putIfAbsent(report.fileName(), sending);
@@ -335,55 +371,71 @@ public final class TlsReports implements Closeable {
         try {
             senders.execute(() -> {
                 if (stopping) {
-                    // Not begun: the report stays in the outbox for the next start.
+                    // Not begun: the report stays in the queue for the next start.
+                    giveBack(report);
                     inFlight.remove(report.fileName(), sending);
                     sending.completeExceptionally(new IOException("stopping"));
                     return;
                 }
                 try {
-                    Sending sent = attempt(report, clock.instant());
+                    Sending sent = dispatch.attempt(report, clock.instant());
                     inFlight.remove(report.fileName(), sending);
                     sending.complete(sent);
                 } catch (IOException | RuntimeException e) {
                     LOGGER.error(
                             "TLS reports: sending report {} failed; trying again in {}", report.reportId(), tick, e);
+                    giveBack(report);
                     inFlight.remove(report.fileName(), sending);
                     sending.completeExceptionally(e);
                 }
             });
         } catch (RejectedExecutionException e) {
-            // Stopping: the report stays in the outbox for the next start.
+            // Stopping: the report stays in the queue for the next start.
+            giveBack(report);
             inFlight.remove(report.fileName(), sending);
             sending.completeExceptionally(e);
         }
         return sending;
     }
 
-    // A period is closed a tick after its end, so that a session counted at its last instant is in.
+    // The claim on report ends with its state as it was; if even that fails, the claim's lease does.
+    private void giveBack(PendingReport report) {
+        try {
+            queue.update(report);
+        } catch (IOException | RuntimeException e) {
+            LOGGER.warn("TLS reports: report {} could not be given back; another attempt after its lease", report);
+        }
+    }
+
+    // A period is closed a tick after its end, and the time other nodes take to bring their counts in,
+    // so that a session counted at its last instant is in; by one node only (the queue's lease).
     private void closeEndedPeriods(Instant now) throws IOException {
-        for (ReportPeriod period : journal.counts().periods()) {
-            if (period.end().plus(tick).isAfter(now)) {
+        for (ReportPeriod period : counts.periods()) {
+            if (period.end().plus(tick).plus(counts.settleTime()).isAfter(now)) {
+                continue;
+            }
+            if (!queue.claimClosing(period, now, lease)) {
                 continue;
             }
             int reports = 0;
-            for (String domain : journal.counts().domains(period)) {
-                PendingReport report = build(domain, period, journal.counts().of(period, domain), now);
-                // Saved before the journal is forgotten: a crash in between builds the same report again,
-                // under the same name and ID, so it replaces the saved one.
-                outbox.add(report);
-                pending.put(report.fileName(), report);
+            for (String domain : counts.domains(period)) {
+                PendingReport report = build(domain, period, counts.of(period, domain), now);
+                // Queued before the counts are forgotten: a crash in between builds the same report again,
+                // under the same name and ID, which changes nothing in the queue.
+                queue.add(report);
                 reports++;
             }
-            long uncounted = journal.counts().uncounted(period);
+            long uncounted = counts.uncounted(period);
             if (uncounted > 0) {
                 LOGGER.warn(
                         "TLS reports: period {} held as many policies and failure details as it may;"
-                                + " {} session(s) since James started, of policy domains or policy types it had"
-                                + " not listed yet, were not counted",
+                                + " {} session(s) of policy domains or policy types it had not listed yet were not"
+                                + " counted",
                         period,
                         uncounted);
             }
-            journal.forget(period);
+            queue.closed(period);
+            counts.forget(period);
             LOGGER.info("TLS reports: period {} closed, {} report(s) to send", period, reports);
         }
     }
@@ -395,11 +447,12 @@ public final class TlsReports implements Closeable {
         long begin = period.start().getEpochSecond();
         long end = period.lastSecond().getEpochSecond();
         // RFC 8460 4.4 leaves the scheme to us; one ID per period, node, domain and submitter, usable as the
-        // Subject's Report-ID, which 5.3 writes as an RFC 5322 msg-id. The node (letters and digits) keeps
-        // the reports of several nodes of one organization apart.
-        String reportId = begin + "." + end + "." + nodeName + "." + domain + "@" + submitter;
+        // Subject's Report-ID, which 5.3 writes as an RFC 5322 msg-id. The scope (letters and digits): the
+        // node's name where each node reports alone, the cluster's where the nodes report together.
+        String scope = queue.reportScope();
+        String reportId = begin + "." + end + "." + scope + "." + domain + "@" + submitter;
         // RFC 8460 5.1: sender "!" policy-domain "!" begin-timestamp "!" end-timestamp "!" unique-id "." extension.
-        String fileName = submitter + "!" + domain + "!" + begin + "!" + end + "!" + nodeName + ".json.gz";
+        String fileName = submitter + "!" + domain + "!" + begin + "!" + end + "!" + scope + ".json.gz";
         String json = new TlsRptReport(
                         configuration.organizationName(), configuration.contactInfo(), reportId, period, counts)
                 .toJson();
@@ -412,120 +465,6 @@ public final class TlsReports implements Closeable {
             out.write(json.getBytes(StandardCharsets.UTF_8));
         }
         return bytes.toByteArray();
-    }
-
-    private Sending attempt(PendingReport report, Instant now) throws IOException {
-        if (report.targets().isEmpty()) {
-            TlsRptDiscovery.Result found = discovery.discoverNow(report.policyDomain());
-            switch (found.kind()) {
-                case FOUND:
-                    TlsRptRecord record = found.record().orElseThrow();
-                    if (record.droppedReportUris() > 0) {
-                        LOGGER.warn(
-                                "TLS reports: _smtp._tls.{} names {} more report URI(s) than the {} distinct ones"
-                                        + " reports go to (our limit; RFC 8460 3 sets none): report {} does not go to them",
-                                report.policyDomain(),
-                                record.droppedReportUris(),
-                                TlsRptRecord.MAX_REPORT_URIS,
-                                report.reportId());
-                    }
-                    report = report.withTargets(record.reportUris());
-                    break;
-                case FAILED:
-                    retry(report, now, found.reason());
-                    return new Sending(
-                            report.reportId(),
-                            List.of(),
-                            Map.of("_smtp._tls." + report.policyDomain(), found.reason()),
-                            null);
-                default:
-                    // RFC 8460 3: no record, or an invalid one: the domain gets no report.
-                    LOGGER.info(
-                            "TLS reports: no report {} to {}: {}",
-                            report.reportId(),
-                            report.policyDomain(),
-                            found.reason());
-                    forget(report);
-                    return new Sending(report.reportId(), List.of(), Map.of(), found.reason());
-            }
-        }
-        List<URI> remaining = new ArrayList<>();
-        List<String> sent = new ArrayList<>();
-        Map<String, String> failed = new LinkedHashMap<>();
-        for (URI target : report.targets().orElseThrow()) {
-            // The URI is the domain's choice: shown on one line, capped.
-            String shown = PeerText.clean(target.toString(), MAX_URI_SHOWN);
-            try {
-                deliver(target, report, now);
-                sent.add(target.toString());
-                LOGGER.info("TLS reports: report {} sent to {}", report.reportId(), shown);
-            } catch (IOException | MessagingException | RuntimeException e) {
-                remaining.add(target);
-                String why = PeerText.clean(reason(e));
-                failed.put(target.toString(), why);
-                LOGGER.warn("TLS reports: report {} not sent to {}: {}", report.reportId(), shown, why);
-            }
-        }
-        if (remaining.isEmpty()) {
-            forget(report);
-        } else {
-            retry(report.withTargets(remaining), now, failed.toString());
-        }
-        return new Sending(report.reportId(), sent, failed, null);
-    }
-
-    // What went wrong, with what caused it where that says more (an upload's deadline, a refused address).
-    private static String reason(Exception failure) {
-        String reason = failure instanceof UploadAddressFilter.RefusedAddressException
-                ? "refused: " + failure.getMessage()
-                : failure.getClass().getSimpleName() + ": " + failure.getMessage();
-        Throwable cause = failure.getCause();
-        if (cause != null && cause.getMessage() != null && !reason.contains(cause.getMessage())) {
-            reason += " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
-        }
-        return reason;
-    }
-
-    private void deliver(URI target, PendingReport report, Instant now) throws IOException, MessagingException {
-        String scheme = target.getScheme().toLowerCase(Locale.ROOT);
-        if (scheme.equals("https")) {
-            upload.post(target, report);
-            return;
-        }
-        // mailto:addr (RFC 6068); what follows "?" (headers such as subject) is not ours to honour.
-        String address = target.getSchemeSpecificPart();
-        int query = address.indexOf('?');
-        String recipient = query < 0 ? address : address.substring(0, query);
-        MimeMessage message =
-                ReportMessage.build(report, configuration.sender(), configuration.submitter(), recipient, now);
-        mail.send(configuration.sender(), recipient, message);
-    }
-
-    private void retry(PendingReport report, Instant now, String why) throws IOException {
-        Duration backOff = FIRST_RETRY.multipliedBy(1L << Math.min(report.attempts(), 16));
-        if (backOff.compareTo(LONGEST_RETRY) > 0) {
-            backOff = LONGEST_RETRY;
-        }
-        Instant next = now.plus(backOff);
-        if (next.isAfter(report.created().plus(RETRY_WINDOW))) {
-            LOGGER.warn(
-                    "TLS reports: giving up on report {} for {} after {} attempt(s) over {} (RFC 8460 5.5): {}",
-                    report.reportId(),
-                    report.policyDomain(),
-                    report.attempts() + 1,
-                    RETRY_WINDOW,
-                    why);
-            forget(report);
-            return;
-        }
-        PendingReport later = report.retriedAt(next);
-        outbox.update(later);
-        pending.put(later.fileName(), later);
-    }
-
-    private void forget(PendingReport report) throws IOException {
-        outbox.remove(report);
-        pending.remove(report.fileName());
     }
 
     // The address sessions towards an MX leave from (sending-mta-ip); a lookup of the routing table,
@@ -562,10 +501,10 @@ public final class TlsReports implements Closeable {
             Thread.currentThread().interrupt();
         }
         try {
-            upload.close();
+            dispatch.close();
         } finally {
-            journal.close();
-            LOGGER.info("TLS reports: stopped; {} report(s) waiting to be sent at the next start", pending.size());
+            counts.close();
+            LOGGER.info("TLS reports: stopped");
         }
     }
 }

@@ -2,18 +2,19 @@ package dev.securedelivery.webadmin;
 
 import dev.securedelivery.dashboard.DashboardSource;
 import dev.securedelivery.delivery.DeliveryOutcomes;
-import dev.securedelivery.inbound.InboundReport;
-import dev.securedelivery.inbound.InboundReports;
+import dev.securedelivery.delivery.OutcomesByNode;
 import dev.securedelivery.mailet.SecureDeliveryEngine;
 import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DomainName;
+import dev.securedelivery.posture.PostureHistory;
 import dev.securedelivery.posture.PostureRange;
-import dev.securedelivery.posture.PostureStore;
 import dev.securedelivery.posture.PostureViews;
 import dev.securedelivery.reports.TlsReports;
+import dev.securedelivery.tlsrpt.InboundReport;
+import dev.securedelivery.tlsrpt.InboundReportStore;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -26,6 +27,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -62,6 +65,7 @@ import spark.Service;
  *                                                     (default: the last 30 days)
  * GET    /secure-delivery/posture?from=&to=           per day, messages by protection and fate, and per domain
  * GET    /secure-delivery/posture/{domain}?from=&to=  one domain's days
+ * GET    /secure-delivery/posture.csv?from=&to=&domain= the days as CSV
  * </pre>
  * The TLS report routes answer 404 while {@code tls-reports.enabled} is false.
  */
@@ -71,14 +75,14 @@ public final class SecureDeliveryRoutes implements Routes {
     private static final Logger LOGGER = LoggerFactory.getLogger(SecureDeliveryRoutes.class);
 
     private final SecureDeliveryEngine engine;
-    private final InboundReports inboundReports;
+    private final InboundReportStore inboundReports;
     private final JsonTransformer json;
     private final DashboardSource dashboard;
 
     @Inject
     public SecureDeliveryRoutes(
             SecureDeliveryEngine engine,
-            InboundReports inboundReports,
+            InboundReportStore inboundReports,
             JsonTransformer json,
             DashboardSource dashboard) {
         this.engine = engine;
@@ -126,16 +130,7 @@ public final class SecureDeliveryRoutes implements Routes {
         });
 
         service.get(BASE + "/outcomes", (request, response) -> outcomes(), json);
-        service.get(
-                BASE + "/outcomes/:domain",
-                (request, response) -> {
-                    String domain = domain(request);
-                    return engine.outcomes()
-                            .of(domain)
-                            .map(outcomes -> SecureDeliveryViews.outcomes(domain, outcomes))
-                            .orElseThrow(() -> notFound("No delivery to " + domain + " since start"));
-                },
-                json);
+        service.get(BASE + "/outcomes/:domain", (request, response) -> outcomes(domain(request)), json);
 
         defineTlsReports(service);
         service.get(BASE + "/inbound-reports", (request, response) -> inboundReports(request), json);
@@ -189,28 +184,50 @@ public final class SecureDeliveryRoutes implements Routes {
         service.get(
                 BASE + "/posture",
                 (request, response) -> {
-                    PostureStore store = posture();
+                    PostureHistory store = posture();
                     PostureRange range = range(request, store);
-                    return PostureViews.history(range, store.between(range.from(), range.to()));
+                    Map<String, Object> view = PostureViews.history(range, store.between(range.from(), range.to()));
+                    view.put("nodes", PostureViews.nodes(store.byNode(range.from(), range.to()), null));
+                    return view;
                 },
                 json);
+        // The same days as CSV (as bin/secure-delivery posture --csv writes them), for a spreadsheet: the
+        // cluster's totals where the nodes share the history.
+        service.get(BASE + "/posture.csv", (request, response) -> {
+            PostureHistory store = posture();
+            PostureRange range = range(request, store);
+            String rawDomain = request.queryParams("domain");
+            String domain = null;
+            if (rawDomain != null) {
+                domain = DomainNames.normalize(rawDomain);
+                if (domain == null) {
+                    throw badRequest("Not a domain name: " + PeerText.clean(rawDomain, 300));
+                }
+            }
+            String csv = PostureViews.csv(store.between(range.from(), range.to()), domain);
+            response.type("text/csv; charset=utf-8");
+            return csv;
+        });
         service.get(
                 BASE + "/posture/:domain",
                 (request, response) -> {
                     String domain = domain(request);
-                    PostureStore store = posture();
+                    PostureHistory store = posture();
                     PostureRange range = range(request, store);
-                    return PostureViews.domain(domain, range, store.between(range.from(), range.to()));
+                    Map<String, Object> view =
+                            PostureViews.domain(domain, range, store.between(range.from(), range.to()));
+                    view.put("nodes", PostureViews.nodes(store.byNode(range.from(), range.to()), domain));
+                    return view;
                 },
                 json);
     }
 
-    private PostureStore posture() {
+    private PostureHistory posture() {
         return engine.posture().orElseThrow(() -> notFound("No posture history in this engine"));
     }
 
     // ?from=YYYY-MM-DD&to=YYYY-MM-DD, both optional: the last 30 days by default.
-    private static PostureRange range(Request request, PostureStore store) {
+    private static PostureRange range(Request request, PostureHistory store) {
         try {
             return PostureRange.parse(request.queryParams("from"), request.queryParams("to"), store.today());
         } catch (IllegalArgumentException e) {
@@ -283,16 +300,48 @@ public final class SecureDeliveryRoutes implements Routes {
         throw notFound("No cached MTA-STS answer for " + domain);
     }
 
-    private Map<String, Object> outcomes() {
+    // Every node's counts added up, each node's apart under "nodes" (where the nodes share a store).
+    private Map<String, Object> outcomes() throws IOException {
+        SortedMap<String, OutcomesByNode.NodeOutcomes> nodes =
+                engine.outcomesByNode().read();
         Map<String, Object> view = new LinkedHashMap<>();
-        view.put("since", engine.outcomes().since().toString());
+        Instant since = engine.outcomes().since();
+        Map<String, Object> nodeViews = new LinkedHashMap<>();
+        for (Map.Entry<String, OutcomesByNode.NodeOutcomes> node : nodes.entrySet()) {
+            since = node.getValue().since().isBefore(since) ? node.getValue().since() : since;
+            nodeViews.put(node.getKey(), node.getValue().since().toString());
+        }
+        view.put("since", since.toString());
+        view.put("nodes", nodeViews);
         List<Map<String, Object>> domains = new ArrayList<>();
         for (Map.Entry<String, DeliveryOutcomes.DomainOutcomes> entry :
-                engine.outcomes().all().entrySet()) {
-            domains.add(SecureDeliveryViews.outcomes(entry.getKey(), entry.getValue()));
+                OutcomesByNode.total(nodes).entrySet()) {
+            domains.add(SecureDeliveryViews.outcomes(entry.getKey(), entry.getValue(), byNode(nodes, entry.getKey())));
         }
         view.put("domains", domains);
         return view;
+    }
+
+    private Map<String, Object> outcomes(String domain) throws IOException {
+        SortedMap<String, OutcomesByNode.NodeOutcomes> nodes =
+                engine.outcomesByNode().read();
+        DeliveryOutcomes.DomainOutcomes total = OutcomesByNode.total(nodes).get(domain);
+        if (total == null) {
+            throw notFound("No delivery to " + domain + " since start");
+        }
+        return SecureDeliveryViews.outcomes(domain, total, byNode(nodes, domain));
+    }
+
+    private static SortedMap<String, DeliveryOutcomes.DomainOutcomes> byNode(
+            SortedMap<String, OutcomesByNode.NodeOutcomes> nodes, String domain) {
+        SortedMap<String, DeliveryOutcomes.DomainOutcomes> byNode = new TreeMap<>();
+        nodes.forEach((node, outcomes) -> {
+            DeliveryOutcomes.DomainOutcomes counts = outcomes.domains().get(domain);
+            if (counts != null) {
+                byNode.put(node, counts);
+            }
+        });
+        return byNode;
     }
 
     // Domains as the engine keys them: lower case A-labels without the trailing dot.

@@ -3,12 +3,12 @@ package dev.securedelivery.webadmin;
 import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.delivery.FailureCause;
 import dev.securedelivery.delivery.Fate;
-import dev.securedelivery.inbound.InboundReport;
 import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.PlanViews;
-import dev.securedelivery.reports.PendingReport;
 import dev.securedelivery.reports.TlsReports;
+import dev.securedelivery.tlsrpt.InboundReport;
+import dev.securedelivery.tlsrpt.PendingReport;
 import dev.securedelivery.tlsrpt.PolicyResults;
 import dev.securedelivery.tlsrpt.ReceivedFailure;
 import dev.securedelivery.tlsrpt.ReceivedPolicy;
@@ -50,6 +50,20 @@ public final class SecureDeliveryViews {
         view.put(
                 "lastAttemptAt", outcomes.lastAttemptAt().map(Instant::toString).orElse(null));
         view.put("lastAttempt", outcomes.lastAttempt().orElse(null));
+        return view;
+    }
+
+    /** {@code total}, the nodes' counts added up, and each node's apart under {@code nodes}. */
+    static Map<String, Object> outcomes(
+            String domain, DeliveryOutcomes.DomainOutcomes total, Map<String, DeliveryOutcomes.DomainOutcomes> byNode) {
+        Map<String, Object> view = outcomes(domain, total);
+        Map<String, Object> nodes = new TreeMap<>();
+        byNode.forEach((node, counts) -> {
+            Map<String, Object> nodeView = outcomes(domain, counts);
+            nodeView.remove("domain");
+            nodes.put(node, nodeView);
+        });
+        view.put("nodes", nodes);
         return view;
     }
 

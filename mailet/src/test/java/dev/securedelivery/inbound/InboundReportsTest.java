@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.testing.TestClock;
 import dev.securedelivery.testing.TlsReportMail;
+import dev.securedelivery.tlsrpt.InboundReport;
+import dev.securedelivery.tlsrpt.InboundReportStore;
 import dev.securedelivery.tlsrpt.ReceivedReport;
 import dev.securedelivery.tlsrpt.ReceivedReportParser;
 import java.nio.charset.StandardCharsets;
@@ -51,9 +53,9 @@ class InboundReportsTest {
     @Test
     void reportsAndTheirDeduplicationSurviveARestart() throws Exception {
         InboundReports store = store();
-        assertThat(store.store(report("A", "1", "ours.test", 10))).isEqualTo(InboundReports.Outcome.STORED);
+        assertThat(store.store(report("A", "1", "ours.test", 10))).isEqualTo(InboundReportStore.Outcome.STORED);
         clock.advance(Duration.ofMinutes(1));
-        assertThat(store.store(report("B", "1", "ours.test", 20))).isEqualTo(InboundReports.Outcome.STORED);
+        assertThat(store.store(report("B", "1", "ours.test", 20))).isEqualTo(InboundReportStore.Outcome.STORED);
 
         InboundReports restarted = store();
 
@@ -61,7 +63,7 @@ class InboundReportsTest {
         assertThat(ids(reports)).containsExactly("1", "1");
         assertThat(reports.get(0).report()).isEqualTo(report("A", "1", "ours.test", 10));
         assertThat(reports.get(0).receivedAt()).isEqualTo(Instant.parse("2026-11-30T06:00:00Z"));
-        assertThat(restarted.store(report("A", "1", "ours.test", 10))).isEqualTo(InboundReports.Outcome.DUPLICATE);
+        assertThat(restarted.store(report("A", "1", "ours.test", 10))).isEqualTo(InboundReportStore.Outcome.DUPLICATE);
         // The same report-id from another organization is another report (RFC 8460 5.1: unique per sender).
         assertThat(restarted.size()).isEqualTo(2);
     }

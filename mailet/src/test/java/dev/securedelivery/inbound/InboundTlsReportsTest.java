@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.testing.TestClock;
 import dev.securedelivery.testing.TlsReportMail;
+import dev.securedelivery.tlsrpt.InboundReport;
+import dev.securedelivery.tlsrpt.InboundReportStore;
 import dev.securedelivery.tlsrpt.MalformedReportException;
 import dev.securedelivery.tlsrpt.ReceivedPolicy;
 import dev.securedelivery.tlsrpt.ReceivedReportParser;
@@ -127,7 +129,7 @@ class InboundTlsReportsTest {
         assertThat(again.getState()).isEqualTo(Mail.GHOST);
         assertThat(store.list(Instant.MIN, Instant.MAX)).hasSize(1);
         assertThat(store.store(ReceivedReportParser.parseJson(json("r-3", 99, 0))))
-                .isEqualTo(InboundReports.Outcome.DUPLICATE);
+                .isEqualTo(InboundReportStore.Outcome.DUPLICATE);
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.securedelivery.testing.TestClock;
 import dev.securedelivery.testing.TestHttpsServer;
 import dev.securedelivery.testing.TlsReportSchema;
 import dev.securedelivery.tlsrpt.FailureDetail;
+import dev.securedelivery.tlsrpt.PendingReport;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.io.ByteArrayInputStream;
@@ -113,9 +114,9 @@ class TlsReportsTest {
     }
 
     private static void recordDay(TlsReports reports) {
-        reports.journal().success(DEST_POLICY, MORNING);
-        reports.journal().success(DEST_POLICY, MORNING.plusSeconds(60));
-        reports.journal()
+        reports.counts().success(DEST_POLICY, MORNING);
+        reports.counts().success(DEST_POLICY, MORNING.plusSeconds(60));
+        reports.counts()
                 .failure(
                         DEST_POLICY,
                         FailureDetail.builder(
@@ -150,7 +151,7 @@ class TlsReportsTest {
                 .contains("\"total-successful-session-count\":2,\"total-failure-session-count\":1")
                 .contains("\"result-type\":\"certificate-expired\"");
         assertThat(reports.pending()).as("sent everywhere: nothing waits").isEmpty();
-        assertThat(reports.journal().counts().periods())
+        assertThat(reports.counts().periods())
                 .as("the day is forgotten once reported")
                 .isEmpty();
         try (var journals = Files.list(directory.resolve("journal"))) {
@@ -416,7 +417,7 @@ class TlsReportsTest {
                     "127.0.0.0/8");
             recordDay(reports);
             ReportedPolicy other = ReportedPolicy.noPolicyFound("other.test");
-            reports.journal().success(other, MORNING);
+            reports.counts().success(other, MORNING);
             clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
 
             CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
@@ -436,7 +437,7 @@ class TlsReportsTest {
             assertThat(submitted).extracting(report -> report.recipient).containsExactly("tlsrpt@other.test");
 
             // The next day's report still goes out, and the stuck one is tried again.
-            reports.journal().success(other, clock.instant());
+            reports.counts().success(other, clock.instant());
             clock.advance(Duration.ofDays(1));
             reports.runNow();
             assertThat(submitted)
@@ -470,14 +471,14 @@ class TlsReportsTest {
         dns.addTxt("_smtp._tls.twice.test.", 300, "v=TLSRPTv1; rua=mailto:b@twice.test");
         TlsReports reports = start();
         for (String domain : List.of("silent.test", "invalid.test", "twice.test")) {
-            reports.journal().success(ReportedPolicy.noPolicyFound(domain), MORNING);
+            reports.counts().success(ReportedPolicy.noPolicyFound(domain), MORNING);
         }
         clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
         reports.runNow();
 
         assertThat(submitted).isEmpty();
         assertThat(reports.pending()).as("nothing waits either").isEmpty();
-        assertThat(reports.journal().counts().periods()).isEmpty();
+        assertThat(reports.counts().periods()).isEmpty();
     }
 
     @Test
@@ -608,7 +609,7 @@ class TlsReportsTest {
                 "tls-reports.directory",
                 directory.resolve("second").toString());
         recordDay(first);
-        second.journal().success(DEST_POLICY, MORNING.plusSeconds(300));
+        second.counts().success(DEST_POLICY, MORNING.plusSeconds(300));
         clock.advance(Duration.between(MORNING, NEXT_DAY).plusMinutes(1));
         first.runNow();
         second.runNow();

@@ -2,8 +2,8 @@ package dev.securedelivery.webadmin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.securedelivery.inbound.InboundReport;
 import dev.securedelivery.testing.TlsReportMail;
+import dev.securedelivery.tlsrpt.InboundReport;
 import dev.securedelivery.tlsrpt.ReceivedReportParser;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;

@@ -6,7 +6,9 @@ import dev.securedelivery.dns.DnssecValidation;
 import dev.securedelivery.mtasts.DomainNames;
 import dev.securedelivery.mtasts.FetchListener;
 import dev.securedelivery.mtasts.MtaStsEngine;
+import dev.securedelivery.mtasts.MtaStsEngineBuilder;
 import dev.securedelivery.mtasts.MtaStsFetcher;
+import dev.securedelivery.mtasts.PolicyCache;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.DomainOverride;
 import java.io.ByteArrayInputStream;
@@ -142,6 +144,7 @@ public final class PolicyEngineConfiguration {
     private final TlsReportingConfiguration tlsReports;
     private final InboundReportsConfiguration inboundReports;
     private final PostureConfiguration posture;
+    private final StoreConfiguration store;
 
     /** Every key the file may hold but the per-domain {@code tls-policy.<domain>} ones, in order. */
     public static Set<String> keys() {
@@ -152,6 +155,7 @@ public final class PolicyEngineConfiguration {
         known.addAll(TlsReportingConfiguration.KEYS);
         known.addAll(InboundReportsConfiguration.KEYS);
         known.addAll(PostureConfiguration.KEYS);
+        known.addAll(StoreConfiguration.KEYS);
         return Collections.unmodifiableSet(known);
     }
 
@@ -201,6 +205,7 @@ public final class PolicyEngineConfiguration {
         this.tlsReports = TlsReportingConfiguration.from(settings);
         this.inboundReports = InboundReportsConfiguration.from(settings);
         this.posture = PostureConfiguration.from(settings);
+        this.store = StoreConfiguration.from(settings, tlsReports.nodeName());
     }
 
     private static Map<String, DomainOverride> overrides(Settings settings) throws ConfigurationException {
@@ -321,6 +326,11 @@ public final class PolicyEngineConfiguration {
         return inboundReports;
     }
 
+    /** The {@code store} keys: where what the nodes of a cluster share is kept. */
+    public StoreConfiguration store() {
+        return store;
+    }
+
     /** The {@code posture.*} keys: the posture history. */
     public PostureConfiguration posture() {
         return posture;
@@ -334,16 +344,29 @@ public final class PolicyEngineConfiguration {
      */
     public DeliveryPolicy deliveryPolicy(Clock clock, FetchListener fetches)
             throws ConfigurationException, IOException {
+        return deliveryPolicy(clock, fetches, null);
+    }
+
+    /**
+     * {@link #deliveryPolicy(Clock, FetchListener)}, its MTA-STS policies kept in {@code sharedPolicies}
+     * (the cache the nodes of a cluster share) instead of {@code mta-sts.cache.directory}.
+     *
+     * @param sharedPolicies the shared cache, or null for this node's own
+     */
+    public DeliveryPolicy deliveryPolicy(Clock clock, FetchListener fetches, PolicyCache sharedPolicies)
+            throws ConfigurationException, IOException {
         DnsResolver dns = dnsResolver(clock);
-        if (cacheDirectory.isPresent()) {
+        if (cacheDirectory.isPresent() && sharedPolicies == null) {
             ConfiguredFiles.prepareDirectory(file.orElse(null), CACHE_DIRECTORY, cacheDirectory.get());
         }
         MtaStsEngine engine;
         try {
-            engine = mtaStsEngine(dns, mtaStsFetcher(dns).build())
-                    .clock(clock)
-                    .fetchListener(fetches)
-                    .build();
+            MtaStsEngineBuilder builder =
+                    mtaStsEngine(dns, mtaStsFetcher(dns).build()).clock(clock).fetchListener(fetches);
+            if (sharedPolicies != null) {
+                builder.policyCache(sharedPolicies);
+            }
+            engine = builder.build();
         } catch (IOException e) {
             throw new ConfigurationException(
                     file.orElse(null),
@@ -408,8 +431,8 @@ public final class PolicyEngineConfiguration {
      * An engine builder with the {@code mta-sts.*} settings applied, fetching with {@code fetcher}
      * (see {@link #mtaStsFetcher}); the caller may adjust it and build.
      */
-    public MtaStsEngine.Builder mtaStsEngine(DnsResolver dns, MtaStsFetcher fetcher) {
-        MtaStsEngine.Builder builder = MtaStsEngine.builder(dns)
+    public MtaStsEngineBuilder mtaStsEngine(DnsResolver dns, MtaStsFetcher fetcher) {
+        MtaStsEngineBuilder builder = MtaStsEngine.builder(dns)
                 .fetcher(fetcher)
                 .maxEntries(maxEntries)
                 .maxBytes(cacheMebibytes * MEBIBYTE)
@@ -429,6 +452,11 @@ public final class PolicyEngineConfiguration {
 
     public Optional<Path> cacheDirectory() {
         return cacheDirectory;
+    }
+
+    /** {@code mta-sts.cache.max-entries}: the most MTA-STS answers cached, and policies a shared cache keeps. */
+    public int mtaStsCacheEntries() {
+        return maxEntries;
     }
 
     // A PEM bundle, as administrators keep CA files; it replaces the JDK's trust store.

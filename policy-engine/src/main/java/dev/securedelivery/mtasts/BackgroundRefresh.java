@@ -30,7 +30,7 @@ final class BackgroundRefresh implements Runnable {
 
     private final AnswerCache cache;
     private final PolicyUpdater updater;
-    private final PolicyStore store;
+    private final PolicyCache store;
     private final Renewal renewal;
     private final Clock clock;
     private final long idleEvictionMillis;
@@ -41,7 +41,7 @@ final class BackgroundRefresh implements Runnable {
     BackgroundRefresh(
             AnswerCache cache,
             PolicyUpdater updater,
-            PolicyStore store,
+            PolicyCache store,
             Renewal renewal,
             Clock clock,
             long idleEvictionMillis,

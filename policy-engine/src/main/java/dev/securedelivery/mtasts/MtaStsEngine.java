@@ -4,11 +4,9 @@ import dev.securedelivery.dns.DnsResolver;
 import dev.securedelivery.tlsrpt.ResultType;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,7 +57,7 @@ import org.slf4j.MDC;
  *
  * <p>The parts: this class answers callers and runs one update per domain at a time; {@link
  * PolicyUpdater} decides each update (the RFC 8461 state machine); {@link AnswerCache} holds the
- * answers within their bounds; {@link PolicyStore} keeps policies on disk; {@link BackgroundRefresh}
+ * answers within their bounds; {@link PolicyCache} keeps policies beyond memory (on disk, or shared by the nodes); {@link BackgroundRefresh}
  * renews, refreshes and evicts between lookups.
  */
 public final class MtaStsEngine implements Closeable {
@@ -96,7 +94,7 @@ public final class MtaStsEngine implements Closeable {
     private final PolicyUpdater updater;
     private final BackgroundRefresh background;
     private final MtaStsFetcher fetcher;
-    private final PolicyStore store;
+    private final PolicyCache store;
     private final Clock clock;
     private final long lookupTimeoutMillis;
     private final long staleWaitMillis;
@@ -106,7 +104,7 @@ public final class MtaStsEngine implements Closeable {
     private final UpdateThreads workers;
     private final ScheduledExecutorService sweeper;
 
-    private MtaStsEngine(Builder builder, MtaStsFetcher fetcher, PolicyStore store) {
+    MtaStsEngine(MtaStsEngineBuilder builder, MtaStsFetcher fetcher, PolicyCache store) {
         this.fetcher = fetcher;
         this.store = store;
         this.clock = builder.clock;
@@ -140,8 +138,8 @@ public final class MtaStsEngine implements Closeable {
         }
     }
 
-    public static Builder builder(DnsResolver dns) {
-        return new Builder(dns);
+    public static MtaStsEngineBuilder builder(DnsResolver dns) {
+        return new MtaStsEngineBuilder(dns);
     }
 
     /**
@@ -444,180 +442,5 @@ public final class MtaStsEngine implements Closeable {
             thread.setDaemon(true);
             return thread;
         };
-    }
-
-    /** Settings of an engine; every one but the DNS resolver has a default. */
-    public static final class Builder {
-        private final DnsResolver dns;
-        private MtaStsFetcher fetcher;
-        private Path cacheDirectory;
-        private long maxStoreBytes = DEFAULT_MAX_STORE_BYTES;
-        private Clock clock = Clock.systemUTC();
-        private Duration lookupTimeout = Duration.ofSeconds(30);
-        private Duration staleWait = Duration.ofSeconds(2);
-        private Duration refreshInterval = Duration.ofDays(1);
-        private Duration idleEviction = Duration.ofDays(30);
-        private int maxEntries = 100_000;
-        private long maxBytes = DEFAULT_MAX_BYTES;
-        private Duration sweepInterval = Duration.ofSeconds(30);
-        private int updateThreads = DEFAULT_UPDATE_THREADS;
-        private int slowFetchThreads = DEFAULT_SLOW_FETCH_THREADS;
-        private Duration slowFetchAfter = DEFAULT_SLOW_FETCH_AFTER;
-        private boolean automaticSweeps = true;
-        private FetchListener fetchListener = FetchListener.NONE;
-
-        private Builder(DnsResolver dns) {
-            this.dns = Objects.requireNonNull(dns, "dns");
-        }
-
-        /**
-         * The fetcher for policies; the engine closes it. Without one, the engine builds one with
-         * the defaults of {@link MtaStsFetcher.Builder} and one connection per update thread and per
-         * slow fetch thread; a fetcher given here should allow as many.
-         */
-        public Builder fetcher(MtaStsFetcher fetcher) {
-            this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
-            return this;
-        }
-
-        /** Where policies are kept across restarts; in memory only if unset. */
-        public Builder cacheDirectory(Path directory) {
-            this.cacheDirectory = Objects.requireNonNull(directory, "directory");
-            return this;
-        }
-
-        /** The most the cache directory may hold, counted in 4 KiB blocks; the oldest files go first. */
-        public Builder maxStoreBytes(long maxBytes) {
-            if (maxBytes < 1024 * 1024) {
-                throw new IllegalArgumentException("maxStoreBytes must be at least 1 MiB, got " + maxBytes);
-            }
-            this.maxStoreBytes = maxBytes;
-            return this;
-        }
-
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /** The longest a caller waits for discovery before it gets the cached policy or a temporary failure. */
-        public Builder lookupTimeout(Duration timeout) {
-            this.lookupTimeout = positive(timeout, "lookup timeout");
-            return this;
-        }
-
-        /**
-         * The longest a caller waits for the update of a stale answer that can still be served (see
-         * {@link MtaStsEngine#lookup}) before it gets that answer; never more than the lookup timeout.
-         */
-        public Builder staleWait(Duration wait) {
-            this.staleWait = positive(wait, "stale wait");
-            return this;
-        }
-
-        /** How often a cached policy in use is fetched again, whatever its record says. */
-        public Builder refreshInterval(Duration interval) {
-            this.refreshInterval = positive(interval, "refresh interval");
-            return this;
-        }
-
-        /** How long an answer nobody asks for stays in memory (a stored policy stays on disk). */
-        public Builder idleEviction(Duration idle) {
-            this.idleEviction = positive(idle, "idle eviction");
-            return this;
-        }
-
-        /** The most answers kept in memory; the least recently used go first. */
-        public Builder maxEntries(int maxEntries) {
-            if (maxEntries < 1) {
-                throw new IllegalArgumentException("maxEntries must be at least 1, got " + maxEntries);
-            }
-            this.maxEntries = maxEntries;
-            return this;
-        }
-
-        /**
-         * The most heap the answers kept in memory may hold, estimated from what each holds (a policy
-         * is at most 64 KiB of patterns); the least recently used go first.
-         */
-        public Builder maxBytes(long maxBytes) {
-            if (maxBytes < 64 * 1024) {
-                throw new IllegalArgumentException("maxBytes must be at least 65536, got " + maxBytes);
-            }
-            this.maxBytes = maxBytes;
-            return this;
-        }
-
-        /** How often the background refresh and eviction run. */
-        public Builder sweepInterval(Duration interval) {
-            this.sweepInterval = positive(interval, "sweep interval");
-            return this;
-        }
-
-        /** Told of every policy fetch, for metrics. */
-        public Builder fetchListener(FetchListener listener) {
-            this.fetchListener = Objects.requireNonNull(listener, "listener");
-            return this;
-        }
-
-        /** For tests: sweeps run only when the test calls {@link MtaStsEngine#sweep()}. */
-        Builder manualSweeps() {
-            this.automaticSweeps = false;
-            return this;
-        }
-
-        /**
-         * How many domains are discovered and fetched at once (64 by default; threads are made only as
-         * needed): a policy host that trickles its answer holds one for up to the fetch deadline.
-         */
-        public Builder updateThreads(int threads) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("updateThreads must be at least 1, got " + threads);
-            }
-            this.updateThreads = threads;
-            return this;
-        }
-
-        /**
-         * How many fetches that run longer than {@link #slowFetchAfter} (a second by default) may each
-         * move to a thread of their own, made for them, leaving the {@link #updateThreads} to other
-         * domains (512 by default; 0: slow fetches keep their update thread). Past that number a slow
-         * fetch keeps its update thread: there are never more than both numbers together.
-         */
-        public Builder slowFetchThreads(int threads) {
-            if (threads < 0) {
-                throw new IllegalArgumentException("slowFetchThreads must be at least 0, got " + threads);
-            }
-            this.slowFetchThreads = threads;
-            return this;
-        }
-
-        /** How long a fetch runs before it counts as slow (see {@link #slowFetchThreads}). */
-        public Builder slowFetchAfter(Duration after) {
-            this.slowFetchAfter = positive(after, "slow fetch threshold");
-            return this;
-        }
-
-        /**
-         * Builds the engine.
-         *
-         * @throws IOException if the cache directory cannot be created or written
-         */
-        public MtaStsEngine build() throws IOException {
-            PolicyStore store = cacheDirectory == null ? null : new PolicyStore(cacheDirectory, maxStoreBytes);
-            MtaStsFetcher policyFetcher = fetcher != null
-                    ? fetcher
-                    : MtaStsFetcher.builder(dns)
-                            .maxConcurrentFetches(concurrentFetches(updateThreads, slowFetchThreads))
-                            .build();
-            return new MtaStsEngine(this, policyFetcher, store);
-        }
-
-        private static Duration positive(Duration duration, String what) {
-            if (duration.isZero() || duration.isNegative()) {
-                throw new IllegalArgumentException(what + " must be positive, got " + duration);
-            }
-            return duration;
-        }
     }
 }

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * controls a domain chooses its policy's size, and anyone can make us fetch policies of many domains.
  * Beyond the bound the files fetched longest ago go first (a policy in use is fetched at least daily).
  */
-final class PolicyStore {
+final class PolicyStore implements PolicyCache {
     private static final Logger LOGGER = LoggerFactory.getLogger(PolicyStore.class);
     private static final String MAGIC = "secure-delivery MTA-STS policy cache 1";
     private static final String TEMPORARY_DIRECTORY = ".tmp";
@@ -46,23 +46,6 @@ final class PolicyStore {
     private final Path temporary;
     private final long maxBytes;
     private final AtomicLong bytes = new AtomicLong();
-
-    /** A stored policy: what the engine needs to trust it again after a restart. */
-    static final class Stored {
-        final String id;
-        final long fetchedAtMillis;
-        final MtaStsPolicy policy;
-
-        Stored(String id, long fetchedAtMillis, MtaStsPolicy policy) {
-            this.id = id;
-            this.fetchedAtMillis = fetchedAtMillis;
-            this.policy = policy;
-        }
-
-        long expiresAtMillis() {
-            return fetchedAtMillis + policy.maxAgeSeconds() * 1000;
-        }
-    }
 
     PolicyStore(Path directory, long maxBytes) throws IOException {
         this.directory = Objects.requireNonNull(directory, "directory");
@@ -86,7 +69,8 @@ final class PolicyStore {
     }
 
     /** Stores {@code domain}'s policy; a failure is logged, the policy then lives in memory only. */
-    void save(String domain, String id, long fetchedAtMillis, String policyText) {
+    @Override
+    public void save(String domain, String id, long fetchedAtMillis, String policyText) {
         String content =
                 MAGIC + "\ndomain: " + domain + "\nid: " + id + "\nfetched: " + fetchedAtMillis + "\n\n" + policyText;
         Path file = fileOf(domain);
@@ -122,7 +106,8 @@ final class PolicyStore {
     }
 
     /** The stored policy of {@code domain}, or null when there is none or it cannot be read. */
-    Stored load(String domain) {
+    @Override
+    public Stored load(String domain) {
         Path file = fileOf(domain);
         try {
             if (Files.size(file) > MAX_FILE_BYTES) {
@@ -137,7 +122,8 @@ final class PolicyStore {
         }
     }
 
-    void delete(String domain) {
+    @Override
+    public void delete(String domain) {
         try {
             Path file = fileOf(domain);
             long size = blocks(sizeOf(file));
@@ -150,7 +136,8 @@ final class PolicyStore {
     }
 
     /** Deletes the files of policies expired at {@code nowMillis} and leftovers of interrupted writes. */
-    void deleteExpired(long nowMillis) {
+    @Override
+    public void deleteExpired(long nowMillis) {
         for (Path file : ownFiles()) {
             String name = file.getFileName().toString();
             Stored stored = load(name);

@@ -1,6 +1,7 @@
 package dev.securedelivery.mtasts;
 
 import dev.securedelivery.peertext.PeerText;
+import dev.securedelivery.tlsrpt.ResultType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +23,10 @@ final class PolicyUpdater {
     static final long MAX_FETCH_RETRY_MILLIS = Duration.ofHours(1).toMillis();
     static final long DNS_RETRY_MILLIS = Duration.ofSeconds(30).toMillis();
     static final long MAX_DNS_RETRY_MILLIS = Duration.ofMinutes(5).toMillis();
+    /** How long one node of a cluster may fetch a policy before another takes over: a fetch's longest run and more. */
+    static final Duration FETCH_LEASE = Duration.ofSeconds(75);
+
+    private static final long SHARED_POLL_MILLIS = 200;
 
     private static final Logger LOGGER = LoggerFactory.getLogger(MtaStsEngine.class);
 
@@ -29,7 +34,7 @@ final class PolicyUpdater {
     private final MtaStsFetcher fetcher;
     private final UpdateThreads threads;
     private final FetchListener fetchListener;
-    private final PolicyStore store;
+    private final PolicyCache store;
     private final Clock clock;
     private final long refreshIntervalMillis;
 
@@ -39,7 +44,7 @@ final class PolicyUpdater {
             MtaStsFetcher fetcher,
             UpdateThreads threads,
             FetchListener fetchListener,
-            PolicyStore store,
+            PolicyCache store,
             Clock clock,
             long refreshIntervalMillis) {
         this.discovery = discovery;
@@ -56,7 +61,7 @@ final class PolicyUpdater {
         if (store == null) {
             return null;
         }
-        PolicyStore.Stored stored = store.load(key);
+        PolicyCache.Stored stored = store.load(key);
         if (stored == null || stored.expiresAtMillis() <= clock.millis()) {
             return null;
         }
@@ -82,7 +87,11 @@ final class PolicyUpdater {
                 String id = txt.record().id();
                 long freshUntil = now + recheckMillis(txt.ttlSeconds());
                 if (cachedValid && id.equals(previous.policyId().orElse(null)) && !refetchDue) {
-                    return previous.refreshed(freshUntil, 0, null);
+                    // In a cluster, another node may have refreshed it meanwhile (same id, new text:
+                    // postfix-mta-sts-resolver issue 113): every node takes up the newest.
+                    MtaStsLookup shared =
+                            store != null && store.isShared() ? fromShared(key, id, previous, freshUntil) : null;
+                    return shared != null ? shared : previous.refreshed(freshUntil, 0, null);
                 }
                 return fetch(key, id, cachedValid ? previous : null, previous, freshUntil);
             }
@@ -141,6 +150,16 @@ final class PolicyUpdater {
      * @param previous the previous answer of any kind, for the failure count
      */
     private MtaStsLookup fetch(String key, String id, MtaStsLookup cached, MtaStsLookup previous, long freshUntil) {
+        if (store != null && store.isShared()) {
+            // One fetch for the cluster: another node's may be there already, or under way.
+            MtaStsLookup shared = fromShared(key, id, cached, freshUntil);
+            if (shared != null) {
+                return shared;
+            }
+            if (!store.claimFetch(key, clock.millis(), FETCH_LEASE)) {
+                return awaitShared(key, id, cached, previous, freshUntil);
+            }
+        }
         FetchListener.Completion completion = fetchListener.started(key);
         try {
             FetchedPolicy fetched = threads.fetch(() -> fetcher.fetch(key));
@@ -170,31 +189,98 @@ final class PolicyUpdater {
             return result;
         } catch (PolicyFetchException e) {
             completion.ended(e.resultType());
-            long now = clock.millis();
-            int failures = (previous == null ? 0 : previous.failures) + 1;
-            long retryAt = now + backoff(FETCH_RETRY_MILLIS, MAX_FETCH_RETRY_MILLIS, failures);
-            MtaStsFailure failure = new MtaStsFailure(e.resultType(), e.getMessage());
-            if (cached != null) {
-                warnUnlessNone(
-                        cached,
-                        "{}: could not refresh the MTA-STS policy: {}; the cached policy (id {})"
-                                + " applies until {}; next attempt at {}",
-                        key,
-                        failure,
-                        cached.policyId().orElse(""),
-                        cached.expiresAt().orElse(null),
-                        Instant.ofEpochMilli(retryAt));
-                return cached.refreshed(retryAt, failures, failure);
+            if (store != null) {
+                store.fetchFailed(key);
             }
-            LOGGER.warn(
-                    "{}: publishes an MTA-STS record (id {}) but its policy could not be fetched: {};"
-                            + " delivering as without MTA-STS (RFC 8461 3.3); next attempt at {}",
+            return fetchFailed(key, id, cached, previous, new MtaStsFailure(e.resultType(), e.getMessage()));
+        }
+    }
+
+    /**
+     * The policy another node of the cluster stored under {@code id}, if it is newer than {@code cached}
+     * and no refetch of it is due; else null. A node that adopts it enforces the same policy as the node
+     * that fetched it.
+     */
+    private MtaStsLookup fromShared(String key, String id, MtaStsLookup cached, long freshUntil) {
+        PolicyCache.Stored stored = store.load(key);
+        long now = clock.millis();
+        if (stored == null || !stored.id.equals(id) || stored.expiresAtMillis() <= now) {
+            return null;
+        }
+        if (cached != null && stored.fetchedAtMillis <= cached.fetchedAtMillis()) {
+            return null;
+        }
+        MtaStsLookup shared = MtaStsLookup.policy(key, stored.policy, stored.id, stored.fetchedAtMillis, freshUntil);
+        if (refetchDue(shared, now)) {
+            return null;
+        }
+        if (cached == null || !cached.policy().orElseThrow().equals(stored.policy)) {
+            LOGGER.info(
+                    "{}: MTA-STS policy id {} as another node fetched it: mode {}, mx {}, max_age {}",
                     key,
                     id,
-                    failure,
-                    Instant.ofEpochMilli(retryAt));
-            return MtaStsLookup.noPolicy(key, failure, retryAt, failures);
+                    stored.policy.mode(),
+                    stored.policy.mxPatterns(),
+                    stored.policy.maxAgeSeconds());
         }
+        return shared;
+    }
+
+    // Another node is fetching: its policy is waited for (on this update's thread, no delivery's), as
+    // long as its lease holds; a fetch that failed there, or never came, failed here too.
+    private MtaStsLookup awaitShared(
+            String key, String id, MtaStsLookup cached, MtaStsLookup previous, long freshUntil) {
+        long deadline = clock.millis() + FETCH_LEASE.toMillis();
+        while (clock.millis() < deadline) {
+            try {
+                Thread.sleep(SHARED_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            MtaStsLookup shared = fromShared(key, id, cached, freshUntil);
+            if (shared != null) {
+                return shared;
+            }
+            if (!store.isBeingFetched(key, clock.millis())) {
+                break;
+            }
+        }
+        return fetchFailed(
+                key,
+                id,
+                cached,
+                previous,
+                new MtaStsFailure(
+                        ResultType.STS_POLICY_FETCH_ERROR,
+                        "another node of the cluster was fetching the policy, and did not store it"));
+    }
+
+    private MtaStsLookup fetchFailed(
+            String key, String id, MtaStsLookup cached, MtaStsLookup previous, MtaStsFailure failure) {
+        long now = clock.millis();
+        int failures = (previous == null ? 0 : previous.failures) + 1;
+        long retryAt = now + backoff(FETCH_RETRY_MILLIS, MAX_FETCH_RETRY_MILLIS, failures);
+        if (cached != null) {
+            warnUnlessNone(
+                    cached,
+                    "{}: could not refresh the MTA-STS policy: {}; the cached policy (id {})"
+                            + " applies until {}; next attempt at {}",
+                    key,
+                    failure,
+                    cached.policyId().orElse(""),
+                    cached.expiresAt().orElse(null),
+                    Instant.ofEpochMilli(retryAt));
+            return cached.refreshed(retryAt, failures, failure);
+        }
+        LOGGER.warn(
+                "{}: publishes an MTA-STS record (id {}) but its policy could not be fetched: {};"
+                        + " delivering as without MTA-STS (RFC 8461 3.3); next attempt at {}",
+                key,
+                id,
+                failure,
+                Instant.ofEpochMilli(retryAt));
+        return MtaStsLookup.noPolicy(key, failure, retryAt, failures);
     }
 
     /** After a failed lookup: the cached policy if it still applies, else a temporary failure. */

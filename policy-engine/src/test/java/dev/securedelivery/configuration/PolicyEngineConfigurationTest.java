@@ -149,7 +149,7 @@ class PolicyEngineConfigurationTest {
                 "dns.resolvers | 192.0.2.53 | unknown key; the keys under dns. are dns.cache.max-entries,"
                         + " dns.cache.max-mib, dns.dnssec, dns.servers, dns.timeout, dns.trust-anchor",
                 "smtp.port | 25 | unknown key; every key starts with one of dns. inbound-reports. mta-sts. posture."
-                        + " tls-policy. tls-reports. tls. (docs/operations.md, \"Configuration\")",
+                        + " store. tls-policy. tls-reports. tls. (docs/operations.md, \"Configuration\")",
                 // networks an upload may go to
                 "tls-reports.upload-allowed-networks | localhost | expected networks such as 127.0.0.0/8, 10.1.0.0/16,"
                         + " fd00::/8: \"localhost\" is not an IPv4 or IPv6 address",

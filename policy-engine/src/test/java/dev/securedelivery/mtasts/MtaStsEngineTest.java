@@ -1039,17 +1039,17 @@ class MtaStsEngineTest {
         return engine(builder -> {});
     }
 
-    private MtaStsEngine engine(java.util.function.Consumer<MtaStsEngine.Builder> settings) {
+    private MtaStsEngine engine(java.util.function.Consumer<MtaStsEngineBuilder> settings) {
         return engine(Duration.ofSeconds(5), settings);
     }
 
-    private MtaStsEngine engine(Duration fetchTimeout, java.util.function.Consumer<MtaStsEngine.Builder> settings) {
+    private MtaStsEngine engine(Duration fetchTimeout, java.util.function.Consumer<MtaStsEngineBuilder> settings) {
         return engine(resolver(), fetchTimeout, settings);
     }
 
     private MtaStsEngine engine(
-            DnsResolver dns, Duration fetchTimeout, java.util.function.Consumer<MtaStsEngine.Builder> settings) {
-        MtaStsEngine.Builder builder = MtaStsEngine.builder(dns)
+            DnsResolver dns, Duration fetchTimeout, java.util.function.Consumer<MtaStsEngineBuilder> settings) {
+        MtaStsEngineBuilder builder = MtaStsEngine.builder(dns)
                 .fetcher(MtaStsFetcher.builder(dns)
                         .trustManager(CA.trustManager())
                         .port(server.port())

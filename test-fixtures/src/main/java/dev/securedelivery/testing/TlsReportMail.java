@@ -1,13 +1,18 @@
 package dev.securedelivery.testing;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Properties;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import javax.activation.DataHandler;
+import javax.mail.BodyPart;
 import javax.mail.MessagingException;
+import javax.mail.Multipart;
 import javax.mail.Session;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeBodyPart;
@@ -97,5 +102,38 @@ public final class TlsReportMail {
     public static MimeMessage message(String from, String to, String domain, String contentType, byte[] body)
             throws MessagingException {
         return message(Session.getInstance(new Properties()), from, to, domain, contentType, body);
+    }
+
+    /**
+     * The JSON of the report a report mail (RFC 8460 5.3, as received: headers and body) carries in its
+     * {@code application/tlsrpt+gzip} or {@code +json} part; null when it carries none.
+     */
+    public static String reportJsonIn(String mail) throws IOException {
+        try {
+            MimeMessage message = new MimeMessage(
+                    Session.getInstance(new Properties()),
+                    new ByteArrayInputStream(mail.getBytes(StandardCharsets.UTF_8)));
+            Object content = message.getContent();
+            if (!(content instanceof Multipart)) {
+                return null;
+            }
+            Multipart parts = (Multipart) content;
+            for (int i = 0; i < parts.getCount(); i++) {
+                BodyPart part = parts.getBodyPart(i);
+                String type = part.getContentType().toLowerCase(Locale.ROOT);
+                if (type.startsWith(GZIP) || type.startsWith(JSON)) {
+                    byte[] bytes = part.getInputStream().readAllBytes();
+                    if (type.startsWith(GZIP)) {
+                        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
+                            bytes = in.readAllBytes();
+                        }
+                    }
+                    return new String(bytes, StandardCharsets.UTF_8);
+                }
+            }
+            return null;
+        } catch (MessagingException e) {
+            throw new IOException(e);
+        }
     }
 }

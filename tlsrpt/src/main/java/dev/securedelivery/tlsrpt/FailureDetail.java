@@ -124,7 +124,7 @@ public final class FailureDetail {
      * the MX's HELO name, the extra information and the reason. What sessions are counted under once
      * a policy's results list as many kinds in full as they may ({@link PolicyResults}).
      */
-    FailureDetail withoutConnectionFields() {
+    public FailureDetail withoutConnectionFields() {
         return builder(resultType, sendingMtaIp, receivingMxHostname, null).build();
     }
 

@@ -27,8 +27,21 @@ public final class PolicyResults {
     private long successes;
     private final Map<FailureDetail, Long> failureDetails = new LinkedHashMap<>();
 
+    /** Results with these counts: {@code successes} sessions, and failed ones per detail. */
+    public static PolicyResults of(long successes, Map<FailureDetail, Long> failureDetails) {
+        PolicyResults results = new PolicyResults();
+        results.successes = successes;
+        results.failureDetails.putAll(failureDetails);
+        return results;
+    }
+
     void success() {
         successes++;
+    }
+
+    void add(PolicyResults other) {
+        successes += other.successes;
+        other.failureDetails.forEach((detail, count) -> failureDetails.merge(detail, count, Long::sum));
     }
 
     /** Counts a failed session under {@code counted}, which {@link #countedAs} chose. */

@@ -204,6 +204,26 @@ public final class SessionCounts {
         return list;
     }
 
+    /**
+     * Adds {@code results}, counted elsewhere under {@code policy} (a batch that could not be written
+     * where it was going), as they are: they were held to these bounds when they were counted.
+     */
+    public synchronized void add(ReportPeriod period, ReportedPolicy policy, PolicyResults results) {
+        Period counts = periods.computeIfAbsent(period, start -> new Period());
+        PolicyResults into = results(counts, policy);
+        into.add(results);
+    }
+
+    /** Adds {@code sessions} not counted in {@code period} (see {@link #uncounted}). */
+    public synchronized void addUncounted(ReportPeriod period, long sessions) {
+        periods.computeIfAbsent(period, start -> new Period()).uncounted += sessions;
+    }
+
+    /** Whether no session is counted here. */
+    public synchronized boolean isEmpty() {
+        return periods.isEmpty();
+    }
+
     /** Forgets {@code period}, once its reports are out. */
     public synchronized void forget(ReportPeriod period) {
         periods.remove(period);

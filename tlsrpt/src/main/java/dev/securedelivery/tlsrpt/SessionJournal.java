@@ -1,11 +1,8 @@
 package dev.securedelivery.tlsrpt;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Writer;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -50,7 +47,7 @@ import java.util.function.Consumer;
  * session naming an id its journal does not define is skipped and counted in
  * {@link #skippedLines()}.
  */
-public final class SessionJournal implements Closeable {
+public final class SessionJournal implements SessionCountStore {
     /**
      * The longest line replayed. The longest line written is a policy's: an MTA-STS policy is at
      * most 64 KiB (RFC 8461 3.3, as the fetch enforces) and TLSA records come in one DNS message
@@ -59,7 +56,6 @@ public final class SessionJournal implements Closeable {
     public static final int MAX_LINE_CHARS = 1024 * 1024;
 
     private static final String SUFFIX = ".journal";
-    private static final String NULL = "~";
 
     private final Path directory;
     private final SessionCounts counts;
@@ -180,6 +176,33 @@ public final class SessionJournal implements Closeable {
         return counts;
     }
 
+    @Override
+    public Duration periodLength() {
+        return counts.periodLength();
+    }
+
+    @Override
+    public List<ReportPeriod> periods() {
+        return counts.periods();
+    }
+
+    @Override
+    public List<String> domains(ReportPeriod period) {
+        List<String> domains = new ArrayList<>();
+        counts.domains(period).forEach(domains::add);
+        return domains;
+    }
+
+    @Override
+    public Map<ReportedPolicy, PolicyResults> of(ReportPeriod period, String policyDomain) {
+        return counts.of(period, policyDomain);
+    }
+
+    @Override
+    public long uncounted(ReportPeriod period) {
+        return counts.uncounted(period);
+    }
+
     /**
      * Lines of the journal that could not be read back at opening: a line cut by a crash or garbled
      * on disk, one over {@value #MAX_LINE_CHARS} characters, a session naming an id not defined.
@@ -192,6 +215,7 @@ public final class SessionJournal implements Closeable {
     // policy or detail past the counts' bounds is written as the one it was counted under, so that the
     // journal is bounded as they are and replaying it makes the same choices. A session not counted is
     // not written.
+    @Override
     public void success(ReportedPolicy policy, Instant at) {
         synchronized (counts) {
             SessionCounts.Counted counted = counts.success(policy, at);
@@ -201,6 +225,7 @@ public final class SessionJournal implements Closeable {
         }
     }
 
+    @Override
     public void failure(ReportedPolicy policy, FailureDetail detail, Instant at) {
         synchronized (counts) {
             SessionCounts.Counted counted = counts.failure(policy, detail, at);
@@ -211,6 +236,7 @@ public final class SessionJournal implements Closeable {
     }
 
     /** Forgets a period whose reports are out, on disk too. */
+    @Override
     public void forget(ReportPeriod period) throws IOException {
         counts.forget(period);
         Path journal = journalOf(period.start());
@@ -245,14 +271,7 @@ public final class SessionJournal implements Closeable {
         if (policyId == null) {
             policyId = String.valueOf(ids.nextPolicyId);
             ReportedPolicy policy = session.policy;
-            writeLine(
-                    out,
-                    "P",
-                    policyId,
-                    policy.type().name(),
-                    encode(policy.policyDomain()),
-                    list(policy.policyStrings()),
-                    list(policy.mxHosts()));
+            writeLine(out, "P", policyId, SessionEncoding.policy(policy));
             ids.definePolicy(policyId, policy);
         }
         if (session.detail == null) {
@@ -263,17 +282,7 @@ public final class SessionJournal implements Closeable {
         if (detailId == null) {
             detailId = String.valueOf(ids.nextDetailId);
             FailureDetail detail = session.detail;
-            writeLine(
-                    out,
-                    "D",
-                    detailId,
-                    encode(detail.resultType()),
-                    encode(detail.sendingMtaIp()),
-                    encode(detail.receivingMxHostname()),
-                    encode(detail.receivingMxHelo()),
-                    encode(detail.receivingIp()),
-                    encode(detail.additionalInformation()),
-                    encode(detail.failureReasonCode()));
+            writeLine(out, "D", detailId, SessionEncoding.detail(detail));
             ids.defineDetail(detailId, detail);
         }
         writeLine(out, "f", String.valueOf(session.at.toEpochMilli()), policyId, detailId);
@@ -294,13 +303,13 @@ public final class SessionJournal implements Closeable {
                     if (fields.length != 6) {
                         return null;
                     }
-                    ids.definePolicy(fields[1], policy(fields[2], fields[3], fields[4], fields[5]));
+                    ids.definePolicy(fields[1], SessionEncoding.policyOf(Arrays.copyOfRange(fields, 2, 6)));
                     return Session.DEFINITION;
                 case "D":
                     if (fields.length != 9) {
                         return null;
                     }
-                    ids.defineDetail(fields[1], detail(Arrays.copyOfRange(fields, 2, 9)));
+                    ids.defineDetail(fields[1], SessionEncoding.detailOf(Arrays.copyOfRange(fields, 2, 9)));
                     return Session.DEFINITION;
                 case "s":
                 case "f":
@@ -336,23 +345,9 @@ public final class SessionJournal implements Closeable {
         if (fields.length != (success ? 6 : 13)) {
             return null;
         }
-        ReportedPolicy policy = policy(fields[2], fields[3], fields[4], fields[5]);
-        FailureDetail detail = success ? null : detail(Arrays.copyOfRange(fields, 6, 13));
+        ReportedPolicy policy = SessionEncoding.policyOf(Arrays.copyOfRange(fields, 2, 6));
+        FailureDetail detail = success ? null : SessionEncoding.detailOf(Arrays.copyOfRange(fields, 6, 13));
         return new Session(Instant.ofEpochMilli(Long.parseLong(fields[1])), policy, detail);
-    }
-
-    private static ReportedPolicy policy(String type, String domain, String strings, String mxHosts) {
-        return ReportedPolicy.of(PolicyType.valueOf(type), unlist(strings), decode(domain), unlist(mxHosts));
-    }
-
-    // result-type, sending-mta-ip, receiving-mx-hostname, receiving-mx-helo, receiving-ip,
-    // additional-information, failure-reason-code
-    private static FailureDetail detail(String[] fields) {
-        return FailureDetail.builder(decode(fields[0]), decode(fields[1]), decode(fields[2]), decode(fields[4]))
-                .receivingMxHelo(decode(fields[3]))
-                .additionalInformation(decode(fields[5]))
-                .failureReasonCode(decode(fields[6]))
-                .build();
     }
 
     private void write() {
@@ -434,30 +429,6 @@ public final class SessionJournal implements Closeable {
         if (writeFailure != null) {
             throw new IOException("the TLS-RPT journal could not be written", writeFailure);
         }
-    }
-
-    private static String encode(String value) {
-        return value == null ? NULL : URLEncoder.encode(value, StandardCharsets.UTF_8);
-    }
-
-    private static String decode(String field) {
-        return field.equals(NULL) ? null : URLDecoder.decode(field, StandardCharsets.UTF_8);
-    }
-
-    private static String list(List<String> values) {
-        List<String> encoded = new ArrayList<>();
-        values.forEach(value -> encoded.add(encode(value)));
-        return String.join(",", encoded);
-    }
-
-    private static List<String> unlist(String field) {
-        List<String> values = new ArrayList<>();
-        if (!field.isEmpty()) {
-            for (String value : field.split(",", -1)) {
-                values.add(decode(value));
-            }
-        }
-        return values;
     }
 
     // One recorded session; the policy and failure detail are the very objects counted.

@@ -1,6 +1,5 @@
-package dev.securedelivery.reports;
+package dev.securedelivery.tlsrpt;
 
-import dev.securedelivery.tlsrpt.TlsRptRecord;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -11,40 +10,121 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reports not yet sent everywhere, one pair of files each in one directory: the report
- * ({@code <file name>}, gzip as sent) and where its sending stands ({@code <file name>.state}).
- * Each file is written to a temporary name and moved into place, the report before its state: a
- * crash leaves either a whole entry or a report without state, which {@link #load} deletes
- * (its period's journal was not yet forgotten, so the report is built again).
+ * The report queue of one node: reports not yet sent everywhere, one pair of files each in one
+ * directory: the report ({@code <file name>}, gzip as sent) and where its sending stands
+ * ({@code <file name>.state}). Each file is written to a temporary name and moved into place, the
+ * report before its state: a crash leaves either a whole entry or a report without state, which
+ * opening deletes (its period's journal was not yet forgotten, so the report is built again).
+ *
+ * <p>One node alone closes its periods, on one thread: every claim of a period is granted, and a
+ * report being sent is held in memory only. A report added again replaces the one of its name.
  */
-final class ReportOutbox {
+public final class ReportOutbox implements ReportQueue {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReportOutbox.class);
     private static final String STATE = ".state";
 
     private final Path directory;
+    private final String scope;
+    private final Map<String, PendingReport> pending = new ConcurrentHashMap<>();
+    private final Set<String> sending = ConcurrentHashMap.newKeySet();
 
-    ReportOutbox(Path directory) throws IOException {
+    private ReportOutbox(Path directory, String node) throws IOException {
         this.directory = Files.createDirectories(directory);
+        this.scope = node;
+    }
+
+    /**
+     * The outbox of {@code node} in {@code directory} (created if need be), with every whole entry
+     * read back.
+     */
+    public static ReportOutbox open(Path directory, String node) throws IOException {
+        ReportOutbox outbox = new ReportOutbox(directory, node);
+        for (PendingReport report : outbox.load()) {
+            outbox.pending.put(report.fileName(), report);
+        }
+        return outbox;
+    }
+
+    /** The node's name: each node's reports are its own. */
+    @Override
+    public String reportScope() {
+        return scope;
+    }
+
+    @Override
+    public boolean claimClosing(ReportPeriod period, Instant now, Duration lease) {
+        return true;
+    }
+
+    @Override
+    public void closed(ReportPeriod period) {
+        // The journal of the period is forgotten with it: nothing to keep.
+    }
+
+    @Override
+    public boolean isClosed(ReportPeriod period) {
+        return false;
+    }
+
+    @Override
+    public List<PendingReport> claimDue(Instant now, Duration lease) {
+        List<PendingReport> due = new ArrayList<>();
+        for (PendingReport report : pending()) {
+            if (!report.nextAttempt().isAfter(now) && sending.add(report.fileName())) {
+                due.add(report);
+            }
+        }
+        return due;
+    }
+
+    @Override
+    public Optional<PendingReport> claim(String fileName, Instant now, Duration lease) {
+        PendingReport report = pending.get(fileName);
+        return report != null && sending.add(fileName) ? Optional.of(report) : Optional.empty();
+    }
+
+    @Override
+    public List<PendingReport> pending() {
+        List<PendingReport> reports = new ArrayList<>(pending.values());
+        reports.sort(Comparator.comparing(PendingReport::fileName));
+        return reports;
     }
 
     /** Writes a new {@code report} and its state, replacing a report of the same name. */
-    void add(PendingReport report) throws IOException {
+    @Override
+    public void add(PendingReport report) throws IOException {
         atomicWrite(directory.resolve(report.fileName()), report.gzip());
-        update(report);
+        writeState(report);
+        pending.put(report.fileName(), report);
     }
 
     /** Writes where the sending of {@code report}, already added, stands. */
-    void update(PendingReport report) throws IOException {
+    @Override
+    public void update(PendingReport report) throws IOException {
+        try {
+            writeState(report);
+            pending.put(report.fileName(), report);
+        } finally {
+            sending.remove(report.fileName());
+        }
+    }
+
+    private void writeState(PendingReport report) throws IOException {
         Properties state = new Properties();
         state.setProperty("report-id", report.reportId());
         state.setProperty("policy-domain", report.policyDomain());
@@ -63,13 +143,19 @@ final class ReportOutbox {
     }
 
     /** Forgets {@code report}: sent everywhere, or given up. */
-    void remove(PendingReport report) throws IOException {
-        Files.deleteIfExists(directory.resolve(report.fileName() + STATE));
-        Files.deleteIfExists(directory.resolve(report.fileName()));
+    @Override
+    public void remove(PendingReport report) throws IOException {
+        try {
+            pending.remove(report.fileName());
+            Files.deleteIfExists(directory.resolve(report.fileName() + STATE));
+            Files.deleteIfExists(directory.resolve(report.fileName()));
+        } finally {
+            sending.remove(report.fileName());
+        }
     }
 
-    /** Every whole entry; what is left of an interrupted write is deleted. */
-    List<PendingReport> load() throws IOException {
+    // Every whole entry; what is left of an interrupted write is deleted.
+    private List<PendingReport> load() throws IOException {
         List<PendingReport> reports = new ArrayList<>();
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
@@ -119,7 +205,7 @@ final class ReportOutbox {
                     uris = new ArrayList<>(uris.subList(0, TlsRptRecord.MAX_REPORT_URIS));
                 }
             }
-            return new PendingReport(
+            return PendingReport.restored(
                     state.getProperty("report-id"),
                     state.getProperty("policy-domain"),
                     fileName,

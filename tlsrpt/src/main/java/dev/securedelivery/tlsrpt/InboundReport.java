@@ -1,8 +1,5 @@
-package dev.securedelivery.inbound;
+package dev.securedelivery.tlsrpt;
 
-import dev.securedelivery.tlsrpt.ReceivedFailure;
-import dev.securedelivery.tlsrpt.ReceivedPolicy;
-import dev.securedelivery.tlsrpt.ReceivedReport;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;

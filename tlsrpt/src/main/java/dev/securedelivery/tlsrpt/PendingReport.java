@@ -1,4 +1,4 @@
-package dev.securedelivery.reports;
+package dev.securedelivery.tlsrpt;
 
 import java.net.URI;
 import java.time.Instant;
@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * A report built and not yet sent to every place it goes: its gzip-compressed JSON (RFC 8460 5.2),
- * its names, and where its delivery stands.
+ * its names, and where its delivery stands. Kept in a {@link ReportQueue} until every target took it
+ * or its 24 hours of retries are over.
  */
 public final class PendingReport {
     private final String reportId;
@@ -20,7 +21,7 @@ public final class PendingReport {
     private final Instant nextAttempt;
     private final List<URI> targets;
 
-    PendingReport(
+    private PendingReport(
             String reportId,
             String policyDomain,
             String fileName,
@@ -40,7 +41,7 @@ public final class PendingReport {
     }
 
     /** A new report, to be sent at once; its targets come from the domain's record at sending time. */
-    static PendingReport of(String reportId, String policyDomain, String fileName, byte[] gzip, Instant now) {
+    public static PendingReport of(String reportId, String policyDomain, String fileName, byte[] gzip, Instant now) {
         return new PendingReport(reportId, policyDomain, fileName, gzip, now, 0, now, null);
     }
 
@@ -85,11 +86,26 @@ public final class PendingReport {
         return Optional.ofNullable(targets);
     }
 
-    PendingReport withTargets(List<URI> remaining) {
+    /** A report as a queue kept it: every field as it was written. */
+    public static PendingReport restored(
+            String reportId,
+            String policyDomain,
+            String fileName,
+            byte[] gzip,
+            Instant created,
+            int attempts,
+            Instant nextAttempt,
+            List<URI> targets) {
+        return new PendingReport(reportId, policyDomain, fileName, gzip, created, attempts, nextAttempt, targets);
+    }
+
+    /** The same report, still to go to {@code remaining}. */
+    public PendingReport withTargets(List<URI> remaining) {
         return new PendingReport(reportId, policyDomain, fileName, gzip, created, attempts, nextAttempt, remaining);
     }
 
-    PendingReport retriedAt(Instant next) {
+    /** The same report after one more attempt that left some target without it, tried again at {@code next}. */
+    public PendingReport retriedAt(Instant next) {
         return new PendingReport(reportId, policyDomain, fileName, gzip, created, attempts + 1, next, targets);
     }
 
