@@ -14,28 +14,17 @@ import dev.securedelivery.policy.DomainName;
 import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.testing.TestHttpsServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.Principal;
-import java.security.PrivateKey;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -48,19 +37,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.ExtendedSSLSession;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedKeyManager;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Type;
 
@@ -98,7 +79,6 @@ public final class ColdPlansBenchmark {
     /** The waits on the longest chain: _mta-sts TXT, then the policy host's A/AAAA, then the fetch. */
     private static final long CRITICAL_PATH_WAIT_MILLIS = 20 + 20 + 50;
 
-    private static final int NAMES_PER_CERTIFICATE = 100;
     private static final String BLACK_HOLE_ADDRESS = "127.0.0.2";
     /** The policy hosts' HTTPS server: its TLS work is the far end's, done on this machine too. */
     private static final String SERVER_THREADS = "test-https-server";
@@ -440,142 +420,13 @@ public final class ColdPlansBenchmark {
                 .add("mta-sts." + domain + ".", Type.A, blackHoled ? BLACK_HOLE_ADDRESS : "127.0.0.1");
     }
 
-    /**
-     * One server for every policy host, as a hosting provider's: certificates of 100 names each, the
-     * one that names the requested host chosen by SNI (one certificate of 10,000 names would make
-     * every handshake carry 300 KB).
-     */
     private SSLContext serverContext() throws GeneralSecurityException, IOException {
-        KeyStore all = KeyStore.getInstance("PKCS12");
-        all.load(null, null);
-        char[] password = "bench".toCharArray();
-        Map<String, String> aliasByHost = new HashMap<>();
         List<String> names = new ArrayList<>();
         for (int i = 0; i < domains; i++) {
             names.add("mta-sts." + domain(i));
         }
         names.add("mta-sts.alone.example");
-        Path file = Files.createTempFile("cold-plans", ".p12");
-        try {
-            for (int from = 0; from < names.size(); from += NAMES_PER_CERTIFICATE) {
-                List<String> group = names.subList(from, Math.min(names.size(), from + NAMES_PER_CERTIFICATE));
-                ca.issue(group.toArray(new String[0])).writePkcs12(file, "bench");
-                KeyStore one = KeyStore.getInstance("PKCS12");
-                try (InputStream in = Files.newInputStream(file)) {
-                    one.load(in, password);
-                }
-                String alias = "group" + from;
-                String original = Collections.list(one.aliases()).get(0);
-                all.setEntry(
-                        alias,
-                        one.getEntry(original, new KeyStore.PasswordProtection(password)),
-                        new KeyStore.PasswordProtection(password));
-                for (String name : group) {
-                    aliasByHost.put(name, alias);
-                }
-            }
-        } finally {
-            Files.deleteIfExists(file);
-        }
-        KeyManagerFactory factory = KeyManagerFactory.getInstance("SunX509");
-        factory.init(all, password);
-        X509ExtendedKeyManager keys = (X509ExtendedKeyManager) factory.getKeyManagers()[0];
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(new KeyManager[] {new BySni(keys, aliasByHost)}, null, new SecureRandom());
-        return context;
-    }
-
-    /** Chooses the certificate that names the host the client asked for. */
-    private static final class BySni extends X509ExtendedKeyManager {
-        private final X509ExtendedKeyManager keys;
-        private final Map<String, String> aliasByHost;
-
-        BySni(X509ExtendedKeyManager keys, Map<String, String> aliasByHost) {
-            this.keys = keys;
-            this.aliasByHost = aliasByHost;
-        }
-
-        @Override
-        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-            SSLSession handshake = engine.getHandshakeSession();
-            if (handshake instanceof ExtendedSSLSession) {
-                for (SNIServerName name : ((ExtendedSSLSession) handshake).getRequestedServerNames()) {
-                    if (name instanceof SNIHostName) {
-                        String alias = aliasByHost.get(((SNIHostName) name).getAsciiName());
-                        if (alias != null) {
-                            return alias;
-                        }
-                    }
-                }
-            }
-            return null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return keys.getServerAliases(keyType, issuers);
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return keys.getCertificateChain(alias);
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return keys.getPrivateKey(alias);
-        }
-    }
-
-    /** Accepts every connection and never sends a byte. */
-    private static final class BlackHole implements AutoCloseable {
-        private final ServerSocket socket;
-        private final List<Socket> held = Collections.synchronizedList(new ArrayList<>());
-        private final AtomicLong accepted = new AtomicLong();
-
-        BlackHole(InetSocketAddress address) throws IOException {
-            socket = new ServerSocket();
-            socket.bind(address, 1024);
-            Thread acceptor = new Thread(
-                    () -> {
-                        while (!socket.isClosed()) {
-                            try {
-                                held.add(socket.accept());
-                                accepted.incrementAndGet();
-                            } catch (IOException e) {
-                                return;
-                            }
-                        }
-                    },
-                    "black-hole");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-            synchronized (held) {
-                for (Socket connection : held) {
-                    connection.close();
-                }
-            }
-        }
+        return SharedPolicyHost.serverContext(ca, names);
     }
 
     private void close() throws IOException {

@@ -134,7 +134,7 @@ public final class DomainDelivery {
             boolean lastTry,
             boolean domainMissingIsTemporary,
             CompletableFuture<DeliveryPlan> planning) {
-        Decided result = new Decided(envelope);
+        RecipientDecisions result = new RecipientDecisions(envelope);
         if (refuseUnsendableAddresses(envelope, result)) {
             return result.finish(null);
         }
@@ -204,7 +204,7 @@ public final class DomainDelivery {
      * (RFC 5321 4.1.2: a control character, quoted or not; X.1.3), and every recipient when it is the
      * sender's (X.1.7). Whether no recipient is left to deliver.
      */
-    private static boolean refuseUnsendableAddresses(Envelope envelope, Decided result) {
+    private static boolean refuseUnsendableAddresses(Envelope envelope, RecipientDecisions result) {
         Optional<String> sender = envelope.sender();
         if (sender.isPresent()) {
             try {
@@ -241,7 +241,7 @@ public final class DomainDelivery {
         return result.undecidedOf(envelope.recipients()).isEmpty();
     }
 
-    private DeliveryPlan plan(Envelope envelope, CompletableFuture<DeliveryPlan> planning, Decided result) {
+    private DeliveryPlan plan(Envelope envelope, CompletableFuture<DeliveryPlan> planning, RecipientDecisions result) {
         DomainName domain = envelope.destination();
         try {
             // The destination's own plan: what its DANE, MTA-STS and the local overrides ask.
@@ -289,7 +289,7 @@ public final class DomainDelivery {
     }
 
     // The destination's plan held to what the message demands (REQUIRETLS, TLS-Required: No, a level).
-    private void deliverAsDemanded(Envelope envelope, DeliveryPlan planned, Decided result) {
+    private void deliverAsDemanded(Envelope envelope, DeliveryPlan planned, RecipientDecisions result) {
         MessageSecurity security = envelope.security();
         DeliveryPlan plan = planned.forMessage(security);
         if (plan != planned) {
@@ -316,7 +316,7 @@ public final class DomainDelivery {
      * @param planned the destination's own plan, which TLS reports judge sessions by
      * @param plan the plan for this message
      */
-    private void attempt(Envelope envelope, DeliveryPlan planned, DeliveryPlan plan, Decided result) {
+    private void attempt(Envelope envelope, DeliveryPlan planned, DeliveryPlan plan, RecipientDecisions result) {
         TlsRptRecorder recording = envelope.reported() ? recorder : null;
         DeliveryAttempt decisive = null;
         // The last session each recipient was not sent in: what that server said of it.
@@ -535,79 +535,5 @@ public final class DomainDelivery {
             return EnhancedStatus.transientFailure(7, 5);
         }
         return EnhancedStatus.transientFailure(4, 3);
-    }
-
-    /** The fates decided so far, each recipient at most once. */
-    private static final class Decided {
-        private final Envelope envelope;
-        private final Map<String, RecipientFate> fates = new LinkedHashMap<>();
-        private final List<DeliveryAttempt> attempts = new ArrayList<>();
-        private boolean interrupted;
-
-        Decided(Envelope envelope) {
-            this.envelope = envelope;
-        }
-
-        void decide(RecipientFate fate) {
-            RecipientFate earlier = fates.get(fate.recipient());
-            // A deferral may be overtaken by a later try (the RFC 8461 5.1 retry); a final fate never is.
-            if (earlier != null && earlier.fate() != Fate.DEFERRED) {
-                throw new IllegalStateException(fate.recipient() + " already has its fate: " + earlier);
-            }
-            fates.put(fate.recipient(), fate);
-        }
-
-        List<String> undecidedOf(List<String> recipients) {
-            List<String> undecided = new ArrayList<>();
-            for (String recipient : recipients) {
-                RecipientFate fate = fates.get(recipient);
-                if (fate == null) {
-                    undecided.add(recipient);
-                }
-            }
-            return undecided;
-        }
-
-        // Deferred recipients tried once more in the same delivery.
-        void reopen(List<String> deferred) {
-            deferred.forEach(fates::remove);
-        }
-
-        List<String> deferred() {
-            List<String> deferred = new ArrayList<>();
-            fates.forEach((recipient, fate) -> {
-                if (fate.fate() == Fate.DEFERRED) {
-                    deferred.add(recipient);
-                }
-            });
-            return deferred;
-        }
-
-        void deferUndecided(EnhancedStatus status, String cause, ResultType type, DeliveryAttempt attempt) {
-            for (String recipient : undecidedOf(envelope.recipients())) {
-                decide(RecipientFate.deferred(recipient, status, cause, type, attempt));
-            }
-        }
-
-        Decided deferAll(EnhancedStatus status, String cause, ResultType type) {
-            deferUndecided(status, cause, type, null);
-            return this;
-        }
-
-        Decided bounceAll(EnhancedStatus status, String cause) {
-            for (String recipient : undecidedOf(envelope.recipients())) {
-                decide(RecipientFate.bounced(recipient, status, cause, null, null));
-            }
-            return this;
-        }
-
-        DeliveryResult finish(DeliveryPlan plan) {
-            deferUndecided(EnhancedStatus.TRANSIENT, "not tried", null, null);
-            List<RecipientFate> ordered = new ArrayList<>();
-            for (String recipient : envelope.recipients()) {
-                ordered.add(fates.get(recipient));
-            }
-            return new DeliveryResult(envelope.destination(), ordered, plan, attempts, interrupted);
-        }
     }
 }
