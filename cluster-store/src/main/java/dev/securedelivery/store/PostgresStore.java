@@ -208,6 +208,11 @@ public final class PostgresStore implements Closeable {
         return new PostgresOutcomes(this, local, maxDomains);
     }
 
+    /** The deferred messages of every node and when each is due. */
+    public PostgresWaitingList waitingList() {
+        return new PostgresWaitingList(this);
+    }
+
     public PostgresPolicyCache policyCache(int maxEntries) {
         return new PostgresPolicyCache(this, maxEntries);
     }

@@ -125,7 +125,21 @@ final class Schema {
                     + " detail text NOT NULL,"
                     + " count bigint NOT NULL,"
                     + " PRIMARY KEY (node, domain, kind, name, detail),"
-                    + " FOREIGN KEY (node, domain) REFERENCES delivery_outcomes ON DELETE CASCADE)");
+                    + " FOREIGN KEY (node, domain) REFERENCES delivery_outcomes ON DELETE CASCADE)",
+            // The deferred messages and when each is due; one node at a time holds a due one (the lease)
+            // while it puts it back in its queue.
+            "CREATE TABLE waiting_mail ("
+                    + " mail_key text PRIMARY KEY,"
+                    + " queue text NOT NULL,"
+                    + " domain text NOT NULL,"
+                    + " due_at bigint NOT NULL,"
+                    + " retries integer NOT NULL,"
+                    + " cause text NOT NULL,"
+                    + " in_waiting_room boolean NOT NULL,"
+                    + " lease_owner text,"
+                    + " lease_until bigint)",
+            "CREATE INDEX waiting_mail_due ON waiting_mail (queue, due_at) WHERE in_waiting_room",
+            "CREATE INDEX waiting_mail_domain ON waiting_mail (domain)");
 
     private Schema() {}
 

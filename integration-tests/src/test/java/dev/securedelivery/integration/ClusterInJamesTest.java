@@ -69,7 +69,7 @@ class ClusterInJamesTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     // One try an hour, and the sample's inbound report mailet on (its address, tlsrpt@example.com).
     private static final Map<String, String> MAILETS = Map.of(
-            "<delayTime>5000, 100000, 500000</delayTime>",
+            "<delayTime>5 minutes, 10 minutes, 20 minutes, 40 minutes, 108*66 minutes</delayTime>",
             "<delayTime>3600000</delayTime>",
             "<mailet match=\"All\" class=\"RecipientRewriteTable\">",
             "<mailet match=\"RecipientIs=tlsrpt@example.com\" class=\"dev.securedelivery.inbound.InboundTlsReports\">"

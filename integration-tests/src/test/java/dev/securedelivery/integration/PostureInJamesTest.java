@@ -53,8 +53,9 @@ class PostureInJamesTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
     // One deferral only: the next try would come after an hour.
-    private static final Map<String, String> ONE_TRY_AN_HOUR =
-            Map.of("<delayTime>5000, 100000, 500000</delayTime>", "<delayTime>3600000</delayTime>");
+    private static final Map<String, String> ONE_TRY_AN_HOUR = Map.of(
+            "<delayTime>5 minutes, 10 minutes, 20 minutes, 40 minutes, 108*66 minutes</delayTime>",
+            "<delayTime>3600000</delayTime>");
 
     private Path directory;
 

@@ -102,7 +102,8 @@ class SecureRemoteDeliveryOnJames39Test {
     void aMailOfTheJames39ApiIsDeliveredWithDane() throws Exception {
         FakeMailContext context = FakeMailContext.defaultContext();
         // DomainList is only read for a HELO name when heloName is not given.
-        mailet = new SecureRemoteDelivery(null, queues, metrics, engine);
+        // The memory queue honours delays: no waiting room, so no repository store.
+        mailet = new SecureRemoteDelivery(null, queues, null, metrics, engine);
         mailet.init(FakeMailetConfig.builder()
                 .mailetName("SecureRemoteDelivery")
                 .mailetContext(context)

@@ -3,6 +3,7 @@ package dev.securedelivery.dashboard;
 import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.tlsrpt.PolicyType;
 import dev.securedelivery.tlsrpt.ResultType;
+import dev.securedelivery.waiting.DomainWaiting;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ public final class DashboardData {
     private final List<Domain> domains;
     private final List<Failure> failures;
     private final List<InboundReports> inboundReports;
+    private final List<DomainWaiting> waiting;
     private final Optional<String> sourceNote;
 
     private DashboardData(Builder builder) {
@@ -45,6 +47,7 @@ public final class DashboardData {
         this.domains = List.copyOf(builder.domains);
         this.failures = List.copyOf(builder.failures);
         this.inboundReports = List.copyOf(builder.inboundReports);
+        this.waiting = List.copyOf(builder.waiting);
         this.sourceNote = builder.sourceNote;
     }
 
@@ -120,6 +123,11 @@ public final class DashboardData {
     }
 
     /** What the person reading should know about where the figures come from, if anything. */
+    /** What waits now to be tried again, per destination domain, soonest due first. */
+    public List<DomainWaiting> waiting() {
+        return waiting;
+    }
+
     public Optional<String> sourceNote() {
         return sourceNote;
     }
@@ -366,6 +374,7 @@ public final class DashboardData {
         private final List<Domain> domains = new ArrayList<>();
         private final List<Failure> failures = new ArrayList<>();
         private final List<InboundReports> inboundReports = new ArrayList<>();
+        private final List<DomainWaiting> waiting = new ArrayList<>();
         private Optional<String> sourceNote = Optional.empty();
 
         private Builder(String node, Instant generatedAt, LocalDate from, LocalDate to) {
@@ -409,6 +418,11 @@ public final class DashboardData {
 
         public Builder inboundReports(InboundReports reports) {
             inboundReports.add(Objects.requireNonNull(reports, "reports"));
+            return this;
+        }
+
+        public Builder waiting(DomainWaiting domain) {
+            waiting.add(Objects.requireNonNull(domain, "domain"));
             return this;
         }
 

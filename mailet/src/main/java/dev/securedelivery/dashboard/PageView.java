@@ -15,7 +15,7 @@ import java.util.Locale;
  * is null, and the template says so instead.
  */
 final class PageView {
-    private static final DateTimeFormatter MINUTE =
+    static final DateTimeFormatter MINUTE =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     final String node;
@@ -37,6 +37,7 @@ final class PageView {
     final DomainTable domains;
     final FailureTable failures;
     final InboundTable inbound;
+    final WaitingTable waiting;
 
     PageView(DashboardData data) {
         this.node = data.node();
@@ -58,6 +59,7 @@ final class PageView {
         this.domains = DomainTable.of(data.domains());
         this.failures = FailureTable.of(data.failures());
         this.inbound = InboundTable.of(data.inboundReports());
+        this.waiting = WaitingTable.of(data.waiting());
     }
 
     /** The page's own Content-Security-Policy, repeated in a {@code <meta>} element. */

@@ -10,6 +10,7 @@ import dev.securedelivery.tlsrpt.PolicyType;
 import dev.securedelivery.tlsrpt.ReceivedFailure;
 import dev.securedelivery.tlsrpt.ReceivedPolicy;
 import dev.securedelivery.tlsrpt.ResultType;
+import dev.securedelivery.waiting.WaitingList;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -44,13 +45,19 @@ public final class PostureDashboardSource implements DashboardSource {
     private final String node;
     private final Optional<PostureHistory> posture;
     private final InboundReportStore inbound;
+    private final WaitingList waiting;
     private final Clock clock;
 
     public PostureDashboardSource(
-            String node, Optional<PostureHistory> posture, InboundReportStore inbound, Clock clock) {
+            String node,
+            Optional<PostureHistory> posture,
+            InboundReportStore inbound,
+            WaitingList waiting,
+            Clock clock) {
         this.node = node;
         this.posture = posture;
         this.inbound = inbound;
+        this.waiting = waiting;
         this.clock = clock;
     }
 
@@ -69,7 +76,18 @@ public final class PostureDashboardSource implements DashboardSource {
             data.sourceNote("This engine keeps no posture history: no delivery mailet has started it yet.");
         }
         addInboundReports(data, from, to);
+        addWaiting(data);
         return data.build();
+    }
+
+    private void addWaiting(DashboardData.Builder data) {
+        try {
+            // One more than the page shows: it then says that more were left out.
+            waiting.byDomain(DashboardPage.MAX_DOMAINS + 1).forEach(data::waiting);
+        } catch (IOException e) {
+            LOGGER.warn("secure-delivery: the dashboard could not read the waiting messages: {}", e.getMessage());
+            data.sourceNote("The waiting messages could not be read: " + e.getMessage());
+        }
     }
 
     private static void addPosture(

@@ -9,6 +9,8 @@ import dev.securedelivery.peertext.PeerText;
 import dev.securedelivery.posture.Protection;
 import dev.securedelivery.posture.Publication;
 import dev.securedelivery.smtp.EnhancedStatus;
+import dev.securedelivery.waiting.WaitingMail;
+import dev.securedelivery.waitingroom.DelayedRequeue;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +32,6 @@ import org.apache.james.core.MaybeSender;
 import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailPrioritySupport;
-import org.apache.james.queue.api.MailQueue;
 import org.apache.james.server.core.MailImpl;
 import org.apache.james.transport.mailets.remote.delivery.Bouncer;
 import org.apache.james.transport.mailets.remote.delivery.DeliveryRetriesHelper;
@@ -71,7 +72,7 @@ final class MailFates {
     }
 
     private final RemoteDeliveryConfiguration configuration;
-    private final MailQueue queue;
+    private final DelayedRequeue requeue;
     private final MailetContext context;
     private final MetricFactory metrics;
     private final DeliveryOutcomes outcomes;
@@ -80,14 +81,14 @@ final class MailFates {
 
     MailFates(
             RemoteDeliveryConfiguration configuration,
-            MailQueue queue,
+            DelayedRequeue requeue,
             MailetContext context,
             MetricFactory metrics,
             DeliveryOutcomes outcomes,
             PostureCounter posture,
             Clock clock) {
         this.configuration = configuration;
-        this.queue = queue;
+        this.requeue = requeue;
         this.context = context;
         this.metrics = metrics;
         this.outcomes = outcomes;
@@ -161,7 +162,11 @@ final class MailFates {
             Mail copy = mail.duplicate();
             try {
                 copy.setName(mail.getName());
-                enqueueDeferred(copy, retries, true);
+                enqueueDeferred(
+                        copy,
+                        retries,
+                        true,
+                        "4.3.0 internal failure: " + failure.getClass().getSimpleName());
             } finally {
                 LifecycleUtil.dispose(copy);
             }
@@ -203,7 +208,8 @@ final class MailFates {
         Duration delay;
         try {
             copy = copyFor(mail, deferred, whole ? "" : "-deferred");
-            delay = enqueueDeferred(copy, retries, countRetry);
+            RecipientFate first = deferred.get(0);
+            delay = enqueueDeferred(copy, retries, countRetry, first.status() + " " + first.cause());
         } catch (Exception | LinkageError e) {
             LOGGER.error(
                     "SecureRemoteDelivery: {}: the copy for {} cannot be queued again",
@@ -236,7 +242,8 @@ final class MailFates {
         return true;
     }
 
-    private Duration enqueueDeferred(Mail copy, int retries, boolean countRetry) throws Exception {
+    // Back to wait for its retry: in the queue where it honours the delay, in the waiting room otherwise.
+    private Duration enqueueDeferred(Mail copy, int retries, boolean countRetry, String cause) throws Exception {
         List<Duration> delays = configuration.getDelayTimes();
         Duration delay = countRetry ? delays.get(Math.min(retries, delays.size() - 1)) : Duration.ZERO;
         if (countRetry) {
@@ -247,7 +254,7 @@ final class MailFates {
             // RemoteDelivery's usePriority: mail that waits goes behind fresh mail.
             copy.setAttribute(MailPrioritySupport.LOW_PRIORITY_ATTRIBUTE);
         }
-        queue.enQueue(copy, delay);
+        requeue.requeue(copy, domainOf(copy), delay, PeerText.clean(cause, WaitingMail.MAX_CAUSE));
         return delay;
     }
 
@@ -457,7 +464,8 @@ final class MailFates {
                             AttributeValue.of(status.subject()),
                             AttributeValue.of(status.detail())))));
             copy.setAttribute(new Attribute(HELD_BOUNCE_CAUSE, AttributeValue.of(cause)));
-            Duration delay = enqueueDeferred(copy, DeliveryRetriesHelper.retrieveRetries(copy), true);
+            Duration delay = enqueueDeferred(
+                    copy, DeliveryRetriesHelper.retrieveRetries(copy), true, "a bounce held: " + status + " " + cause);
             // Queued: a failure to say so must not send a second copy to the error processor.
             try {
                 LOGGER.info(

@@ -1,5 +1,6 @@
 package dev.securedelivery.mailet;
 
+import dev.securedelivery.waitingroom.DelayedRequeue;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -72,6 +73,7 @@ final class OutgoingQueue<P> implements AutoCloseable {
     }
 
     private final MailQueue queue;
+    private final DelayedRequeue requeue;
     private final ExecutorService deliveries;
     private final Scheduler dequeueThread;
     private final Duration shutdownWait;
@@ -100,6 +102,7 @@ final class OutgoingQueue<P> implements AutoCloseable {
      */
     OutgoingQueue(
             MailQueue queue,
+            DelayedRequeue requeue,
             int threads,
             int ahead,
             Duration setAsideAfter,
@@ -109,6 +112,7 @@ final class OutgoingQueue<P> implements AutoCloseable {
             LongSupplier nanoTime,
             Delivery<P> delivery) {
         this.queue = queue;
+        this.requeue = requeue;
         this.prepareAgainAfterNanos = prepareAgainAfter.toNanos();
         this.nanoTime = nanoTime;
         this.shutdownWait = shutdownWait;
@@ -268,7 +272,11 @@ final class OutgoingQueue<P> implements AutoCloseable {
             Mail mail = item.getMail();
             copy = mail.duplicate();
             copy.setName(mail.getName());
-            queue.enQueue(copy, setAsideFor);
+            requeue.requeue(
+                    copy,
+                    destination == null ? "" : destination,
+                    setAsideFor,
+                    "set aside while its destination's plan is made");
         } catch (Exception | LinkageError e) {
             LOGGER.warn(
                     "SecureRemoteDelivery: a message to {} cannot be set aside while its plan is made ({});"

@@ -20,9 +20,12 @@ import dev.securedelivery.reports.TlsReports;
 import dev.securedelivery.store.PostgresStore;
 import dev.securedelivery.store.StoreException;
 import dev.securedelivery.tlsrpt.InboundReportStore;
+import dev.securedelivery.waiting.InMemoryWaitingList;
+import dev.securedelivery.waiting.WaitingList;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,6 +50,8 @@ public final class SecureDeliveryEngine implements Closeable {
     private final Clock clock;
     private final DeliveryOutcomes outcomes;
     private final OutcomesByNode outcomesByNode;
+    private final WaitingList waitingList;
+    private final Duration waitingLease;
     private final TlsReports tlsReports;
     private final PostureHistory posture;
     private final TlsRptProbe tlsRptProbe;
@@ -63,8 +68,11 @@ public final class SecureDeliveryEngine implements Closeable {
             PostureHistory posture,
             InboundReportStore inboundReports,
             String node,
-            PostgresStore shared) {
+            PostgresStore shared,
+            Duration waitingLease) {
         this.posture = posture;
+        this.waitingLease = waitingLease;
+        this.waitingList = shared == null ? new InMemoryWaitingList() : shared.waitingList();
         this.policy = Objects.requireNonNull(policy, "policy");
         this.pkixTrust = Objects.requireNonNull(pkixTrust, "pkixTrust");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -183,7 +191,15 @@ public final class SecureDeliveryEngine implements Closeable {
                 ? new InboundReports(inbound, clock)
                 : shared.inboundReports(inbound.retention(), inbound.maxReports(), inbound.maxBytes());
         return new SecureDeliveryEngine(
-                policy, configuration.pkixTrustManager(), clock, reports, posture, inboundReports, node, shared);
+                policy,
+                configuration.pkixTrustManager(),
+                clock,
+                reports,
+                posture,
+                inboundReports,
+                node,
+                shared,
+                configuration.store().lease());
     }
 
     public DeliveryPolicy policy() {
@@ -201,6 +217,16 @@ public final class SecureDeliveryEngine implements Closeable {
     /** Per destination domain, what deliveries did since start: for operators. */
     public DeliveryOutcomes outcomes() {
         return outcomes;
+    }
+
+    /** The deferred messages and when each is due: every node's where the nodes share a store. */
+    public WaitingList waitingList() {
+        return waitingList;
+    }
+
+    /** How long a node holds the deferred messages it puts back in the queue before another may. */
+    public Duration waitingLease() {
+        return waitingLease;
     }
 
     /** Every node's outcomes where the nodes share a store; this node's alone otherwise. */

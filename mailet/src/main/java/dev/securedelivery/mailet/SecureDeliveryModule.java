@@ -117,7 +117,7 @@ public final class SecureDeliveryModule extends AbstractModule {
     @Singleton
     DashboardSource dashboardSource(SecureDeliveryEngine engine, InboundReportStore inboundReports) {
         String node = engine.isShared() ? "cluster (this node " + engine.nodeName() + ")" : engine.nodeName();
-        return new PostureDashboardSource(node, engine.posture(), inboundReports, engine.clock());
+        return new PostureDashboardSource(node, engine.posture(), inboundReports, engine.waitingList(), engine.clock());
     }
 
     // Named as James names its files, relative to its working directory (conf/secure-delivery.properties).

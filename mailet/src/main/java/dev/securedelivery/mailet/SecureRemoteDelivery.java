@@ -12,6 +12,10 @@ import dev.securedelivery.smtp.SessionReuse;
 import dev.securedelivery.smtp.SmtpClient;
 import dev.securedelivery.smtp.SmtpLimits;
 import dev.securedelivery.smtp.SmtpSettings;
+import dev.securedelivery.waitingroom.DelayedRequeue;
+import dev.securedelivery.waitingroom.QueueDelay;
+import dev.securedelivery.waitingroom.QueueDelaySupport;
+import dev.securedelivery.waitingroom.WaitingRoom;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -31,6 +35,10 @@ import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.lifecycle.api.LifecycleUtil;
+import org.apache.james.mailrepository.api.MailRepositoryPath;
+import org.apache.james.mailrepository.api.MailRepositoryStore;
+import org.apache.james.mailrepository.api.MailRepositoryUrl;
+import org.apache.james.mailrepository.api.Protocol;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.metrics.api.TimeMetric;
 import org.apache.james.queue.api.MailQueue;
@@ -85,6 +93,10 @@ public final class SecureRemoteDelivery extends GenericMailet {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(SecureRemoteDelivery.class);
     private static final Duration DEFAULT_SHUTDOWN_WAIT = Duration.ofSeconds(30);
+    /** The mailet parameter naming the mail repository deferred mail waits in where the queue drops delays. */
+    static final String WAITING_REPOSITORY = "waitingRepository";
+
+    static final String DEFAULT_WAITING_PATH = "var/mail/secure-delivery-waiting/";
     /** Messages whose plans are made while they wait for a delivery thread. */
     private static final int DEFAULT_PLAN_AHEAD = 100;
     /**
@@ -103,6 +115,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
 
     private final DomainList domainList;
     private final MailQueueFactory<?> queueFactory;
+    private final MailRepositoryStore repositories;
     private final MetricFactory metrics;
     private final SecureDeliveryEngine engine;
 
@@ -112,15 +125,19 @@ public final class SecureRemoteDelivery extends GenericMailet {
     private MailFates fates;
     private OutgoingQueue<DeliveryPlan> outgoing;
     private IdleSessions idleSessions;
+    private DelayedRequeue requeue;
+    private WaitingRoom waitingRoom;
 
     @Inject
     public SecureRemoteDelivery(
             DomainList domainList,
             MailQueueFactory<?> queueFactory,
+            MailRepositoryStore repositories,
             MetricFactory metrics,
             SecureDeliveryEngine engine) {
         this.domainList = domainList;
         this.queueFactory = queueFactory;
+        this.repositories = repositories;
         this.metrics = metrics;
         this.engine = engine;
     }
@@ -180,9 +197,10 @@ public final class SecureRemoteDelivery extends GenericMailet {
         // plan-ahead message's. A queue some other mailet created first keeps its own count.
         queue = queueFactory.createQueue(
                 configuration.getOutGoingQueueName(), MailQueueFactory.prefetchCount(threads + planAhead));
+        requeue = delayedRequeue();
         fates = new MailFates(
                 configuration,
-                queue,
+                requeue,
                 getMailetContext(),
                 metrics,
                 engine.outcomes(),
@@ -193,6 +211,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 engine.clock());
         outgoing = new OutgoingQueue<DeliveryPlan>(
                 queue,
+                requeue,
                 threads,
                 planAhead,
                 SET_ASIDE_AFTER,
@@ -225,6 +244,53 @@ public final class SecureRemoteDelivery extends GenericMailet {
                 configuration.getDelayTimes(),
                 limits,
                 reuse);
+    }
+
+    // Where deferred mail waits for its retry: in the queue if it honours delays, in the waiting room if not.
+    private DelayedRequeue delayedRequeue() throws MessagingException {
+        QueueDelaySupport delays = QueueDelaySupport.of(queue, getInitParameter(QueueDelaySupport.PARAMETER));
+        DelayedRequeue chosen;
+        if (delays.honoured()) {
+            chosen = new QueueDelay(queue, engine.waitingList(), engine.clock());
+        } else {
+            MailRepositoryUrl url = waitingRepository();
+            try {
+                waitingRoom = WaitingRoom.open(
+                        repositories.select(url),
+                        url.asString(),
+                        queue,
+                        engine.waitingList(),
+                        engine.clock(),
+                        engine.waitingLease());
+            } catch (MailRepositoryStore.MailRepositoryStoreException e) {
+                throw new MessagingException(
+                        "SecureRemoteDelivery: the waiting room " + url.asString() + " cannot be opened: "
+                                + e.getMessage(),
+                        e);
+            }
+            chosen = waitingRoom;
+        }
+        LOGGER.info("SecureRemoteDelivery: {}: deferred mail waits {}", delays.reason(), chosen.describe());
+        return chosen;
+    }
+
+    // waitingRepository, or var/mail/secure-delivery-waiting/ in the server's default kind of repository.
+    private MailRepositoryUrl waitingRepository() throws MessagingException {
+        String configured = getInitParameter(WAITING_REPOSITORY);
+        if (configured != null && !configured.isBlank()) {
+            try {
+                return MailRepositoryUrl.from(configured.trim());
+            } catch (RuntimeException e) {
+                throw new MessagingException("SecureRemoteDelivery: " + WAITING_REPOSITORY
+                        + " must be a mail repository URL such as postgres://var/mail/secure-delivery-waiting/, got \""
+                        + configured + "\"");
+            }
+        }
+        Protocol protocol = repositories
+                .defaultProtocol()
+                .orElseThrow(() -> new MessagingException("SecureRemoteDelivery: James names no default kind of"
+                        + " mail repository; set " + WAITING_REPOSITORY + " to the one deferred mail waits in"));
+        return MailRepositoryUrl.fromPathAndProtocol(protocol, MailRepositoryPath.from(DEFAULT_WAITING_PATH));
     }
 
     // RemoteDelivery parameters this mailet cannot honour are refused rather than ignored.
@@ -325,6 +391,7 @@ public final class SecureRemoteDelivery extends GenericMailet {
             MailQueue.MailQueueItem item, CompletableFuture<DeliveryPlan> plan) {
         Mail mail = item.getMail();
         DeliveryResult result = null;
+        requeue.taken(mail);
         try {
             if (mail.getRecipients().isEmpty()) {
                 LOGGER.warn("SecureRemoteDelivery: {} has no recipient left; nothing to deliver", mail.getName());
@@ -414,6 +481,10 @@ public final class SecureRemoteDelivery extends GenericMailet {
     public void destroy() {
         if (outgoing != null) {
             outgoing.close();
+        }
+        if (waitingRoom != null) {
+            // After the delivery threads: none of them puts a message in it any more.
+            waitingRoom.close();
         }
         if (idleSessions != null) {
             // After the delivery threads: none of them can keep a session any more.

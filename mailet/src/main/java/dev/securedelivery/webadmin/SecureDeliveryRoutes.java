@@ -15,6 +15,7 @@ import dev.securedelivery.posture.PostureViews;
 import dev.securedelivery.reports.TlsReports;
 import dev.securedelivery.tlsrpt.InboundReport;
 import dev.securedelivery.tlsrpt.InboundReportStore;
+import dev.securedelivery.waiting.WaitingList;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -55,6 +56,7 @@ import spark.Service;
  * DELETE /secure-delivery/mta-sts/{domain}            forget a domain's policy (memory and disk)
  * DELETE /secure-delivery/mta-sts                     forget every policy
  * GET    /secure-delivery/outcomes                    per destination domain, what deliveries did
+ * GET    /secure-delivery/deferred?domain=            per destination domain, the messages waiting to be retried
  * GET    /secure-delivery/outcomes/{domain}           one domain's (404 if none yet)
  * GET    /secure-delivery/tls-reports                 this period's session counts per policy domain,
  *                                                     and the reports waiting to be sent
@@ -70,6 +72,9 @@ import spark.Service;
  * The TLS report routes answer 404 while {@code tls-reports.enabled} is false.
  */
 public final class SecureDeliveryRoutes implements Routes {
+    /** The most destination domains {@code /deferred} lists, the soonest due first. */
+    static final int MAX_DEFERRED_DOMAINS = 1_000;
+
     static final String BASE = "/secure-delivery";
     private static final long PLAN_TIMEOUT_SECONDS = 60;
     private static final Logger LOGGER = LoggerFactory.getLogger(SecureDeliveryRoutes.class);
@@ -132,6 +137,7 @@ public final class SecureDeliveryRoutes implements Routes {
         service.get(BASE + "/outcomes", (request, response) -> outcomes(), json);
         service.get(BASE + "/outcomes/:domain", (request, response) -> outcomes(domain(request)), json);
 
+        service.get(BASE + "/deferred", (request, response) -> deferred(request), json);
         defineTlsReports(service);
         service.get(BASE + "/inbound-reports", (request, response) -> inboundReports(request), json);
         new DashboardRoute(dashboard, engine.clock()).define(service);
@@ -298,6 +304,20 @@ public final class SecureDeliveryRoutes implements Routes {
             }
         }
         throw notFound("No cached MTA-STS answer for " + domain);
+    }
+
+    // What waits to be tried again, per destination domain (every node's where they share a store).
+    private Map<String, Object> deferred(Request request) throws IOException {
+        String rawDomain = request.queryParams("domain");
+        String domain = null;
+        if (rawDomain != null) {
+            domain = DomainNames.normalize(rawDomain);
+            if (domain == null) {
+                throw badRequest("Not a domain name: " + PeerText.clean(rawDomain, 300));
+            }
+        }
+        WaitingList waiting = engine.waitingList();
+        return SecureDeliveryViews.deferred(waiting.size(), waiting.byDomain(MAX_DEFERRED_DOMAINS), domain);
     }
 
     // Every node's counts added up, each node's apart under "nodes" (where the nodes share a store).

@@ -16,6 +16,7 @@ import dev.securedelivery.tlsrpt.ReceivedReport;
 import dev.securedelivery.tlsrpt.ReportPeriod;
 import dev.securedelivery.tlsrpt.ReportedPolicy;
 import dev.securedelivery.tlsrpt.TlsRptReport;
+import dev.securedelivery.waiting.DomainWaiting;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,6 +65,31 @@ public final class SecureDeliveryViews {
             nodes.put(node, nodeView);
         });
         view.put("nodes", nodes);
+        return view;
+    }
+
+    /**
+     * The messages waiting to be tried again: {@code messages} in all, and per destination domain (only
+     * {@code onlyDomain}'s if not null) {@code messages}, {@code nextDue}, {@code retries} (the most
+     * any spent) and {@code lastCause}.
+     */
+    static Map<String, Object> deferred(long messages, List<DomainWaiting> domains, String onlyDomain) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("messages", messages);
+        List<Map<String, Object>> shown = new ArrayList<>();
+        for (DomainWaiting domain : domains) {
+            if (onlyDomain != null && !onlyDomain.equals(domain.domain())) {
+                continue;
+            }
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("domain", domain.domain());
+            row.put("messages", domain.messages());
+            row.put("nextDue", domain.nextDue().toString());
+            row.put("retries", domain.mostRetries());
+            row.put("lastCause", domain.lastCause());
+            shown.add(row);
+        }
+        view.put("domains", shown);
         return view;
     }
 

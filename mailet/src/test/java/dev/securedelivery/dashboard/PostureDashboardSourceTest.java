@@ -14,6 +14,9 @@ import dev.securedelivery.testing.TlsReportMail;
 import dev.securedelivery.tlsrpt.PolicyType;
 import dev.securedelivery.tlsrpt.ReceivedReportParser;
 import dev.securedelivery.tlsrpt.ResultType;
+import dev.securedelivery.waiting.DomainWaiting;
+import dev.securedelivery.waiting.InMemoryWaitingList;
+import dev.securedelivery.waiting.WaitingMail;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +43,7 @@ class PostureDashboardSourceTest {
     private final TestClock clock = new TestClock(Instant.parse("2026-11-28T10:00:00Z"));
     private PostureStore posture;
     private InboundReports inbound;
+    private final InMemoryWaitingList waiting = new InMemoryWaitingList();
     private PostureDashboardSource source;
 
     @BeforeEach
@@ -49,7 +53,7 @@ class PostureDashboardSourceTest {
         properties.setProperty(
                 "inbound-reports.directory", directory.resolve("inbound").toString());
         inbound = new InboundReports(PolicyEngineConfiguration.from(properties).inboundReports(), clock);
-        source = new PostureDashboardSource("node1", Optional.of(posture), inbound, clock);
+        source = new PostureDashboardSource("node1", Optional.of(posture), inbound, waiting, clock);
     }
 
     @AfterEach
@@ -148,11 +152,46 @@ class PostureDashboardSourceTest {
 
     @Test
     void withoutAPostureHistoryThePageSaysSo() {
-        DashboardData data = new PostureDashboardSource("node1", Optional.empty(), inbound, clock).load(DAY1, DAY2);
+        DashboardData data =
+                new PostureDashboardSource("node1", Optional.empty(), inbound, waiting, clock).load(DAY1, DAY2);
 
         assertThat(data.days())
                 .allSatisfy(day -> assertThat(day.delivered().total()).isZero());
         assertThat(data.sourceNote())
                 .hasValueSatisfying(note -> assertThat(note).contains("no posture history"));
+    }
+
+    @Test
+    void whatWaitsNowIsShownPerDestinationSoonestDueFirst() throws Exception {
+        waiting.add(new WaitingMail(
+                "m1",
+                "outgoing",
+                "late.example",
+                clock.instant().plusSeconds(600),
+                2,
+                "4.7.5 tlsa-invalid",
+                WaitingMail.Place.WAITING_ROOM));
+        waiting.add(new WaitingMail(
+                "m2",
+                "outgoing",
+                "soon.example",
+                clock.instant().plusSeconds(60),
+                1,
+                "4.2.1 busy",
+                WaitingMail.Place.QUEUE));
+
+        DashboardData data = source.load(DAY1, DAY2);
+
+        assertThat(data.waiting())
+                .extracting(DomainWaiting::domain, DomainWaiting::messages, DomainWaiting::mostRetries)
+                .containsExactly(Tuple.tuple("soon.example", 1L, 1), Tuple.tuple("late.example", 1L, 2));
+        String page = DashboardPage.render(data);
+        assertThat(page)
+                .contains("<tr data-waiting-domain=\"late.example\"><th scope=\"row\" class=\"name\">late.example</th>")
+                .contains("<code>4.7.5 tlsa-invalid</code>");
+        assertThat(DashboardPage.render(new PostureDashboardSource(
+                                "node1", Optional.of(posture), inbound, new InMemoryWaitingList(), clock)
+                        .load(DAY1, DAY2)))
+                .contains("No message waits to be tried again.");
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.securedelivery.delivery.DeliveryOutcomes;
 import dev.securedelivery.delivery.DeliveryResults;
+import dev.securedelivery.waiting.InMemoryWaitingList;
+import dev.securedelivery.waitingroom.QueueDelay;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
@@ -90,7 +92,7 @@ class MailFatesTest {
                 domainList());
         return new MailFates(
                 configuration,
-                queue,
+                new QueueDelay(queue, new InMemoryWaitingList(), Clock.systemUTC()),
                 context,
                 metrics,
                 new DeliveryOutcomes(Clock.systemUTC(), 100),

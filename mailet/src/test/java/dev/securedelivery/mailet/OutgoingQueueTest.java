@@ -3,6 +3,8 @@ package dev.securedelivery.mailet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.securedelivery.waiting.InMemoryWaitingList;
+import dev.securedelivery.waitingroom.QueueDelay;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -260,6 +262,7 @@ class OutgoingQueueTest {
             MemoryMailQueueFactory.MemoryCacheableMailQueue from) {
         loop = new OutgoingQueue<>(
                 from,
+                new QueueDelay(from, new InMemoryWaitingList(), Clock.systemUTC()),
                 1,
                 10,
                 setAsideAfter,

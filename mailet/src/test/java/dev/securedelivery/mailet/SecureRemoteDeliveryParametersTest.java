@@ -81,7 +81,7 @@ class SecureRemoteDeliveryParametersTest {
 
     // Refusals come before anything is built: no engine, queue or metrics are needed to see them.
     private static void init(String parameter, String value) throws MessagingException {
-        SecureRemoteDelivery mailet = new SecureRemoteDelivery(null, null, null, null);
+        SecureRemoteDelivery mailet = new SecureRemoteDelivery(null, null, null, null, null);
         mailet.init(FakeMailetConfig.builder()
                 .mailetName("SecureRemoteDelivery")
                 .mailetContext(FakeMailContext.defaultContext())

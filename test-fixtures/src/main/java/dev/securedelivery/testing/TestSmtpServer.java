@@ -62,6 +62,7 @@ public final class TestSmtpServer implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
     private final List<String> deferred = new CopyOnWriteArrayList<>();
+    private final List<RecipientAttempt> attempts = new CopyOnWriteArrayList<>();
     private final AtomicInteger sessions = new AtomicInteger();
     private final Map<MessageContext, String> mailParameters = new ConcurrentHashMap<>();
     private final AtomicInteger resets = new AtomicInteger();
@@ -129,6 +130,33 @@ public final class TestSmtpServer implements AutoCloseable {
         return this;
     }
 
+    /** Recipients no longer deferred: the destination has recovered. */
+    public TestSmtpServer accept(String recipient) {
+        deferred.remove(recipient.toLowerCase(java.util.Locale.ROOT));
+        return this;
+    }
+
+    /** Every RCPT TO seen, refused, deferred or taken, with when it came: the attempts a client made. */
+    public List<RecipientAttempt> recipientAttempts() {
+        return List.copyOf(attempts);
+    }
+
+    /** One RCPT TO, as it came. */
+    public static final class RecipientAttempt {
+        public final String recipient;
+        public final java.time.Instant at;
+
+        RecipientAttempt(String recipient, java.time.Instant at) {
+            this.recipient = recipient;
+            this.at = at;
+        }
+
+        @Override
+        public String toString() {
+            return recipient + " at " + at;
+        }
+    }
+
     /** Names itself {@code name} in its EHLO reply (the greeting keeps {@code mx.test}). */
     public TestSmtpServer hostName(String name) {
         this.hostName = name;
@@ -182,6 +210,7 @@ public final class TestSmtpServer implements AutoCloseable {
 
             @Override
             public void recipient(String recipient) throws RejectException {
+                attempts.add(new RecipientAttempt(recipient, java.time.Instant.now()));
                 if (refused.contains(recipient.toLowerCase(java.util.Locale.ROOT))) {
                     throw new RejectException(550, "5.1.1 no such user: " + recipient);
                 }
