@@ -137,6 +137,85 @@ final class JamesProcess implements AutoCloseable {
         return new JamesProcess(home, builder.start(), output, ports.smtp, ports.webAdmin);
     }
 
+    /**
+     * A node of James 3.9.0's postgres-app ({@link PostgresApp39}) with the James 3.9 extension jar:
+     * postgres-app's sample {@code conf/} (its PostgreSQL repositories and mail container), the ports,
+     * SMTP server (STARTTLS, REQUIRETLS), WebAdmin routes and logging of our distribution, James's
+     * {@code postgres.properties} naming {@code database}, and {@code rabbitmq.properties} naming the
+     * broker, which turns the mail queue into RabbitMQ's. The delivery mailet replaces RemoteDelivery,
+     * its parameters {@code mailet}.
+     */
+    static JamesProcess launchPostgresApp(
+            Path home,
+            Properties secureDelivery,
+            int mxPort,
+            PostgresApp39 james,
+            Path extension,
+            Map<String, String> database,
+            java.net.URI amqp,
+            java.net.URI management,
+            String mailet)
+            throws IOException {
+        Path conf = Files.createDirectories(home.resolve("conf"));
+        copyFiles(james.sampleConfiguration(), conf);
+        Files.copy(james.searchProperties(), conf.resolve("search.properties"), StandardCopyOption.REPLACE_EXISTING);
+        for (String file : List.of(
+                "smtpserver.xml",
+                "imapserver.xml",
+                "pop3server.xml",
+                "lmtpserver.xml",
+                "managesieveserver.xml",
+                "jmap.properties",
+                "jmx.properties",
+                "webadmin.properties",
+                "extensions.properties",
+                "logback.xml")) {
+            Files.copy(DISTRIBUTION_CONF.resolve(file), conf.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+        }
+        // postgres-app's mail container, RemoteDelivery replaced by ours (with the line configure() rewrites).
+        String container = Files.readString(conf.resolve("mailetcontainer.xml"));
+        int start = container.indexOf("<mailet match=\"All\" class=\"RemoteDelivery\">");
+        int end = container.indexOf("</mailet>", start) + "</mailet>".length();
+        if (start < 0) {
+            throw new IllegalStateException("postgres-app's mailetcontainer.xml no longer has RemoteDelivery");
+        }
+        Files.writeString(
+                conf.resolve("mailetcontainer.xml"),
+                container.substring(0, start)
+                        + "<mailet match=\"All\" class=\"dev.securedelivery.mailet.SecureRemoteDelivery\">" + mailet
+                        + "<traceHeader>false</traceHeader></mailet>" + container.substring(end));
+        Properties postgres = new Properties();
+        postgres.putAll(database);
+        try (OutputStream out = Files.newOutputStream(conf.resolve("postgres.properties"))) {
+            postgres.store(out, "written by JamesProcess");
+        }
+        Files.writeString(
+                conf.resolve("rabbitmq.properties"),
+                "uri=" + amqp + "\nmanagement.uri=" + management + "\nmanagement.user=guest\n"
+                        + "management.password=guest\nmailqueue.size.metricsEnabled=false\n"
+                        + "task.consumption.enabled=true\n");
+        Ports ports = configure(home, secureDelivery, mxPort, Map.of());
+        Path extensions = Files.createDirectories(home.resolve("extensions-jars"));
+        Files.copy(extension, extensions.resolve(extension.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        JamesUnderTest.writeSmtpKeyStore(conf);
+
+        Path output = home.resolve("james.out");
+        ProcessBuilder builder = new ProcessBuilder(
+                        james.java().toString(),
+                        "-Xmx512m",
+                        "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1",
+                        "-Dworking.directory=" + home + "/",
+                        "-Dlogback.configurationFile=" + conf.resolve("logback.xml"),
+                        "-cp",
+                        james.classPath(),
+                        "org.apache.james.PostgresJamesServerMain")
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        return new JamesProcess(home, builder.start(), output, ports.smtp, ports.webAdmin);
+    }
+
     private static final class Ports {
         final int smtp;
         final int webAdmin;
