@@ -4,6 +4,7 @@ import dev.securedelivery.mtasts.MtaStsFetcher;
 import dev.securedelivery.mtasts.MtaStsPolicy;
 import dev.securedelivery.mtasts.MtaStsRecord;
 import dev.securedelivery.mtasts.MtaStsSyntaxException;
+import dev.securedelivery.owndomains.Fixes;
 import dev.securedelivery.tlsrpt.TlsRptRecord;
 import dev.securedelivery.tlsrpt.TlsRptSyntaxException;
 import java.io.IOException;

@@ -3,6 +3,7 @@ package dev.securedelivery.cli;
 import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.mtasts.FetchListener;
+import dev.securedelivery.owndomains.Fixes;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.DomainName;

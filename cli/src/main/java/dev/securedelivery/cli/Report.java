@@ -15,7 +15,8 @@ import java.util.Map;
  *   <li>{@value #OK}: all is well (informational findings only);</li>
  *   <li>{@value #INVALID_INPUT}: the command line, a file or the configuration cannot be used;</li>
  *   <li>{@value #POLICY_PROBLEM}: at least one problem was found (an invalid policy or record, an MX
- *       outside the policy, a certificate or TLSA mismatch, mail that cannot be delivered now);</li>
+ *       outside the policy, a certificate or TLSA mismatch, mail that cannot be delivered now), or a
+ *       warning (a certificate about to expire: soon a problem);</li>
  *   <li>{@value #LOOKUP_FAILURE}: no problem found, but a lookup failed (DNS timeout or SERVFAIL),
  *       so the answer is incomplete.</li>
  * </ul>
@@ -29,6 +30,7 @@ final class Report {
     enum Level {
         OK,
         INFO,
+        WARNING,
         PROBLEM,
         LOOKUP_FAILURE
     }
@@ -53,6 +55,11 @@ final class Report {
 
     Report info(String about, String message, String fix) {
         return add(Level.INFO, about, message, fix);
+    }
+
+    /** Not wrong yet, but soon: counts as a problem in the exit code. */
+    Report warning(String about, String message, String fix) {
+        return add(Level.WARNING, about, message, fix);
     }
 
     Report problem(String about, String message, String fix) {
@@ -82,7 +89,7 @@ final class Report {
     int exitCode() {
         boolean lookupFailed = false;
         for (Map<String, Object> finding : findings) {
-            if ("problem".equals(finding.get("level"))) {
+            if ("problem".equals(finding.get("level")) || "warning".equals(finding.get("level"))) {
                 return POLICY_PROBLEM;
             }
             lookupFailed |= "lookup-failure".equals(finding.get("level"));

@@ -26,6 +26,8 @@ public final class SecureDeliveryCli {
             "  probe DOMAIN        the plan, then a connection to each MX address with its requirement",
             "  verify DOMAIN       for the domain's owner: _mta-sts record, policy, MX coverage,",
             "                      certificates, TLSA records, _smtp._tls records; each problem with its fix",
+            "  publish DOMAIN      for the domain's owner: the MTA-STS, TLS-RPT and TLSA records and the",
+            "                      policy to publish, from James's MX hosts and SMTP keystore",
             "  lint-policy FILE    check an MTA-STS policy body offline (- for standard input)",
             "  lint-txt RECORD     check an _mta-sts (v=STSv1) or _smtp._tls (v=TLSRPTv1) TXT value offline",
             "  posture [DOMAIN]    how securely mail left, per day and destination domain, as James last",
@@ -41,6 +43,11 @@ public final class SecureDeliveryCli {
             "  --csv                 posture: CSV (RFC 4180), a row per day and domain",
             "  --from DAY, --to DAY  posture: the days shown, YYYY-MM-DD (default: the last 30)",
             "  --posture-dir DIR     posture: the history's directory; replaces posture.directory",
+            "  --james-home DIR      publish: James's working directory (default: here), its conf/smtpserver.xml",
+            "  --mx HOST             publish: an MX host (repeatable; default: the domain's MX records)",
+            "  --next FILE           publish: the PEM certificate of the next key, for a key change",
+            "  --report-address ADDR publish: where TLS reports go (default: tlsrpt@DOMAIN)",
+            "  --enforce             publish: the policy in mode enforce (default: testing first)",
             "",
             "exit codes: 0 all well, 1 invalid input, 2 problems found, 3 a lookup failed");
 
@@ -85,6 +92,8 @@ public final class SecureDeliveryCli {
                 case "posture":
                     // Its own output: the same JSON as WebAdmin's posture route, or CSV.
                     return Posture.run(options, configuration(options), out);
+                case "publish":
+                    return Publish.run(options, configuration(options), out);
                 default:
                     err.println("secure-delivery: unknown command \"" + options.command + "\"");
                     err.println(USAGE);
@@ -167,6 +176,11 @@ public final class SecureDeliveryCli {
         String from;
         String to;
         Path postureDirectory;
+        Path jamesHome;
+        final List<String> mx = new ArrayList<>();
+        Path next;
+        String reportAddress;
+        boolean enforce;
         boolean help;
 
         static Options parse(String[] args) {
@@ -189,6 +203,21 @@ public final class SecureDeliveryCli {
                         break;
                     case "--posture-dir":
                         options.postureDirectory = Path.of(value(args, ++i, arg));
+                        break;
+                    case "--james-home":
+                        options.jamesHome = Path.of(value(args, ++i, arg));
+                        break;
+                    case "--mx":
+                        options.mx.add(value(args, ++i, arg));
+                        break;
+                    case "--next":
+                        options.next = Path.of(value(args, ++i, arg));
+                        break;
+                    case "--report-address":
+                        options.reportAddress = value(args, ++i, arg);
+                        break;
+                    case "--enforce":
+                        options.enforce = true;
                         break;
                     case "-h":
                     case "--help":

@@ -166,8 +166,59 @@ final class JamesUnderTest implements AutoCloseable {
             String processors,
             boolean webAdmin)
             throws Exception {
+        return start(
+                workingDirectory,
+                mailetParameters,
+                secureDelivery,
+                stockDomain,
+                stockGateway,
+                overrides,
+                relayMailets,
+                transportMailets,
+                processors,
+                webAdmin,
+                null);
+    }
+
+    /** How a James that receives for a domain of its own differs: its SMTP port, certificate and domain. */
+    static final class Receiving {
+        final int smtpPort;
+        final IssuedCertificate certificate;
+        final String domain;
+
+        Receiving(int smtpPort, IssuedCertificate certificate, String domain) {
+            this.smtpPort = smtpPort;
+            this.certificate = certificate;
+            this.domain = domain;
+        }
+    }
+
+    /**
+     * A James that receives mail for {@code receiving.domain} on 127.0.0.1:{@code receiving.smtpPort},
+     * its STARTTLS key store holding {@code receiving.certificate}; WebAdmin on with secure-delivery's
+     * routes. Its {@code conf/} is written before it starts (see {@link #writeSmtpServer}).
+     */
+    static JamesUnderTest startReceiving(Path workingDirectory, Properties secureDelivery, Receiving receiving)
+            throws Exception {
+        return start(workingDirectory, Map.of(), secureDelivery, null, null, List.of(), "", "", "", true, receiving);
+    }
+
+    private static JamesUnderTest start(
+            Path workingDirectory,
+            Map<String, String> mailetParameters,
+            Properties secureDelivery,
+            String stockDomain,
+            String stockGateway,
+            List<Module> overrides,
+            String relayMailets,
+            String transportMailets,
+            String processors,
+            boolean webAdmin,
+            Receiving receiving)
+            throws Exception {
         Path conf = Files.createDirectories(workingDirectory.resolve("conf"));
-        int smtpPort = LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
+        int smtpPort =
+                receiving != null ? receiving.smtpPort : LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
         // The files a local James of the distribution has (bin/james), as they are.
         for (String file : List.of(
                 "domainlist.xml",
@@ -185,35 +236,15 @@ final class JamesUnderTest implements AutoCloseable {
                     conf.resolve(file),
                     StandardCopyOption.REPLACE_EXISTING);
         }
-        write(
-                conf,
-                "smtpserver.xml",
-                "<smtpservers>\n  <smtpserver enabled=\"true\">\n"
-                        + "    <jmxName>smtpserver</jmxName>\n"
-                        + "    <bind>127.0.0.1:" + smtpPort + "</bind>\n"
-                        // STARTTLS with a key store, as a server that receives REQUIRETLS must have.
-                        + "    <tls socketTLS=\"false\" startTLS=\"true\">\n"
-                        + "      <keystore>file://conf/keystore</keystore>\n"
-                        + "      <keystoreType>PKCS12</keystoreType>\n"
-                        + "      <secret>" + KEYSTORE_SECRET + "</secret>\n"
-                        + "      <provider>org.bouncycastle.jce.provider.BouncyCastleProvider</provider>\n"
-                        + "      <algorithm>SunX509</algorithm>\n"
-                        + "    </tls>\n"
-                        + "    <connectiontimeout>360</connectiontimeout>\n"
-                        + "    <auth><announce>never</announce><requireSSL>false</requireSSL></auth>\n"
-                        + "    <authorizedAddresses>127.0.0.0/8</authorizedAddresses>\n"
-                        + "    <verifyIdentity>false</verifyIdentity>\n"
-                        + "    <maxmessagesize>0</maxmessagesize>\n"
-                        + "    <handlerchain>\n"
-                        // DSN (RFC 3461) as James documents it, and REQUIRETLS (RFC 8689) from the extension.
-                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNEhloHook\"/>\n"
-                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNMailParameterHook\"/>\n"
-                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNRcptParameterHook\"/>\n"
-                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNMessageHook\"/>\n"
-                        + "      <handler class=\"dev.securedelivery.smtpserver.RequireTlsHandler\"/>\n"
-                        + "      <handler class=\"org.apache.james.smtpserver.CoreCmdHandlerLoader\"/>\n"
-                        + "    </handlerchain>\n  </smtpserver>\n</smtpservers>\n");
-        writeSmtpKeyStore(conf);
+        writeSmtpServer(conf, smtpPort, receiving == null ? SMTP_CERTIFICATE : receiving.certificate);
+        if (receiving != null) {
+            write(
+                    conf,
+                    "domainlist.xml",
+                    "<domainlist>\n  <autodetect>false</autodetect>\n  <autodetectIP>false</autodetectIP>\n"
+                            + "  <defaultDomain>localhost</defaultDomain>\n  <domainnames>\n    <domainname>"
+                            + receiving.domain + "</domainname>\n  </domainnames>\n</domainlist>\n");
+        }
         write(conf, "imapserver.xml", "<imapservers>\n  <imapserver enabled=\"false\"/>\n</imapservers>\n");
         int webAdminPort = webAdmin ? LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress()) : -1;
         write(
@@ -245,6 +276,42 @@ final class JamesUnderTest implements AutoCloseable {
                 .overrideWith(overrides.toArray(new Module[0]));
         server.start();
         return new JamesUnderTest(server, smtpPort, webAdminPort);
+    }
+
+    /**
+     * conf/smtpserver.xml as these tests' James has it: SMTP on 127.0.0.1:{@code smtpPort}, STARTTLS
+     * with conf/keystore holding {@code certificate}, DSN and REQUIRETLS handlers.
+     */
+    static void writeSmtpServer(Path conf, int smtpPort, IssuedCertificate certificate) throws IOException {
+        write(
+                conf,
+                "smtpserver.xml",
+                "<smtpservers>\n  <smtpserver enabled=\"true\">\n"
+                        + "    <jmxName>smtpserver</jmxName>\n"
+                        + "    <bind>127.0.0.1:" + smtpPort + "</bind>\n"
+                        // STARTTLS with a key store, as a server that receives REQUIRETLS must have.
+                        + "    <tls socketTLS=\"false\" startTLS=\"true\">\n"
+                        + "      <keystore>file://conf/keystore</keystore>\n"
+                        + "      <keystoreType>PKCS12</keystoreType>\n"
+                        + "      <secret>" + KEYSTORE_SECRET + "</secret>\n"
+                        + "      <provider>org.bouncycastle.jce.provider.BouncyCastleProvider</provider>\n"
+                        + "      <algorithm>SunX509</algorithm>\n"
+                        + "    </tls>\n"
+                        + "    <connectiontimeout>360</connectiontimeout>\n"
+                        + "    <auth><announce>never</announce><requireSSL>false</requireSSL></auth>\n"
+                        + "    <authorizedAddresses>127.0.0.0/8</authorizedAddresses>\n"
+                        + "    <verifyIdentity>false</verifyIdentity>\n"
+                        + "    <maxmessagesize>0</maxmessagesize>\n"
+                        + "    <handlerchain>\n"
+                        // DSN (RFC 3461) as James documents it, and REQUIRETLS (RFC 8689) from the extension.
+                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNEhloHook\"/>\n"
+                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNMailParameterHook\"/>\n"
+                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNRcptParameterHook\"/>\n"
+                        + "      <handler class=\"org.apache.james.smtpserver.dsn.DSNMessageHook\"/>\n"
+                        + "      <handler class=\"dev.securedelivery.smtpserver.RequireTlsHandler\"/>\n"
+                        + "      <handler class=\"org.apache.james.smtpserver.CoreCmdHandlerLoader\"/>\n"
+                        + "    </handlerchain>\n  </smtpserver>\n</smtpservers>\n");
+        certificate.writePkcs12(conf.resolve("keystore"), KEYSTORE_SECRET);
     }
 
     private static final String TRANSPORT_START = "    <processor state=\"transport\" enableJmx=\"false\">\n";

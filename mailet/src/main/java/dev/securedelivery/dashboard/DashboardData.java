@@ -36,6 +36,7 @@ public final class DashboardData {
     private final List<Failure> failures;
     private final List<InboundReports> inboundReports;
     private final List<DomainWaiting> waiting;
+    private final List<OwnDomain> ownDomains;
     private final Optional<String> sourceNote;
 
     private DashboardData(Builder builder) {
@@ -48,6 +49,7 @@ public final class DashboardData {
         this.failures = List.copyOf(builder.failures);
         this.inboundReports = List.copyOf(builder.inboundReports);
         this.waiting = List.copyOf(builder.waiting);
+        this.ownDomains = List.copyOf(builder.ownDomains);
         this.sourceNote = builder.sourceNote;
     }
 
@@ -126,6 +128,11 @@ public final class DashboardData {
     /** What waits now to be tried again, per destination domain, soonest due first. */
     public List<DomainWaiting> waiting() {
         return waiting;
+    }
+
+    /** The self-check of our own domains, each next to what senders reported of it in the period. */
+    public List<OwnDomain> ownDomains() {
+        return ownDomains;
     }
 
     public Optional<String> sourceNote() {
@@ -336,6 +343,114 @@ public final class DashboardData {
         }
     }
 
+    /**
+     * One of our domains as the last self-check saw it: when, the worst finding, each finding that
+     * needs action with the failed sessions senders reported in the period for the same MX host and
+     * result type, and what senders reported that no finding explains now.
+     */
+    public static final class OwnDomain {
+        private final String domain;
+        private final Instant checkedAt;
+        private final String worst;
+        private final List<OwnFinding> findings;
+        private final List<MxFailures> reportedWithoutFinding;
+
+        public OwnDomain(
+                String domain,
+                Instant checkedAt,
+                String worst,
+                List<OwnFinding> findings,
+                List<MxFailures> reportedWithoutFinding) {
+            this.domain = PeerText.clean(domain, MAX_NAME);
+            this.checkedAt = Objects.requireNonNull(checkedAt, "checkedAt");
+            this.worst = worst;
+            this.findings = List.copyOf(findings);
+            this.reportedWithoutFinding = List.copyOf(reportedWithoutFinding);
+        }
+
+        public String domain() {
+            return domain;
+        }
+
+        public Instant checkedAt() {
+            return checkedAt;
+        }
+
+        /** The worst severity found: {@code ok}, {@code warning}, {@code problem}, {@code lookup-failure}. */
+        public String worst() {
+            return worst;
+        }
+
+        public List<OwnFinding> findings() {
+            return findings;
+        }
+
+        public List<MxFailures> reportedWithoutFinding() {
+            return reportedWithoutFinding;
+        }
+    }
+
+    /** A finding of the self-check that needs action, and the sessions senders reported failing for it. */
+    public static final class OwnFinding {
+        private final String severity;
+        private final String about;
+        private final String host;
+        private final String resultType;
+        private final String message;
+        private final String fix;
+        private final long reportedSessions;
+
+        /**
+         * @param host the MX host it is about, or ""
+         * @param resultType the RFC 8460 result type a sender would report, or ""
+         * @param fix what to do, or ""
+         */
+        public OwnFinding(
+                String severity,
+                String about,
+                String host,
+                String resultType,
+                String message,
+                String fix,
+                long reportedSessions) {
+            this.severity = severity;
+            this.about = PeerText.clean(about, MAX_TEXT);
+            this.host = PeerText.clean(host, MAX_NAME);
+            this.resultType = PeerText.clean(resultType, MAX_NAME);
+            this.message = PeerText.clean(message, MAX_TEXT);
+            this.fix = PeerText.clean(fix, MAX_TEXT);
+            this.reportedSessions = nonNegative("reported sessions", reportedSessions);
+        }
+
+        public String severity() {
+            return severity;
+        }
+
+        public String about() {
+            return about;
+        }
+
+        public String host() {
+            return host;
+        }
+
+        public String resultType() {
+            return resultType;
+        }
+
+        public String message() {
+            return message;
+        }
+
+        public String fix() {
+            return fix;
+        }
+
+        public long reportedSessions() {
+            return reportedSessions;
+        }
+    }
+
     /** Failed sessions a reporter saw at one of our MX hosts, for one result type. */
     public static final class MxFailures {
         private final String receivingMx;
@@ -375,6 +490,7 @@ public final class DashboardData {
         private final List<Failure> failures = new ArrayList<>();
         private final List<InboundReports> inboundReports = new ArrayList<>();
         private final List<DomainWaiting> waiting = new ArrayList<>();
+        private final List<OwnDomain> ownDomains = new ArrayList<>();
         private Optional<String> sourceNote = Optional.empty();
 
         private Builder(String node, Instant generatedAt, LocalDate from, LocalDate to) {
@@ -418,6 +534,11 @@ public final class DashboardData {
 
         public Builder inboundReports(InboundReports reports) {
             inboundReports.add(Objects.requireNonNull(reports, "reports"));
+            return this;
+        }
+
+        public Builder ownDomain(OwnDomain domain) {
+            ownDomains.add(Objects.requireNonNull(domain, "domain"));
             return this;
         }
 

@@ -38,6 +38,7 @@ final class PageView {
     final FailureTable failures;
     final InboundTable inbound;
     final WaitingTable waiting;
+    final OwnDomainsTable ownDomains;
 
     PageView(DashboardData data) {
         this.node = data.node();
@@ -60,6 +61,7 @@ final class PageView {
         this.failures = FailureTable.of(data.failures());
         this.inbound = InboundTable.of(data.inboundReports());
         this.waiting = WaitingTable.of(data.waiting());
+        this.ownDomains = OwnDomainsTable.of(data.ownDomains());
     }
 
     /** The page's own Content-Security-Policy, repeated in a {@code <meta>} element. */

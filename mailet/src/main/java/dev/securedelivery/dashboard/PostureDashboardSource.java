@@ -1,6 +1,9 @@
 package dev.securedelivery.dashboard;
 
 import dev.securedelivery.delivery.FailureCause;
+import dev.securedelivery.owndomains.Finding;
+import dev.securedelivery.owndomains.Findings;
+import dev.securedelivery.owndomains.SelfCheck;
 import dev.securedelivery.posture.DomainPosture;
 import dev.securedelivery.posture.PostureHistory;
 import dev.securedelivery.posture.Protection;
@@ -19,12 +22,15 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +52,7 @@ public final class PostureDashboardSource implements DashboardSource {
     private final Optional<PostureHistory> posture;
     private final InboundReportStore inbound;
     private final WaitingList waiting;
+    private final Supplier<Map<String, SelfCheck.Result>> ownDomains;
     private final Clock clock;
 
     public PostureDashboardSource(
@@ -53,11 +60,13 @@ public final class PostureDashboardSource implements DashboardSource {
             Optional<PostureHistory> posture,
             InboundReportStore inbound,
             WaitingList waiting,
+            Supplier<Map<String, SelfCheck.Result>> ownDomains,
             Clock clock) {
         this.node = node;
         this.posture = posture;
         this.inbound = inbound;
         this.waiting = waiting;
+        this.ownDomains = ownDomains;
         this.clock = clock;
     }
 
@@ -75,9 +84,57 @@ public final class PostureDashboardSource implements DashboardSource {
         } else {
             data.sourceNote("This engine keeps no posture history: no delivery mailet has started it yet.");
         }
-        addInboundReports(data, from, to);
+        List<DashboardData.InboundReports> inboundRows = addInboundReports(data, from, to);
         addWaiting(data);
+        addOwnDomains(data, inboundRows);
         return data.build();
+    }
+
+    // Each finding next to the failures senders reported for the same MX host and result type: for a
+    // DANE host the reports are the TLSA base domain's (the host's own name, RFC 8460 4.4).
+    private void addOwnDomains(DashboardData.Builder data, List<DashboardData.InboundReports> inboundRows) {
+        for (Map.Entry<String, SelfCheck.Result> entry : ownDomains.get().entrySet()) {
+            String domain = entry.getKey();
+            Findings findings = entry.getValue().findings();
+            Set<String> names = new HashSet<>(List.of(domain));
+            findings.all().forEach(finding -> finding.host().ifPresent(names::add));
+            Map<List<String>, Long> reported = new LinkedHashMap<>();
+            for (DashboardData.InboundReports row : inboundRows) {
+                if (names.contains(row.policyDomain())) {
+                    for (DashboardData.MxFailures failure : row.mxFailures()) {
+                        reported.merge(
+                                List.of(failure.receivingMx(), failure.resultType()), failure.sessions(), Long::sum);
+                    }
+                }
+            }
+            List<DashboardData.OwnFinding> rows = new ArrayList<>();
+            Set<List<String>> explained = new HashSet<>();
+            for (Finding finding : findings.all()) {
+                if (!finding.severity().needsAction()) {
+                    continue;
+                }
+                String host = finding.host().orElse("");
+                String type = finding.resultType().map(ResultType::reportName).orElse("");
+                List<String> key = List.of(host, type);
+                explained.add(key);
+                rows.add(new DashboardData.OwnFinding(
+                        finding.severity().label(),
+                        finding.about(),
+                        host,
+                        type,
+                        finding.message(),
+                        finding.fix().orElse(""),
+                        reported.getOrDefault(key, 0L)));
+            }
+            List<DashboardData.MxFailures> unexplained = new ArrayList<>();
+            reported.forEach((key, sessions) -> {
+                if (!explained.contains(key)) {
+                    unexplained.add(new DashboardData.MxFailures(key.get(0), key.get(1), sessions));
+                }
+            });
+            data.ownDomain(new DashboardData.OwnDomain(
+                    domain, entry.getValue().checkedAt(), findings.worst().label(), rows, unexplained));
+        }
     }
 
     private void addWaiting(DashboardData.Builder data) {
@@ -137,7 +194,8 @@ public final class PostureDashboardSource implements DashboardSource {
         });
     }
 
-    private void addInboundReports(DashboardData.Builder data, LocalDate from, LocalDate to) {
+    private List<DashboardData.InboundReports> addInboundReports(
+            DashboardData.Builder data, LocalDate from, LocalDate to) {
         List<InboundReport> reports;
         try {
             reports = inbound.list(
@@ -146,7 +204,7 @@ public final class PostureDashboardSource implements DashboardSource {
         } catch (IOException e) {
             LOGGER.warn("secure-delivery: the dashboard could not read the inbound TLS reports: {}", e.toString());
             data.sourceNote("The inbound TLS reports could not be read: " + e.getMessage());
-            return;
+            return List.of();
         }
         Map<List<Object>, InboundTotals> rows = new LinkedHashMap<>();
         for (InboundReport report : reports) {
@@ -159,8 +217,11 @@ public final class PostureDashboardSource implements DashboardSource {
                 rows.computeIfAbsent(key, k -> new InboundTotals()).add(policy);
             }
         }
+        List<DashboardData.InboundReports> added = new ArrayList<>();
         rows.forEach((key, totals) ->
-                data.inboundReports(totals.row((String) key.get(0), (String) key.get(1), (PolicyType) key.get(2))));
+                added.add(totals.row((String) key.get(0), (String) key.get(1), (PolicyType) key.get(2))));
+        added.forEach(data::inboundReports);
+        return added;
     }
 
     private static long messages(DashboardData.Domain domain) {

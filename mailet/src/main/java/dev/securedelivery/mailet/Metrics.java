@@ -23,5 +23,13 @@ final class Metrics {
      */
     static final String POSTURE = "secureDelivery.posture";
 
+    /**
+     * Gauge prefix: the findings of the self-check of our own domains now, {@code .warning}, {@code
+     * .problem}, {@code .lookup_failure} (Prometheus: {@code secureDelivery_ownDomains_problem}).
+     */
+    static final String OWN_DOMAINS = "secureDelivery.ownDomains";
+    /** Gauge: whole days until the first certificate a sender sees expires (an MX's, a policy host's); -1 unknown. */
+    static final String OWN_DOMAINS_FIRST_EXPIRY = "secureDelivery.ownDomains.daysUntilFirstExpiry";
+
     private Metrics() {}
 }

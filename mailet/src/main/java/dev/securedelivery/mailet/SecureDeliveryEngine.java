@@ -17,6 +17,7 @@ import dev.securedelivery.posture.TlsRptProbe;
 import dev.securedelivery.reportingpolicy.TlsRptDiscovery;
 import dev.securedelivery.reports.NodeName;
 import dev.securedelivery.reports.TlsReports;
+import dev.securedelivery.selfcheck.OwnDomainsWatch;
 import dev.securedelivery.store.PostgresStore;
 import dev.securedelivery.store.StoreException;
 import dev.securedelivery.tlsrpt.InboundReportStore;
@@ -24,11 +25,14 @@ import dev.securedelivery.waiting.InMemoryWaitingList;
 import dev.securedelivery.waiting.WaitingList;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +55,7 @@ public final class SecureDeliveryEngine implements Closeable {
     private final DeliveryOutcomes outcomes;
     private final OutcomesByNode outcomesByNode;
     private final WaitingList waitingList;
+    private volatile OwnDomainsWatch ownDomains;
     private final Duration waitingLease;
     private final TlsReports tlsReports;
     private final PostureHistory posture;
@@ -219,6 +224,23 @@ public final class SecureDeliveryEngine implements Closeable {
         return outcomes;
     }
 
+    /**
+     * Starts the self-check of our own domains ({@code own-domains.*}): {@code domains} is James's
+     * domain list, {@code home} its working directory. Once per engine; later calls return the first.
+     */
+    public synchronized OwnDomainsWatch watchOwnDomains(
+            PolicyEngineConfiguration configuration, Supplier<List<String>> domains, Path home) {
+        if (ownDomains == null) {
+            ownDomains = OwnDomainsWatch.start(configuration, policy.dns(), pkixTrust, domains, home, clock);
+        }
+        return ownDomains;
+    }
+
+    /** The self-check of our own domains, once started. */
+    public Optional<OwnDomainsWatch> ownDomains() {
+        return Optional.ofNullable(ownDomains);
+    }
+
     /** The deferred messages and when each is due: every node's where the nodes share a store. */
     public WaitingList waitingList() {
         return waitingList;
@@ -302,6 +324,9 @@ public final class SecureDeliveryEngine implements Closeable {
     @Override
     public void close() throws IOException {
         try {
+            if (ownDomains != null) {
+                ownDomains.close();
+            }
             if (tlsReports != null) {
                 tlsReports.close();
             }

@@ -7,6 +7,9 @@ import dev.securedelivery.configuration.ConfigurationException;
 import dev.securedelivery.configuration.PolicyEngineConfiguration;
 import dev.securedelivery.dashboard.DashboardSource;
 import dev.securedelivery.dashboard.PostureDashboardSource;
+import dev.securedelivery.mtasts.DomainNames;
+import dev.securedelivery.owndomains.Severity;
+import dev.securedelivery.selfcheck.OwnDomainsWatch;
 import dev.securedelivery.tlsrpt.InboundReportStore;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -14,10 +17,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.domainlist.api.DomainListException;
 import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.metrics.api.TimeMetric;
 import org.apache.mailet.MailetContext;
@@ -56,6 +65,8 @@ public final class SecureDeliveryModule extends AbstractModule {
             FileSystem fileSystem,
             PolicyEngineConfiguration configuration,
             MetricFactory metrics,
+            GaugeRegistry gauges,
+            DomainList domainList,
             MailetContext mailetContext)
             throws IOException {
         try {
@@ -87,11 +98,44 @@ public final class SecureDeliveryModule extends AbstractModule {
                             .map(directory -> ", MTA-STS cache in " + directory)
                             .orElse(""),
                     configuration.overrides().size());
+            watchOwnDomains(
+                    engine, configuration, domainList, fileSystem.getBasedir().toPath(), gauges);
             return engine;
         } catch (ConfigurationException e) {
             throw failed(
                     e, configurationFile(fileSystem, fileSystem.getBasedir().toPath()));
         }
+    }
+
+    // The domains this James receives for, checked as senders see them; gauges for alerting.
+    private static void watchOwnDomains(
+            SecureDeliveryEngine engine,
+            PolicyEngineConfiguration configuration,
+            DomainList domainList,
+            Path home,
+            GaugeRegistry gauges) {
+        OwnDomainsWatch watch = engine.watchOwnDomains(
+                configuration,
+                () -> {
+                    try {
+                        List<String> domains = new ArrayList<>();
+                        for (Domain domain : domainList.getDomains()) {
+                            String name = DomainNames.normalize(domain.asString());
+                            if (name != null && !"localhost".equals(name)) {
+                                domains.add(name);
+                            }
+                        }
+                        return domains;
+                    } catch (DomainListException e) {
+                        throw new IllegalStateException("the domain list cannot be read: " + e.getMessage(), e);
+                    }
+                },
+                home);
+        for (Severity severity : new Severity[] {Severity.WARNING, Severity.PROBLEM, Severity.LOOKUP_FAILURE}) {
+            gauges.register(
+                    Metrics.OWN_DOMAINS + "." + severity.label().replace('-', '_'), () -> watch.count(severity));
+        }
+        gauges.register(Metrics.OWN_DOMAINS_FIRST_EXPIRY, watch::daysUntilFirstExpiry);
     }
 
     // Reading the file and building from it (trust anchors, directories) fail alike: one line naming
@@ -117,7 +161,13 @@ public final class SecureDeliveryModule extends AbstractModule {
     @Singleton
     DashboardSource dashboardSource(SecureDeliveryEngine engine, InboundReportStore inboundReports) {
         String node = engine.isShared() ? "cluster (this node " + engine.nodeName() + ")" : engine.nodeName();
-        return new PostureDashboardSource(node, engine.posture(), inboundReports, engine.waitingList(), engine.clock());
+        return new PostureDashboardSource(
+                node,
+                engine.posture(),
+                inboundReports,
+                engine.waitingList(),
+                () -> engine.ownDomains().map(watch -> watch.results()).orElse(Map.of()),
+                engine.clock());
     }
 
     // Named as James names its files, relative to its working directory (conf/secure-delivery.properties).

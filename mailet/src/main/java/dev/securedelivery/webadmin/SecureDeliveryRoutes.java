@@ -56,6 +56,7 @@ import spark.Service;
  * DELETE /secure-delivery/mta-sts/{domain}            forget a domain's policy (memory and disk)
  * DELETE /secure-delivery/mta-sts                     forget every policy
  * GET    /secure-delivery/outcomes                    per destination domain, what deliveries did
+ * GET    /secure-delivery/own-domains[/{domain}]        the self-check of our domains (OwnDomainsRoutes)
  * GET    /secure-delivery/deferred?domain=            per destination domain, the messages waiting to be retried
  * GET    /secure-delivery/outcomes/{domain}           one domain's (404 if none yet)
  * GET    /secure-delivery/tls-reports                 this period's session counts per policy domain,
@@ -141,6 +142,7 @@ public final class SecureDeliveryRoutes implements Routes {
         defineTlsReports(service);
         service.get(BASE + "/inbound-reports", (request, response) -> inboundReports(request), json);
         new DashboardRoute(dashboard, engine.clock()).define(service);
+        new OwnDomainsRoutes(engine, json).define(service);
         definePosture(service);
     }
 
@@ -383,7 +385,7 @@ public final class SecureDeliveryRoutes implements Routes {
                 .haltError();
     }
 
-    private static HaltException notFound(String message) {
+    static HaltException notFound(String message) {
         return ErrorResponder.builder()
                 .statusCode(404)
                 .type(ErrorResponder.ErrorType.NOT_FOUND)

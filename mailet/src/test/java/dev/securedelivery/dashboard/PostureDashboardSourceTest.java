@@ -53,7 +53,7 @@ class PostureDashboardSourceTest {
         properties.setProperty(
                 "inbound-reports.directory", directory.resolve("inbound").toString());
         inbound = new InboundReports(PolicyEngineConfiguration.from(properties).inboundReports(), clock);
-        source = new PostureDashboardSource("node1", Optional.of(posture), inbound, waiting, clock);
+        source = new PostureDashboardSource("node1", Optional.of(posture), inbound, waiting, java.util.Map::of, clock);
     }
 
     @AfterEach
@@ -152,8 +152,9 @@ class PostureDashboardSourceTest {
 
     @Test
     void withoutAPostureHistoryThePageSaysSo() {
-        DashboardData data =
-                new PostureDashboardSource("node1", Optional.empty(), inbound, waiting, clock).load(DAY1, DAY2);
+        DashboardData data = new PostureDashboardSource(
+                        "node1", Optional.empty(), inbound, waiting, java.util.Map::of, clock)
+                .load(DAY1, DAY2);
 
         assertThat(data.days())
                 .allSatisfy(day -> assertThat(day.delivered().total()).isZero());
@@ -190,7 +191,12 @@ class PostureDashboardSourceTest {
                 .contains("<tr data-waiting-domain=\"late.example\"><th scope=\"row\" class=\"name\">late.example</th>")
                 .contains("<code>4.7.5 tlsa-invalid</code>");
         assertThat(DashboardPage.render(new PostureDashboardSource(
-                                "node1", Optional.of(posture), inbound, new InMemoryWaitingList(), clock)
+                                "node1",
+                                Optional.of(posture),
+                                inbound,
+                                new InMemoryWaitingList(),
+                                java.util.Map::of,
+                                clock)
                         .load(DAY1, DAY2)))
                 .contains("No message waits to be tried again.");
     }

@@ -54,11 +54,12 @@ class SecureDeliveryModuleTest {
         Files.write(Files.createDirectories(james.resolve("conf")).resolve("secure-delivery.properties"), content);
     }
 
-    // The configuration fails before the metrics or the mailet context are used.
+    // The configuration fails before the metrics, the domain list or the mailet context are used.
     private void startEngine() throws Exception {
         SecureDeliveryModule module = new SecureDeliveryModule();
         JamesFiles files = new JamesFiles(james);
-        module.engine(files, module.configuration(files), null, null).close();
+        module.engine(files, module.configuration(files), null, null, null, null)
+                .close();
     }
 
     /** James's file system as its file:// URLs see it: relative to the working directory. */

@@ -1,7 +1,6 @@
 package dev.securedelivery.webadmin;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import dev.securedelivery.dashboard.DashboardData;
 import dev.securedelivery.dashboard.DashboardPage;
@@ -12,15 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -29,12 +25,9 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.Pdf;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.json.Json;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.print.PageSize;
 import org.openqa.selenium.print.PrintOptions;
 
@@ -49,14 +42,11 @@ import org.openqa.selenium.print.PrintOptions;
  * {@code SECURE_DELIVERY_BROWSER=required} (as {@code .ci/run} sets), where that fails instead.
  */
 class DashboardInBrowserTest {
-    private static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Paths.get("/usr/bin/chromedriver");
-    private static final String REQUIRED_PROPERTY = "secure-delivery.browser";
 
     private static final DashboardData DATA = SampleDashboards.november();
 
     private static DashboardServer server;
-    private static ChromeDriverService driverService;
+    private static HeadlessChromium chromium;
     private static ChromeDriver browser;
     private static String pageUrl;
     private static List<LogEntry> consoleAtLoad;
@@ -64,59 +54,20 @@ class DashboardInBrowserTest {
 
     @BeforeAll
     static void openThePage() throws IOException {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!installed && required()) {
-            fail("SECURE_DELIVERY_BROWSER=required but " + CHROMIUM + " or " + CHROMEDRIVER + " is missing");
-        }
-        Assumptions.assumeTrue(
-                installed,
-                "No " + CHROMIUM + " or " + CHROMEDRIVER + " (Debian packages chromium and chromium-driver):"
-                        + " the dashboard's browser test does not run here");
+        chromium = HeadlessChromium.start();
+        browser = chromium.browser;
         server = new DashboardServer((from, to) -> DATA);
         pageUrl = server.url("/secure-delivery/dashboard?from=" + SampleDashboards.FROM + "&to=" + SampleDashboards.TO);
-
-        driverService = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        // As root in a container: no sandbox; /dev/shm may be small.
-        options.addArguments(
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-dev-shm-usage",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1440,900",
-                "--hide-scrollbars");
-        LoggingPreferences logging = new LoggingPreferences();
-        logging.enable(LogType.BROWSER, Level.ALL);
-        logging.enable(LogType.PERFORMANCE, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logging);
-        browser = new ChromeDriver(driverService, options);
-        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
-
         browser.get(pageUrl);
         consoleAtLoad = browser.manage().logs().get(LogType.BROWSER).getAll();
         requestsAtLoad =
                 requestedUrls(browser.manage().logs().get(LogType.PERFORMANCE).getAll());
     }
 
-    private static boolean required() {
-        return "required".equals(System.getProperty(REQUIRED_PROPERTY, System.getenv("SECURE_DELIVERY_BROWSER")));
-    }
-
     @AfterAll
     static void close() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (driverService != null) {
-            driverService.stop();
+        if (chromium != null) {
+            chromium.close();
         }
         if (server != null) {
             server.close();

@@ -145,6 +145,7 @@ public final class PolicyEngineConfiguration {
     private final InboundReportsConfiguration inboundReports;
     private final PostureConfiguration posture;
     private final StoreConfiguration store;
+    private final OwnDomainsConfiguration ownDomains;
 
     /** Every key the file may hold but the per-domain {@code tls-policy.<domain>} ones, in order. */
     public static Set<String> keys() {
@@ -156,6 +157,7 @@ public final class PolicyEngineConfiguration {
         known.addAll(InboundReportsConfiguration.KEYS);
         known.addAll(PostureConfiguration.KEYS);
         known.addAll(StoreConfiguration.KEYS);
+        known.addAll(OwnDomainsConfiguration.KEYS);
         return Collections.unmodifiableSet(known);
     }
 
@@ -206,6 +208,7 @@ public final class PolicyEngineConfiguration {
         this.inboundReports = InboundReportsConfiguration.from(settings);
         this.posture = PostureConfiguration.from(settings);
         this.store = StoreConfiguration.from(settings, tlsReports.nodeName());
+        this.ownDomains = OwnDomainsConfiguration.from(settings);
     }
 
     private static Map<String, DomainOverride> overrides(Settings settings) throws ConfigurationException {
@@ -322,6 +325,11 @@ public final class PolicyEngineConfiguration {
     }
 
     /** The {@code inbound-reports.*} keys: the RFC 8460 reports others send us. */
+    /** The self-check of our own domains. */
+    public OwnDomainsConfiguration ownDomains() {
+        return ownDomains;
+    }
+
     public InboundReportsConfiguration inboundReports() {
         return inboundReports;
     }

@@ -148,8 +148,12 @@ class PolicyEngineConfigurationTest {
                 "tls-policy | none | unknown key; did you mean tls-policy.<domain>?",
                 "dns.resolvers | 192.0.2.53 | unknown key; the keys under dns. are dns.cache.max-entries,"
                         + " dns.cache.max-mib, dns.dnssec, dns.servers, dns.timeout, dns.trust-anchor",
-                "smtp.port | 25 | unknown key; every key starts with one of dns. inbound-reports. mta-sts. posture."
-                        + " store. tls-policy. tls-reports. tls. (docs/operations.md, \"Configuration\")",
+                "smtp.port | 25 | unknown key; every key starts with one of dns. inbound-reports. mta-sts. own-domains."
+                        + " posture. store. tls-policy. tls-reports. tls. (docs/operations.md, \"Configuration\")",
+                // our own domains' self-check
+                "own-domains.check-interval | 10s | at least 1 minute: every check connects to every MX",
+                "own-domains.mx-hosts | mx1.example.com, mx_2.example.com | \"mx_2.example.com\" is not a host name",
+                "own-domains.check | sometimes | expected true or false, got \"sometimes\"",
                 // networks an upload may go to
                 "tls-reports.upload-allowed-networks | localhost | expected networks such as 127.0.0.0/8, 10.1.0.0/16,"
                         + " fd00::/8: \"localhost\" is not an IPv4 or IPv6 address",

@@ -1,17 +1,17 @@
-package dev.securedelivery.cli;
+package dev.securedelivery.owndomains;
 
 import dev.securedelivery.tlsrpt.ResultType;
 
 /** What the owner of a destination can do about each kind of failure (RFC 8460 4.3 result types). */
-final class Fixes {
+public final class Fixes {
     private Fixes() {}
 
     /** For an {@code _mta-sts} record that is missing or invalid. */
-    static final String STS_RECORD = "publish \"v=STSv1; id=<1 to 32 letters or digits>\" (RFC 8461 3.1),"
+    public static final String STS_RECORD = "publish \"v=STSv1; id=<1 to 32 letters or digits>\" (RFC 8461 3.1),"
             + " a new id whenever the policy changes";
 
     /** For an {@code _smtp._tls} record that is missing or invalid, with reports going to {@code address}. */
-    static String tlsRptRecord(String address) {
+    public static String tlsRptRecord(String address) {
         return "publish \"v=TLSRPTv1; rua=mailto:" + address + "\" (RFC 8460 3); rua takes mailto: and https:"
                 + " URIs, comma separated";
     }
@@ -20,7 +20,7 @@ final class Fixes {
      * For a host the plan left out, or a plan that left out every host: there a validation failure
      * is an MX host outside the domain's MTA-STS policy (RFC 8461 4.1), not a certificate.
      */
-    static String forExclusion(ResultType type) {
+    public static String forExclusion(ResultType type) {
         if (type == ResultType.VALIDATION_FAILURE) {
             return "name the MX host in the MTA-STS policy's mx lines, or point the MX record at a host the policy"
                     + " names (RFC 8461 4.1); then publish a new id";
@@ -29,7 +29,7 @@ final class Fixes {
     }
 
     /** For a session that failed with {@code type}. */
-    static String forType(ResultType type) {
+    public static String forType(ResultType type) {
         if (type == null) {
             return "check that the host accepts SMTP connections on port 25";
         }
