@@ -82,7 +82,7 @@ public final class DomainCheck {
     public Findings check(String domain) {
         Findings findings = new Findings(domain);
         MtaStsPolicy policy = mtaSts(domain, findings);
-        MxHostCheck hosts = new MxHostCheck(dns, pkix, smtp, clock, expiryWarning, heldCertificate, ourMxHosts);
+        MxHostCheck hosts = new MxHostCheck(dns, pkix, smtp, clock, expiryWarning, heldCertificate, ourMxHosts, memory);
         for (String host : mxHosts(domain, findings)) {
             hosts.check(domain, host, policy, findings);
         }

@@ -55,6 +55,7 @@ final class MxHostCheck {
     private final Duration expiryWarning;
     private final List<X509Certificate> heldCertificate;
     private final Set<String> ourMxHosts;
+    private final PolicyMemory memory;
 
     MxHostCheck(
             DnsResolver dns,
@@ -63,7 +64,8 @@ final class MxHostCheck {
             Clock clock,
             Duration expiryWarning,
             List<X509Certificate> heldCertificate,
-            Set<String> ourMxHosts) {
+            Set<String> ourMxHosts,
+            PolicyMemory memory) {
         this.dns = dns;
         this.pkix = pkix;
         this.smtp = smtp;
@@ -71,6 +73,7 @@ final class MxHostCheck {
         this.expiryWarning = expiryWarning;
         this.heldCertificate = heldCertificate;
         this.ourMxHosts = ourMxHosts;
+        this.memory = memory;
     }
 
     void check(String domain, String host, MtaStsPolicy policy, Findings findings) {
@@ -207,34 +210,65 @@ final class MxHostCheck {
             return;
         }
         X509Certificate held = heldCertificate.get(0);
-        if (Arrays.equals(
-                held.getPublicKey().getEncoded(),
-                presented.get(0).getPublicKey().getEncoded())) {
-            return;
-        }
-        DaneVerification verification = DaneVerifier.verify(heldCertificate, dane.records(), names, clock.instant());
-        if (verification.isVerified()) {
-            findings.add(Finding.of(
-                            Severity.OK,
-                            about,
-                            "the keystore holds a new key, and the TLSA records match it already: it may be put in"
-                                    + " service",
-                            null)
-                    .forHost(host));
-            return;
-        }
+        Instant now = clock.instant();
         long ttl = tlsaTtl(host);
-        findings.add(Finding.of(
-                        Severity.WARNING,
-                        about,
-                        "the keystore holds a key that no TLSA record at _25._tcp." + host
-                                + " matches: once James presents it, DANE senders defer all mail to " + host,
-                        "publish \"" + TlsaRollover.record(held).toPresentation()
-                                + "\" beside the current record, wait "
-                                + (ttl > 0 ? ttl + " s (the TLSA TTL)" : "the TLSA TTL")
-                                + " after it is seen, then restart James with the new key (RFC 7671 8.1)")
-                .forHost(host)
-                .reportedAs(ResultType.TLSA_INVALID));
+        boolean matched =
+                DaneVerifier.verify(heldCertificate, dane.records(), names, now).isVerified();
+        Optional<Instant> since = matched
+                ? Optional.of(
+                        memory.keySeenSince(host, TlsaRollover.record(held).toPresentation(), now))
+                : Optional.empty();
+        TlsaRollover rollover = TlsaRollover.of(host, presented.get(0), held, dane.records(), ttl, since, now);
+        switch (rollover.step()) {
+            case PUBLISH_NEXT:
+                if (Arrays.equals(
+                        held.getPublicKey().getEncoded(),
+                        presented.get(0).getPublicKey().getEncoded())) {
+                    // Presented already: the TLSA mismatch above says it.
+                    return;
+                }
+                findings.add(Finding.of(
+                                Severity.WARNING,
+                                about,
+                                "the keystore holds a key that no TLSA record at _25._tcp." + host
+                                        + " matches: once James presents it, DANE senders defer all mail to " + host,
+                                "publish \"" + TlsaRollover.record(held).toPresentation()
+                                        + "\" beside the current record, wait "
+                                        + (ttl > 0 ? ttl + " s (the TLSA TTL)" : "the TLSA TTL")
+                                        + " after it is seen, then restart James with the new key (RFC 7671 8.1)")
+                        .forHost(host)
+                        .reportedAs(ResultType.TLSA_INVALID));
+                break;
+            case WAIT:
+                findings.add(Finding.of(
+                                Severity.INFO,
+                                about,
+                                "key change under way: " + rollover.explanation(),
+                                "restart James with the keystore's key after "
+                                        + rollover.safeFrom()
+                                                .map(Object::toString)
+                                                .orElse("the TLSA TTL"))
+                        .forHost(host));
+                break;
+            case SWITCH:
+                findings.add(Finding.of(
+                                Severity.INFO,
+                                about,
+                                "key change: " + rollover.explanation(),
+                                "restart James" + " with the keystore's key; then remove the old TLSA record")
+                        .forHost(host));
+                break;
+            case REMOVE_OLD:
+                findings.add(Finding.of(
+                                Severity.INFO,
+                                about,
+                                "key change done: " + rollover.explanation(),
+                                "remove " + rollover.toRemove() + " at _25._tcp." + host)
+                        .forHost(host));
+                break;
+            default:
+                break;
+        }
     }
 
     private boolean isOurs(String host, List<InetAddress> addresses) {

@@ -7,8 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The MTA-STS policy last seen for each domain, by its {@code id} and text: how a later check sees a
  * policy changed under the same id, which senders that cached it never fetch again (RFC 8461 3.1: the
- * id MUST change when the policy does; postfix-mta-sts-resolver issue 113). Bounded by the domains
- * checked: one entry per domain.
+ * id MUST change when the policy does; postfix-mta-sts-resolver issue 113); and since when the TLSA
+ * record of a key change has been seen, from which its TTL counts (RFC 7671 8.1). Bounded by the
+ * domains and MX hosts checked: one entry each.
  */
 public final class PolicyMemory {
     /** A check that remembers nothing (the command line's single run). */
@@ -16,6 +17,8 @@ public final class PolicyMemory {
 
     private final boolean remembers;
     private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+    // When a TLSA record of a key change was first seen, by MX host and record: the TTL counts from then.
+    private final Map<String, java.time.Instant> keysSeen = new ConcurrentHashMap<>();
 
     private PolicyMemory(boolean remembers) {
         this.remembers = remembers;
@@ -35,6 +38,19 @@ public final class PolicyMemory {
         if (remembers) {
             seen.put(domain, new Seen(id, text));
         }
+    }
+
+    /**
+     * Since when the TLSA record {@code record} of {@code host} has been seen; {@code now} the first
+     * time (or always, where nothing is remembered). One entry per host: a new record replaces it.
+     */
+    java.time.Instant keySeenSince(String host, String record, java.time.Instant now) {
+        if (!remembers) {
+            return now;
+        }
+        String key = host + " " + record;
+        keysSeen.keySet().removeIf(known -> known.startsWith(host + " ") && !known.equals(key));
+        return keysSeen.computeIfAbsent(key, known -> now);
     }
 
     /** A policy as seen: the id of its record and the text served. */

@@ -201,4 +201,55 @@ class DomainCheckTest {
             assertThat(finding.resultType()).isPresent();
         });
     }
+
+    @Test
+    void aKeyChangeIsFollowedStepByStepUntilTheOldRecordCanGo() throws Exception {
+        world = OwnDomainWorld.published("127.0.0.80");
+        IssuedCertificate next = world.ca.issue(OwnDomainWorld.MX);
+        java.util.concurrent.atomic.AtomicReference<Instant> now =
+                new java.util.concurrent.atomic.AtomicReference<>(Instant.now());
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        DomainCheck check = world.check(clock)
+                .heldCertificate(next.chain())
+                .ourMxHosts(Set.of(OwnDomainWorld.MX))
+                .memory(PolicyMemory.remembering())
+                .build();
+        String current = TlsaRollover.record(world.mxCertificate.leaf()).toPresentation();
+        String nextRecord = TlsaRollover.record(next.leaf()).toPresentation();
+
+        // Both records published: wait the TLSA TTL (300 s here) from when the new one is first seen.
+        world.zone.remove("_25._tcp." + OwnDomainWorld.MX + ".", org.xbill.DNS.Type.TLSA);
+        world.zone.add("_25._tcp." + OwnDomainWorld.MX + ".", org.xbill.DNS.Type.TLSA, current);
+        world.zone.add("_25._tcp." + OwnDomainWorld.MX + ".", org.xbill.DNS.Type.TLSA, nextRecord);
+        assertThat(keyChange(check)).startsWith("key change under way");
+        now.set(now.get().plusSeconds(301));
+        assertThat(keyChange(check)).startsWith("key change: safe to put the next key in service");
+
+        // James restarted with the new key: the old record can go.
+        world.startMx(next);
+        assertThat(keyChange(check)).startsWith("key change done").contains(current.substring(0, 20));
+    }
+
+    private static String keyChange(DomainCheck check) {
+        return check.check(OwnDomainWorld.DOMAIN).all().stream()
+                .filter(finding -> finding.message().startsWith("key change"))
+                .map(Finding::message)
+                .findFirst()
+                .orElse("(no key change finding)");
+    }
 }
