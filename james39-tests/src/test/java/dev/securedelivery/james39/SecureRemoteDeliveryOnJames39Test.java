@@ -102,7 +102,7 @@ class SecureRemoteDeliveryOnJames39Test {
     void aMailOfTheJames39ApiIsDeliveredWithDane() throws Exception {
         FakeMailContext context = FakeMailContext.defaultContext();
         // DomainList is only read for a HELO name when heloName is not given.
-        // The memory queue honours delays: no waiting room, so no repository store.
+        // Delays honoured: no waiting room, so no repository store.
         mailet = new SecureRemoteDelivery(null, queues, null, metrics, engine);
         mailet.init(FakeMailetConfig.builder()
                 .mailetName("SecureRemoteDelivery")
@@ -110,6 +110,8 @@ class SecureRemoteDeliveryOnJames39Test {
                 .setProperty("outgoing", "outgoing")
                 .setProperty("heloName", "james39.test")
                 .setProperty("smtpPort", String.valueOf(mx.port()))
+                // The test's queue holds a message for its delay, as James's memory queue does.
+                .setProperty("queueDelays", "honoured")
                 .setProperty("traceHeader", "true")
                 .build());
         MimeMessage message = MimeMessageBuilder.mimeMessageBuilder()

@@ -253,6 +253,11 @@ public final class SecureRemoteDelivery extends GenericMailet {
         if (delays.honoured()) {
             chosen = new QueueDelay(queue, engine.waitingList(), engine.clock());
         } else {
+            if (repositories == null) {
+                throw new MessagingException("SecureRemoteDelivery: " + delays.reason() + ", and there is no mail"
+                        + " repository store to keep deferred mail in; set " + QueueDelaySupport.PARAMETER
+                        + "=honoured if the queue holds a message for its delay");
+            }
             MailRepositoryUrl url = waitingRepository();
             try {
                 waitingRoom = WaitingRoom.open(
