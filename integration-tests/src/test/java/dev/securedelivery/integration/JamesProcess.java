@@ -101,7 +101,9 @@ final class JamesProcess implements AutoCloseable {
                 .put(
                         "JAVA",
                         Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        builder.environment().put("JAVA_OPTS", "-Xmx512m");
+        // A benchmark may add options (a flight recording): secure-delivery.james-java-options.
+        builder.environment()
+                .put("JAVA_OPTS", ("-Xmx512m " + System.getProperty("secure-delivery.james-java-options", "")).trim());
         return builder.start();
     }
 
@@ -322,6 +324,14 @@ final class JamesProcess implements AutoCloseable {
     void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** The process and its descendants now (bin/james's shell, the JVM). */
+    List<ProcessHandle> processes() {
+        List<ProcessHandle> all = new java.util.ArrayList<>();
+        all.add(process.toHandle());
+        process.descendants().forEach(all::add);
+        return all;
     }
 
     int smtpPort() {

@@ -65,7 +65,8 @@ public final class OwnDomainsWatch implements Closeable {
             Path home,
             Clock clock) {
         OwnDomainsConfiguration settings = configuration.ownDomains();
-        List<X509Certificate> held = heldCertificate(settings, home);
+        // Read only where the checks run: a James that does not check reads nothing at start.
+        List<X509Certificate> held = settings.check() ? heldCertificate(settings, home) : List.of();
         SmtpClient smtp = new SmtpClient(
                 SmtpSettings.of(localName())
                         .withPort(settings.smtpPort())

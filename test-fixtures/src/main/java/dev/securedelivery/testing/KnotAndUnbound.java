@@ -49,14 +49,14 @@ public final class KnotAndUnbound implements AutoCloseable {
 
     private final Path directory;
     private final int knotPort;
-    private final int unboundPort;
+    private final InetSocketAddress unbound;
     private final String trustAnchor;
     private final List<Process> processes = new ArrayList<>();
 
-    private KnotAndUnbound(Path directory, int knotPort, int unboundPort, String trustAnchor) {
+    private KnotAndUnbound(Path directory, int knotPort, InetSocketAddress unbound, String trustAnchor) {
         this.directory = directory;
         this.knotPort = knotPort;
-        this.unboundPort = unboundPort;
+        this.unbound = unbound;
         this.trustAnchor = trustAnchor;
     }
 
@@ -99,11 +99,22 @@ public final class KnotAndUnbound implements AutoCloseable {
 
     /** Starts knot with {@code test.} (signed) and {@code zones} below it, then unbound in front. */
     public static KnotAndUnbound start(Path directory, Zone... zones) throws IOException, InterruptedException {
+        return start(
+                directory,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), LoopbackPorts.freeUdpAndTcpPort()),
+                zones);
+    }
+
+    /**
+     * As {@link #start(Path, Zone...)}, unbound listening on {@code resolverAt}: 127.0.0.53:53 for a
+     * program that reads its resolver from resolv.conf, which names no port (Postfix).
+     */
+    public static KnotAndUnbound start(Path directory, InetSocketAddress resolverAt, Zone... zones)
+            throws IOException, InterruptedException {
         Files.createDirectories(directory.resolve("zones"));
         Files.createDirectories(directory.resolve("db"));
         Files.createDirectories(directory.resolve("run"));
         int knotPort = LoopbackPorts.freeUdpAndTcpPort();
-        int unboundPort = LoopbackPorts.freeUdpAndTcpPort();
         Path knotConf = directory.resolve("knot.conf");
         Files.writeString(knotConf, knotConfiguration(directory, knotPort, zones));
 
@@ -148,15 +159,15 @@ public final class KnotAndUnbound implements AutoCloseable {
         String anchor = ds.get("test.");
         Files.writeString(directory.resolve("anchor.ds"), anchor + "\n");
         Files.writeString(
-                directory.resolve("unbound.conf"), unboundConfiguration(directory, unboundPort, knotPort, zones));
+                directory.resolve("unbound.conf"), unboundConfiguration(directory, resolverAt, knotPort, zones));
 
-        KnotAndUnbound servers = new KnotAndUnbound(directory, knotPort, unboundPort, anchor);
+        KnotAndUnbound servers = new KnotAndUnbound(directory, knotPort, resolverAt, anchor);
         try {
             servers.launch(KNOTD, "-c", knotConf.toString());
             servers.awaitSigned(knotPort, zones);
             servers.launch(
                     UNBOUND, "-d", "-c", directory.resolve("unbound.conf").toString());
-            servers.awaitAnswer(unboundPort);
+            servers.awaitAnswer(resolverAt);
         } catch (IOException | InterruptedException | RuntimeException e) {
             servers.close();
             throw e;
@@ -171,7 +182,7 @@ public final class KnotAndUnbound implements AutoCloseable {
 
     /** The validating recursive resolver: unbound. */
     public InetSocketAddress unbound() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), unboundPort);
+        return unbound;
     }
 
     /** The DS record of {@code test.}, the tree's trust anchor, in zone-file syntax. */
@@ -212,13 +223,18 @@ public final class KnotAndUnbound implements AutoCloseable {
         }
     }
 
-    private void awaitAnswer(int port) throws IOException, InterruptedException {
-        awaitRecord(port, "test.", Type.SOA, Type.SOA, "unbound to answer");
+    private void awaitAnswer(InetSocketAddress server) throws IOException, InterruptedException {
+        awaitRecord(server, "test.", Type.SOA, Type.SOA, "unbound to answer");
     }
 
     private void awaitRecord(int port, String owner, int wantedType, int queryType, String what)
             throws IOException, InterruptedException {
-        SimpleResolver resolver = new SimpleResolver(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        awaitRecord(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), owner, wantedType, queryType, what);
+    }
+
+    private void awaitRecord(InetSocketAddress server, String owner, int wantedType, int queryType, String what)
+            throws IOException, InterruptedException {
+        SimpleResolver resolver = new SimpleResolver(server);
         resolver.setTimeout(Duration.ofMillis(500));
         resolver.setEDNS(0, 1232, ExtendedFlags.DO, List.of());
         Instant deadline = Instant.now().plusSeconds(20);
@@ -304,14 +320,17 @@ public final class KnotAndUnbound implements AutoCloseable {
         return conf.toString();
     }
 
-    private static String unboundConfiguration(Path directory, int port, int knotPort, Zone[] zones) {
+    private static String unboundConfiguration(
+            Path directory, InetSocketAddress resolverAt, int knotPort, Zone[] zones) {
         StringBuilder conf = new StringBuilder()
                 .append("server:\n")
-                .append("    interface: 127.0.0.1@")
-                .append(port)
+                .append("    interface: ")
+                .append(resolverAt.getAddress().getHostAddress())
+                .append('@')
+                .append(resolverAt.getPort())
                 .append('\n')
                 .append("    port: ")
-                .append(port)
+                .append(resolverAt.getPort())
                 .append('\n')
                 .append("    do-ip6: no\n    do-not-query-localhost: no\n")
                 // Its random query ports stay in the ephemeral range, clear of the ports tests pick

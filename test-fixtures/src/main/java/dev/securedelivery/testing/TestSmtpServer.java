@@ -41,6 +41,8 @@ public final class TestSmtpServer implements AutoCloseable {
         public final String mailParameters;
         /** The SMTP session (connection) it came in, {@code session-1} for the first: which messages shared one. */
         public final String session;
+        /** When its end of data came. */
+        public final java.time.Instant receivedAt = java.time.Instant.now();
 
         Received(
                 String from,
