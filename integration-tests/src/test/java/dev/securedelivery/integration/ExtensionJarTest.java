@@ -84,7 +84,16 @@ class ExtensionJarTest {
 
     @Test
     void ourClassesInTheJarAreTheOnesJustBuilt() throws IOException {
-        List<Path> builds = List.of("peer-text", "tlsrpt", "dane", "policy-engine", "delivery", "mailet").stream()
+        List<Path> builds = List.of(
+                        "peer-text",
+                        "tlsrpt",
+                        "dane",
+                        "policy-engine",
+                        "delivery",
+                        "cluster-store",
+                        "own-domains",
+                        "mailet")
+                .stream()
                 .map(module -> REPOSITORY.resolve(module).resolve("target/classes"))
                 .collect(Collectors.toList());
         List<String> stale = new ArrayList<>();
