@@ -252,4 +252,25 @@ class DomainCheckTest {
                 .findFirst()
                 .orElse("(no key change finding)");
     }
+
+    @Test
+    void anMxOfOursThatTricklesItsGreetingIsCutOffAndNamed() throws Exception {
+        world = OwnDomainWorld.published("127.0.0.84");
+        world.mx.close();
+        try (dev.securedelivery.testing.HostileSmtpServer trickle = dev.securedelivery.testing.HostileSmtpServer.start(
+                "127.0.0.84", world.smtpPort, dev.securedelivery.testing.HostileSmtpServer.Attack.TRICKLE)) {
+            world.mx = null;
+            long began = System.nanoTime();
+            Findings findings = world.check(Clock.systemUTC()).build().check(OwnDomainWorld.DOMAIN);
+
+            // The client's whole-reply deadline (5 s here) ends it, not the trickle.
+            assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(30));
+            assertThat(findings.all())
+                    .filteredOn(finding -> finding.about().startsWith("mx.ours.test ["))
+                    .singleElement()
+                    .satisfies(
+                            finding -> assertThat(finding.severity()).isIn(Severity.PROBLEM, Severity.LOOKUP_FAILURE));
+            assertThat(trickle.bytesWritten()).isLessThan(1_000);
+        }
+    }
 }
