@@ -11,6 +11,7 @@ import dev.securedelivery.mtasts.MtaStsLookup;
 import dev.securedelivery.policy.DeliveryPlan;
 import dev.securedelivery.policy.DeliveryPolicy;
 import dev.securedelivery.policy.DomainName;
+import dev.securedelivery.testing.SharedPolicyHost;
 import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.testing.TestHttpsServer;
 import java.io.IOException;

@@ -1,30 +1,29 @@
 package dev.securedelivery.integration;
 
-import dev.securedelivery.owndomains.TlsaRollover;
-import dev.securedelivery.testing.IssuedCertificate;
-import dev.securedelivery.testing.KnotAndUnbound;
 import dev.securedelivery.testing.LoopbackPorts;
 import dev.securedelivery.testing.MtaStsResolverDaemon;
 import dev.securedelivery.testing.PostfixSender;
-import dev.securedelivery.testing.TestCertificateAuthority;
 import dev.securedelivery.testing.TestSmtpServer;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.mail.Message;
 import javax.mail.Session;
 import javax.mail.Transport;
@@ -32,64 +31,94 @@ import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 
 /**
- * The same mail through two senders to one STARTTLS sink, on one machine: Debian's Postfix (DANE by
- * its own code, MTA-STS through postfix-mta-sts-resolver, {@link PostfixSender}) and James 3.8.1 with
- * this extension as {@code bin/james} starts it (the shipped configuration, session reuse on), both
- * resolving through one validating unbound in front of a zone knot signs, with the TLSA record of the
- * sink's key. The workload: {@code messages} messages to one DANE domain, submitted over {@value
- * #SUBMITTERS} SMTP connections at once. For each sender: messages per second, the latency from
- * submission to the sink (p50, p99), processor seconds per 1,000 messages, the peak memory of its
- * processes (the sum of their proportional set sizes); and the check that every message arrived exactly once, with DANE. Before both,
- * what the sink takes from a trivial client, so that it is seen not to be the limit.
+ * The same mail through two senders to one STARTTLS sink, on one machine ({@link ComparisonWorld}):
+ * Debian's Postfix (DANE by its own code, MTA-STS through postfix-mta-sts-resolver, {@link
+ * PostfixSender}) and James 3.8.1 with this extension as {@code bin/james} starts it (the shipped
+ * configuration, session reuse on). Each sender starts cold (its own fresh process, a fresh DNS
+ * resolver) for each {@link Workload}, submitted over {@value #SUBMITTERS} SMTP connections at once.
+ * For each: messages per second, the latency from submission to the sink (p50, p99, the most), the
+ * processor seconds per 1,000 messages, the peak memory of its processes (the sum of their
+ * proportional set sizes); and the check that every message arrived exactly once, as its destination
+ * asks (DANE, MTA-STS's PKIX, TLS). Before both, what the sink takes from a trivial client, so that it
+ * is seen not to be the limit.
  *
- * <p>{@code java -cp ... dev.securedelivery.integration.PostfixComparison [--messages 10000]}; {@link
- * PostfixComparisonTest} runs it short in the build.
+ * <p>{@code java -cp ... dev.securedelivery.integration.PostfixComparison [--messages 10000]};
+ * {@link PostfixComparisonTest} runs it short in the build.
  */
 public final class PostfixComparison {
     static final int SUBMITTERS = 4;
-    static final String DOMAIN = "dane.test";
-    static final String MX = "mx.dane.test";
-    private static final InetSocketAddress RESOLVER = new InetSocketAddress("127.0.0.53", 53);
-    private static final String SINK_ADDRESS = "127.0.0.41";
+    private static final Pattern OUR_LINE = Pattern.compile("domain=(\\S+) mx=\\S+ .*outcome=delivered");
+    private static final Pattern POSTFIX_SENT = Pattern.compile("to=<[^@>]+@([^>]+)>, relay=([^\\[]+)\\[.*status=sent");
+    private static final Pattern POSTFIX_TLS = Pattern.compile("(\\w+) TLS connection established to ([^\\[]+)\\[");
 
-    /** What one sender did with the workload. */
+    /** What is sent. */
+    enum Workload {
+        /** {@code messages} messages to one DANE domain. */
+        ONE_DOMAIN,
+        /** {@code messages} messages over 1,000 domains, a third each DANE, MTA-STS and no policy, all cold. */
+        MANY_DOMAINS,
+        /** One message to each of 1,000 MTA-STS domains nobody sent to: the cold start. */
+        COLD_MTA_STS;
+
+        String recipient(long index) {
+            switch (this) {
+                case ONE_DOMAIN:
+                    return "user@" + ComparisonWorld.DANE_DOMAIN;
+                case MANY_DOMAINS:
+                    return "user" + index + "@" + ComparisonWorld.many((int) (index % ComparisonWorld.MANY));
+                default:
+                    return "user@" + ComparisonWorld.cold((int) index);
+            }
+        }
+
+        int messages(int asked) {
+            return this == COLD_MTA_STS ? ComparisonWorld.COLD : asked;
+        }
+    }
+
+    /** What one sender did with one workload. */
     static final class Result {
         final String sender;
+        final Workload workload;
         final int messages;
         final Duration wall;
         final Duration p50;
         final Duration p99;
+        final Duration most;
         final Duration cpu;
-        final long peakRssKiB;
+        final long peakPssKiB;
         final int arrivedOnce;
-        final int verified;
+        final int asAsked;
 
         Result(
                 String sender,
+                Workload workload,
                 int messages,
                 Duration wall,
                 List<Duration> latencies,
                 Duration cpu,
-                long peakRssKiB,
+                long peakPssKiB,
                 int arrivedOnce,
-                int verified) {
+                int asAsked) {
             this.sender = sender;
+            this.workload = workload;
             this.messages = messages;
             this.wall = wall;
             List<Duration> sorted = new ArrayList<>(latencies);
-            Collections.sort(sorted);
+            sorted.sort(Duration::compareTo);
             this.p50 = sorted.isEmpty() ? Duration.ZERO : sorted.get(sorted.size() / 2);
             this.p99 = sorted.isEmpty()
                     ? Duration.ZERO
                     : sorted.get(Math.min(sorted.size() - 1, sorted.size() * 99 / 100));
+            this.most = sorted.isEmpty() ? Duration.ZERO : sorted.get(sorted.size() - 1);
             this.cpu = cpu;
-            this.peakRssKiB = peakRssKiB;
+            this.peakPssKiB = peakPssKiB;
             this.arrivedOnce = arrivedOnce;
-            this.verified = verified;
+            this.asAsked = asAsked;
         }
 
         double perSecond() {
-            return messages / (wall.toMillis() / 1000.0);
+            return messages / Math.max(0.001, wall.toMillis() / 1000.0);
         }
 
         double cpuPerThousand() {
@@ -99,146 +128,141 @@ public final class PostfixComparison {
         @Override
         public String toString() {
             return String.format(
-                    "%-8s %,d messages in %,d ms: %.0f/s, latency p50 %,d ms p99 %,d ms, %.2f CPU s per 1,000,"
-                            + " peak PSS %,d MiB; %,d arrived once, %,d verified DANE",
+                    "%-12s %-7s %,d messages in %,d ms: %.0f/s, latency p50 %,d ms p99 %,d ms most %,d ms,"
+                            + " %.2f CPU s per 1,000, peak PSS %,d MiB; %,d arrived once, %,d as the destination asks",
+                    workload,
                     sender,
                     messages,
                     wall.toMillis(),
                     perSecond(),
                     p50.toMillis(),
                     p99.toMillis(),
+                    most.toMillis(),
                     cpuPerThousand(),
-                    peakRssKiB / 1024,
+                    peakPssKiB / 1024,
                     arrivedOnce,
-                    verified);
+                    asAsked);
         }
     }
 
     private final Path directory;
-    private final TestCertificateAuthority ca = TestCertificateAuthority.root("Postfix Comparison Root");
-    private KnotAndUnbound dns;
-    private TestSmtpServer sink;
-    private Path resolvConf;
-    private Path caFile;
-    private Path anchor;
+    private final ComparisonWorld world;
 
-    PostfixComparison(Path directory) {
+    PostfixComparison(Path directory) throws Exception {
         this.directory = directory;
-    }
-
-    /** The world both senders send into: the sink on port 25, the signed zone, the resolver on 127.0.0.53:53. */
-    void start() throws Exception {
-        IssuedCertificate certificate = ca.issue(MX);
-        sink = TestSmtpServer.withStartTls(InetAddress.getByName(SINK_ADDRESS), 25, certificate);
-        String tlsa = TlsaRollover.record(certificate.leaf()).toPresentation();
-        dns = KnotAndUnbound.start(
-                directory.resolve("dns"),
-                RESOLVER,
-                KnotAndUnbound.Zone.of(
-                        DOMAIN + ".",
-                        KnotAndUnbound.Delegation.SIGNED,
-                        "@ MX 10 mx\nmx A " + SINK_ADDRESS + "\n_25._tcp.mx TLSA " + tlsa + "\n"));
-        resolvConf = directory.resolve("resolv.conf");
-        Files.writeString(resolvConf, "nameserver " + RESOLVER.getAddress().getHostAddress() + "\noptions trust-ad\n");
-        caFile = directory.resolve("ca.pem");
-        Files.writeString(caFile, ca.rootPem());
-        anchor = directory.resolve("anchor.ds");
-        Files.writeString(anchor, dns.trustAnchor() + "\n");
+        this.world = new ComparisonWorld(directory);
     }
 
     /** What the sink takes from a trivial client: the same submission, straight to the sink over STARTTLS. */
     Result sinkAlone(int messages) throws Exception {
-        int before = sink.received().size();
-        Instant began = Instant.now();
-        submit(SINK_ADDRESS, 25, "direct", messages, true);
-        awaitAtSink("direct", before + messages, Duration.ofMinutes(10));
-        Duration wall = Duration.between(began, lastArrival("direct"));
+        String tag = "direct";
+        submit(ComparisonWorld.SINK_ADDRESS, 25, tag, Workload.ONE_DOMAIN, messages, true);
+        awaitAtSink(tag, messages, Duration.ofMinutes(10));
         return new Result(
-                "direct",
+                tag,
+                Workload.ONE_DOMAIN,
                 messages,
-                wall,
-                latencies("direct"),
+                wall(tag),
+                latencies(tag),
                 Duration.ZERO,
                 0,
-                arrivedOnce("direct", messages),
+                arrivedOnce(tag),
                 messages);
     }
 
-    Result postfix(int messages) throws Exception {
+    Result postfix(Workload workload, int asked) throws Exception {
+        int messages = workload.messages(asked);
+        String tag = "postfix-" + workload;
+        world.freshDns();
         int stsPort = LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
-        try (MtaStsResolverDaemon sts =
-                MtaStsResolverDaemon.start(directory.resolve("mta-sts"), stsPort, resolvConf, caFile)) {
+        try (MtaStsResolverDaemon sts = MtaStsResolverDaemon.start(
+                directory.resolve("mta-sts-" + workload), stsPort, world.resolvConf, world.caFile)) {
             int port = LoopbackPorts.freeTcpPort(InetAddress.getLoopbackAddress());
-            PostfixSender postfix = PostfixSender.start(port, resolvConf, caFile, stsPort);
+            PostfixSender postfix = PostfixSender.start(port, world.resolvConf, world.caFile, stsPort);
             try {
                 Duration atStart = cpu(postfix.processes());
-                PeakRss peak = PeakRss.watch(postfix::processes);
-                int before = sink.received().size();
-                Instant began = Instant.now();
-                submit("127.0.0.1", port, "postfix", messages, false);
-                awaitAtSink("postfix", before + messages, Duration.ofMinutes(30));
-                Duration wall = Duration.between(began, lastArrival("postfix"));
-                long rss = peak.stop();
+                PeakPss peak = PeakPss.watch(postfix::processes);
+                submit("127.0.0.1", port, tag, workload, messages, false);
+                awaitAtSink(tag, messages, Duration.ofMinutes(30));
+                long pss = peak.stop();
                 Duration cpu = postfix.stopAndCpu().minus(atStart);
-                List<String> log = postfix.maillog();
-                long sent = log.stream()
-                        .filter(line -> line.contains("relay=" + MX) && line.contains("status=sent"))
-                        .count();
-                boolean anyUnverified = log.stream()
-                        .anyMatch(line -> line.contains("Untrusted TLS connection")
-                                || line.contains("Anonymous TLS connection")
-                                || line.contains("Trusted TLS connection"));
-                long verifiedConnections = log.stream()
-                        .filter(line -> line.contains("Verified TLS connection established to " + MX))
-                        .count();
-                int verified = anyUnverified || verifiedConnections == 0 ? 0 : (int) sent;
                 return new Result(
                         "postfix",
+                        workload,
                         messages,
-                        wall,
-                        latencies("postfix"),
+                        wall(tag),
+                        latencies(tag),
                         cpu,
-                        rss,
-                        arrivedOnce("postfix", messages),
-                        verified);
+                        pss,
+                        arrivedOnce(tag),
+                        postfixAsAsked(postfix.maillog()));
             } finally {
                 postfix.close();
             }
         }
     }
 
-    Result james(int messages) throws Exception {
+    // Per MX host, how Postfix's TLS connections to it were established; a message counts where every
+    // connection to its MX was what its destination asks (Verified for DANE and MTA-STS).
+    private static int postfixAsAsked(List<String> maillog) {
+        Map<String, Set<String>> tlsByHost = new HashMap<>();
+        for (String line : maillog) {
+            Matcher tls = POSTFIX_TLS.matcher(line);
+            if (tls.find()) {
+                tlsByHost.computeIfAbsent(tls.group(2), host -> new HashSet<>()).add(tls.group(1));
+            }
+        }
+        int asAsked = 0;
+        for (String line : maillog) {
+            Matcher sent = POSTFIX_SENT.matcher(line);
+            if (!sent.find()) {
+                continue;
+            }
+            Set<String> levels = tlsByHost.getOrDefault(sent.group(2), Set.of());
+            ComparisonWorld.Kind kind = ComparisonWorld.kindOf(sent.group(1));
+            boolean ok = kind == ComparisonWorld.Kind.NONE ? !levels.isEmpty() : levels.equals(Set.of("Verified"));
+            if (ok) {
+                asAsked++;
+            }
+        }
+        return asAsked;
+    }
+
+    Result james(Workload workload, int asked) throws Exception {
+        int messages = workload.messages(asked);
+        String tag = "james-" + workload;
+        Path anchor = world.freshDns();
         Properties properties = new Properties();
-        properties.setProperty("dns.servers", RESOLVER.getAddress().getHostAddress() + ":" + RESOLVER.getPort());
+        properties.setProperty(
+                "dns.servers",
+                ComparisonWorld.RESOLVER.getAddress().getHostAddress() + ":" + ComparisonWorld.RESOLVER.getPort());
         properties.setProperty("dns.trust-anchor", anchor.toString());
-        properties.setProperty("tls.trusted-certificates", caFile.toString());
+        properties.setProperty("tls.trusted-certificates", world.caFile.toString());
         properties.setProperty("own-domains.check", "false");
-        try (JamesProcess james =
-                JamesProcess.launch(directory.resolve("james"), properties, 25).awaitStarted(Duration.ofSeconds(120))) {
-            List<ProcessHandle> tree = james.processes();
-            Duration atStart = cpu(tree);
-            PeakRss peak = PeakRss.watch(james::processes);
-            int before = sink.received().size();
-            Instant began = Instant.now();
-            submit("127.0.0.1", james.smtpPort(), "james", messages, false);
-            awaitAtSink("james", before + messages, Duration.ofMinutes(30));
-            Duration wall = Duration.between(began, lastArrival("james"));
-            long rss = peak.stop();
+        try (JamesProcess james = JamesProcess.launch(directory.resolve("james-" + workload), properties, 25)
+                .awaitStarted(Duration.ofSeconds(120))) {
+            Duration atStart = cpu(james.processes());
+            PeakPss peak = PeakPss.watch(james::processes);
+            submit("127.0.0.1", james.smtpPort(), tag, workload, messages, false);
+            awaitAtSink(tag, messages, Duration.ofMinutes(30));
+            long pss = peak.stop();
             Duration cpu = cpu(james.processes()).minus(atStart);
-            String output = james.output();
-            int verified = (int) output.lines()
-                    .filter(line -> line.contains("domain=" + DOMAIN + " mx=" + MX)
-                            && line.contains("outcome=delivered")
-                            && line.contains("authentication=DANE-EE"))
-                    .count();
+            int asAsked = 0;
+            for (String line : james.output().split("\n")) {
+                Matcher delivered = OUR_LINE.matcher(line);
+                if (delivered.find() && line.contains(ComparisonWorld.kindOf(delivered.group(1)).ourAuthentication)) {
+                    asAsked++;
+                }
+            }
             return new Result(
-                    "james", messages, wall, latencies("james"), cpu, rss, arrivedOnce("james", messages), verified);
+                    "james", workload, messages, wall(tag), latencies(tag), cpu, pss, arrivedOnce(tag), asAsked);
         }
     }
 
-    // SMTP into the sender (or the sink), SUBMITTERS connections at once; each message names its sender
+    // SMTP into the sender (or the sink), SUBMITTERS connections at once; each message names its run
     // and number in the subject, and when it was handed over.
-    private static void submit(String host, int port, String sender, int messages, boolean startTls) throws Exception {
+    private static void submit(String host, int port, String tag, Workload workload, int messages, boolean startTls)
+            throws Exception {
         ExecutorService submitters = Executors.newFixedThreadPool(SUBMITTERS);
         try {
             List<Future<?>> running = new ArrayList<>();
@@ -257,10 +281,10 @@ public final class PostfixComparison {
                         for (long i = next.getAndIncrement(); i < messages; i = next.getAndIncrement()) {
                             MimeMessage message = new MimeMessage(session);
                             message.setFrom(new InternetAddress("sender@client.test"));
-                            message.setRecipient(Message.RecipientType.TO, new InternetAddress("user@" + DOMAIN));
-                            message.setSubject("bench " + sender + " " + i);
+                            message.setRecipient(Message.RecipientType.TO, new InternetAddress(workload.recipient(i)));
+                            message.setSubject("bench " + tag + " " + i);
                             message.setHeader("X-Bench-Submitted", String.valueOf(System.currentTimeMillis()));
-                            message.setText("Message " + i + " of " + messages + ", by " + sender + ".");
+                            message.setText("Message " + i + " of " + messages + ", " + tag + ".");
                             message.saveChanges();
                             transport.sendMessage(message, message.getAllRecipients());
                         }
@@ -276,64 +300,73 @@ public final class PostfixComparison {
         }
     }
 
-    private void awaitAtSink(String sender, int total, Duration timeout) throws Exception {
+    private void awaitAtSink(String tag, int messages, Duration timeout) throws Exception {
         Instant deadline = Instant.now().plus(timeout);
-        while (sink.received().size() < total) {
+        while (of(tag).size() < messages) {
             if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException(
-                        sender + ": the sink has " + sink.received().size() + " of " + total);
+                throw new IllegalStateException(tag + ": the sink has " + of(tag).size() + " of " + messages);
             }
-            Thread.sleep(20);
+            Thread.sleep(50);
         }
     }
 
-    private List<TestSmtpServer.Received> of(String sender) {
+    private List<TestSmtpServer.Received> of(String tag) {
         List<TestSmtpServer.Received> mine = new ArrayList<>();
-        for (TestSmtpServer.Received mail : sink.received()) {
-            if (mail.data.contains("Subject: bench " + sender + " ")) {
+        String subject = "Subject: bench " + tag + " ";
+        for (TestSmtpServer.Received mail : world.sink.received()) {
+            if (mail.data.contains(subject)) {
                 mine.add(mail);
             }
         }
         return mine;
     }
 
-    private Instant lastArrival(String sender) {
-        return of(sender).stream()
-                .map(mail -> mail.receivedAt)
-                .max(Instant::compareTo)
-                .orElseThrow();
+    // From the first submission to the last arrival.
+    private Duration wall(String tag) {
+        Instant first = Instant.MAX;
+        Instant last = Instant.MIN;
+        for (TestSmtpServer.Received mail : of(tag)) {
+            Instant submitted = submitted(mail);
+            first = submitted.isBefore(first) ? submitted : first;
+            last = mail.receivedAt.isAfter(last) ? mail.receivedAt : last;
+        }
+        return Duration.between(first, last);
     }
 
-    private List<Duration> latencies(String sender) {
+    private List<Duration> latencies(String tag) {
         List<Duration> latencies = new ArrayList<>();
-        for (TestSmtpServer.Received mail : of(sender)) {
-            for (String line : mail.data.split("\r\n")) {
-                if (line.startsWith("X-Bench-Submitted: ")) {
-                    long submitted = Long.parseLong(
-                            line.substring("X-Bench-Submitted: ".length()).trim());
-                    latencies.add(Duration.between(Instant.ofEpochMilli(submitted), mail.receivedAt));
-                }
-            }
+        for (TestSmtpServer.Received mail : of(tag)) {
+            latencies.add(Duration.between(submitted(mail), mail.receivedAt));
         }
         return latencies;
     }
 
-    // Messages that arrived exactly once, over TLS: their subjects are each one message's.
-    private int arrivedOnce(String sender, int messages) {
+    private static Instant submitted(TestSmtpServer.Received mail) {
+        for (String line : mail.data.split("\r\n")) {
+            if (line.startsWith("X-Bench-Submitted: ")) {
+                return Instant.ofEpochMilli(Long.parseLong(
+                        line.substring("X-Bench-Submitted: ".length()).trim()));
+            }
+        }
+        throw new IllegalStateException("a message without its submission time");
+    }
+
+    // Messages that arrived exactly once, over TLS: each subject is one message's.
+    private int arrivedOnce(String tag) {
         Set<String> seen = new HashSet<>();
-        Set<String> twice = new HashSet<>();
-        for (TestSmtpServer.Received mail : of(sender)) {
+        Set<String> wrong = new HashSet<>();
+        for (TestSmtpServer.Received mail : of(tag)) {
             String subject = mail.data
                     .lines()
                     .filter(line -> line.startsWith("Subject: "))
                     .findFirst()
                     .orElse("");
             if (!mail.overTls || !seen.add(subject)) {
-                twice.add(subject);
+                wrong.add(subject);
             }
         }
-        seen.removeAll(twice);
-        return seen.size() == messages ? messages : seen.size();
+        seen.removeAll(wrong);
+        return seen.size();
     }
 
     // User plus system time of the processes alive now, from /proc (clock ticks of 1/100 s).
@@ -351,55 +384,45 @@ public final class PostfixComparison {
         return Duration.ofMillis(ticks * 10);
     }
 
-    void close() throws Exception {
-        if (sink != null) {
-            sink.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
+    void close() {
+        world.close();
     }
 
     public static void main(String[] arguments) throws Exception {
         int messages = 10_000;
+        List<Workload> workloads = new ArrayList<>(List.of(Workload.values()));
         for (int i = 0; i + 1 < arguments.length; i += 2) {
             if (arguments[i].equals("--messages")) {
                 messages = Integer.parseInt(arguments[i + 1]);
+            } else if (arguments[i].equals("--workload")) {
+                workloads = List.of(Workload.valueOf(arguments[i + 1]));
             }
         }
         PostfixComparison comparison = new PostfixComparison(Files.createTempDirectory("postfix-comparison"));
         try {
-            comparison.start();
             System.out.println(comparison.sinkAlone(messages));
-            System.out.println(comparison.postfix(messages));
-            System.out.println(comparison.james(messages));
+            for (Workload workload : workloads) {
+                System.out.println(comparison.postfix(workload, messages));
+                System.out.println(comparison.james(workload, messages));
+            }
         } finally {
             comparison.close();
         }
     }
 
     /** The largest sum of the proportional set sizes (PSS) of a process tree, sampled every 100 ms. */
-    static final class PeakRss {
+    static final class PeakPss {
         private final Thread sampler;
         private final AtomicLong peak = new AtomicLong();
         private volatile boolean running = true;
 
-        private PeakRss(java.util.function.Supplier<List<ProcessHandle>> processes) {
+        private PeakPss(Supplier<List<ProcessHandle>> processes) {
             sampler = new Thread(
                     () -> {
                         while (running) {
                             long sum = 0;
                             for (ProcessHandle process : processes.get()) {
-                                try {
-                                    for (String line : Files.readAllLines(
-                                            Path.of("/proc", String.valueOf(process.pid()), "status"))) {
-                                        if (line.startsWith("VmRSS:")) {
-                                            sum += Long.parseLong(line.replaceAll("[^0-9]", ""));
-                                        }
-                                    }
-                                } catch (IOException | RuntimeException e) {
-                                    // Gone meanwhile.
-                                }
+                                sum += pssKiB(process);
                             }
                             peak.accumulateAndGet(sum, Math::max);
                             try {
@@ -409,12 +432,27 @@ public final class PostfixComparison {
                             }
                         }
                     },
-                    "peak-rss");
+                    "peak-pss");
             sampler.setDaemon(true);
         }
 
-        static PeakRss watch(java.util.function.Supplier<List<ProcessHandle>> processes) {
-            PeakRss watch = new PeakRss(processes);
+        // A page shared by n processes counts 1/n in each.
+        private static long pssKiB(ProcessHandle process) {
+            try {
+                for (String line :
+                        Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "smaps_rollup"))) {
+                    if (line.startsWith("Pss:")) {
+                        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // Gone meanwhile.
+            }
+            return 0;
+        }
+
+        static PeakPss watch(Supplier<List<ProcessHandle>> processes) {
+            PeakPss watch = new PeakPss(processes);
             watch.sampler.start();
             return watch;
         }

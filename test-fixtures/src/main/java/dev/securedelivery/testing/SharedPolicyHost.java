@@ -1,6 +1,5 @@
-package dev.securedelivery.benchmarks;
+package dev.securedelivery.testing;
 
-import dev.securedelivery.testing.TestCertificateAuthority;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -31,13 +30,13 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * #NAMES_PER_CERTIFICATE} names each, the one that names the requested host chosen by SNI (one
  * certificate of 10,000 names would make every handshake carry 300 KB).
  */
-final class SharedPolicyHost {
-    static final int NAMES_PER_CERTIFICATE = 100;
+public final class SharedPolicyHost {
+    public static final int NAMES_PER_CERTIFICATE = 100;
 
     private SharedPolicyHost() {}
 
     /** The TLS of one server for every host of {@code names}, each named by a certificate of {@code ca}. */
-    static SSLContext serverContext(TestCertificateAuthority ca, List<String> names)
+    public static SSLContext serverContext(TestCertificateAuthority ca, List<String> names)
             throws GeneralSecurityException, IOException {
         KeyStore all = KeyStore.getInstance("PKCS12");
         all.load(null, null);
