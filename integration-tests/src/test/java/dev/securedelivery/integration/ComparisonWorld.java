@@ -162,6 +162,11 @@ final class ComparisonWorld implements AutoCloseable {
         return anchor;
     }
 
+    /** The DNS servers of this run (knot and unbound), whose processor time both senders use. */
+    List<ProcessHandle> dnsProcesses() {
+        return dns.processes();
+    }
+
     @Override
     public void close() {
         sink.close();

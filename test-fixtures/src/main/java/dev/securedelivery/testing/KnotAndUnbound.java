@@ -185,6 +185,15 @@ public final class KnotAndUnbound implements AutoCloseable {
         return unbound;
     }
 
+    /** The running servers, knot and unbound: for a benchmark that counts their processor time. */
+    public List<ProcessHandle> processes() {
+        List<ProcessHandle> handles = new ArrayList<>();
+        for (Process process : processes) {
+            handles.add(process.toHandle());
+        }
+        return handles;
+    }
+
     /** The DS record of {@code test.}, the tree's trust anchor, in zone-file syntax. */
     public String trustAnchor() {
         return trustAnchor;

@@ -7,8 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Debian's {@code postfix-mta-sts-resolver} ({@code mta-sts-daemon}): the MTA-STS policy socketmap
@@ -67,6 +70,14 @@ public final class MtaStsResolverDaemon implements AutoCloseable {
         }
         process.destroyForcibly();
         throw new IOException("mta-sts-daemon does not listen on " + port);
+    }
+
+    /** The daemon's processes: for a benchmark that counts them with Postfix's. */
+    public List<ProcessHandle> processes() {
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(process.toHandle());
+        all.addAll(process.descendants().collect(Collectors.toList()));
+        return all;
     }
 
     public int port() {
