@@ -97,28 +97,43 @@ public final class DnsResolver {
         return new DnsResolver(upstream, adBitTrusted, timeout, Objects.requireNonNull(cache, "cache"));
     }
 
-    /** An upstream that sends to {@code servers} in turn, each query given {@code timeout}. */
+    /**
+     * An upstream that sends to {@code servers} in turn, each query answered within {@code timeout}
+     * or failed, and sent again when a try goes unanswered ({@link #ATTEMPTS}).
+     */
     public static Resolver upstreamFor(List<InetSocketAddress> servers, Duration timeout) {
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no DNS servers given");
         }
         List<Resolver> resolvers = new ArrayList<>();
         for (InetSocketAddress server : servers) {
-            SimpleResolver resolver = new SimpleResolver(server);
-            resolver.setTimeout(timeout);
-            resolvers.add(resolver);
+            resolvers.add(new SimpleResolver(server));
         }
-        ExtendedResolver resolver = new ExtendedResolver(resolvers);
-        resolver.setTimeout(timeout);
-        // Room for DNSSEC-sized answers over UDP before falling back to TCP (DNS flag day 2020).
-        resolver.setEDNS(0, 1232, 0, List.of());
-        return resolver;
+        return retransmitting(new ExtendedResolver(resolvers), timeout);
     }
 
     /** An upstream that uses the system's resolvers (/etc/resolv.conf and the like). */
     public static Resolver systemUpstream(Duration timeout) {
-        ExtendedResolver resolver = new ExtendedResolver();
+        return retransmitting(new ExtendedResolver(), timeout);
+    }
+
+    /**
+     * How many times a query is sent to each server, each try given a third of the timeout. UDP loses
+     * datagrams, and a local resolver's socket buffer overflows in a burst of queries (the kernel
+     * drops them; the resolver never sees them, nor counts them): a lookup must not fail, and hold
+     * its mail for a retry, on one lost datagram. RFC 1035 4.2.1 and RFC 1536 1 ask a client to
+     * retransmit; a resolver that is still working on the first try joins the second to it.
+     */
+    static final int ATTEMPTS = 3;
+
+    private static Resolver retransmitting(ExtendedResolver resolver, Duration timeout) {
+        Duration attempt = timeout.dividedBy(ATTEMPTS);
+        for (Resolver server : resolver.getResolvers()) {
+            server.setTimeout(attempt);
+        }
+        resolver.setRetries(ATTEMPTS);
         resolver.setTimeout(timeout);
+        // Room for DNSSEC-sized answers over UDP before falling back to TCP (DNS flag day 2020).
         resolver.setEDNS(0, 1232, 0, List.of());
         return resolver;
     }
